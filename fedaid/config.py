@@ -1,0 +1,139 @@
+"""Settings, built once from `FEDAID_*` variables and `fedaid.toml`; nothing else reads the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fedaid.errors import ConfigError
+
+REGISTRATION_MODES = ("open", "approval", "invite")
+FEDERATION_MODES = ("open", "allowlist")
+LOG_FORMATS = ("json", "text")
+CONFIG_FILE_NAME = "fedaid.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an instance is configured with. Tests construct it directly."""
+
+    data_dir: Path = Path("./fedaid-data")
+    base_url: str = "http://localhost:8080"
+    database_url: str = ""
+    secret_key: str = field(default="", repr=False)
+    collective_name: str = "Collective"
+    collective_slug: str = "collective"
+    collective_summary: str = ""
+    registration_mode: str = "invite"
+    federation_mode: str = "open"
+    authorized_fetch: bool = False
+    allow_private_addresses: bool = False
+    allow_http: bool = False
+    worker_concurrency: int = 16
+    per_host_concurrency: int = 4
+    log_level: str = "INFO"
+    log_format: str = "text"
+    max_body_bytes: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        base = urlsplit(self.base_url)
+        if base.scheme not in ("http", "https") or not base.hostname:
+            raise ConfigError(f"FEDAID_BASE_URL must be an http(s) URL, e.g. https://aid.example (got {self.base_url!r})")
+        if base.path not in ("", "/"):
+            raise ConfigError("FEDAID_BASE_URL must not have a path: fedaid serves from the root of its domain")
+        object.__setattr__(self, "base_url", f"{base.scheme}://{base.netloc}")
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite://{Path(self.data_dir) / 'fedaid.sqlite3'}")
+        _require_choice("FEDAID_REGISTRATION_MODE", self.registration_mode, REGISTRATION_MODES)
+        _require_choice("FEDAID_FEDERATION_MODE", self.federation_mode, FEDERATION_MODES)
+        _require_choice("FEDAID_LOG_FORMAT", self.log_format, LOG_FORMATS)
+
+    @property
+    def domain(self) -> str:
+        """The host (and port, when not the default) that names this instance in `acct:` URIs."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read `fedaid.toml` in the data folder, then `FEDAID_*` variables, which win."""
+        data_dir = Path(environ.get("FEDAID_DATA_DIR", "./fedaid-data"))
+        values: dict[str, Any] = {"data_dir": data_dir}
+        values.update(read_config_file(data_dir))
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"FEDAID_{f.name.upper()}")
+            if raw is not None and f.name != "data_dir":
+                values[f.name] = _convert(f, raw)
+        return cls(**values)
+
+
+def read_config_file(data_dir: Path) -> dict[str, Any]:
+    """The settings stored in `<data_dir>/fedaid.toml`, or {} when there is none."""
+    path = data_dir / CONFIG_FILE_NAME
+    if not path.exists():
+        return {}
+    try:
+        stored = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path} cannot be read: {err}") from err
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(stored) - known)
+    if unknown:
+        raise ConfigError(f"{path} has unknown settings: {', '.join(unknown)}")
+    return stored
+
+
+def write_config_file(data_dir: Path, values: Mapping[str, Any]) -> Path:
+    """Write `values` as `<data_dir>/fedaid.toml` (strings, booleans and numbers only)."""
+    lines = ["# Written by the first run of fedaid. FEDAID_* variables override these values."]
+    for key, value in values.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    path = data_dir / CONFIG_FILE_NAME
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _convert(f: dataclasses.Field, raw: str) -> Any:
+    name = f"FEDAID_{f.name.upper()}"
+    if f.type in ("bool", bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name} must be true or false (got {raw!r})")
+    if f.type in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number (got {raw!r})") from None
+    if f.type in ("Path", Path):
+        return Path(raw)
+    return raw
+
+
+def _require_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)} (got {value!r})")

@@ -1,0 +1,18 @@
+"""Tortoise models only: rows and their constraints, no HTTP or AS2."""
+
+from fedaid.models.account import Account, AccountRole, AccountState, Invite
+from fedaid.models.actor import Actor, ActorType
+from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
+from fedaid.models.domain_policy import DomainPolicy, PolicyKind
+from fedaid.models.follow import Follow, FollowState
+from fedaid.models.inbox_item import InboxItem, InboxState
+from fedaid.models.notification import Notification, NotificationKind
+from fedaid.models.post import Post, PostTag, Visibility
+from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
+
+__all__ = [
+    "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Delivery", "DeliveryState",
+    "DomainHealth", "DomainPolicy", "Follow", "FollowState", "InboxItem", "InboxState", "Invite",
+    "Notification", "NotificationKind", "PolicyKind", "Post", "PostTag", "Proposal",
+    "ProposalPurpose", "ProposalStatus", "Visibility",
+]

@@ -1,0 +1,53 @@
+"""Local logins bound to a Person actor, and the invitations that create them."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AccountRole(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class AccountState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+class Account(Model):
+    """A member who signs in here. The password is an argon2id hash, never the password."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.OneToOneField("models.Actor", related_name="account", on_delete=fields.CASCADE)
+    email = fields.CharField(max_length=320, unique=True)
+    password_hash = fields.CharField(max_length=255, default="")
+    role = fields.CharEnumField(AccountRole, max_length=16, default=AccountRole.MEMBER)
+    state = fields.CharEnumField(AccountState, max_length=16, default=AccountState.APPROVED)
+    locale = fields.CharField(max_length=16, default="fr")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == AccountRole.ADMIN
+
+
+class Invite(Model):
+    """A one-time sign-up link. Only the SHA-256 of its token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharEnumField(AccountRole, max_length=16, default=AccountRole.MEMBER)
+    created_by = fields.ForeignKeyField("models.Account", related_name="invites", null=True, on_delete=fields.SET_NULL)
+    used_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "invite"

@@ -1,0 +1,68 @@
+"""Actors: local members, groups and the instance actor, and every remote actor we know."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ActorType(StrEnum):
+    PERSON = "Person"
+    GROUP = "Group"
+    APPLICATION = "Application"
+    SERVICE = "Service"
+    ORGANIZATION = "Organization"
+
+
+class Actor(Model):
+    """One ActivityPub actor. `ap_id` is its URL; local actors also hold their private key."""
+
+    id = fields.IntField(primary_key=True)
+    ap_id = fields.CharField(max_length=512, unique=True)
+    type = fields.CharEnumField(ActorType, max_length=16)
+    username = fields.CharField(max_length=255)
+    domain = fields.CharField(max_length=255)
+    is_local = fields.BooleanField(default=False)
+    name = fields.CharField(max_length=255, default="")
+    summary = fields.TextField(default="")
+    url = fields.CharField(max_length=512, null=True)
+    icon_url = fields.CharField(max_length=512, null=True)
+    inbox = fields.CharField(max_length=512)
+    shared_inbox = fields.CharField(max_length=512, null=True)
+    outbox = fields.CharField(max_length=512, null=True)
+    followers_url = fields.CharField(max_length=512, null=True)
+    following_url = fields.CharField(max_length=512, null=True)
+    key_id = fields.CharField(max_length=512, null=True, unique=True)
+    public_key_pem = fields.TextField(null=True)
+    private_key_pem = fields.TextField(null=True)
+    manually_approves_followers = fields.BooleanField(default=False)
+    discoverable = fields.BooleanField(default=True)
+    moved_to = fields.CharField(max_length=512, null=True)
+    published_at = fields.DatetimeField(null=True)
+    fetched_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "actor"
+        unique_together = (("username", "domain"),)
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+    @property
+    def acct(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_group(self) -> bool:
+        return self.type == ActorType.GROUP
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Where to POST to this actor: its server's shared inbox when it has one (INTEROP 18, 47)."""
+        return self.shared_inbox or self.inbox

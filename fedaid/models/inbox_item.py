@@ -1,0 +1,33 @@
+"""The inbound queue: verified activities waiting to be applied by a worker."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class InboxState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxItem(Model):
+    """One accepted activity, stored before the inbox answers 202."""
+
+    id = fields.BigIntField(primary_key=True)
+    activity_id = fields.CharField(max_length=512, unique=True)
+    activity_type = fields.CharField(max_length=64)
+    actor_ap_id = fields.CharField(max_length=512)
+    signed_by = fields.CharField(max_length=512, default="")
+    payload = fields.JSONField()
+    state = fields.CharEnumField(InboxState, max_length=16, default=InboxState.PENDING, db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    received_at = fields.DatetimeField(auto_now_add=True)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_until = fields.DatetimeField(null=True)
+    processed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbox_item"

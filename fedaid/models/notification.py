@@ -1,0 +1,33 @@
+"""Things a local member should hear about (Mastodon notification types plus mutual-aid ones)."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class NotificationKind(StrEnum):
+    FOLLOW = "follow"
+    FOLLOW_REQUEST = "follow_request"
+    MENTION = "mention"
+    REBLOG = "reblog"
+    FAVOURITE = "favourite"
+    RESPONSE = "response"
+    MATCH = "match"
+    AGREEMENT = "agreement"
+    EXCHANGE = "exchange"
+    ADMIN_REPORT = "admin.report"
+    ADMIN_SIGN_UP = "admin.sign_up"
+
+
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    recipient = fields.ForeignKeyField("models.Actor", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    from_actor = fields.ForeignKeyField("models.Actor", related_name="+", null=True, on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="+", null=True, on_delete=fields.CASCADE)
+    is_read = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "notification"

@@ -1,0 +1,56 @@
+"""Every Note we know, local or remote: what the Mastodon API calls a status."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    FOLLOWERS = "followers"   # members-only: followers and allied collectives
+    DIRECT = "direct"
+
+
+class Post(Model):
+    """A Note. `content` is HTML already sanitised on Mastodon's allowlist."""
+
+    id = fields.BigIntField(primary_key=True)
+    ap_id = fields.CharField(max_length=512, unique=True)
+    author = fields.ForeignKeyField("models.Actor", related_name="posts", on_delete=fields.CASCADE)
+    is_local = fields.BooleanField(default=False)
+    content = fields.TextField(default="")
+    summary = fields.TextField(default="")
+    sensitive = fields.BooleanField(default=False)
+    language = fields.CharField(max_length=16, null=True)
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC, db_index=True)
+    url = fields.CharField(max_length=512, null=True)
+    in_reply_to_ap_id = fields.CharField(max_length=512, null=True, db_index=True)
+    in_reply_to = fields.ForeignKeyField("models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL)
+    audience = fields.CharField(max_length=512, null=True)
+    mentions = fields.JSONField(default=list)
+    addressed_to = fields.JSONField(default=list)
+    published_at = fields.DatetimeField(db_index=True)
+    updated_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "post"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostTag(Model):
+    """One hashtag of a post, lowercased without `#`, for tag timelines and search."""
+
+    id = fields.BigIntField(primary_key=True)
+    post = fields.ForeignKeyField("models.Post", related_name="tags", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        table = "post_tag"
+        unique_together = (("post", "name"),)
