@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from fedaid.errors import SignatureError
+from fedaid.keys import generate_key_pair
 
 CAVAGE = "draft-cavage"
 RFC9421 = "rfc9421"
@@ -56,18 +57,6 @@ class SignedRequest:
 
 
 # --- keys -------------------------------------------------------------------------------------
-
-
-def generate_key_pair() -> tuple[str, str]:
-    """A new RSA-2048 key pair as (PKCS#8 private PEM, SPKI public PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private_pem.decode("ascii"), public_pem.decode("ascii")
 
 
 @functools.lru_cache(maxsize=1024)

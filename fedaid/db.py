@@ -1,0 +1,122 @@
+"""The database of one instance: a Tortoise context, its connection and its migrations.
+
+Each instance owns its own `TortoiseContext`, so several instances can live in one process
+(the federation tests run three); `Database.active()` makes it the current one for a task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+
+from fedaid.errors import ConfigError
+
+log = logging.getLogger("fedaid.db")
+
+MODELS_MODULE = "fedaid.models"
+MIGRATIONS_MODULE = "migrations"
+SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise configuration for `database_url` (one app, `models`, with our migrations)."""
+    scheme = urlsplit(database_url).scheme
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            f"FEDAID_DATABASE_URL must start with sqlite:// or postgres:// (got {scheme or 'no scheme'!r})"
+        )
+    if scheme in ("postgresql", "asyncpg"):
+        database_url = "postgres" + database_url[len(scheme):]
+    # The connection is named after its dialect: Tortoise caches SQL per connection name, and
+    # the tests run SQLite and PostgreSQL instances in one process.
+    connection = "sqlite" if scheme == "sqlite" else "postgres"
+    return {
+        "connections": {connection: database_url},
+        "apps": {"models": {"models": [MODELS_MODULE], "migrations": MIGRATIONS_MODULE,
+                            "default_connection": connection}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+class Database:
+    """One instance's database. Use `with db.active():` around code that queries it."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.context = TortoiseContext()
+        self.is_sqlite = database_url.startswith("sqlite")
+
+    async def connect(self) -> None:
+        """Open the connection; fails with a one-line ConfigError when the database is unreachable."""
+        self._prepare_sqlite_folder()
+        with self.context:
+            try:
+                await self.context.init(config=tortoise_config(self.url))
+                await self.context.db().execute_query("SELECT 1")
+            except ConfigError:
+                raise
+            except (OSError, Exception) as err:  # drivers raise many types; all mean "cannot connect"
+                await self.context.close_connections()
+                raise ConfigError(f"Cannot open the database {_redact(self.url)}: {err}") from err
+
+    async def migrate(self, progress: Callable[[str], object] | None = None) -> list[str]:
+        """Apply pending migrations; returns the names applied (empty when up to date)."""
+        applied: list[str] = []
+
+        def record(event: str, app_label: str, name: str) -> None:
+            if event == "apply_done":
+                applied.append(name)
+                if progress:
+                    progress(f"applied {app_label}.{name}")
+
+        config = tortoise_config(self.url)["apps"]
+        with self.context:
+            executor = MigrationExecutor(self.context.db(), config)
+            await executor.migrate(progress=record)
+        return applied
+
+    async def create_schema(self) -> None:
+        """Create every table directly from the models (tests only; production uses migrate())."""
+        with self.context:
+            await self.context.generate_schemas(safe=True)
+
+    async def close(self) -> None:
+        with self.context:
+            await self.context.close_connections()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this database the one models use in the current task (and tasks it starts)."""
+        with self.context:
+            yield
+
+    def _prepare_sqlite_folder(self) -> None:
+        if not self.is_sqlite:
+            return
+        path = self.url.split("://", 1)[1].split("?", 1)[0]
+        if path in (":memory:", ""):
+            return
+        folder = Path(path).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ConfigError(f"Cannot create the database folder {folder}: {err.strerror}") from err
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+# For `tortoise -c fedaid.db.MIGRATIONS_CONFIG makemigrations` after a model change.
+MIGRATIONS_CONFIG = tortoise_config("sqlite://:memory:")
