@@ -2,8 +2,12 @@
 
 from fedaid.models.account import Account, AccountRole, AccountState, Invite
 from fedaid.models.actor import Actor, ActorType
+from fedaid.models.agreement import Agreement, AgreementState
+from fedaid.models.alert_subscription import AlertSubscription
+from fedaid.models.category import Category, CategoryFamily
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
+from fedaid.models.exchange import Exchange
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.notification import Notification, NotificationKind
@@ -11,8 +15,9 @@ from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 
 __all__ = [
-    "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Delivery", "DeliveryState",
-    "DomainHealth", "DomainPolicy", "Follow", "FollowState", "InboxItem", "InboxState", "Invite",
+    "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Agreement", "AgreementState",
+    "AlertSubscription", "Category", "CategoryFamily", "Delivery", "DeliveryState",
+    "DomainHealth", "DomainPolicy", "Exchange", "Follow", "FollowState", "InboxItem", "InboxState", "Invite",
     "Notification", "NotificationKind", "PolicyKind", "Post", "PostTag", "Proposal",
     "ProposalPurpose", "ProposalStatus", "Visibility",
 ]

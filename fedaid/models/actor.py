@@ -15,7 +15,7 @@ class ActorType(StrEnum):
 
 
 class Actor(Model):
-    """One ActivityPub actor. `ap_id` is its URL; local actors also hold their private key."""
+    """One ActivityPub actor. `ap_id` is its URL, and local actors also hold their private key."""
 
     id = fields.IntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)

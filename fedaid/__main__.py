@@ -1,0 +1,7 @@
+"""`python -m fedaid` runs the command line."""
+
+import sys
+
+from fedaid.cli import main
+
+sys.exit(main())

@@ -1,0 +1,138 @@
+"""create_app(settings): the only place that wires routes, templates, the database and the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+import fedaid
+from fedaid.activitypub.sanitize import sanitize_html
+from fedaid.appkeys import DATABASE, FETCHER, SETTINGS
+from fedaid.config import Settings
+from fedaid.db import Database
+from fedaid.domain.instance import ensure_instance
+from fedaid.federation import actor_routes, discovery
+from fedaid.federation.fetch import Fetcher
+from fedaid.federation.signatures import sign_request
+from fedaid.middlewares import database_middleware, error_middleware, request_id_middleware
+from fedaid.models import Actor
+from fedaid.negotiation import negotiated
+from fedaid.web import profiles
+from fedaid.worker import Job, run_jobs_forever
+
+log = logging.getLogger("fedaid.app")
+
+TEMPLATES_DIR = Path(fedaid.__file__).resolve().parent.parent / "templates"
+USER_AGENT = f"fedaid/{fedaid.__version__}"
+WORKER_TASK = web.AppKey("worker_task", asyncio.Task)
+WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
+INSTANCE_ACTOR = web.AppKey("instance_actor", Actor)
+
+
+def create_app(settings: Settings, *, database: Database | None = None, run_worker: bool = True) -> web.Application:
+    """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_id_middleware, error_middleware, database_middleware],
+    )
+    app[SETTINGS] = settings
+    app[DATABASE] = database or Database(settings.database_url)
+    setup_templates(app, settings)
+    add_routes(app)
+    app.on_startup.append(_open_database(owns_database=database is None))
+    app.on_startup.append(_start_fetcher)
+    if run_worker:
+        app.on_startup.append(_start_worker)
+        app.on_cleanup.append(_stop_worker)
+    app.on_cleanup.append(_close_fetcher)
+    if database is None:
+        app.on_cleanup.append(_close_database)
+    return app
+
+
+def setup_templates(app: web.Application, settings: Settings) -> None:
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))
+    env.globals["site_name"] = settings.collective_name
+
+
+def add_routes(app: web.Application) -> None:
+    actor_page = negotiated(actor_routes.serve_actor_json, profiles.serve_profile_html)
+    app.router.add_routes(discovery.routes())
+    app.router.add_get("/actor", actor_routes.serve_actor_json)
+    for pattern in ("/{kind:u|c}/{name}",):
+        app.router.add_get(pattern, actor_page)
+    app.router.add_get("/actor/followers", actor_routes.serve_followers)
+    app.router.add_get("/actor/following", actor_routes.serve_following)
+    app.router.add_get("/actor/outbox", actor_routes.serve_outbox)
+    app.router.add_get("/{kind:u|c}/{name}/followers", actor_routes.serve_followers)
+    app.router.add_get("/{kind:u|c}/{name}/following", actor_routes.serve_following)
+    app.router.add_get("/{kind:u|c}/{name}/outbox", actor_routes.serve_outbox)
+
+
+def _open_database(*, owns_database: bool):
+    async def open_database(app: web.Application) -> None:
+        settings, db = app[SETTINGS], app[DATABASE]
+        if owns_database:
+            await db.connect()
+            await db.migrate()
+        with db.active():
+            actors, _ = await ensure_instance(
+                settings.base_url, collective_name=settings.collective_name,
+                collective_slug=settings.collective_slug, collective_summary=settings.collective_summary,
+            )
+        app[INSTANCE_ACTOR] = actors.instance
+        if settings.allow_private_addresses:
+            log.warning("FEDAID_ALLOW_PRIVATE_ADDRESSES is on: this instance will contact private and loopback "
+                        "addresses. Use it for tests and local demos only, never in production.")
+
+    return open_database
+
+
+async def _close_database(app: web.Application) -> None:
+    await app[DATABASE].close()
+
+
+def instance_get_signer(instance: Actor):
+    """Sign every outbound GET as the instance actor (authorized fetch, INTEROP 36)."""
+
+    def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+        return sign_request(method, url, key_id=instance.key_id, private_key_pem=instance.private_key_pem,
+                            accept=headers.get("Accept"))
+
+    return sign
+
+
+async def _start_fetcher(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    fetcher = Fetcher(allow_private_addresses=settings.allow_private_addresses, allow_http=settings.allow_http,
+                      user_agent=f"{USER_AGENT} (+{settings.base_url})", sign=instance_get_signer(app[INSTANCE_ACTOR]))
+    await fetcher.start()
+    app[FETCHER] = fetcher
+
+
+async def _close_fetcher(app: web.Application) -> None:
+    await app[FETCHER].close()
+
+
+def worker_jobs(app: web.Application) -> list[Job]:
+    """Every queue this instance's worker drains, in the order one pass visits them."""
+    return []
+
+
+async def _start_worker(app: web.Application) -> None:
+    stop = asyncio.Event()
+    app[WORKER_STOP] = stop
+    with app[DATABASE].active():
+        app[WORKER_TASK] = asyncio.create_task(run_jobs_forever(worker_jobs(app), stop))
+
+
+async def _stop_worker(app: web.Application) -> None:
+    app[WORKER_STOP].set()
+    await app[WORKER_TASK]

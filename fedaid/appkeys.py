@@ -1,0 +1,19 @@
+"""The aiohttp application keys, in one place so handlers need not import `app.py`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from fedaid.config import Settings
+from fedaid.db import Database
+
+if TYPE_CHECKING:
+    from fedaid.federation.fetch import Fetcher
+    from fedaid.federation.remote_actors import RemoteActors
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+FETCHER: web.AppKey["Fetcher"] = web.AppKey("fetcher")
+REMOTE_ACTORS: web.AppKey["RemoteActors"] = web.AppKey("remote_actors")

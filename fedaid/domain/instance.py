@@ -1,0 +1,62 @@
+"""The instance itself: its Application actor and its collective (a Group), created on first run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from fedaid.domain.actors import create_local_actor, get_local_actor
+from fedaid.errors import InvalidInput
+from fedaid.models import Account, Actor, ActorType
+
+
+@dataclass(frozen=True)
+class InstanceActors:
+    instance: Actor
+    collective: Actor
+
+
+async def ensure_instance(base_url: str, *, collective_name: str, collective_slug: str,
+                          collective_summary: str = "") -> tuple[InstanceActors, bool]:
+    """Create the instance actor and the collective if missing; True when this call created them."""
+    domain = base_url.split("://", 1)[1]
+    instance = await Actor.filter(is_local=True, type=ActorType.APPLICATION).first()
+    collective = await Actor.filter(is_local=True, type=ActorType.GROUP, username=collective_slug).first()
+    if instance and collective:
+        return InstanceActors(instance, collective), False
+    async with in_transaction():
+        if instance is None:
+            instance = await create_local_actor(base_url, type=ActorType.APPLICATION, username=domain,
+                                                name=domain, manually_approves_followers=True)
+        if collective is None:
+            collective = await create_local_actor(base_url, type=ActorType.GROUP, username=collective_slug,
+                                                  name=collective_name, summary=collective_summary)
+    return InstanceActors(instance, collective), True
+
+
+async def get_collective(slug: str) -> Actor:
+    return await get_local_actor(slug, types=(ActorType.GROUP,))
+
+
+async def update_collective(slug: str, *, name: str | None = None, summary: str | None = None) -> Actor:
+    """Change the collective's public name or summary."""
+    collective = await get_collective(slug)
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("The collective needs a name.")
+        collective.name = name.strip()[:255]
+    if summary is not None:
+        collective.summary = summary.strip()
+    await collective.save(update_fields=["name", "summary"])
+    return collective
+
+
+async def has_admin() -> bool:
+    return await Account.filter(role="admin").exists()
+
+
+async def count_local_members() -> int:
+    return await Actor.filter(is_local=True, type=ActorType.PERSON, deleted_at__isnull=True).count()
+
+

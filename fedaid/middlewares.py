@@ -1,0 +1,63 @@
+"""Request middlewares: request ids, the active database, and one place that turns errors into answers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+
+from fedaid.appkeys import DATABASE
+from fedaid.errors import FedaidError
+from fedaid.logs import request_id
+from fedaid.negotiation import wants_activity_json
+
+log = logging.getLogger("fedaid.http")
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Tag every log line of this request with an id, and hand the id back in `X-Request-Id`."""
+    incoming = request.headers.get("X-Request-Id", "")
+    rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else secrets.token_hex(8)
+    token = request_id.set(rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as err:
+        err.headers["X-Request-Id"] = rid
+        raise
+    finally:
+        request_id.reset(token)
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
+@web.middleware
+async def database_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Queries made while handling this request go to this instance's database."""
+    with request.app[DATABASE].active():
+        return await handler(request)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """FedaidError → its status with a readable reason; anything else → 500, logged with its traceback."""
+    try:
+        return await handler(request)
+    except FedaidError as err:
+        log.info("refused", extra={"status": err.status, "reason": str(err), "path": request.path,
+                                   "method": request.method})
+        return error_response(request, err.status, str(err))
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("internal error", extra={"path": request.path, "method": request.method})
+        return error_response(request, 500, "Something went wrong on our side; the error has been logged.")
+
+
+def error_response(request: web.Request, status: int, reason: str) -> web.Response:
+    """JSON for APIs and servers, plain text for people (the web pages render their own errors)."""
+    if wants_activity_json(request) or request.path.startswith(("/api/", "/oauth/", "/.well-known/", "/inbox",
+                                                                "/nodeinfo")) or request.method == "POST":
+        return web.json_response({"error": reason}, status=status)
+    return web.Response(text=f"{status}: {reason}\n", status=status)

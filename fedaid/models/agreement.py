@@ -1,0 +1,35 @@
+"""Agreements between a provider and a receiver of help on a proposal (FEP-0837 Agreement)."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AgreementState(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+class Agreement(Model):
+    """Who helps whom, for how many hours. The proposal author's server mints `ap_id` (null until then)."""
+
+    id = fields.BigIntField(primary_key=True)
+    ap_id = fields.CharField(max_length=512, unique=True, null=True)
+    proposal = fields.ForeignKeyField("models.Proposal", related_name="agreements", on_delete=fields.CASCADE)
+    response = fields.ForeignKeyField("models.Post", related_name="response_agreements", null=True,
+                                      on_delete=fields.SET_NULL)
+    provider = fields.ForeignKeyField("models.Actor", related_name="agreements_given", on_delete=fields.CASCADE)
+    receiver = fields.ForeignKeyField("models.Actor", related_name="agreements_received",
+                                      on_delete=fields.CASCADE)
+    hours = fields.DecimalField(max_digits=8, decimal_places=2)
+    state = fields.CharEnumField(AgreementState, max_length=16, default=AgreementState.OFFERED, db_index=True)
+    offer_activity_id = fields.CharField(max_length=512, unique=True, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "agreement"
