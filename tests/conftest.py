@@ -116,3 +116,71 @@ async def db(make_database: Callable[[], Awaitable[Database]]) -> AsyncIterator[
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if "ready" in _postgres_state:
         asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
+
+
+# --- running instances -------------------------------------------------------------------------
+
+import socket  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from aiohttp import web  # noqa: E402
+
+from fedaid.app import create_app, worker_jobs  # noqa: E402
+from fedaid.config import Settings  # noqa: E402
+from fedaid.worker import run_jobs_once  # noqa: E402
+
+
+@dataclass
+class RunningInstance:
+    """A fedaid instance serving on a loopback port, with its own database."""
+
+    settings: Settings
+    app: web.Application
+    db: Database
+    runner: web.AppRunner
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    async def run_worker_once(self) -> int:
+        """One pass over every queue of this instance (deliveries, inbox, expiry...)."""
+        with self.db.active():
+            return await run_jobs_once(worker_jobs(self.app))
+
+
+async def drain(*instances: RunningInstance, max_passes: int = 50) -> None:
+    """Run worker passes on every instance until none of them has work left."""
+    for _ in range(max_passes):
+        if sum([await instance.run_worker_once() for instance in instances]) == 0:
+            return
+    raise AssertionError(f"the queues did not drain in {max_passes} passes")
+
+
+@pytest.fixture
+async def make_instance(make_database, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[RunningInstance]]]:
+    """Start fedaid instances on 127.0.0.1 (a real aiohttp server each); stopped after the test."""
+    runners: list[web.AppRunner] = []
+
+    async def start(slug: str = "collective", **overrides: object) -> RunningInstance:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        db = await make_database()
+        values: dict[str, object] = dict(
+            base_url=f"http://127.0.0.1:{port}", database_url=db.url, data_dir=tmp_path / slug,
+            secret_key=f"test-secret-{slug}-0123456789abcdef", collective_slug=slug,
+            collective_name=slug.replace("_", " ").title(), allow_private_addresses=True, allow_http=True,
+        )
+        values.update(overrides)
+        settings = Settings(**values)
+        app = create_app(settings, database=db, run_worker=False)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        runners.append(runner)
+        return RunningInstance(settings, app, db, runner)
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
