@@ -11,6 +11,7 @@ from fedaid.models.exchange import Exchange
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.notification import Notification, NotificationKind
+from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 
@@ -18,6 +19,6 @@ __all__ = [
     "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Agreement", "AgreementState",
     "AlertSubscription", "Category", "CategoryFamily", "Delivery", "DeliveryState",
     "DomainHealth", "DomainPolicy", "Exchange", "Follow", "FollowState", "InboxItem", "InboxState", "Invite",
-    "Notification", "NotificationKind", "PolicyKind", "Post", "PostTag", "Proposal",
-    "ProposalPurpose", "ProposalStatus", "Visibility",
+    "Notification", "NotificationKind", "OAuthApp", "OAuthCode", "OAuthToken", "PolicyKind", "Post", "PostTag",
+    "Proposal", "ProposalPurpose", "ProposalStatus", "Visibility",
 ]
