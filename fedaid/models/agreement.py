@@ -15,7 +15,7 @@ class AgreementState(StrEnum):
 
 
 class Agreement(Model):
-    """Who helps whom, for how many hours. The proposal author's server mints `ap_id` (null until then)."""
+    """Who helps whom, for how many hours. `ap_id` is minted by the server of the proposal author, null until then."""
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True, null=True)
