@@ -8,17 +8,20 @@ from fedaid.models.category import Category, CategoryFamily
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
 from fedaid.models.exchange import Exchange
+from fedaid.models.favourite import Favourite
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
+from fedaid.models.report import Report
 
 __all__ = [
     "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Agreement", "AgreementState",
     "AlertSubscription", "Category", "CategoryFamily", "Delivery", "DeliveryState",
-    "DomainHealth", "DomainPolicy", "Exchange", "Follow", "FollowState", "InboxItem", "InboxState", "Invite",
+    "DomainHealth", "DomainPolicy", "Exchange", "Favourite", "Follow", "FollowState", "InboxItem", "InboxState",
+    "Invite",
     "Notification", "NotificationKind", "OAuthApp", "OAuthCode", "OAuthToken", "PolicyKind", "Post", "PostTag",
-    "Proposal", "ProposalPurpose", "ProposalStatus", "Visibility",
+    "Proposal", "ProposalPurpose", "ProposalStatus", "Report", "Visibility",
 ]

@@ -1,0 +1,354 @@
+"""Follows between actors, and alliances: a collective (Group) following another collective.
+
+No network: every answer to another server is a `Delivery` queued by `publish` in the same
+transaction as the change. Everything received is idempotent (INTEROP 54): a Follow, Accept,
+Reject or Undo seen twice changes nothing the second time.
+
+An alliance is a pair of follows between two collectives. It starts as the other collective's
+Follow of ours; the federation mode and the domain's policy decide whether it is accepted at once,
+waits for an admin, or is refused (`policy.alliance_decision`). Once ours accepts, ours follows
+back, so members-only posts travel both ways. Either side's Undo or Reject ends both follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.activities import follow_ap_id, render_accept, render_follow, render_reject, render_undo_follow
+from fedaid.clock import utcnow
+from fedaid.domain.policy import AllianceDecision, alliance_decision
+from fedaid.domain.publish import publish
+from fedaid.errors import Conflict, InvalidInput, NotFound
+from fedaid.models import (
+    AccountRole, Actor, ActorType, Follow, FollowState, Notification, NotificationKind, PolicyKind,
+)
+from fedaid.models.ids import new_id
+
+
+@dataclass(frozen=True)
+class Alliance:
+    """Our collective and another one: each direction's follow state (None when there is no follow)."""
+
+    group: Actor
+    ours: FollowState | None     # our collective following theirs
+    theirs: FollowState | None   # theirs following ours
+
+    @property
+    def is_active(self) -> bool:
+        return self.ours == FollowState.ACCEPTED and self.theirs == FollowState.ACCEPTED
+
+    @property
+    def status(self) -> str:
+        if self.is_active:
+            return "allied"
+        if self.theirs == FollowState.PENDING:
+            return "asked by them, waiting for an admin"
+        if self.ours == FollowState.PENDING:
+            return "asked by us, waiting for them"
+        return "half-allied"  # one direction accepted, the other still on its way
+
+
+def is_alliance(follower: Actor, target: Actor) -> bool:
+    return follower.type == ActorType.GROUP and target.type == ActorType.GROUP and follower.is_local != target.is_local
+
+
+# --- our actors following others -----------------------------------------------------------------
+
+
+async def follow(follower: Actor, target: Actor) -> Follow:
+    """A local actor follows another: accepted at once when the target is local, else a Follow is queued."""
+    if not follower.is_local:
+        raise InvalidInput("Only actors of this instance can follow from here.")
+    if follower.id == target.id:
+        raise InvalidInput("An actor cannot follow itself.")
+    if target.is_deleted:
+        raise NotFound(f"{target.acct} has been deleted.")
+    async with in_transaction():
+        existing = await Follow.get_or_none(follower=follower, target=target)
+        if existing is not None:
+            return existing
+        row = Follow(follower=follower, target=target, ap_id=follow_ap_id(follower, new_id()))
+        if target.is_local:
+            row.state, row.accepted_at = FollowState.ACCEPTED, utcnow()
+        await _save_new(row)
+        if target.is_local:
+            await _notify(target, NotificationKind.FOLLOW, follower)
+        else:
+            await publish(render_follow(row, follower, target), sender=follower, to=[target])
+    return row
+
+
+async def unfollow(follower: Actor, target: Actor) -> bool:
+    """Stop following; a remote target gets an Undo(Follow). True when there was a follow."""
+    async with in_transaction():
+        row = await Follow.get_or_none(follower=follower, target=target)
+        if row is None:
+            return False
+        await row.delete()
+        if not target.is_local and follower.is_local:
+            await publish(render_undo_follow(row, follower, target), sender=follower, to=[target])
+    return True
+
+
+# --- others following our actors -----------------------------------------------------------------
+
+
+async def receive_follow(follower: Actor, target: Actor, ap_id: str, *, federation_mode: str,
+                         domain_policy: PolicyKind | None = None) -> Follow | None:
+    """A remote actor's Follow of a local one: accepted, left pending, or refused (then None)."""
+    if not target.is_local or follower.is_local:
+        raise InvalidInput("A received Follow must come from another server and name an actor of ours.")
+    async with in_transaction():
+        existing = await Follow.get_or_none(follower=follower, target=target)
+        if existing is not None:
+            return await _follow_again(existing, follower, target, ap_id)
+        decision = await _decide(follower, target, federation_mode, domain_policy)
+        row = Follow(follower=follower, target=target, ap_id=await _free_ap_id(ap_id))
+        if decision == AllianceDecision.REFUSE or target.is_deleted:
+            await publish(render_reject(row, follower, target), sender=target, to=[follower])
+            return None
+        if decision == AllianceDecision.ACCEPT:
+            row.state, row.accepted_at = FollowState.ACCEPTED, utcnow()
+        await _save_new(row)
+        if decision == AllianceDecision.ACCEPT:
+            await publish(render_accept(row, follower, target), sender=target, to=[follower])
+            await _notify_about(row, follower, target, NotificationKind.FOLLOW)
+        else:
+            await _notify_about(row, follower, target, NotificationKind.FOLLOW_REQUEST)
+    return row
+
+
+async def _follow_again(row: Follow, follower: Actor, target: Actor, ap_id: str) -> Follow:
+    """Mastodon re-sends Follow for a follow that exists: answer Accept again, tell nobody (INTEROP 54)."""
+    if row.ap_id != ap_id and not await Follow.filter(ap_id=ap_id).exists():
+        row.ap_id = ap_id
+        await row.save(update_fields=["ap_id"])
+    if row.state == FollowState.ACCEPTED:
+        await publish(render_accept(row, follower, target), sender=target, to=[follower])
+    return row
+
+
+async def _decide(follower: Actor, target: Actor, federation_mode: str,
+                  domain_policy: PolicyKind | None) -> AllianceDecision:
+    if domain_policy == PolicyKind.BLOCK:
+        return AllianceDecision.REFUSE
+    if is_alliance(follower, target):
+        if await Follow.filter(follower=target, target=follower).exists():
+            return AllianceDecision.ACCEPT  # we asked them first: this is their half of the alliance
+        return alliance_decision(domain_policy, federation_mode)
+    if target.manually_approves_followers:
+        return AllianceDecision.ASK_ADMIN
+    return AllianceDecision.ACCEPT
+
+
+async def approve_follow(row: Follow) -> Follow:
+    """Accept a pending follow of a local actor; for an alliance, our collective follows back."""
+    follower, target = await _pair(row)
+    async with in_transaction():
+        claimed = await Follow.filter(id=row.id, state=FollowState.PENDING).update(
+            state=FollowState.ACCEPTED, accepted_at=utcnow())
+        if not claimed:
+            raise Conflict("This request was already answered.")
+        row.state = FollowState.ACCEPTED
+        await publish(render_accept(row, follower, target), sender=target, to=[follower])
+        if is_alliance(follower, target):
+            await follow(target, follower)
+    return row
+
+
+async def reject_follow(row: Follow) -> None:
+    """Refuse a pending follow (or remove an accepted follower): the row goes, a Reject is sent."""
+    follower, target = await _pair(row)
+    async with in_transaction():
+        if not await Follow.filter(id=row.id).delete():
+            raise Conflict("This request was already answered.")
+        if not follower.is_local:
+            await publish(render_reject(row, follower, target), sender=target, to=[follower])
+
+
+# --- answers to our follows, and undos ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowRef:
+    """A Follow as an Accept, Reject or Undo names it: its id, and the actor/object pair when embedded."""
+
+    ap_id: str | None
+    follower_ap_id: str | None = None
+    target_ap_id: str | None = None
+
+
+async def receive_accept(actor: Actor, ref: FollowRef) -> Follow | None:
+    """`actor` accepts a local actor's follow of it: matched by the Follow id, then by the pair (INTEROP 53)."""
+    row = await _find_follow(ref, target=actor, local_side="follower")
+    if row is None or row.state == FollowState.ACCEPTED:
+        return row
+    await Follow.filter(id=row.id).update(state=FollowState.ACCEPTED, accepted_at=utcnow())
+    row.state = FollowState.ACCEPTED
+    return row
+
+
+async def receive_reject(actor: Actor, ref: FollowRef) -> bool:
+    """`actor` refuses a local actor's follow, or removes it as a follower (INTEROP 55)."""
+    row = await _find_follow(ref, target=actor, local_side="follower")
+    if row is None:
+        return False
+    async with in_transaction():
+        await row.delete()
+        if is_alliance(row.follower, actor):
+            await _end_other_half(row.follower, actor)
+    return True
+
+
+async def receive_undo_follow(actor: Actor, ref: FollowRef) -> bool:
+    """`actor` stops following a local actor (INTEROP 56); ending an alliance ends both halves."""
+    row = await _find_follow(ref, follower=actor, local_side="target")
+    if row is None:
+        return False
+    async with in_transaction():
+        await row.delete()
+        if is_alliance(actor, row.target):
+            await _end_other_half(row.target, actor)
+    return True
+
+
+async def _end_other_half(ours: Actor, theirs: Actor) -> None:
+    """After one half of an alliance ended, end the other: Undo our follow, Reject theirs."""
+    outgoing = await Follow.get_or_none(follower=ours, target=theirs)
+    if outgoing is not None:
+        await outgoing.delete()
+        await publish(render_undo_follow(outgoing, ours, theirs), sender=ours, to=[theirs])
+    incoming = await Follow.get_or_none(follower=theirs, target=ours)
+    if incoming is not None:
+        await incoming.delete()
+        await publish(render_reject(incoming, theirs, ours), sender=ours, to=[theirs])
+
+
+async def _find_follow(ref: FollowRef, *, local_side: str, follower: Actor | None = None,
+                       target: Actor | None = None) -> Follow | None:
+    """The follow `ref` names, between the given remote actor and a local one."""
+    known = {"follower": follower, "target": target}
+    remote_side = "target" if local_side == "follower" else "follower"
+    remote = known[remote_side]
+    assert remote is not None
+    if ref.ap_id:
+        row = await Follow.filter(ap_id=ref.ap_id, **{f"{remote_side}_id": remote.id}).select_related(
+            "follower", "target").first()
+        if row is not None and getattr(row, local_side).is_local:
+            return row
+    local_ap_id = ref.follower_ap_id if local_side == "follower" else ref.target_ap_id
+    remote_ap_id = ref.target_ap_id if local_side == "follower" else ref.follower_ap_id
+    if not local_ap_id or (remote_ap_id is not None and remote_ap_id != remote.ap_id):
+        return None
+    local = await Actor.get_or_none(ap_id=local_ap_id, is_local=True)
+    if local is None:
+        return None
+    pair = {f"{remote_side}_id": remote.id, f"{local_side}_id": local.id}
+    return await Follow.filter(**pair).select_related("follower", "target").first()
+
+
+# --- alliances -----------------------------------------------------------------------------------
+
+
+async def request_alliance(collective: Actor, group: Actor) -> Follow:
+    """Our collective asks another to ally: a Follow of its Group."""
+    if not (collective.is_local and collective.is_group) or not group.is_group or group.is_local:
+        raise InvalidInput(f"{group.acct} is not another server's collective (a Group actor).")
+    return await follow(collective, group)
+
+
+async def list_alliances(collective: Actor) -> list[Alliance]:
+    """Every collective ours follows or is followed by, with each direction's state."""
+    rows = await Follow.filter(Q(follower=collective) | Q(target=collective)).filter(
+        Q(follower__type=ActorType.GROUP) & Q(target__type=ActorType.GROUP)).select_related("follower", "target")
+    states: dict[int, dict[str, FollowState]] = {}
+    groups: dict[int, Actor] = {}
+    for row in rows:
+        other, direction = (row.target, "ours") if row.follower_id == collective.id else (row.follower, "theirs")
+        if other.is_local:
+            continue
+        groups[other.id] = other
+        states.setdefault(other.id, {})[direction] = FollowState(row.state)
+    return [Alliance(groups[gid], states[gid].get("ours"), states[gid].get("theirs"))
+            for gid in sorted(groups, key=lambda gid: groups[gid].acct)]
+
+
+async def find_alliance(collective: Actor, group: Actor) -> Alliance | None:
+    return next((a for a in await list_alliances(collective) if a.group.id == group.id), None)
+
+
+async def approve_alliance(collective: Actor, group: Actor) -> Follow:
+    """An admin accepts another collective's request: Accept, then our Follow back."""
+    row = await Follow.get_or_none(follower=group, target=collective)
+    if row is None:
+        raise NotFound(f"{group.acct} has not asked to ally with {collective.acct}.")
+    return await approve_follow(row)
+
+
+async def reject_alliance(collective: Actor, group: Actor) -> None:
+    """An admin refuses another collective's request."""
+    row = await Follow.get_or_none(follower=group, target=collective, state=FollowState.PENDING)
+    if row is None:
+        raise NotFound(f"There is no pending request from {group.acct}.")
+    await reject_follow(row)
+
+
+async def end_alliance(collective: Actor, group: Actor) -> bool:
+    """End an alliance from our side: Undo our follow and Reject theirs. True when there was one."""
+    async with in_transaction():
+        had = await Follow.filter(Q(follower=collective, target=group) | Q(follower=group, target=collective)).exists()
+        await _end_other_half(collective, group)
+    return had
+
+
+async def is_ally_server(host: str) -> bool:
+    """Whether a collective on `host` is allied with one of ours (an accepted follow in either direction)."""
+    groups_here = await Actor.filter(is_local=True, type=ActorType.GROUP).values_list("id", flat=True)
+    if not groups_here:
+        return False
+    return await Follow.filter(
+        Q(follower_id__in=groups_here, target__domain=host, target__type=ActorType.GROUP)
+        | Q(target_id__in=groups_here, follower__domain=host, follower__type=ActorType.GROUP),
+        state=FollowState.ACCEPTED,
+    ).exists()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+async def _pair(row: Follow) -> tuple[Actor, Actor]:
+    return await Actor.get(id=row.follower_id), await Actor.get(id=row.target_id)
+
+
+async def _save_new(row: Follow) -> None:
+    try:
+        await row.save()
+    except IntegrityError as err:
+        raise Conflict("This follow already exists.") from err
+
+
+async def _free_ap_id(ap_id: str) -> str | None:
+    """The remote Follow id, unless another row already holds it (a reused id must not block the follow)."""
+    return None if await Follow.filter(ap_id=ap_id).exists() else ap_id
+
+
+async def _notify_about(row: Follow, follower: Actor, target: Actor, kind: NotificationKind) -> None:
+    """A member hears about their own followers; admins hear about the collective's."""
+    if target.type == ActorType.PERSON:
+        await _notify(target, kind, follower)
+        return
+    for admin in await admin_actors():
+        await _notify(admin, kind, follower)
+
+
+async def _notify(recipient: Actor, kind: NotificationKind, from_actor: Actor) -> None:
+    await Notification.create(recipient=recipient, kind=kind, from_actor=from_actor)
+
+
+async def admin_actors() -> list[Actor]:
+    """The Person actors of this instance's admins."""
+    return await Actor.filter(is_local=True, deleted_at__isnull=True, account__role=AccountRole.ADMIN).order_by("id")

@@ -1,0 +1,156 @@
+"""Admins' decisions about other servers (block, silence, allow) and what the federation mode allows.
+
+No network. The inbox asks `DomainPolicies` on every request, so it keeps the (small) table in
+memory: a change made through this module is seen at once in this process, and by other
+processes (the CLI, other web workers) within `ttl` seconds.
+
+A policy on `example.org` also covers its subdomains; on loopback test servers, where every
+instance is `127.0.0.1:<port>`, a policy names `host:port`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from enum import StrEnum
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from fedaid.errors import InvalidInput
+from fedaid.models import Actor, DomainPolicy, Follow, PolicyKind
+
+FEDERATION_OPEN = "open"
+FEDERATION_ALLOWLIST = "allowlist"
+_SEVERITY = {PolicyKind.BLOCK: 3, PolicyKind.SILENCE: 2, PolicyKind.ALLOW: 1}
+# Bumped by every change made here, so every cache in this process reloads at its next lookup.
+_generation = 0
+
+
+class AllianceDecision(StrEnum):
+    ACCEPT = "accept"        # allied at once
+    ASK_ADMIN = "ask_admin"  # waits for an admin (Notification follow_request)
+    REFUSE = "refuse"        # answered with a Reject
+
+
+def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> AllianceDecision:
+    """What to do with another collective's Follow of ours, from its domain's policy and our mode.
+
+    `open`: any collective allies at once (silenced domains wait for an admin).
+    `allowlist`: only allowlisted domains may ally, and each request waits for an admin.
+    """
+    if kind == PolicyKind.BLOCK:
+        return AllianceDecision.REFUSE
+    if federation_mode == FEDERATION_OPEN:
+        return AllianceDecision.ASK_ADMIN if kind == PolicyKind.SILENCE else AllianceDecision.ACCEPT
+    return AllianceDecision.ASK_ADMIN if kind == PolicyKind.ALLOW else AllianceDecision.REFUSE
+
+
+def host_of_url(url: str) -> str:
+    """`host[:port]` of a URL, lowercase, as policies and `Actor.domain` name servers."""
+    try:
+        return urlsplit(url).netloc.rpartition("@")[2].lower()
+    except ValueError:
+        return ""
+
+
+def domain_names(host: str) -> tuple[str, ...]:
+    """The names a policy may use for `host`: itself, without its port, and each parent domain."""
+    host = host.lower().rstrip(".")
+    hostname = urlsplit(f"//{host}").hostname or host
+    try:
+        ip_address(hostname)
+        return tuple(dict.fromkeys((host, hostname)))
+    except ValueError:
+        labels = hostname.split(".")
+        return tuple(dict.fromkeys([host] + [".".join(labels[i:]) for i in range(len(labels) - 1)]))
+
+
+def normalise_domain(domain: str) -> str:
+    """What an admin typed (`example.org`, `https://example.org/`, `@x@example.org`) as a policy domain."""
+    value = domain.strip().lower()
+    if "://" in value:
+        value = host_of_url(value)
+    value = value.rpartition("@")[2].strip("/").rstrip(".")
+    if not value or any(char.isspace() or char in "/?#" for char in value):
+        raise InvalidInput(f"{domain!r} is not a domain like example.org.")
+    return value
+
+
+class DomainPolicies:
+    """A read-through copy of the DomainPolicy table for the hot paths (inbox, object GETs)."""
+
+    def __init__(self, *, ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._kinds: dict[str, PolicyKind] = {}
+        self._loaded_at: float | None = None
+        self._generation = -1
+
+    async def kind_for(self, host: str) -> PolicyKind | None:
+        """The most severe policy covering `host` (block, then silence, then allow), or None."""
+        kinds = await self._table()
+        found = [kinds[name] for name in domain_names(host) if name in kinds]
+        return max(found, key=_SEVERITY.__getitem__) if found else None
+
+    async def is_blocked(self, host: str) -> bool:
+        return await self.kind_for(host) == PolicyKind.BLOCK
+
+    async def is_silenced(self, host: str) -> bool:
+        return await self.kind_for(host) == PolicyKind.SILENCE
+
+    async def silenced_domains(self) -> frozenset[str]:
+        """Domains whose posts are kept but left out of public timelines (subdomains included)."""
+        return frozenset(name for name, kind in (await self._table()).items() if kind == PolicyKind.SILENCE)
+
+    def forget(self) -> None:
+        self._loaded_at = None
+
+    async def _table(self) -> dict[str, PolicyKind]:
+        now = self._clock()
+        if self._loaded_at is None or now - self._loaded_at > self._ttl or self._generation != _generation:
+            generation = _generation
+            rows = await DomainPolicy.all().values_list("domain", "kind")
+            self._kinds = {domain: PolicyKind(kind) for domain, kind in rows}
+            self._loaded_at, self._generation = now, generation
+        return self._kinds
+
+
+async def set_domain_policy(domain: str, kind: PolicyKind, *, reason: str = "") -> DomainPolicy:
+    """Allow, silence or block `domain` (replacing its previous policy). Blocking also ends every follow
+    between our actors and theirs, so nothing more is sent to or taken from them."""
+    global _generation
+    domain = normalise_domain(domain)
+    async with in_transaction():
+        policy = await DomainPolicy.get_or_none(domain=domain)
+        if policy is None:
+            policy = await DomainPolicy.create(domain=domain, kind=kind, reason=reason)
+        else:
+            policy.kind, policy.reason = kind, reason or policy.reason
+            await policy.save(update_fields=["kind", "reason"])
+        if kind == PolicyKind.BLOCK:
+            await _end_follows_with(domain)
+    _generation += 1
+    return policy
+
+
+async def clear_domain_policy(domain: str) -> bool:
+    """Remove the policy on `domain`; True when there was one."""
+    global _generation
+    removed = await DomainPolicy.filter(domain=normalise_domain(domain)).delete()
+    _generation += 1
+    return bool(removed)
+
+
+async def list_domain_policies() -> list[DomainPolicy]:
+    return await DomainPolicy.all().order_by("kind", "domain")
+
+
+async def _end_follows_with(domain: str) -> None:
+    """Delete follows in both directions with actors on `domain` or its subdomains."""
+    on_domain = Q(domain=domain) | Q(domain__endswith=f".{domain}")
+    actor_ids = await Actor.filter(on_domain, is_local=False).values_list("id", flat=True)
+    if actor_ids:
+        await Follow.filter(Q(follower_id__in=actor_ids) | Q(target_id__in=actor_ids)).delete()

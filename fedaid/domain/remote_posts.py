@@ -1,0 +1,173 @@
+"""Posts from other servers: store a received Note as a `Post`, apply its edits and its deletion.
+
+No network: the inbox worker fetches and parses; this module gets a `NoteDoc` whose HTML is already
+sanitised (`parse_note`, Mastodon's allowlist, INTEROP 64/83) and the author's loaded `Actor`.
+Every function is idempotent, so an activity applied twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.parse import NoteDoc
+from fedaid.clock import utcnow
+from fedaid.errors import InvalidActivity
+from fedaid.models import Actor, ActorType, Follow, FollowState, Notification, NotificationKind, Post, PostTag, Visibility
+from fedaid.models.ids import new_id
+
+MAX_TAG_LENGTH = 100
+# Called with the stored post and its NoteDoc when a Note carries FEP-0837 proposal fields; set by the
+# mutual-aid layer (see `proposal_hook`), so this module does not depend on how proposals are kept.
+ProposalHook = Callable[[Post, NoteDoc], Awaitable[object]]
+
+
+async def _default_proposal_hook(post: Post, note: NoteDoc) -> None:
+    from fedaid.domain import proposals  # the mutual-aid layer; imported late to keep the layers apart
+
+    store = getattr(proposals, "store_remote_proposal", None)
+    if store is not None:
+        await store(post, note)
+
+
+proposal_hook: ProposalHook = _default_proposal_hook
+
+
+# --- should we keep it? --------------------------------------------------------------------------
+
+
+async def is_relevant(note: NoteDoc, author: Actor) -> bool:
+    """Like Mastodon's `related_to_local_activity?` (INTEROP 67): someone here follows the author,
+    a local actor is addressed or mentioned, or it replies to a post we have."""
+    if await Follow.filter(target=author, follower__is_local=True, state=FollowState.ACCEPTED).exists():
+        return True
+    addressed = set(note.mentions) | set(note.to) | set(note.cc) | set(note.audience)
+    if addressed and await Actor.filter(ap_id__in=list(addressed), is_local=True).exists():
+        return True
+    return note.in_reply_to is not None and await Post.filter(ap_id=note.in_reply_to).exists()
+
+
+async def visibility_for(note: NoteDoc) -> Visibility:
+    """The note's visibility; addressed to the followers of a collective we follow, it is members-only."""
+    if note.visibility != "direct":
+        return Visibility(note.visibility)
+    addresses = [a for a in (*note.to, *note.cc) if a]
+    if addresses and await Actor.filter(followers_url__in=addresses, type=ActorType.GROUP,
+                                         follower_rows__follower__is_local=True,
+                                         follower_rows__state=FollowState.ACCEPTED).exists():
+        return Visibility.FOLLOWERS
+    return Visibility.DIRECT
+
+
+# --- Create, Update, Delete ----------------------------------------------------------------------
+
+
+async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibility,
+                            audience: Actor | None = None) -> Post | None:
+    """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is."""
+    _check_author(note, author)
+    existing = await Post.get_or_none(ap_id=note.ap_id)
+    if existing is not None:
+        return None if existing.is_deleted else existing
+    published = min(note.published_at or utcnow(), utcnow())
+    async with in_transaction():
+        parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
+        try:
+            post = await Post.create(
+                id=new_id(int(published.timestamp() * 1000)), ap_id=note.ap_id, author=author, is_local=False,
+                content=note.content, summary=note.summary, sensitive=note.sensitive or bool(note.summary),
+                language=note.language, visibility=visibility, url=note.url,
+                in_reply_to_ap_id=note.in_reply_to, in_reply_to=parent,
+                audience=audience.ap_id if audience else _first(note.audience),
+                mentions=list(note.mentions), addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
+                published_at=published,
+            )
+        except IntegrityError:  # stored meanwhile by another worker
+            return await Post.get_or_none(ap_id=note.ap_id)
+        await _store_tags(post, note.hashtags)
+        await _notify_mentions(post, author, note.mentions)
+        if note.is_proposal:
+            await proposal_hook(post, note)
+    return post
+
+
+async def update_remote_note(note: NoteDoc, author: Actor) -> Post | None:
+    """Apply an edit by the author, only when its `updated` is newer than what we have (INTEROP 65)."""
+    _check_author(note, author)
+    post = await Post.get_or_none(ap_id=note.ap_id, author=author, is_local=False, deleted_at=None)
+    if post is None or note.updated_at is None:
+        return None
+    known = post.updated_at or post.published_at
+    if known is not None and note.updated_at <= known:
+        return None
+    async with in_transaction():
+        post.content, post.summary = note.content, note.summary
+        post.sensitive, post.language = note.sensitive or bool(note.summary), note.language
+        post.mentions, post.updated_at = list(note.mentions), note.updated_at
+        await post.save(update_fields=["content", "summary", "sensitive", "language", "mentions", "updated_at"])
+        await PostTag.filter(post=post).delete()
+        await _store_tags(post, note.hashtags)
+        if note.is_proposal:
+            await proposal_hook(post, note)
+    return post
+
+
+async def delete_remote_post(ap_id: str, author: Actor) -> bool:
+    """The author deleted it: keep a Tombstone (deleted_at, no content) so it is never re-created (INTEROP 66)."""
+    post = await Post.get_or_none(ap_id=ap_id, author=author, is_local=False)
+    if post is None or post.is_deleted:
+        return False
+    async with in_transaction():
+        await Post.filter(id=post.id).update(deleted_at=utcnow(), content="", summary="")
+        await PostTag.filter(post_id=post.id).delete()
+    return True
+
+
+async def delete_posts_of(author: Actor) -> int:
+    """Every post of a deleted remote actor becomes a Tombstone."""
+    return await Post.filter(author=author, is_local=False, deleted_at=None).update(
+        deleted_at=utcnow(), content="", summary="")
+
+
+async def find_post(ap_id: str) -> Post | None:
+    return await Post.get_or_none(ap_id=ap_id)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _check_author(note: NoteDoc, author: Actor) -> None:
+    if note.attributed_to != author.ap_id:
+        raise InvalidActivity("the note is attributed to another actor than the one who sent it")
+
+
+def _first(values: Iterable[str]) -> str | None:
+    return next(iter(values), None)
+
+
+async def _store_tags(post: Post, names: Iterable[str]) -> None:
+    rows = [PostTag(post=post, name=name) for name in dict.fromkeys(n[:MAX_TAG_LENGTH] for n in names)]
+    if rows:
+        await PostTag.bulk_create(rows)
+
+
+async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -> None:
+    mentioned = await Actor.filter(ap_id__in=list(mentions), is_local=True, deleted_at=None) if mentions else []
+    for actor in mentioned:
+        await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
+
+
+async def newer(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and (b is None or a > b)
+
+
+def silenced_filter(silenced_domains: Iterable[str]) -> Q:
+    """A filter leaving out posts from silenced domains (and their subdomains), for public timelines."""
+    query = Q()
+    for domain in silenced_domains:
+        query &= ~Q(author__domain=domain) & ~Q(author__domain__endswith=f".{domain}")
+    return query
