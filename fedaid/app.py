@@ -13,6 +13,8 @@ from markupsafe import Markup
 
 import fedaid
 from fedaid.activitypub.sanitize import sanitize_html
+from fedaid.api import routes as api_routes
+from fedaid.api import streaming
 from fedaid.appkeys import DATABASE, FETCHER, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
@@ -47,6 +49,8 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     add_routes(app)
     app.on_startup.append(_open_database(owns_database=database is None))
     app.on_startup.append(_start_fetcher)
+    app.on_startup.append(streaming.start_hub)
+    app.on_shutdown.append(streaming.stop_hub)
     if run_worker:
         app.on_startup.append(_start_worker)
         app.on_cleanup.append(_stop_worker)
@@ -65,6 +69,7 @@ def setup_templates(app: web.Application, settings: Settings) -> None:
 def add_routes(app: web.Application) -> None:
     actor_page = negotiated(actor_routes.serve_actor_json, profiles.serve_profile_html)
     app.router.add_routes(discovery.routes())
+    app.router.add_routes(api_routes.routes())
     app.router.add_get("/actor", actor_routes.serve_actor_json)
     for pattern in ("/{kind:u|c}/{name}",):
         app.router.add_get(pattern, actor_page)

@@ -1,0 +1,129 @@
+"""Read a proposal out of a plain status: `#offre`/`#offer` or `#demande`/`#request` make it one.
+
+A Mastodon app has only a text box, so the text carries the fields:
+```
+Aide pour un déménagement samedi          ← first line: the title
+2 h · 📍 Lyon · jusqu'au 2026-05-01        ← hours, place (or #adistance / #remote), expiry
+#offre #bricolage                          ← purpose and category hashtags
+```
+Pure: the caller passes the category slugs that exist. Errors say what to add, for the person typing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+
+from fedaid.errors import InvalidInput
+from fedaid.models import ProposalPurpose
+
+HASHTAG = re.compile(r"(?<![\w/&#])#(\w{1,100})", re.UNICODE)
+PURPOSE_TAGS = {"offre": ProposalPurpose.OFFER, "offer": ProposalPurpose.OFFER,
+                "demande": ProposalPurpose.REQUEST, "request": ProposalPurpose.REQUEST}
+REMOTE_TAGS = frozenset({"adistance", "remote", "distanciel"})
+HOURS = re.compile(r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(?:h|hr|hrs|heures?|hours?)(?!\w)", re.IGNORECASE)
+PLACE = re.compile(r"(?:📍|\b(?:lieu|place|à|in)\s*:)\s*([^\n#·|]{1,200})", re.IGNORECASE)
+EXPIRY = re.compile(r"(?:jusqu'au|jusqu’au|until|expires?|expire le)\s+(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+MAX_TITLE = 200
+
+
+class NotAProposal(InvalidInput):
+    """The status asks to be a proposal but cannot be one; the message says what to change (a 422)."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class ProposalDraft:
+    purpose: ProposalPurpose
+    title: str
+    category: str
+    tags: tuple[str, ...]
+    hours: Decimal
+    place_name: str
+    remote_ok: bool
+    expires_at: datetime | None
+
+
+def hashtags(text: str) -> list[str]:
+    """The status's hashtags, lowercased, in order, once each."""
+    return list(dict.fromkeys(name.lower() for name in HASHTAG.findall(html.unescape(text or ""))))
+
+
+def purpose_of(tags: list[str]) -> ProposalPurpose | None:
+    """OFFER or REQUEST when the tags say so; NotAProposal when they say both."""
+    purposes = {PURPOSE_TAGS[tag] for tag in tags if tag in PURPOSE_TAGS}
+    if len(purposes) > 1:
+        raise NotAProposal("A status cannot be both an offer (#offre, #offer) and a request "
+                           "(#demande, #request): keep one of these hashtags.")
+    return purposes.pop() if purposes else None
+
+
+def read_proposal(text: str, categories: list[str], *, today: date | None = None) -> ProposalDraft | None:
+    """The proposal a status describes, None when it has no purpose hashtag, NotAProposal when incomplete."""
+    tags = hashtags(text)
+    purpose = purpose_of(tags)
+    if purpose is None:
+        return None
+    title = _title(text)
+    if not title:
+        raise NotAProposal("A proposal needs a title: write it on the first line, before the hashtags.")
+    category = _category(tags, categories)
+    return ProposalDraft(purpose=purpose, title=title, category=category,
+                         tags=tuple(t for t in tags if t not in PURPOSE_TAGS and t != category),
+                         hours=_hours(text), place_name=_place(text), remote_ok=bool(REMOTE_TAGS & set(tags)),
+                         expires_at=_expiry(text, today or datetime.now(timezone.utc).date()))
+
+
+def _title(text: str) -> str:
+    for line in text.splitlines():
+        words = HASHTAG.sub("", line).strip(" \t·-—:")
+        if words:
+            return words[:MAX_TITLE]
+    return ""
+
+
+def _category(tags: list[str], categories: list[str]) -> str:
+    if not categories:
+        return ""
+    chosen = [tag for tag in tags if tag in categories]
+    if not chosen:
+        shown = " ".join(f"#{slug}" for slug in categories[:12])
+        raise NotAProposal(f"Add the hashtag of a category, one of: {shown}.")
+    if len(chosen) > 1:
+        raise NotAProposal(f"Choose one category: {' '.join('#' + tag for tag in chosen)} are all categories.")
+    return chosen[0]
+
+
+def _hours(text: str) -> Decimal:
+    match = HOURS.search(HASHTAG.sub("", text))
+    if match is None:
+        return Decimal(1)
+    try:
+        hours = Decimal(match[1].replace(",", "."))
+    except InvalidOperation:
+        return Decimal(1)
+    if not Decimal("0.25") <= hours <= Decimal(1000):
+        raise NotAProposal("The hours must be between 0.25 and 1000, e.g. 2 h.")
+    return hours
+
+
+def _place(text: str) -> str:
+    match = PLACE.search(text)
+    return match[1].strip(" .,") if match else ""
+
+
+def _expiry(text: str, today: date) -> datetime | None:
+    match = EXPIRY.search(text)
+    if match is None:
+        return None
+    try:
+        day = date.fromisoformat(match[1])
+    except ValueError:
+        raise NotAProposal(f"{match[1]} is not a date: write it as 2026-05-01.") from None
+    if day < today:
+        raise NotAProposal("The expiry date is already past.")
+    return datetime.combine(day, time(23, 59), tzinfo=timezone.utc)

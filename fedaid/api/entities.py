@@ -1,0 +1,314 @@
+"""Mastodon API entities as plain dicts (docs.joinmastodon.org/entities), from models already loaded.
+
+Pure and synchronous: `api/views.py` loads counts and related rows in batches, these functions only shape them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import fedaid
+from fedaid.config import Settings
+from fedaid.models import Account, Actor, ActorType, Notification, NotificationKind, OAuthApp, Post, Proposal
+
+MASTODON_COMPAT_VERSION = "4.3.0"
+MASTODON_API_VERSION = 2
+MAX_STATUS_CHARACTERS = 5000
+DEFAULT_AVATAR = "/static/avatar.png"
+DEFAULT_HEADER = "/static/header.png"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# fedaid's notification kinds as Mastodon types: a response to a proposal is a reply that mentions its
+# author, a match is a new post one asked to hear about. The fedaid kind stays in `fedaid.kind`.
+NOTIFICATION_TYPES = {
+    NotificationKind.RESPONSE: "mention",
+    NotificationKind.MATCH: "status",
+}
+
+
+def iso(moment: datetime | None) -> str:
+    """Mastodon's timestamps: UTC, milliseconds, `Z`."""
+    moment = (moment or EPOCH).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def version_string() -> str:
+    """`4.3.0 (compatible; fedaid X.Y.Z)`: what clients parse to decide which endpoints exist."""
+    return f"{MASTODON_COMPAT_VERSION} (compatible; fedaid {fedaid.__version__})"
+
+
+@dataclass(frozen=True)
+class AccountStats:
+    followers: int = 0
+    following: int = 0
+    statuses: int = 0
+    last_status_at: datetime | None = None
+
+
+def acct_of(actor: Actor, local_domain: str) -> str:
+    """`name` for a local actor, `name@host` for others (Mastodon's Account.acct)."""
+    return actor.username if actor.is_local or actor.domain == local_domain else f"{actor.username}@{actor.domain}"
+
+
+def render_account(actor: Actor, stats: AccountStats, *, base_url: str, local_domain: str) -> dict[str, Any]:
+    avatar = actor.icon_url or f"{base_url}{DEFAULT_AVATAR}"
+    header = f"{base_url}{DEFAULT_HEADER}"
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "acct": acct_of(actor, local_domain),
+        "display_name": actor.name or actor.username,
+        "locked": actor.manually_approves_followers,
+        "bot": actor.type in (ActorType.APPLICATION, ActorType.SERVICE),
+        "discoverable": actor.discoverable,
+        "indexable": actor.discoverable,
+        "group": actor.type == ActorType.GROUP,
+        "created_at": iso(actor.published_at or actor.created_at),
+        "note": actor.summary or "",
+        "url": actor.url or actor.ap_id,
+        "uri": actor.ap_id,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": stats.followers,
+        "following_count": stats.following,
+        "statuses_count": stats.statuses,
+        "last_status_at": stats.last_status_at.date().isoformat() if stats.last_status_at else None,
+        "hide_collections": False,
+        "noindex": not actor.discoverable,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+    }
+
+
+def render_credential_account(actor: Actor, account: Account, stats: AccountStats, *, base_url: str,
+                              local_domain: str) -> dict[str, Any]:
+    """The signed-in member's own account, with `source` (the editable values) and `role`."""
+    rendered = render_account(actor, stats, base_url=base_url, local_domain=local_domain)
+    rendered["source"] = {
+        "privacy": "public", "sensitive": False, "language": account.locale or "", "note": actor.summary or "",
+        "fields": [], "follow_requests_count": 0, "hide_collections": False, "discoverable": actor.discoverable,
+        "indexable": actor.discoverable, "attribution_domains": [],
+    }
+    rendered["role"] = {"id": "-99" if account.role == "member" else account.role, "name": str(account.role),
+                        "permissions": "1048575" if account.is_admin else "0", "color": "",
+                        "highlighted": account.is_admin}
+    return rendered
+
+
+def render_mention(actor: Actor, local_domain: str) -> dict[str, Any]:
+    return {"id": str(actor.id), "username": actor.username, "url": actor.url or actor.ap_id,
+            "acct": acct_of(actor, local_domain)}
+
+
+def render_proposal(proposal: Proposal) -> dict[str, Any]:
+    """The `fedaid` object of a status that is an offer or a request."""
+    has_place = bool(proposal.place_name) or proposal.latitude is not None
+    return {
+        "purpose": str(proposal.purpose),
+        "status": str(proposal.status),
+        "title": proposal.title,
+        "category": proposal.category or None,
+        "tags": list(proposal.tags or []),
+        "hours": _number(proposal.hours),
+        "available_hours": _number(proposal.available_hours),
+        "place": {"name": proposal.place_name, "latitude": proposal.latitude, "longitude": proposal.longitude,
+                  "radius_km": proposal.radius_km} if has_place else None,
+        "remote_ok": proposal.remote_ok,
+        "starts_at": iso(proposal.starts_at) if proposal.starts_at else None,
+        "ends_at": iso(proposal.ends_at) if proposal.ends_at else None,
+        "expires_at": iso(proposal.expires_at) if proposal.expires_at else None,
+    }
+
+
+def _number(value: Decimal | float | int | None) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+@dataclass
+class StatusParts:
+    """What a status needs besides its Post and author: loaded in batch by `views.statuses`."""
+
+    account: dict[str, Any]
+    tags: list[str] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    proposal: Proposal | None = None
+    replies_count: int = 0
+    in_reply_to_account_id: int | None = None
+    favourites_count: int = 0
+    reblogs_count: int = 0
+    favourited: bool = False
+    reblogged: bool = False
+    application: OAuthApp | None = None
+
+
+def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str, Any]:
+    status = {
+        "id": str(post.id),
+        "uri": post.ap_id,
+        "url": post.url or post.ap_id,
+        "created_at": iso(post.published_at),
+        "edited_at": iso(post.updated_at) if post.updated_at else None,
+        "account": parts.account,
+        "content": post.content or "",
+        "visibility": _visibility(str(post.visibility)),
+        "sensitive": post.sensitive,
+        "spoiler_text": post.summary or "",
+        "language": post.language,
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(parts.in_reply_to_account_id) if parts.in_reply_to_account_id else None,
+        "replies_count": parts.replies_count,
+        "reblogs_count": parts.reblogs_count,
+        "favourites_count": parts.favourites_count,
+        "quotes_count": 0,
+        "favourited": parts.favourited,
+        "reblogged": parts.reblogged,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "reblog": None,
+        "application": ({"name": parts.application.name, "website": parts.application.website}
+                        if parts.application else None),
+        "media_attachments": [],
+        "mentions": parts.mentions,
+        "tags": [{"name": name, "url": f"{base_url}/tags/{quote(name)}"} for name in parts.tags],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "filtered": [],
+        "fedaid": render_proposal(parts.proposal) if parts.proposal else None,
+    }
+    return status
+
+
+def _visibility(value: str) -> str:
+    """fedaid's members-only posts are Mastodon's followers-only ("private")."""
+    return "private" if value == "followers" else value
+
+
+def render_tombstone_status(post: Post, account: dict[str, Any], *, base_url: str) -> dict[str, Any]:
+    """A deleted status as Mastodon returns it from DELETE: the last state, with `text` for redrafting."""
+    status = render_status(post, StatusParts(account=account), base_url=base_url)
+    status["text"] = ""
+    return status
+
+
+def render_notification(notification: Notification, account: dict[str, Any],
+                        status: dict[str, Any] | None) -> dict[str, Any]:
+    kind = NotificationKind(notification.kind)
+    return {
+        "id": str(notification.id),
+        "type": NOTIFICATION_TYPES.get(kind, str(kind)),
+        "group_key": f"ungrouped-{notification.id}",
+        "created_at": iso(notification.created_at),
+        "account": account,
+        "status": status,
+        "fedaid": {"kind": str(kind)},
+    }
+
+
+def render_relationship(target_id: int, *, following: bool, requested: bool, followed_by: bool,
+                        requested_by: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(target_id), "following": following, "showing_reblogs": following, "notifying": False,
+        "languages": None, "followed_by": followed_by, "blocking": False, "blocked_by": False, "muting": False,
+        "muting_notifications": False, "requested": requested, "requested_by": requested_by,
+        "domain_blocking": False, "endorsed": False, "note": "",
+    }
+
+
+def render_application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:
+    """Mastodon's Application (CredentialApplication with the secret, right after registration)."""
+    rendered: dict[str, Any] = {
+        "id": str(app.id), "name": app.name, "website": app.website,
+        "scopes": app.scopes.split(), "redirect_uri": "\n".join(app.redirect_uris),
+        "redirect_uris": list(app.redirect_uris), "vapid_key": "",
+    }
+    if client_secret is not None:
+        rendered.update(client_id=app.client_id, client_secret=client_secret, client_secret_expires_at=0)
+    return rendered
+
+
+def render_tag(name: str, *, base_url: str, following: bool = False) -> dict[str, Any]:
+    return {"id": name, "name": name, "url": f"{base_url}/tags/{quote(name)}", "history": [],
+            "following": following, "featuring": False}
+
+
+def render_instance_v2(settings: Settings, *, contact: dict[str, Any] | None, languages: list[str],
+                       member_count: int) -> dict[str, Any]:
+    base, domain = settings.base_url, settings.domain
+    streaming = base.replace("http", "ws", 1)
+    return {
+        "domain": domain,
+        "title": settings.collective_name,
+        "version": version_string(),
+        "source_url": "https://codeberg.org/fedaid/fedaid",
+        "description": settings.collective_summary,
+        "usage": {"users": {"active_month": member_count}},
+        "thumbnail": {"url": f"{base}{DEFAULT_HEADER}", "blurhash": None, "versions": {}},
+        "icon": [],
+        "languages": languages,
+        "api_versions": {"mastodon": MASTODON_API_VERSION, "fedaid": 1},
+        "configuration": {
+            "urls": {"streaming": streaming, "status": None, "about": f"{base}/about",
+                     "privacy_policy": None, "terms_of_service": None},
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0, "max_profile_fields": 0,
+                         "max_display_name_length": 255, "max_note_length": 5000},
+            "statuses": {"max_characters": MAX_STATUS_CHARACTERS, "max_media_attachments": 0,
+                         "characters_reserved_per_url": 23},
+            "media_attachments": {"supported_mime_types": [], "description_limit": 1500, "image_size_limit": 0,
+                                  "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0,
+                                  "video_matrix_limit": 0},
+            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0,
+                      "max_expiration": 0},
+            "translation": {"enabled": False},
+            "limited_federation": settings.federation_mode == "allowlist",
+        },
+        "registrations": {"enabled": settings.registration_mode != "invite",
+                          "approval_required": settings.registration_mode == "approval",
+                          "message": None, "min_age": None, "reason_required": None, "url": None},
+        "contact": {"email": "", "account": contact},
+        "rules": [],
+    }
+
+
+def render_instance_v1(settings: Settings, *, contact: dict[str, Any] | None, languages: list[str],
+                       stats: dict[str, int]) -> dict[str, Any]:
+    base = settings.base_url
+    v2 = render_instance_v2(settings, contact=contact, languages=languages, member_count=stats["user_count"])
+    config = v2["configuration"]
+    return {
+        "uri": settings.domain,
+        "title": settings.collective_name,
+        "short_description": settings.collective_summary,
+        "description": settings.collective_summary,
+        "email": "",
+        "version": v2["version"],
+        "api_versions": v2["api_versions"],
+        "urls": {"streaming_api": config["urls"]["streaming"]},
+        "stats": stats,
+        "thumbnail": f"{base}{DEFAULT_HEADER}",
+        "languages": languages,
+        "registrations": settings.registration_mode != "invite",
+        "approval_required": settings.registration_mode == "approval",
+        "invites_enabled": settings.registration_mode == "invite",
+        "configuration": {
+            "accounts": {"max_featured_tags": 0},
+            "statuses": config["statuses"],
+            "media_attachments": {key: value for key, value in config["media_attachments"].items()
+                                  if key != "description_limit"},
+            "polls": config["polls"],
+        },
+        "contact_account": contact,
+        "rules": [],
+    }

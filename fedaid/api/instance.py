@@ -1,0 +1,88 @@
+"""The instance entities (v1 and v2), and the endpoints Mastodon answers with empty data when a feature is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from fedaid.api.auth import optional_caller, user_caller
+from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
+from fedaid.api.views import Presenter
+from fedaid.appkeys import SETTINGS
+from fedaid.domain.instance import count_local_members
+from fedaid.models import Account, AccountRole, Actor, Post
+
+LANGUAGES = ["fr", "en"]
+
+
+async def _contact(request: web.Request) -> dict[str, Any] | None:
+    admin = await Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True).select_related(
+        "actor").order_by("id").first()
+    if admin is None:
+        return None
+    return await Presenter(request.app[SETTINGS]).account(admin.actor)
+
+
+async def instance_v2(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    return web.json_response(render_instance_v2(settings, contact=await _contact(request), languages=LANGUAGES,
+                                                member_count=await count_local_members()))
+
+
+async def instance_v1(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    stats = {
+        "user_count": await count_local_members(),
+        "status_count": await Post.filter(is_local=True, deleted_at__isnull=True).count(),
+        "domain_count": len(await Actor.filter(is_local=False).distinct().values_list("domain", flat=True)),
+    }
+    return web.json_response(render_instance_v1(settings, contact=await _contact(request), languages=LANGUAGES,
+                                                stats=stats))
+
+
+async def peers(request: web.Request) -> web.Response:
+    domains = await Actor.filter(is_local=False).distinct().order_by("domain").values_list("domain", flat=True)
+    return web.json_response(list(domains))
+
+
+async def extended_description(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    return web.json_response({"updated_at": iso(None), "content": settings.collective_summary})
+
+
+async def preferences(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:accounts")
+    return web.json_response({
+        "posting:default:visibility": "public", "posting:default:sensitive": False,
+        "posting:default:language": caller.account.locale or None, "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    })
+
+
+async def unread_count(request: web.Request) -> web.Response:
+    """GET /api/v1/notifications/unread_count: fedaid keeps no read markers, so every notification is read."""
+    await user_caller(request, "read:notifications")
+    return web.json_response({"count": 0})
+
+
+async def markers(request: web.Request) -> web.Response:
+    """GET/POST /api/v1/markers: fedaid keeps no reading positions; Mastodon answers {} when none is set."""
+    await user_caller(request, "read:statuses", "write:statuses")
+    return web.json_response({})
+
+
+async def empty_list(request: web.Request) -> web.Response:
+    """Features fedaid does not have (lists, filters, blocks, trends...): Mastodon's answer when there is none."""
+    await optional_caller(request)
+    return web.json_response([])
+
+
+async def empty_object(request: web.Request) -> web.Response:
+    await optional_caller(request)
+    return web.json_response({})
+
+
+async def not_found(request: web.Request) -> web.Response:
+    """Any other /api/ path: Mastodon's 404."""
+    return web.json_response({"error": "Record not found"}, status=404)

@@ -1,0 +1,68 @@
+"""Notifications: list (with type filters), show, dismiss and clear."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fedaid.api.auth import user_caller
+from fedaid.api.entities import NOTIFICATION_TYPES
+from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.params import read_params
+from fedaid.api.views import Presenter
+from fedaid.appkeys import SETTINGS
+from fedaid.errors import NotFound
+from fedaid.models import Notification, NotificationKind
+
+
+def _kinds_for(types: list[str]) -> set[str]:
+    """fedaid kinds that show as any of the Mastodon `types`."""
+    kinds = set()
+    for kind in NotificationKind:
+        if NOTIFICATION_TYPES.get(kind, str(kind)) in types or str(kind) in types:
+            kinds.add(str(kind))
+    return kinds
+
+
+async def index(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:notifications")
+    params = await read_params(request)
+    page = read_page(params, default=40, maximum=80)
+    query = Notification.filter(recipient_id=caller.actor.id, from_actor_id__isnull=False)
+    if params.list("types"):
+        query = query.filter(kind__in=sorted(_kinds_for(params.list("types"))))
+    if params.list("exclude_types"):
+        query = query.exclude(kind__in=sorted(_kinds_for(params.list("exclude_types"))))
+    if params.str("account_id", "").isdigit():
+        query = query.filter(from_actor_id=int(params.str("account_id")))
+    rows = await fetch_page(query.select_related("from_actor", "post__author"), page)
+    rendered = await Presenter(request.app[SETTINGS], caller.actor).notifications(rows)
+    return paged_response(request, request.app[SETTINGS].base_url, page, rendered, [row.id for row in rows])
+
+
+async def _own(request: web.Request, scope: str) -> tuple[Notification, object]:
+    caller = await user_caller(request, scope)
+    notification_id = request.match_info["id"]
+    row = None
+    if notification_id.isdigit():
+        row = await Notification.get_or_none(id=int(notification_id), recipient_id=caller.actor.id).select_related(
+            "from_actor", "post__author")
+    if row is None or row.from_actor is None:
+        raise NotFound("Record not found")
+    return row, caller
+
+
+async def show(request: web.Request) -> web.Response:
+    row, caller = await _own(request, "read:notifications")
+    return web.json_response((await Presenter(request.app[SETTINGS], caller.actor).notifications([row]))[0])
+
+
+async def dismiss(request: web.Request) -> web.Response:
+    row, _ = await _own(request, "write:notifications")
+    await row.delete()
+    return web.json_response({})
+
+
+async def clear(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "write:notifications")
+    await Notification.filter(recipient_id=caller.actor.id).delete()
+    return web.json_response({})

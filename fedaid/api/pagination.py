@@ -1,0 +1,76 @@
+"""Mastodon's id paging (`max_id`, `since_id`, `min_id`, `limit`) and its Link header."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from fedaid.api.params import Params
+
+
+@dataclass(frozen=True)
+class Page:
+    max_id: int | None
+    since_id: int | None
+    min_id: int | None
+    limit: int
+
+
+def _as_id(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def read_page(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
+    """The page asked for; a limit out of range is brought back into it, as Mastodon does."""
+    limit = params.int("limit", default) or default
+    return Page(_as_id(params.str("max_id")), _as_id(params.str("since_id")), _as_id(params.str("min_id")),
+                max(1, min(limit, maximum)))
+
+
+def paged(query: Any, page: Page, field: str = "id") -> Any:
+    """`query` filtered and ordered for `page`; newest first unless `min_id` asks for the oldest after it."""
+    if page.max_id is not None:
+        query = query.filter(**{f"{field}__lt": page.max_id})
+    if page.since_id is not None:
+        query = query.filter(**{f"{field}__gt": page.since_id})
+    if page.min_id is not None:
+        query = query.filter(**{f"{field}__gt": page.min_id})
+        return query.order_by(field).limit(page.limit)
+    return query.order_by(f"-{field}").limit(page.limit)
+
+
+async def fetch_page(query: Any, page: Page, field: str = "id") -> list[Any]:
+    """The rows of `page`, newest first."""
+    rows = list(await paged(query, page, field))
+    if page.min_id is not None:
+        rows.reverse()
+    return rows
+
+
+def link_header(request: web.Request, base_url: str, page: Page, ids: Sequence[int]) -> str | None:
+    """`<…?max_id=oldest>; rel="next", <…?min_id=newest>; rel="prev"` for the ids shown (newest first)."""
+    if not ids:
+        return None
+    kept = [(key, value) for key, value in request.query.items()
+            if key not in ("max_id", "since_id", "min_id", "limit", "access_token")]
+    path = f"{base_url}{request.path}"
+
+    def url(**bound: Any) -> str:
+        return f"{path}?{urlencode(kept + [('limit', page.limit)] + list(bound.items()))}"
+
+    return f'<{url(max_id=ids[-1])}>; rel="next", <{url(min_id=ids[0])}>; rel="prev"'
+
+
+def paged_response(request: web.Request, base_url: str, page: Page, items: list[Any],
+                   ids: Sequence[int]) -> web.Response:
+    response = web.json_response(items)
+    link = link_header(request, base_url, page, ids)
+    if link:
+        response.headers["Link"] = link
+    return response

@@ -1,0 +1,346 @@
+"""Streaming: server-sent events and the WebSocket form, fed by an in-process hub that polls the database.
+
+```
+ any process writes Post / Notification rows ──► database
+                                                   │  every POLL_INTERVAL, while someone listens:
+ StreamHub (one per web process) ◄─────────────────┘  rows created (or deleted) since the last look
+   └─► Subscription queues (user, public[:local|:remote], hashtag[:local], user:notification)
+         └─► SSE responses  /  WebSocket messages
+```
+Polling the shared database, not in-process hooks, so a post written by another web process or by a
+worker (a remote post arriving) reaches listeners of every process. Rows are re-read with a small overlap
+(LAG) and de-duplicated by id, so a transaction that commits late is not missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from fedaid.api.auth import optional_caller
+from fedaid.api.views import Presenter
+from fedaid.appkeys import DATABASE, SETTINGS
+from fedaid.clock import utcnow
+from fedaid.config import Settings
+from fedaid.domain.oauth import has_scope
+from fedaid.errors import Forbidden, InvalidInput, Unauthorized
+from fedaid.models import Actor, Follow, FollowState, Notification, Post, PostTag, Visibility
+
+log = logging.getLogger("fedaid.streaming")
+
+POLL_INTERVAL = 0.25
+LAG = timedelta(seconds=5)
+HEARTBEAT_SECONDS = 15.0
+QUEUE_SIZE = 500
+STREAMS = ("user", "user:notification", "public", "public:local", "public:remote", "hashtag", "hashtag:local")
+USER_STREAMS = ("user", "user:notification")
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str            # update | notification | delete
+    payload: str         # JSON text (or a bare id for delete), as Mastodon sends it
+    stream: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class Subscription:
+    stream: str
+    viewer: Actor | None
+    tag: str | None = None
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.stream, self.tag) if self.tag else (self.stream,)
+
+    def push(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(Event(event.name, event.payload, self.names))
+        except asyncio.QueueFull:
+            log.info("a streaming client is too slow; dropping an event", extra={"stream": self.stream})
+
+
+class StreamHub:
+    """Fans new posts and notifications out to the subscriptions of this process."""
+
+    def __init__(self, settings: Settings, *, interval: float = POLL_INTERVAL) -> None:
+        self.settings = settings
+        self.interval = interval
+        self.subscriptions: set[Subscription] = set()
+        self._since: datetime = utcnow()
+        self._seen: dict[tuple[str, int], datetime] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        """Start polling; call it where the instance's database is active (the task inherits it)."""
+        self._task = asyncio.create_task(self._run())
+
+    async def close(self) -> None:
+        self._closed = True
+        for subscription in list(self.subscriptions):
+            subscription.push(Event("close", ""))
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def subscribe(self, stream: str, viewer: Actor | None, tag: str | None = None) -> Subscription:
+        subscription = Subscription(stream, viewer, tag)
+        if not self.subscriptions:
+            self._since = utcnow()  # nobody listened: start from now, not from the last poll
+        self.subscriptions.add(subscription)
+        self._wake.set()
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self.subscriptions.discard(subscription)
+
+    async def _run(self) -> None:
+        while not self._closed:
+            if not self.subscriptions:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                await self.poll()
+            except Exception:  # the loop boundary: one failed poll must not end streaming
+                log.exception("streaming poll failed")
+            await asyncio.sleep(self.interval)
+
+    async def poll(self) -> None:
+        """One look at the database: new posts, deleted posts and new notifications since the last look."""
+        now = utcnow()
+        since = self._since - LAG
+        posts = [post for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True)
+                 .select_related("author").order_by("created_at") if self._first_time("post", post.id, now)]
+        deleted = [post_id for post_id in await Post.filter(deleted_at__gte=since).values_list("id", flat=True)
+                   if self._first_time("delete", post_id, now)]
+        notifications = [row for row in await Notification.filter(created_at__gte=since, from_actor_id__isnull=False)
+                         .select_related("from_actor", "post__author").order_by("id")
+                         if self._first_time("notification", row.id, now)]
+        self._since = now
+        self._seen = {key: at for key, at in self._seen.items() if at > now - 3 * LAG}
+        if posts:
+            await self._dispatch_posts(posts)
+        for post_id in deleted:
+            for subscription in list(self.subscriptions):
+                if subscription.stream != "user:notification":
+                    subscription.push(Event("delete", str(post_id)))
+        if notifications:
+            await self._dispatch_notifications(notifications)
+
+    def _first_time(self, kind: str, row_id: int, now: datetime) -> bool:
+        if (kind, row_id) in self._seen:
+            return False
+        self._seen[(kind, row_id)] = now
+        return True
+
+    async def _dispatch_posts(self, posts: list[Post]) -> None:
+        rendered = await Presenter(self.settings).statuses(posts)
+        tags: dict[int, set[str]] = {}
+        for post_id, name in await PostTag.filter(post_id__in=[p.id for p in posts]).values_list("post_id", "name"):
+            tags.setdefault(post_id, set()).add(name)
+        viewers = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
+        follows: set[tuple[int, int]] = set()
+        if viewers:
+            follows = set(await Follow.filter(follower_id__in=sorted(viewers), state=FollowState.ACCEPTED,
+                                              target_id__in=sorted({p.author_id for p in posts}))
+                          .values_list("follower_id", "target_id"))
+        for post, status in zip(posts, rendered, strict=True):
+            event = Event("update", json.dumps(status, ensure_ascii=False))
+            for subscription in list(self.subscriptions):
+                if _wants(subscription, post, tags.get(post.id, set()), follows):
+                    subscription.push(event)
+
+    async def _dispatch_notifications(self, rows: list[Notification]) -> None:
+        listening = {s.viewer.id for s in self.subscriptions if s.stream in USER_STREAMS and s.viewer is not None}
+        rows = [row for row in rows if row.recipient_id in listening]
+        if not rows:
+            return
+        for row, rendered in zip(rows, await Presenter(self.settings).notifications(rows), strict=True):
+            event = Event("notification", json.dumps(rendered, ensure_ascii=False))
+            for subscription in list(self.subscriptions):
+                if subscription.stream in USER_STREAMS and subscription.viewer.id == row.recipient_id:
+                    subscription.push(event)
+
+
+def _wants(subscription: Subscription, post: Post, tags: set[str], follows: set[tuple[int, int]]) -> bool:
+    """Whether a new post goes to this subscription (Mastodon's rules for each stream)."""
+    stream, viewer = subscription.stream, subscription.viewer
+    if stream == "user":
+        if post.visibility == Visibility.DIRECT:
+            return viewer.ap_id in (post.mentions or []) or post.author_id == viewer.id
+        return post.author_id == viewer.id or (viewer.id, post.author_id) in follows
+    if post.visibility != Visibility.PUBLIC:
+        return False
+    if stream.endswith(":local") and not post.is_local:
+        return False
+    if stream == "public:remote" and post.is_local:
+        return False
+    if stream.startswith("hashtag"):
+        return subscription.tag in tags
+    return stream.startswith("public")
+
+
+# --- the hub's life ------------------------------------------------------------------------------
+
+STREAM_HUB = web.AppKey("stream_hub", StreamHub)
+
+
+async def start_hub(app: web.Application) -> None:
+    hub = StreamHub(app[SETTINGS])
+    with app[DATABASE].active():
+        hub.start()
+    app[STREAM_HUB] = hub
+
+
+async def stop_hub(app: web.Application) -> None:
+    """On shutdown, before connections close: every open stream ends at once."""
+    if STREAM_HUB in app:
+        await app[STREAM_HUB].close()
+
+
+# --- endpoints -----------------------------------------------------------------------------------
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.Response(text="OK")
+
+
+async def _subscription_for(request: web.Request, stream: str, tag: str | None) -> Subscription:
+    """Check the stream name, the token and its scopes; Mastodon's 400/401/403 answers otherwise."""
+    if stream not in STREAMS:
+        raise InvalidInput("Unknown stream type")
+    caller = await optional_caller(request)
+    viewer = caller.actor if caller else None
+    if stream in USER_STREAMS:
+        if caller is None or viewer is None:
+            raise Unauthorized("Missing access token")
+        if not has_scope(caller.token.scopes, "read:statuses", "read:notifications"):
+            raise Forbidden("Access token does not have the required scopes")
+    if stream.startswith("hashtag"):
+        tag = (tag or "").lstrip("#").lower()
+        if not tag:
+            raise InvalidInput("A hashtag stream needs a tag.")
+    return request.app[STREAM_HUB].subscribe(stream, viewer, tag if stream.startswith("hashtag") else None)
+
+
+async def server_sent_events(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/streaming/{user,public,hashtag,...}: `event:`/`data:` blocks, a `:thump` heartbeat."""
+    stream = request.match_info["stream"].replace("/", ":")
+    subscription = await _subscription_for(request, stream, request.query.get("tag"))
+    hub = request.app[STREAM_HUB]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
+                                           "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    try:
+        await response.prepare(request)
+        await response.write(b":)\n\n")
+        async for event in _events(request, subscription):
+            if event is None:
+                await response.write(b":thump\n\n")
+            else:
+                await response.write(f"event: {event.name}\ndata: {event.payload}\n\n".encode())
+    except (ConnectionResetError, ConnectionError):
+        pass
+    finally:
+        hub.unsubscribe(subscription)
+    return response
+
+
+async def _events(request: web.Request, subscription: Subscription):
+    """Events for one subscription; None when a heartbeat is due; ends when the client or server goes."""
+    idle = 0.0
+    while True:
+        try:
+            event = await asyncio.wait_for(subscription.queue.get(), timeout=1.0)
+        except asyncio.TimeoutError:
+            if request.transport is None or request.transport.is_closing():
+                return
+            idle += 1.0
+            if idle >= HEARTBEAT_SECONDS:
+                idle = 0.0
+                yield None
+            continue
+        if event.name == "close":
+            return
+        idle = 0.0
+        yield event
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/streaming (WebSocket): `?stream=` and/or `{"type": "subscribe", "stream": ...}` messages."""
+    await optional_caller(request)  # a bad token is refused before the upgrade
+    # Mastodon accepts the token as the WebSocket subprotocol and echoes it back.
+    requested = tuple(p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip())
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, protocols=requested)
+    await ws.prepare(request)
+    hub = request.app[STREAM_HUB]
+    subscriptions: dict[tuple[str, str | None], Subscription] = {}
+    forwarders: set[asyncio.Task] = set()
+
+    async def add(stream: str, tag: str | None) -> None:
+        key = (stream, (tag or "").lstrip("#").lower() or None)
+        if key in subscriptions:
+            return
+        try:
+            subscription = await _subscription_for(request, stream, tag)
+        except (InvalidInput, Unauthorized, Forbidden) as err:
+            await ws.send_json({"error": str(err), "status": err.status})
+            return
+        subscriptions[key] = subscription
+        forwarders.add(asyncio.create_task(_forward(ws, subscription)))
+
+    try:
+        if request.query.get("stream"):
+            await add(request.query["stream"], request.query.get("tag"))
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            command = _command(message.data)
+            if command is None:
+                continue
+            kind, stream, tag = command
+            if kind == "subscribe":
+                await add(stream, tag)
+            elif kind == "unsubscribe":
+                subscription = subscriptions.pop((stream, (tag or "").lstrip("#").lower() or None), None)
+                if subscription is not None:
+                    hub.unsubscribe(subscription)
+                    subscription.push(Event("close", ""))
+    finally:
+        for subscription in subscriptions.values():
+            hub.unsubscribe(subscription)
+            subscription.push(Event("close", ""))
+        for task in forwarders:
+            task.cancel()
+        await ws.close()
+    return ws
+
+
+def _command(text: str) -> tuple[str, str, str | None] | None:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("stream"), str):
+        return None
+    return str(data.get("type")), data["stream"], data.get("tag") if isinstance(data.get("tag"), str) else None
+
+
+async def _forward(ws: web.WebSocketResponse, subscription: Subscription) -> None:
+    while True:
+        event = await subscription.queue.get()
+        if event.name == "close" or ws.closed:
+            return
+        await ws.send_json({"stream": list(event.stream), "event": event.name, "payload": event.payload})

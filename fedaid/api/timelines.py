@@ -1,0 +1,62 @@
+"""Timelines: home (the member and whom they follow), public (`local`/`remote`) and tag."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from tortoise.expressions import Q, Subquery
+
+from fedaid.api.auth import user_caller, viewer_of
+from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.params import read_params
+from fedaid.api.views import Presenter
+from fedaid.api.visibility import followed_ids, visible_to
+from fedaid.appkeys import SETTINGS
+from fedaid.models import Post, PostTag, Visibility
+
+
+async def home(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:statuses")
+    viewer = caller.actor
+    query = Post.filter(Q(author_id=viewer.id) | Q(author_id__in=followed_ids(viewer)), deleted_at__isnull=True,
+                        visibility__not=Visibility.DIRECT)
+    return await _respond(request, query, viewer)
+
+
+async def public(request: web.Request) -> web.Response:
+    viewer = await viewer_of(request, "read:statuses")
+    params = await read_params(request)
+    if params.bool("only_media"):
+        return web.json_response([])
+    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+    if params.bool("local"):
+        query = query.filter(is_local=True)
+    elif params.bool("remote"):
+        query = query.filter(is_local=False)
+    return await _respond(request, query, viewer)
+
+
+async def tag(request: web.Request) -> web.Response:
+    viewer = await viewer_of(request, "read:statuses")
+    params = await read_params(request)
+    names = [request.match_info["name"], *params.list("any")]
+    names = [name.lstrip("#").lower() for name in names if name]
+    if params.bool("only_media") or not names:
+        return web.json_response([])
+    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True,
+                        id__in=Subquery(PostTag.filter(name__in=names).values("post_id")))
+    for required in params.list("all"):
+        query = query.filter(id__in=PostTag.filter(name=required.lstrip("#").lower()).values("post_id"))
+    for excluded in params.list("none"):
+        query = query.exclude(id__in=PostTag.filter(name=excluded.lstrip("#").lower()).values("post_id"))
+    if params.bool("local"):
+        query = query.filter(is_local=True)
+    elif params.bool("remote"):
+        query = query.filter(is_local=False)
+    return await _respond(request, query.filter(visible_to(viewer)), viewer)
+
+
+async def _respond(request: web.Request, query, viewer) -> web.Response:
+    page = read_page(await read_params(request))
+    posts = await fetch_page(query.select_related("author"), page)
+    statuses = await Presenter(request.app[SETTINGS], viewer).statuses(posts)
+    return paged_response(request, request.app[SETTINGS].base_url, page, statuses, [post.id for post in posts])
