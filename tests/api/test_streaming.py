@@ -1,0 +1,85 @@
+"""Streaming: health, server-sent events on user/public/hashtag, and the WebSocket form."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fedaid.domain.follows import follow
+from fedaid.models import Notification, NotificationKind
+
+from factories import make_post
+
+
+async def read_events(response, wanted: int, timeout: float = 10.0) -> list[tuple[str, dict | str]]:
+    """Parse `event:`/`data:` blocks from an SSE response until `wanted` events arrived."""
+    events: list[tuple[str, dict | str]] = []
+    name = None
+
+    async def pump() -> None:
+        nonlocal name
+        async for raw in response.content:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: ") and name:
+                data = line[6:]
+                events.append((name, json.loads(data) if data.startswith("{") else data))
+                if len(events) >= wanted:
+                    return
+
+    await asyncio.wait_for(pump(), timeout)
+    return events
+
+
+async def test_health_answers_ok(api) -> None:
+    answer = await api.get("/api/v1/streaming/health")
+    assert answer.status == 200 and answer.body == "OK"
+
+
+async def test_user_stream_gets_followed_posts_and_notifications(api) -> None:
+    ana, bea, cy = await api.add_member("ana"), await api.add_member("bea"), await api.add_member("cy")
+    with api.instance.db.active():
+        await follow(ana.actor, bea.actor)
+    headers = {"Authorization": f"Bearer {api.tokens['ana']}"}
+    async with api.session.get(f"{api.base_url}/api/v1/streaming/user", headers=headers) as response:
+        assert response.status == 200 and response.content_type == "text/event-stream"
+        await asyncio.sleep(0.3)  # subscribed
+        with api.instance.db.active():
+            await make_post(cy.actor, "<p>not followed</p>")
+            post = await make_post(bea.actor, "<p>followed</p>")
+            await Notification.create(recipient=ana.actor, kind=NotificationKind.FOLLOW, from_actor=cy.actor)
+        events = await read_events(response, 2)
+    kinds = dict(events)
+    assert kinds["update"]["id"] == str(post.id)
+    assert kinds["notification"]["type"] == "follow" and kinds["notification"]["account"]["acct"] == "cy"
+    api.schema.assert_valid("GET", "/api/v1/statuses/1", 200, kinds["update"])
+    api.schema.assert_valid("GET", "/api/v1/notifications/1", 200, kinds["notification"])
+
+
+async def test_public_and_hashtag_streams_and_token_checks(api) -> None:
+    ana = await api.add_member("ana")
+    assert (await api.get("/api/v1/streaming/user", check=False)).status == 401
+    async with api.session.get(f"{api.base_url}/api/v1/streaming/hashtag", params={"tag": "offre"}) as tagged, \
+            api.session.get(f"{api.base_url}/api/v1/streaming/public/local") as public:
+        await asyncio.sleep(0.3)
+        with api.instance.db.active():
+            plain = await make_post(ana.actor, "<p>plain</p>")
+            offer = await make_post(ana.actor, "<p>#offre</p>", tags=("offre",))
+        assert [e[1]["id"] for e in await read_events(tagged, 1)] == [str(offer.id)]
+        assert [e[1]["id"] for e in await read_events(public, 2)] == [str(plain.id), str(offer.id)]
+
+
+async def test_websocket_streaming_with_subscribe_messages(api) -> None:
+    ana = await api.add_member("ana")
+    url = f"{api.base_url}/api/v1/streaming?access_token={api.tokens['ana']}&stream=user"
+    async with api.session.ws_connect(url) as ws:
+        await ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "demande"})
+        await asyncio.sleep(0.3)
+        with api.instance.db.active():
+            post = await make_post(ana.actor, "<p>#demande</p>", tags=("demande",))
+        messages = [await asyncio.wait_for(ws.receive_json(), 10) for _ in range(2)]
+    streams = sorted(tuple(message["stream"]) for message in messages)
+    assert streams == [("hashtag", "demande"), ("user",)]
+    assert all(message["event"] == "update" and json.loads(message["payload"])["id"] == str(post.id)
+               for message in messages)
