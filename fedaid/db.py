@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
 
 from fedaid.errors import ConfigError
@@ -80,7 +81,12 @@ class Database:
         config = tortoise_config(self.url)["apps"]
         with self.context:
             executor = MigrationExecutor(self.context.db(), config)
-            await executor.migrate(progress=record)
+            try:
+                await executor.migrate(progress=record)
+            except BaseORMException as err:
+                raise ConfigError(f"A migration failed after {len(applied)} applied: {err}. "
+                                  "The database is unchanged by the failed step; fix the cause and run "
+                                  "`fedaid migrate` again.") from err
         return applied
 
     async def create_schema(self) -> None:

@@ -52,11 +52,15 @@ async def open_database(settings: Settings) -> tuple[Database, InstanceActors]:
     """Connect, apply migrations, and make sure the instance and collective actors exist."""
     db = Database(settings.database_url)
     await db.connect()
-    await db.migrate()
-    with db.active():
-        actors, _ = await ensure_instance(settings.base_url, collective_name=settings.collective_name,
-                                          collective_slug=settings.collective_slug,
-                                          collective_summary=settings.collective_summary)
+    try:
+        await db.migrate()
+        with db.active():
+            actors, _ = await ensure_instance(settings.base_url, collective_name=settings.collective_name,
+                                              collective_slug=settings.collective_slug,
+                                              collective_summary=settings.collective_summary)
+    except BaseException:
+        await db.close()  # an open SQLite connection thread would keep the process from exiting
+        raise
     return db, actors
 
 

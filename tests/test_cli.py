@@ -1,0 +1,117 @@
+"""The `fedaid` command as an admin uses it: real processes, real data folders, both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import _admin_execute, _ensure_postgres_template, postgres_url
+
+
+def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fedaid", *args], env={**os.environ, **env}, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+async def empty_database_url(backend: str, tmp_path: Path):
+    """An empty database (no tables) on this test's backend."""
+    if backend == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    await _ensure_postgres_template()
+    name = f"fedaid_cli_{os.getpid()}"
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    yield postgres_url(name)
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_migrate_applies_to_an_empty_database_and_a_second_run_changes_nothing(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    first = await asyncio.to_thread(fedaid, "migrate", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "applied models.0001_initial" in first.stdout
+    second = await asyncio.to_thread(fedaid, "migrate", env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "The database is up to date."
+
+
+async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    added = await asyncio.to_thread(fedaid, "member", "add", "ana", "--email", "ana@example.org", "--admin",
+                                    "--password-stdin", env=env, stdin="a long passphrase\n")
+    assert added.returncode == 0, added.stderr
+    listed = await asyncio.to_thread(fedaid, "member", "list", env=env)
+    assert "@ana@localhost:8080\tana@example.org\tadmin" in listed.stdout
+    removed = await asyncio.to_thread(fedaid, "member", "remove", "ana", env=env)
+    assert removed.returncode == 0 and "410" in removed.stdout
+    again = await asyncio.to_thread(fedaid, "member", "remove", "ana", env=env)
+    assert again.returncode == 2 and again.stderr.startswith("fedaid: error:")
+
+
+@pytest.mark.parametrize(("env", "stdin", "args", "message"), [
+    ({"FEDAID_DATABASE_URL": "mysql://localhost/x"}, "", ("migrate",), "must start with sqlite:// or postgres://"),
+    ({"FEDAID_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"}, "", ("migrate",), "Cannot open the database"),
+    ({"FEDAID_DATA_DIR": "/proc/fedaid"}, "", ("migrate",), "is not writable"),
+    ({"FEDAID_BASE_URL": "aid.example"}, "", ("migrate",), "FEDAID_BASE_URL must be an http(s) URL"),
+    ({"FEDAID_FEDERATION_MODE": "closed"}, "", ("migrate",), "FEDAID_FEDERATION_MODE must be one of"),
+    ({"FEDAID_WORKER_CONCURRENCY": "many"}, "", ("migrate",), "must be a whole number"),
+    ({}, "", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "No password"),
+    ({}, "short\n", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "at least 10"),
+    ({}, "a long passphrase\n", ("member", "add", "Bob!", "--email", "bob@example.org", "--password-stdin"),
+     "lowercase letters"),
+    ({}, "a long passphrase\n", ("member", "add", "bob", "--email", "not-an-email", "--password-stdin"),
+     "email address"),
+])
+def test_bad_configuration_and_input_give_one_clear_line(tmp_path, env, stdin, args, message):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), **env}
+    result = fedaid(*args, env=env, stdin=stdin)
+    assert result.returncode == 2
+    assert result.stderr.startswith("fedaid: error:") and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_flag_is_a_usage_error_without_traceback(tmp_path):
+    result = fedaid("serve", "--port", "eighty", env={"FEDAID_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "invalid int value" in result.stderr and "Traceback" not in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_first_serve_initialises_the_data_folder_and_prints_url_and_admin_link(tmp_path):
+    port = free_port()
+    env = {**os.environ, "FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_BASE_URL": f"http://127.0.0.1:{port}"}
+    process = subprocess.Popen([sys.executable, "-m", "fedaid", "serve", "--port", str(port),
+                                "--collective-name", "Collectif des chauffeurs", "--collective-slug", "chauffeurs"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first_line = process.stdout.readline()
+        link_line = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first_line and "Collectif des chauffeurs" in first_line
+        assert f"http://127.0.0.1:{port}/signup?invite=" in link_line
+        assert (tmp_path / "data" / "fedaid.toml").exists()
+        assert "secret_key" in (tmp_path / "data" / "fedaid.toml").read_text()
+        url = f"http://127.0.0.1:{port}/.well-known/webfinger?resource=acct:chauffeurs@127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    jrd = json.load(response)
+                break
+            except OSError:
+                import time
+                time.sleep(0.1)
+        assert jrd["links"][0]["href"] == f"http://127.0.0.1:{port}/c/chauffeurs"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
