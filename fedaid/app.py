@@ -21,6 +21,11 @@ from fedaid.db import Database
 from fedaid.domain.instance import ensure_instance
 from fedaid.federation import actor_routes, discovery
 from fedaid.federation.fetch import Fetcher
+from fedaid.federation import inbox, object_routes
+from fedaid.federation.delivery import DeliveryWorker
+from fedaid.federation.inbox_worker import InboxWorker
+from fedaid.federation.remote_actors import RemoteActors
+from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.federation.signatures import sign_request
 from fedaid.middlewares import database_middleware, error_middleware, request_id_middleware
 from fedaid.models import Actor
@@ -35,6 +40,8 @@ USER_AGENT = f"fedaid/{fedaid.__version__}"
 WORKER_TASK = web.AppKey("worker_task", asyncio.Task)
 WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
 INSTANCE_ACTOR = web.AppKey("instance_actor", Actor)
+DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
+INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 
 
 def create_app(settings: Settings, *, database: Database | None = None, run_worker: bool = True) -> web.Application:
@@ -49,11 +56,13 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     add_routes(app)
     app.on_startup.append(_open_database(owns_database=database is None))
     app.on_startup.append(_start_fetcher)
+    app.on_startup.append(_start_federation)
     app.on_startup.append(streaming.start_hub)
     app.on_shutdown.append(streaming.stop_hub)
     if run_worker:
         app.on_startup.append(_start_worker)
         app.on_cleanup.append(_stop_worker)
+    app.on_cleanup.append(_stop_federation)
     app.on_cleanup.append(_close_fetcher)
     if database is None:
         app.on_cleanup.append(_close_database)
@@ -67,7 +76,8 @@ def setup_templates(app: web.Application, settings: Settings) -> None:
 
 
 def add_routes(app: web.Application) -> None:
-    actor_page = negotiated(actor_routes.serve_actor_json, profiles.serve_profile_html)
+    signed = object_routes.signed_fetch  # authorized fetch: AP JSON only for signed GETs (not /actor)
+    actor_page = negotiated(signed(actor_routes.serve_actor_json), profiles.serve_profile_html)
     app.router.add_routes(discovery.routes())
     app.router.add_routes(api_routes.routes())
     app.router.add_get("/actor", actor_routes.serve_actor_json)
@@ -76,9 +86,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/actor/followers", actor_routes.serve_followers)
     app.router.add_get("/actor/following", actor_routes.serve_following)
     app.router.add_get("/actor/outbox", actor_routes.serve_outbox)
-    app.router.add_get("/{kind:u|c}/{name}/followers", actor_routes.serve_followers)
-    app.router.add_get("/{kind:u|c}/{name}/following", actor_routes.serve_following)
-    app.router.add_get("/{kind:u|c}/{name}/outbox", actor_routes.serve_outbox)
+    app.router.add_get("/{kind:u|c}/{name}/followers", signed(actor_routes.serve_followers))
+    app.router.add_get("/{kind:u|c}/{name}/following", signed(actor_routes.serve_following))
+    app.router.add_get("/{kind:u|c}/{name}/outbox", signed(actor_routes.serve_outbox))
+    app.router.add_routes(inbox.routes())
+    app.router.add_get("/u/{name}/posts/{post_id}", object_routes.post_handler())
 
 
 def _open_database(*, owns_database: bool):
@@ -128,7 +140,25 @@ async def _close_fetcher(app: web.Application) -> None:
 
 def worker_jobs(app: web.Application) -> list[Job]:
     """Every queue this instance's worker drains, in the order one pass visits them."""
-    return []
+    return [Job("inbox", app[INBOX_WORKER].run_once), Job("deliveries", app[DELIVERY_WORKER].run_once)]
+
+
+async def _start_federation(app: web.Application) -> None:
+    """Remote actors (key cache), the inbox and its worker, and the delivery worker."""
+    settings = app[SETTINGS]
+    app[REMOTE_ACTORS] = RemoteActors(app[FETCHER], local_domain=settings.domain)
+    checks = inbox.setup_inbox(app)
+    app[INBOX_WORKER] = InboxWorker(settings, app[REMOTE_ACTORS], app[FETCHER], checks.policies)
+    delivery = DeliveryWorker(f"{USER_AGENT} (+{settings.base_url})", settings.allow_private_addresses,
+                              allow_http=settings.allow_http, per_host_concurrency=settings.per_host_concurrency,
+                              concurrency=settings.worker_concurrency)
+    await delivery.start()
+    app[DELIVERY_WORKER] = delivery
+
+
+async def _stop_federation(app: web.Application) -> None:
+    if DELIVERY_WORKER in app:
+        await app[DELIVERY_WORKER].close()
 
 
 async def _start_worker(app: web.Application) -> None:

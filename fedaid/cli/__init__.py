@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedaid.cli import collective, members, serve
+from fedaid.cli import alliances, collective, follows, members, serve
 from fedaid.errors import FedaidError
 
-COMMAND_GROUPS = (serve, members, collective)
+COMMAND_GROUPS = (serve, members, collective, alliances, follows)
 
 
 def build_parser() -> argparse.ArgumentParser:

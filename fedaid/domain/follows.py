@@ -117,6 +117,8 @@ async def receive_follow(follower: Actor, target: Actor, ap_id: str, *, federati
         if decision == AllianceDecision.ACCEPT:
             await publish(render_accept(row, follower, target), sender=target, to=[follower])
             await _notify_about(row, follower, target, NotificationKind.FOLLOW)
+            if is_alliance(follower, target):
+                await follow(target, follower)  # our half of the alliance (nothing new if we asked first)
         else:
             await _notify_about(row, follower, target, NotificationKind.FOLLOW_REQUEST)
     return row

@@ -82,7 +82,10 @@ async def test_an_alliance_is_accepted_at_once_when_federation_is_open(collectiv
     row = await follows.receive_follow(coworking, collective, "https://cowork.example/f/1", federation_mode="open")
 
     assert row is not None and row.state == FollowState.ACCEPTED
-    assert [doc["type"] for doc in await sent()] == ["Accept"]
+    accept, follow_back = await sent()
+    assert accept["type"] == "Accept"
+    assert (follow_back["type"], follow_back["actor"], follow_back["object"]) == ("Follow", collective.ap_id,
+                                                                                coworking.ap_id)
 
 
 async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(collective: Actor, admin: Actor) -> None:

@@ -1,0 +1,63 @@
+"""`fedaid alliance list|request|approve|reject|end`: alliances between our collective and others.
+
+`request` finds the other collective over the network; every command only records the change and
+queues what must be sent (Follow, Accept, Reject, Undo): the worker delivers it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
+from fedaid.cli.follows import find_known, resolve_remote
+from fedaid.domain import follows
+from fedaid.domain.instance import InstanceActors
+
+ACTIONS = {
+    "request": "ask another collective to ally (a Follow of its Group)",
+    "approve": "accept another collective's request",
+    "reject": "refuse another collective's request",
+    "end": "end an alliance (both follows)",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    alliance = subparsers.add_parser("alliance", help="alliances with other collectives")
+    actions = alliance.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="list alliances and pending requests").set_defaults(handler=run_list)
+    for name, help_text in ACTIONS.items():
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("acct", help="the other collective, e.g. @coworking@cowork.example")
+        action.set_defaults(handler=run_action)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+    rows = run_in_database(settings, lambda actors: follows.list_alliances(actors.collective))
+    for alliance in rows:
+        print(f"@{alliance.group.acct}\t{alliance.status}\t{alliance.group.ap_id}")
+    print(f"{len(rows)} alliance(s) or request(s)")
+    return 0
+
+
+def run_action(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+
+    async def act(actors: InstanceActors) -> str:
+        ours = actors.collective
+        if args.action == "request":
+            group = await resolve_remote(settings, actors, args.acct)
+            row = await follows.request_alliance(ours, group)
+            return f"Asked @{group.acct} to ally ({row.state}); the worker sends the request."
+        group = await find_known(args.acct)
+        if args.action == "approve":
+            await follows.approve_alliance(ours, group)
+            return f"Allied with @{group.acct}; the worker sends the Accept and our follow back."
+        if args.action == "reject":
+            await follows.reject_alliance(ours, group)
+            return f"Refused @{group.acct}'s request."
+        ended = await follows.end_alliance(ours, group)
+        return f"Ended the alliance with @{group.acct}." if ended else f"There was no alliance with @{group.acct}."
+
+    print(run_in_database(settings, act))
+    return 0

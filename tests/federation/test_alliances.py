@@ -1,0 +1,137 @@
+"""Alliances between three fedaid instances on 127.0.0.1: a drivers' collective, a coworking space and a
+coaching circle. Everything travels over real HTTP, signed, through the inbox and the delivery worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import aiohttp
+import pytest
+from conftest import drain
+
+from fedaid.domain import follows, policy
+from fedaid.domain.instance import get_collective
+from fedaid.domain.members import add_member
+from fedaid.models import AccountRole, Follow, Notification, NotificationKind, PolicyKind
+
+AP = "application/activity+json"
+
+
+def fedaid_cli(instance, *args: str) -> subprocess.CompletedProcess:
+    """Run the `fedaid` command against a running instance's data folder and database."""
+    settings = instance.settings
+    env = {**os.environ, "FEDAID_DATA_DIR": str(settings.data_dir), "FEDAID_DATABASE_URL": settings.database_url,
+           "FEDAID_BASE_URL": settings.base_url, "FEDAID_COLLECTIVE_SLUG": settings.collective_slug,
+           "FEDAID_COLLECTIVE_NAME": settings.collective_name, "FEDAID_SECRET_KEY": settings.secret_key,
+           "FEDAID_ALLOW_HTTP": "true", "FEDAID_ALLOW_PRIVATE_ADDRESSES": "true",
+           "FEDAID_FEDERATION_MODE": settings.federation_mode, "FEDAID_LOG_LEVEL": "WARNING"}
+    return subprocess.run([sys.executable, "-m", "fedaid", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+async def cli(instance, *args: str) -> str:
+    result = await asyncio.to_thread(fedaid_cli, instance, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def alliances_of(instance) -> dict[str, str]:
+    with instance.db.active():
+        ours = await get_collective(instance.settings.collective_slug)
+        return {a.group.acct: a.status for a in await follows.list_alliances(ours)}
+
+
+def acct(instance) -> str:
+    return f"@{instance.settings.collective_slug}@{instance.settings.domain}"
+
+
+@pytest.fixture
+async def network(make_instance):
+    """drivers allies only with allowlisted domains, each time after an admin says so; the others are open."""
+    drivers = await make_instance("drivers", federation_mode="allowlist")
+    coworking = await make_instance("coworking")
+    coaching = await make_instance("coaching")
+    with drivers.db.active():
+        await add_member(drivers.base_url, "ana", email="ana@example.org", password="correct horse battery",
+                         role=AccountRole.ADMIN)
+        await policy.set_domain_policy(coworking.settings.domain, PolicyKind.ALLOW)
+    return drivers, coworking, coaching
+
+
+async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(network):
+    drivers, coworking, coaching = network
+
+    # Given the coworking space asks the drivers' collective for an alliance
+    out = await cli(coworking, "alliance", "request", acct(drivers))
+    assert "Asked" in out
+    await drain(drivers, coworking, coaching)
+
+    # Then the request waits for drivers' admin, who is told
+    assert await alliances_of(drivers) == {acct(coworking)[1:]: "asked by them, waiting for an admin"}
+    with drivers.db.active():
+        assert await Notification.filter(kind=NotificationKind.FOLLOW_REQUEST).count() == 1
+    assert "waiting for an admin" in await cli(drivers, "alliance", "list")
+
+    # When the admin approves
+    await cli(drivers, "alliance", "approve", acct(coworking))
+    await drain(drivers, coworking, coaching)
+
+    # Then the Accept arrives, drivers follows back, and both sides list each other
+    assert await alliances_of(drivers) == {acct(coworking)[1:]: "allied"}
+    assert await alliances_of(coworking) == {acct(drivers)[1:]: "allied"}
+    assert f"{acct(coworking)}\tallied" in await cli(drivers, "alliance", "list")
+
+    # When the coworking space ends it (Undo)
+    assert "Ended" in await cli(coworking, "alliance", "end", acct(drivers))
+    await drain(drivers, coworking, coaching)
+
+    # Then neither side lists the other, and no follow is left on either side
+    assert await alliances_of(drivers) == {}
+    assert await alliances_of(coworking) == {}
+    for instance in (drivers, coworking):
+        with instance.db.active():
+            assert await Follow.all().count() == 0
+
+
+async def test_a_collective_not_on_the_allowlist_is_refused(network):
+    drivers, coworking, coaching = network
+
+    await cli(coaching, "alliance", "request", acct(drivers))
+    await drain(drivers, coworking, coaching)
+
+    assert await alliances_of(drivers) == {}
+    assert await alliances_of(coaching) == {}  # the Reject removed its pending request
+
+
+async def test_open_collectives_ally_at_once(network):
+    drivers, coworking, coaching = network
+
+    await cli(coaching, "alliance", "request", acct(coworking))
+    await drain(drivers, coworking, coaching)
+
+    assert await alliances_of(coworking) == {acct(coaching)[1:]: "allied"}
+    assert await alliances_of(coaching) == {acct(coworking)[1:]: "allied"}
+
+
+async def test_a_member_follows_a_member_of_another_instance_with_the_cli(network):
+    drivers, coworking, coaching = network
+    with coworking.db.active():
+        await add_member(coworking.base_url, "bea", email="bea@example.org", password="correct horse battery")
+
+    await cli(drivers, "follow", f"@bea@{coworking.settings.domain}", "--as", "ana")
+    await drain(drivers, coworking, coaching)
+
+    with drivers.db.active():
+        assert await Follow.filter(state="accepted").count() == 1
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{coworking.base_url}/u/bea/followers", headers={"Accept": AP}) as response:
+            assert (await response.json())["totalItems"] == 1
+
+    await cli(drivers, "unfollow", f"@bea@{coworking.settings.domain}", "--as", "ana")
+    await drain(drivers, coworking, coaching)
+    with coworking.db.active():
+        assert await Follow.all().count() == 0
