@@ -6,13 +6,9 @@ import asyncio
 import logging
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
-from markupsafe import Markup
 
 import fedaid
-from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.api import routes as api_routes
 from fedaid.api import streaming
 from fedaid.appkeys import DATABASE, FETCHER, SETTINGS
@@ -30,7 +26,8 @@ from fedaid.federation.signatures import sign_request
 from fedaid.middlewares import database_middleware, error_middleware, request_id_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
-from fedaid.web import profiles
+from fedaid.web import profiles, site
+from fedaid.web import routes as web_routes
 from fedaid.worker import Job, run_jobs_forever
 
 log = logging.getLogger("fedaid.app")
@@ -70,9 +67,8 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
 
 
 def setup_templates(app: web.Application, settings: Settings) -> None:
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
-    env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))
-    env.globals["site_name"] = settings.collective_name
+    """Templates with French and English, sessions, CSRF checks and HTML error pages (`web.site`)."""
+    site.setup_site(app, settings, TEMPLATES_DIR)
 
 
 def add_routes(app: web.Application) -> None:
@@ -80,6 +76,7 @@ def add_routes(app: web.Application) -> None:
     actor_page = negotiated(signed(actor_routes.serve_actor_json), profiles.serve_profile_html)
     app.router.add_routes(discovery.routes())
     app.router.add_routes(api_routes.routes())
+    app.router.add_routes(web_routes.routes())
     app.router.add_get("/actor", actor_routes.serve_actor_json)
     for pattern in ("/{kind:u|c}/{name}",):
         app.router.add_get(pattern, actor_page)

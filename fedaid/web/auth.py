@@ -1,0 +1,147 @@
+"""Sign up (open, approval or invite), sign in, sign out, and the language switcher."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
+from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
+from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
+from fedaid.errors import Conflict, InvalidInput
+from fedaid.models import AccountState
+from fedaid.web import i18n
+from fedaid.web.accounts import authenticate, email_taken, notify_admins_of_sign_up, set_locale, username_taken
+from fedaid.web.forms import Form, safe_next
+from fedaid.web.sessions import SIGN_IN_LIMITER, current_viewer, sign_in, sign_out
+from fedaid.web.site import LANGUAGE_COOKIE, SETTINGS_KEY
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+async def show_sign_in(request: web.Request) -> web.Response:
+    form = Form.of(next=safe_next(request.query.get("next")))
+    return aiohttp_jinja2.render_template("auth/signin.html", request, {"form": form})
+
+
+async def sign_in_post(request: web.Request) -> web.Response:
+    form = await Form.read(request)
+    login = form.text("login", required=True, max_length=320)
+    password = form.get("password")
+    if not password:
+        form.fail("password", "Fill in this field.")
+    if form.is_valid:
+        request.app[SIGN_IN_LIMITER].check(request.remote or "", login)
+        account = await authenticate(login, password)
+        if account is None:
+            form.fail("password", "This name or email and this password do not match.")
+        elif account.state == AccountState.PENDING:
+            form.fail("login", "Your account is waiting for an admin's approval.")
+        elif account.state == AccountState.SUSPENDED:
+            form.fail("login", "This account is suspended.")
+        else:
+            request.app[SIGN_IN_LIMITER].forget(request.remote or "", login)
+            await sign_in(request, account)
+            raise web.HTTPSeeOther(safe_next(form.get("next")))
+    form.values.pop("password", None)
+    return aiohttp_jinja2.render_template("auth/signin.html", request, {"form": form}, status=400)
+
+
+async def sign_out_post(request: web.Request) -> web.Response:
+    await sign_out(request)
+    raise web.HTTPSeeOther("/")
+
+
+async def show_sign_up(request: web.Request) -> web.Response:
+    token = request.query.get("invite", "")
+    context = await _sign_up_context(request, token)
+    context["form"] = Form.of(invite=token)
+    return aiohttp_jinja2.render_template("auth/signup.html", request, context)
+
+
+async def _sign_up_context(request: web.Request, token: str) -> dict[str, object]:
+    """How this visitor may sign up: `mode` is open, approval, invite, or closed (invite needed, none valid)."""
+    mode = request.app[SETTINGS_KEY].registration_mode
+    invite = await find_invite(token) if token else None
+    if token and invite is None:
+        return {"mode": "closed", "invalid_invite": True}
+    if invite is not None:
+        return {"mode": "invite", "invite_role": invite.role.value}
+    return {"mode": mode if mode != "invite" else "closed", "invalid_invite": False}
+
+
+async def sign_up_post(request: web.Request) -> web.Response:
+    form = await Form.read(request)
+    token = form.get("invite")
+    context = await _sign_up_context(request, token)
+    if context["mode"] == "closed":
+        return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=403)
+    username, email, password = await _check_sign_up(form)
+    if form.is_valid:
+        try:
+            member = await _create_account(request, context["mode"], form, username, email, password)
+        except (InvalidInput, Conflict) as err:
+            field = "email" if "email" in str(err).lower() else "username"
+            form.fail(field, str(err))
+        else:
+            if member.account.state == AccountState.APPROVED:
+                await sign_in(request, member.account)
+                raise web.HTTPSeeOther(f"/u/{member.actor.username}")
+            return aiohttp_jinja2.render_template("auth/pending.html", request, {"actor": member.actor})
+    form.values.pop("password", None)
+    return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=400)
+
+
+async def _check_sign_up(form: Form) -> tuple[str, str, str]:
+    username = form.text("username", required=True, max_length=30).lower()
+    if username and not USERNAME_PATTERN.match(username):
+        form.fail("username", "A name uses 1 to 30 lowercase letters, digits or underscores.")
+    elif username in RESERVED_NAMES:
+        form.fail("username", "This name is reserved; choose another one.")
+    elif username and await username_taken(username):
+        form.fail("username", "This name is already taken; choose another one.")
+    form.text("display_name", max_length=100)
+    email = form.text("email", required=True, max_length=320).lower()
+    if email and not EMAIL_PATTERN.match(email):
+        form.fail("email", "Enter an email address like name@example.org.")
+    elif email and await email_taken(email):
+        form.fail("email", "This email address already has an account here.")
+    password = form.get("password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        form.fail("password", "A password needs at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+    return username, email, password
+
+
+async def _create_account(request: web.Request, mode: object, form: Form, username: str, email: str,
+                          password: str):
+    base_url = request.app[SETTINGS_KEY].base_url
+    language = i18n.current_language.get()
+    if mode == "invite":
+        member = await redeem_invite(base_url, form.get("invite"), username, email=email, password=password,
+                                     locale=language)
+    else:
+        state = AccountState.APPROVED if mode == "open" else AccountState.PENDING
+        member = await add_member(base_url, username, email=email, password=password, state=state,
+                                  locale=language, display_name=form.get("display_name").strip())
+        if state == AccountState.PENDING:
+            await notify_admins_of_sign_up(member.actor)
+        return member
+    display_name = form.get("display_name").strip()
+    if display_name:
+        member.actor.name = display_name
+        await member.actor.save(update_fields=["name"])
+    return member
+
+
+async def switch_language(request: web.Request) -> web.Response:
+    """The switcher on every page: remembers the choice in a cookie, and in the member's settings."""
+    form = await Form.read(request)
+    language = form.get("lang")
+    response = web.HTTPSeeOther(safe_next(form.get("next")))
+    if language in i18n.LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, httponly=True,
+                            samesite="Lax", secure=request.app[SETTINGS_KEY].base_url.startswith("https://"))
+        viewer = await current_viewer(request)
+        if viewer is not None:
+            await set_locale(viewer.account, language)
+    raise response

@@ -1,0 +1,61 @@
+"""The collective's home page (latest offers and requests, with filters) and the Atom feeds."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from fedaid.domain.categories import get_category
+from fedaid.domain.members import get_member
+from fedaid.web import i18n
+from fedaid.web.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
+from fedaid.web.sessions import current_viewer
+from fedaid.web.site import SETTINGS_KEY
+
+ATOM_TYPE = "application/atom+xml"
+
+
+def _before(request: web.Request) -> int | None:
+    raw = request.query.get("before", "")
+    return int(raw) if raw.isdigit() else None
+
+
+async def show_home(request: web.Request) -> web.Response:
+    viewer = await current_viewer(request)
+    filters = ProposalFilters.from_query(request.query)
+    cards = await list_proposals(filters, is_member=viewer is not None, before=_before(request))
+    context = {
+        "filters": filters, "cards": cards, "categories": await category_choices(i18n.current_language.get()),
+        "older_url": str(request.rel_url.update_query(before=cards[-1].post.id)) if len(cards) == PAGE_SIZE else None,
+    }
+    return aiohttp_jinja2.render_template("home/index.html", request, context)
+
+
+async def home_feed(request: web.Request) -> web.Response:
+    filters = ProposalFilters.from_query(request.query)
+    cards = await list_proposals(filters, is_member=False)
+    return _atom(request, cards, title=request.app[SETTINGS_KEY].collective_name, path="/feed.atom")
+
+
+async def category_feed(request: web.Request) -> web.Response:
+    category = await get_category(request.match_info["slug"])
+    cards = await list_proposals(ProposalFilters(category=category.slug), is_member=False)
+    title = f"{request.app[SETTINGS_KEY].collective_name} · {category.name_in(i18n.current_language.get())}"
+    return _atom(request, cards, title=title, path=f"/categories/{category.slug}/feed.atom")
+
+
+async def member_feed(request: web.Request) -> web.Response:
+    member = await get_member(request.match_info["name"])
+    cards = await list_proposals(ProposalFilters(status="all"), is_member=False, author=member.actor)
+    return _atom(request, cards, title=f"{member.actor.name} (@{member.actor.acct})",
+                 path=f"/u/{member.actor.username}/feed.atom")
+
+
+def _atom(request: web.Request, cards, *, title: str, path: str) -> web.Response:
+    base_url = request.app[SETTINGS_KEY].base_url
+    context = {"cards": cards, "feed_title": title, "feed_url": base_url + path, "base_url": base_url,
+               "updated": max((card.post.updated_at or card.post.published_at for card in cards), default=None)}
+    response = aiohttp_jinja2.render_template("feeds/atom.xml", request, context)
+    response.content_type = ATOM_TYPE
+    response.charset = "utf-8"
+    return response

@@ -1,0 +1,180 @@
+"""Who is signed in: encrypted session cookies, CSRF tokens and the sign-in rate limit.
+
+The session cookie holds only an account id, a CSRF token and the time of sign-in; it is encrypted
+and signed with a key derived from `Settings.secret_key`, HttpOnly, SameSite=Lax, Secure on https.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiohttp_session import Session, get_session, new_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from fedaid.config import Settings
+from fedaid.errors import Forbidden, TooManyRequests, Unauthorized
+from fedaid.models import Account, AccountRole, AccountState, Actor
+
+COOKIE_NAME = "fedaid_session"
+SESSION_MAX_AGE = 30 * 24 * 3600
+CSRF_FIELD = "csrf_token"
+ACCOUNT_KEY = "account_id"
+CSRF_KEY = "csrf"
+
+
+def session_key(secret_key: str) -> bytes:
+    """32 bytes of Fernet key of its own (aiohttp-session encodes them), so the cookie never uses the secret."""
+    if not secret_key:
+        raise ValueError("Settings.secret_key is empty: sessions cannot be encrypted")
+    return hmac.new(secret_key.encode(), b"fedaid session cookie v1", hashlib.sha256).digest()
+
+
+def cookie_storage(settings: Settings) -> EncryptedCookieStorage:
+    secret = settings.secret_key or secrets.token_urlsafe(32)  # no key configured: sessions last one process
+    return EncryptedCookieStorage(
+        session_key(secret), cookie_name=COOKIE_NAME, max_age=SESSION_MAX_AGE, httponly=True, samesite="Lax",
+        secure=settings.base_url.startswith("https://"),
+    )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in member of this request."""
+
+    account: Account
+    actor: Actor
+
+    @property
+    def is_admin(self) -> bool:
+        return self.account.role == AccountRole.ADMIN
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.account.role in (AccountRole.ADMIN, AccountRole.MODERATOR)
+
+
+VIEWER = web.RequestKey("viewer", object)
+
+
+async def current_viewer(request: web.Request) -> Viewer | None:
+    """The approved, signed-in member making this request, or None (looked up once per request)."""
+    if VIEWER in request:
+        return request[VIEWER]  # type: ignore[return-value]
+    viewer = None
+    session = await get_session(request)
+    account_id = session.get(ACCOUNT_KEY)
+    if isinstance(account_id, int):
+        account = await Account.get_or_none(id=account_id).select_related("actor")
+        if account and account.state == AccountState.APPROVED and account.actor.deleted_at is None:
+            viewer = Viewer(account, account.actor)
+        else:
+            session.pop(ACCOUNT_KEY, None)
+    request[VIEWER] = viewer
+    return viewer
+
+
+async def require_viewer(request: web.Request) -> Viewer:
+    """The signed-in member, or a redirect to the sign-in page that comes back here afterwards."""
+    viewer = await current_viewer(request)
+    if viewer is None:
+        if request.method == "GET":
+            raise web.HTTPSeeOther(f"/signin?next={_quote(request.path_qs)}")
+        raise Unauthorized("Sign in first.")
+    return viewer
+
+
+async def require_admin(request: web.Request) -> Viewer:
+    viewer = await require_viewer(request)
+    if not viewer.is_admin:
+        raise Forbidden("This page is for the collective's admins.")
+    return viewer
+
+
+async def require_moderator(request: web.Request) -> Viewer:
+    viewer = await require_viewer(request)
+    if not viewer.is_moderator:
+        raise Forbidden("This page is for the collective's moderators and admins.")
+    return viewer
+
+
+async def sign_in(request: web.Request, account: Account) -> None:
+    """Start a fresh session (a new cookie, a new CSRF token) for `account`."""
+    session = await new_session(request)
+    session[ACCOUNT_KEY] = account.id
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    session["signed_in_at"] = int(time.time())
+    request.pop(VIEWER, None)
+
+
+async def sign_out(request: web.Request) -> None:
+    session = await get_session(request)
+    session.invalidate()
+    request[VIEWER] = None
+
+
+async def csrf_token(request: web.Request) -> str:
+    """This session's CSRF token, created on first use (signed-out visitors get one too)."""
+    session = await get_session(request)
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+async def check_csrf(request: web.Request) -> None:
+    """Refuse a form POST whose token is missing or is not this session's."""
+    form = await request.post()
+    sent = form.get(CSRF_FIELD)
+    session: Session = await get_session(request)
+    expected = session.get(CSRF_KEY)
+    if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+        raise Forbidden("This form has expired or did not come from this site. Go back, reload the page "
+                        "and send it again.")
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+@dataclass
+class SignInLimiter:
+    """At most `limit` sign-in attempts per minute for one address and name; kept in this process only."""
+
+    limit: int = 5
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    attempts: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+
+    def check(self, address: str, username: str) -> None:
+        """Count one attempt, or raise TooManyRequests when this pair has used its quota."""
+        now = self.clock()
+        key = (address, username.strip().lower())
+        recent = self.attempts.setdefault(key, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            raise TooManyRequests("Too many sign-in attempts. Wait a minute, then try again.")
+        recent.append(now)
+        if len(self.attempts) > 10_000:
+            self._forget_idle(now)
+
+    def forget(self, address: str, username: str) -> None:
+        """A successful sign-in clears the count."""
+        self.attempts.pop((address, username.strip().lower()), None)
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, times in self.attempts.items() if not times or times[-1] <= now - self.window]:
+            del self.attempts[key]
+
+
+SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", SignInLimiter)

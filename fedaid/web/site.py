@@ -1,0 +1,172 @@
+"""The plumbing every page shares: templates with i18n, sessions, language, CSRF checks and error pages.
+
+`setup_site(app, settings)` is called once by `create_app`; it adds two middlewares after the app's own
+(so they see the active database): aiohttp-session's, then `pages_middleware`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_sessions
+from markupsafe import Markup
+
+from fedaid.activitypub.sanitize import sanitize_html
+from fedaid.config import Settings
+from fedaid.errors import FedaidError
+from fedaid.negotiation import wants_activity_json
+from fedaid.web import i18n
+from fedaid.web.sessions import (
+    CSRF_FIELD, SIGN_IN_LIMITER, SignInLimiter, check_csrf, cookie_storage, csrf_token, current_viewer,
+)
+
+log = logging.getLogger("fedaid.web")
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+LANGUAGE_COOKIE = "fedaid_lang"
+# Paths answered to servers and API clients: no CSRF form token, no HTML error pages.
+NON_PAGE_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo", "/inbox", "/static/")
+NON_PAGE_SUFFIXES = ("/inbox", "/outbox", "/followers", "/following")
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SETTINGS_KEY = web.AppKey("web_settings", Settings)
+SECURITY_HEADERS = {
+    # No inline script anywhere: a script that slipped into a page still would not run.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def setup_site(app: web.Application, settings: Settings, templates_dir: Path) -> jinja2.Environment:
+    """Templates, sessions, the pages middleware and the sign-in limiter for `app`."""
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined if settings.log_level == "DEBUG" else jinja2.Undefined,
+    )
+    configure_environment(env)
+    env.globals["site_name"] = settings.collective_name
+    app[SETTINGS_KEY] = settings
+    app[SIGN_IN_LIMITER] = SignInLimiter()
+    setup_sessions(app, cookie_storage(settings))
+    app.middlewares.append(pages_middleware)
+    return env
+
+
+def configure_environment(env: jinja2.Environment) -> None:
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.current_language.get()).gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current_language.get()).ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    env.filters.update({
+        "safe_html": lambda html: Markup(sanitize_html(html or "")),
+        "when": i18n.format_when,
+        "day": i18n.format_day,
+        "number": i18n.format_number,
+        "hours": i18n.format_hours,
+        "iso": lambda value: value.isoformat() if value else "",
+    })
+    env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def static_routes() -> list[web.AbstractRouteDef]:
+    return [web.static("/static", STATIC_DIR, append_version=False)]
+
+
+async def page_context(request: web.Request) -> dict[str, object]:
+    """What every template may use: the viewer, the CSRF token, the language and the current path."""
+    viewer = await current_viewer(request)
+    return {
+        "request": request,
+        "viewer": viewer,
+        "csrf_token": await csrf_token(request),
+        "lang": i18n.current_language.get(),
+        "languages": i18n.LANGUAGE_NAMES,
+        "current_path": request.path_qs,
+    }
+
+
+def is_page_request(request: web.Request) -> bool:
+    """True for requests made by people's browsers to the HTML pages."""
+    path = request.path
+    if path.startswith(NON_PAGE_PREFIXES) or path.endswith(NON_PAGE_SUFFIXES) or path.endswith(".atom"):
+        return False
+    return not wants_activity_json(request)
+
+
+async def request_language(request: web.Request) -> str:
+    viewer = await current_viewer(request)
+    return i18n.pick_language(
+        member_setting=viewer.account.locale if viewer else None,
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("Accept-Language"),
+    )
+
+
+@web.middleware
+async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Set the language, check CSRF tokens on forms, and show expected errors as translated pages."""
+    if not is_page_request(request):
+        token = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
+        try:
+            return await handler(request)
+        finally:
+            i18n.current_language.reset(token)
+    token = i18n.current_language.set(await request_language(request))
+    try:
+        request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = await page_context(request)
+        try:
+            if request.method in UNSAFE_METHODS:
+                await check_csrf(request)
+            response = await handler(request)
+        except FedaidError as err:
+            log.info("page refused", extra={"status": err.status, "reason": str(err), "path": request.path})
+            response = render_error(request, err.status, str(err))
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as err:
+            response = render_error(request, err.status, i18n.lazy("There is no page at this address."))
+        add_page_headers(response)
+        return response
+    finally:
+        i18n.current_language.reset(token)
+
+
+def add_page_headers(response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Language", i18n.current_language.get())
+    if "Vary" in response.headers:
+        if "Cookie" not in response.headers["Vary"]:
+            response.headers["Vary"] += ", Cookie, Accept-Language"
+    else:
+        response.headers["Vary"] = "Cookie, Accept-Language"
+
+
+ERROR_TITLES = {
+    400: i18n.lazy("This cannot be done as sent"),
+    401: i18n.lazy("Sign in first"),
+    403: i18n.lazy("Not allowed"),
+    404: i18n.lazy("Page not found"),
+    405: i18n.lazy("Page not found"),
+    409: i18n.lazy("Already done"),
+    410: i18n.lazy("Gone"),
+    413: i18n.lazy("Too large"),
+    429: i18n.lazy("Too many attempts"),
+}
+
+
+def render_error(request: web.Request, status: int, reason: str) -> web.Response:
+    """The error page, in the reader's language (domain messages are catalog entries too)."""
+    context = {"status": status, "title": i18n.gettext(ERROR_TITLES.get(status, i18n.lazy("Something went wrong"))),
+               "reason": i18n.gettext(reason)}
+    response = aiohttp_jinja2.render_template("errors/error.html", request, context, status=status)
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    return response

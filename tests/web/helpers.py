@@ -1,0 +1,75 @@
+"""A small form-filling HTTP client for page tests, and helpers that create members directly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import unescape
+
+import aiohttp
+
+from fedaid.domain.members import Member, add_member
+from fedaid.models import AccountRole, AccountState
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def csrf(self) -> str:
+        match = CSRF_PATTERN.search(self.text)
+        assert match, f"no CSRF token on {self.url}"
+        return unescape(match.group(1))
+
+    def __contains__(self, needle: str) -> bool:
+        return needle in self.text
+
+
+class Visitor:
+    """One person's browser, without JavaScript: keeps cookies, fills forms with the page's CSRF token."""
+
+    def __init__(self, base_url: str, *, language: str = "fr") -> None:
+        self.base_url = base_url
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             headers={"Accept-Language": language, "Accept": "text/html"})
+        self.last: Page | None = None
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def get(self, path: str, **kwargs) -> Page:
+        async with self.session.get(self.base_url + path, **kwargs) as response:
+            self.last = Page(response.status, str(response.url), await response.text(), dict(response.headers))
+        return self.last
+
+    async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: bool = True,
+                   from_page: str | None = None) -> Page:
+        """POST a form; the CSRF token comes from `from_page` (fetched now) or the last page seen."""
+        form = dict(data or {})
+        if csrf:
+            source = await self.get(from_page) if from_page else self.last
+            if source is None:
+                source = await self.get("/")
+            form.setdefault("csrf_token", source.csrf)
+        async with self.session.post(self.base_url + path, data=form) as response:
+            self.last = Page(response.status, str(response.url), await response.text(), dict(response.headers))
+        return self.last
+
+    async def sign_in(self, login: str, password: str = PASSWORD) -> Page:
+        page = await self.post("/signin", {"login": login, "password": password}, from_page="/signin")
+        assert page.status == 200 and "/signout" in page.text, page.text[:2000]
+        return page
+
+
+async def make_member(base_url: str, username: str, *, role: AccountRole = AccountRole.MEMBER,
+                      state: AccountState = AccountState.APPROVED, locale: str = "fr",
+                      display_name: str = "") -> Member:
+    return await add_member(base_url, username, email=f"{username}@example.org", password=PASSWORD, role=role,
+                            state=state, locale=locale, display_name=display_name or username.title())
