@@ -5,6 +5,7 @@ from fedaid.models.actor import Actor, ActorType
 from fedaid.models.agreement import Agreement, AgreementState
 from fedaid.models.alert_subscription import AlertSubscription
 from fedaid.models.category import Category, CategoryFamily
+from fedaid.models.collective_page import CollectivePage
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
 from fedaid.models.exchange import Exchange
@@ -19,7 +20,7 @@ from fedaid.models.report import Report
 
 __all__ = [
     "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Agreement", "AgreementState",
-    "AlertSubscription", "Category", "CategoryFamily", "Delivery", "DeliveryState",
+    "AlertSubscription", "Category", "CategoryFamily", "CollectivePage", "Delivery", "DeliveryState",
     "DomainHealth", "DomainPolicy", "Exchange", "Favourite", "Follow", "FollowState", "InboxItem", "InboxState",
     "Invite",
     "Notification", "NotificationKind", "OAuthApp", "OAuthCode", "OAuthToken", "PolicyKind", "Post", "PostTag",

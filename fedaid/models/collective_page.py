@@ -1,0 +1,17 @@
+"""What the collective's about page says besides its name and summary: its rules and how to reach it."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CollectivePage(Model):
+    """One row per local collective Group, edited by its admins; rules and contact are plain text."""
+
+    id = fields.IntField(primary_key=True)
+    collective = fields.OneToOneField("models.Actor", related_name="page", on_delete=fields.CASCADE)
+    rules = fields.TextField(default="")
+    contact = fields.TextField(default="")
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "collective_page"
