@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('contact', fields.TextField(default='', unique=False)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'collective_page', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One row per local collective Group, edited by its admins; rules and contact are plain text.'},
+            options={'table': 'collective_page', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One row per local collective Group, edited by its admins. Rules and contact are plain text.'},
             bases=['Model'],
         ),
     ]

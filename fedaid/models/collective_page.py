@@ -5,7 +5,7 @@ from tortoise.models import Model
 
 
 class CollectivePage(Model):
-    """One row per local collective Group, edited by its admins; rules and contact are plain text."""
+    """One row per local collective Group, edited by its admins. Rules and contact are plain text."""
 
     id = fields.IntField(primary_key=True)
     collective = fields.OneToOneField("models.Actor", related_name="page", on_delete=fields.CASCADE)
