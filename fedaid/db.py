@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -100,9 +100,16 @@ class Database:
 
     @contextmanager
     def active(self) -> Iterator[None]:
-        """Make this database the one models use in the current task (and tasks it starts)."""
-        with self.context:
+        """Make this database the one models use in the current task (and tasks it starts).
+
+        The token is kept here, not on the shared TortoiseContext (whose `with` stores it on itself):
+        concurrent requests to one instance each enter and leave on their own.
+        """
+        token = _current_context.set(self.context)
+        try:
             yield
+        finally:
+            _current_context.reset(token)
 
     def _prepare_sqlite_folder(self) -> None:
         if not self.is_sqlite:
