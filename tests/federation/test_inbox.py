@@ -6,6 +6,7 @@ Every refusal is checked twice: the status the issue names, and that no row was 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
@@ -128,6 +129,17 @@ async def test_the_same_activity_twice_is_stored_once(drivers, fake, inbox):
     assert (await fake.post_signed(inbox, activity))[0] == 202
 
     assert (await row_counts(drivers))["InboxItem"] == 1
+
+
+async def test_concurrent_deliveries_are_all_stored_without_a_5xx(drivers, fake, inbox):
+    activities = [follow(fake, f"{drivers.base_url}/u/ana", number, user=("alice", "bob")[number % 2])
+                  for number in range(50)]
+
+    statuses = await asyncio.gather(*(fake.post_signed(inbox, activity, as_user=activity["actor"].rsplit("/", 1)[1])
+                                      for activity in activities))
+
+    assert [status for status, _ in statuses] == [202] * 50
+    assert (await row_counts(drivers))["InboxItem"] == 50
 
 
 async def test_script_and_onerror_in_remote_content_are_removed(drivers, fake, inbox):
