@@ -12,8 +12,13 @@ from functools import cache
 from fedaid.domain.actors import USERNAME_PATTERN
 from fedaid.domain.passwords import check_password, hash_password
 from fedaid.errors import Forbidden, InvalidInput, NotFound
-from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, Notification, NotificationKind
+from fedaid.models import (
+    Account, AccountRole, AccountState, Actor, ActorType, AlertSubscription, Notification, NotificationKind,
+    ProposalPurpose,
+)
 from fedaid.web.i18n import LANGUAGES
+
+MAX_ALERTS = 20
 
 
 async def find_account_by_login(login: str) -> Account | None:
@@ -127,3 +132,37 @@ async def notify_admins_of_sign_up(actor: Actor) -> None:
 async def count_members() -> int:
     return await Account.filter(state=AccountState.APPROVED, actor__deleted_at__isnull=True,
                                 actor__type=ActorType.PERSON).count()
+
+
+# ---------------------------------------------------------------- alerts and notifications
+
+
+async def list_alerts(actor: Actor) -> list[AlertSubscription]:
+    return await AlertSubscription.filter(actor=actor).order_by("id")
+
+
+async def add_alert(actor: Actor, *, purpose: str, category: str, tag: str, place_name: str) -> AlertSubscription:
+    """A standing wish to hear about new proposals; at least one criterion, at most 20 alerts."""
+    if not (category or tag or place_name):
+        raise InvalidInput("Choose a category, a tag or a place.")
+    if await AlertSubscription.filter(actor=actor).count() >= MAX_ALERTS:
+        raise InvalidInput("You have too many alerts; remove one first.")
+    return await AlertSubscription.create(actor=actor, purpose=ProposalPurpose(purpose) if purpose else None,
+                                          category=category, tag=tag, place_name=place_name)
+
+
+async def remove_alert(actor: Actor, alert_id: int) -> None:
+    await AlertSubscription.filter(actor=actor, id=alert_id).delete()
+
+
+async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notification]:
+    return await (Notification.filter(recipient=actor).order_by("-id").limit(limit)
+                  .prefetch_related("from_actor", "post"))
+
+
+async def count_unread(actor: Actor) -> int:
+    return await Notification.filter(recipient=actor, is_read=False).count()
+
+
+async def mark_all_read(actor: Actor) -> None:
+    await Notification.filter(recipient=actor, is_read=False).update(is_read=True)

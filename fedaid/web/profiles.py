@@ -1,25 +1,41 @@
-"""HTML profile pages of local actors, served at the same URL as their AP documents."""
+"""HTML pages of local actors, served at the same URL as their AP documents: members and the collective."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.domain.follows import list_alliances
+from fedaid.domain.ledger import ledger_of
 from fedaid.federation.actor_routes import actor_from_path
-from fedaid.models import ActorType, Follow, FollowState, Post, Visibility
+from fedaid.models import Account, AccountState, Actor, ActorType
+from fedaid.web.accounts import count_members
+from fedaid.web.listings import ProposalFilters, list_proposals
+from fedaid.web.sessions import current_viewer
 
 
 async def serve_profile_html(request: web.Request) -> web.Response:
     actor = await actor_from_path(request)
     if actor.is_deleted:
         return aiohttp_jinja2.render_template("profiles/gone.html", request, {"actor": actor}, status=410)
-    posts = await Post.filter(author=actor, visibility=Visibility.PUBLIC, deleted_at__isnull=True,
-                              ).order_by("-id").limit(20)
+    if actor.type == ActorType.GROUP:
+        return await _collective_page(request, actor)
+    account = await Account.get_or_none(actor=actor)
+    if account is None or account.state != AccountState.APPROVED:
+        raise web.HTTPNotFound()
+    viewer = await current_viewer(request)
     context = {
-        "actor": actor,
-        "is_group": actor.type == ActorType.GROUP,
-        "followers": await Follow.filter(target=actor, state=FollowState.ACCEPTED).count(),
-        "following": await Follow.filter(follower=actor, state=FollowState.ACCEPTED).count(),
-        "posts": posts,
+        "actor": actor, "account": account, "ledger": await ledger_of(actor),
+        "cards": await list_proposals(ProposalFilters(status="all"), is_member=viewer is not None, author=actor),
+        "is_me": viewer is not None and viewer.actor.id == actor.id,
     }
-    return aiohttp_jinja2.render_template("profiles/actor.html", request, context)
+    return aiohttp_jinja2.render_template("profiles/member.html", request, context)
+
+
+async def _collective_page(request: web.Request, collective: Actor) -> web.Response:
+    alliances = await list_alliances(collective)
+    context = {
+        "collective": collective, "members": await count_members(),
+        "allies": [a.group for a in alliances if a.is_active],
+    }
+    return aiohttp_jinja2.render_template("profiles/collective.html", request, context)

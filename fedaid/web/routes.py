@@ -4,20 +4,62 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedaid.web import auth, home, site
+from fedaid.web import admin, agreements, auth, collective, home, oauth, proposals, settings, site
 
 
 def routes() -> list[web.AbstractRouteDef]:
     return [
         *site.static_routes(),
+        # public
         web.get("/", home.show_home),
         web.get("/feed.atom", home.home_feed),
         web.get("/categories/{slug}/feed.atom", home.category_feed),
         web.get("/u/{name}/feed.atom", home.member_feed),
+        web.get("/about", collective.show_about),
+        web.get("/search", collective.show_search),
+        web.get(r"/proposals/{id:\d+}", proposals.show_proposal),
+        web.get(r"/posts/{id:\d+}", proposals.go_to_post),
+        # signing up and in
         web.get("/signin", auth.show_sign_in),
         web.post("/signin", auth.sign_in_post),
         web.post("/signout", auth.sign_out_post),
         web.get("/signup", auth.show_sign_up),
         web.post("/signup", auth.sign_up_post),
         web.post("/language", auth.switch_language),
+        # members
+        web.get("/proposals/new", proposals.new_proposal_form),
+        web.post("/proposals/new", proposals.new_proposal_post),
+        web.get(r"/proposals/{id:\d+}/edit", proposals.edit_proposal_form),
+        web.post(r"/proposals/{id:\d+}/edit", proposals.edit_proposal_post),
+        web.post(r"/proposals/{id:\d+}/close", proposals.close_proposal_post),
+        web.post(r"/proposals/{id:\d+}/responses", agreements.respond_post),
+        web.post(r"/proposals/{id:\d+}/responses/{response_id:\d+}/agree", agreements.agree_to_response_post),
+        web.get("/agreements", agreements.list_mine),
+        web.post(r"/agreements/{id:\d+}/accept", agreements.accept_post),
+        web.post(r"/agreements/{id:\d+}/reject", agreements.reject_post),
+        web.post(r"/agreements/{id:\d+}/cancel", agreements.cancel_post),
+        web.post(r"/agreements/{id:\d+}/confirm", agreements.confirm_post),
+        web.get("/notifications", settings.show_notifications),
+        web.post("/notifications/read", settings.read_notifications),
+        web.get("/settings", settings.show_settings),
+        web.post("/settings/profile", settings.save_profile),
+        web.post("/settings/alerts", settings.add_alert_post),
+        web.post(r"/settings/alerts/{id:\d+}/delete", settings.remove_alert_post),
+        web.get("/oauth/authorize", oauth.show_authorize),
+        web.post("/oauth/authorize", oauth.answer_authorize),
+        # admins
+        web.get("/admin", admin.admin_home),
+        web.get("/admin/members", admin.show_members),
+        web.post(r"/admin/members/{id:\d+}/{action}", admin.member_action),
+        web.post("/admin/invites", admin.create_invite_post),
+        web.get("/admin/federation", admin.show_federation),
+        web.post("/admin/alliances", admin.request_alliance_post),
+        web.post(r"/admin/alliances/{id:\d+}/{action}", admin.alliance_action),
+        web.post("/admin/policies", admin.set_policy_post),
+        web.post("/admin/policies/clear", admin.clear_policy_post),
+        web.get("/admin/reports", admin.show_reports),
+        web.post(r"/admin/reports/{id:\d+}/resolve", admin.resolve_report_post),
+        web.get("/admin/deliveries", admin.show_deliveries),
+        web.get("/admin/collective", admin.show_collective_settings),
+        web.post("/admin/collective", admin.save_collective_settings),
     ]

@@ -20,6 +20,7 @@ from fedaid.config import Settings
 from fedaid.errors import FedaidError
 from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
+from fedaid.web.accounts import count_unread
 from fedaid.web.sessions import (
     CSRF_FIELD, SIGN_IN_LIMITER, SignInLimiter, check_csrf, cookie_storage, csrf_token, current_viewer,
 )
@@ -87,6 +88,7 @@ async def page_context(request: web.Request) -> dict[str, object]:
     return {
         "request": request,
         "viewer": viewer,
+        "unread_notifications": await count_unread(viewer.actor) if viewer else 0,
         "csrf_token": await csrf_token(request),
         "lang": i18n.current_language.get(),
         "languages": i18n.LANGUAGE_NAMES,

@@ -1,0 +1,207 @@
+"""The admins' pages: members, federation (alliances and domain policies), reports, delivery health,
+and the collective's settings."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from fedaid.appkeys import REMOTE_ACTORS
+from fedaid.domain import follows, policy
+from fedaid.domain.instance import get_collective, update_collective
+from fedaid.domain.members import create_invite
+from fedaid.errors import FedaidError, InvalidInput
+from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKind
+from fedaid.web import admin_data
+from fedaid.web.accounts import (
+    get_account, html_to_text, list_accounts, set_account_role, set_account_state, text_to_html,
+)
+from fedaid.web.forms import Form
+from fedaid.web.sessions import require_admin, require_moderator
+from fedaid.web.site import SETTINGS_KEY
+
+STATE_ACTIONS = {"approve": AccountState.APPROVED, "reinstate": AccountState.APPROVED,
+                 "suspend": AccountState.SUSPENDED}
+
+
+async def admin_home(request: web.Request) -> web.Response:
+    viewer = await require_moderator(request)
+    raise web.HTTPSeeOther("/admin/members" if viewer.is_admin else "/admin/reports")
+
+
+# ---------------------------------------------------------------- members
+
+
+async def show_members(request: web.Request, *, invite_link: str = "", status: int = 200) -> web.Response:
+    await require_admin(request)
+    accounts = await list_accounts()
+    context = {"pending": [a for a in accounts if a.state == AccountState.PENDING],
+               "accounts": [a for a in accounts if a.state != AccountState.PENDING],
+               "invite_link": invite_link, "roles": [role.value for role in AccountRole]}
+    return aiohttp_jinja2.render_template("admin/members.html", request, context, status=status)
+
+
+async def member_action(request: web.Request) -> web.Response:
+    viewer = await require_admin(request)
+    account = await get_account(_int(request.match_info["id"]))
+    form = await Form.read(request)
+    action = request.match_info["action"]
+    if action in STATE_ACTIONS:
+        await set_account_state(account, STATE_ACTIONS[action], by=viewer.account)
+    elif action == "role":
+        role = form.choice("role", [role.value for role in AccountRole])
+        if not form.is_valid:
+            raise InvalidInput("Choose one of the options.")
+        await set_account_role(account, AccountRole(role), by=viewer.account)
+    else:
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther("/admin/members")
+
+
+async def create_invite_post(request: web.Request) -> web.Response:
+    viewer = await require_admin(request)
+    form = await Form.read(request)
+    role = form.choice("role", [role.value for role in AccountRole])
+    if not form.is_valid:
+        raise InvalidInput("Choose one of the options.")
+    token = await create_invite(AccountRole(role), created_by=viewer.account)
+    link = f"{request.app[SETTINGS_KEY].base_url}/signup?invite={token}"
+    return await show_members(request, invite_link=link)
+
+
+# ---------------------------------------------------------------- federation
+
+
+async def show_federation(request: web.Request, *, alliance_form: Form | None = None,
+                          policy_form: Form | None = None, status: int = 200) -> web.Response:
+    await require_admin(request)
+    collective = await _collective(request)
+    context = {"alliances": await follows.list_alliances(collective),
+               "policies": await policy.list_domain_policies(),
+               "alliance_form": alliance_form or Form(), "policy_form": policy_form or Form(),
+               "federation_mode": request.app[SETTINGS_KEY].federation_mode,
+               "policy_kinds": [kind.value for kind in PolicyKind]}
+    return aiohttp_jinja2.render_template("admin/federation.html", request, context, status=status)
+
+
+async def request_alliance_post(request: web.Request) -> web.Response:
+    await require_admin(request)
+    form = await Form.read(request)
+    acct = form.text("acct", required=True, max_length=300).lstrip("@")
+    if acct and acct.count("@") != 1:
+        form.fail("acct", "Write the collective's address like name@example.org.")
+    if form.is_valid:
+        try:
+            group = await request.app[REMOTE_ACTORS].resolve_acct(acct)
+            await follows.request_alliance(await _collective(request), group)
+        except FedaidError as err:
+            form.fail("acct", str(err))
+        else:
+            raise web.HTTPSeeOther("/admin/federation?saved=alliance")
+    return await show_federation(request, alliance_form=form, status=400)
+
+
+async def alliance_action(request: web.Request) -> web.Response:
+    await require_admin(request)
+    collective = await _collective(request)
+    group = await Actor.get_or_none(id=_int(request.match_info["id"]), type=ActorType.GROUP, is_local=False)
+    if group is None:
+        raise web.HTTPNotFound()
+    action = request.match_info["action"]
+    if action == "approve":
+        await follows.approve_alliance(collective, group)
+    elif action == "reject":
+        await follows.reject_alliance(collective, group)
+    elif action == "end":
+        await follows.end_alliance(collective, group)
+    else:
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+async def set_policy_post(request: web.Request) -> web.Response:
+    await require_admin(request)
+    form = await Form.read(request)
+    domain = form.text("domain", required=True, max_length=255).lower()
+    kind = form.choice("kind", [kind.value for kind in PolicyKind])
+    reason = form.text("reason", max_length=500)
+    if domain and ("." not in domain and ":" not in domain or " " in domain or "/" in domain):
+        form.fail("domain", "Write a domain like example.org.")
+    if form.is_valid:
+        try:
+            await policy.set_domain_policy(domain, PolicyKind(kind), reason=reason)
+        except InvalidInput as err:
+            form.fail("domain", str(err))
+        else:
+            raise web.HTTPSeeOther("/admin/federation?saved=policy#policies")
+    return await show_federation(request, policy_form=form, status=400)
+
+
+async def clear_policy_post(request: web.Request) -> web.Response:
+    await require_admin(request)
+    form = await Form.read(request)
+    await policy.clear_domain_policy(form.get("domain"))
+    raise web.HTTPSeeOther("/admin/federation#policies")
+
+
+# ---------------------------------------------------------------- reports and delivery health
+
+
+async def show_reports(request: web.Request) -> web.Response:
+    await require_moderator(request)
+    context = {"open_reports": await admin_data.list_reports(resolved=False),
+               "resolved_reports": await admin_data.list_reports(resolved=True)}
+    return aiohttp_jinja2.render_template("admin/reports.html", request, context)
+
+
+async def resolve_report_post(request: web.Request) -> web.Response:
+    await require_moderator(request)
+    await admin_data.resolve_report(_int(request.match_info["id"]))
+    raise web.HTTPSeeOther("/admin/reports")
+
+
+async def show_deliveries(request: web.Request) -> web.Response:
+    await require_admin(request)
+    return aiohttp_jinja2.render_template("admin/deliveries.html", request,
+                                          {"health": await admin_data.delivery_health()})
+
+
+# ---------------------------------------------------------------- the collective
+
+
+async def show_collective_settings(request: web.Request, *, form: Form | None = None,
+                                   status: int = 200) -> web.Response:
+    await require_admin(request)
+    if form is None:
+        collective = await _collective(request)
+        page = await admin_data.collective_page(collective)
+        form = Form.of(name=collective.name, summary=html_to_text(collective.summary),
+                       rules=page.rules if page else "", contact=page.contact if page else "")
+    context = {"form": form, "saved": request.query.get("saved", ""),
+               "registration_mode": request.app[SETTINGS_KEY].registration_mode}
+    return aiohttp_jinja2.render_template("admin/collective.html", request, context, status=status)
+
+
+async def save_collective_settings(request: web.Request) -> web.Response:
+    await require_admin(request)
+    form = await Form.read(request)
+    name = form.text("name", required=True, max_length=100)
+    summary = form.text("summary", max_length=2000)
+    rules = form.text("rules", max_length=10000)
+    contact = form.text("contact", max_length=1000)
+    if not form.is_valid:
+        return await show_collective_settings(request, form=form, status=400)
+    collective = await update_collective(request.app[SETTINGS_KEY].collective_slug, name=name,
+                                         summary=text_to_html(summary))
+    await admin_data.save_collective_page(collective, rules=rules, contact=contact)
+    raise web.HTTPSeeOther("/admin/collective?saved=1")
+
+
+async def _collective(request: web.Request) -> Actor:
+    return await get_collective(request.app[SETTINGS_KEY].collective_slug)
+
+
+def _int(raw: str) -> int:
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    return int(raw)

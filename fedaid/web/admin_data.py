@@ -1,0 +1,71 @@
+"""Reads and small changes behind the admin pages that `fedaid.domain` does not offer yet (no HTTP here).
+
+TODO(#6): move `resolve_report` and `save_collective_page` into the domain once their owners agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fedaid.clock import utcnow
+from fedaid.errors import NotFound
+from fedaid.models import (
+    Actor, CollectivePage, Delivery, DeliveryState, DomainHealth, InboxItem, InboxState, Report,
+)
+
+RECENT_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class DeliveryHealth:
+    pending: int
+    given_up: int
+    inbox_pending: int
+    inbox_failed: int
+    failing: list[DomainHealth]
+    recent_errors: list[Delivery]
+    pending_by_host: list[tuple[str, int]]
+
+
+async def delivery_health() -> DeliveryHealth:
+    """Queue depths, the hosts that fail, and the latest errors, for the delivery health page."""
+    pending_hosts = await Delivery.filter(state=DeliveryState.PENDING).values_list("host", flat=True)
+    counts: dict[str, int] = {}
+    for host in pending_hosts:
+        counts[host] = counts.get(host, 0) + 1
+    failing = await DomainHealth.filter(last_failure_at__isnull=False).order_by("-last_failure_at").limit(50)
+    return DeliveryHealth(
+        pending=len(pending_hosts),
+        given_up=await Delivery.filter(state=DeliveryState.GIVEN_UP).count(),
+        inbox_pending=await InboxItem.filter(state=InboxState.PENDING).count(),
+        inbox_failed=await InboxItem.filter(state=InboxState.FAILED).count(),
+        failing=[row for row in failing if row.failure_days or row.is_unavailable],
+        recent_errors=await Delivery.exclude(last_error="").order_by("-id").limit(RECENT_ERRORS),
+        pending_by_host=sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20],
+    )
+
+
+async def list_reports(*, resolved: bool) -> list[Report]:
+    return await (Report.filter(resolved_at__isnull=not resolved).order_by("-id").limit(100)
+                  .prefetch_related("reporter", "target"))
+
+
+async def resolve_report(report_id: int) -> Report:
+    report = await Report.get_or_none(id=report_id)
+    if report is None:
+        raise NotFound("There is no such report.")
+    if report.resolved_at is None:
+        report.resolved_at = utcnow()
+        await report.save(update_fields=["resolved_at"])
+    return report
+
+
+async def collective_page(collective: Actor) -> CollectivePage | None:
+    return await CollectivePage.get_or_none(collective=collective)
+
+
+async def save_collective_page(collective: Actor, *, rules: str, contact: str) -> CollectivePage:
+    page, _ = await CollectivePage.get_or_create(collective=collective)
+    page.rules, page.contact = rules, contact
+    await page.save(update_fields=["rules", "contact", "updated_at"])
+    return page
