@@ -1,0 +1,129 @@
+"""Exchanges: each side of an accepted agreement confirms that the help was given.
+
+Confirming twice, or receiving the same confirmation again, changes nothing: each side's time is
+set by a conditional UPDATE, once. When both sides have confirmed, the agreement is fulfilled and
+the ledger counts it. A member's confirmation goes to the other party's server as an activity
+whose `context` is the agreement (FEP-0837 confirmation). No HTTP here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.proposals import ConfirmationDoc, confirmation_ap_id, render_confirmation
+from fedaid.domain import proposals
+from fedaid.domain.publish import publish
+from fedaid.errors import Conflict, Forbidden, NotFound
+from fedaid.models import (
+    Actor,
+    Agreement,
+    AgreementState,
+    Exchange,
+    Notification,
+    NotificationKind,
+    Proposal,
+    ProposalStatus,
+)
+
+_CONFIRMABLE = (AgreementState.ACCEPTED, AgreementState.FULFILLED)
+
+
+async def confirm_exchange(agreement: Agreement, *, by: Actor, now: datetime | None = None) -> Exchange:
+    """A member here confirms, as provider or receiver, that the agreed help was given."""
+    side = _side(agreement, by)
+    if not by.is_local:
+        raise Forbidden("Confirmations from elsewhere arrive through the inbox.")
+    moment = now or datetime.now(UTC)
+    async with in_transaction():
+        exchange = await _exchange_for(agreement)
+        if await _record(exchange, side, moment, confirmation_ap_id(by, agreement)):
+            other = await Actor.get(id=agreement.receiver_id if side == "provider" else agreement.provider_id)
+            await _tell(other, by, agreement, exchange, moment)
+            await _complete_if_confirmed(exchange, agreement, now=moment)
+    return exchange
+
+
+async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datetime | None = None) -> Exchange:
+    """A party elsewhere confirmed; the same confirmation received again counts once."""
+    agreement = await Agreement.get_or_none(ap_id=doc.agreement_ap_id)
+    if agreement is None:
+        raise NotFound("No agreement here has that id.")
+    side = _side(agreement, actor)
+    if actor.is_local:
+        raise Forbidden("A local member confirms here, not through the inbox.")
+    moment = now or datetime.now(UTC)
+    async with in_transaction():
+        exchange = await _exchange_for(agreement)
+        if await _record(exchange, side, doc.published_at or moment, doc.confirmation_ap_id):
+            other = await Actor.get(id=agreement.receiver_id if side == "provider" else agreement.provider_id)
+            await _notify(other, actor, agreement)
+            await _complete_if_confirmed(exchange, agreement, now=moment)
+    return exchange
+
+
+async def find_exchange(agreement: Agreement) -> Exchange | None:
+    return await Exchange.get_or_none(agreement_id=agreement.id)
+
+
+def _side(agreement: Agreement, actor: Actor) -> str:
+    if actor.id == agreement.provider_id:
+        return "provider"
+    if actor.id == agreement.receiver_id:
+        return "receiver"
+    raise Forbidden("Only a party to this agreement can confirm it.")
+
+
+async def _exchange_for(agreement: Agreement) -> Exchange:
+    """The agreement's exchange, created on the first confirmation (once, even when both confirm at once)."""
+    await agreement.refresh_from_db(fields=["state"])
+    if agreement.state not in _CONFIRMABLE:
+        raise Conflict("Only an accepted agreement can be confirmed.")
+    await Exchange.bulk_create([Exchange(agreement_id=agreement.id, hours=agreement.hours)], ignore_conflicts=True)
+    return await Exchange.get(agreement_id=agreement.id)
+
+
+async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str) -> bool:
+    """Set this side's confirmation if it is not set yet; False for a repeat or a replay."""
+    if await Exchange.filter(**{f"{side}_confirmation_ap_id": ap_id}).exclude(id=exchange.id).exists():
+        raise Conflict("That confirmation belongs to another exchange.")
+    changed = await Exchange.filter(id=exchange.id, **{f"{side}_confirmed_at__isnull": True}).update(
+        **{f"{side}_confirmed_at": moment, f"{side}_confirmation_ap_id": ap_id})
+    await exchange.refresh_from_db()
+    return bool(changed)
+
+
+async def _complete_if_confirmed(exchange: Exchange, agreement: Agreement, *, now: datetime) -> None:
+    """Both sides confirmed: the agreement is fulfilled, and so is a fully agreed proposal with nothing pending."""
+    if not exchange.is_confirmed:
+        return
+    changed = await Agreement.filter(id=agreement.id, state=AgreementState.ACCEPTED).update(
+        state=AgreementState.FULFILLED, updated_at=now)
+    if not changed:
+        return
+    agreement.state = AgreementState.FULFILLED
+    proposal = await Proposal.get(id=agreement.proposal_id)
+    pending = await Agreement.filter(proposal_id=proposal.id,
+                                     state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED)).exists()
+    if proposal.status == ProposalStatus.AGREED and not pending:
+        await proposals.change_status(proposal, ProposalStatus.FULFILLED, now=now)
+
+
+async def _tell(other: Actor, confirmer: Actor, agreement: Agreement, exchange: Exchange, moment: datetime) -> None:
+    if other.is_local:
+        await _notify(other, confirmer, agreement)
+        return
+    if not agreement.ap_id:
+        raise Conflict("The agreement has no id yet; wait for its author's acceptance.")
+    await publish(render_confirmation(exchange, agreement, confirmer=confirmer,
+                                      confirmation_id=confirmation_ap_id(confirmer, agreement),
+                                      confirmed_at=moment, to=other.ap_id),
+                  sender=confirmer, to=[other], now=moment)
+
+
+async def _notify(recipient: Actor, sender: Actor, agreement: Agreement) -> None:
+    if recipient.is_local:
+        post_id = await Proposal.filter(id=agreement.proposal_id).values_list("post_id", flat=True)
+        await Notification.create(recipient=recipient, kind=NotificationKind.EXCHANGE, from_actor=sender,
+                                  post_id=post_id[0] if post_id else None)

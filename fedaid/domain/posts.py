@@ -1,0 +1,325 @@
+"""Local posts: write, edit and delete a member's Note, with its hashtags, mentions and federation.
+
+Each change and the Delivery rows announcing it are written in one transaction (`publish`). A
+member's public top-level post addressed to the local collective is also announced by the
+collective's Group (FEP-1b12, INTEROP 70-74). No HTTP and no signing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.notes import (
+    addressing,
+    followers_of_actor,
+    origin_of,
+    render_announce,
+    render_create,
+    render_delete,
+    render_note,
+    render_undo,
+    render_update,
+    text_to_html,
+)
+from fedaid.activitypub.vocab import PUBLIC
+from fedaid.domain import search
+from fedaid.domain.publish import followers_of, publish
+from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
+from fedaid.models import (
+    Actor,
+    Category,
+    Notification,
+    NotificationKind,
+    Post,
+    PostTag,
+    Proposal,
+    Visibility,
+)
+from fedaid.models.ids import new_id
+
+MAX_TEXT = 10_000
+MAX_SUMMARY = 500
+MAX_TAG_LENGTH = 100
+
+
+class Change(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class NoteContext:
+    """Everything `render_note` needs about a post, loaded once."""
+
+    post: Post
+    author: Actor
+    tags: list[str]
+    mentions: list[Actor]
+    proposal: Proposal | None
+    category: Category | None
+    audience: Actor | None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- create
+
+
+async def create_post(author: Actor, text: str, *, visibility: Visibility = Visibility.PUBLIC,
+                      in_reply_to: Post | None = None, mentions: Sequence[Actor] = (),
+                      audience: Actor | None = None, summary: str = "", sensitive: bool = False,
+                      language: str | None = None, notify_mentions: bool = True,
+                      now: datetime | None = None) -> Post:
+    """Publish a member's post and queue its Create for followers and mentioned actors."""
+    async with in_transaction():
+        post = await insert_post(author, text, visibility=visibility, in_reply_to=in_reply_to, mentions=mentions,
+                                 audience=audience, summary=summary, sensitive=sensitive, language=language,
+                                 notify_mentions=notify_mentions, now=now)
+        await search.index_post(post, tags=await tags_of(post))
+        await federate_post(post, Change.CREATE, now=now)
+    return post
+
+
+async def insert_post(author: Actor, text: str, *, visibility: Visibility = Visibility.PUBLIC,
+                      in_reply_to: Post | None = None, mentions: Sequence[Actor] = (),
+                      audience: Actor | None = None, summary: str = "", sensitive: bool = False,
+                      language: str | None = None, extra_tags: Iterable[str] = (), notify_mentions: bool = True,
+                      now: datetime | None = None) -> Post:
+    """Store a local post, its hashtags and mention notifications, without federating it yet."""
+    _check_author(author)
+    _check_text(text, summary)
+    published = _now(now)
+    mentions = _with_parent_author(mentions, author, in_reply_to)
+    html, hashtags = text_to_html(text, base_url=origin_of(author.ap_id), mentions=mentions)
+    post_id = new_id(int(published.timestamp() * 1000))
+    ap_id = f"{author.ap_id}/posts/{post_id}"
+    to, cc = addressing(visibility, author, mentions=mentions, audience=audience)
+    post = await Post.create(
+        id=post_id, ap_id=ap_id, author=author, is_local=True, content=html, summary=summary.strip(),
+        sensitive=sensitive or bool(summary.strip()), language=language, visibility=visibility, url=ap_id,
+        in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None, in_reply_to=in_reply_to,
+        audience=audience.ap_id if audience else None, mentions=[actor.ap_id for actor in mentions],
+        addressed_to=[*to, *cc], published_at=published,
+    )
+    await set_tags(post, [*hashtags, *extra_tags])
+    if notify_mentions:
+        await _notify_mentioned(post, author, mentions)
+    return post
+
+
+def _check_author(author: Actor) -> None:
+    if not author.is_local or author.is_deleted:
+        raise Forbidden("Only a member of this instance can post here.")
+
+
+def _check_text(text: str, summary: str) -> None:
+    if not text.strip():
+        raise InvalidInput("A post needs some text.")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"A post holds at most {MAX_TEXT} characters.")
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidInput(f"A content warning holds at most {MAX_SUMMARY} characters.")
+
+
+def _with_parent_author(mentions: Sequence[Actor], author: Actor, parent: Post | None) -> list[Actor]:
+    """A reply mentions the author it answers, as Mastodon's composer does, so they hear of it."""
+    found = {actor.ap_id: actor for actor in mentions}
+    if parent is not None and parent.author_id != author.id:
+        parent_author = parent.author  # loaded by the caller (get_post prefetches it)
+        if isinstance(parent_author, Actor):
+            found.setdefault(parent_author.ap_id, parent_author)
+    return list(found.values())
+
+
+async def set_tags(post: Post, names: Iterable[str]) -> list[str]:
+    """Replace the post's hashtags (lowercase, without `#`)."""
+    wanted = list(dict.fromkeys(str(name).lstrip("#").lower()[:MAX_TAG_LENGTH] for name in names if name))
+    await PostTag.filter(post_id=post.id).delete()
+    if wanted:
+        await PostTag.bulk_create([PostTag(post_id=post.id, name=name) for name in wanted])
+    return wanted
+
+
+async def tags_of(post: Post) -> list[str]:
+    return list(await PostTag.filter(post_id=post.id).order_by("id").values_list("name", flat=True))
+
+
+async def _notify_mentioned(post: Post, author: Actor, mentions: Sequence[Actor]) -> None:
+    for actor in mentions:
+        if actor.is_local and actor.id != author.id:
+            await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
+
+
+# ---------------------------------------------------------------- edit and delete
+
+
+async def get_post(post_id: int) -> Post:
+    post = await Post.get_or_none(id=post_id).prefetch_related("author")
+    if post is None:
+        raise NotFound("There is no such post.")
+    if post.is_deleted:
+        raise Gone("This post was deleted.")
+    return post
+
+
+async def edit_post(post: Post, *, by: Actor, text: str | None = None, summary: str | None = None,
+                    sensitive: bool | None = None, mentions: Sequence[Actor] | None = None,
+                    now: datetime | None = None) -> Post:
+    """Change a post's text or content warning and queue an Update(Note) to its audience (INTEROP 65)."""
+    async with in_transaction():
+        await update_post_text(post, by=by, text=text, summary=summary, sensitive=sensitive, mentions=mentions,
+                               now=now)
+        await search.index_post(post, tags=await tags_of(post))
+        await federate_post(post, Change.UPDATE, now=now)
+    return post
+
+
+async def update_post_text(post: Post, *, by: Actor, text: str | None = None, summary: str | None = None,
+                           sensitive: bool | None = None, mentions: Sequence[Actor] | None = None,
+                           extra_tags: Iterable[str] = (), now: datetime | None = None) -> Post:
+    """Apply an edit without federating it: new HTML and hashtags, and an `updated` later than the last."""
+    check_can_change(post, by)
+    current_mentions = await mentions_of(post)
+    mentions = list(mentions) if mentions is not None else current_mentions
+    new_summary = post.summary if summary is None else summary.strip()
+    if text is not None:
+        _check_text(text, new_summary)
+        post.content, hashtags = text_to_html(text, base_url=origin_of(by.ap_id), mentions=mentions)
+    else:
+        hashtags = [name for name in await tags_of(post) if f"/tags/{name}\"" in post.content]
+    post.summary = new_summary
+    post.sensitive = bool(new_summary) or (post.sensitive if sensitive is None else sensitive)
+    post.mentions = [actor.ap_id for actor in mentions]
+    post.updated_at = next_update_time(post, now)
+    await post.save(update_fields=["content", "summary", "sensitive", "mentions", "updated_at"])
+    await set_tags(post, [*hashtags, *extra_tags])
+    await _notify_mentioned(post, by, [a for a in mentions if a.ap_id not in {m.ap_id for m in current_mentions}])
+    return post
+
+
+def next_update_time(post: Post, now: datetime | None) -> datetime:
+    """`updated` strictly later, to the second, than `published` and any earlier edit (Mastodon compares them)."""
+    moment = _now(now).replace(microsecond=0)
+    previous = (post.updated_at or post.published_at).replace(microsecond=0)
+    return max(moment, previous + timedelta(seconds=1))
+
+
+def check_can_change(post: Post, by: Actor) -> None:
+    if post.is_deleted:
+        raise Gone("This post was deleted.")
+    if not post.is_local or post.author_id != by.id:
+        raise Forbidden("Only its author can change this post.")
+
+
+async def delete_post(post: Post, *, by: Actor, now: datetime | None = None) -> None:
+    """Delete a post: queue a Delete (Tombstone) to its original audience, then keep only a Tombstone here."""
+    check_can_change(post, by)
+    moment = _now(now)
+    async with in_transaction():
+        await federate_post(post, Change.DELETE, now=moment)
+        post.deleted_at, post.content, post.summary = moment, "", ""
+        await post.save(update_fields=["deleted_at", "content", "summary"])
+        await PostTag.filter(post_id=post.id).delete()
+        await search.unindex_post(post.id)
+
+
+# ---------------------------------------------------------------- federation
+
+
+async def mentions_of(post: Post) -> list[Actor]:
+    if not post.mentions:
+        return []
+    found = {actor.ap_id: actor for actor in await Actor.filter(ap_id__in=list(post.mentions))}
+    return [found[ap_id] for ap_id in post.mentions if ap_id in found]
+
+
+async def note_context(post: Post) -> NoteContext:
+    """Load the author, hashtags, mentions, proposal, category and collective a post's Note shows."""
+    author = post.author if isinstance(post.author, Actor) else await Actor.get(id=post.author_id)
+    proposal = await Proposal.get_or_none(post_id=post.id)
+    category = await Category.get_or_none(slug=proposal.category) if proposal and proposal.category else None
+    audience = await Actor.get_or_none(ap_id=post.audience) if post.audience else None
+    return NoteContext(post=post, author=author, tags=await tags_of(post), mentions=await mentions_of(post), proposal=proposal,
+                       category=category, audience=audience)
+
+
+async def note_of(post: Post) -> dict[str, Any]:
+    """The Note JSON of a local post, as its URL serves it (deleted posts have a Tombstone instead)."""
+    context = await note_context(post)
+    return _render(context)
+
+
+def _render(context: NoteContext) -> dict[str, Any]:
+    return render_note(context.post, context.author, tags=context.tags, mentions=context.mentions,
+                       proposal=context.proposal, category=context.category, audience=context.audience)
+
+
+async def federate_post(post: Post, change: Change, *, now: datetime | None = None) -> int:
+    """Queue the Create, Update or Delete of a local post for its audience; returns the Delivery rows queued."""
+    moment = _now(now)
+    context = await note_context(post)
+    note = _render(context)
+    if change == Change.CREATE:
+        activity = render_create(note)
+    elif change == Change.UPDATE:
+        activity = render_update(note)
+    else:
+        activity = render_delete(post, context.author, to=note["to"], cc=note["cc"])
+    recipients = await _recipients(post, context)
+    queued = await publish(activity, sender=context.author, to=recipients, now=moment)
+    group = context.audience
+    if group is not None and group.is_local and group.is_group and _is_announced(post):
+        queued += await _announce_through_group(group, activity, post, context.author, change, now=moment)
+    return queued
+
+
+def _is_announced(post: Post) -> bool:
+    """Public top-level posts only: boosting replies floods Mastodon timelines (INTEROP 72)."""
+    return post.visibility == Visibility.PUBLIC and post.in_reply_to_ap_id is None
+
+
+async def _recipients(post: Post, context: NoteContext) -> list[Actor]:
+    """Mentioned actors; followers unless direct; for members-only posts, the collective's followers too."""
+    recipients = list(context.mentions)
+    if post.visibility != Visibility.DIRECT:
+        recipients += await followers_of(context.author)
+    group = context.audience
+    if group is not None and post.visibility != Visibility.DIRECT:
+        if not group.is_local:
+            recipients.append(group)  # a remote group relays it to its own followers
+        elif post.visibility == Visibility.FOLLOWERS:
+            # Mastodon cannot fetch members-only posts a group boosts, so they go directly (INTEROP 73).
+            recipients += await followers_of(group)
+    return recipients
+
+
+async def _announce_through_group(group: Actor, activity: dict[str, Any], post: Post, author: Actor,
+                                  change: Change, *, now: datetime) -> int:
+    """The Group wraps the unchanged activity in Announce (FEP-1b12) and boosts new notes for Mastodon."""
+    followers = await followers_of(group)
+    if not followers:
+        return 0
+    to, cc = [PUBLIC], [followers_of_actor(group), author.ap_id]
+    suffix = {Change.CREATE: "create", Change.DELETE: "delete"}.get(change)
+    if suffix is None:
+        suffix = f"update/{int(post.updated_at.timestamp()) if post.updated_at else int(now.timestamp())}"
+    wrapped = render_announce(group, activity, announce_id=f"{group.ap_id}/announces/{post.id}/{suffix}",
+                              published=now, to=to, cc=cc)
+    queued = await publish(wrapped, sender=group, to=followers, now=now)
+    boost = render_announce(group, post.ap_id, announce_id=f"{group.ap_id}/announces/{post.id}",
+                            published=post.published_at, to=to, cc=cc)
+    if change == Change.CREATE:
+        queued += await publish(boost, sender=group, to=followers, now=now)
+    elif change == Change.DELETE:
+        queued += await publish(render_undo(group, boost), sender=group, to=followers, now=now)
+    return queued
+
