@@ -10,6 +10,7 @@ import copy
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,9 +32,9 @@ from fedaid.activitypub.proposals import (
 )
 from fedaid.errors import InvalidActivity
 from fedaid.models import Actor, ActorType, Agreement, AgreementState, Exchange, ProposalPurpose, ProposalStatus
-from conftest import FIXTURES
 
-FEP = FIXTURES / "fep"
+# The FEP's own examples; computed here, since `conftest` names more than one module in this tree.
+FEP = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "fep"
 PROPOSAL_ID = "https://drivers.example/u/ana/posts/116000000000000001"
 ANA = Actor(id=1, ap_id="https://drivers.example/u/ana", type=ActorType.PERSON, username="ana",
             domain="drivers.example", is_local=True, inbox="https://drivers.example/u/ana/inbox")
