@@ -7,46 +7,37 @@ Every function is idempotent, so an activity applied twice changes nothing the s
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import NoteDoc
+from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
+from fedaid.domain import proposals, responses, search
 from fedaid.errors import InvalidActivity
 from fedaid.models import Actor, ActorType, Follow, FollowState, Notification, NotificationKind, Post, PostTag, Visibility
 from fedaid.models.ids import new_id
 
 MAX_TAG_LENGTH = 100
-# Called with the stored post and its NoteDoc when a Note carries FEP-0837 proposal fields; set by the
-# mutual-aid layer (see `proposal_hook`), so this module does not depend on how proposals are kept.
-ProposalHook = Callable[[Post, NoteDoc], Awaitable[object]]
-
-
-async def _default_proposal_hook(post: Post, note: NoteDoc) -> None:
-    from fedaid.domain import proposals  # the mutual-aid layer; imported late to keep the layers apart
-
-    store = getattr(proposals, "store_remote_proposal", None)
-    if store is not None:
-        await store(post, note)
-
-
-proposal_hook: ProposalHook = _default_proposal_hook
 
 
 # --- should we keep it? --------------------------------------------------------------------------
 
 
 async def is_relevant(note: NoteDoc, author: Actor) -> bool:
-    """Like Mastodon's `related_to_local_activity?` (INTEROP 67): someone here follows the author,
-    a local actor is addressed or mentioned, or it replies to a post we have."""
+    """Like Mastodon's `related_to_local_activity?` (INTEROP 67): someone here follows the author, the note
+    is addressed to a local actor or to an actor (or followers collection) followed here, such as an
+    allied collective's members-only audience, or it replies to a post we have."""
     if await Follow.filter(target=author, follower__is_local=True, state=FollowState.ACCEPTED).exists():
         return True
-    addressed = set(note.mentions) | set(note.to) | set(note.cc) | set(note.audience)
-    if addressed and await Actor.filter(ap_id__in=list(addressed), is_local=True).exists():
+    addressed = list(set(note.mentions) | set(note.to) | set(note.cc) | set(note.audience))
+    if addressed and await Actor.filter(ap_id__in=addressed, is_local=True).exists():
+        return True
+    followed_here = Actor.filter(follower_rows__follower__is_local=True, follower_rows__state=FollowState.ACCEPTED)
+    if addressed and await followed_here.filter(Q(ap_id__in=addressed) | Q(followers_url__in=addressed)).exists():
         return True
     return note.in_reply_to is not None and await Post.filter(ap_id=note.in_reply_to).exists()
 
@@ -79,7 +70,7 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
         try:
             post = await Post.create(
                 id=new_id(int(published.timestamp() * 1000)), ap_id=note.ap_id, author=author, is_local=False,
-                content=note.content, summary=note.summary, sensitive=note.sensitive or bool(note.summary),
+                content=note.content, summary=note.summary, sensitive=note.sensitive,
                 language=note.language, visibility=visibility, url=note.url,
                 in_reply_to_ap_id=note.in_reply_to, in_reply_to=parent,
                 audience=audience.ap_id if audience else _first(note.audience),
@@ -90,8 +81,9 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
             return await Post.get_or_none(ap_id=note.ap_id)
         await _store_tags(post, note.hashtags)
         await _notify_mentions(post, author, note.mentions)
-        if note.is_proposal:
-            await proposal_hook(post, note)
+        await _index_and_read_proposal(post, note)
+        if parent is not None:
+            await responses.record_remote_response(post)
     return post
 
 
@@ -106,13 +98,12 @@ async def update_remote_note(note: NoteDoc, author: Actor) -> Post | None:
         return None
     async with in_transaction():
         post.content, post.summary = note.content, note.summary
-        post.sensitive, post.language = note.sensitive or bool(note.summary), note.language
+        post.sensitive, post.language = note.sensitive, note.language
         post.mentions, post.updated_at = list(note.mentions), note.updated_at
         await post.save(update_fields=["content", "summary", "sensitive", "language", "mentions", "updated_at"])
         await PostTag.filter(post=post).delete()
         await _store_tags(post, note.hashtags)
-        if note.is_proposal:
-            await proposal_hook(post, note)
+        await _index_and_read_proposal(post, note)
     return post
 
 
@@ -124,6 +115,7 @@ async def delete_remote_post(ap_id: str, author: Actor) -> bool:
     async with in_transaction():
         await Post.filter(id=post.id).update(deleted_at=utcnow(), content="", summary="")
         await PostTag.filter(post_id=post.id).delete()
+        await search.unindex_post(post.id)
     return True
 
 
@@ -161,8 +153,16 @@ async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -
         await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
 
 
-async def newer(a: datetime | None, b: datetime | None) -> bool:
-    return a is not None and (b is None or a > b)
+async def _index_and_read_proposal(post: Post, note: NoteDoc) -> None:
+    """Make the post searchable; when it carries a proposal (FEP-0837, or #offre/#demande addressed to our
+    collective, DESIGN 4), the mutual-aid layer keeps it as one."""
+    collective = await proposals.default_collective()
+    collective_ap_id = collective.ap_id if collective is not None else None
+    if looks_like_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=True):
+        if await proposals.store_remote_proposal(post, note, collective_ap_id=collective_ap_id,
+                                                 allow_hashtag_proposals=True) is not None:
+            return  # indexed with its proposal
+    await search.index_post(post, tags=note.hashtags)
 
 
 def silenced_filter(silenced_domains: Iterable[str]) -> Q:

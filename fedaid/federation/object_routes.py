@@ -18,10 +18,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from fedaid.activitypub.vocab import AP_CONTENT_TYPE, AS_CONTEXT
+from fedaid.activitypub.notes import render_tombstone
+from fedaid.activitypub.vocab import AP_CONTENT_TYPE
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain.follows import is_ally_server
 from fedaid.domain.policy import host_of_url
+from fedaid.domain.posts import note_of
 from fedaid.errors import FetchError, Forbidden, NotFound, SignatureError, Unauthorized
 from fedaid.federation.inbox import DOMAIN_POLICIES, _key_id
 from fedaid.models import Actor, Follow, FollowState, Post, Visibility
@@ -86,19 +88,17 @@ def signed_fetch(handler: Handler) -> Handler:
 
 async def serve_post_json(request: web.Request) -> web.Response:
     """A local post as AP JSON: public ones to anyone, members-only ones to the servers of its audience."""
-    from fedaid.activitypub import notes  # the mutual-aid layer renders Notes
-
     ap_id = request.app[SETTINGS].base_url + request.path
     post = await Post.get_or_none(ap_id=ap_id, is_local=True).select_related("author")
     if post is None:
         raise NotFound("There is no such post here.")
     if post.is_deleted:
-        return _activity_json(_tombstone(post), status=410)
+        return _activity_json(render_tombstone(post), status=410)
     if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
         signer = await signer_of(request, required=False)
         if signer is None or not await may_see(signer, post):
             raise NotFound("There is no such post here.")  # 404, not 403: do not reveal that it exists
-    return _activity_json(notes.render_note(post))
+    return _activity_json(await note_of(post))
 
 
 async def may_see(signer: Actor, post: Post) -> bool:
@@ -109,11 +109,6 @@ async def may_see(signer: Actor, post: Post) -> bool:
     if await Follow.filter(target_id=post.author_id, follower__domain=host, state=FollowState.ACCEPTED).exists():
         return True
     return await is_ally_server(host)
-
-
-def _tombstone(post: Post) -> dict:
-    deleted = post.deleted_at.strftime("%Y-%m-%dT%H:%M:%SZ") if post.deleted_at else None
-    return {"@context": AS_CONTEXT, "id": post.ap_id, "type": "Tombstone", "formerType": "Note", "deleted": deleted}
 
 
 def _activity_json(doc: dict, status: int = 200) -> web.Response:

@@ -13,10 +13,13 @@ import aiohttp
 import pytest
 from conftest import drain
 
+from fedaid.appkeys import FETCHER
 from fedaid.domain import follows, policy
 from fedaid.domain.instance import get_collective
 from fedaid.domain.members import add_member
-from fedaid.models import AccountRole, Follow, Notification, NotificationKind, PolicyKind
+from fedaid.domain.posts import create_post
+from fedaid.federation.fetch import RemoteNotFound
+from fedaid.models import AccountRole, Actor, Follow, Notification, NotificationKind, PolicyKind, Post, Visibility
 
 AP = "application/activity+json"
 
@@ -84,6 +87,27 @@ async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(ne
     assert await alliances_of(drivers) == {acct(coworking)[1:]: "allied"}
     assert await alliances_of(coworking) == {acct(drivers)[1:]: "allied"}
     assert f"{acct(coworking)}\tallied" in await cli(drivers, "alliance", "list")
+
+    # When a drivers member posts for members only
+    with drivers.db.active():
+        ana = await Actor.get(username="ana", is_local=True)
+        post = await create_post(ana, "Covoiturage vers Lyon jeudi, réservé aux membres", visibility=Visibility.FOLLOWERS,
+                                 audience=await get_collective("drivers"))
+    await drain(drivers, coworking, coaching)
+
+    # Then the ally has it, members-only, and nobody else does
+    with coworking.db.active():
+        received = await Post.get(ap_id=post.ap_id)
+    assert received.visibility == Visibility.FOLLOWERS and "Lyon" in received.content
+    with coaching.db.active():
+        assert not await Post.filter(ap_id=post.ap_id).exists()
+    # and its URL refuses anonymous GETs, and GETs signed by a server that is not an ally, but serves the ally
+    async with aiohttp.ClientSession() as session:
+        async with session.get(post.ap_id, headers={"Accept": AP}) as response:
+            assert response.status == 404
+    with pytest.raises(RemoteNotFound):
+        await coaching.app[FETCHER].get_json(post.ap_id)
+    assert (await coworking.app[FETCHER].get_json(post.ap_id))["id"] == post.ap_id
 
     # When the coworking space ends it (Undo)
     assert "Ended" in await cli(coworking, "alliance", "end", acct(drivers))
