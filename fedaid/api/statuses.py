@@ -2,31 +2,89 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
+from fedaid.activitypub.sanitize import plain_text
+from fedaid.api.accounts import resolve_acct
 from fedaid.api.auth import user_caller, viewer_of
+from fedaid.api.compose import read_proposal
 from fedaid.api.pagination import fetch_page, paged_response, read_page
-from fedaid.api.params import read_params
+from fedaid.api.params import Params, read_params
 from fedaid.api.views import Presenter
 from fedaid.api.visibility import get_visible_post, visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.errors import FedaidError, NotFound
-from fedaid.models import Post
+from fedaid.domain import posts
+from fedaid.errors import InvalidInput, NotFound
+from fedaid.models import Actor, Category, Post, Visibility
 
 
-class Unprocessable(FedaidError):
-    """Mastodon's 422: the status cannot be created as sent."""
-
-    status = 422
+VISIBILITIES = {"public": Visibility.PUBLIC, "unlisted": Visibility.UNLISTED, "private": Visibility.FOLLOWERS,
+                "direct": Visibility.DIRECT}
+MENTION = re.compile(r"(?<![\w/@])@([a-zA-Z0-9_.]+(?:@[a-zA-Z0-9.-]+(?::\d+)?)?)")
 
 
 def presenter(request: web.Request, viewer=None) -> Presenter:
     return Presenter(request.app[SETTINGS], viewer)
 
 
+def unprocessable(message: str) -> web.Response:
+    """Mastodon's 422, with the `details` its ValidationError entity carries."""
+    return web.json_response({"error": f"Validation failed: {message}",
+                              "details": {"status": [{"error": "ERR_INVALID", "description": message}]}},
+                             status=422)
+
+
 async def create(request: web.Request) -> web.Response:
-    await user_caller(request, "write:statuses")
-    raise NotFound("Posting is not available yet")
+    """POST /api/v1/statuses: a post; with #offre/#offer or #demande/#request, a proposal (422 if it cannot be)."""
+    caller = await user_caller(request, "write:statuses")
+    params = await read_params(request)
+    try:
+        post = await _create(request, caller.actor, params)
+    except InvalidInput as err:  # Mastodon answers validation failures with 422
+        return unprocessable(str(err))
+    post = await Post.get(id=post.id).select_related("author")
+    return web.json_response(await presenter(request, caller.actor).status(post))
+
+
+async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
+    text = params.str("status") or ""
+    if params.list("media_ids"):
+        raise InvalidInput("fedaid takes no media attachments: post text only.")
+    if params.dict("poll") or params.list("poll[options]"):
+        raise InvalidInput("Polls are not available on fedaid.")
+    visibility = VISIBILITIES.get(params.str("visibility") or "public")
+    if visibility is None:
+        raise InvalidInput("Visibility must be public, unlisted, private or direct.")
+    in_reply_to = None
+    if params.str("in_reply_to_id"):
+        try:
+            in_reply_to = await get_visible_post(params.str("in_reply_to_id"), actor)
+        except NotFound:
+            raise InvalidInput("The status it replies to does not exist or is not visible.") from None
+    options = dict(visibility=visibility, in_reply_to=in_reply_to, mentions=await _mentioned(request, text),
+                   summary=params.str("spoiler_text") or "", sensitive=params.bool("sensitive"),
+                   language=(params.str("language") or None))
+    categories = list(await Category.filter(is_active=True).values_list("slug", flat=True))
+    draft = read_proposal(text, categories)
+    if draft is None:
+        return await posts.create_post(actor, text, **options)
+    return await create_proposal_post(actor, text, draft, **options)
+
+
+async def create_proposal_post(actor: Actor, text: str, draft, **options) -> Post:
+    raise InvalidInput("Proposals cannot be posted from apps yet.")
+
+
+async def _mentioned(request: web.Request, text: str) -> list[Actor]:
+    """The actors `@name` and `@name@host` in the text name, resolved by WebFinger when unknown."""
+    found: dict[int, Actor] = {}
+    for acct in dict.fromkeys(MENTION.findall(text)):
+        actor = await resolve_acct(request, acct)
+        if actor is not None:
+            found[actor.id] = actor
+    return list(found.values())
 
 
 async def show(request: web.Request) -> web.Response:
@@ -36,7 +94,15 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def delete(request: web.Request) -> web.Response:
-    raise NotFound("Record not found")
+    """DELETE /api/v1/statuses/:id: the status as it was, with its `text` for "delete and redraft"."""
+    caller = await user_caller(request, "write:statuses")
+    post = await get_visible_post(request.match_info["id"], caller.actor)
+    if post.author_id != caller.actor.id:
+        raise NotFound("Record not found")
+    rendered = await presenter(request, caller.actor).status(post)
+    rendered["text"] = plain_text(post.content)
+    await posts.delete_post(post, by=caller.actor)
+    return web.json_response(rendered)
 
 
 async def context(request: web.Request) -> web.Response:

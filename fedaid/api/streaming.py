@@ -70,9 +70,11 @@ class Subscription:
 class StreamHub:
     """Fans new posts and notifications out to the subscriptions of this process."""
 
-    def __init__(self, settings: Settings, *, interval: float = POLL_INTERVAL) -> None:
+    def __init__(self, settings: Settings, *, interval: float = POLL_INTERVAL,
+                 heartbeat: float = HEARTBEAT_SECONDS) -> None:
         self.settings = settings
         self.interval = interval
+        self.heartbeat = heartbeat  # seconds between `:thump` comments on idle event streams
         self.subscriptions: set[Subscription] = set()
         self._since: datetime = utcnow()
         self._seen: dict[tuple[str, int], datetime] = {}
@@ -246,7 +248,7 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
     try:
         await response.prepare(request)
         await response.write(b":)\n\n")
-        async for event in _events(request, subscription):
+        async for event in _events(request, subscription, hub.heartbeat):
             if event is None:
                 await response.write(b":thump\n\n")
             else:
@@ -258,17 +260,17 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _events(request: web.Request, subscription: Subscription):
+async def _events(request: web.Request, subscription: Subscription, heartbeat: float):
     """Events for one subscription; None when a heartbeat is due; ends when the client or server goes."""
-    idle = 0.0
+    idle, tick = 0.0, min(1.0, heartbeat)
     while True:
         try:
-            event = await asyncio.wait_for(subscription.queue.get(), timeout=1.0)
+            event = await asyncio.wait_for(subscription.queue.get(), timeout=tick)
         except asyncio.TimeoutError:
             if request.transport is None or request.transport.is_closing():
                 return
-            idle += 1.0
-            if idle >= HEARTBEAT_SECONDS:
+            idle += tick
+            if idle >= heartbeat:
                 idle = 0.0
                 yield None
             continue

@@ -1,0 +1,116 @@
+"""A real client: Mastodon.py (synchronous, run in threads) against live instances on loopback.
+
+Every JSON answer Mastodon.py receives is also checked against Mastodon's OpenAPI schema, through a
+`requests` response hook on the session it uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from fedaid.api.streaming import STREAM_HUB
+from fedaid.domain import oauth
+
+from conftest import PASSWORD
+
+mastodon = pytest.importorskip("mastodon")
+from mastodon import Mastodon, StreamListener  # noqa: E402
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+SCOPES = ["read", "write", "follow", "push"]
+
+
+def checked_session(schema) -> requests.Session:
+    """A requests session that validates each JSON answer (never the event stream, which never ends)."""
+    session = requests.Session()
+
+    def check(response: requests.Response, *args, **kwargs) -> None:
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            path = urlsplit(response.url).path
+            if not path.startswith("/oauth/token"):  # its errors are RFC 6749's, not Mastodon's Error
+                schema.check(response.request.method, path, response.status_code, response.json())
+
+    session.hooks["response"].append(check)
+    return session
+
+
+class Collector(StreamListener):
+    def __init__(self) -> None:
+        self.updates: list = []
+        self.arrived = threading.Event()
+
+    def on_update(self, status) -> None:
+        self.updates.append(status)
+        self.arrived.set()
+
+
+def client_for(api, session, **kwargs) -> Mastodon:
+    return Mastodon(api_base_url=api.base_url, version_check_mode="created", session=session,
+                    ratelimit_method="throw", request_timeout=20, **kwargs)
+
+
+async def sign_in_with_code(api, session, client_id: str, client_secret: str, member) -> Mastodon:
+    """The authorization-code flow: Mastodon.py builds the URL, the member consents, Mastodon.py trades the code.
+
+    The consent page belongs to the web pages; here the member's approval is `grant_code` on the request
+    that URL carries, exactly what that page does.
+    """
+    app = await asyncio.to_thread(client_for, api, session, client_id=client_id, client_secret=client_secret)
+    url = await asyncio.to_thread(app.auth_request_url, redirect_uris=OOB, scopes=SCOPES, state="s1",
+                                  allow_http=True)
+    assert url.startswith(f"{api.base_url}/oauth/authorize?")
+    query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    with api.instance.db.active():
+        request = await oauth.check_authorization_request(query["client_id"], query["redirect_uri"], query["scope"],
+                                                          query["response_type"], state=query.get("state", ""))
+        code = await oauth.grant_code(request, member.account)
+    await asyncio.to_thread(app.log_in, code=code, redirect_uri=OOB, scopes=SCOPES, allow_http=True)
+    return app
+
+
+async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_schema) -> None:
+    # Given an instance with two members, and an app registered by Mastodon.py
+    alpha = await make_api("alpha")
+    ana, cy = await alpha.add_member("ana"), await alpha.add_member("cy")
+    session = checked_session(mastodon_schema)
+    client_id, client_secret = await asyncio.to_thread(
+        Mastodon.create_app, "fedaid tests", scopes=SCOPES, redirect_uris=OOB, api_base_url=alpha.base_url,
+        session=session)
+
+    # When ana signs in with her password, and cy with the authorization-code flow
+    ana_app = await asyncio.to_thread(client_for, alpha, session, client_id=client_id, client_secret=client_secret)
+    await asyncio.to_thread(ana_app.log_in, username="ana@example.org", password=PASSWORD, scopes=SCOPES,
+                            allow_http=True)
+    cy_app = await sign_in_with_code(alpha, session, client_id, client_secret, cy)
+
+    # Then both verify their credentials
+    me = await asyncio.to_thread(ana_app.account_verify_credentials)
+    assert me.acct == "ana" and str(me.id) == str(ana.actor.id)
+    assert (await asyncio.to_thread(cy_app.me)).acct == "cy"
+    assert ana_app.verify_minimum_version("4.3.0", cached=True)
+
+    # When ana listens on her user stream and posts a plain status and an offer
+    # (a short heartbeat: Mastodon.py's close() waits for its reader thread, which wakes on the next event)
+    alpha.instance.app[STREAM_HUB].heartbeat = 0.2
+    collector = Collector()
+    handle = await asyncio.to_thread(ana_app.stream_user, collector, run_async=True)
+    try:
+        await asyncio.sleep(0.5)
+        plain = await asyncio.to_thread(ana_app.status_post, "Bonjour le collectif !")
+        assert plain.content.startswith("<p>Bonjour") and plain.fedaid is None
+        # Then the new status arrives on her stream
+        assert await asyncio.to_thread(collector.arrived.wait, 10), "no update on the user stream"
+        assert str(collector.updates[0].id) == str(plain.id)
+    finally:
+        await asyncio.to_thread(handle.close)  # it joins the reader thread: never block the loop
+
+    # And her timelines show it, home, public and tag
+    home = await asyncio.to_thread(ana_app.timeline_home)
+    assert [s.id for s in home] == [plain.id]
+    public = await asyncio.to_thread(cy_app.timeline_public, local=True)
+    assert plain.id in [s.id for s in public]
