@@ -15,9 +15,10 @@ from fedaid.api.params import Params, read_params
 from fedaid.api.views import Presenter
 from fedaid.api.visibility import get_visible_post, visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.domain import posts
+from fedaid.domain import posts, proposals, responses
+from fedaid.domain.proposals import ProposalTerms
 from fedaid.errors import InvalidInput, NotFound
-from fedaid.models import Actor, Category, Post, Visibility
+from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visibility
 
 
 VISIBILITIES = {"public": Visibility.PUBLIC, "unlisted": Visibility.UNLISTED, "private": Visibility.FOLLOWERS,
@@ -63,18 +64,26 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             in_reply_to = await get_visible_post(params.str("in_reply_to_id"), actor)
         except NotFound:
             raise InvalidInput("The status it replies to does not exist or is not visible.") from None
-    options = dict(visibility=visibility, in_reply_to=in_reply_to, mentions=await _mentioned(request, text),
-                   summary=params.str("spoiler_text") or "", sensitive=params.bool("sensitive"),
-                   language=(params.str("language") or None))
+    mentions = await _mentioned(request, text)
+    language = params.str("language") or None
     categories = list(await Category.filter(is_active=True).values_list("slug", flat=True))
     draft = read_proposal(text, categories)
-    if draft is None:
-        return await posts.create_post(actor, text, **options)
-    return await create_proposal_post(actor, text, draft, **options)
-
-
-async def create_proposal_post(actor: Actor, text: str, draft, **options) -> Post:
-    raise InvalidInput("Proposals cannot be posted from apps yet.")
+    if draft is not None:
+        if in_reply_to is not None:
+            raise InvalidInput("A reply cannot be an offer or a request: post it on its own.")
+        terms = ProposalTerms(purpose=draft.purpose, title=draft.title, text=text, category=draft.category,
+                              tags=draft.tags, hours=draft.hours, place_name=draft.place_name,
+                              remote_ok=draft.remote_ok, expires_at=draft.expires_at)
+        proposal = await proposals.create_proposal(actor, terms, visibility=visibility, mentions=mentions,
+                                                   language=language)
+        return proposal.post
+    answered = await Proposal.get_or_none(post_id=in_reply_to.id) if in_reply_to is not None else None
+    if answered is not None and answered.status == ProposalStatus.OPEN and in_reply_to.author_id != actor.id:
+        # A reply to an open offer or request is a response: its author is told as such.
+        return await responses.respond(answered, actor, text, visibility=visibility, language=language)
+    return await posts.create_post(actor, text, visibility=visibility, in_reply_to=in_reply_to, mentions=mentions,
+                                   summary=params.str("spoiler_text") or "", sensitive=params.bool("sensitive"),
+                                   language=language)
 
 
 async def _mentioned(request: web.Request, text: str) -> list[Actor]:
@@ -101,7 +110,11 @@ async def delete(request: web.Request) -> web.Response:
         raise NotFound("Record not found")
     rendered = await presenter(request, caller.actor).status(post)
     rendered["text"] = plain_text(post.content)
-    await posts.delete_post(post, by=caller.actor)
+    proposal = await Proposal.get_or_none(post_id=post.id)
+    if proposal is not None:
+        await proposals.delete_proposal(proposal, by=caller.actor)
+    else:
+        await posts.delete_post(post, by=caller.actor)
     return web.json_response(rendered)
 
 

@@ -101,3 +101,11 @@ async def make_api(make_instance, mastodon_schema) -> AsyncIterator[Callable[...
 @pytest.fixture
 async def api(make_api) -> Api:
     return await make_api()
+
+
+async def drain(*instances: Any, max_passes: int = 50) -> None:
+    """Worker passes on every instance until none has work left (as tests/conftest.py's `drain`)."""
+    for _ in range(max_passes):
+        if sum([await instance.run_worker_once() for instance in instances]) == 0:
+            return
+    raise AssertionError(f"the queues did not drain in {max_passes} passes")

@@ -15,11 +15,12 @@ import requests
 
 from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain import oauth
+from fedaid.domain.categories import ensure_default_categories
 
-from conftest import PASSWORD
+from conftest import PASSWORD, drain
 
 mastodon = pytest.importorskip("mastodon")
-from mastodon import Mastodon, StreamListener  # noqa: E402
+from mastodon import Mastodon, MastodonAPIError, StreamListener  # noqa: E402
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow", "push"]
@@ -77,6 +78,8 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
     # Given an instance with two members, and an app registered by Mastodon.py
     alpha = await make_api("alpha")
     ana, cy = await alpha.add_member("ana"), await alpha.add_member("cy")
+    with alpha.instance.db.active():
+        await ensure_default_categories()
     session = checked_session(mastodon_schema)
     client_id, client_secret = await asyncio.to_thread(
         Mastodon.create_app, "fedaid tests", scopes=SCOPES, redirect_uris=OOB, api_base_url=alpha.base_url,
@@ -109,8 +112,56 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
     finally:
         await asyncio.to_thread(handle.close)  # it joins the reader thread: never block the loop
 
-    # And her timelines show it, home, public and tag
+    # When ana posts an offer as a plain status
+    offer = await asyncio.to_thread(
+        ana_app.status_post, "Aide pour un déménagement\n3 h · 📍 Lyon\n#offre #transport")
+    # Then it is a proposal: a status with its `fedaid` object, found among the proposals
+    assert offer.fedaid.purpose == "offer" and offer.fedaid.category == "transport"
+    assert offer.fedaid.hours == 3 and offer.fedaid.place.name == "Lyon" and offer.fedaid.status == "open"
+    listed = await alpha.get("/api/fedaid/v1/proposals", params={"purpose": "offer"})
+    assert [p["id"] for p in listed.body] == [str(offer.id)]
+    # And an offer that cannot be one says why
+    with pytest.raises(MastodonAPIError) as refused:
+        await asyncio.to_thread(ana_app.status_post, "#offre #demande")
+    assert "both an offer" in str(refused.value)
+
+    # And her timelines show her statuses: home, public and tag
     home = await asyncio.to_thread(ana_app.timeline_home)
-    assert [s.id for s in home] == [plain.id]
+    assert [str(s.id) for s in home] == [str(offer.id), str(plain.id)]
     public = await asyncio.to_thread(cy_app.timeline_public, local=True)
-    assert plain.id in [s.id for s in public]
+    assert {str(offer.id), str(plain.id)} <= {str(s.id) for s in public}
+    tagged = await asyncio.to_thread(cy_app.timeline_hashtag, "offre")
+    assert [str(s.id) for s in tagged] == [str(offer.id)]
+    first_page = await asyncio.to_thread(ana_app.timeline_home, limit=1)
+    older = await asyncio.to_thread(ana_app.fetch_next, first_page)  # follows the Link header
+    assert [str(s.id) for s in older] == [str(plain.id)]
+
+    # When cy responds to the offer
+    response = await asyncio.to_thread(cy_app.status_post, "Je suis intéressé·e !", in_reply_to_id=offer.id)
+    # Then ana gets the notification, with the response
+    notifications = await asyncio.to_thread(ana_app.notifications)
+    assert [(n.type, str(n.status.id)) for n in notifications] == [("mention", str(response.id))]
+    assert notifications[0].fedaid.kind == "response" and notifications[0].account.acct == "cy"
+
+
+async def test_mastodon_py_looks_up_and_follows_a_member_of_another_instance(make_api, mastodon_schema) -> None:
+    # Given ana on alpha, signed in with Mastodon.py, and bob on beta
+    alpha, beta = await make_api("alpha"), await make_api("beta")
+    await alpha.add_member("ana")
+    bob = await beta.add_member("bob")
+    session = checked_session(mastodon_schema)
+    ana_app = await asyncio.to_thread(client_for, alpha, session, access_token=alpha.tokens["ana"])
+    bob_acct = f"bob@{beta.instance.settings.domain}"
+    # When she searches bob's address with resolve, and follows him
+    found = await asyncio.to_thread(ana_app.search_v2, bob_acct, resolve=True)
+    assert [a.acct for a in found.accounts] == [bob_acct]
+    remote_bob = found.accounts[0]
+    relationship = await asyncio.to_thread(ana_app.account_follow, remote_bob.id)
+    assert relationship.requested or relationship.following
+    # Then once both instances delivered, she follows him and he has her as a follower
+    await drain(alpha.instance, beta.instance)
+    [after] = await asyncio.to_thread(ana_app.account_relationships, remote_bob.id)
+    assert after.following and not after.requested
+    assert (await asyncio.to_thread(ana_app.account_lookup, bob_acct)).id == remote_bob.id
+    followers = await beta.get(f"/api/v1/accounts/{bob.actor.id}/followers")
+    assert [a["acct"] for a in followers.body] == [f"ana@{alpha.instance.settings.domain}"]
