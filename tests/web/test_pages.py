@@ -28,6 +28,12 @@ def english_only_phrases() -> list[re.Pattern[str]]:
     return patterns
 
 
+@pytest.fixture(params=("sqlite", "postgres"))
+def backend(request: pytest.FixtureRequest) -> str:
+    """The crawl runs on both databases: it reaches every query the pages make."""
+    return request.param
+
+
 @pytest.fixture
 async def site(make_instance):
     instance = await make_instance("drivers")

@@ -1,0 +1,208 @@
+"""Admins run the collective from its pages; the OAuth consent page hands client apps their code."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from fedaid.domain.oauth import register_app
+from fedaid.models import Account, AccountRole, AccountState, DomainPolicy, OAuthCode
+from tests.web.helpers import PASSWORD, Visitor, make_member
+
+
+@pytest.fixture
+async def instance(make_instance):
+    instance = await make_instance("drivers")
+    with instance.db.active():
+        await make_member(instance.base_url, "ana", role=AccountRole.ADMIN)
+        await make_member(instance.base_url, "bea")
+        await make_member(instance.base_url, "cleo", state=AccountState.PENDING)
+    return instance
+
+
+@pytest.fixture
+async def admin(instance):
+    visitor = Visitor(instance.base_url)
+    await visitor.sign_in("ana")
+    yield visitor
+    await visitor.close()
+
+
+async def account_of(instance, username: str) -> Account:
+    with instance.db.active():
+        return await Account.get(actor__username=username)
+
+
+async def test_admin_approves_a_pending_member_who_can_then_sign_in(instance, admin):
+    cleo = await account_of(instance, "cleo")
+    page = await admin.get("/admin/members")
+    assert "Approuver cleo" in page
+    page = await admin.post(f"/admin/members/{cleo.id}/approve", {})
+    assert page.status == 200 and "Approuver cleo" not in page
+    visitor = Visitor(instance.base_url)
+    try:
+        await visitor.sign_in("cleo")
+    finally:
+        await visitor.close()
+
+
+async def test_admin_suspends_and_reinstates_and_changes_roles(instance, admin):
+    bea = await account_of(instance, "bea")
+    await admin.get("/admin/members")
+    await admin.post(f"/admin/members/{bea.id}/suspend", {})
+    assert (await account_of(instance, "bea")).state == AccountState.SUSPENDED
+    visitor = Visitor(instance.base_url)
+    try:
+        page = await visitor.post("/signin", {"login": "bea", "password": PASSWORD}, from_page="/signin")
+        assert page.status == 400 and "suspendu" in page
+    finally:
+        await visitor.close()
+    await admin.post(f"/admin/members/{bea.id}/reinstate", {})
+    await admin.post(f"/admin/members/{bea.id}/role", {"role": "moderator"})
+    account = await account_of(instance, "bea")
+    assert account.state == AccountState.APPROVED and account.role == AccountRole.MODERATOR
+    ana = await account_of(instance, "ana")
+    page = await admin.post(f"/admin/members/{ana.id}/role", {"role": "member"})
+    assert page.status == 403 and "au moins un·e admin" in page
+
+
+async def test_a_suspended_member_loses_their_session(instance, admin):
+    bea_visitor = Visitor(instance.base_url)
+    try:
+        await bea_visitor.sign_in("bea")
+        bea = await account_of(instance, "bea")
+        await admin.get("/admin/members")
+        await admin.post(f"/admin/members/{bea.id}/suspend", {})
+        page = await bea_visitor.get("/settings", allow_redirects=False)
+        assert page.status == 303
+    finally:
+        await bea_visitor.close()
+
+
+async def test_admin_creates_an_invitation_link_that_works(instance, admin):
+    await admin.get("/admin/members")
+    page = await admin.post("/admin/invites", {"role": "member"})
+    link = re.search(r"(/signup\?invite=[\w-]+)", page.text).group(1)
+    visitor = Visitor(instance.base_url)
+    try:
+        page = await visitor.get(link)
+        token = link.split("=", 1)[1]
+        page = await visitor.post("/signup", {"invite": token, "username": "dina", "email": "dina@example.org",
+                                              "password": PASSWORD})
+        assert page.url.endswith("/u/dina")
+    finally:
+        await visitor.close()
+
+
+async def test_domain_policies_are_added_checked_and_removed(instance, admin):
+    await admin.get("/admin/federation")
+    page = await admin.post("/admin/policies", {"domain": "not a domain", "kind": "block", "reason": ""})
+    assert page.status == 400 and 'id="domain-error"' in page and 'value="not a domain"' in page
+    page = await admin.post("/admin/policies", {"domain": "spam.example", "kind": "block", "reason": "spam"})
+    assert page.status == 200 and "spam.example" in page
+    with instance.db.active():
+        assert await DomainPolicy.filter(domain="spam.example").exists()
+    page = await admin.post("/admin/policies/clear", {"domain": "spam.example"})
+    with instance.db.active():
+        assert not await DomainPolicy.filter(domain="spam.example").exists()
+
+
+async def test_alliance_request_with_a_bad_address_is_refused_beside_the_field(admin):
+    await admin.get("/admin/federation")
+    page = await admin.post("/admin/alliances", {"acct": "nobody"})
+    assert page.status == 400 and 'id="acct-error"' in page and 'value="nobody"' in page
+
+
+async def test_collective_settings_show_on_the_about_page(admin):
+    await admin.get("/admin/collective")
+    page = await admin.post("/admin/collective", {"name": "", "summary": "", "rules": "", "contact": ""})
+    assert page.status == 400 and 'id="name-error"' in page
+    page = await admin.post("/admin/collective", {"name": "Chauffeurs de Lyon", "summary": "Un collectif.",
+                                                  "rules": "Respect.\n\nEntraide.", "contact": "admin@example.org"})
+    assert page.status == 200
+    page = await admin.get("/about")
+    assert "Chauffeurs de Lyon" in page and "<p>Entraide.</p>" in page and "admin@example.org" in page
+
+
+async def test_delivery_health_and_reports_pages_answer(admin):
+    assert (await admin.get("/admin/deliveries")).status == 200
+    assert (await admin.get("/admin/reports")).status == 200
+
+
+# ---------------------------------------------------------------- OAuth consent
+
+
+@pytest.fixture
+async def oauth_app(instance):
+    with instance.db.active():
+        app, _ = await register_app("Toot", ["https://client.example/cb", "urn:ietf:wg:oauth:2.0:oob"], "read write")
+    return app
+
+
+def authorize_path(app, redirect_uri: str, **extra: str) -> str:
+    return "/oauth/authorize?" + urlencode({"client_id": app.client_id, "response_type": "code",
+                                            "redirect_uri": redirect_uri, "scope": "read write", **extra})
+
+
+async def test_consent_needs_sign_in_then_redirects_with_code_and_state(instance, oauth_app):
+    visitor = Visitor(instance.base_url)
+    try:
+        path = authorize_path(oauth_app, "https://client.example/cb", state="s1")
+        page = await visitor.get(path, allow_redirects=False)
+        assert page.status == 303 and page.headers["Location"].startswith("/signin?next=/oauth/authorize")
+        await visitor.sign_in("bea")
+        page = await visitor.get(path)
+        assert "Toot" in page and "Autoriser" in page
+        form = {name: value for name, value in parse_qs(urlsplit(path).query, keep_blank_values=True).items()}
+        data = {name: values[0] for name, values in form.items()}
+        async with visitor.session.post(instance.base_url + "/oauth/authorize",
+                                        data={**data, "decision": "approve", "csrf_token": page.csrf},
+                                        allow_redirects=False) as response:
+            location = response.headers["Location"]
+        query = parse_qs(urlsplit(location).query)
+        assert location.startswith("https://client.example/cb?") and query["state"] == ["s1"] and query["code"]
+        with instance.db.active():
+            assert await OAuthCode.all().count() == 1
+    finally:
+        await visitor.close()
+
+
+async def test_denying_consent_redirects_with_access_denied(instance, oauth_app):
+    visitor = Visitor(instance.base_url)
+    try:
+        await visitor.sign_in("bea")
+        path = authorize_path(oauth_app, "https://client.example/cb", state="s2")
+        page = await visitor.get(path)
+        data = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+        async with visitor.session.post(instance.base_url + "/oauth/authorize",
+                                        data={**data, "decision": "deny", "csrf_token": page.csrf},
+                                        allow_redirects=False) as response:
+            location = response.headers["Location"]
+        assert "error=access_denied" in location and "state=s2" in location
+    finally:
+        await visitor.close()
+
+
+async def test_out_of_band_consent_shows_the_code(instance, oauth_app):
+    visitor = Visitor(instance.base_url)
+    try:
+        await visitor.sign_in("bea")
+        path = authorize_path(oauth_app, "urn:ietf:wg:oauth:2.0:oob")
+        page = await visitor.get(path)
+        data = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+        page = await visitor.post("/oauth/authorize", {**data, "decision": "approve"})
+        assert page.status == 200 and 'id="oauth-code"' in page
+    finally:
+        await visitor.close()
+
+
+async def test_consent_for_an_unknown_app_is_explained(instance):
+    visitor = Visitor(instance.base_url)
+    try:
+        await visitor.sign_in("bea")
+        page = await visitor.get("/oauth/authorize?client_id=nope&response_type=code&redirect_uri=x")
+        assert page.status == 400 and "inconnue" in page
+    finally:
+        await visitor.close()
