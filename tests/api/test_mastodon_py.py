@@ -7,14 +7,16 @@ Every JSON answer Mastodon.py receives is also checked against Mastodon's OpenAP
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import threading
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 import requests
 
 from fedaid.api.streaming import STREAM_HUB
-from fedaid.domain import oauth
 from fedaid.domain.categories import ensure_default_categories
 
 from conftest import PASSWORD, drain
@@ -55,21 +57,38 @@ def client_for(api, session, **kwargs) -> Mastodon:
                     ratelimit_method="throw", request_timeout=20, **kwargs)
 
 
-async def sign_in_with_code(api, session, client_id: str, client_secret: str, member) -> Mastodon:
-    """The authorization-code flow: Mastodon.py builds the URL, the member consents, Mastodon.py trades the code.
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
-    The consent page belongs to the web pages; here the member's approval is `grant_code` on the request
-    that URL carries, exactly what that page does.
-    """
+
+def hidden_fields(page: str) -> dict[str, str]:
+    return {name: html.unescape(value) for name, value in HIDDEN.findall(page)}
+
+
+async def consent_in_browser(url: str, login: str, password: str) -> str:
+    """What a member does in the browser: sign in, approve the app, read the out-of-band code."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        async with browser.get(url) as answer:  # not signed in yet: the sign-in page, back here after
+            assert "/signin" in str(answer.url), answer.url
+            sign_in = hidden_fields(await answer.text())
+        async with browser.post(str(answer.url.with_query(None)), data={
+                **sign_in, "login": login, "password": password}) as answer:
+            assert answer.status == 200 and "/oauth/authorize" in str(answer.url), await answer.text()
+            consent = hidden_fields(await answer.text())
+        async with browser.post(str(answer.url.with_query(None)), data={**consent, "decision": "approve"}) as answer:
+            page = await answer.text()
+    code = re.search(r'id="oauth-code">([^<]+)<', page)
+    assert code, page
+    return html.unescape(code[1])
+
+
+async def sign_in_with_code(api, session, client_id: str, client_secret: str, login: str) -> Mastodon:
+    """The authorization-code flow: Mastodon.py builds the URL, the member consents on the web page
+    (/oauth/authorize), Mastodon.py trades the code for a token."""
     app = await asyncio.to_thread(client_for, api, session, client_id=client_id, client_secret=client_secret)
     url = await asyncio.to_thread(app.auth_request_url, redirect_uris=OOB, scopes=SCOPES, state="s1",
                                   allow_http=True)
     assert url.startswith(f"{api.base_url}/oauth/authorize?")
-    query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-    with api.instance.db.active():
-        request = await oauth.check_authorization_request(query["client_id"], query["redirect_uri"], query["scope"],
-                                                          query["response_type"], state=query.get("state", ""))
-        code = await oauth.grant_code(request, member.account)
+    code = await consent_in_browser(url, login, PASSWORD)
     await asyncio.to_thread(app.log_in, code=code, redirect_uri=OOB, scopes=SCOPES, allow_http=True)
     return app
 
@@ -89,7 +108,7 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
     ana_app = await asyncio.to_thread(client_for, alpha, session, client_id=client_id, client_secret=client_secret)
     await asyncio.to_thread(ana_app.log_in, username="ana@example.org", password=PASSWORD, scopes=SCOPES,
                             allow_http=True)
-    cy_app = await sign_in_with_code(alpha, session, client_id, client_secret, cy)
+    cy_app = await sign_in_with_code(alpha, session, client_id, client_secret, "cy")
 
     # Then both verify their credentials
     me = await asyncio.to_thread(ana_app.account_verify_credentials)
