@@ -7,22 +7,29 @@ Proposals with filters, categories, agreements, exchanges, the ledger and alerts
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 
-from fedaid.api.auth import viewer_of
+from fedaid.api.auth import user_caller, viewer_of
+from fedaid.api.entities import iso
 from fedaid.api.openapi import PREFIX, document
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import Presenter
-from fedaid.api.visibility import visible_to
+from fedaid.api.visibility import can_see, visible_to
 from fedaid.appkeys import SETTINGS
+from fedaid.domain import agreements, exchanges, ledger, posts
+from fedaid.domain import proposals as proposals_domain
 from fedaid.errors import InvalidInput, NotFound
-from fedaid.models import Actor, Category, Post, PostTag, Proposal, ProposalStatus
+from fedaid.models import (
+    Actor, Agreement, AlertSubscription, Category, Exchange, Post, PostTag, Proposal, ProposalStatus,
+)
 
 DEFAULT_RADIUS_KM = 25.0
+MAX_ALERTS = 50
 
 
 def account_ref(actor: Actor, local_domain: str) -> dict[str, str]:
@@ -139,11 +146,242 @@ async def proposal(request: web.Request) -> web.Response:
     return web.json_response(rendered[0])
 
 
+# --- agreements and exchanges ---------------------------------------------------------------------
+
+
+def _hours_param(params: Params) -> Decimal | None:
+    text = params.str("hours")
+    if text in (None, ""):
+        return None
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise InvalidInput("hours must be a number, e.g. 1.5.") from None
+
+
+def render_exchange(exchange: Exchange) -> dict[str, Any]:
+    return {"id": str(exchange.id), "agreement_id": str(exchange.agreement_id), "hours": _number(exchange.hours),
+            "provider_confirmed_at": iso(exchange.provider_confirmed_at) if exchange.provider_confirmed_at else None,
+            "receiver_confirmed_at": iso(exchange.receiver_confirmed_at) if exchange.receiver_confirmed_at else None,
+            "is_confirmed": exchange.is_confirmed}
+
+
+def _number(value: Decimal) -> float | int:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+async def _render_agreements(request: web.Request, rows: list[Agreement]) -> list[dict[str, Any]]:
+    """Agreements with `proposal`, `provider` and `receiver` loaded."""
+    domain = request.app[SETTINGS].domain
+    exchanges = {e.agreement_id: e for e in await Exchange.filter(agreement_id__in=[row.id for row in rows])}
+    return [{"id": str(row.id), "uri": row.ap_id, "proposal_id": str(row.proposal.post_id),
+             "provider": account_ref(row.provider, domain), "receiver": account_ref(row.receiver, domain),
+             "hours": _number(row.hours), "state": str(row.state), "created_at": iso(row.created_at),
+             "exchange": render_exchange(exchanges[row.id]) if row.id in exchanges else None} for row in rows]
+
+
+async def _agreement_response(request: web.Request, agreement_id: int) -> web.Response:
+    row = await agreements.get_agreement(agreement_id)
+    return web.json_response((await _render_agreements(request, [row]))[0])
+
+
+async def _own_agreement(request: web.Request, scope: str) -> tuple[Agreement, Actor]:
+    """An agreement the caller is a party to (or whose proposal they wrote); 404 otherwise."""
+    caller = await user_caller(request, scope)
+    row = await agreements.get_agreement(int(request.match_info["id"]))
+    author_id = row.proposal.post.author_id
+    if caller.actor.id not in (row.provider_id, row.receiver_id, author_id):
+        raise NotFound("Record not found")
+    return row, caller.actor
+
+
+async def agreement_list(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:statuses")
+    params = await read_params(request)
+    page = read_page(params)
+    query = Agreement.filter(Q(provider_id=caller.actor.id) | Q(receiver_id=caller.actor.id))
+    if params.str("state"):
+        query = query.filter(state=params.str("state"))
+    rows = await fetch_page(query.select_related("proposal", "provider", "receiver"), page)
+    return paged_response(request, request.app[SETTINGS].base_url, page, await _render_agreements(request, rows),
+                          [row.id for row in rows])
+
+
+async def agreement_show(request: web.Request) -> web.Response:
+    row, _ = await _own_agreement(request, "read:statuses")
+    return web.json_response((await _render_agreements(request, [row]))[0])
+
+
+async def proposal_agreements(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:statuses")
+    target = await _proposal_of(request, caller.actor)
+    query = Agreement.filter(proposal_id=target.id)
+    if target.post.author_id != caller.actor.id:
+        query = query.filter(Q(provider_id=caller.actor.id) | Q(receiver_id=caller.actor.id))
+    rows = await query.order_by("-id").select_related("proposal", "provider", "receiver")
+    return web.json_response(await _render_agreements(request, list(rows)))
+
+
+async def _proposal_of(request: web.Request, viewer: Actor) -> Proposal:
+    post_id = request.match_info["id"]
+    found = await Proposal.filter(post_id=int(post_id)).select_related("post").first() if post_id.isdigit() else None
+    if found is None or found.post.is_deleted or not await can_see(found.post, viewer):
+        raise NotFound("Record not found")
+    return await proposals_domain.get_proposal(found.id)
+
+
+async def agreement_create(request: web.Request) -> web.Response:
+    """POST /proposals/:id/agreements: offer to take part; the author, with `response_id`, agrees to a reply."""
+    caller = await user_caller(request, "write:statuses")
+    target = await _proposal_of(request, caller.actor)
+    params = await read_params(request)
+    hours = _hours_param(params)
+    if params.str("response_id"):
+        response = await posts.get_post(int(params.str("response_id") or "0"))
+        if response.in_reply_to_id != target.post_id:
+            raise InvalidInput("response_id is not a reply to this proposal.")
+        row = await agreements.agree_to_response(response, by=caller.actor, hours=hours)
+    else:
+        row = await agreements.offer_agreement(target, caller.actor, hours=hours)
+    return await _agreement_response(request, row.id)
+
+
+async def agreement_accept(request: web.Request) -> web.Response:
+    row, actor = await _own_agreement(request, "write:statuses")
+    await agreements.accept_agreement(row, by=actor)
+    return await _agreement_response(request, row.id)
+
+
+async def agreement_reject(request: web.Request) -> web.Response:
+    row, actor = await _own_agreement(request, "write:statuses")
+    params = await read_params(request)
+    await agreements.reject_agreement(row, by=actor, reason=params.str("reason") or "")
+    return await _agreement_response(request, row.id)
+
+
+async def agreement_cancel(request: web.Request) -> web.Response:
+    row, actor = await _own_agreement(request, "write:statuses")
+    await agreements.cancel_agreement(row, by=actor)
+    return await _agreement_response(request, row.id)
+
+
+async def agreement_confirm(request: web.Request) -> web.Response:
+    row, actor = await _own_agreement(request, "write:statuses")
+    await exchanges.confirm_exchange(row, by=actor)
+    return await _agreement_response(request, row.id)
+
+
+async def exchange_list(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:statuses")
+    page = read_page(await read_params(request))
+    mine = Q(agreement__provider_id=caller.actor.id) | Q(agreement__receiver_id=caller.actor.id)
+    rows = await fetch_page(Exchange.filter(mine), page)
+    return paged_response(request, request.app[SETTINGS].base_url, page, [render_exchange(row) for row in rows],
+                          [row.id for row in rows])
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+
+def render_ledger(actor: Actor, tally: ledger.Ledger, local_domain: str) -> dict[str, Any]:
+    return {"account": account_ref(actor, local_domain), "given_hours": _number(tally.given),
+            "received_hours": _number(tally.received),
+            "by_collective": [{"domain": domain, "given_hours": _number(part.given),
+                               "received_hours": _number(part.received)}
+                              for domain, part in sorted(tally.by_collective.items())]}
+
+
+async def my_ledger(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:accounts")
+    return web.json_response(render_ledger(caller.actor, await ledger.ledger_of(caller.actor),
+                                           request.app[SETTINGS].domain))
+
+
+async def account_ledger(request: web.Request) -> web.Response:
+    actor = await Actor.get_or_none(id=int(request.match_info["id"]), deleted_at__isnull=True)
+    if actor is None:
+        raise NotFound("Record not found")
+    return web.json_response(render_ledger(actor, await ledger.ledger_of(actor), request.app[SETTINGS].domain))
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+
+
+def render_alert(alert: AlertSubscription) -> dict[str, Any]:
+    has_place = bool(alert.place_name) or alert.latitude is not None
+    return {"id": str(alert.id), "purpose": str(alert.purpose) if alert.purpose else None,
+            "category": alert.category or None, "tag": alert.tag or None,
+            "place": {"name": alert.place_name, "latitude": alert.latitude, "longitude": alert.longitude,
+                      "radius_km": alert.radius_km} if has_place else None,
+            "created_at": iso(alert.created_at)}
+
+
+async def alert_list(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "read:accounts")
+    rows = await AlertSubscription.filter(actor_id=caller.actor.id).order_by("id")
+    return web.json_response([render_alert(row) for row in rows])
+
+
+async def alert_create(request: web.Request) -> web.Response:
+    """Subscribe to new proposals: every criterion given must hold (matching.alert_matches decides)."""
+    caller = await user_caller(request, "write:accounts")
+    params = await read_params(request)
+    values = _alert_values(params)
+    if await AlertSubscription.filter(actor_id=caller.actor.id).count() >= MAX_ALERTS:
+        raise InvalidInput(f"A member can keep at most {MAX_ALERTS} alerts.")
+    row = await AlertSubscription.create(actor_id=caller.actor.id, **values)
+    return web.json_response(render_alert(row))
+
+
+def _alert_values(params: Params) -> dict[str, Any]:
+    purpose = params.str("purpose") or None
+    if purpose not in (None, "offer", "request"):
+        raise InvalidInput("purpose must be offer or request.")
+    values: dict[str, Any] = {"purpose": purpose, "category": (params.str("category") or "")[:64],
+                              "tag": (params.str("tag") or "").lstrip("#").lower()[:100],
+                              "place_name": (params.str("place_name") or "")[:200]}
+    try:
+        for name in ("latitude", "longitude", "radius_km"):
+            text = params.str(name)
+            values[name] = float(text) if text not in (None, "") else None
+    except ValueError:
+        raise InvalidInput("latitude, longitude and radius_km must be numbers.") from None
+    if (values["latitude"] is None) != (values["longitude"] is None):
+        raise InvalidInput("Give both latitude and longitude, or neither.")
+    if not any(values[key] for key in ("purpose", "category", "tag", "latitude")):
+        raise InvalidInput("An alert needs at least one criterion: purpose, category, tag or a place.")
+    return values
+
+
+async def alert_delete(request: web.Request) -> web.Response:
+    caller = await user_caller(request, "write:accounts")
+    deleted = await AlertSubscription.filter(id=int(request.match_info["id"]), actor_id=caller.actor.id).delete()
+    if not deleted:
+        raise NotFound("Record not found")
+    return web.json_response({})
+
+
 def table() -> list[tuple[str, str, Any]]:
+    number = r"{id:\d+}"
     return [
         ("GET", f"{PREFIX}/openapi.json", openapi),
         ("GET", f"{PREFIX}/categories", categories),
         ("GET", f"{PREFIX}/proposals", proposals),
-        ("GET", rf"{PREFIX}/proposals/{{id:\d+}}", proposal),
+        ("GET", f"{PREFIX}/proposals/{number}", proposal),
+        ("GET", f"{PREFIX}/proposals/{number}/agreements", proposal_agreements),
+        ("POST", f"{PREFIX}/proposals/{number}/agreements", agreement_create),
+        ("GET", f"{PREFIX}/agreements", agreement_list),
+        ("GET", f"{PREFIX}/agreements/{number}", agreement_show),
+        ("POST", f"{PREFIX}/agreements/{number}/accept", agreement_accept),
+        ("POST", f"{PREFIX}/agreements/{number}/reject", agreement_reject),
+        ("POST", f"{PREFIX}/agreements/{number}/cancel", agreement_cancel),
+        ("POST", f"{PREFIX}/agreements/{number}/confirm", agreement_confirm),
+        ("GET", f"{PREFIX}/exchanges", exchange_list),
+        ("GET", f"{PREFIX}/ledger", my_ledger),
+        ("GET", f"{PREFIX}/accounts/{number}/ledger", account_ledger),
+        ("GET", f"{PREFIX}/alerts", alert_list),
+        ("POST", f"{PREFIX}/alerts", alert_create),
+        ("DELETE", f"{PREFIX}/alerts/{number}", alert_delete),
     ]
 

@@ -9,6 +9,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from fedaid.domain.categories import ensure_default_categories
+
 from factories import make_post
 
 PREFIX = "/api/fedaid/v1"
@@ -79,3 +81,66 @@ async def test_proposals_filter_by_purpose_category_place_and_page(api, fedaid_s
 async def test_categories(api, fedaid_schema) -> None:
     answer = await api.get(f"{PREFIX}/categories")
     fedaid_schema.check("GET", f"{PREFIX}/categories", answer.status, answer.body)
+
+
+async def test_agreement_exchange_and_ledger_story(api, fedaid_schema) -> None:
+    # Given ana's offer of 3 hours, posted as a plain status
+    ana, cy = await api.add_member("ana"), await api.add_member("cy")
+    with api.instance.db.active():
+        await ensure_default_categories()
+    offer = await api.post("/api/v1/statuses", as_="ana", json={"status": "Déménagement\n3 h\n#offre #transport"})
+    assert offer.status == 200, offer.body
+    proposals_path = f"{PREFIX}/proposals/{offer.body['id']}/agreements"
+
+    async def call(method: str, template: str, path: str, who: str, **kwargs):
+        answer = await api.call(method, path, as_=who, check=False, **kwargs)
+        fedaid_schema.check(method, template, answer.status, answer.body)
+        return answer
+
+    # When cy offers to take 2 hours of it, and ana accepts
+    offered = await call("POST", f"{PREFIX}/proposals/{{id}}/agreements", proposals_path, "cy", data={"hours": "2"})
+    assert offered.status == 200 and offered.body["state"] == "offered", offered.body
+    agreement = offered.body["id"]
+    assert offered.body["provider"]["acct"] == "ana" and offered.body["receiver"]["acct"] == "cy"
+    refused = await call("POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept",
+                         "cy")
+    assert refused.status == 403
+    accepted = await call("POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept",
+                          "ana")
+    assert accepted.body["state"] == "accepted"
+    # And both confirm the help was given
+    for who in ("ana", "cy"):
+        confirmed = await call("POST", f"{PREFIX}/agreements/{{id}}/confirm",
+                               f"{PREFIX}/agreements/{agreement}/confirm", who, json={})
+        assert confirmed.status == 200, confirmed.body
+    # Then the agreement is fulfilled and counted in both ledgers, given and received apart
+    assert confirmed.body["state"] == "fulfilled" and confirmed.body["exchange"]["is_confirmed"] is True
+    listed = await call("GET", f"{PREFIX}/agreements", f"{PREFIX}/agreements", "cy")
+    assert [a["id"] for a in listed.body] == [agreement]
+    exchanges = await call("GET", f"{PREFIX}/exchanges", f"{PREFIX}/exchanges", "ana")
+    assert exchanges.body[0]["hours"] == 2
+    mine = await call("GET", f"{PREFIX}/ledger", f"{PREFIX}/ledger", "ana")
+    assert (mine.body["given_hours"], mine.body["received_hours"]) == (2, 0)
+    theirs = await call("GET", f"{PREFIX}/accounts/{{id}}/ledger", f"{PREFIX}/accounts/{cy.actor.id}/ledger", "cy")
+    assert (theirs.body["given_hours"], theirs.body["received_hours"]) == (0, 2)
+    shown = await call("GET", f"{PREFIX}/proposals/{{id}}/agreements", proposals_path, "ana")
+    assert [a["state"] for a in shown.body] == ["fulfilled"]
+
+
+async def test_alerts_are_listed_created_and_deleted(api, fedaid_schema) -> None:
+    await api.add_member("ana")
+    path = f"{PREFIX}/alerts"
+    created = await api.post(path, as_="ana", json={"purpose": "request", "tag": "#Velo"}, check=False)
+    fedaid_schema.check("POST", path, created.status, created.body)
+    assert created.body["tag"] == "velo" and created.body["purpose"] == "request"
+    empty = await api.post(path, as_="ana", data={}, check=False)
+    fedaid_schema.check("POST", path, empty.status, empty.body)
+    assert empty.status == 400
+    listed = await api.get(path, as_="ana", check=False)
+    fedaid_schema.check("GET", path, listed.status, listed.body)
+    assert [a["id"] for a in listed.body] == [created.body["id"]]
+    gone = await api.call("DELETE", f"{path}/{created.body['id']}", as_="ana", check=False)
+    fedaid_schema.check("DELETE", f"{path}/{{id}}", gone.status, gone.body)
+    assert (await api.get(path, as_="ana", check=False)).body == []
+    unauthenticated = await api.get(path, check=False)
+    fedaid_schema.check("GET", path, unauthenticated.status, unauthenticated.body)
