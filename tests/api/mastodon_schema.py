@@ -39,6 +39,7 @@ def load_document() -> dict[str, Any]:
 class MastodonSchema:
     document: dict[str, Any] = field(default_factory=load_document)
     checked: set[tuple[str, str, int]] = field(default_factory=set)
+    undescribed: set[tuple[str, str, int]] = field(default_factory=set)  # the schema gives no body to check
     problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -83,6 +84,7 @@ class MastodonSchema:
             return []
         validator = self.validator_for(template, method, status)
         if validator is None:
+            self.undescribed.add((method.upper(), template, status))
             return []
         self.checked.add((method.upper(), template, status))
         found = [f"{method} {path} → {status}: {'/'.join(map(str, error.absolute_path))}: {error.message}"
