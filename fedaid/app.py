@@ -26,7 +26,7 @@ from fedaid.federation.signatures import sign_request
 from fedaid.middlewares import database_middleware, error_middleware, request_id_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
-from fedaid.web import profiles, site
+from fedaid.web import profiles, proposals, site
 from fedaid.web import routes as web_routes
 from fedaid.worker import Job, run_jobs_forever
 
@@ -87,7 +87,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/{kind:u|c}/{name}/following", signed(actor_routes.serve_following))
     app.router.add_get("/{kind:u|c}/{name}/outbox", signed(actor_routes.serve_outbox))
     app.router.add_routes(inbox.routes())
-    app.router.add_get("/u/{name}/posts/{post_id}", object_routes.post_handler())
+    app.router.add_get("/u/{name}/posts/{post_id}", object_routes.post_handler(proposals.serve_post_html))
 
 
 def _open_database(*, owns_database: bool):

@@ -209,6 +209,18 @@ def agreement_actions(agreement: Agreement, viewer: Viewer | None, author_id: in
 
 
 
+async def serve_post_html(request: web.Request) -> web.Response:
+    """People who open a local post's own URL (`/u/<name>/posts/<id>`) land on its page."""
+    raw = request.match_info["post_id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    post = await Post.get_or_none(id=int(raw), is_local=True, deleted_at__isnull=True,
+                                  author__username=request.match_info["name"])
+    if post is None:
+        raise web.HTTPNotFound()
+    return await _go_to(request, post)
+
+
 async def go_to_post(request: web.Request) -> web.Response:
     """A post's place on a page: its proposal, or the proposal it answers (links from notifications)."""
     raw = request.match_info["id"]
@@ -217,6 +229,10 @@ async def go_to_post(request: web.Request) -> web.Response:
     post = await Post.get_or_none(id=int(raw), deleted_at__isnull=True)
     if post is None:
         raise web.HTTPNotFound()
+    return await _go_to(request, post)
+
+
+async def _go_to(request: web.Request, post: Post) -> web.Response:
     proposal = await Proposal.get_or_none(post_id=post.id)
     if proposal is not None:
         raise web.HTTPSeeOther(f"/proposals/{proposal.id}")
@@ -224,4 +240,10 @@ async def go_to_post(request: web.Request) -> web.Response:
         parent = await Proposal.get_or_none(post_id=post.in_reply_to_id)
         if parent is not None:
             raise web.HTTPSeeOther(f"/proposals/{parent.id}#response-{post.id}")
-    raise web.HTTPSeeOther(post.url or post.ap_id)
+    if not post.is_local:
+        raise web.HTTPSeeOther(post.url or post.ap_id)
+    viewer = await current_viewer(request)
+    if post.visibility not in visibilities_for(viewer is not None):
+        raise web.HTTPNotFound()
+    await post.fetch_related("author")
+    return aiohttp_jinja2.render_template("proposals/post.html", request, {"post": post})

@@ -156,3 +156,16 @@ async def test_signed_out_visitors_are_sent_to_sign_in(instance):
             assert page.status == 303 and page.headers["Location"].startswith("/signin?next="), path
     finally:
         await visitor.close()
+
+
+async def test_a_post_url_leads_people_to_its_page(instance, ana):
+    await ana.get("/proposals/new")
+    page = await ana.post("/proposals/new", OFFER)
+    pid = proposal_id(page)
+    with instance.db.active():
+        proposal = await Proposal.get(id=pid)
+    page = await ana.get(f"/u/ana/posts/{proposal.post_id}")
+    assert page.status == 200 and page.url.endswith(f"/proposals/{pid}")
+    page = await ana.get(f"/posts/{proposal.post_id}")
+    assert page.url.endswith(f"/proposals/{pid}")
+    assert (await ana.get("/u/ana/posts/123")).status == 404
