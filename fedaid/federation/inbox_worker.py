@@ -24,13 +24,16 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.parse import (
     Activity, JSONDict, NoteDoc, as_list, id_of, parse_activity, parse_note, parse_tombstone, same_origin,
 )
+from fedaid.activitypub.proposals import (
+    is_confirmation, parse_agreement_accept, parse_agreement_offer, parse_agreement_reject, parse_confirmation,
+)
 from fedaid.activitypub.sanitize import sanitize_text
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, POST_TYPES, ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import follows, remote_posts
+from fedaid.domain import agreements, exchanges, follows, remote_posts
 from fedaid.domain.policy import DomainPolicies, host_of_url
-from fedaid.errors import FedaidError, FetchError, Gone, InvalidActivity, NotFound
+from fedaid.errors import Conflict, FedaidError, FetchError, Forbidden, Gone, InvalidActivity, InvalidInput, NotFound
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.models import (
@@ -183,6 +186,8 @@ async def dispatch(ctx: Context, activity: Activity) -> None:
             await apply_flag(ctx, activity)
         case ActivityType.MOVE:
             await apply_move(ctx, activity)
+        case ActivityType.OFFER:
+            await apply_offer(ctx, activity)
         case _:
             log.debug("ignored activity type", extra={"type": activity.type, "activity_id": activity.ap_id})
 
@@ -200,15 +205,34 @@ async def apply_follow(ctx: Context, activity: Activity) -> None:
 
 
 async def apply_accept(ctx: Context, activity: Activity) -> None:
-    if _embedded_type(activity.object) not in (None, ActivityType.FOLLOW):
-        return  # e.g. FEP-0837 Accept(Offer): not a follow
-    await follows.receive_accept(ctx.actor, _follow_ref(activity.object))
+    """Accept of a Follow (embedded, or its id as Mitra sends it), else of a FEP-0837 agreement offer."""
+    kind = _embedded_type(activity.object)
+    if kind == ActivityType.FOLLOW or (kind is None and "result" not in activity.raw):
+        if await follows.receive_accept(ctx.actor, _follow_ref(activity.object)) or kind == ActivityType.FOLLOW:
+            return
+    await _agreement_step(activity, lambda: agreements.receive_accept(parse_agreement_accept(activity.raw), ctx.actor))
 
 
 async def apply_reject(ctx: Context, activity: Activity) -> None:
-    if _embedded_type(activity.object) not in (None, ActivityType.FOLLOW):
-        return
-    await follows.receive_reject(ctx.actor, _follow_ref(activity.object))
+    """Reject of a Follow (a refusal, or "remove follower"), else of a FEP-0837 agreement offer."""
+    kind = _embedded_type(activity.object)
+    if kind in (None, ActivityType.FOLLOW):
+        if await follows.receive_reject(ctx.actor, _follow_ref(activity.object)) or kind == ActivityType.FOLLOW:
+            return
+    await _agreement_step(activity, lambda: agreements.receive_reject(parse_agreement_reject(activity.raw), ctx.actor))
+
+
+async def apply_offer(ctx: Context, activity: Activity) -> None:
+    """FEP-0837 Offer(Agreement): someone elsewhere answers one of our proposals."""
+    await _agreement_step(activity, lambda: agreements.receive_offer(parse_agreement_offer(activity.raw), ctx.actor))
+
+
+async def _agreement_step(activity: Activity, step: Callable[[], Awaitable[object]]) -> None:
+    """Run a mutual-aid step; one that is not about our proposals or agreements is acknowledged and ignored."""
+    try:
+        await step()
+    except (InvalidActivity, NotFound, Forbidden, Conflict, InvalidInput) as err:
+        log.info("agreement activity ignored", extra={"activity_id": activity.ap_id, "reason": str(err)})
 
 
 async def apply_undo(ctx: Context, activity: Activity) -> None:
@@ -238,6 +262,10 @@ def _follow_ref(value: str | JSONDict | None) -> follows.FollowRef:
 
 
 async def apply_create(ctx: Context, activity: Activity) -> None:
+    if is_confirmation(activity.raw):  # FEP-0837: the other party confirms that the help was given
+        await _agreement_step(
+            activity, lambda: exchanges.receive_confirmation(parse_confirmation(activity.raw), ctx.actor))
+        return
     obj = activity.object
     if isinstance(obj, str):  # Create of an id only: the origin says what it is
         note, _ = await ctx.worker.fetch_note(obj, ctx.actor)

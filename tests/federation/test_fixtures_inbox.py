@@ -1,0 +1,544 @@
+"""Every real payload in shared/fixtures/real/ through the parser, and every activity through the inbox.
+
+Each activity is re-hosted on a fake server on 127.0.0.1: its actors become the fake's users (with
+keys, so the fake signs the POST as Mastodon does), the other URLs of their servers move to the fake's
+origin (so same-origin rules hold), and the URLs naming the receiving side become our collective,
+member, posts or follows. Then the real inbox takes it (never a 5xx) and one worker pass applies it;
+the ones that should take effect are checked on the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import FIXTURES
+from fakes.remote_instance import start_fake_remote
+from test_inbox import post_raw, start_drivers
+
+from fedaid.activitypub import parse
+from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
+from fedaid.appkeys import REMOTE_ACTORS
+from fedaid.domain import agreements, remote_posts
+from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
+from fedaid.errors import InvalidActivity
+from fedaid.models.ids import new_id
+from fedaid.federation.remote_actors import self_link
+from fedaid.models import (
+    AccountRole, Actor, Agreement, AgreementState, Exchange, Favourite, Follow, FollowState, InboxItem, InboxState,
+    Notification, NotificationKind, Post, ProposalPurpose, Report, Visibility,
+)
+
+ALL_FILES = sorted(str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*.json"))
+CAPTURE = "mastodon/signed_post_accept_follow_capture.json"
+
+
+def load(name: str) -> Any:
+    doc = json.loads((FIXTURES / name).read_text())
+    return json.loads(doc["body_exact"]) if name == CAPTURE else doc
+
+
+def types_of(doc: dict) -> set[str]:
+    return set(parse.as_list(doc.get("type")))
+
+
+# --- 1. the parser ------------------------------------------------------------------------------
+
+
+def parse_any(name: str, doc: Any) -> object:
+    """The parser that fits the document: activity, actor, key stub, post, collection, tombstone, JRD."""
+    if not isinstance(doc, dict):
+        raise AssertionError(f"{name} is not a JSON object")
+    kinds = types_of(doc)
+    if "links" in doc and "subject" in doc:
+        return self_link(doc, doc["subject"]) if any(link.get("rel") == "self" for link in doc["links"]) else doc
+    if name.startswith("nodeinfo/"):
+        return parse.load_json_object(json.dumps(doc).encode())
+    if name == "gotosocial/publickey_stub.json":
+        return parse.parse_key_document(doc)
+    if kinds & ACTIVITY_TYPES and "actor" in doc:
+        activity = parse.parse_activity(doc)
+        if isinstance(activity.object, dict) and types_of(activity.object) & POST_TYPES:
+            parse.parse_note(activity.object)
+        return activity
+    if kinds & ACTOR_TYPES:
+        return parse.parse_actor(doc)
+    if kinds & POST_TYPES:
+        return parse.parse_note(doc)
+    if kinds & COLLECTION_TYPES:
+        return parse.parse_collection(doc)
+    if "Tombstone" in kinds:
+        return parse.parse_tombstone(doc)
+    raise AssertionError(f"{name}: no parser for {kinds}")
+
+
+# Documentation excerpts that leave out what real servers send, refused as Mastodon would refuse them.
+REFUSED = {
+    "gotosocial/delete_direct.json": "activity id is missing",  # GoToSocial's docs omit the id; GoToSocial sends one
+    "gotosocial/delete_note_public.json": "activity id is missing",
+    "fep/fep0837_actor_payment_link.json": "preferredUsername is missing",  # an excerpt of an actor
+    "mastodon/actor_property_value.json": "preferredUsername is missing",
+}
+
+
+@pytest.mark.parametrize("name", ALL_FILES)
+def test_every_fixture_goes_through_the_parser(name: str) -> None:
+    doc = load(name)
+    if name in REFUSED:
+        with pytest.raises(InvalidActivity, match=REFUSED[name]):
+            parse_any(name, doc)
+        return
+    assert parse_any(name, doc) is not None
+
+
+def test_every_activity_fixture_has_an_inbox_case() -> None:
+    activities = {name for name in ALL_FILES if isinstance(doc := load(name), dict)
+                  and types_of(doc) & ACTIVITY_TYPES and "actor" in doc}
+    assert activities == set(CASES)
+
+
+# --- 2. re-hosting on a fake server ------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    """One fixture's trip: the fake server, our instance, and how URLs are rewritten."""
+
+    instance: Any
+    fake: Any
+    doc: dict
+    names: dict[str, str] = field(default_factory=dict)  # fixture actor URL → fake user name
+    ours: dict[str, str] = field(default_factory=dict)   # fixture URL → URL on our instance
+    origins: set[str] = field(default_factory=set)       # fixture hosts that now live on the fake
+
+    @property
+    def base(self) -> str:
+        return self.instance.base_url
+
+    def ana(self, suffix: str = "") -> str:
+        return f"{self.base}/u/ana{suffix}"
+
+    def add_actor(self, url: str, *, type: str = "Person", **fields: Any) -> str:
+        if url not in self.names:
+            name = f"a{len(self.names)}"
+            self.fake.add_user(name)
+            self.fake.patch_actor(name, type=type, **fields)
+            self.names[url] = name
+            self.origins.add(urlsplit(url).hostname or "")
+        return self.names[url]
+
+    def remote(self, url: str) -> str:
+        """The fake's id for a fixture actor."""
+        return self.fake.actor_id(self.names[url])
+
+    def rewrite(self, value: Any) -> Any:
+        """`value` with every fixture URL moved to the fake (actors, their servers) or to us (`ours`)."""
+        table: dict[str, str] = {}
+        for url, target in self.ours.items():
+            table.update(_both_schemes(url, target))
+        for url, name in self.names.items():
+            table.update(_both_schemes(url, self.fake.actor_id(name)))
+        for host in self.origins:
+            table.update(_both_schemes(f"https://{host}", self.fake.base_url))
+        pattern = re.compile("|".join(re.escape(key) for key in sorted(table, key=len, reverse=True)))
+        return json.loads(pattern.sub(lambda match: table[match[0]], json.dumps(value)))
+
+    async def actor_row(self, url: str) -> Actor:
+        with self.instance.db.active():
+            return await self.instance.app[REMOTE_ACTORS].get_actor(self.remote(url))
+
+    def db(self):
+        return self.instance.db.active()
+
+
+def _both_schemes(url: str, target: str) -> dict[str, str]:
+    rest = url.split("://", 1)[1]
+    return {f"https://{rest}": target, f"http://{rest}": target}
+
+
+def actors_in(doc: dict) -> list[str]:
+    """The actor URLs of an activity: its actor, an embedded activity's actor, a post's author."""
+    found = [parse.id_of(doc.get("actor"))]
+    inner = doc.get("object")
+    if isinstance(inner, dict):
+        found += [parse.id_of(inner.get("actor")), parse.id_of(inner.get("attributedTo"))]
+        if isinstance(inner.get("object"), dict):
+            found.append(parse.id_of(inner["object"].get("attributedTo")))
+    return list(dict.fromkeys(url for url in found if url))
+
+
+# --- 3. what each activity needs before, and should do after ------------------------------------
+
+
+Step = Callable[[Stage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Case:
+    ours: dict[str, str] = field(default_factory=dict)  # fixture URL → "collective", "ana", "post:N", "follow"
+    groups: tuple[str, ...] = ()                         # fixture actors that are Groups
+    setup: Step | None = None
+    check: Step | None = None
+    status: int = 202
+
+
+async def ana_follows(stage: Stage, url: str, *, state: str = FollowState.ACCEPTED, ap_id: str | None = None) -> None:
+    remote = await stage.actor_row(url)
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        await Follow.create(follower=ana, target=remote, state=state, ap_id=ap_id or f"{ana.ap_id}/follows/{remote.id}")
+
+
+async def collective_follows(stage: Stage, url: str) -> None:
+    remote = await stage.actor_row(url)
+    with stage.db():
+        ours = await Actor.get(username="drivers", is_local=True)
+        await Follow.create(follower=ours, target=remote, state=FollowState.ACCEPTED, ap_id=f"{ours.ap_id}/follows/1")
+
+
+async def remote_post(stage: Stage, author_url: str, post_url: str, **values: Any) -> None:
+    author = await stage.actor_row(author_url)
+    with stage.db():
+        await Post.create(id=new_id(), ap_id=stage.rewrite(post_url), author=author, content="<p>avant</p>",
+                          published_at=datetime(2021, 1, 1, tzinfo=timezone.utc), **values)
+
+
+async def post_state(stage: Stage, fixture_url: str) -> Post | None:
+    with stage.db():
+        return await Post.get_or_none(ap_id=stage.rewrite(fixture_url))
+
+
+def follow_of_ana(stage: Stage) -> str:
+    return stage.ana("/follows/fixture")
+
+
+async def follow_is_accepted(stage: Stage) -> None:
+    with stage.db():
+        assert (await Follow.get(ap_id=follow_of_ana(stage))).state == FollowState.ACCEPTED
+
+
+async def someone_follows_us(stage: Stage, *, target: str = "ana") -> None:
+    follower = stage.remote(actors_in(stage.doc)[0])
+    with stage.db():
+        row = await Follow.get(follower__ap_id=follower, target__username=target)
+    assert row.state == FollowState.ACCEPTED
+
+
+# FEP-0837 agreements: a proposal of ours answered from elsewhere, and one of our member's offers answered.
+PROPOSAL = "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930"
+OFFER = "https://social.example/objects/fc4af0d2-c3a1-409b-947c-3c5be29f49b0/offer"
+AGREEMENT = "https://market.example/agreements/edc374aa-e580-4a58-9404-f3e8bf8556b2"
+ALICE = "https://market.example/users/alice"
+
+
+async def our_proposal(stage: Stage) -> None:
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        proposal = await create_proposal(ana, ProposalTerms(purpose=ProposalPurpose.OFFER, title="Vélo",
+                                                            text="Je prête mon vélo", hours=Decimal(2)))
+        stage.ours[PROPOSAL] = proposal.post.ap_id
+
+
+async def anas_offer_on_alices_proposal(stage: Stage) -> Agreement:
+    """alice (elsewhere) published a proposal; ana offered to take it; the fixture answers that offer."""
+    stage.add_actor(ALICE)
+    alice = await stage.actor_row(ALICE)
+    note = parse.parse_note(stage.rewrite(load("fep/fep0837_proposal_minimal.json")), followers_url=None)
+    with stage.db():
+        post = await remote_posts.store_remote_note(note, alice, visibility=Visibility.PUBLIC)
+        proposal = await find_proposal_by_ap_id(post.ap_id)
+        ana = await Actor.get(username="ana", is_local=True)
+        agreement = await agreements.offer_agreement(proposal, ana)
+    stage.ours[OFFER] = agreement.offer_activity_id
+    return agreement
+
+
+async def accepted_agreement(stage: Stage) -> None:
+    agreement = await anas_offer_on_alices_proposal(stage)
+    with stage.db():
+        await Agreement.filter(id=agreement.id).update(state=AgreementState.ACCEPTED, ap_id=stage.rewrite(AGREEMENT))
+
+
+async def agreement_in(stage: Stage, state: AgreementState) -> None:
+    with stage.db():
+        agreement = await Agreement.get()
+    assert agreement.state == state
+
+
+async def offer_recorded(stage: Stage) -> None:
+    with stage.db():
+        agreement = await Agreement.get(offer_activity_id=stage.rewrite(stage.doc["id"]))
+    assert agreement.state == AgreementState.OFFERED
+
+
+async def confirmation_counted(stage: Stage) -> None:
+    with stage.db():
+        exchange = await Exchange.get()
+    assert exchange.provider_confirmation_ap_id == stage.rewrite(stage.doc["object"]["id"])
+
+
+async def report_filed(stage: Stage) -> None:
+    with stage.db():
+        report = await Report.get()
+        assert await Notification.filter(kind=NotificationKind.ADMIN_REPORT).exists()
+    assert report.target_id is not None and report.post_ap_ids == [stage.ana("/posts/1")]
+
+
+async def ana_posts(stage: Stage) -> None:
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        for number in (1, 2):
+            await Post.create(id=number, ap_id=stage.ana(f"/posts/{number}"), author=ana, is_local=True,
+                              content="<p>Je prête ma perceuse</p>", published_at=datetime.now(timezone.utc))
+
+
+async def both_follows(stage: Stage) -> None:
+    url = actors_in(stage.doc)[0]
+    await ana_follows(stage, url)
+    remote = await stage.actor_row(url)
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        await Follow.create(follower=remote, target=ana, state=FollowState.ACCEPTED, ap_id=f"{remote.ap_id}/f/1")
+
+
+async def no_follows(stage: Stage) -> None:
+    with stage.db():
+        assert await Follow.all().count() == 0
+
+
+async def stored(stage: Stage, *, visibility: Visibility | None = None) -> Post:
+    post = await post_state(stage, stage.doc["object"]["id"])
+    assert post is not None and not post.is_deleted
+    if visibility is not None:
+        assert post.visibility == visibility
+    return post
+
+
+def follows_author(stage: Stage) -> Awaitable[None]:
+    return ana_follows(stage, actors_in(stage.doc)[0])
+
+
+async def pending_follow_of(stage: Stage, url: str) -> None:
+    await ana_follows(stage, url, state=FollowState.PENDING, ap_id=follow_of_ana(stage))
+
+
+async def favourite_of_ana_post(stage: Stage) -> None:
+    await ana_posts(stage)
+    felix = await stage.actor_row(actors_in(stage.doc)[0])
+    with stage.db():
+        await Favourite.create(ap_id=stage.rewrite(stage.doc["object"]["id"]), actor=felix, post_id=1)
+
+
+async def favourite_gone(stage: Stage) -> None:
+    with stage.db():
+        assert await Favourite.all().count() == 0
+
+
+async def favourite_added(stage: Stage) -> None:
+    with stage.db():
+        assert await Favourite.filter(post_id=1).count() == 1
+        assert await Notification.filter(kind=NotificationKind.FAVOURITE).count() == 1
+
+
+LEMMY_GROUP = "http://enterprise.lemmy.ml/c/main"
+LEMMY_ALPHA = "http://ds9.lemmy.ml/u/lemmy_alpha"
+
+
+async def lemmy_follow_pending(stage: Stage) -> None:
+    await pending_follow_of(stage, LEMMY_GROUP)
+
+
+async def lemmy_page_exists(stage: Stage) -> None:
+    await remote_post(stage, LEMMY_ALPHA, "http://ds9.lemmy.ml/post/1")
+
+
+async def lemmy_page_deleted(stage: Stage) -> None:
+    post = await post_state(stage, "http://ds9.lemmy.ml/post/1")
+    assert post is not None and post.is_deleted
+
+
+async def lemmy_page_updated(stage: Stage) -> None:
+    post = await post_state(stage, "http://ds9.lemmy.ml/post/1")
+    assert post is not None and post.content.strip() == "<p>test body</p>" and post.updated_at is not None
+
+
+async def lemmy_user_known_and_followed(stage: Stage) -> None:
+    await ana_follows(stage, LEMMY_ALPHA)
+
+
+async def lemmy_user_deleted(stage: Stage) -> None:
+    with stage.db():
+        actor = await Actor.get(ap_id=stage.remote(LEMMY_ALPHA))
+        assert actor.is_deleted and await Follow.all().count() == 0
+
+
+async def announced_page_stored(stage: Stage) -> None:
+    post = await post_state(stage, "http://enterprise.lemmy.ml/post/7")
+    assert post is not None and post.audience == stage.remote(LEMMY_GROUP)
+
+
+async def friendica_comment_exists(stage: Stage) -> None:
+    author = actors_in(stage.doc)[0]
+    await ana_follows(stage, author)
+    await remote_post(stage, author, stage.doc["object"]["id"])
+
+
+async def friendica_comment_edited(stage: Stage) -> None:
+    post = await post_state(stage, stage.doc["object"]["id"])
+    assert post is not None and "edited comment" in post.content
+
+
+async def felix_status_exists(stage: Stage) -> None:
+    await remote_post(stage, actors_in(stage.doc)[0], stage.doc["object"]["id"])
+
+
+async def felix_status_deleted(stage: Stage) -> None:
+    post = await post_state(stage, stage.doc["object"]["id"])
+    assert post is not None and post.is_deleted
+
+
+async def follow_then_undo(stage: Stage) -> None:
+    asonix = await stage.actor_row(actors_in(stage.doc)[0])
+    with stage.db():
+        ours = await Actor.get(username="drivers", is_local=True)
+        await Follow.create(follower=asonix, target=ours, state=FollowState.ACCEPTED,
+                            ap_id=stage.rewrite(stage.doc["object"]["id"]))
+
+
+MOVE_TARGET = "https://alice.com/users/109835986274379"
+
+
+async def move_target_confirms(stage: Stage) -> None:
+    stage.add_actor(MOVE_TARGET, alsoKnownAs=[stage.remote(actors_in(stage.doc)[0])])
+
+
+async def moved(stage: Stage) -> None:
+    with stage.db():
+        actor = await Actor.get(ap_id=stage.remote(actors_in(stage.doc)[0]))
+    assert actor.moved_to == stage.remote(MOVE_TARGET)
+
+
+async def mentioned_ana(stage: Stage) -> None:
+    post = await stored(stage)
+    with stage.db():
+        assert await Notification.filter(kind=NotificationKind.MENTION, post_id=post.id).exists()
+
+
+CASES: dict[str, Case] = {
+    "fep/fep0837_offer_agreement.json": Case(ours={ALICE: "ana"}, setup=our_proposal, check=offer_recorded),
+    "fep/fep0837_accept_agreement.json": Case(ours={"https://social.example/users/bob": "ana"},
+                                              setup=anas_offer_on_alices_proposal,
+                                              check=lambda s: agreement_in(s, AgreementState.ACCEPTED)),
+    "fep/fep0837_reject_agreement.json": Case(ours={"https://social.example/users/bob": "ana"},
+                                              setup=anas_offer_on_alices_proposal,
+                                              check=lambda s: agreement_in(s, AgreementState.REJECTED)),
+    "fep/fep0837_confirmation_receipt.json": Case(ours={"https://social.example/users/bob": "ana"},
+                                                  setup=accepted_agreement, check=confirmation_counted),
+    "friendica/update_note.json": Case(setup=friendica_comment_exists, check=friendica_comment_edited),
+    "gotosocial/delete_direct.json": Case(status=400),        # no activity id (see REFUSED)
+    "gotosocial/delete_note_public.json": Case(status=400),
+    "gotosocial/flag.json": Case(ours={"http://fossbros-anonymous.io/users/foss_satan/statuses/01FVW7JHQFSFK166WWKR8CBA6M":
+                                       "post:1", "http://fossbros-anonymous.io/users/foss_satan": "ana"},
+                                 setup=ana_posts, check=report_filed),
+    "lemmy/accept_follow.json": Case(ours={"http://ds9.lemmy.ml/activities/follow/6abcd50b-b8ca-4952-86b0-a6dd8cc12866":
+                                           "follow", LEMMY_ALPHA: "ana"},
+                                     groups=(LEMMY_GROUP,), setup=lemmy_follow_pending, check=follow_is_accepted),
+    "lemmy/announce_create_page.json": Case(groups=(LEMMY_GROUP,), setup=lambda s: collective_follows(s, LEMMY_GROUP),
+                                            check=announced_page_stored),
+    "lemmy/create_page.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.PUBLIC)),
+    "lemmy/delete_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_deleted),
+    "lemmy/delete_user.json": Case(setup=lemmy_user_known_and_followed, check=lemmy_user_deleted),
+    "lemmy/follow_group.json": Case(ours={LEMMY_GROUP: "collective"}, check=lambda s: someone_follows_us(s, target="drivers")),
+    "lemmy/update_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_updated),
+    "mastodon/block.json": Case(ours={"https://example.com/~mallory": "ana"}, setup=both_follows, check=no_follows),
+    "mastodon/create_note_reply.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.UNLISTED)),
+    "mastodon/delete_note.json": Case(setup=felix_status_exists, check=felix_status_deleted),
+    "mastodon/flag.json": Case(ours={"https://example.com/users/1": "ana", "https://example.com/posts/380590": "post:1"},
+                               setup=ana_posts, check=report_filed),
+    "mastodon/follow.json": Case(ours={"https://ds9.lemmy.ml/c/testcom": "collective"},
+                                 check=lambda s: someone_follows_us(s, target="drivers")),
+    "mastodon/move.json": Case(setup=move_target_confirms, check=moved),
+    "mastodon/undo_follow.json": Case(ours={"https://ds9.lemmy.ml/c/testcom": "collective"}, setup=follow_then_undo,
+                                      check=no_follows),
+    "mastodon/undo_like_page.json": Case(ours={"https://ds9.lemmy.ml/post/147": "post:1"}, setup=favourite_of_ana_post,
+                                         check=favourite_gone),
+    CAPTURE: Case(ours={"https://fedi-test.mooo.com/users/rarely-typical/follows/test": "follow",
+                        "https://fedi-test.mooo.com/users/rarely-typical": "ana"},
+                  setup=lambda s: pending_follow_of(s, "https://tech.lgbt/users/rarely_typical"), check=follow_is_accepted),
+    "mbin/accept_follow.json": Case(ours={"https://some-other.instance/f/object/c51ea652-e594-4920-a989-f5350f0cec05":
+                                          "follow", "https://some-other.instance/u/someUser": "ana"},
+                                    groups=("https://some-mbin.instance/m/someMag",),
+                                    setup=lambda s: pending_follow_of(s, "https://some-mbin.instance/m/someMag"),
+                                    check=follow_is_accepted),
+    "mitra/accept_follow_by_id.json": Case(ours={"https://voyager.lemmy.ml/activities/follow/7d782f02-b91d-4455-b6c0-772540f00c2d":
+                                                 "follow", "https://voyager.lemmy.ml/u/silverpill": "ana"},
+                                           groups=("https://mitra.social/users/localtestgroup",),
+                                           setup=lambda s: pending_follow_of(s, "https://mitra.social/users/localtestgroup"),
+                                           check=follow_is_accepted),
+    "mitra/create_post.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.PUBLIC)),
+    "mitra/like_with_proof.json": Case(ours={"https://server2.example/users/bob/posts/141892712081205472": "post:1",
+                                             "https://server2.example/users/bob": "ana"},
+                                       setup=ana_posts, check=favourite_added),
+    "pleroma/create_note.json": Case(ours={"https://enterprise.lemmy.ml/u/picard": "ana"}, check=mentioned_ana),
+    "pleroma/follow.json": Case(ours={"https://lemmy.ca/u/kinetix": "ana"}, check=someone_follows_us),
+}
+
+
+def our_url(stage: Stage, key: str) -> str:
+    if key == "collective":
+        return f"{stage.base}/c/drivers"
+    if key == "ana":
+        return stage.ana()
+    if key == "follow":
+        return follow_of_ana(stage)
+    if key.startswith("post:"):
+        return stage.ana(f"/posts/{key[5:]}")
+    return key  # already a URL (set by a setup step)
+
+
+@pytest.fixture
+async def drivers(make_instance):
+    from fedaid.domain.members import add_member
+
+    instance = await start_drivers(make_instance)
+    with instance.db.active():
+        await add_member(instance.base_url, "root", email="root@example.org", password="correct horse battery",
+                         role=AccountRole.ADMIN)
+    return instance
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_every_activity_fixture_goes_through_the_inbox(drivers, aiohttp_server, name: str) -> None:
+    case, doc = CASES[name], load(name)
+    fake = await start_fake_remote(aiohttp_server, usernames=())
+    stage = Stage(drivers, fake, doc)
+    for url in actors_in(doc):
+        if url not in case.ours:
+            stage.add_actor(url, type="Group" if url in case.groups else "Person")
+    stage.ours.update({url: our_url(stage, key) for url, key in case.ours.items()})
+    if case.setup is not None:
+        await case.setup(stage)
+    stage.ours.update({url: our_url(stage, value) for url, value in stage.ours.items()})
+    activity = stage.rewrite(doc)
+    signer = stage.names[parse.id_of(doc["actor"])]
+
+    headers, body = fake.sign_post(f"{drivers.base_url}/inbox", activity, as_user=signer)
+    status = await post_raw(f"{drivers.base_url}/inbox", body, headers)
+
+    assert status == case.status
+    if status != 202:
+        return
+    await drivers.run_worker_once()
+    with drivers.db.active():
+        item = await InboxItem.get(activity_id=activity["id"])
+    assert (item.state, item.last_error) == (InboxState.DONE, "")
+    if case.check is not None:
+        await case.check(stage)
