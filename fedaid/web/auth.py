@@ -13,7 +13,7 @@ from fedaid.models import AccountState
 from fedaid.web import i18n
 from fedaid.web.accounts import authenticate, email_taken, notify_admins_of_sign_up, set_locale, username_taken
 from fedaid.web.forms import Form, safe_next
-from fedaid.web.sessions import SIGN_IN_LIMITER, current_viewer, sign_in, sign_out
+from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
 from fedaid.web.site import LANGUAGE_COOKIE, SETTINGS_KEY
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -78,6 +78,7 @@ async def sign_up_post(request: web.Request) -> web.Response:
         return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=403)
     username, email, password = await _check_sign_up(form)
     if form.is_valid:
+        request.app[SIGN_UP_LIMITER].check(request.remote or "", "sign-up")
         try:
             member = await _create_account(request, context["mode"], form, username, email, password)
         except (InvalidInput, Conflict) as err:

@@ -22,7 +22,8 @@ from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
 from fedaid.web.accounts import count_unread
 from fedaid.web.sessions import (
-    CSRF_FIELD, SIGN_IN_LIMITER, SignInLimiter, check_csrf, cookie_storage, csrf_token, current_viewer,
+    CSRF_FIELD, SIGN_IN_LIMITER, SIGN_UP_LIMIT, SIGN_UP_LIMITER, SIGN_UP_WINDOW, SignInLimiter, check_csrf,
+    cookie_storage, csrf_token, current_viewer,
 )
 
 log = logging.getLogger("fedaid.web")
@@ -56,6 +57,8 @@ def setup_site(app: web.Application, settings: Settings, templates_dir: Path) ->
     env.globals["site_name"] = settings.collective_name
     app[SETTINGS_KEY] = settings
     app[SIGN_IN_LIMITER] = SignInLimiter()
+    app[SIGN_UP_LIMITER] = SignInLimiter(limit=SIGN_UP_LIMIT, window=SIGN_UP_WINDOW,
+                                         message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."))
     setup_sessions(app, cookie_storage(settings))
     app.middlewares.append(pages_middleware)
     return env
