@@ -147,6 +147,7 @@ def add_page_headers(response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     response.headers.setdefault("Content-Language", i18n.current_language.get())
+    response.headers.setdefault("Cache-Control", "private, no-cache")  # pages carry a CSRF token and a name
     if "Vary" in response.headers:
         if "Cookie" not in response.headers["Vary"]:
             response.headers["Vary"] += ", Cookie, Accept-Language"
