@@ -1,0 +1,323 @@
+"""Delivery throughput: queued rows → signed POSTs → 100 loopback inboxes, next to the raw RSA signing rate.
+
+    .venv/bin/python bench/delivery.py [--postgres] [--deliveries 8000] [--signing-threads 1]
+
+Prints figures, never pass/fail. The worker runs in this process, through `run_forever`: its rate
+includes claiming, signing, POSTing and recording outcomes in the database (an SQLite file by
+default; with --postgres a scratch database next to FEDAID_TEST_POSTGRES_URL, dropped afterwards).
+The receivers run in a separate process (several aiohttp servers on 127.0.0.1) and check every
+signature and digest with fedaid's own verify (parsed key cached), which costs them far less than
+httpsig would. They share this machine's CPUs with the worker (and the PostgreSQL server, with
+--postgres), and so does anything else running: the CPU line says how much each used, since a busy
+machine lowers every figure. "per CPU second" compares the worker's CPU cost per delivery with the
+CPU cost of one raw signature, a figure that other load disturbs much less than the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fedaid.db import Database  # noqa: E402
+from fedaid.domain.publish import publish  # noqa: E402
+from fedaid.errors import SignatureError  # noqa: E402
+from fedaid.federation.delivery import DeliveryWorker  # noqa: E402
+from fedaid.federation.signatures import load_private_key, read_signature, verify_signature  # noqa: E402
+from fedaid.keys import generate_key_pair  # noqa: E402
+from fedaid.models import Actor, ActorType, Delivery, DeliveryState  # noqa: E402
+
+INBOXES = 100
+SERVERS = 5
+NOTE = "x" * 700  # with the envelope, a payload of about 1 KB, like a typical Create(Note)
+POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+# --- receivers (their own process: `delivery.py --receivers <public key file>`) ----------------
+
+
+async def serve_receivers(public_key_file: str) -> None:
+    """SERVERS aiohttp servers: prints their ports, counts verified POSTs, reports when stdin closes."""
+    public_pem = Path(public_key_file).read_text()
+    counts = {"ok": 0, "bad": 0}
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            url = f"http://{request.host}{request.raw_path}"
+            verify_signature(read_signature("POST", url, request.headers, body), public_pem)
+        except SignatureError:
+            counts["bad"] += 1
+            return web.Response(status=401)
+        counts["ok"] += 1
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", receive)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    ports = []
+    for _ in range(SERVERS):
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        ports.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    print(json.dumps(ports), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({**counts, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}),
+          flush=True)
+    await runner.cleanup()
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+@dataclass
+class SigningRate:
+    """Raw signing measured twice: per wall-clock second and per second of this process's CPU."""
+
+    per_second: float
+    per_cpu_second: float
+
+
+def raw_signing_rate(private_pem: str, body: bytes, seconds: float = 2.0) -> SigningRate:
+    """RSA-2048 PKCS#1 v1.5 SHA-256 signatures with `cryptography`, in one thread."""
+    key, pad, sha = load_private_key(private_pem), padding.PKCS1v15(), hashes.SHA256()
+    count, started, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        for _ in range(50):
+            key.sign(body, pad, sha)
+        count += 50
+    return SigningRate(count / (time.perf_counter() - started), count / (time.process_time() - cpu))
+
+
+class Latencies(logging.Handler):
+    """Each delivery's sign + POST + answer time, from the worker's structured DEBUG log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.ms: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "delivered":
+            self.ms.append(record.duration_ms)  # type: ignore[attr-defined]
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes have used since boot (user, nice, system, irq, softirq)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(value) for value in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+async def database_cpu_seconds(database: str | None) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` (0 for SQLite, in-process)."""
+    if database is None:
+        return 0.0
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        pids = [row["pid"] for row in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database)]
+    finally:
+        await conn.close()
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # a server on another machine, or a backend that just ended
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    """What one timed delivery run measured."""
+
+    delivered: int
+    seconds: float
+    worker_cpu: float
+    database_cpu: float
+    machine_cpu: float
+    latencies: Latencies
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+async def admin_execute(*statements: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def scratch_database(use_postgres: bool, folder: Path) -> tuple[Database, str | None]:
+    if not use_postgres:
+        return Database(f"sqlite://{folder / 'bench.sqlite3'}"), None
+    name = f"fedaid_bench_{os.getpid()}"
+    await admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    return Database(f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"), name
+
+
+async def queue_deliveries(ports: list[int], private_pem: str, public_pem: str, activities: int) -> float:
+    """One local sender and INBOXES remote actors across the servers; returns the publish() time."""
+    sender = await Actor.create(
+        ap_id="https://aid.example/u/bench", type=ActorType.PERSON, username="bench", domain="aid.example",
+        is_local=True, inbox="https://aid.example/u/bench/inbox", key_id="https://aid.example/u/bench#main-key",
+        public_key_pem=public_pem, private_key_pem=private_pem)
+    hosts = [f"127.0.0.1:{ports[n % len(ports)]}" for n in range(INBOXES)]
+    await Actor.bulk_create([
+        Actor(ap_id=f"http://{host}/users/r{n}", type=ActorType.PERSON, username=f"r{n}", domain=host,
+              inbox=f"http://{host}/users/r{n}/inbox")
+        for n, host in enumerate(hosts)
+    ])
+    recipients = await Actor.filter(is_local=False)
+    started = time.perf_counter()
+    for number in range(activities):
+        activity = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
+                    "id": f"{sender.ap_id}/activities/{number}", "actor": sender.ap_id,
+                    "object": {"type": "Note", "content": NOTE}}
+        await publish(activity, sender=sender, to=recipients)
+    return time.perf_counter() - started
+
+
+async def deliver_everything(args: argparse.Namespace, scratch_name: str | None) -> Run:
+    """Run a worker (run_forever, as in production) until no row is pending."""
+    latencies = Latencies()
+    logger = logging.getLogger("fedaid.delivery")
+    logger.addHandler(latencies)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    worker = DeliveryWorker("fedaid-bench", True, allow_http=True, concurrency=args.concurrency,
+                            per_host_concurrency=args.per_host, batch_size=args.batch_size,
+                            signing_threads=args.signing_threads)
+    async with worker:
+        stop = asyncio.Event()
+        database = await database_cpu_seconds(scratch_name)
+        cpu, machine, started = own_cpu_seconds(), machine_busy_seconds(), time.perf_counter()
+        running = asyncio.create_task(worker.run_forever(stop, idle_sleep=0.05))
+        while await Delivery.filter(state=DeliveryState.PENDING).exists():
+            await asyncio.sleep(0.05)
+        seconds = time.perf_counter() - started
+        cpu, machine = own_cpu_seconds() - cpu, machine_busy_seconds() - machine
+        database = await database_cpu_seconds(scratch_name) - database
+        stop.set()
+        await running
+    delivered = await Delivery.filter(state=DeliveryState.DONE).count()
+    return Run(delivered, seconds, cpu, database, machine, latencies)
+
+
+async def bench(args: argparse.Namespace, ports: list[int], receivers: asyncio.subprocess.Process,
+                private_pem: str, public_pem: str, scratch_name: str | None) -> None:
+    activities = args.deliveries // INBOXES
+    queued_in = await queue_deliveries(ports, private_pem, public_pem, activities)
+    body = (await Delivery.first()).payload.encode()  # type: ignore[union-attr]
+    sign_before = raw_signing_rate(private_pem, body)
+    run = await deliver_everything(args, scratch_name)
+    receivers.stdin.close()  # type: ignore[union-attr]
+    received = json.loads(await receivers.stdout.readline())  # type: ignore[union-attr]
+    await receivers.wait()
+    sign_after = raw_signing_rate(private_pem, body)
+    report(args, run, received, queued_in, (sign_before, sign_after), activities)
+
+
+def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
+           sign_rates: tuple[SigningRate, SigningRate], activities: int) -> None:
+    sign_rate = sum(rate.per_second for rate in sign_rates) / 2
+    sign_rate_cpu = sum(rate.per_cpu_second for rate in sign_rates) / 2
+    rate = run.delivered / run.seconds
+    per_cpu_second = run.delivered / run.worker_cpu
+    others = max(0.0, run.machine_cpu - run.worker_cpu - received["cpu_s"] - run.database_cpu)
+    print(f"backend                 {'PostgreSQL' if args.postgres else 'SQLite file (WAL)'}")
+    print(f"deliveries              {run.delivered} done of {activities * INBOXES} queued "
+          f"({activities} activities x {INBOXES} inboxes on {SERVERS} servers)")
+    print(f"receivers               verified {received['ok']}, rejected {received['bad']} "
+          "(fedaid verify, cached key, in another process)")
+    print(f"queueing                {activities * INBOXES / queued_in:,.0f} rows/s through publish()")
+    print(f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
+          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads})")
+    print(f"raw RSA-2048 signing    {sign_rate:,.0f} signatures/s (cryptography, one thread; "
+          f"{sign_rates[0].per_second:,.0f} before the run, {sign_rates[1].per_second:,.0f} after)")
+    print(f"ratio                   {rate / sign_rate:.2f} of raw signing (target >= 0.6)")
+    print(f"per CPU second          {per_cpu_second:,.0f} deliveries per worker CPU second "
+          f"({run.worker_cpu / run.delivered * 1000:.2f} ms each) vs {sign_rate_cpu:,.0f} signatures: "
+          f"{per_cpu_second / sign_rate_cpu:.2f}")
+    print(f"CPU use during the run  worker {run.worker_cpu / run.seconds:.0%}, receivers "
+          f"{received['cpu_s'] / run.seconds:.0%}, database server {run.database_cpu / run.seconds:.0%}, "
+          f"other processes {others / run.seconds:.0%} (100% = one CPU; {os.cpu_count()} CPUs)")
+    print(f"latency per delivery    p50 {run.latencies.percentile(0.5):.1f} ms, "
+          f"p99 {run.latencies.percentile(0.99):.1f} ms (sign + POST + answer, as the worker logs it)")
+    print(f"peak RSS                worker {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+          f"receivers {received['peak_rss_mb']:.0f} MB")
+
+
+async def main(args: argparse.Namespace) -> None:
+    private_pem, public_pem = generate_key_pair()
+    with tempfile.TemporaryDirectory() as folder:
+        key_file = Path(folder) / "public.pem"
+        key_file.write_text(public_pem)
+        receivers = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--receivers", str(key_file),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        assert receivers.stdout is not None
+        ports = json.loads(await receivers.stdout.readline())
+        db, scratch_name = await scratch_database(args.postgres, Path(folder))
+        try:
+            await db.connect()
+            await db.migrate()
+            with db.active():
+                await bench(args, ports, receivers, private_pem, public_pem, scratch_name)
+        finally:
+            await db.close()
+            if scratch_name:
+                await admin_execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+            if receivers.returncode is None:
+                receivers.kill()
+                await receivers.wait()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true", help="use a scratch PostgreSQL database")
+    parser.add_argument("--deliveries", type=int, default=8000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--signing-threads", type=int, default=1)
+    parser.add_argument("--receivers", metavar="PUBLIC_KEY_FILE", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    if arguments.receivers:
+        asyncio.run(serve_receivers(arguments.receivers))
+    else:
+        asyncio.run(main(arguments))
