@@ -8,7 +8,7 @@ from tortoise.expressions import Q, Subquery
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows
@@ -16,10 +16,6 @@ from fedaid.errors import FedaidError, InvalidInput, NotFound
 from fedaid.models import Actor, Follow, FollowState, Post, PostTag
 
 READ_ACCOUNTS = ("read:accounts",)
-
-
-def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
-    return Presenter(request.app[SETTINGS], viewer)
 
 
 async def get_actor(actor_id: str) -> Actor:
@@ -124,9 +120,8 @@ async def statuses(request: web.Request) -> web.Response:
     tagged = (params.str("tagged") or "").lstrip("#").lower()
     if tagged:
         query = query.filter(id__in=Subquery(PostTag.filter(name=tagged).values("post_id")))
-    posts = await fetch_page(query.select_related("author"), page)
-    return paged_response(request, request.app[SETTINGS].base_url, page,
-                          await presenter(request, viewer).statuses(posts), [p.id for p in posts])
+    statuses, ids = await presenter(request, viewer).status_page(query, page)
+    return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 
 
 async def followers(request: web.Request) -> web.Response:

@@ -18,7 +18,7 @@ from fedaid.api.entities import iso
 from fedaid.api.openapi import PREFIX, document
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import Params, read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.api.visibility import can_see, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import agreements, exchanges, ledger, posts
@@ -102,7 +102,7 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 async def _render_proposals(request: web.Request, posts: list[Post], viewer: Actor | None) -> list[dict]:
-    statuses = await Presenter(request.app[SETTINGS], viewer).statuses(posts)
+    statuses = await presenter(request, viewer).statuses(posts)
     domain = request.app[SETTINGS].domain
     return [{"id": s["id"], "uri": s["uri"], "url": s["url"], "created_at": s["created_at"],
              "content": s["content"], "replies_count": s["replies_count"],

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fedaid.api.auth import optional_caller, user_caller
 from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.instance import count_local_members
 from fedaid.models import Account, AccountRole, Actor, Post
@@ -21,7 +21,7 @@ async def _contact(request: web.Request) -> dict[str, Any] | None:
         "actor").order_by("id").first()
     if admin is None:
         return None
-    return await Presenter(request.app[SETTINGS]).account(admin.actor)
+    return await presenter(request).account(admin.actor)
 
 
 async def instance_v2(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from fedaid.api.auth import user_caller
 from fedaid.api.entities import NOTIFICATION_TYPES
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
 from fedaid.errors import NotFound
 from fedaid.models import Notification, NotificationKind
@@ -35,7 +35,7 @@ async def index(request: web.Request) -> web.Response:
     if params.str("account_id", "").isdigit():
         query = query.filter(from_actor_id=int(params.str("account_id")))
     rows = await fetch_page(query.select_related("from_actor", "post__author"), page)
-    rendered = await Presenter(request.app[SETTINGS], caller.actor).notifications(rows)
+    rendered = await presenter(request, caller.actor).notifications(rows)
     return paged_response(request, request.app[SETTINGS].base_url, page, rendered, [row.id for row in rows])
 
 
@@ -53,7 +53,7 @@ async def _own(request: web.Request, scope: str) -> tuple[Notification, object]:
 
 async def show(request: web.Request) -> web.Response:
     row, caller = await _own(request, "read:notifications")
-    return web.json_response((await Presenter(request.app[SETTINGS], caller.actor).notifications([row]))[0])
+    return web.json_response((await presenter(request, caller.actor).notifications([row]))[0])
 
 
 async def dismiss(request: web.Request) -> web.Response:

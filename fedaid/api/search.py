@@ -8,7 +8,7 @@ from fedaid.api.accounts import search_accounts
 from fedaid.api.auth import optional_caller
 from fedaid.api.entities import render_tag
 from fedaid.api.params import read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.models import Post, PostTag
@@ -25,17 +25,17 @@ async def search_v2(request: web.Request) -> web.Response:
     limit = max(1, min(params.int("limit", 20) or 20, 40))
     offset = max(0, params.int("offset", 0) or 0) if viewer else 0
     settings = request.app[SETTINGS]
-    presenter = Presenter(settings, viewer)
+    view = presenter(request, viewer)
     result = {"accounts": [], "hashtags": [], "statuses": []}
     if q and kind in (None, "", "accounts"):
         actors = await search_accounts(request, q, limit=limit, offset=offset, viewer=viewer,
                                        resolve=params.bool("resolve"), following_only=params.bool("following"))
-        result["accounts"] = await presenter.accounts(actors)
+        result["accounts"] = await view.accounts(actors)
     if q and kind in (None, "", "hashtags") and "@" not in q:
         result["hashtags"] = [render_tag(name, base_url=settings.base_url)
                               for name in await _tags(q.lstrip("#").lower(), limit, offset)]
     if q and kind in (None, "", "statuses"):
-        result["statuses"] = await presenter.statuses(await _statuses(q, viewer, limit, offset))
+        result["statuses"] = await view.statuses(await _statuses(q, viewer, limit, offset))
     return web.json_response(result)
 
 

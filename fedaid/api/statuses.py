@@ -12,7 +12,7 @@ from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.compose import read_proposal
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import Params, read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import posts, proposals, responses
@@ -24,10 +24,6 @@ from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visib
 VISIBILITIES = {"public": Visibility.PUBLIC, "unlisted": Visibility.UNLISTED, "private": Visibility.FOLLOWERS,
                 "direct": Visibility.DIRECT}
 MENTION = re.compile(r"(?<![\w/@])@([a-zA-Z0-9_.]+(?:@[a-zA-Z0-9.-]+(?::\d+)?)?)")
-
-
-def presenter(request: web.Request, viewer=None) -> Presenter:
-    return Presenter(request.app[SETTINGS], viewer)
 
 
 def unprocessable(message: str) -> web.Response:

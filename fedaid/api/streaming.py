@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from fedaid.api.auth import optional_caller
-from fedaid.api.views import Presenter
+from fedaid.api.views import RENDER_CACHE, Presenter, RenderCache
 from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
@@ -71,8 +71,9 @@ class StreamHub:
     """Fans new posts and notifications out to the subscriptions of this process."""
 
     def __init__(self, settings: Settings, *, interval: float = POLL_INTERVAL,
-                 heartbeat: float = HEARTBEAT_SECONDS) -> None:
+                 heartbeat: float = HEARTBEAT_SECONDS, cache: RenderCache | None = None) -> None:
         self.settings = settings
+        self.cache = cache
         self.interval = interval
         self.heartbeat = heartbeat  # seconds between `:thump` comments on idle event streams
         self.subscriptions: set[Subscription] = set()
@@ -149,7 +150,7 @@ class StreamHub:
         return True
 
     async def _dispatch_posts(self, posts: list[Post]) -> None:
-        rendered = await Presenter(self.settings).statuses(posts)
+        rendered = await Presenter(self.settings, cache=self.cache).statuses(posts)
         tags: dict[int, set[str]] = {}
         for post_id, name in await PostTag.filter(post_id__in=[p.id for p in posts]).values_list("post_id", "name"):
             tags.setdefault(post_id, set()).add(name)
@@ -170,7 +171,7 @@ class StreamHub:
         rows = [row for row in rows if row.recipient_id in listening]
         if not rows:
             return
-        for row, rendered in zip(rows, await Presenter(self.settings).notifications(rows), strict=True):
+        for row, rendered in zip(rows, await Presenter(self.settings, cache=self.cache).notifications(rows), strict=True):
             event = Event("notification", json.dumps(rendered, ensure_ascii=False))
             for subscription in list(self.subscriptions):
                 if subscription.stream in USER_STREAMS and subscription.viewer.id == row.recipient_id:
@@ -201,7 +202,9 @@ STREAM_HUB = web.AppKey("stream_hub", StreamHub)
 
 
 async def start_hub(app: web.Application) -> None:
-    hub = StreamHub(app[SETTINGS])
+    """The API's in-process state: the render cache (api/views.py) and the stream hub that shares it."""
+    app[RENDER_CACHE] = RenderCache()
+    hub = StreamHub(app[SETTINGS], cache=app[RENDER_CACHE])
     with app[DATABASE].active():
         hub.start()
     app[STREAM_HUB] = hub

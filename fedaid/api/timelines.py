@@ -6,9 +6,9 @@ from aiohttp import web
 from tortoise.expressions import Q, Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.views import Presenter
+from fedaid.api.views import presenter
 from fedaid.api.visibility import followed_ids, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.models import Post, PostTag, Visibility
@@ -57,6 +57,5 @@ async def tag(request: web.Request) -> web.Response:
 
 async def _respond(request: web.Request, query, viewer) -> web.Response:
     page = read_page(await read_params(request))
-    posts = await fetch_page(query.select_related("author"), page)
-    statuses = await Presenter(request.app[SETTINGS], viewer).statuses(posts)
-    return paged_response(request, request.app[SETTINGS].base_url, page, statuses, [post.id for post in posts])
+    statuses, ids = await presenter(request, viewer).status_page(query, page)
+    return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)

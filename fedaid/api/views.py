@@ -1,13 +1,18 @@
 """Load what Mastodon entities need, in a few batched queries per page, then render them.
 
 Reads only: counts, tags, proposals, mentions and relationships for a list of posts or actors.
+Rendered statuses and accounts are kept a few seconds (`RenderCache`): a status is re-rendered at
+once when it is edited or deleted, and its counts (replies, followers, statuses) may lag by the TTL.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from aiohttp import web
 
 from tortoise.functions import Count, Max
 
@@ -15,16 +20,56 @@ from fedaid.api.entities import (
     AccountStats, StatusParts, render_account, render_credential_account, render_mention, render_notification,
     render_relationship, render_status,
 )
+from fedaid.appkeys import SETTINGS
+from fedaid.api.pagination import Page, paged
 from fedaid.config import Settings
 from fedaid.models import Account, Actor, Follow, FollowState, Notification, Post, PostTag, Proposal
+
+
+class RenderCache:
+    """Rendered entities for a few seconds, least recently used out first; one per instance (app)."""
+
+    def __init__(self, *, ttl: float = 5.0, size: int = 20_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.size, self.clock = ttl, size, clock
+        self._entries: OrderedDict[Any, tuple[float, Any, Any]] = OrderedDict()
+
+    def get(self, key: Any, stamp: Any = None) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < self.clock() or entry[1] != stamp:
+            return None
+        self._entries.move_to_end(key)
+        return entry[2]
+
+    def put(self, key: Any, value: Any, stamp: Any = None, *, ttl: float | None = None) -> None:
+        self._entries[key] = (self.clock() + (self.ttl if ttl is None else ttl), stamp, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, key: Any) -> None:
+        self._entries.pop(key, None)
+
+
+RENDER_CACHE = web.AppKey("render_cache", RenderCache)
+
+
+def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
+    """The Presenter for a request, with its instance's render cache."""
+    return Presenter(request.app[SETTINGS], viewer, cache=request.app.get(RENDER_CACHE))
+
+
+def _stamp(post: Post) -> tuple[Any, ...]:
+    """What makes a cached rendering of a post stale at once: an edit or a deletion."""
+    return post.updated_at, post.deleted_at, post.visibility
 
 
 class Presenter:
     """Renders rows for one request, as seen by `viewer` (None when anonymous)."""
 
-    def __init__(self, settings: Settings, viewer: Actor | None = None) -> None:
+    def __init__(self, settings: Settings, viewer: Actor | None = None, *, cache: RenderCache | None = None) -> None:
         self.settings = settings
         self.viewer = viewer
+        self.cache = cache or RenderCache(ttl=0)
         self._stats: dict[int, AccountStats] = {}
 
     # --- accounts --------------------------------------------------------------------------------
@@ -45,9 +90,25 @@ class Presenter:
         return self._stats
 
     async def accounts(self, actors: list[Actor]) -> list[dict[str, Any]]:
-        stats = await self.account_stats(actor.id for actor in actors)
-        return [render_account(actor, stats[actor.id], base_url=self.settings.base_url,
-                               local_domain=self.settings.domain) for actor in actors]
+        found = {actor.id: self.cache.get(("account", actor.id)) for actor in actors}
+        missing = [actor for actor in actors if found[actor.id] is None]
+        if missing:
+            stats = await self.account_stats(actor.id for actor in missing)
+            for actor in missing:
+                found[actor.id] = render_account(actor, stats[actor.id], base_url=self.settings.base_url,
+                                                 local_domain=self.settings.domain)
+                self.cache.put(("account", actor.id), found[actor.id])
+        return [found[actor.id] for actor in actors]
+
+    async def accounts_by_id(self, actor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Rendered accounts by actor id, loading only the actors not in the cache."""
+        wanted = set(actor_ids)
+        found = {actor_id: self.cache.get(("account", actor_id)) for actor_id in wanted}
+        missing = [actor_id for actor_id, account in found.items() if account is None]
+        if missing:
+            for account in await self.accounts(list(await Actor.filter(id__in=missing))):
+                found[int(account["id"])] = account
+        return found
 
     async def account(self, actor: Actor) -> dict[str, Any]:
         return (await self.accounts([actor]))[0]
@@ -80,6 +141,38 @@ class Presenter:
         """Posts with `author` already loaded, rendered in their order."""
         if not posts:
             return []
+        bodies = {post.id: self.cache.get(("status", post.id), _stamp(post)) for post in posts}
+        missing = [post for post in posts if bodies[post.id] is None]
+        for post, body in zip(missing, await self._render_statuses(missing), strict=True):
+            bodies[post.id] = body
+            self.cache.put(("status", post.id), body, _stamp(post))
+        accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
+        account_of = {int(account["id"]): account for account in accounts}
+        return [{**bodies[post.id], "account": account_of[post.author_id]} for post in posts]
+
+    async def status_page(self, query: Any, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
+        """One page of the posts `query` selects, rendered, newest first, and their ids.
+
+        The page is chosen on a few columns; only posts missing from the cache are loaded whole.
+        """
+        rows = list(await paged(query, page).values_list("id", "updated_at", "deleted_at", "visibility",
+                                                          "author_id"))
+        if page.min_id is not None:
+            rows.reverse()
+        bodies = {row[0]: self.cache.get(("status", row[0]), tuple(row[1:4])) for row in rows}
+        missing = [row[0] for row in rows if bodies[row[0]] is None]
+        if missing:
+            posts = list(await Post.filter(id__in=missing).select_related("author"))
+            for post, body in zip(posts, await self._render_statuses(posts), strict=True):
+                bodies[post.id] = body
+                self.cache.put(("status", post.id), body, _stamp(post))
+        accounts = await self.accounts_by_id(row[4] for row in rows)
+        return [{**bodies[row[0]], "account": accounts[row[4]]} for row in rows], [row[0] for row in rows]
+
+    async def _render_statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
+        """Statuses without their `account` (filled in by `statuses`, from the account cache)."""
+        if not posts:
+            return []
         ids = [post.id for post in posts]
         tags: dict[int, list[str]] = defaultdict(list)
         for post_id, name in await PostTag.filter(post_id__in=ids).order_by("id").values_list("post_id", "name"):
@@ -89,10 +182,8 @@ class Presenter:
         parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
         parents = dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {}
         mentioned = await self._mentioned(posts)
-        accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
-        account_of = {int(account["id"]): account for account in accounts}
         return [render_status(post, StatusParts(
-            account=account_of[post.author_id], tags=tags.get(post.id, []),
+            account={}, tags=tags.get(post.id, []),
             mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
             proposal=proposals.get(post.id), replies_count=replies.get(post.id, 0),
             in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
