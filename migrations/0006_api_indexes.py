@@ -11,7 +11,8 @@ INDEXES = {
     "idx_post_author_id": "post (author_id, id)",             # account statuses, statuses_count
     "idx_post_in_reply_to_id": "post (in_reply_to_id)",       # replies_count, context
     "idx_post_created_at": "post (created_at)",               # the streaming hub's poll
-    "idx_post_deleted_at": "post (deleted_at)",               # the streaming hub's delete events
+    # Only deleted posts: an index holding every live post would lead planners to sort whole timelines.
+    "idx_post_deleted_at": "post (deleted_at) WHERE deleted_at IS NOT NULL",  # the hub's delete events
     "idx_follow_target_state": "follow (target_id, state)",  # followers, followers_count
     "idx_notification_recipient": "notification (recipient_id, id)",  # notifications, newest first
 }

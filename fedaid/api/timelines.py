@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from aiohttp import web
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
-from fedaid.api.visibility import followed_ids, visible_to
+from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.models import Post, PostTag, Visibility
+from fedaid.models import Follow, FollowState, Post, PostTag, Visibility
 
 
 async def home(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:statuses")
     viewer = caller.actor
-    query = Post.filter(Q(author_id=viewer.id) | Q(author_id__in=followed_ids(viewer)), deleted_at__isnull=True,
+    # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
+    followed = await Follow.filter(follower_id=viewer.id, state=FollowState.ACCEPTED).values_list("target_id",
+                                                                                                    flat=True)
+    query = Post.filter(author_id__in=[viewer.id, *followed], deleted_at__isnull=True,
                         visibility__not=Visibility.DIRECT)
     return await _respond(request, query, viewer)
 
