@@ -10,11 +10,9 @@ from fedaid.activitypub.sanitize import plain_text
 from fedaid.api.accounts import resolve_acct
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.compose import read_proposal
-from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post, visible_to
-from fedaid.appkeys import SETTINGS
 from fedaid.domain import posts, proposals, responses
 from fedaid.domain.proposals import ProposalTerms
 from fedaid.errors import InvalidInput, NotFound
@@ -163,13 +161,14 @@ async def unreblog(request: web.Request) -> web.Response:
 
 
 async def _unchanged(request: web.Request, scope: str) -> web.Response:
+    """Favourites and boosts are not recorded for members yet: the status comes back as it is, as Mastodon
+    answers when the action is already in that state, so apps carry on."""
     caller = await user_caller(request, scope)
     post = await get_visible_post(request.match_info["id"], caller.actor)
     return web.json_response(await presenter(request, caller.actor).status(post))
 
 
 async def favourites(request: web.Request) -> web.Response:
-    caller = await user_caller(request, "read:favourites")
-    page = read_page(await read_params(request))
-    del caller, page
+    """GET /api/v1/favourites: members cannot favourite from apps yet (see `favourite`), so none."""
+    await user_caller(request, "read:favourites")
     return web.json_response([])

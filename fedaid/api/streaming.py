@@ -171,7 +171,8 @@ class StreamHub:
         rows = [row for row in rows if row.recipient_id in listening]
         if not rows:
             return
-        for row, rendered in zip(rows, await Presenter(self.settings, cache=self.cache).notifications(rows), strict=True):
+        rendered_rows = await Presenter(self.settings, cache=self.cache).notifications(rows)
+        for row, rendered in zip(rows, rendered_rows, strict=True):
             event = Event("notification", json.dumps(rendered, ensure_ascii=False))
             for subscription in list(self.subscriptions):
                 if subscription.stream in USER_STREAMS and subscription.viewer.id == row.recipient_id:
