@@ -190,6 +190,8 @@ async def change_status(proposal: Proposal, status: ProposalStatus, *, now: date
         post = await _post_of(proposal)
         if post.is_local and federate:
             await touch_and_federate(proposal, post, now=now)
+        else:
+            await _index(proposal)  # the status is a search filter
     return True
 
 

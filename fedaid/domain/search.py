@@ -1,13 +1,15 @@
 """Full-text search over posts and proposals (title, text, tags) with the filters of the home page.
 
 The index is the `post_search` table that migration 0002 creates per dialect: an FTS5 virtual table
-on SQLite, a tsvector column with a GIN index on PostgreSQL. This module keeps it filled
-(`index_post`, `unindex_post`, `reindex_all`) and queries it. Text is folded here (lowercase, no
-accents) before either database sees it, so both backends find the same posts. No HTTP here.
+on SQLite, a tsvector with a GIN index on PostgreSQL. Each post's entry holds its folded text
+(lowercase, no accents, so both backends find the same posts) and *facet* tokens for every filter
+(visibility, purpose, category, status, remote, tag, collective, map cells), so one index lookup
+intersects words and filters; `_fetch` explains the ranking. No HTTP here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -18,16 +20,21 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from fedaid.activitypub.sanitize import plain_text
-from fedaid.models import Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility
 
 MAX_TERMS = 8
 MAX_LIMIT = 100
+RANK_WINDOW = 500  # a text search ranks the newest RANK_WINDOW matches (see _fetch)
 EARTH_RADIUS_KM = 6371.0088
-# FTS5 bm25 weights per column (title, body, tags); PostgreSQL uses weights A, C and B for the same.
-_BM25 = "bm25(post_search, 4.0, 1.0, 2.0)"
-_PG_DOCUMENT = ("setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {body}), 'C')"
-                " || setweight(to_tsvector('simple', {tags}), 'B')")
+# Map cells as facets: (name, cells per degree, largest radius in km a search serves with them).
+GRID = (("a", 10, 15.0), ("c", 4, 40.0), ("b", 1, 150.0))
+# Ranking weights: FTS5 bm25 per column (title, body, tags, facets); PostgreSQL ts_rank {D, C, B, A}.
+_BM25 = "bm25(post_search, 4.0, 1.0, 2.0, 0.0)"
+_TS_WEIGHTS = "'{0, 0.2, 0.4, 1.0}'"
+_PG_DOCUMENT = ("setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {tags}), 'B')"
+                " || setweight(to_tsvector('simple', {body}), 'C') || setweight(to_tsvector('simple', {facets}), 'D')")
 _WORD = re.compile(r"[^\W_]+")
+FACET = "fx"  # facet tokens are ASCII letters and digits after this prefix, in a column text cannot reach
 
 
 @dataclass(frozen=True)
@@ -52,34 +59,32 @@ class SearchFilters:
     proposals_only: bool = False
     visibilities: tuple[Visibility, ...] = (Visibility.PUBLIC,)
 
-    @property
-    def needs_proposal(self) -> bool:
-        return self.proposals_only or any(
-            value is not None for value in (self.purpose, self.category, self.status, self.remote_ok, self.near))
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One post as indexed: folded title, body and tags, and its facet tokens (space-separated)."""
+
+    post_id: int
+    title: str
+    body: str
+    tags: str
+    facets: str
 
 
-# ---------------------------------------------------------------- text
+# ---------------------------------------------------------------- text, places and facets
 
 
 def fold(text: str) -> str:
-    """Lowercase without accents: `Réparation` and `reparation` index and match alike."""
+    """Lowercase without accents, words only: `Réparation` and `reparation` index and match alike."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return " ".join(_WORD.findall(stripped))
 
 
 def search_terms(text: str) -> list[str]:
     """The words of a query, folded, at most MAX_TERMS, one-letter words dropped."""
-    words = [word for word in _WORD.findall(fold(text)) if len(word) > 1]
+    words = [word for word in fold(text).split() if len(word) > 1]
     return list(dict.fromkeys(words))[:MAX_TERMS]
-
-
-def _fts5_query(terms: Sequence[str]) -> str:
-    # Each word quoted (FTS5 syntax cannot leak in: words are [^\W_]+) and prefix-matched from 3 letters.
-    return " ".join(f'"{term}"*' if len(term) > 2 else f'"{term}"' for term in terms)
-
-
-def _tsquery(terms: Sequence[str]) -> str:
-    return " & ".join(f"{term}:*" if len(term) > 2 else term for term in terms)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -91,7 +96,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float] | None:
-    """(min lat, max lat, min lon, max lon) around a point; None for longitudes when it wraps a pole or ±180°."""
+    """(min lat, max lat, min lon, max lon) around a point; None when it wraps a pole or ±180°."""
     dlat = math.degrees(km / EARTH_RADIUS_KM)
     cos_lat = math.cos(math.radians(latitude))
     if cos_lat < 1e-6 or abs(latitude) + dlat >= 90:
@@ -100,6 +105,64 @@ def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, f
     if longitude - dlon < -180 or longitude + dlon > 180:
         return None
     return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
+def _cell(name: str, per_degree: int, latitude: float, longitude: float) -> str:
+    return (f"{FACET}g{name}n{math.floor((latitude + 90) * per_degree)}"
+            f"e{math.floor((longitude + 180) * per_degree)}")
+
+
+def cells_around(latitude: float, longitude: float, km: float) -> list[str] | None:
+    """The map-cell facets covering a circle, at the finest grid serving that radius; None past the coarsest."""
+    box = bounding_box(latitude, longitude, km)
+    level = next(((name, per_degree) for name, per_degree, largest in GRID if km <= largest), None)
+    if box is None or level is None:
+        return None
+    name, per_degree = level
+    rows = range(math.floor((box[0] + 90) * per_degree), math.floor((box[1] + 90) * per_degree) + 1)
+    columns = range(math.floor((box[2] + 180) * per_degree), math.floor((box[3] + 180) * per_degree) + 1)
+    return [f"{FACET}g{name}n{row}e{column}" for row in rows for column in columns]
+
+
+def _hashed(kind: str, value: str) -> str:
+    """A facet for free text (tags, domains): letters and digits only, whatever the value holds."""
+    return f"{FACET}{kind}{hashlib.blake2s(fold(value).encode(), digest_size=6).hexdigest()}"
+
+
+def _choice(kind: str, value: object) -> str:
+    return f"{FACET}{kind}{getattr(value, 'value', value)}"
+
+
+def facets_of(post: Post, *, proposal: Proposal | None, tags: Iterable[str], domain: str) -> list[str]:
+    """Every facet a post answers to, so that each filter is one more token to intersect."""
+    tokens = [_choice("vis", post.visibility), _hashed("dom", domain), *(_hashed("tag", tag) for tag in tags)]
+    if proposal is not None:
+        tokens += [f"{FACET}proposal", _choice("purpose", proposal.purpose), _choice("status", proposal.status),
+                   f"{FACET}remote{int(bool(proposal.remote_ok))}"]
+        if proposal.category:
+            tokens.append(_choice("cat", proposal.category))
+        if proposal.latitude is not None and proposal.longitude is not None:
+            tokens += [_cell(name, per_degree, proposal.latitude, proposal.longitude) for name, per_degree, _ in GRID]
+    return list(dict.fromkeys(tokens))
+
+
+def _wanted_facets(filters: SearchFilters) -> list[list[str]]:
+    """Groups of facets: a post must carry one of each group."""
+    groups = [[_choice("vis", visibility) for visibility in filters.visibilities]]
+    if filters.proposals_only or filters.near is not None:
+        groups.append([f"{FACET}proposal"])
+    for kind, value in (("purpose", filters.purpose), ("status", filters.status), ("cat", filters.category)):
+        if value is not None:
+            groups.append([_choice(kind, value)])
+    if filters.remote_ok is not None:
+        groups.append([f"{FACET}remote{int(filters.remote_ok)}"])
+    if filters.tag is not None:
+        groups.append([_hashed("tag", filters.tag.lstrip("#"))])
+    if filters.domain is not None:
+        groups.append([_hashed("dom", filters.domain)])
+    if filters.near is not None and (cells := cells_around(*filters.near, filters.within_km)):
+        groups.append(cells)
+    return groups
 
 
 # ---------------------------------------------------------------- keeping the index
@@ -113,64 +176,59 @@ def _is_sqlite(db: BaseDBAsyncClient) -> bool:
     return db.capabilities.dialect == "sqlite"
 
 
-def document_parts(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = ()) -> tuple[str, str, str]:
-    """(title, body, tags) as indexed: folded plain text."""
-    title = proposal.title if proposal is not None else ""
+def index_entry(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = (),
+                domain: str) -> IndexEntry:
+    """What the index holds for one post (pure; `domain` is its author's)."""
+    tag_names = list(dict.fromkeys(str(tag).lower() for tag in [
+        *tags, *(proposal.tags if proposal is not None else []),
+        *([proposal.category] if proposal is not None and proposal.category else [])]))
     body = " ".join(part for part in (post.summary, plain_text(post.content)) if part)
-    tag_words = list(dict.fromkeys([*(proposal.tags if proposal is not None else []), *tags,
-                                    *([proposal.category] if proposal is not None and proposal.category else [])]))
-    return fold(title), fold(body), fold(" ".join(str(tag) for tag in tag_words))
+    return IndexEntry(post_id=post.id, title=fold(proposal.title if proposal is not None else ""), body=fold(body),
+                      tags=fold(" ".join(tag_names)),
+                      facets=" ".join(facets_of(post, proposal=proposal, tags=tag_names, domain=domain)))
 
 
 async def index_post(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = ()) -> None:
-    """Add or refresh one post in the index; call it in the transaction that writes the post."""
-    db = _connection()
-    title, body, tag_text = document_parts(post, proposal=proposal, tags=tags)
-    if _is_sqlite(db):
-        await db.execute_query("DELETE FROM post_search WHERE rowid = ?", [post.id])
-        await db.execute_query("INSERT INTO post_search (rowid, title, body, tags) VALUES (?, ?, ?, ?)",
-                               [post.id, title, body, tag_text])
-        return
-    document = _PG_DOCUMENT.format(title="$2", body="$3", tags="$4")
-    await db.execute_query(
-        f"INSERT INTO post_search (post_id, document) VALUES ($1, {document}) "
-        "ON CONFLICT (post_id) DO UPDATE SET document = EXCLUDED.document",
-        [post.id, title, body, tag_text],
-    )
+    """Add or refresh one post in the index; call it in the transaction that changes the post or its proposal."""
+    author = post.author if isinstance(getattr(post, "author", None), Actor) else None
+    domain = author.domain if author is not None else (
+        await Actor.filter(id=post.author_id).values_list("domain", flat=True))[0]
+    await unindex_post(post.id)
+    await index_posts([index_entry(post, proposal=proposal, tags=tags, domain=domain)])
 
 
-async def index_posts(rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Bulk form of `index_post` for (post id, title, body, tags) already folded; for rebuilds and seeding."""
-    if not rows:
+async def index_posts(entries: Sequence[IndexEntry]) -> None:
+    """Insert entries for posts not indexed yet (bulk: rebuilds and seeding)."""
+    if not entries:
         return
     db = _connection()
     if _is_sqlite(db):
-        await db.execute_many("INSERT INTO post_search (rowid, title, body, tags) VALUES (?, ?, ?, ?)",
-                              [list(row) for row in rows])
+        await db.execute_many("INSERT INTO post_search (rowid, title, body, tags, facets) VALUES (?, ?, ?, ?, ?)",
+                              [[e.post_id, e.title, e.body, e.tags, e.facets] for e in entries])
         return
-    document = _PG_DOCUMENT.format(title="t.title", body="t.body", tags="t.tags")
+    document = _PG_DOCUMENT.format(title="t.title", body="t.body", tags="t.tags", facets="t.facets")
     await db.execute_query(
-        f"INSERT INTO post_search (post_id, document) SELECT t.id, {document} "
-        "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(id, title, body, tags) "
-        "ON CONFLICT (post_id) DO UPDATE SET document = EXCLUDED.document",
-        [[row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows], [row[3] for row in rows]],
+        f"INSERT INTO post_search (post_id, document) SELECT t.id, {document} FROM unnest($1::bigint[], "
+        "$2::text[], $3::text[], $4::text[], $5::text[]) AS t(id, title, body, tags, facets)",
+        [[e.post_id for e in entries], [e.title for e in entries], [e.body for e in entries],
+         [e.tags for e in entries], [e.facets for e in entries]],
     )
 
 
 async def unindex_post(post_id: int) -> None:
     db = _connection()
-    column = "rowid" if _is_sqlite(db) else "post_id"
-    placeholder = "?" if _is_sqlite(db) else "$1"
-    await db.execute_query(f"DELETE FROM post_search WHERE {column} = {placeholder}", [post_id])
+    if _is_sqlite(db):
+        await db.execute_query("DELETE FROM post_search WHERE rowid = ?", [post_id])
+    else:
+        await db.execute_query("DELETE FROM post_search WHERE post_id = $1", [post_id])
 
 
 async def reindex_all(*, batch: int = 1000) -> int:
     """Rebuild the index from every post not deleted (after a restore, or for posts stored elsewhere)."""
-    db = _connection()
-    await db.execute_script("DELETE FROM post_search")
+    await _connection().execute_script("DELETE FROM post_search")
     count, last_id = 0, None
     while True:
-        query = Post.filter(deleted_at__isnull=True).order_by("id").limit(batch)
+        query = Post.filter(deleted_at__isnull=True).order_by("id").limit(batch).select_related("author")
         posts = await (query.filter(id__gt=last_id) if last_id is not None else query)
         if not posts:
             return count
@@ -179,8 +237,8 @@ async def reindex_all(*, batch: int = 1000) -> int:
         tags: dict[int, list[str]] = {}
         for post_id, name in await PostTag.filter(post_id__in=ids).values_list("post_id", "name"):
             tags.setdefault(post_id, []).append(name)
-        await index_posts([(post.id, *document_parts(post, proposal=proposals.get(post.id),
-                                                     tags=tags.get(post.id, ()))) for post in posts])
+        await index_posts([index_entry(post, proposal=proposals.get(post.id), tags=tags.get(post.id, ()),
+                                       domain=post.author.domain) for post in posts])
         count, last_id = count + len(posts), ids[-1]
 
 
@@ -198,9 +256,26 @@ class _Params:
         return "?" if self.sqlite else f"${len(self.values)}"
 
 
+def _fts5_match(terms: Sequence[str], groups: list[list[str]]) -> str:
+    # Words are [^\W_]+ and facets [a-z0-9]+, so no FTS5 syntax can come from a query.
+    parts = []
+    if terms:
+        words = " AND ".join(f'"{term}"*' if len(term) > 2 else f'"{term}"' for term in terms)
+        parts.append(f"{{title body tags}} : ({words})")
+    parts += [f"facets : ({' OR '.join(group)})" for group in groups]
+    return " AND ".join(parts)
+
+
+def _tsquery(terms: Sequence[str], groups: list[list[str]]) -> str:
+    # Words weigh A-C; facets are the only D lexemes, so text can never pose as a facet.
+    parts = [f"{term}:*ABC" if len(term) > 2 else f"{term}:ABC" for term in terms]
+    parts += [f"({' | '.join(f'{facet}:D' for facet in group)})" for group in groups]
+    return " & ".join(parts)
+
+
 async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, limit: int = 20,
                  offset: int = 0) -> list[SearchHit]:
-    """Posts matching the words (all of them, as prefixes) and filters: best rank first, then newest."""
+    """Posts matching every word (as prefixes) and every filter: best rank first, then newest."""
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     db = _connection()
     terms = search_terms(text)
@@ -213,14 +288,16 @@ async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, li
 
 async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,
                       offset: int) -> list[tuple[int, float]]:
-    """The bounding box narrows in SQL; the exact distance is checked here, fetching more until enough."""
+    """Map cells (or a box) narrow in SQL; the exact distance is checked here, fetching more until enough."""
     assert filters.near is not None
     latitude, longitude = filters.near
-    wanted, kept, batch, position = offset + limit, [], max(4 * (offset + limit), 50), 0
+    # With words, the whole ranked window at once; without, newest first in growing pages.
+    wanted, kept, position = offset + limit, [], 0
+    batch = RANK_WINDOW if terms else max(4 * wanted, 50)
     while len(kept) < wanted:
         rows = await _fetch(db, terms, filters, limit=batch, offset=position, with_place=True)
-        kept.extend((row[0], row[1]) for row in rows
-                    if distance_km(latitude, longitude, row[2], row[3]) <= filters.within_km)
+        kept.extend((row[0], row[1]) for row in rows if row[2] is not None
+                    and distance_km(latitude, longitude, row[2], row[3]) <= filters.within_km)
         if len(rows) < batch:
             break
         position += batch
@@ -229,60 +306,53 @@ async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFi
 
 async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int, offset: int,
                  with_place: bool = False) -> list[tuple[Any, ...]]:
+    """(post id, score[, latitude, longitude]) rows, best first.
+
+    One index lookup intersects the words with the filters' facets, newest first (post ids are
+    time-ordered). Without words, that order is the answer. With words, the RANK_WINDOW newest
+    matches are ranked: a word found in most posts ("aide") would otherwise rank the whole table,
+    and this keeps the cost flat as posts accumulate. Deleted posts leave the index by trigger.
+    """
     sqlite = _is_sqlite(db)
     param = _Params(sqlite)
-    columns = ["p.id"]
-    where = ["p.deleted_at IS NULL", f"p.visibility IN ({', '.join(param(v.value) for v in filters.visibilities)})"]
-    if terms and sqlite:
-        source = "post_search JOIN post p ON p.id = post_search.rowid"
-        where.append(f"post_search MATCH {param(_fts5_query(terms))}")
-        columns.append(f"-{_BM25} AS score")
-    elif terms:
-        source = f"post_search s JOIN post p ON p.id = s.post_id CROSS JOIN to_tsquery('simple', {param(_tsquery(terms))}) q"
-        where.append("s.document @@ q")
-        columns.append("ts_rank(s.document, q) AS score")
+    groups = _wanted_facets(filters)
+    if sqlite:
+        table, key = "post_search", "post_search.rowid"
+        match = f"post_search MATCH {param(_fts5_match(terms, groups))}"
+        score = f"-{_BM25}" if terms else "0.0"
     else:
-        source = "post p"
-        columns.append("0.0 AS score")
-    join = "JOIN" if filters.needs_proposal else "LEFT JOIN"
-    source += f" {join} proposal pr ON pr.post_id = p.id"
-    where.extend(_filter_clauses(filters, param))
+        table, key = "post_search", "post_search.post_id"
+        match = f"post_search.document @@ to_tsquery('simple', {param(_tsquery(terms, groups))})"
+        # Ranked on the words alone: ts_rank of an AND with a zero-weight facet is zero.
+        score = (f"ts_rank({_TS_WEIGHTS}, post_search.document, to_tsquery('simple', {param(_tsquery(terms, []))}))"
+                 if terms else "0.0")
+    where = [match]
+    box = bounding_box(*filters.near, filters.within_km) if filters.near is not None else None
+    if box is not None and cells_around(*filters.near, filters.within_km) is None:
+        # past the coarsest map cells: a box on the proposal's columns, before any limit
+        table += " JOIN proposal box ON box.post_id = " + key
+        where.append(f"box.latitude BETWEEN {param(box[0])} AND {param(box[1])} "
+                     f"AND box.longitude BETWEEN {param(box[2])} AND {param(box[3])}")
+    inner = f"SELECT {key} AS id, {score} AS score FROM {table} WHERE {' AND '.join(where)} ORDER BY {key} DESC"
+    columns, place = ["found.id", "found.score"], ""
     if with_place:
-        columns.extend(["pr.latitude", "pr.longitude"])
-    if filters.domain is not None:
-        source += " JOIN actor a ON a.id = p.author_id"
-    order = "score DESC, p.published_at DESC, p.id DESC" if terms else "p.published_at DESC, p.id DESC"
-    sql = (f"SELECT {', '.join(columns)} FROM {source} WHERE {' AND '.join(where)} "
-           f"ORDER BY {order} LIMIT {param(limit)} OFFSET {param(offset)}")
-    _, rows = await db.execute_query(sql, param.values)
-    return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows]
-
-
-def _filter_clauses(filters: SearchFilters, param: _Params) -> list[str]:
-    clauses = []
-    for column, value in (("pr.purpose", filters.purpose), ("pr.category", filters.category),
-                          ("pr.status", filters.status), ("a.domain", filters.domain)):
-        if value is not None:
-            clauses.append(f"{column} = {param(getattr(value, 'value', value))}")
-    if filters.remote_ok is not None:
-        clauses.append(f"pr.remote_ok = {param(filters.remote_ok)}")
-    if filters.tag is not None:
-        clauses.append("EXISTS (SELECT 1 FROM post_tag t WHERE t.post_id = p.id AND t.name = "
-                       f"{param(filters.tag.lstrip('#').lower())})")
-    if filters.near is not None:
-        clauses.append("pr.latitude IS NOT NULL AND pr.longitude IS NOT NULL")
-        box = bounding_box(*filters.near, filters.within_km)
-        if box is not None:
-            clauses.append(f"pr.latitude BETWEEN {param(box[0])} AND {param(box[1])}")
-            clauses.append(f"pr.longitude BETWEEN {param(box[2])} AND {param(box[3])}")
-    return clauses
+        columns += ["pr.latitude", "pr.longitude"]
+        place = " LEFT JOIN proposal pr ON pr.post_id = found.id"
+    if terms:
+        sql = (f"SELECT {', '.join(columns)} FROM ({inner} LIMIT {RANK_WINDOW}) AS found{place} "
+               f"ORDER BY found.score DESC, found.id DESC LIMIT {param(limit)} OFFSET {param(offset)}")
+    else:
+        sql = (f"SELECT {', '.join(columns)} FROM ({inner} LIMIT {param(limit)} OFFSET {param(offset)}) AS found"
+               f"{place} ORDER BY found.id DESC")
+    rows = await db.execute_query_dict(sql, param.values)
+    return [tuple(row.values()) for row in rows]
 
 
 async def _load(rows: list[tuple[int, float]]) -> list[SearchHit]:
     ids = [row[0] for row in rows]
     if not ids:
         return []
-    posts = {post.id: post for post in await Post.filter(id__in=ids).prefetch_related("author")}
+    posts = {post.id: post for post in await Post.filter(id__in=ids).select_related("author")}
     proposals = {proposal.post_id: proposal for proposal in await Proposal.filter(post_id__in=ids)}
     return [SearchHit(post=posts[post_id], proposal=proposals.get(post_id), rank=float(score or 0.0))
             for post_id, score in rows if post_id in posts]

@@ -133,3 +133,25 @@ async def test_without_words_newest_first_with_paging(ana: Actor) -> None:
         await make_proposal(ana, title=f"Annonce {hour}", **NOWHERE, now=NOW + timedelta(hours=hour))
     assert titles(await search("", limit=2)) == ["Annonce 4", "Annonce 3"]
     assert titles(await search("", limit=2, offset=2)) == ["Annonce 2", "Annonce 1"]
+
+
+async def test_words_in_a_post_cannot_pose_as_filters(ana: Actor) -> None:
+    # facet tokens live in their own column (SQLite) or weight (PostgreSQL), out of the text's reach
+    await make_proposal(ana, title="Piège fxcatdesign fxstatusclosed", category="comptabilite", **NOWHERE)
+    assert await search("", SearchFilters(category="design")) == []
+    assert await search("", SearchFilters(status=ProposalStatus.CLOSED)) == []
+    assert titles(await search("fxcatdesign")) == ["Piège fxcatdesign fxstatusclosed"]
+
+
+async def test_each_map_grid_serves_its_radius(ana: Actor) -> None:
+    await make_proposal(ana, title="Transport Lyon", place_name="Lyon", latitude=LYON[0], longitude=LYON[1],
+                        remote_ok=False)
+    for km in (5, 30, 100, 300):  # the fine, middle and coarse cells, then a plain box
+        assert titles(await search("transport", SearchFilters(near=VILLEURBANNE, within_km=km))) == ["Transport Lyon"]
+    assert await search("transport", SearchFilters(near=VILLEURBANNE, within_km=4)) == []
+
+
+async def test_a_post_deleted_by_any_code_path_leaves_the_index(ana: Actor) -> None:
+    proposal = await make_proposal(ana, title="Tondeuse à prêter", **NOWHERE)
+    await Post.filter(id=proposal.post_id).update(deleted_at=NOW)  # e.g. a remote Delete applied elsewhere
+    assert await search("tondeuse") == []
