@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import _admin_execute, _ensure_postgres_template, postgres_url
+from testsupport import admin_execute, ensure_postgres_template, postgres_url
 
 
 def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
@@ -26,11 +26,11 @@ async def empty_database_url(backend: str, tmp_path: Path):
     if backend == "sqlite":
         yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
         return
-    await _ensure_postgres_template()
+    await ensure_postgres_template()
     name = f"fedaid_cli_{os.getpid()}"
-    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    await admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     yield postgres_url(name)
-    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_migrate_applies_to_an_empty_database_and_a_second_run_changes_nothing(empty_database_url, tmp_path):

@@ -14,7 +14,7 @@ from fedaid.domain import oauth
 from fedaid.domain.members import Member, add_member
 from mastodon_schema import MastodonSchema  # tests/api is on sys.path (rootdir-relative imports)
 
-PASSWORD = "correct horse battery"
+from testsupport import PASSWORD  # noqa: E402  (one password for test members)
 
 
 @dataclass
@@ -102,10 +102,3 @@ async def make_api(make_instance, mastodon_schema) -> AsyncIterator[Callable[...
 async def api(make_api) -> Api:
     return await make_api()
 
-
-async def drain(*instances: Any, max_passes: int = 50) -> None:
-    """Worker passes on every instance until none has work left (as tests/conftest.py's `drain`)."""
-    for _ in range(max_passes):
-        if sum([await instance.run_worker_once() for instance in instances]) == 0:
-            return
-    raise AssertionError(f"the queues did not drain in {max_passes} passes")

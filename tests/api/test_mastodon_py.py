@@ -19,7 +19,7 @@ import requests
 from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain.categories import ensure_default_categories
 
-from conftest import PASSWORD, drain
+from testsupport import PASSWORD, drain
 
 mastodon = pytest.importorskip("mastodon")
 from mastodon import Mastodon, MastodonAPIError, StreamListener  # noqa: E402

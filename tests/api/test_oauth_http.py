@@ -5,7 +5,7 @@ from __future__ import annotations
 from fedaid.domain.oauth import hash_secret
 from fedaid.models import OAuthToken
 
-from conftest import PASSWORD
+from testsupport import PASSWORD
 
 
 async def register(api, scopes: str = "read write follow push") -> dict:

@@ -13,7 +13,7 @@ from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.follows import follow
 from fedaid.models import Follow, FollowState, Notification, NotificationKind
 
-from conftest import PASSWORD
+from testsupport import PASSWORD
 from factories import make_post
 from mastodon_schema import MastodonSchema
 

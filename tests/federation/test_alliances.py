@@ -11,7 +11,7 @@ import sys
 
 import aiohttp
 import pytest
-from conftest import drain
+from testsupport import drain
 
 from fedaid.appkeys import FETCHER
 from fedaid.domain import follows, policy

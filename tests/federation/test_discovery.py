@@ -5,7 +5,7 @@ import json
 import aiohttp
 import jsonschema
 import pytest
-from conftest import VECTORS
+from testsupport import VECTORS
 
 from fedaid.domain.members import add_member, remove_member
 
@@ -48,7 +48,7 @@ async def test_webfinger_round_trips_to_an_actor_whose_id_is_its_url(drivers, us
 
     status, headers, actor = await get(selves[0]["href"])
     assert status == 200 and headers["Content-Type"].startswith(AP)
-    assert kind == "actor" or headers["Vary"] == "Accept"
+    assert kind == "actor" or "Accept" in headers["Vary"].split(", ")
     assert actor["id"] == selves[0]["href"]
     assert actor["type"] == ap_type
     for field in ACTOR_FIELDS:
@@ -64,7 +64,7 @@ async def test_webfinger_round_trips_to_an_actor_whose_id_is_its_url(drivers, us
 async def test_actor_url_serves_html_to_people_and_json_to_servers(drivers) -> None:
     status, headers, body = await get(f"{drivers.base_url}/u/ana", accept="text/html")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
-    assert headers["Vary"] == "Accept"
+    assert "Accept" in headers["Vary"].split(", ")
     assert "@ana@" in body["text"]
     status, headers, _ = await get(f"{drivers.base_url}/u/ana",
                                    accept='application/ld+json; profile="https://www.w3.org/ns/activitystreams"')

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import FIXTURES
+from testsupport import FIXTURES
 from fakes.remote_instance import start_fake_remote
 from test_inbox import post_raw, start_drivers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import drain
+from testsupport import drain
 from fakes.remote_instance import start_fake_remote
 from test_inbox import start_drivers
 
