@@ -6,6 +6,7 @@ send (INTEROP 78): a scalar or a list, an id string or an embedded object.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -46,6 +47,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _USERNAME = re.compile(r"[^\s@/]{1,255}")
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace (Unicode too) and control characters
 
 
 # ---------------------------------------------------------------- parsed documents
@@ -293,9 +295,7 @@ def is_http_url(value: Any) -> TypeGuard[str]:
     """An absolute http(s) URL with a host, no credentials, no spaces, of sane length."""
     if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or _origin(value) is None:
         return False
-    return "@" not in urlsplit(value).netloc and not any(
-        c.isspace() or ord(c) < 32 or c == "\x7f" for c in value
-    )
+    return "@" not in urlsplit(value).netloc and _URL_FORBIDDEN.search(value) is None
 
 
 def host_of(url: Any) -> str | None:
@@ -310,8 +310,12 @@ def same_origin(a: Any, b: Any) -> bool:
 
 
 def _origin(url: Any) -> tuple[str, str, int] | None:
-    if not isinstance(url, str):
-        return None
+    return _origin_of(url) if isinstance(url, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _origin_of(url: str) -> tuple[str, str, int] | None:
+    """Cached: the inbox asks for the origin of the same few URLs several times per activity."""
     try:
         parts = urlsplit(url)
         port = parts.port

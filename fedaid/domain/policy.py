@@ -10,6 +10,7 @@ instance is `127.0.0.1:<port>`, a policy names `host:port`.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -56,6 +57,7 @@ def host_of_url(url: str) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=4096)
 def domain_names(host: str) -> tuple[str, ...]:
     """The names a policy may use for `host`: itself, without its port, and each parent domain."""
     host = host.lower().rstrip(".")
@@ -86,14 +88,20 @@ class DomainPolicies:
         self._ttl = ttl
         self._clock = clock
         self._kinds: dict[str, PolicyKind] = {}
+        self._by_host: dict[str, PolicyKind | None] = {}  # answers of kind_for, until the table reloads
         self._loaded_at: float | None = None
         self._generation = -1
 
     async def kind_for(self, host: str) -> PolicyKind | None:
         """The most severe policy covering `host` (block, then silence, then allow), or None."""
         kinds = await self._table()
+        if host in self._by_host:
+            return self._by_host[host]
         found = [kinds[name] for name in domain_names(host) if name in kinds]
-        return max(found, key=_SEVERITY.__getitem__) if found else None
+        kind = max(found, key=_SEVERITY.__getitem__) if found else None
+        if len(self._by_host) < 10_000:
+            self._by_host[host] = kind
+        return kind
 
     async def is_blocked(self, host: str) -> bool:
         return await self.kind_for(host) == PolicyKind.BLOCK
@@ -114,6 +122,7 @@ class DomainPolicies:
             generation = _generation
             rows = await DomainPolicy.all().values_list("domain", "kind")
             self._kinds = {domain: PolicyKind(kind) for domain, kind in rows}
+            self._by_host = {}
             self._loaded_at, self._generation = now, generation
         return self._kinds
 

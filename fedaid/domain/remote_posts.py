@@ -8,6 +8,7 @@ Every function is idempotent, so an activity applied twice changes nothing the s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -65,20 +66,29 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
     if existing is not None:
         return None if existing.is_deleted else existing
     published = min(note.published_at or utcnow(), utcnow())
+    post_id = await _free_post_id(published)
+    try:
+        return await _insert_note(note, author, post_id, published, visibility, audience)
+    except IntegrityError:
+        existing = await Post.get_or_none(ap_id=note.ap_id)
+        if existing is None:
+            raise  # its id was taken meanwhile: the worker retries this item later
+        return None if existing.is_deleted else existing  # stored meanwhile by another worker
+
+
+async def _insert_note(note: NoteDoc, author: Actor, post_id: int, published: datetime, visibility: Visibility,
+                       audience: Actor | None) -> Post:
     async with in_transaction():
         parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
-        try:
-            post = await Post.create(
-                id=new_id(int(published.timestamp() * 1000)), ap_id=note.ap_id, author=author, is_local=False,
-                content=note.content, summary=note.summary, sensitive=note.sensitive,
-                language=note.language, visibility=visibility, url=note.url,
-                in_reply_to_ap_id=note.in_reply_to, in_reply_to=parent,
-                audience=audience.ap_id if audience else _first(note.audience),
-                mentions=list(note.mentions), addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
-                published_at=published,
-            )
-        except IntegrityError:  # stored meanwhile by another worker
-            return await Post.get_or_none(ap_id=note.ap_id)
+        post = await Post.create(
+            id=post_id, ap_id=note.ap_id, author=author, is_local=False,
+            content=note.content, summary=note.summary, sensitive=note.sensitive,
+            language=note.language, visibility=visibility, url=note.url,
+            in_reply_to_ap_id=note.in_reply_to, in_reply_to=parent,
+            audience=audience.ap_id if audience else _first(note.audience),
+            mentions=list(note.mentions), addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
+            published_at=published,
+        )
         await _store_tags(post, note.hashtags)
         await _notify_mentions(post, author, note.mentions)
         await _index_and_read_proposal(post, note)
@@ -130,6 +140,17 @@ async def find_post(ap_id: str) -> Post | None:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+async def _free_post_id(published: datetime) -> int:
+    """A time-ordered id from the publication time, like Mastodon's; notes published in the same
+    millisecond (common: many servers round to the second) get another draw of the random bits."""
+    at_ms = int(published.timestamp() * 1000)
+    for _ in range(8):
+        candidate = new_id(at_ms)
+        if not await Post.filter(id=candidate).exists():
+            return candidate
+    return new_id()
 
 
 def _check_author(note: NoteDoc, author: Actor) -> None:

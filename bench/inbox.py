@@ -1,0 +1,422 @@
+"""Inbox throughput: signed Create(Note) POSTs from 100 remote actors, next to a bare verify-only handler.
+
+    .venv/bin/python bench/inbox.py [--postgres] [--requests 4000] [--concurrency 50] [--worker-during-load]
+
+Prints figures, never pass/fail. Two servers run, one after the other, each in its own process on
+127.0.0.1, and take the same kind of load from this process (requests signed beforehand, so signing
+costs nothing during the run):
+
+  ceiling  a bare aiohttp handler that reads the body and verifies its signature (digest, date window,
+           RSA with the key already parsed): the least any inbox must do.
+  fedaid   the real instance (`create_app`): content type, JSON and depth caps, domain policy,
+           signature (keys cached by RemoteActors), origin checks, de-duplication, an InboxItem row.
+
+Then the inbox worker applies every item (each Create(Note) becomes a Post, since a member follows
+all 100 actors) and "applied" says how long that took after the last 202. With --worker-during-load
+the worker runs inside the fedaid process while the load runs, as `fedaid serve` does by default.
+Keys are fetched during a warm-up (one Follow per actor), as they would be on a running instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fedaid.config import Settings  # noqa: E402
+from fedaid.db import Database  # noqa: E402
+from fedaid.federation.signatures import read_signature, sign_request, verify_signature  # noqa: E402
+from fedaid.keys import generate_key_pair  # noqa: E402
+
+ACTORS = 100
+AP = "application/activity+json"
+AS = "https://www.w3.org/ns/activitystreams"
+POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+TEXT = ("<p>OFFRE · Jardinage · 2 h · Lyon ou à distance</p><p>Je peux aider à tailler des haies, "
+        "désherber et planter ce printemps. Écrivez-moi !</p><p>#offre #jardinage</p>")
+
+
+# --- the remote actors: a key server on 127.0.0.1 -------------------------------------------------
+
+
+@dataclass
+class Remote:
+    base_url: str
+    keys: list[tuple[str, str]]  # (private PEM, public PEM) per actor
+
+    def actor_id(self, number: int) -> str:
+        return f"{self.base_url}/users/u{number}"
+
+    def key_id(self, number: int) -> str:
+        return f"{self.actor_id(number)}#main-key"
+
+
+def remote_app(remote: Remote) -> web.Application:
+    """Serves each actor and its WebFinger, as Mastodon would (nothing else is needed)."""
+
+    async def actor(request: web.Request) -> web.Response:
+        number = int(request.match_info["n"])
+        ap_id = remote.actor_id(number)
+        doc = {"@context": [AS, "https://w3id.org/security/v1"], "id": ap_id, "type": "Person",
+               "preferredUsername": f"u{number}", "inbox": f"{ap_id}/inbox", "outbox": f"{ap_id}/outbox",
+               "followers": f"{ap_id}/followers", "endpoints": {"sharedInbox": f"{remote.base_url}/inbox"},
+               "publicKey": {"id": remote.key_id(number), "owner": ap_id, "publicKeyPem": remote.keys[number][1]}}
+        return web.json_response(doc, content_type=AP)
+
+    async def webfinger(request: web.Request) -> web.Response:
+        user = request.query["resource"].removeprefix("acct:").split("@")[0]
+        number = int(user[1:])
+        return web.json_response({"subject": request.query["resource"], "links": [
+            {"rel": "self", "type": AP, "href": remote.actor_id(number)}]}, content_type="application/jrd+json")
+
+    async def inbox(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_get("/users/u{n:\\d+}", actor)
+    app.router.add_get("/.well-known/webfinger", webfinger)
+    app.router.add_post("/{path:.*}", inbox)
+    return app
+
+
+# --- the two servers, each in its own process ------------------------------------------------------
+
+
+def run_ceiling(port_queue: Any, public_keys: dict[str, str]) -> None:
+    """The least an inbox does: read the body, check digest, date and RSA signature (key already parsed)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.read()
+        signed = read_signature("POST", f"http://{request.host}{request.raw_path}", request.headers, body)
+        verify_signature(signed, public_keys[signed.key_id])
+        return web.Response(status=202)
+
+    async def main() -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post("/inbox", handle)
+        await _serve(app, port_queue)
+
+    asyncio.run(main())
+
+
+def run_fedaid(port_queue: Any, database_url: str, data_dir: str, port: int, run_worker: bool) -> None:
+    """A whole fedaid instance (its own worker only with `run_worker`)."""
+    from fedaid.app import create_app
+
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings(base_url=f"http://127.0.0.1:{port}", database_url=database_url, data_dir=Path(data_dir),
+                        secret_key="bench-secret-0123456789abcdef0123", collective_slug="drivers",
+                        allow_private_addresses=True, allow_http=True, log_level="WARNING")
+
+    async def main() -> None:
+        await _serve(create_app(settings, run_worker=run_worker), port_queue, port=port)
+
+    profile_to = os.environ.get("FEDAID_BENCH_PROFILE")
+    if not profile_to or run_worker:
+        asyncio.run(main())
+        return
+    import cProfile
+    import signal
+
+    profiler = cProfile.Profile()
+    signal.signal(signal.SIGTERM, lambda *_: (profiler.disable(), profiler.dump_stats(profile_to), os._exit(0)))
+    profiler.enable()
+    asyncio.run(main())
+
+
+async def _serve(app: web.Application, port_queue: Any, port: int = 0) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+    await site.start()
+    port_queue.put(site._server.sockets[0].getsockname()[1])  # noqa: SLF001 - the port chosen by the OS
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def start_process(target: Any, *args: Any) -> tuple[multiprocessing.Process, int]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(queue, *args), daemon=True)
+    process.start()
+    return process, queue.get(timeout=60)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- load -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+    cpu_seconds: float | None = None
+
+    @property
+    def accepted_per_second(self) -> float:
+        return self.statuses.get(202, 0) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        errors = sum(count for status, count in self.statuses.items() if status >= 500)
+        other = sum(count for status, count in self.statuses.items() if status != 202 and status < 500)
+        return (f"{self.name:<22}{len(self.latencies):>9}{self.accepted_per_second:>12.0f}"
+                f"{statistics.median(self.latencies) * 1000:>9.1f}{self.percentile(0.99):>9.1f}{errors:>6}{other:>7}")
+
+
+def create_note(remote: Remote, target: str, actor: int, number: int) -> dict:
+    actor_id = remote.actor_id(actor)
+    note_id = f"{actor_id}/statuses/{number}"
+    return {"@context": AS, "id": f"{note_id}/activity", "type": "Create", "actor": actor_id,
+            "published": "2026-03-01T12:00:00Z", "to": [f"{AS}#Public"], "cc": [f"{actor_id}/followers"],
+            "object": {"id": note_id, "type": "Note", "attributedTo": actor_id, "content": TEXT,
+                       "published": "2026-03-01T12:00:00Z", "to": [f"{AS}#Public"], "cc": [f"{actor_id}/followers"],
+                       "tag": [{"type": "Hashtag", "name": "#offre", "href": f"{target}/tags/offre"}]}}
+
+
+def signed_requests(remote: Remote, inbox: str, activities: list[tuple[int, dict]]) -> list[tuple[bytes, dict]]:
+    prepared = []
+    for actor, activity in activities:
+        body = json.dumps(activity).encode()
+        headers = sign_request("POST", inbox, key_id=remote.key_id(actor), private_key_pem=remote.keys[actor][0],
+                               body=body)
+        prepared.append((body, headers))
+    return prepared
+
+
+async def drive(name: str, inbox: str, requests: list[tuple[bytes, dict]], concurrency: int,
+                pid: int | None = None) -> Result:
+    """POST every prepared request, `concurrency` at a time; latencies are per request."""
+    queue: asyncio.Queue[tuple[bytes, dict]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    cpu_before = process_cpu(pid)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while not queue.empty():
+                body, headers = queue.get_nowait()
+                started = time.perf_counter()
+                try:
+                    async with session.post(inbox, data=body, headers=headers) as response:
+                        await response.read()
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 599
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    cpu_after = process_cpu(pid)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return Result(name, seconds, latencies, statuses, cpu)
+
+
+def process_cpu(pid: int | None) -> float | None:
+    """User + system CPU seconds of another process, from /proc (Linux)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- the fedaid side: warm-up, follows, and waiting for the worker ----------------------------------
+
+
+async def warm_up(remote: Remote, base_url: str) -> None:
+    """One Follow of the collective per actor: our instance fetches and caches every key."""
+    inbox = f"{base_url}/inbox"
+    follows = [(n, {"@context": AS, "id": f"{remote.actor_id(n)}#follows/warm", "type": "Follow",
+                    "actor": remote.actor_id(n), "object": f"{base_url}/c/drivers"}) for n in range(ACTORS)]
+    result = await drive("warm-up", inbox, signed_requests(remote, inbox, follows), 10)
+    if result.statuses != {202: ACTORS}:
+        raise SystemExit(f"warm-up failed: {result.statuses}")
+
+
+async def member_follows_everyone(db: Database, base_url: str, remote: Remote) -> None:
+    """A member who follows all the remote actors, so every Create(Note) is kept as a Post."""
+    from fedaid.domain.members import add_member
+    from fedaid.models import Actor, Follow, FollowState
+
+    with db.active():
+        member = await add_member(base_url, "ana", email="ana@example.org", password="bench passphrase")
+        remote_ids = await Actor.filter(ap_id__in=[remote.actor_id(n) for n in range(ACTORS)]).values_list(
+            "id", flat=True)
+        if len(remote_ids) != ACTORS:
+            raise SystemExit(f"only {len(remote_ids)} remote actors were stored during the warm-up")
+        await Follow.bulk_create([Follow(follower_id=member.actor.id, target_id=rid, state=FollowState.ACCEPTED,
+                                         ap_id=f"{member.actor.ap_id}/follows/{rid}") for rid in remote_ids])
+
+
+async def pending_items(db: Database) -> int:
+    from fedaid.models import InboxItem, InboxState
+
+    with db.active():
+        return await InboxItem.filter(state=InboxState.PENDING).count()
+
+
+async def wait_until_applied(db: Database, timeout: float = 600) -> float:
+    started = time.perf_counter()
+    while await pending_items(db):
+        if time.perf_counter() - started > timeout:
+            raise SystemExit("the worker did not apply every item in time")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+async def count_posts(db: Database) -> int:
+    from fedaid.models import Post
+
+    with db.active():
+        return await Post.filter(is_local=False).count()
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+
+async def scratch_database(use_postgres: bool, folder: str) -> tuple[str, Any]:
+    if not use_postgres:
+        return f"sqlite://{folder}/bench.sqlite3", None
+    name = f"fedaid_bench_inbox_{os.getpid()}"
+    admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    return f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}", drop
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(f"generating {ACTORS} RSA-2048 key pairs...", file=sys.stderr)
+    remote = Remote("", [generate_key_pair() for _ in range(ACTORS)])
+    runner = web.AppRunner(remote_app(remote), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    remote.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # noqa: SLF001
+
+    folder = tempfile.mkdtemp(prefix="fedaid-bench-inbox-")
+    database_url, drop_database = await scratch_database(args.postgres, folder)
+    results: list[Result] = []
+    try:
+        # The ceiling: verify only.
+        public_keys = {remote.key_id(n): remote.keys[n][1] for n in range(ACTORS)}
+        ceiling, port = start_process(run_ceiling, public_keys)
+        inbox = f"http://127.0.0.1:{port}/inbox"
+        load = [(i % ACTORS, create_note(remote, inbox, i % ACTORS, i)) for i in range(args.requests)]
+        await drive("warm-up", inbox, signed_requests(remote, inbox, load[:200]), args.concurrency)
+        print("ceiling: signing requests...", file=sys.stderr)
+        prepared = signed_requests(remote, inbox, load)
+        results.append(await drive("ceiling (verify only)", inbox, prepared, args.concurrency, ceiling.pid))
+        ceiling.terminate()
+
+        # fedaid: the real inbox.
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server, _ = start_process(run_fedaid, database_url, folder, port, args.worker_during_load)
+        db = Database(database_url)
+        await db.connect()
+        await warm_up(remote, base_url)
+        await member_follows_everyone(db, base_url, remote)
+        if args.worker_during_load:
+            await wait_until_applied(db)  # the warm-up's Follows, so the timed run starts idle
+        inbox = f"{base_url}/inbox"
+        load = [(i % ACTORS, create_note(remote, base_url, i % ACTORS, i)) for i in range(args.requests)]
+        print("fedaid: signing requests...", file=sys.stderr)
+        prepared = signed_requests(remote, inbox, load)
+        fedaid_result = await drive("fedaid inbox", inbox, prepared, args.concurrency, server.pid)
+        results.append(fedaid_result)
+        if args.worker_during_load:
+            applied_after = await wait_until_applied(db)
+            worker_pid = server.pid
+        else:
+            worker, _ = start_process(run_fedaid, database_url, folder, free_port(), True)
+            applied_after = await wait_until_applied(db)
+            worker_pid = worker.pid
+            worker.terminate()
+        posts = await count_posts(db)
+        server.terminate()
+        await db.close()
+    finally:
+        await runner.cleanup()
+        if drop_database is not None:
+            await drop_database()
+
+    report(args, results, applied_after, posts, worker_pid)
+
+
+def report(args: argparse.Namespace, results: list[Result], applied_after: float, posts: int, worker_pid: int) -> None:
+    backend = "PostgreSQL" if args.postgres else "SQLite file"
+    where = "inside the fedaid process, during the load" if args.worker_during_load else "in its own process, after the load"
+    print(f"\n{args.requests} signed Create(Note) from {ACTORS} actors, concurrency {args.concurrency}, "
+          f"{backend}, {os.cpu_count()} CPUs")
+    print(f"{'':<22}{'requests':>9}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'5xx':>6}{'other':>7}")
+    for result in results:
+        print(result.line())
+    ceiling, fedaid = results
+    print(f"fedaid / ceiling: {fedaid.accepted_per_second / ceiling.accepted_per_second:.2f} (target ≥ 0.5)")
+    for result in results:
+        if result.cpu_seconds:
+            per = result.cpu_seconds / max(1, result.statuses.get(202, 0)) * 1e6
+            print(f"  {result.name}: {per:.0f} µs of server CPU per accepted request")
+    total = fedaid.seconds + applied_after
+    print(f"worker ({where}): all {posts} posts applied {applied_after:.2f} s after the last 202 "
+          f"({total:.2f} s from the first POST, {posts / total:.0f} posts/s end to end)")
+    del worker_pid
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database instead of SQLite")
+    parser.add_argument("--worker-during-load", action="store_true",
+                        help="run the inbox worker inside the fedaid process while the load runs")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    asyncio.run(main(parser.parse_args()))
