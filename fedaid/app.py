@@ -80,9 +80,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/actor", actor_routes.serve_actor_json)
     for pattern in ("/{kind:u|c}/{name}",):
         app.router.add_get(pattern, actor_page)
-    app.router.add_get("/actor/followers", actor_routes.serve_followers)
-    app.router.add_get("/actor/following", actor_routes.serve_following)
-    app.router.add_get("/actor/outbox", actor_routes.serve_outbox)
+    app.router.add_get("/actor/followers", signed(actor_routes.serve_followers))
+    app.router.add_get("/actor/following", signed(actor_routes.serve_following))
+    app.router.add_get("/actor/outbox", signed(actor_routes.serve_outbox))
     app.router.add_get("/{kind:u|c}/{name}/followers", signed(actor_routes.serve_followers))
     app.router.add_get("/{kind:u|c}/{name}/following", signed(actor_routes.serve_following))
     app.router.add_get("/{kind:u|c}/{name}/outbox", signed(actor_routes.serve_outbox))

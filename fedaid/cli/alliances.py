@@ -1,7 +1,9 @@
-"""`fedaid alliance list|request|approve|reject|end`: alliances between our collective and others.
+"""`fedaid alliance list|request|approve|reject|end` and `fedaid domain list|allow|silence|block|clear`.
 
-`request` finds the other collective over the network; every command only records the change and
-queues what must be sent (Follow, Accept, Reject, Undo): the worker delivers it.
+Alliances between our collective and others, and the domain policies that decide who may ally
+(`allowlist` mode) or reach us at all. `alliance request` finds the other collective over the
+network; every command only records the change and queues what must be sent (Follow, Accept,
+Reject, Undo): the worker delivers it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import argparse
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
 from fedaid.cli.follows import find_known, resolve_remote
-from fedaid.domain import follows
+from fedaid.domain import follows, policy
 from fedaid.domain.instance import InstanceActors
+from fedaid.models import PolicyKind
 
 ACTIONS = {
     "request": "ask another collective to ally (a Follow of its Group)",
@@ -29,6 +32,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action = actions.add_parser(name, help=help_text)
         action.add_argument("acct", help="the other collective, e.g. @coworking@cowork.example")
         action.set_defaults(handler=run_action)
+
+    domain = subparsers.add_parser("domain", help="allow, silence or block other servers")
+    verbs = domain.add_subparsers(dest="action", metavar="ACTION", required=True)
+    verbs.add_parser("list", help="list domain policies").set_defaults(handler=run_domain_list)
+    for kind in PolicyKind:
+        verb = verbs.add_parser(kind.value, help=DOMAIN_HELP[kind])
+        verb.add_argument("domain", help="e.g. example.org (its subdomains are covered too)")
+        verb.add_argument("--reason", default="")
+        verb.set_defaults(handler=run_domain_set, kind=kind)
+    clear = verbs.add_parser("clear", help="remove a domain's policy")
+    clear.add_argument("domain")
+    clear.set_defaults(handler=run_domain_clear)
+
+
+DOMAIN_HELP = {
+    PolicyKind.ALLOW: "let a domain's collectives ask for an alliance (federation mode allowlist)",
+    PolicyKind.SILENCE: "keep a domain's posts out of public timelines",
+    PolicyKind.BLOCK: "refuse everything from a domain (403) and end every follow with it",
+}
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -60,4 +82,29 @@ def run_action(args: argparse.Namespace) -> int:
         return f"Ended the alliance with @{group.acct}." if ended else f"There was no alliance with @{group.acct}."
 
     print(run_in_database(settings, act))
+    return 0
+
+
+def run_domain_list(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+    rows = run_in_database(settings, lambda _actors: policy.list_domain_policies())
+    print(f"federation mode: {settings.federation_mode}")
+    for row in rows:
+        print(f"{row.domain}\t{row.kind}\t{row.reason}")
+    print(f"{len(rows)} domain polic{'y' if len(rows) == 1 else 'ies'}")
+    return 0
+
+
+def run_domain_set(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+    row = run_in_database(settings, lambda _actors: policy.set_domain_policy(args.domain, args.kind,
+                                                                             reason=args.reason))
+    print(f"{row.domain}: {row.kind}")
+    return 0
+
+
+def run_domain_clear(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+    removed = run_in_database(settings, lambda _actors: policy.clear_domain_policy(args.domain))
+    print(f"{args.domain}: policy removed" if removed else f"{args.domain} had no policy")
     return 0

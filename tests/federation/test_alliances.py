@@ -14,12 +14,12 @@ import pytest
 from testsupport import drain
 
 from fedaid.appkeys import FETCHER
-from fedaid.domain import follows, policy
+from fedaid.domain import follows
 from fedaid.domain.instance import get_collective
 from fedaid.domain.members import add_member
 from fedaid.domain.posts import create_post
 from fedaid.federation.fetch import RemoteNotFound
-from fedaid.models import AccountRole, Actor, Follow, Notification, NotificationKind, PolicyKind, Post, Visibility
+from fedaid.models import AccountRole, Actor, Follow, Notification, NotificationKind, Post, Visibility
 
 AP = "application/activity+json"
 
@@ -61,7 +61,7 @@ async def network(make_instance):
     with drivers.db.active():
         await add_member(drivers.base_url, "ana", email="ana@example.org", password="correct horse battery",
                          role=AccountRole.ADMIN)
-        await policy.set_domain_policy(coworking.settings.domain, PolicyKind.ALLOW)
+    assert "allow" in await cli(drivers, "domain", "allow", coworking.settings.domain)
     return drivers, coworking, coaching
 
 

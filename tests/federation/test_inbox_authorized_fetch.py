@@ -35,7 +35,7 @@ async def fake(aiohttp_server):
 
 
 @pytest.mark.parametrize("path", ["/u/ana", "/c/drivers", "/u/ana/followers", "/c/drivers/following",
-                                  "/u/ana/outbox"])
+                                  "/u/ana/outbox", "/actor/followers"])
 async def test_ap_json_needs_a_signed_get_in_authorized_fetch_mode(make_instance, fake, path):
     drivers = await start_drivers(make_instance, authorized_fetch=True)
     url = drivers.base_url + path
