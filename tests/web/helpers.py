@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from html import unescape
 
 import aiohttp
 
-from fedaid.domain.members import Member, add_member
-from fedaid.models import AccountRole, AccountState
+from tortoise.transactions import in_transaction
+
+from fedaid.domain.actors import create_local_actor
+from fedaid.domain.members import Member
+from fedaid.domain.passwords import hash_password
+from fedaid.models import Account, AccountRole, AccountState, ActorType
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct horse battery"
@@ -68,8 +73,27 @@ class Visitor:
         return page
 
 
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once per test run: argon2 is slow on purpose, and the page tests make many members."""
+    return hash_password(PASSWORD)
+
+
 async def make_member(base_url: str, username: str, *, role: AccountRole = AccountRole.MEMBER,
                       state: AccountState = AccountState.APPROVED, locale: str = "fr",
                       display_name: str = "") -> Member:
-    return await add_member(base_url, username, email=f"{username}@example.org", password=PASSWORD, role=role,
-                            state=state, locale=locale, display_name=display_name or username.title())
+    """A member who signs in with PASSWORD (the same Person and Account rows `add_member` makes)."""
+    async with in_transaction():
+        actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username,
+                                         name=display_name or username.title())
+        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=password_hash(),
+                                       role=role, state=state, locale=locale)
+    return Member(actor, account)
+
+
+async def drain(*instances, max_passes: int = 50) -> None:
+    """Run worker passes on every instance until none has work left (instances from `make_instance`)."""
+    for _ in range(max_passes):
+        if sum([await instance.run_worker_once() for instance in instances]) == 0:
+            return
+    raise AssertionError(f"the queues did not drain in {max_passes} passes")

@@ -15,9 +15,8 @@ import pytest
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.members import create_invite
 from fedaid.models import AccountRole, Agreement
-from tests.conftest import drain
 from tests.web.browsing import PAYLOAD, Person
-from tests.web.helpers import PASSWORD, make_member
+from tests.web.helpers import PASSWORD, drain, make_member
 
 pytestmark = pytest.mark.browser
 
