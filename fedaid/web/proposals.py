@@ -58,6 +58,13 @@ async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[st
     agreements = await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related(
         "provider", "receiver")
     by_response = {a.response_id: a for a in agreements if a.response_id}
+    live = (AgreementState.OFFERED, AgreementState.ACCEPTED, AgreementState.FULFILLED)
+    # An Offer from elsewhere may not name the reply it came with: link it by its author instead.
+    for response in responses:
+        if response.id not in by_response:
+            by_response.update({response.id: a for a in agreements if a.state in live
+                                and response.author_id in (a.provider_id, a.receiver_id)
+                                and a.response_id is None})
     is_author = viewer is not None and viewer.actor.id == proposal.post.author_id
     mine = [a for a in agreements if viewer and viewer.actor.id in (a.provider_id, a.receiver_id)]
     exchanges = {a.id: await find_exchange(a) for a in mine}
