@@ -18,6 +18,7 @@ from markupsafe import Markup
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.config import Settings
 from fedaid.errors import FedaidError
+from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
 from fedaid.web.accounts import count_unread
@@ -49,9 +50,7 @@ SECURITY_HEADERS = {
 def setup_site(app: web.Application, settings: Settings, templates_dir: Path) -> jinja2.Environment:
     """Templates, sessions, the pages middleware and the sign-in limiter for `app`."""
     env = aiohttp_jinja2.setup(
-        app, loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined if settings.log_level == "DEBUG" else jinja2.Undefined,
+        app, loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, extensions=["jinja2.ext.i18n"],
     )
     configure_environment(env)
     env.globals["site_name"] = settings.collective_name
@@ -88,8 +87,11 @@ def static_routes() -> list[web.AbstractRouteDef]:
 async def page_context(request: web.Request) -> dict[str, object]:
     """What every template may use: the viewer, the CSRF token, the language and the current path."""
     viewer = await current_viewer(request)
+    settings = request.app[SETTINGS_KEY]
+    collective = await Actor.filter(is_local=True, type=ActorType.GROUP, username=settings.collective_slug).first()
     return {
         "request": request,
+        "site_name": collective.name if collective else settings.collective_name,  # admins may rename it
         "viewer": viewer,
         "unread_notifications": await count_unread(viewer.actor) if viewer else 0,
         "csrf_token": await csrf_token(request),

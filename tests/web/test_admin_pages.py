@@ -206,3 +206,10 @@ async def test_consent_for_an_unknown_app_is_explained(instance):
         assert page.status == 400 and "inconnue" in page
     finally:
         await visitor.close()
+
+
+async def test_a_renamed_collective_shows_its_new_name_in_every_page_header(admin):
+    await admin.get("/admin/collective")
+    await admin.post("/admin/collective", {"name": "Chauffeurs unis", "summary": "", "rules": "", "contact": ""})
+    page = await admin.get("/")
+    assert '<a class="brand" href="/">Chauffeurs unis</a>' in page
