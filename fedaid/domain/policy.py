@@ -49,6 +49,7 @@ def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> Alliance
     return AllianceDecision.ASK_ADMIN if kind == PolicyKind.ALLOW else AllianceDecision.REFUSE
 
 
+@functools.lru_cache(maxsize=8192)
 def host_of_url(url: str) -> str:
     """`host[:port]` of a URL, lowercase, as policies and `Actor.domain` name servers."""
     try:

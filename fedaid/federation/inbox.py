@@ -175,7 +175,7 @@ class NewItem:
 
 
 class InboxWriter:
-    """Stores the items of concurrent requests together: one SELECT, one INSERT, one commit per batch.
+    """Stores the items of concurrent requests together: one INSERT and one commit per batch.
 
     Every request still answers only once its row is committed (a group commit): the batch is whatever
     arrived while the previous one was being written, so a lone request waits for nobody. Rows go in
@@ -213,19 +213,13 @@ class InboxWriter:
                     future.set_result(stored)
 
     async def _insert_new(self, items: list[NewItem]) -> list[bool]:
-        """Insert the items whose activity id is new; for each item, whether it was."""
-        known = set(await InboxItem.filter(activity_id__in=[item.activity_id for item in items])
-                    .values_list("activity_id", flat=True))
-        fresh: dict[str, NewItem] = {}
+        """Insert the items; for each, whether it was new (the first of its activity id)."""
+        now = self._clock()
+        unique = {item.activity_id: item for item in reversed(items)}  # the first copy of each id wins
+        stored = await insert_items([item.row(now) for item in unique.values()])
         outcomes = []
         for item in items:
-            is_new = item.activity_id not in known and item.activity_id not in fresh
-            if is_new:
-                fresh[item.activity_id] = item
-            outcomes.append(is_new)
-        if fresh:
-            now = self._clock()
-            await insert_items([item.row(now) for item in fresh.values()])
+            outcomes.append(item.activity_id in stored and unique.get(item.activity_id) is item)
         return outcomes
 
 
@@ -233,19 +227,19 @@ _COLUMNS = ("activity_id", "activity_type", "actor_ap_id", "signed_by", "payload
             "last_error", "received_at", "next_attempt_at")
 
 
-async def insert_items(rows: list[tuple[object, ...]]) -> None:
-    """One multi-row INSERT that skips activity ids stored meanwhile (by another process, say)."""
+async def insert_items(rows: list[tuple[object, ...]]) -> set[str]:
+    """One multi-row INSERT that skips activity ids already stored; returns the ids it stored."""
     client = InboxItem._meta.db
-    columns = ", ".join(_COLUMNS)
     width = len(_COLUMNS)
     if client.capabilities.dialect == "postgres":
         groups = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
                            for i in range(len(rows)))
-        sql = f"INSERT INTO inbox_item ({columns}) VALUES {groups} ON CONFLICT (activity_id) DO NOTHING"
     else:
         groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(rows))
-        sql = f"INSERT OR IGNORE INTO inbox_item ({columns}) VALUES {groups}"
-    await client.execute_query(sql, [value for row in rows for value in row])
+    sql = (f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {groups} "
+           "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
+    inserted = await client.execute_query_dict(sql, [value for row in rows for value in row])
+    return {row["activity_id"] for row in inserted}
 
 
 # --- checks that need no state -------------------------------------------------------------------

@@ -66,9 +66,6 @@ class Context:
         return self.worker.settings
 
 
-Handler = Callable[[Context, Activity], Awaitable[None]]
-
-
 class InboxWorker:
     """Applies due inbox items in passes (`run_once`); several workers can share one queue."""
 

@@ -142,6 +142,15 @@ async def test_concurrent_deliveries_are_all_stored_without_a_5xx(drivers, fake,
     assert (await row_counts(drivers))["InboxItem"] == 50
 
 
+async def test_copies_arriving_together_are_stored_once(drivers, fake, inbox):
+    activity = follow(fake, f"{drivers.base_url}/u/ana", 7)
+
+    statuses = await asyncio.gather(*(fake.post_signed(inbox, activity) for _ in range(5)))
+
+    assert [status for status, _ in statuses] == [202] * 5
+    assert (await row_counts(drivers))["InboxItem"] == 1
+
+
 async def test_script_and_onerror_in_remote_content_are_removed(drivers, fake, inbox):
     # Given ana follows alice
     await fake.post_signed(inbox, follow(fake, f"{drivers.base_url}/u/ana"))
