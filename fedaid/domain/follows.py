@@ -136,8 +136,8 @@ async def _follow_again(row: Follow, follower: Actor, target: Actor, ap_id: str)
 
 async def _decide(follower: Actor, target: Actor, federation_mode: str,
                   domain_policy: PolicyKind | None) -> AllianceDecision:
-    if domain_policy == PolicyKind.BLOCK:
-        return AllianceDecision.REFUSE
+    if domain_policy == PolicyKind.BLOCK or target.type == ActorType.APPLICATION:
+        return AllianceDecision.REFUSE  # the instance actor only signs fetches; nobody follows it
     if is_alliance(follower, target):
         if await Follow.filter(follower=target, target=follower).exists():
             return AllianceDecision.ACCEPT  # we asked them first: this is their half of the alliance

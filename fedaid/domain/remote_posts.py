@@ -19,7 +19,10 @@ from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
 from fedaid.domain import proposals, responses, search
 from fedaid.errors import InvalidActivity
-from fedaid.models import Actor, ActorType, Follow, FollowState, Notification, NotificationKind, Post, PostTag, Visibility
+from fedaid.models import (
+    Actor, ActorType, DomainPolicy, Follow, FollowState, Notification, NotificationKind, PolicyKind, Post, PostTag,
+    Visibility,
+)
 from fedaid.models.ids import new_id
 
 MAX_TAG_LENGTH = 100
@@ -184,6 +187,12 @@ async def _index_and_read_proposal(post: Post, note: NoteDoc) -> None:
                                                  allow_hashtag_proposals=True) is not None:
             return  # indexed with its proposal
     await search.index_post(post, tags=note.hashtags)
+
+
+async def not_silenced() -> Q:
+    """The filter public timelines apply: posts from silenced domains are kept, but not shown there."""
+    domains = await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True)
+    return silenced_filter(domains)
 
 
 def silenced_filter(silenced_domains: Iterable[str]) -> Q:

@@ -247,3 +247,30 @@ async def test_policies_cache_sees_changes_and_blocks_cover_subdomains(collectiv
     assert await policy.clear_domain_policy("spam.example") is True
     assert await policies.kind_for("eu.spam.example") is None
     assert await DomainPolicy.all().count() == 1
+
+
+async def test_silenced_domains_are_kept_but_left_out_of_public_timelines(collective: Actor) -> None:
+    from datetime import datetime, timezone
+
+    from fedaid.domain.remote_posts import not_silenced
+    from fedaid.models import Post
+
+    loud = await remote("bob", "masto.example")
+    quiet = await remote("cy", "eu.quiet.example")
+    for number, author in enumerate((loud, quiet)):
+        await Post.create(id=number + 1, ap_id=f"{author.ap_id}/statuses/1", author=author,
+                          published_at=datetime.now(timezone.utc))
+    await policy.set_domain_policy("quiet.example", PolicyKind.SILENCE)
+
+    shown = await Post.filter(await not_silenced()).values_list("author_id", flat=True)
+
+    assert shown == [loud.id]
+    assert await Post.all().count() == 2
+
+
+async def test_nobody_follows_the_instance_actor(collective: Actor) -> None:
+    instance = await local("aid", type=ActorType.APPLICATION)
+    bob = await remote("bob", "masto.example")
+
+    assert await follows.receive_follow(bob, instance, "https://masto.example/f/1", federation_mode="open") is None
+    assert [doc["type"] for doc in await sent()] == ["Reject"]
