@@ -24,7 +24,7 @@ from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, Propo
 
 MAX_TERMS = 8
 MAX_LIMIT = 100
-RANK_WINDOW = 500  # a text search ranks the newest RANK_WINDOW matches (see _fetch)
+RANK_WINDOW = 200  # a text search ranks the newest RANK_WINDOW matches (see _fetch)
 EARTH_RADIUS_KM = 6371.0088
 # Map cells as facets: (name, cells per degree, largest radius in km a search serves with them).
 GRID = (("a", 10, 15.0), ("c", 4, 40.0), ("b", 1, 150.0))
@@ -34,6 +34,7 @@ _TS_WEIGHTS = "'{0, 0.2, 0.4, 1.0}'"
 _PG_DOCUMENT = ("setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {tags}), 'B')"
                 " || setweight(to_tsvector('simple', {body}), 'C') || setweight(to_tsvector('simple', {facets}), 'D')")
 _WORD = re.compile(r"[^\W_]+")
+_TSQUERY_SAFE = re.compile(r"(?:[^\W_]|[:*()|& ])+")
 FACET = "fx"  # facet tokens are ASCII letters and digits after this prefix, in a column text cannot reach
 
 
@@ -270,7 +271,10 @@ def _tsquery(terms: Sequence[str], groups: list[list[str]]) -> str:
     # Words weigh A-C; facets are the only D lexemes, so text can never pose as a facet.
     parts = [f"{term}:*ABC" if len(term) > 2 else f"{term}:ABC" for term in terms]
     parts += [f"({' | '.join(f'{facet}:D' for facet in group)})" for group in groups]
-    return " & ".join(parts)
+    query = " & ".join(parts)
+    if not _TSQUERY_SAFE.fullmatch(query):  # words are [^\W_]+ and facets [a-z0-9]+, so this cannot happen
+        raise ValueError("unexpected characters in a search query")
+    return query
 
 
 async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, limit: int = 20,
@@ -288,14 +292,15 @@ async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, li
 
 async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,
                       offset: int) -> list[tuple[int, float]]:
-    """Map cells (or a box) narrow in SQL; the exact distance is checked here, fetching more until enough."""
+    """Map cells and a box narrow in SQL; the exact distance is checked here, fetching more until enough."""
     assert filters.near is not None
     latitude, longitude = filters.near
-    # With words, the whole ranked window at once; without, newest first in growing pages.
     wanted, kept, position = offset + limit, [], 0
-    batch = RANK_WINDOW if terms else max(4 * wanted, 50)
+    # With words, a box trims the ranked rows (its corners hold a fifth of them); without, map cells
+    # alone cover about three times the circle.
+    batch = max((2 if terms else 4) * wanted, 40)
     while len(kept) < wanted:
-        rows = await _fetch(db, terms, filters, limit=batch, offset=position, with_place=True)
+        rows = await _fetch(db, terms, filters, limit=batch, offset=position)
         kept.extend((row[0], row[1]) for row in rows if row[2] is not None
                     and distance_km(latitude, longitude, row[2], row[3]) <= filters.within_km)
         if len(rows) < batch:
@@ -304,9 +309,9 @@ async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFi
     return kept[offset:wanted]
 
 
-async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int, offset: int,
-                 with_place: bool = False) -> list[tuple[Any, ...]]:
-    """(post id, score[, latitude, longitude]) rows, best first.
+async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,
+                 offset: int) -> list[tuple[Any, ...]]:
+    """(post id, score) rows, best first; with `near`, also each proposal's latitude and longitude.
 
     One index lookup intersects the words with the filters' facets, newest first (post ids are
     time-ordered). Without words, that order is the answer. With words, the RANK_WINDOW newest
@@ -316,34 +321,43 @@ async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters
     sqlite = _is_sqlite(db)
     param = _Params(sqlite)
     groups = _wanted_facets(filters)
+    key = "post_search.rowid" if sqlite else "post_search.post_id"
     if sqlite:
-        table, key = "post_search", "post_search.rowid"
         match = f"post_search MATCH {param(_fts5_match(terms, groups))}"
         score = f"-{_BM25}" if terms else "0.0"
     else:
-        table, key = "post_search", "post_search.post_id"
-        match = f"post_search.document @@ to_tsquery('simple', {param(_tsquery(terms, groups))})"
+        # The tsquery is written into the SQL, not bound: asyncpg prepares statements, and PostgreSQL's
+        # generic plan for a bound tsquery cannot weigh how common the words are. It holds only
+        # letters, digits and tsquery operators (see _tsquery), never a quote.
+        match = f"post_search.document @@ to_tsquery('simple', '{_tsquery(terms, groups)}')"
         # Ranked on the words alone: ts_rank of an AND with a zero-weight facet is zero.
-        score = (f"ts_rank({_TS_WEIGHTS}, post_search.document, to_tsquery('simple', {param(_tsquery(terms, []))}))"
+        score = (f"ts_rank({_TS_WEIGHTS}, post_search.document, to_tsquery('simple', '{_tsquery(terms, [])}'))"
                  if terms else "0.0")
-    where = [match]
     box = bounding_box(*filters.near, filters.within_km) if filters.near is not None else None
-    if box is not None and cells_around(*filters.near, filters.within_km) is None:
-        # past the coarsest map cells: a box on the proposal's columns, before any limit
-        table += " JOIN proposal box ON box.post_id = " + key
-        where.append(f"box.latitude BETWEEN {param(box[0])} AND {param(box[1])} "
-                     f"AND box.longitude BETWEEN {param(box[2])} AND {param(box[3])}")
-    inner = f"SELECT {key} AS id, {score} AS score FROM {table} WHERE {' AND '.join(where)} ORDER BY {key} DESC"
-    columns, place = ["found.id", "found.score"], ""
-    if with_place:
-        columns += ["pr.latitude", "pr.longitude"]
-        place = " LEFT JOIN proposal pr ON pr.post_id = found.id"
+    uncelled = filters.near is not None and cells_around(*filters.near, filters.within_km) is None
+
+    def placed(alias: str) -> tuple[str, str]:
+        """A join to the proposal's place and, when the box is known, the clause keeping it inside."""
+        join = f" JOIN proposal {alias} ON {alias}.post_id = "
+        if box is None:
+            return join, ""
+        return join, (f" AND {alias}.latitude BETWEEN {param(box[0])} AND {param(box[1])}"
+                      f" AND {alias}.longitude BETWEEN {param(box[2])} AND {param(box[3])}")
+
+    join, within = placed("inside") if uncelled else ("", "")  # past the map cells, a box before any limit
+    window = f"LIMIT {RANK_WINDOW}" if terms else f"LIMIT {param(limit)} OFFSET {param(offset)}"
+    inner = (f"SELECT {key} AS id, {score} AS score FROM post_search{join + key if join else ''} "
+             f"WHERE {match}{within} ORDER BY {key} DESC {window}")
+    columns, join, within = "found.id AS id, found.score AS score", "", ""
+    if filters.near is not None:
+        # The place of the few rows found; with words, the box also trims the ranked window.
+        join, within = placed("pr") if terms else (" LEFT JOIN proposal pr ON pr.post_id = ", "")
+        columns, join = f"{columns}, pr.latitude AS latitude, pr.longitude AS longitude", join + "found.id"
     if terms:
-        sql = (f"SELECT {', '.join(columns)} FROM ({inner} LIMIT {RANK_WINDOW}) AS found{place} "
+        sql = (f"SELECT {columns} FROM ({inner}) AS found{join} WHERE 1 = 1{within} "
                f"ORDER BY found.score DESC, found.id DESC LIMIT {param(limit)} OFFSET {param(offset)}")
     else:
-        sql = (f"SELECT {', '.join(columns)} FROM ({inner} LIMIT {param(limit)} OFFSET {param(offset)}) AS found"
-               f"{place} ORDER BY found.id DESC")
+        sql = f"SELECT {columns} FROM ({inner}) AS found{join} ORDER BY found.id DESC"
     rows = await db.execute_query_dict(sql, param.values)
     return [tuple(row.values()) for row in rows]
 
