@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -88,7 +87,8 @@ async def seed(count: int, rng: random.Random) -> None:
         local = domain == DOMAINS[0]
         await Actor.bulk_create([
             Actor(ap_id=f"https://{domain}/u/m{n}", type=ActorType.PERSON, username=f"m{n}", domain=domain,
-                  is_local=local, inbox=f"https://{domain}/u/m{n}/inbox", followers_url=f"https://{domain}/u/m{n}/followers")
+                  is_local=local, inbox=f"https://{domain}/u/m{n}/inbox",
+                  followers_url=f"https://{domain}/u/m{n}/followers")
             for n in range(200)])
     actors = await Actor.all()
     domains = {actor.id: actor.domain for actor in actors}
@@ -177,7 +177,7 @@ Timings = dict[str, list[tuple[float, float]]]  # kind -> (wall ms, this process
 
 
 async def measure(queries: list[tuple[str, str, SearchFilters]]) -> Timings:
-    for kind, text, filters in queries[:20]:  # warm the caches as a running server's would be
+    for _, text, filters in queries[:20]:  # warm the caches as a running server's would be
         await search(text, filters)
     timings: Timings = {}
     for kind, text, filters in queries:

@@ -359,7 +359,8 @@ async def _tell_offerer_accepted(agreement: Agreement, post: Post, author: Actor
         if response is not None:
             response.author = offerer
         proposal = await Proposal.get(id=agreement.proposal_id)
-        await posts.create_post(author, _accepted_text(agreement, proposal, post, offerer), visibility=Visibility.DIRECT,
+        await posts.create_post(author, _accepted_text(agreement, proposal, post, offerer),
+                                visibility=Visibility.DIRECT,
                                 in_reply_to=response, mentions=[offerer], language=post.language, now=now)
 
 

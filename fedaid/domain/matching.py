@@ -83,7 +83,7 @@ def proposals_match(a: Profile, b: Profile) -> bool:
         return True
     if a.has_place and b.has_place:
         reach = min(max(a.radius_km or 0.0, b.radius_km or 0.0) or DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
-        return distance_km(a.latitude, a.longitude, b.latitude, b.longitude) <= reach  # type: ignore[arg-type]
+        return distance_km(a.latitude, a.longitude, b.latitude, b.longitude) <= reach
     return False
 
 
@@ -99,7 +99,8 @@ def alert_matches(alert: AlertSubscription, proposal: Proposal, profile: Profile
         if not profile.has_place:
             return False
         reach = min(alert.radius_km or DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
-        return distance_km(alert.latitude, alert.longitude, profile.latitude, profile.longitude) <= reach  # type: ignore[arg-type]
+        distance = distance_km(alert.latitude, alert.longitude, profile.latitude, profile.longitude)
+        return distance <= reach
     return True
 
 
@@ -112,13 +113,13 @@ async def _members_with_matching_proposals(proposal: Proposal, post: Post, profi
     if profile.tags:
         wanted.append(Q(post__tags__name__in=sorted(profile.tags)))
     if profile.has_place:
-        box = bounding_box(profile.latitude, profile.longitude, MAX_RADIUS_KM)  # type: ignore[arg-type]
+        box = bounding_box(profile.latitude, profile.longitude, MAX_RADIUS_KM)
         wanted.append(Q(latitude__range=(box[0], box[1]), longitude__range=(box[2], box[3])) if box
                       else Q(latitude__isnull=False))
     if not wanted:
         return set()
-    candidates = await (Proposal.filter(Q(*wanted, join_type=Q.OR), purpose=other, status=ProposalStatus.OPEN, post__is_local=True,
-                                        post__deleted_at__isnull=True)
+    candidates = await (Proposal.filter(Q(*wanted, join_type=Q.OR), purpose=other, status=ProposalStatus.OPEN,
+                                        post__is_local=True, post__deleted_at__isnull=True)
                         .exclude(post__visibility=Visibility.DIRECT).exclude(post__author_id=post.author_id)
                         .distinct().prefetch_related("post"))
     found = set()

@@ -248,7 +248,8 @@ async def note_context(post: Post) -> NoteContext:
     proposal = await Proposal.get_or_none(post_id=post.id)
     category = await Category.get_or_none(slug=proposal.category) if proposal and proposal.category else None
     audience = await Actor.get_or_none(ap_id=post.audience) if post.audience else None
-    return NoteContext(post=post, author=author, tags=await tags_of(post), mentions=await mentions_of(post), proposal=proposal,
+    return NoteContext(post=post, author=author, tags=await tags_of(post), mentions=await mentions_of(post),
+                       proposal=proposal,
                        category=category, audience=audience)
 
 

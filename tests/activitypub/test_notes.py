@@ -57,7 +57,8 @@ def make_post(*, visibility: Visibility = Visibility.PUBLIC, text: str = "Je rel
               mentions: tuple[Actor, ...] = (), updated_at: datetime | None = None, language: str = "fr") -> Post:
     html, _ = text_to_html(text, base_url="https://aid.example", mentions=mentions)
     ap_id = "https://aid.example/u/ana/posts/116000000000000001"
-    return Post(id=116000000000000001, ap_id=ap_id, author_id=ANA.id, is_local=True, content=html, visibility=visibility,
+    return Post(id=116000000000000001, ap_id=ap_id, author_id=ANA.id, is_local=True, content=html,
+                visibility=visibility,
                 url=ap_id, language=language, published_at=PUBLISHED, updated_at=updated_at,
                 mentions=[actor.ap_id for actor in mentions], audience=GROUP.ap_id)
 
@@ -131,7 +132,8 @@ def test_content_starts_with_a_readable_line_then_text_then_hashtags() -> None:
                               "<p><strong>Relire votre plan de communication</strong></p><p>Je relis votre plan. ")
     assert content.endswith(
         '<p><a href="https://aid.example/tags/offre" class="mention hashtag" rel="tag">#<span>offre</span></a> '
-        '<a href="https://aid.example/tags/communication" class="mention hashtag" rel="tag">#<span>communication</span></a> '
+        '<a href="https://aid.example/tags/communication" class="mention hashtag" rel="tag">'
+        '#<span>communication</span></a> '
         '<a href="https://aid.example/tags/plan" class="mention hashtag" rel="tag">#<span>plan</span></a></p>')
     # the inline #visio is linked where it stands, not repeated at the end
     assert content.count("/tags/visio") == 1

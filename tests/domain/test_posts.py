@@ -118,7 +118,8 @@ async def test_delete_queues_a_tombstone_and_leaves_a_tombstone_here(ana: Actor,
     post = await create_post(ana, "Bientôt supprimé #temp", audience=collective, now=NOW)
     note = await note_of(post)
     await delete_post(post, by=ana, now=NOW)
-    delete = next(activity for _, _, activity in await deliveries(sender__ap_id=ana.ap_id) if activity["type"] == "Delete")
+    sent = [activity for _, _, activity in await deliveries(sender__ap_id=ana.ap_id)]
+    delete = next(activity for activity in sent if activity["type"] == "Delete")
     assert delete["object"] == {"id": post.ap_id, "type": "Tombstone"} and delete["to"] == note["to"]
     group_types = [(a["type"], a["object"]["type"] if isinstance(a["object"], dict) else "id")
                    for _, _, a in await deliveries(sender__ap_id=collective.ap_id)]

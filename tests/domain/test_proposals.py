@@ -97,7 +97,8 @@ async def test_close_then_delete(ana: Actor) -> None:
 async def test_members_only_proposal_is_delivered_to_the_collectives_followers(ana: Actor, collective: Actor) -> None:
     await follow(await make_remote("garage", "drivers.example", group=True, mastodon=False), collective)
     await make_proposal(ana, visibility=Visibility.FOLLOWERS)
-    assert [(sender, inbox) for sender, inbox, _ in await deliveries()] == [(ana.ap_id, "https://drivers.example/inbox")]
+    sent = [(sender, inbox) for sender, inbox, _ in await deliveries()]
+    assert sent == [(ana.ap_id, "https://drivers.example/inbox")]
 
 
 async def store(doc: dict, author: Actor, **options: object) -> Proposal | None:
