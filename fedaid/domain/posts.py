@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from html import escape
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -25,6 +26,7 @@ from fedaid.activitypub.notes import (
     render_note,
     render_undo,
     render_update,
+    tag_href,
     text_to_html,
 )
 from fedaid.activitypub.vocab import PUBLIC
@@ -98,7 +100,7 @@ async def insert_post(author: Actor, text: str, *, visibility: Visibility = Visi
     _check_author(author)
     _check_text(text, summary)
     published = _now(now)
-    mentions = _with_parent_author(mentions, author, in_reply_to)
+    mentions = await _with_parent_author(mentions, author, in_reply_to)
     html, hashtags = text_to_html(text, base_url=origin_of(author.ap_id), mentions=mentions)
     post_id = new_id(int(published.timestamp() * 1000))
     ap_id = f"{author.ap_id}/posts/{post_id}"
@@ -130,13 +132,13 @@ def _check_text(text: str, summary: str) -> None:
         raise InvalidInput(f"A content warning holds at most {MAX_SUMMARY} characters.")
 
 
-def _with_parent_author(mentions: Sequence[Actor], author: Actor, parent: Post | None) -> list[Actor]:
+async def _with_parent_author(mentions: Sequence[Actor], author: Actor, parent: Post | None) -> list[Actor]:
     """A reply mentions the author it answers, as Mastodon's composer does, so they hear of it."""
     found = {actor.ap_id: actor for actor in mentions}
     if parent is not None and parent.author_id != author.id:
-        parent_author = parent.author  # loaded by the caller (get_post prefetches it)
-        if isinstance(parent_author, Actor):
-            found.setdefault(parent_author.ap_id, parent_author)
+        loaded = getattr(parent, "author", None)
+        parent_author = loaded if isinstance(loaded, Actor) else await Actor.get(id=parent.author_id)
+        found.setdefault(parent_author.ap_id, parent_author)
     return list(found.values())
 
 
@@ -195,7 +197,8 @@ async def update_post_text(post: Post, *, by: Actor, text: str | None = None, su
         _check_text(text, new_summary)
         post.content, hashtags = text_to_html(text, base_url=origin_of(by.ap_id), mentions=mentions)
     else:
-        hashtags = [name for name in await tags_of(post) if f"/tags/{name}\"" in post.content]
+        base = origin_of(by.ap_id)
+        hashtags = [name for name in await tags_of(post) if f'href="{escape(tag_href(base, name))}"' in post.content]
     post.summary = new_summary
     post.sensitive = bool(new_summary) or (post.sensitive if sensitive is None else sensitive)
     post.mentions = [actor.ap_id for actor in mentions]

@@ -77,14 +77,17 @@ class InboxWorker:
         self.policies = policies
         self._batch_size = batch_size
         self._clock = clock
+        self._actors: dict[str, Actor] = {}  # the actors met during one pass (a batch often has few)
 
     async def run_once(self) -> int:
         """Claim and apply up to `batch_size` due items; returns how many were claimed."""
         items = await self._claim(self._clock())
         done: list[int] = []
+        self._actors = {}
         for item in items:
             if await self._process(item):
                 done.append(item.id)
+        self._actors = {}
         if done:
             await InboxItem.filter(id__in=done).update(state=InboxState.DONE, processed_at=self._clock(),
                                                        claimed_until=None, last_error="")
@@ -138,16 +141,24 @@ class InboxWorker:
         if await self.policies.is_blocked(host_of_url(activity.actor_ap_id)):
             return  # blocked after it was received: nothing of theirs is kept
         if _deletes_itself(activity):
+            self._actors.pop(activity.actor_ap_id, None)
             await apply_delete_actor(activity)  # never fetch an actor that says it is gone (INTEROP 50)
             return
         try:
-            actor = await self.remote_actors.get_actor(activity.actor_ap_id)
+            actor = await self.actor(activity.actor_ap_id)
         except (Gone, NotFound):
             return  # its actor is gone: nothing to apply any more
         await dispatch(Context(actor, self, via_group), activity)
 
     async def actor(self, ap_id: str) -> Actor:
-        return await self.remote_actors.get_actor(ap_id)
+        """A remote actor, from this pass's cache, the database, or its server."""
+        actor = self._actors.get(ap_id)
+        if actor is None:
+            actor = self._actors[ap_id] = await self.remote_actors.get_actor(ap_id)
+        return actor
+
+    def forget_actor(self, ap_id: str) -> None:
+        self._actors.pop(ap_id, None)
 
     async def fetch_note(self, ap_id: str, author: Actor | None = None) -> tuple[NoteDoc, Actor]:
         """A post as its origin serves it, and its author (fetched when needed)."""
@@ -286,6 +297,7 @@ async def apply_update(ctx: Context, activity: Activity) -> None:
     obj = activity.object
     if activity.object_ap_id == ctx.actor.ap_id:
         # Update(actor): the inbox checked it is signed by that actor (INTEROP 80); take the origin's copy.
+        ctx.worker.forget_actor(ctx.actor.ap_id)
         await ctx.worker.remote_actors.get_actor(ctx.actor.ap_id, refresh=True)
         return
     if isinstance(obj, dict) and (_has_post_type(obj)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from fedaid.appkeys import REMOTE_ACTORS
+from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows, policy
 from fedaid.domain.instance import get_collective, update_collective
 from fedaid.domain.members import create_invite
@@ -18,7 +18,6 @@ from fedaid.web.accounts import (
 )
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
-from fedaid.web.site import SETTINGS_KEY
 
 STATE_ACTIONS = {"approve": AccountState.APPROVED, "reinstate": AccountState.APPROVED,
                  "suspend": AccountState.SUSPENDED}
@@ -65,7 +64,7 @@ async def create_invite_post(request: web.Request) -> web.Response:
     if not form.is_valid:
         raise InvalidInput("Choose one of the options.")
     token = await create_invite(AccountRole(role), created_by=viewer.account)
-    link = f"{request.app[SETTINGS_KEY].base_url}/signup?invite={token}"
+    link = f"{request.app[SETTINGS].base_url}/signup?invite={token}"
     return await show_members(request, invite_link=link)
 
 
@@ -79,7 +78,7 @@ async def show_federation(request: web.Request, *, alliance_form: Form | None = 
     context = {"alliances": await follows.list_alliances(collective),
                "policies": await policy.list_domain_policies(),
                "alliance_form": alliance_form or Form(), "policy_form": policy_form or Form(),
-               "federation_mode": request.app[SETTINGS_KEY].federation_mode,
+               "federation_mode": request.app[SETTINGS].federation_mode,
                "policy_kinds": [kind.value for kind in PolicyKind]}
     return aiohttp_jinja2.render_template("admin/federation.html", request, context, status=status)
 
@@ -178,7 +177,7 @@ async def show_collective_settings(request: web.Request, *, form: Form | None = 
         form = Form.of(name=collective.name, summary=html_to_text(collective.summary),
                        rules=page.rules if page else "", contact=page.contact if page else "")
     context = {"form": form, "saved": request.query.get("saved", ""),
-               "registration_mode": request.app[SETTINGS_KEY].registration_mode}
+               "registration_mode": request.app[SETTINGS].registration_mode}
     return aiohttp_jinja2.render_template("admin/collective.html", request, context, status=status)
 
 
@@ -191,14 +190,14 @@ async def save_collective_settings(request: web.Request) -> web.Response:
     contact = form.text("contact", max_length=1000)
     if not form.is_valid:
         return await show_collective_settings(request, form=form, status=400)
-    collective = await update_collective(request.app[SETTINGS_KEY].collective_slug, name=name,
+    collective = await update_collective(request.app[SETTINGS].collective_slug, name=name,
                                          summary=text_to_html(summary))
     await admin_data.save_collective_page(collective, rules=rules, contact=contact)
     raise web.HTTPSeeOther("/admin/collective?saved=1")
 
 
 async def _collective(request: web.Request) -> Actor:
-    return await get_collective(request.app[SETTINGS_KEY].collective_slug)
+    return await get_collective(request.app[SETTINGS].collective_slug)
 
 
 def _int(raw: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.appkeys import SETTINGS
 from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
 from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
@@ -14,7 +15,7 @@ from fedaid.web import i18n
 from fedaid.web.accounts import authenticate, email_taken, notify_admins_of_sign_up, set_locale, username_taken
 from fedaid.web.forms import Form, safe_next
 from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
-from fedaid.web.site import LANGUAGE_COOKIE, SETTINGS_KEY
+from fedaid.web.site import LANGUAGE_COOKIE
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
@@ -61,7 +62,7 @@ async def show_sign_up(request: web.Request) -> web.Response:
 
 async def _sign_up_context(request: web.Request, token: str) -> dict[str, object]:
     """How this visitor may sign up: `mode` is open, approval, invite, or closed (invite needed, none valid)."""
-    mode = request.app[SETTINGS_KEY].registration_mode
+    mode = request.app[SETTINGS].registration_mode
     invite = await find_invite(token) if token else None
     if token and invite is None:
         return {"mode": "closed", "invalid_invite": True}
@@ -115,7 +116,7 @@ async def _check_sign_up(form: Form) -> tuple[str, str, str]:
 
 async def _create_account(request: web.Request, mode: object, form: Form, username: str, email: str,
                           password: str):
-    base_url = request.app[SETTINGS_KEY].base_url
+    base_url = request.app[SETTINGS].base_url
     language = i18n.current_language.get()
     if mode == "invite":
         member = await redeem_invite(base_url, form.get("invite"), username, email=email, password=password,
@@ -141,7 +142,7 @@ async def switch_language(request: web.Request) -> web.Response:
     response = web.HTTPSeeOther(safe_next(form.get("next")))
     if language in i18n.LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, httponly=True,
-                            samesite="Lax", secure=request.app[SETTINGS_KEY].base_url.startswith("https://"))
+                            samesite="Lax", secure=request.app[SETTINGS].base_url.startswith("https://"))
         viewer = await current_viewer(request)
         if viewer is not None:
             await set_locale(viewer.account, language)

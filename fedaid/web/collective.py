@@ -5,22 +5,22 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.appkeys import SETTINGS
 from fedaid.domain.instance import get_collective
 from fedaid.domain.search import SearchFilters, search
 from fedaid.models import CollectivePage
 from fedaid.web.accounts import count_members
 from fedaid.web.listings import cards_for, visibilities_for
 from fedaid.web.sessions import current_viewer
-from fedaid.web.site import SETTINGS_KEY
 
 MAX_QUERY = 200
 
 
 async def show_about(request: web.Request) -> web.Response:
-    collective = await get_collective(request.app[SETTINGS_KEY].collective_slug)
+    collective = await get_collective(request.app[SETTINGS].collective_slug)
     page = await CollectivePage.get_or_none(collective=collective)
     context = {"collective": collective, "page": page, "members": await count_members(),
-               "registration_mode": request.app[SETTINGS_KEY].registration_mode}
+               "registration_mode": request.app[SETTINGS].registration_mode}
     return aiohttp_jinja2.render_template("collective/about.html", request, context)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.appkeys import SETTINGS
 from fedaid.domain.categories import get_category
 from fedaid.domain.members import get_member
 from fedaid.web import i18n
 from fedaid.web.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
 from fedaid.web.sessions import current_viewer
-from fedaid.web.site import SETTINGS_KEY
 
 ATOM_TYPE = "application/atom+xml"
 
@@ -34,13 +34,13 @@ async def show_home(request: web.Request) -> web.Response:
 async def home_feed(request: web.Request) -> web.Response:
     filters = ProposalFilters.from_query(request.query)
     cards = await list_proposals(filters, is_member=False)
-    return _atom(request, cards, title=request.app[SETTINGS_KEY].collective_name, path="/feed.atom")
+    return _atom(request, cards, title=request.app[SETTINGS].collective_name, path="/feed.atom")
 
 
 async def category_feed(request: web.Request) -> web.Response:
     category = await get_category(request.match_info["slug"])
     cards = await list_proposals(ProposalFilters(category=category.slug), is_member=False)
-    title = f"{request.app[SETTINGS_KEY].collective_name} · {category.name_in(i18n.current_language.get())}"
+    title = f"{request.app[SETTINGS].collective_name} · {category.name_in(i18n.current_language.get())}"
     return _atom(request, cards, title=title, path=f"/categories/{category.slug}/feed.atom")
 
 
@@ -52,7 +52,7 @@ async def member_feed(request: web.Request) -> web.Response:
 
 
 def _atom(request: web.Request, cards, *, title: str, path: str) -> web.Response:
-    base_url = request.app[SETTINGS_KEY].base_url
+    base_url = request.app[SETTINGS].base_url
     context = {"cards": cards, "feed_title": title, "feed_url": base_url + path, "base_url": base_url,
                "updated": max((card.post.updated_at or card.post.published_at for card in cards), default=None)}
     response = aiohttp_jinja2.render_template("feeds/atom.xml", request, context)

@@ -16,6 +16,7 @@ from aiohttp_session import setup as setup_sessions
 from markupsafe import Markup
 
 from fedaid.activitypub.sanitize import sanitize_html
+from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
 from fedaid.errors import FedaidError
 from fedaid.models import Actor, ActorType
@@ -35,7 +36,6 @@ LANGUAGE_COOKIE = "fedaid_lang"
 NON_PAGE_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo", "/inbox", "/static/")
 NON_PAGE_SUFFIXES = ("/inbox", "/outbox", "/followers", "/following")
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-SETTINGS_KEY = web.AppKey("web_settings", Settings)
 SECURITY_HEADERS = {
     # No inline script anywhere: a script that slipped into a page still would not run.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -54,7 +54,6 @@ def setup_site(app: web.Application, settings: Settings, templates_dir: Path) ->
     )
     configure_environment(env)
     env.globals["site_name"] = settings.collective_name
-    app[SETTINGS_KEY] = settings
     app[SIGN_IN_LIMITER] = SignInLimiter()
     app[SIGN_UP_LIMITER] = SignInLimiter(limit=SIGN_UP_LIMIT, window=SIGN_UP_WINDOW,
                                          message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."))
@@ -87,7 +86,7 @@ def static_routes() -> list[web.AbstractRouteDef]:
 async def page_context(request: web.Request) -> dict[str, object]:
     """What every template may use: the viewer, the CSRF token, the language and the current path."""
     viewer = await current_viewer(request)
-    settings = request.app[SETTINGS_KEY]
+    settings = request.app[SETTINGS]
     collective = await Actor.filter(is_local=True, type=ActorType.GROUP, username=settings.collective_slug).first()
     return {
         "request": request,

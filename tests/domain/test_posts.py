@@ -11,7 +11,7 @@ from fedaid.db import Database
 from fedaid.domain import search
 from fedaid.domain.posts import create_post, delete_post, edit_post, get_post, note_of
 from fedaid.errors import Forbidden, Gone
-from fedaid.models import Actor, Delivery, Notification, NotificationKind, PostTag, Visibility
+from fedaid.models import Actor, Delivery, Notification, NotificationKind, Post, PostTag, Visibility
 from mutual_aid_factories import NOW, deliveries, delivered_types, follow, make_local, make_remote
 
 
@@ -127,3 +127,21 @@ async def test_delete_queues_a_tombstone_and_leaves_a_tombstone_here(ana: Actor,
     with pytest.raises(Gone):
         await get_post(post.id)
     assert await search.search("supprimé") == [] and await PostTag.filter(post_id=post.id).count() == 0
+
+
+async def test_editing_only_the_content_warning_keeps_the_hashtags(ana: Actor) -> None:
+    post = await create_post(ana, "Bonjour #été #Entraide", now=NOW)
+    await edit_post(post, by=ana, summary="météo", now=NOW)
+    assert sorted(await PostTag.filter(post=post).values_list("name", flat=True)) == ["entraide", "été"]
+    assert post.sensitive and post.summary == "météo"
+
+
+async def test_a_reply_mentions_the_author_it_answers_even_when_not_loaded(ana: Actor) -> None:
+    mo = await make_remote("mo", "masto.example")
+    parent = await create_post(ana, "Question", now=NOW)
+    await Post.filter(id=parent.id).update(author_id=mo.id)  # as if mo had written it
+    bare = await Post.get(id=parent.id)  # author not fetched
+    reply = await create_post(ana, "Réponse", in_reply_to=bare, now=NOW)
+    assert reply.mentions == [mo.ap_id]
+    assert [inbox for _, inbox, a in await deliveries() if a["object"]["id"] == reply.ap_id] == [
+        "https://masto.example/inbox"]
