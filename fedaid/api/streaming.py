@@ -29,8 +29,11 @@ from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain.oauth import has_scope
+from fedaid.domain.policy import domain_names
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
-from fedaid.models import Actor, Follow, FollowState, Notification, Post, PostTag, Visibility
+from fedaid.models import (
+    Actor, DomainPolicy, Follow, FollowState, Notification, PolicyKind, Post, PostTag, Visibility,
+)
 
 log = logging.getLogger("fedaid.streaming")
 
@@ -160,10 +163,12 @@ class StreamHub:
             follows = set(await Follow.filter(follower_id__in=sorted(viewers), state=FollowState.ACCEPTED,
                                               target_id__in=sorted({p.author_id for p in posts}))
                           .values_list("follower_id", "target_id"))
+        silenced = await _silenced_domains() if any(not post.is_local for post in posts) else frozenset()
         for post, status in zip(posts, rendered, strict=True):
             event = Event("update", json.dumps(status, ensure_ascii=False))
+            is_silenced = not post.is_local and not silenced.isdisjoint(domain_names(post.author.domain))
             for subscription in list(self.subscriptions):
-                if _wants(subscription, post, tags.get(post.id, set()), follows):
+                if _wants(subscription, post, tags.get(post.id, set()), follows, is_silenced=is_silenced):
                     subscription.push(event)
 
     async def _dispatch_notifications(self, rows: list[Notification]) -> None:
@@ -179,14 +184,20 @@ class StreamHub:
                     subscription.push(event)
 
 
-def _wants(subscription: Subscription, post: Post, tags: set[str], follows: set[tuple[int, int]]) -> bool:
-    """Whether a new post goes to this subscription (Mastodon's rules for each stream)."""
+async def _silenced_domains() -> frozenset[str]:
+    return frozenset(await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True))
+
+
+def _wants(subscription: Subscription, post: Post, tags: set[str], follows: set[tuple[int, int]], *,
+           is_silenced: bool = False) -> bool:
+    """Whether a new post goes to this subscription (Mastodon's rules for each stream); posts from silenced
+    domains reach their authors' followers only."""
     stream, viewer = subscription.stream, subscription.viewer
     if stream == "user":
         if post.visibility == Visibility.DIRECT:
             return viewer.ap_id in (post.mentions or []) or post.author_id == viewer.id
         return post.author_id == viewer.id or (viewer.id, post.author_id) in follows
-    if post.visibility != Visibility.PUBLIC:
+    if post.visibility != Visibility.PUBLIC or is_silenced:
         return False
     if stream.endswith(":local") and not post.is_local:
         return False

@@ -1,4 +1,8 @@
-"""Timelines: home (the member and whom they follow), public (`local`/`remote`) and tag."""
+"""Timelines: home (the member and whom they follow), public (`local`/`remote`) and tag.
+
+Public and tag timelines leave out posts from silenced domains; a member who follows their authors still
+sees them at home (Mastodon's "limit").
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
+from fedaid.domain.remote_posts import not_silenced
 from fedaid.models import Follow, FollowState, Post, PostTag, Visibility
 
 
@@ -33,8 +38,10 @@ async def public(request: web.Request) -> web.Response:
     query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
     if params.bool("local"):
         query = query.filter(is_local=True)
-    elif params.bool("remote"):
-        query = query.filter(is_local=False)
+    else:
+        query = query.filter(await not_silenced())
+        if params.bool("remote"):
+            query = query.filter(is_local=False)
     return await _respond(request, query, viewer)
 
 
@@ -53,8 +60,10 @@ async def tag(request: web.Request) -> web.Response:
         query = query.exclude(id__in=PostTag.filter(name=excluded.lstrip("#").lower()).values("post_id"))
     if params.bool("local"):
         query = query.filter(is_local=True)
-    elif params.bool("remote"):
-        query = query.filter(is_local=False)
+    else:
+        query = query.filter(await not_silenced())
+        if params.bool("remote"):
+            query = query.filter(is_local=False)
     return await _respond(request, query.filter(visible_to(viewer)), viewer)
 
 
