@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.domain.actors import create_local_actor, get_local_actor
 from fedaid.errors import InvalidInput
-from fedaid.models import Account, Actor, ActorType
+from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,20 @@ async def has_admin() -> bool:
 
 
 async def count_local_members() -> int:
-    return await Actor.filter(is_local=True, type=ActorType.PERSON, deleted_at__isnull=True).count()
+    """Members whose account is approved (those waiting for approval or suspended are not counted)."""
+    return await Account.filter(state=AccountState.APPROVED, actor__deleted_at__isnull=True,
+                                actor__type=ActorType.PERSON).count()
+
+
+async def find_collective_page(collective: Actor) -> CollectivePage | None:
+    """The collective's rules and contact, if an admin wrote them."""
+    return await CollectivePage.get_or_none(collective=collective)
+
+
+async def save_collective_page(collective: Actor, *, rules: str, contact: str) -> CollectivePage:
+    page, _ = await CollectivePage.get_or_create(collective=collective)
+    page.rules, page.contact = rules, contact
+    await page.save(update_fields=["rules", "contact", "updated_at"])
+    return page
 
 

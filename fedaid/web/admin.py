@@ -7,15 +7,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain import follows, policy
-from fedaid.domain.instance import get_collective, update_collective
+from fedaid.domain import follows, moderation, paragraphs, policy
+from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
+from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
 from fedaid.domain.members import create_invite
 from fedaid.errors import FedaidError, InvalidInput
 from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKind
-from fedaid.web import admin_data
-from fedaid.web.accounts import (
-    get_account, html_to_text, list_accounts, set_account_role, set_account_state, text_to_html,
-)
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
 
@@ -148,21 +145,21 @@ async def clear_policy_post(request: web.Request) -> web.Response:
 
 async def show_reports(request: web.Request) -> web.Response:
     await require_moderator(request)
-    context = {"open_reports": await admin_data.list_reports(resolved=False),
-               "resolved_reports": await admin_data.list_reports(resolved=True)}
+    context = {"open_reports": await moderation.list_reports(resolved=False),
+               "resolved_reports": await moderation.list_reports(resolved=True)}
     return aiohttp_jinja2.render_template("admin/reports.html", request, context)
 
 
 async def resolve_report_post(request: web.Request) -> web.Response:
     await require_moderator(request)
-    await admin_data.resolve_report(_int(request.match_info["id"]))
+    await moderation.resolve_report(_int(request.match_info["id"]))
     raise web.HTTPSeeOther("/admin/reports")
 
 
 async def show_deliveries(request: web.Request) -> web.Response:
     await require_admin(request)
     return aiohttp_jinja2.render_template("admin/deliveries.html", request,
-                                          {"health": await admin_data.delivery_health()})
+                                          {"health": await moderation.delivery_health()})
 
 
 # ---------------------------------------------------------------- the collective
@@ -173,8 +170,8 @@ async def show_collective_settings(request: web.Request, *, form: Form | None = 
     await require_admin(request)
     if form is None:
         collective = await _collective(request)
-        page = await admin_data.collective_page(collective)
-        form = Form.of(name=collective.name, summary=html_to_text(collective.summary),
+        page = await find_collective_page(collective)
+        form = Form.of(name=collective.name, summary=paragraphs.to_text(collective.summary),
                        rules=page.rules if page else "", contact=page.contact if page else "")
     context = {"form": form, "saved": request.query.get("saved", ""),
                "registration_mode": request.app[SETTINGS].registration_mode}
@@ -191,8 +188,8 @@ async def save_collective_settings(request: web.Request) -> web.Response:
     if not form.is_valid:
         return await show_collective_settings(request, form=form, status=400)
     collective = await update_collective(request.app[SETTINGS].collective_slug, name=name,
-                                         summary=text_to_html(summary))
-    await admin_data.save_collective_page(collective, rules=rules, contact=contact)
+                                         summary=paragraphs.to_html(summary))
+    await save_collective_page(collective, rules=rules, contact=contact)
     raise web.HTTPSeeOther("/admin/collective?saved=1")
 
 

@@ -12,7 +12,8 @@ from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.errors import Conflict, InvalidInput
 from fedaid.models import AccountState
 from fedaid.web import i18n
-from fedaid.web.accounts import authenticate, email_taken, notify_admins_of_sign_up, set_locale, username_taken
+from fedaid.domain.accounts import authenticate, email_taken, set_locale, username_taken
+from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.web.forms import Form, safe_next
 from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
 from fedaid.web.site import LANGUAGE_COOKIE

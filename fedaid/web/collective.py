@@ -6,10 +6,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.instance import get_collective
+from fedaid.domain.instance import count_local_members, find_collective_page, get_collective
 from fedaid.domain.search import SearchFilters, search
-from fedaid.models import CollectivePage
-from fedaid.web.accounts import count_members
 from fedaid.web.listings import cards_for, visibilities_for
 from fedaid.web.sessions import current_viewer
 
@@ -18,8 +16,8 @@ MAX_QUERY = 200
 
 async def show_about(request: web.Request) -> web.Response:
     collective = await get_collective(request.app[SETTINGS].collective_slug)
-    page = await CollectivePage.get_or_none(collective=collective)
-    context = {"collective": collective, "page": page, "members": await count_members(),
+    page = await find_collective_page(collective)
+    context = {"collective": collective, "page": page, "members": await count_local_members(),
                "registration_mode": request.app[SETTINGS].registration_mode}
     return aiohttp_jinja2.render_template("collective/about.html", request, context)
 

@@ -42,4 +42,10 @@ MESSAGES = (
     lazy("Hours must be a number, e.g. 2 or 1.5."),
     lazy("You cannot answer your own offer or request."),
     lazy("That post does not answer this offer or request."),
+    lazy("There is no such account."),
+    lazy("You cannot suspend your own account."),
+    lazy("The collective needs at least one admin."),
+    lazy("Choose a category, a tag or a place."),
+    lazy("You have too many alerts; remove one first."),
+    lazy("There is no such report."),
 )

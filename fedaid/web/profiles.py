@@ -6,10 +6,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.domain.follows import list_alliances
+from fedaid.domain.instance import count_local_members
 from fedaid.domain.ledger import ledger_of
 from fedaid.federation.actor_routes import actor_from_path
 from fedaid.models import Account, AccountState, Actor, ActorType
-from fedaid.web.accounts import count_members
 from fedaid.web.listings import ProposalFilters, list_proposals
 from fedaid.web.sessions import current_viewer
 
@@ -35,7 +35,7 @@ async def serve_profile_html(request: web.Request) -> web.Response:
 async def _collective_page(request: web.Request, collective: Actor) -> web.Response:
     alliances = await list_alliances(collective)
     context = {
-        "collective": collective, "members": await count_members(),
+        "collective": collective, "members": await count_local_members(),
         "allies": [a.group for a in alliances if a.is_active],
     }
     return aiohttp_jinja2.render_template("profiles/collective.html", request, context)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.exchanges import find_exchange
 from fedaid.domain.responses import list_responses
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 from fedaid.web import i18n
-from fedaid.web.accounts import html_to_text
 from fedaid.web.forms import Form
 from fedaid.web.listings import cards_for, category_choices, visibilities_for
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
@@ -108,7 +108,7 @@ async def new_proposal_post(request: web.Request) -> web.Response:
 async def edit_proposal_form(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     proposal = await _own_proposal(request, viewer)
-    form = Form.of(purpose=proposal.purpose.value, title=proposal.title, text=html_to_text(proposal.post.content),
+    form = Form.of(purpose=proposal.purpose.value, title=proposal.title, text=paragraphs.to_text(proposal.post.content),
                    category=proposal.category, tags=" ".join(proposal.tags or []),
                    hours=i18n.format_number(proposal.hours), place_name=proposal.place_name,
                    remote_ok="on" if proposal.remote_ok else "",

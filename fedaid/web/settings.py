@@ -7,10 +7,10 @@ from aiohttp import web
 
 from fedaid.errors import InvalidInput
 from fedaid.web import i18n
-from fedaid.web.accounts import (
-    add_alert, html_to_text, list_alerts, list_notifications, mark_all_read, remove_alert, set_locale,
-    update_profile,
-)
+from fedaid.domain import paragraphs
+from fedaid.domain.accounts import set_locale, update_profile
+from fedaid.domain.alerts import add_alert, list_alerts, remove_alert
+from fedaid.domain.notifications import list_notifications, mark_all_read
 from fedaid.web.forms import Form
 from fedaid.web.listings import category_choices
 from fedaid.web.sessions import Viewer, require_viewer
@@ -18,7 +18,7 @@ from fedaid.web.sessions import Viewer, require_viewer
 
 async def show_settings(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
-    profile = Form.of(name=viewer.actor.name, summary=html_to_text(viewer.actor.summary),
+    profile = Form.of(name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary),
                       language=viewer.account.locale)
     return await _render(request, viewer, profile=profile, alert=Form())
 
@@ -50,7 +50,7 @@ async def add_alert_post(request: web.Request) -> web.Response:
             form.fail("category", str(err))
         else:
             raise web.HTTPSeeOther("/settings?saved=alert#alerts")
-    profile = Form.of(name=viewer.actor.name, summary=html_to_text(viewer.actor.summary),
+    profile = Form.of(name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary),
                       language=viewer.account.locale)
     return await _render(request, viewer, profile=profile, alert=form, status=400)
 

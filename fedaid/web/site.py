@@ -18,11 +18,11 @@ from markupsafe import Markup
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
+from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError
 from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
-from fedaid.web.accounts import count_unread
 from fedaid.web.sessions import (
     CSRF_FIELD, SIGN_IN_LIMITER, SIGN_UP_LIMIT, SIGN_UP_LIMITER, SIGN_UP_WINDOW, SignInLimiter, check_csrf,
     cookie_storage, csrf_token, current_viewer,

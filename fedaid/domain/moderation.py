@@ -1,19 +1,16 @@
-"""Reads and small changes behind the admin pages that `fedaid.domain` does not offer yet (no HTTP here).
-
-TODO(#6): move `resolve_report` and `save_collective_page` into the domain once their owners agree.
-"""
+"""What admins watch: members' reports, and the health of the delivery and inbox queues."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from fedaid.clock import utcnow
 from fedaid.errors import NotFound
-from fedaid.models import (
-    Actor, CollectivePage, Delivery, DeliveryState, DomainHealth, InboxItem, InboxState, Report,
-)
+from fedaid.models import Delivery, DeliveryState, DomainHealth, InboxItem, InboxState, Report
 
 RECENT_ERRORS = 20
+BUSIEST_HOSTS = 20
 
 
 @dataclass(frozen=True)
@@ -29,19 +26,16 @@ class DeliveryHealth:
 
 async def delivery_health() -> DeliveryHealth:
     """Queue depths, the hosts that fail, and the latest errors, for the delivery health page."""
-    pending_hosts = await Delivery.filter(state=DeliveryState.PENDING).values_list("host", flat=True)
-    counts: dict[str, int] = {}
-    for host in pending_hosts:
-        counts[host] = counts.get(host, 0) + 1
+    pending_hosts = Counter(await Delivery.filter(state=DeliveryState.PENDING).values_list("host", flat=True))
     failing = await DomainHealth.filter(last_failure_at__isnull=False).order_by("-last_failure_at").limit(50)
     return DeliveryHealth(
-        pending=len(pending_hosts),
+        pending=pending_hosts.total(),
         given_up=await Delivery.filter(state=DeliveryState.GIVEN_UP).count(),
         inbox_pending=await InboxItem.filter(state=InboxState.PENDING).count(),
         inbox_failed=await InboxItem.filter(state=InboxState.FAILED).count(),
         failing=[row for row in failing if row.failure_days or row.is_unavailable],
         recent_errors=await Delivery.exclude(last_error="").order_by("-id").limit(RECENT_ERRORS),
-        pending_by_host=sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20],
+        pending_by_host=sorted(pending_hosts.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST_HOSTS],
     )
 
 
@@ -51,6 +45,7 @@ async def list_reports(*, resolved: bool) -> list[Report]:
 
 
 async def resolve_report(report_id: int) -> Report:
+    """Mark a report handled (again is harmless)."""
     report = await Report.get_or_none(id=report_id)
     if report is None:
         raise NotFound("There is no such report.")
@@ -58,14 +53,3 @@ async def resolve_report(report_id: int) -> Report:
         report.resolved_at = utcnow()
         await report.save(update_fields=["resolved_at"])
     return report
-
-
-async def collective_page(collective: Actor) -> CollectivePage | None:
-    return await CollectivePage.get_or_none(collective=collective)
-
-
-async def save_collective_page(collective: Actor, *, rules: str, contact: str) -> CollectivePage:
-    page, _ = await CollectivePage.get_or_create(collective=collective)
-    page.rules, page.contact = rules, contact
-    await page.save(update_fields=["rules", "contact", "updated_at"])
-    return page

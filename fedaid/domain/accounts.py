@@ -1,0 +1,91 @@
+"""Members' accounts: signing in, availability of names, admin changes of state and role, profile, language."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+
+from fedaid.domain import paragraphs
+from fedaid.domain.actors import USERNAME_PATTERN
+from fedaid.domain.passwords import check_password, hash_password
+from fedaid.errors import Forbidden, NotFound
+from fedaid.models import Account, AccountRole, AccountState, Actor
+
+
+async def find_account_by_login(login: str) -> Account | None:
+    """The account whose username or email is `login` (case-insensitive), or None."""
+    login = login.strip().lower()
+    if "@" in login:
+        return await Account.get_or_none(email=login).select_related("actor")
+    if not USERNAME_PATTERN.match(login):
+        return None
+    return await Account.get_or_none(actor__username=login, actor__is_local=True).select_related("actor")
+
+
+async def authenticate(login: str, password: str) -> Account | None:
+    """The account for these credentials, or None; the password is checked even for unknown names."""
+    account = await find_account_by_login(login)
+    if account is None:
+        check_password(_dummy_hash(), password)  # same work either way: no timing hint that a name exists
+        return None
+    return account if check_password(account.password_hash, password) else None
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+async def username_taken(username: str) -> bool:
+    return await Actor.filter(username=username, is_local=True).exists()
+
+
+async def email_taken(email: str) -> bool:
+    return await Account.filter(email=email.strip().lower()).exists()
+
+
+async def get_account(account_id: int) -> Account:
+    account = await Account.get_or_none(id=account_id).select_related("actor")
+    if account is None:
+        raise NotFound("There is no such account.")
+    return account
+
+
+async def list_accounts(state: AccountState | None = None) -> list[Account]:
+    query = Account.filter(actor__deleted_at__isnull=True).select_related("actor").order_by("-id")
+    if state is not None:
+        query = query.filter(state=state)
+    return await query
+
+
+async def set_account_state(account: Account, state: AccountState, *, by: Account) -> Account:
+    """Approve, suspend or reinstate an account; nobody suspends themselves."""
+    if account.id == by.id and state != AccountState.APPROVED:
+        raise Forbidden("You cannot suspend your own account.")
+    account.state = state
+    await account.save(update_fields=["state"])
+    return account
+
+
+async def set_account_role(account: Account, role: AccountRole, *, by: Account) -> Account:
+    """Change a role; the last admin cannot stop being one."""
+    if account.role == AccountRole.ADMIN and role != AccountRole.ADMIN:
+        if await Account.filter(role=AccountRole.ADMIN, state=AccountState.APPROVED).count() <= 1:
+            raise Forbidden("The collective needs at least one admin.")
+    account.role = role
+    await account.save(update_fields=["role"])
+    return account
+
+
+async def set_locale(account: Account, language: str) -> None:
+    """The language of the member's pages; the caller checks it is one the instance speaks."""
+    account.locale = language
+    await account.save(update_fields=["locale"])
+
+
+async def update_profile(actor: Actor, *, name: str, summary: str) -> Actor:
+    """A member's display name and plain-text presentation (stored as escaped paragraphs)."""
+    actor.name = name or actor.username
+    actor.summary = paragraphs.to_html(summary)
+    await actor.save(update_fields=["name", "summary"])
+    return actor
