@@ -2,8 +2,9 @@
 
 Run: python bench/api.py [--proposals 10000] [--clients 50] [--requests 2000] [--processes 1]
      [--database postgres://…]  (default: a SQLite file in a temporary folder)
-Seeds members, follows and proposals with bulk inserts, serves the instance from separate processes (as
-`fedaid serve --no-worker` does), then drives it from this one. Prints p50/p99 latency and requests/s per
+Seeds members, follows and proposals with bulk inserts, serves the instance from separate processes, each on
+its own port as deploy/fedaid-web@.service does behind nginx, then drives it from this one, sending requests to
+the processes in turn as nginx's round-robin upstream would. Prints p50/p99 latency and requests/s per
 scenario, and the machine's load average before and after. Figures only, no pass/fail.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -90,8 +92,16 @@ async def seed(settings: Settings, proposals: int) -> list[str]:
     return tokens
 
 
+def listening_socket(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    return sock
+
+
 def serve(settings: Settings, sock: socket.socket) -> None:
-    """One web process (no worker), sharing the listening socket with its siblings."""
+    """One web process (no worker), as `fedaid serve --no-worker --port N` runs it."""
     async def main() -> None:
         runner = web.AppRunner(create_app(settings, run_worker=False), access_log=None)
         await runner.setup()
@@ -101,11 +111,12 @@ def serve(settings: Settings, sock: socket.socket) -> None:
     asyncio.run(main())
 
 
-async def drive(name: str, base_url: str, tokens: list[str], clients: int, total: int, method: str, path: str,
+async def drive(name: str, base_urls: list[str], tokens: list[str], clients: int, total: int, method: str, path: str,
                 body: dict | None = None) -> None:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(total))
+    upstream = itertools.cycle(base_urls)
 
     async def client(session: aiohttp.ClientSession, token: str) -> None:
         nonlocal errors
@@ -113,7 +124,7 @@ async def drive(name: str, base_url: str, tokens: list[str], clients: int, total
         for n in counter:
             data = {key: value.format(n=n) for key, value in (body or {}).items()}
             started = time.perf_counter()
-            async with session.request(method, base_url + path, headers=headers, data=data or None) as response:
+            async with session.request(method, next(upstream) + path, headers=headers, data=data or None) as response:
                 await response.read()
                 if response.status >= 400:
                     errors += 1
@@ -134,9 +145,9 @@ async def drive(name: str, base_url: str, tokens: list[str], clients: int, total
 async def run(args: argparse.Namespace) -> None:
     folder = Path(args.folder) if args.folder else Path(tempfile.mkdtemp(prefix="fedaid-api-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    ports = [free_port() for _ in range(args.processes)]
     database_url = args.database or f"sqlite://{folder / 'bench.sqlite3'}"
-    settings = Settings(data_dir=folder, base_url=f"http://127.0.0.1:{port}", database_url=database_url,
+    settings = Settings(data_dir=folder, base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
                         secret_key="bench-secret-0123456789abcdef", collective_slug="bench", collective_name="Bench",
                         log_level="WARNING")
     saved = folder / "tokens.txt"
@@ -148,19 +159,15 @@ async def run(args: argparse.Namespace) -> None:
         saved.write_text("\n".join(tokens))
         print(f"seeded {args.proposals} proposals, {MEMBERS} members in {time.perf_counter() - began:.1f} s")
     print(f"database: {'SQLite' if settings.is_sqlite else 'PostgreSQL'}")
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(1024)
     context = multiprocessing.get_context("fork")
-    servers = [context.Process(target=serve, args=(settings, sock), daemon=True) for _ in range(args.processes)]
+    servers = [context.Process(target=serve, args=(settings, listening_socket(port)), daemon=True) for port in ports]
     for server in servers:
         server.start()
     try:
         await asyncio.sleep(1.5)
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  "
               f"({os.cpu_count()} CPUs, {args.processes} server process(es), {args.clients} clients)")
-        base = settings.base_url
+        base = [f"http://127.0.0.1:{port}" for port in ports]
         await drive("warm-up", base, tokens, args.clients, 200, "GET", "/api/v1/timelines/public")
         await drive("home timeline", base, tokens, args.clients, args.requests, "GET", "/api/v1/timelines/home")
         await drive("public timeline", base, tokens, args.clients, args.requests, "GET", "/api/v1/timelines/public")
