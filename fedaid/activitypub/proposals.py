@@ -89,7 +89,8 @@ def parse_proposal(note: NoteDoc, *, collective_ap_id: str | None = None,
     hours = _hours(publishes.get("resourceQuantity")) if publishes else None
     if hours is None:
         hours = _hours_in_text(note.content) or Decimal(1)
-    available = _hours(publishes.get("availableQuantity")) if publishes else None
+    # Nothing left is a real answer once every hour is agreed: 0 available, not "unknown".
+    available = _hours(publishes.get("availableQuantity"), allow_zero=True) if publishes else None
     status = note.extra.get("status")
     return ProposalDoc(
         purpose=purpose,
@@ -179,20 +180,20 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _decimal(value: Any) -> Decimal | None:
-    """A positive quantity we can store, from a number or a numeric string; None otherwise."""
+def _decimal(value: Any, *, allow_zero: bool = False) -> Decimal | None:
+    """A positive (or, when allowed, zero) quantity we can store, from a number or a numeric string; None otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    if not number.is_finite() or number <= 0 or number > MAX_HOURS:
+    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero) or number > MAX_HOURS:
         return None
     return number.quantize(Decimal("0.01"))
 
 
-def _hours(value: Any) -> Decimal | None:
+def _hours(value: Any, *, allow_zero: bool = False) -> Decimal | None:
     """Hours from a `resourceQuantity`-like object, when its unit is an hour."""
     if not isinstance(value, dict):
         return None
@@ -201,7 +202,7 @@ def _hours(value: Any) -> Decimal | None:
         unit = unit.get("id") or unit.get("@id")
     if unit not in HOUR_UNITS:
         return None
-    return _decimal(value.get("hasNumericalValue"))
+    return _decimal(value.get("hasNumericalValue"), allow_zero=allow_zero)
 
 
 # ---------------------------------------------------------------- agreements: parsing

@@ -23,6 +23,7 @@ from fedaid.models import (
     Exchange,
     Notification,
     NotificationKind,
+    Post,
     Proposal,
     ProposalStatus,
 )
@@ -95,7 +96,11 @@ async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str) -
 
 
 async def _complete_if_confirmed(exchange: Exchange, agreement: Agreement, *, now: datetime) -> None:
-    """Both sides confirmed: the agreement is fulfilled, and so is a fully agreed proposal with nothing pending."""
+    """Both sides confirmed: the agreement is fulfilled, and so is a fully agreed proposal with nothing pending.
+
+    Only the proposal's own server decides that: it sees every agreement, and its Update(Note) carries
+    the status to the others. A copy here of a proposal from elsewhere waits for that Update.
+    """
     if not exchange.is_confirmed:
         return
     changed = await Agreement.filter(id=agreement.id, state=AgreementState.ACCEPTED).update(
@@ -104,6 +109,8 @@ async def _complete_if_confirmed(exchange: Exchange, agreement: Agreement, *, no
         return
     agreement.state = AgreementState.FULFILLED
     proposal = await Proposal.get(id=agreement.proposal_id)
+    if not await Post.filter(id=proposal.post_id, is_local=True).exists():
+        return
     pending = await Agreement.filter(proposal_id=proposal.id,
                                      state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED)).exists()
     if proposal.status == ProposalStatus.AGREED and not pending:

@@ -88,6 +88,21 @@ def test_fep_proposals_are_read_whatever_their_type(types: Any) -> None:
     assert proposal.has_reciprocal and not proposal.is_from_hashtags
 
 
+def test_an_agreed_proposal_with_no_hours_left_reads_as_zero_available() -> None:
+    doc = note(purpose="offer", status="agreed", publishes={
+        "type": "Intent", "id": "https://masto.example/users/eve/statuses/1#primary",
+        "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"},
+        "availableQuantity": {"hasUnit": "hour", "hasNumericalValue": "0"}})
+    proposal = parse_proposal(parse_note(doc))
+    assert (proposal.hours, proposal.available_hours) == (Decimal("3.00"), Decimal("0.00"))
+
+
+def test_a_proposal_of_zero_hours_falls_back_to_one_hour() -> None:
+    doc = note(purpose="offer", publishes={"type": "Intent", "resourceQuantity": {"hasUnit": "hour",
+                                                                                  "hasNumericalValue": 0}})
+    assert parse_proposal(parse_note(doc)).hours == Decimal(1)
+
+
 def test_quantities_in_other_units_fall_back_to_one_hour() -> None:
     proposal = parse_proposal(parse_note(fixture("fep0837_proposal_minimal")))
     assert proposal.hours == Decimal(1) and proposal.available_hours == Decimal(1)

@@ -6,14 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from fedaid.activitypub.proposals import ConfirmationDoc, confirmation_ap_id, parse_confirmation
+from fedaid.activitypub.proposals import AgreementAcceptDoc, ConfirmationDoc, confirmation_ap_id, parse_confirmation
 from fedaid.db import Database
-from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_agreement
+from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_agreement, receive_accept
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.exchanges import confirm_exchange, receive_confirmation
 from fedaid.domain.ledger import ledger_of
 from fedaid.errors import Conflict, Forbidden
-from fedaid.models import Actor, Agreement, AgreementState, Exchange, Proposal, ProposalStatus
+from fedaid.models import (
+    Actor, Agreement, AgreementState, Exchange, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+)
+from fedaid.models.ids import new_id
 from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
 
@@ -78,6 +81,31 @@ async def test_a_replayed_remote_confirmation_counts_once(ana: Actor) -> None:
     assert exchange.is_confirmed and exchange.receiver_confirmation_ap_id == doc.confirmation_ap_id
     ledger = await ledger_of(ana)
     assert ledger.given == Decimal("3.00") and ledger.by_collective["cowork.example"].given == Decimal("3.00")
+
+
+async def test_a_fulfilled_agreement_leaves_the_status_of_a_proposal_from_elsewhere_to_its_server(ana: Actor) -> None:
+    # Given our member took all the hours of a remote offer, and its author accepted
+    bob = await make_remote("bob", "cowork.example", mastodon=False)
+    post = await Post.create(id=new_id(), ap_id=f"{bob.ap_id}/posts/1", author=bob, is_local=False,
+                             content="<p>Transport</p>", visibility=Visibility.PUBLIC, published_at=NOW)
+    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2),
+                                     available_hours=Decimal(2))
+    agreement = await offer_agreement(proposal, ana, now=NOW)
+    await receive_accept(AgreementAcceptDoc(
+        activity_id=f"{bob.ap_id}/accepts/1", actor_ap_id=bob.ap_id, offer_ap_id=agreement.offer_activity_id,
+        agreement=None, raw={}), bob)
+    await Proposal.filter(id=proposal.id).update(status=ProposalStatus.AGREED, available_hours=Decimal(0))
+    await Agreement.filter(id=agreement.id).update(ap_id=f"{post.ap_id}/agreements/1")
+    agreement = await Agreement.get(id=agreement.id)
+    # When both sides confirm
+    await confirm_exchange(agreement, by=ana, now=NOW)
+    await receive_confirmation(ConfirmationDoc(
+        activity_id=f"{bob.ap_id}/confirmations/9/create", actor_ap_id=bob.ap_id,
+        confirmation_ap_id=f"{bob.ap_id}/confirmations/9", agreement_ap_id=agreement.ap_id, published_at=NOW,
+        raw={}), bob, now=NOW)
+    # Then the agreement is fulfilled, but the proposal keeps the status its own server last sent
+    assert (await Agreement.get(id=agreement.id)).state == AgreementState.FULFILLED
+    assert (await Proposal.get(id=proposal.id)).status == ProposalStatus.AGREED
 
 
 async def test_only_parties_confirm_and_only_accepted_agreements(ana: Actor) -> None:
