@@ -1,4 +1,7 @@
-"""Search v2: accounts (an exact `acct` resolved by WebFinger with `resolve`), hashtags and statuses."""
+"""Search v2: accounts (an exact `acct` resolved by WebFinger with `resolve`), hashtags and statuses.
+
+Statuses are found by URL, or by words through the full-text index of `domain/search.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from fedaid.api.auth import optional_caller
 from fedaid.api.entities import render_tag
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
-from fedaid.api.visibility import visible_to
+from fedaid.api.visibility import can_see, visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.models import Post, PostTag
+from fedaid.domain import search as full_text
+from fedaid.models import Post, PostTag, Visibility
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -48,13 +52,16 @@ async def _tags(prefix: str, limit: int, offset: int) -> list[str]:
 
 
 async def _statuses(q: str, viewer, limit: int, offset: int) -> list[Post]:
-    """A status URL or id we know; otherwise words in the text (members only, as Mastodon's full-text search)."""
+    """A status URL we know; otherwise every word in the text, best match first (members only, as Mastodon).
+
+    The index holds public, unlisted and members-only posts; members-only ones the viewer may not read are
+    dropped from the page, so a page can come back shorter than `limit`.
+    """
     base = Post.filter(deleted_at__isnull=True).filter(visible_to(viewer)).select_related("author")
     if q.startswith(("http://", "https://")):
         return list(await base.filter(ap_id=q).limit(1)) or list(await base.filter(url=q).limit(1))
-    if viewer is None:
+    if viewer is None or not full_text.search_terms(q):
         return []
-    query = base
-    for word in q.split()[:8]:
-        query = query.filter(content__icontains=word)
-    return list(await query.order_by("-id").offset(offset).limit(limit))
+    filters = full_text.SearchFilters(visibilities=(Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS))
+    hits = await full_text.search(q, filters, limit=limit, offset=offset)
+    return [hit.post for hit in hits if await can_see(hit.post, viewer)]

@@ -1,10 +1,11 @@
-"""Rows for API tests, written directly (the domain's own tests cover how posts are made)."""
+"""Rows for API tests, written directly and indexed for search (the domain's own tests cover how posts are made)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fedaid.clock import utcnow
+from fedaid.domain import search
 from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, Visibility
 from fedaid.models.ids import new_id
 
@@ -23,4 +24,5 @@ async def make_post(author: Actor, content: str = "<p>Hello</p>", *, tags: tuple
         values = {"purpose": ProposalPurpose.OFFER, "title": "Help", **proposal}
         await Proposal.create(id=new_id(), post=post, **values)
     await post.fetch_related("author")
+    await search.index_post(post, proposal=await Proposal.get_or_none(post_id=post.id), tags=tags)
     return post
