@@ -18,7 +18,6 @@ in flight (or sent and not yet recorded) can arrive twice.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
@@ -34,18 +33,19 @@ import aiohttp
 from aiohttp.resolver import DefaultResolver
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
+from yarl import URL
 
-from fedaid.errors import SignatureError, UnsafeAddress
+from fedaid.errors import FedaidError, SignatureError, UnsafeAddress
 from fedaid.federation.fetch import (
     GuardedResolver,
-    _RefusedConnection,  # what the guarded resolver and socket factory raise inside aiohttp
+    RefusedConnection,
     allow_any_address,
     check_literal_host,
     check_url,
     guarded_socket_factory,
     is_public_address,
 )
-from fedaid.federation.signatures import sign_request
+from fedaid.federation.signatures import body_digest, http_date, request_target_of, sign_post
 from fedaid.models import Actor, Delivery, DeliveryState, DomainHealth, Follow
 
 log = logging.getLogger("fedaid.delivery")
@@ -58,7 +58,8 @@ UNAVAILABLE_AFTER_DAYS = 7               # Mastodon's DeliveryFailureTracker::FA
 KEPT_FAILURE_DAYS = 31
 DRAIN_BYTES = 64 * 1024                  # read this much of an answer so the connection can be reused
 PASSES_IN_FLIGHT = 2                     # run_forever claims the next batch while the last one finishes
-URL_CHECKS_KEPT = 10_000
+INBOXES_KEPT = 10_000                    # checked and parsed inbox URLs kept by a worker
+SIGNING_CHUNK = 8                        # rows signed per hand-off to a signing thread
 CLAIMED_FIELDS = ("id", "sender_id", "inbox", "host", "payload", "attempts")
 
 
@@ -128,6 +129,24 @@ class _Result:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Inbox:
+    """An inbox URL checked and parsed once: what the POST goes to and what its signature covers."""
+
+    url: URL
+    host: str            # the Host header
+    request_target: str  # the path and query, as signed
+
+
+@dataclass(frozen=True)
+class _Signing:
+    """What one row's signature needs; `_sign_chunk` turns it into headers in a signing thread."""
+
+    inbox: _Inbox
+    digest: str
+    sender: Actor | None
+
+
 @dataclass
 class _Breaker:
     """Consecutive failures to one host; open (skip the host) for a while after too many."""
@@ -190,7 +209,7 @@ class DeliveryWorker:
         self._clock = clock
         self._rng = rng or random.Random()
         self._breakers: dict[str, _Breaker] = {}
-        self._url_checks: dict[str, str | None] = {}  # inbox → why it is refused, None when it is fine
+        self._inboxes: dict[str, _Inbox | UnsafeAddress] = {}  # inbox URL → parsed, or why it is refused
         self._overall = asyncio.Semaphore(concurrency)
         self._host_slots = _HostSlots(per_host_concurrency)
         self._signing_threads = signing_threads
@@ -207,6 +226,7 @@ class DeliveryWorker:
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._total_timeout, sock_connect=self._connect_timeout),
             cookie_jar=aiohttp.DummyCookieJar(),
+            headers={"User-Agent": self._user_agent},
             trust_env=False,  # no proxy from the environment: it would connect for us, unchecked
         )
         if self._signing_threads:
@@ -284,15 +304,19 @@ class DeliveryWorker:
 
     async def _deliver_all(self, rows: list[Delivery], senders: dict[int, Actor], deadline: float) -> list[_Result]:
         gone: set[str] = set()  # inboxes that answered 410 in this pass: their other rows are not sent
+        signatures = self._sign_all(rows, senders)
 
-        async def deliver(row: Delivery) -> _Result:
+        async def deliver(row: Delivery, signed: asyncio.Future[list[dict[str, str] | FedaidError]],
+                          position: int) -> _Result:
+            if not signed.done():  # signed before taking a slot, so slots wait on the network only
+                await asyncio.wait((signed,))
             # The host slot first, so rows waiting for a busy host do not hold slots others could use.
             await self._host_slots.acquire(row.host)
             try:
                 async with self._overall:
                     if row.inbox in gone or self._breaker_is_open(row.host) or time.monotonic() > deadline:
                         return _Result(row)
-                    result = await self._attempt(row, senders.get(row.sender_id))
+                    result = await self._attempt(row, signed, position)
             finally:
                 self._host_slots.release(row.host)
             self._note_for_breaker(row.host, result.step)
@@ -300,14 +324,47 @@ class DeliveryWorker:
                 gone.add(row.inbox)
             return result
 
-        return await asyncio.gather(*(deliver(row) for row in rows))
+        return await asyncio.gather(*(
+            deliver(row, signatures[index // SIGNING_CHUNK], index % SIGNING_CHUNK) for index, row in enumerate(rows)))
 
-    async def _attempt(self, row: Delivery, sender: Actor | None) -> _Result:
-        """Sign and POST one row; every expected failure becomes a result, never an exception."""
+    def _sign_all(self, rows: list[Delivery], senders: dict[int, Actor]
+                  ) -> list[asyncio.Future[list[dict[str, str] | FedaidError]]]:
+        """Start signing every row, SIGNING_CHUNK rows per hand-off; one future per chunk.
+
+        Each distinct body is encoded and digested once: a fan-out sends the same body to every inbox.
+        """
+        digests: dict[str, str] = {}
+        signings: list[_Signing | UnsafeAddress] = []
+        for row in rows:
+            inbox = self._inbox(row.inbox)
+            if isinstance(inbox, UnsafeAddress):
+                signings.append(inbox)
+                continue
+            digest = digests.get(row.payload)
+            if digest is None:
+                digest = digests[row.payload] = body_digest(row.payload.encode("utf-8"))
+            signings.append(_Signing(inbox, digest, senders.get(row.sender_id)))
+        chunks = [signings[start:start + SIGNING_CHUNK] for start in range(0, len(signings), SIGNING_CHUNK)]
+        loop = asyncio.get_running_loop()
+        if self._signer is None:
+            futures = []
+            for chunk in chunks:
+                future: asyncio.Future[list[dict[str, str] | FedaidError]] = loop.create_future()
+                future.set_result(_sign_chunk(chunk))
+                futures.append(future)
+            return futures
+        return [loop.run_in_executor(self._signer, _sign_chunk, chunk) for chunk in chunks]
+
+    async def _attempt(self, row: Delivery, signed: asyncio.Future[list[dict[str, str] | FedaidError]],
+                       position: int) -> _Result:
+        """POST one signed row; every expected failure becomes a result, never an exception."""
         started = time.perf_counter()
         result = _Result(row)
         try:
-            result = await self._post(row, sender)
+            headers = (await signed)[position]
+            if isinstance(headers, FedaidError):
+                raise headers
+            result = await self._post(row, headers)
         except UnsafeAddress as err:
             result = _Result(row, Step.GIVE_UP, error=str(err))
         except SignatureError as err:
@@ -316,7 +373,7 @@ class DeliveryWorker:
             result = _Result(row, Step.RETRY, error=f"no answer in time (connect {self._connect_timeout:g} s, "
                                                     f"total {self._total_timeout:g} s)")
         except aiohttp.ClientConnectorError as err:
-            refused = isinstance(err.os_error, _RefusedConnection)
+            refused = isinstance(err.os_error, RefusedConnection)
             result = _Result(row, Step.GIVE_UP if refused else Step.RETRY, error=f"cannot connect: {err.os_error}")
         except aiohttp.ClientError as err:
             result = _Result(row, Step.RETRY, error=f"{err.__class__.__name__}: {err}")
@@ -326,38 +383,31 @@ class DeliveryWorker:
         result.seconds = time.perf_counter() - started
         return result
 
-    async def _post(self, row: Delivery, sender: Actor | None) -> _Result:
+    async def _post(self, row: Delivery, headers: dict[str, str]) -> _Result:
         assert self._session is not None
-        self._check_inbox_url(row.inbox)
-        if sender is None or not sender.private_key_pem or not sender.key_id:
-            raise SignatureError("the sender has no key to sign with")
+        inbox = self._inboxes[row.inbox]
+        assert isinstance(inbox, _Inbox)
         body = row.payload.encode("utf-8")
-        sign = functools.partial(sign_request, "POST", row.inbox, key_id=sender.key_id,
-                                 private_key_pem=sender.private_key_pem, body=body)
-        # Content-Type: application/activity+json (INTEROP 28)
-        headers = await asyncio.get_running_loop().run_in_executor(self._signer, sign) if self._signer else sign()
-        headers["User-Agent"] = self._user_agent
-        async with self._session.post(row.inbox, data=body, headers=headers, allow_redirects=False) as response:
+        async with self._session.post(inbox.url, data=body, headers=headers, allow_redirects=False) as response:
             await _drain(response)
             status = response.status
             error = "" if 200 <= status < 300 else f"HTTP {status} {response.reason or ''}".strip()
             return _Result(row, next_step(status), status, error, response.headers.get("Retry-After"))
 
-    def _check_inbox_url(self, inbox: str) -> None:
-        """Refuse schemes and IP literals we must not POST to (names are checked when resolved); cached."""
-        refusal = self._url_checks.get(inbox, "")
-        if refusal == "":
+    def _inbox(self, inbox: str) -> _Inbox | UnsafeAddress:
+        """The inbox URL parsed, or why we must not POST to it (names are checked when resolved); cached."""
+        known = self._inboxes.get(inbox)
+        if known is None:
             try:
                 check_url(inbox, allow_http=self._allow_http)
                 check_literal_host(inbox, self._allowed)  # aiohttp does not send IP literals to the resolver
-                refusal = None
+                known = _Inbox(URL(inbox), *request_target_of(inbox))
             except UnsafeAddress as err:
-                refusal = str(err)
-            if len(self._url_checks) >= URL_CHECKS_KEPT:
-                self._url_checks.clear()
-            self._url_checks[inbox] = refusal
-        if refusal is not None:
-            raise UnsafeAddress(refusal)
+                known = err
+            if len(self._inboxes) >= INBOXES_KEPT:
+                self._inboxes.clear()
+            self._inboxes[inbox] = known
+        return known
 
     def _breaker_is_open(self, host: str) -> bool:
         breaker = self._breakers.get(host)
@@ -469,6 +519,27 @@ async def _record_failure_day(host: str, error: str, now: datetime) -> None:
             log.warning("host unavailable, deliveries to it are dropped",
                         extra={"host": host, "days": len(days), "dropped": dropped})
         await health.save(update_fields=["failure_days", "last_error", "last_failure_at", "is_unavailable"])
+
+
+def _sign_chunk(signings: list[_Signing | UnsafeAddress]) -> list[dict[str, str] | FedaidError]:
+    """Headers for each row of a chunk, or why it cannot be sent; runs in a signing thread (RSA frees the GIL)."""
+    date = http_date(utcnow())
+    signed: list[dict[str, str] | FedaidError] = []
+    for signing in signings:
+        if isinstance(signing, UnsafeAddress):
+            signed.append(signing)
+            continue
+        sender = signing.sender
+        if sender is None or not sender.private_key_pem or not sender.key_id:
+            signed.append(SignatureError("the sender has no key to sign with"))
+            continue
+        try:
+            # Content-Type: application/activity+json (INTEROP 28)
+            signed.append(sign_post(signing.inbox.request_target, signing.inbox.host, signing.digest, date,
+                                    key_id=sender.key_id, private_key_pem=sender.private_key_pem))
+        except SignatureError as err:
+            signed.append(err)
+    return signed
 
 
 async def _load_senders(rows: Iterable[Delivery]) -> dict[int, Actor]:
