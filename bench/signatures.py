@@ -16,13 +16,13 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 
 from fedaid.federation.signatures import (  # noqa: E402
-    generate_key_pair,
     load_private_key,
     load_public_key,
     read_signature,
     sign_request,
     verify_signature,
 )
+from fedaid.keys import generate_key_pair  # noqa: E402
 
 URL = "https://remote.example/users/bob/inbox"
 KEY_ID = "https://aid.example/members/ana#main-key"

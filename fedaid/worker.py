@@ -36,6 +36,6 @@ async def run_jobs_forever(jobs: Sequence[Job], stop: asyncio.Event, idle_sleep:
         if await run_jobs_once(jobs) == 0:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     log.info("worker stopped")

@@ -112,18 +112,18 @@ def check_literal_host(url: str, allowed: AddressPolicy) -> None:
         raise UnsafeAddress(f"{ip} is a private or reserved address")
 
 
-class _RefusedConnection(OSError):
-    """Raised inside aiohttp's connector, which wraps OSErrors; the fetcher turns it into UnsafeAddress."""
+class RefusedConnection(OSError):
+    """Raised inside aiohttp's connector, which wraps OSErrors; callers turn it into UnsafeAddress."""
 
 
 def _require_allowed(address: str, allowed: AddressPolicy, *, hostname: str) -> None:
     try:
         ip = ip_address(address)
     except ValueError as err:
-        raise _RefusedConnection(f"{hostname} resolves to {address!r}, which is not an IP address") from err
+        raise RefusedConnection(f"{hostname} resolves to {address!r}, which is not an IP address") from err
     if not allowed(ip):
         where = str(ip) if hostname == address else f"{hostname} resolves to {ip}, which"
-        raise _RefusedConnection(f"{where} is a private or reserved address")
+        raise RefusedConnection(f"{where} is a private or reserved address")
 
 
 class GuardedResolver(AbstractResolver):
@@ -183,7 +183,7 @@ class Fetcher:
         if address_allowed is None:
             address_allowed = allow_any_address if allow_private_addresses else is_public_address
         self._allowed = address_allowed
-        self._allow_http = allow_http
+        self.allow_http = allow_http  # read by remote_actors: WebFinger over http only where this allows it
         self._user_agent = user_agent
         self._sign = sign
         self._max_bytes = max_bytes
@@ -258,7 +258,7 @@ class Fetcher:
 
     def _check_hop(self, url: str, previous: str | None) -> None:
         try:
-            check_url(url, allow_http=self._allow_http, previous=previous)
+            check_url(url, allow_http=self.allow_http, previous=previous)
             check_literal_host(url, self._allowed)
         except UnsafeAddress as err:
             raise _refused(url, str(err)) from err
@@ -278,7 +278,7 @@ class Fetcher:
         except aiohttp.ServerTimeoutError as err:
             raise FetchError(f"Could not fetch {url}: timed out ({err}).") from err
         except aiohttp.ClientConnectorError as err:
-            if isinstance(err.os_error, _RefusedConnection):
+            if isinstance(err.os_error, RefusedConnection):
                 raise _refused(url, str(err.os_error)) from err
             raise FetchError(f"Could not fetch {url}: cannot connect ({err.os_error}).") from err
         except aiohttp.ClientError as err:

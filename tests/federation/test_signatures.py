@@ -18,7 +18,6 @@ from fedaid.federation.signatures import (
     SignedRequest,
     body_digest,
     cavage_signing_string,
-    generate_key_pair,
     load_private_key,
     load_public_key,
     read_signature,
@@ -26,6 +25,7 @@ from fedaid.federation.signatures import (
     signature_header,
     verify_signature,
 )
+from fedaid.keys import generate_key_pair
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CAVAGE_DIR = SHARED / "vectors" / "http-signatures" / "cavage-12"
