@@ -12,17 +12,20 @@ from fedaid.models.exchange import Exchange
 from fedaid.models.favourite import Favourite
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
+from fedaid.models.marker import Marker, MarkerTimeline
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.post import Post, PostTag, Visibility
+from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
+from fedaid.models.reblog import Reblog
 from fedaid.models.report import Report
 
 __all__ = [
     "Account", "AccountRole", "AccountState", "Actor", "ActorType", "Agreement", "AgreementState",
     "AlertSubscription", "Category", "CategoryFamily", "CollectivePage", "Delivery", "DeliveryState",
     "DomainHealth", "DomainPolicy", "Exchange", "Favourite", "Follow", "FollowState", "InboxItem", "InboxState",
-    "Invite",
-    "Notification", "NotificationKind", "OAuthApp", "OAuthCode", "OAuthToken", "PolicyKind", "Post", "PostTag",
-    "Proposal", "ProposalPurpose", "ProposalStatus", "Report", "Visibility",
+    "Invite", "Marker", "MarkerTimeline",
+    "Notification", "NotificationKind", "OAuthApp", "OAuthCode", "OAuthToken", "PolicyKind", "Post", "PostEdit",
+    "PostTag", "Proposal", "ProposalPurpose", "ProposalStatus", "Reblog", "Report", "Visibility",
 ]
