@@ -1,7 +1,8 @@
 """Shared fixtures: settings, databases on SQLite and PostgreSQL, and paths to the shared vectors.
 
-Every test that asks for `db` (or `make_database`) runs twice, once per backend. PostgreSQL
-databases are cloned from a migrated template, so each test starts from an empty schema.
+Every test that asks for `db` (or `make_database`) runs twice, once per backend. Each test starts from
+an empty schema: SQLite files are copies of a migrated template file; PostgreSQL databases are clones of a
+migrated template, emptied after each test and reused by the next.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from testsupport import (
-    BACKENDS, TEMPLATE_DB, RunningInstance, admin_execute, drop_database, new_database, postgres_state,
+    BACKENDS,
+    RunningInstance,
+    drop_database,
+    drop_test_databases,
+    new_database,
+    postgres_state,
+    remove_sqlite_template,
 )
 
 from fedaid.app import create_app
@@ -51,8 +58,9 @@ async def db(make_database: Callable[[], Awaitable[Database]]) -> AsyncIterator[
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    remove_sqlite_template()
     if "ready" in postgres_state:
-        asyncio.run(admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
+        asyncio.run(drop_test_databases())
 
 
 @pytest.fixture
