@@ -8,7 +8,7 @@ from functools import cache
 from html import unescape
 
 import aiohttp
-
+from testsupport import PASSWORD
 from tortoise.transactions import in_transaction
 
 from fedaid.domain.actors import create_local_actor
@@ -17,7 +17,6 @@ from fedaid.domain.passwords import hash_password
 from fedaid.models import Account, AccountRole, AccountState, ActorType
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -90,10 +89,3 @@ async def make_member(base_url: str, username: str, *, role: AccountRole = Accou
                                        role=role, state=state, locale=locale)
     return Member(actor, account)
 
-
-async def drain(*instances, max_passes: int = 50) -> None:
-    """Run worker passes on every instance until none has work left (instances from `make_instance`)."""
-    for _ in range(max_passes):
-        if sum([await instance.run_worker_once() for instance in instances]) == 0:
-            return
-    raise AssertionError(f"the queues did not drain in {max_passes} passes")

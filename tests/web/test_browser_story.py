@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from testsupport import drain
 
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.members import create_invite
 from fedaid.models import AccountRole
 from tests.web.browsing import PAYLOAD, Person
-from tests.web.helpers import PASSWORD, drain, make_member
+from tests.web.helpers import PASSWORD, make_member
 
 pytestmark = pytest.mark.browser
 
