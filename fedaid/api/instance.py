@@ -11,6 +11,7 @@ from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.instance import count_local_members
+from fedaid.domain.markers import unread_notifications
 from fedaid.models import Account, AccountRole, Actor, Post
 
 LANGUAGES = ["fr", "en"]
@@ -61,15 +62,9 @@ async def preferences(request: web.Request) -> web.Response:
 
 
 async def unread_count(request: web.Request) -> web.Response:
-    """GET /api/v1/notifications/unread_count: fedaid keeps no read markers, so every notification is read."""
-    await user_caller(request, "read:notifications")
-    return web.json_response({"count": 0})
-
-
-async def markers(request: web.Request) -> web.Response:
-    """GET/POST /api/v1/markers: fedaid keeps no reading positions; Mastodon answers {} when none is set."""
-    await user_caller(request, "read:statuses", "write:statuses")
-    return web.json_response({})
+    """GET /api/v1/notifications/unread_count: those newer than the notifications marker (all without one)."""
+    caller = await user_caller(request, "read:notifications")
+    return web.json_response({"count": await unread_notifications(caller.actor)})
 
 
 async def empty_list(request: web.Request) -> web.Response:

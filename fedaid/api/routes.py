@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from fedaid.api import accounts, fedaid_v1, instance, notifications, oauth, search, statuses, streaming, timelines
+from fedaid.api import (
+    accounts, fedaid_v1, instance, markers, notifications, oauth, search, statuses, streaming, timelines,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -50,8 +52,8 @@ def routes() -> list[web.RouteDef]:
         ("GET", "/api/v1/instance/peers", instance.peers),
         ("GET", "/api/v1/instance/extended_description", instance.extended_description),
         ("GET", "/api/v1/preferences", instance.preferences),
-        ("GET", "/api/v1/markers", instance.markers),
-        ("POST", "/api/v1/markers", instance.markers),
+        ("GET", "/api/v1/markers", markers.index),
+        ("POST", "/api/v1/markers", markers.save),
         # accounts
         ("GET", "/api/v1/accounts/verify_credentials", accounts.verify_credentials),
         ("PATCH", "/api/v1/accounts/update_credentials", accounts.update_credentials),
