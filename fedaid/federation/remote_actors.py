@@ -99,8 +99,7 @@ class RemoteActors:
         self._clock = clock
         self._keys: OrderedDict[str, _KnownKey] = OrderedDict()  # LRU, most recent last
         self._key_fetched_at: dict[str, datetime] = {}  # last network fetch per keyId (rate limit)
-        # The Fetcher keeps this flag private; it decides whether WebFinger may go over http (tests).
-        self._allow_http = bool(getattr(fetcher, "allow_http", getattr(fetcher, "_allow_http", False)))
+        self._allow_http = fetcher.allow_http  # whether WebFinger may go over http (tests)
 
     # --- finding actors ---------------------------------------------------------------------
 
