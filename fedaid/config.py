@@ -33,6 +33,8 @@ class Settings:
     registration_mode: str = "invite"
     federation_mode: str = "open"
     authorized_fetch: bool = False
+    # Plain posts from outside (Mastodon...) mentioning the collective with #offre/#demande become proposals.
+    outside_proposals: bool = True
     allow_private_addresses: bool = False
     allow_http: bool = False
     worker_concurrency: int = 16

@@ -62,8 +62,12 @@ async def visibility_for(note: NoteDoc) -> Visibility:
 
 
 async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibility,
-                            audience: Actor | None = None) -> Post | None:
-    """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is."""
+                            audience: Actor | None = None, outside_proposals: bool = True) -> Post | None:
+    """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is.
+
+    `outside_proposals` is the instance's setting: whether a plain post with #offre/#demande that
+    mentions the collective becomes a proposal (FEP-0837 proposals always do).
+    """
     _check_author(note, author)
     existing = await Post.get_or_none(ap_id=note.ap_id)
     if existing is not None:
@@ -71,7 +75,7 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
     published = min(note.published_at or utcnow(), utcnow())
     post_id = await _free_post_id(published)
     try:
-        return await _insert_note(note, author, post_id, published, visibility, audience)
+        return await _insert_note(note, author, post_id, published, visibility, audience, outside_proposals)
     except IntegrityError:
         existing = await Post.get_or_none(ap_id=note.ap_id)
         if existing is None:
@@ -80,7 +84,7 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
 
 
 async def _insert_note(note: NoteDoc, author: Actor, post_id: int, published: datetime, visibility: Visibility,
-                       audience: Actor | None) -> Post:
+                       audience: Actor | None, outside_proposals: bool) -> Post:
     async with in_transaction():
         parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
         post = await Post.create(
@@ -94,13 +98,13 @@ async def _insert_note(note: NoteDoc, author: Actor, post_id: int, published: da
         )
         await _store_tags(post, note.hashtags)
         await _notify_mentions(post, author, note.mentions)
-        await _index_and_read_proposal(post, note)
+        await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
         if parent is not None:
             await responses.record_remote_response(post)
     return post
 
 
-async def update_remote_note(note: NoteDoc, author: Actor) -> Post | None:
+async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals: bool = True) -> Post | None:
     """Apply an edit by the author, only when its `updated` is newer than what we have (INTEROP 65)."""
     _check_author(note, author)
     post = await Post.get_or_none(ap_id=note.ap_id, author=author, is_local=False, deleted_at=None)
@@ -116,7 +120,7 @@ async def update_remote_note(note: NoteDoc, author: Actor) -> Post | None:
         await post.save(update_fields=["content", "summary", "sensitive", "language", "mentions", "updated_at"])
         await PostTag.filter(post=post).delete()
         await _store_tags(post, note.hashtags)
-        await _index_and_read_proposal(post, note)
+        await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
     return post
 
 
@@ -177,14 +181,14 @@ async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -
         await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
 
 
-async def _index_and_read_proposal(post: Post, note: NoteDoc) -> None:
-    """Make the post searchable; when it carries a proposal (FEP-0837, or #offre/#demande addressed to our
-    collective, DESIGN 4), the mutual-aid layer keeps it as one."""
+async def _index_and_read_proposal(post: Post, note: NoteDoc, *, outside_proposals: bool) -> None:
+    """Make the post searchable; when it carries a proposal (FEP-0837, or, when outside proposals are
+    allowed, #offre/#demande addressed to our collective, DESIGN 4), the mutual-aid layer keeps it as one."""
     collective = await proposals.default_collective()
     collective_ap_id = collective.ap_id if collective is not None else None
-    if looks_like_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=True):
+    if looks_like_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals):
         if await proposals.store_remote_proposal(post, note, collective_ap_id=collective_ap_id,
-                                                 allow_hashtag_proposals=True) is not None:
+                                                 allow_hashtag_proposals=outside_proposals) is not None:
             return  # indexed with its proposal
     await search.index_post(post, tags=note.hashtags)
 

@@ -290,7 +290,7 @@ async def _store_note(ctx: Context, note: NoteDoc, author: Actor) -> None:
     if ctx.via_group is None and not await remote_posts.is_relevant(note, author):
         return  # nobody here follows, is addressed by or was replied to by it (INTEROP 67)
     await remote_posts.store_remote_note(note, author, visibility=await remote_posts.visibility_for(note),
-                                         audience=ctx.via_group)
+                                         audience=ctx.via_group, outside_proposals=ctx.settings.outside_proposals)
 
 
 async def apply_update(ctx: Context, activity: Activity) -> None:
@@ -301,7 +301,8 @@ async def apply_update(ctx: Context, activity: Activity) -> None:
         await ctx.worker.remote_actors.get_actor(ctx.actor.ap_id, refresh=True)
         return
     if isinstance(obj, dict) and (_has_post_type(obj)):
-        await remote_posts.update_remote_note(parse_note(obj, followers_url=ctx.actor.followers_url), ctx.actor)
+        await remote_posts.update_remote_note(parse_note(obj, followers_url=ctx.actor.followers_url), ctx.actor,
+                                              outside_proposals=ctx.settings.outside_proposals)
 
 
 async def apply_delete(ctx: Context, activity: Activity) -> None:
@@ -364,7 +365,7 @@ async def _apply_confirmed(ctx: Context, inner: Activity, group: Actor) -> None:
         raise InvalidActivity("the announced object is attributed to another actor than its activity's")
     if inner.type == ActivityType.CREATE:
         await _store_note(sub, note, author)
-    elif not await remote_posts.update_remote_note(note, author):
+    elif not await remote_posts.update_remote_note(note, author, outside_proposals=ctx.settings.outside_proposals):
         await _store_note(sub, note, author)  # an edit of a post we had not seen yet
 
 

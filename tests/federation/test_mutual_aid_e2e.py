@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fakes.remote_instance import start_fake_remote
 from testsupport import FIXTURES, drain
 
 from fedaid.appkeys import REMOTE_ACTORS
@@ -304,3 +305,104 @@ async def test_the_last_hours_go_to_two_collectives_and_one_sided_confirmations_
     assert await ledger_on(coaching, cyd) == tally(0, 1, {at_drivers: (0, 1)})
     for instance in (drivers, coworking, coaching):
         assert (await proposal_on(instance, offer_ap_id))[0] == ProposalStatus.FULFILLED
+
+
+# --- with Mastodon users ----------------------------------------------------------------------------
+
+
+def mastodon_note(fake, number: int, content: str, *, mentions: list[str], **fields: Any) -> dict[str, Any]:
+    """A public status as Mastodon sends it: mentioned actors in cc and as Mention tags."""
+    actor = fake.actor_id("alice")
+    tags = [{"type": "Mention", "href": href} for href in mentions] + fields.pop("tag", [])
+    return {"id": fake.url(f"/users/alice/statuses/{number}"), "type": "Note", "attributedTo": actor,
+            "content": content, "published": "2026-03-02T09:30:00Z", "to": [f"{AS}#Public"],
+            "cc": [f"{actor}/followers", *mentions], "tag": tags, **fields}
+
+
+async def post_from_mastodon(fake, instance, note: dict[str, Any]) -> None:
+    activity = {"@context": AS, "id": f"{note['id']}/activity", "type": "Create", "actor": note["attributedTo"],
+                "published": note["published"], "to": note["to"], "cc": note["cc"], "object": note}
+    status, text = await fake.post_signed(f"{instance.base_url}/inbox", activity)
+    assert status == 202, text
+    await drain(instance)
+
+
+async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direct_note(make_instance, aiohttp_server):
+    drivers = await make_instance("drivers")
+    fake = await start_fake_remote(aiohttp_server)
+    with drivers.db.active():
+        await ensure_default_categories()
+        await add_member(drivers.base_url, "ana", email="ana@example.org", password="correct horse battery")
+    ana = await member(drivers, "ana")
+    with drivers.db.active():
+        request = await create_proposal(ana, ProposalTerms(
+            purpose=ProposalPurpose.REQUEST, title="Relire nos statuts", text="Une heure de relecture juridique.",
+            category="administratif", hours=Decimal(1)), language="fr")
+
+    # Given a Mastodon user replies to ana's request
+    reply = mastodon_note(fake, 7, "<p>@ana Je suis juriste, je peux relire.</p>", mentions=[ana.ap_id],
+                          inReplyTo=request.post.ap_id)
+    await post_from_mastodon(fake, drivers, reply)
+
+    # Then it appears as a response, and ana is told
+    with drivers.db.active():
+        [response] = await responses.list_responses(request)
+        assert response.ap_id == reply["id"] and "juriste" in response.content
+        assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE, post=response).exists()
+
+    # When ana accepts it
+    with drivers.db.active():
+        agreement = await agreements.agree_to_response(response, by=ana)
+    await drain(drivers)
+
+    # Then alice provides the hour, and she gets a signed direct Note that mentions her
+    assert agreement.state == AgreementState.ACCEPTED and agreement.provider.ap_id == fake.actor_id("alice")
+    creates = [seen for seen in fake.received if seen.activity["type"] == "Create"]
+    [direct] = [seen for seen in creates if seen.activity["object"]["to"] == [fake.actor_id("alice")]]
+    assert direct.verified and direct.key_id.startswith(ana.ap_id)
+    note = direct.activity["object"]
+    assert note["cc"] == [] and note["inReplyTo"] == reply["id"]
+    assert {"type": "Mention", "href": fake.actor_id("alice"), "name": f"@alice@{fake.domain}"} in note["tag"]
+    assert "accord : 1 h" in note["content"]
+    assert f'<a href="{fake.url("/@alice")}" class="u-url mention">@<span>alice</span></a>' in note["content"]
+
+
+@pytest.mark.parametrize("outside_proposals", [True, False])
+async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(make_instance, aiohttp_server,
+                                                                              outside_proposals):
+    drivers = await make_instance("drivers", outside_proposals=outside_proposals)
+    coworking = await make_instance("coworking")
+    fake = await start_fake_remote(aiohttp_server)
+    for instance, username in ((drivers, "ana"), (coworking, "bea")):
+        with instance.db.active():
+            await ensure_default_categories()
+            await add_member(instance.base_url, username, email=f"{username}@example.org",
+                             password="correct horse battery")
+    with drivers.db.active():
+        collective = await get_collective("drivers")
+    with coworking.db.active():
+        ours = await get_collective("coworking")
+        await follows.request_alliance(ours, await coworking.app[REMOTE_ACTORS].get_actor(collective.ap_id))
+    await drain(drivers, coworking)
+
+    # When a Mastodon user mentions the collective with #offre, and a coworking member publishes an offer
+    plain = mastodon_note(fake, 8, "<p>@drivers #offre Je peux traduire vos devis, 2 h #traduction</p>",
+                          mentions=[collective.ap_id],
+                          tag=[{"type": "Hashtag", "name": "#offre"}, {"type": "Hashtag", "name": "#traduction"}])
+    await post_from_mastodon(fake, drivers, plain)
+    bea = await member(coworking, "bea")
+    with coworking.db.active():
+        fep = await create_proposal(bea, ProposalTerms(
+            purpose=ProposalPurpose.OFFER, title="Prêt d'une salle de réunion", text="Le jeudi soir.",
+            category="pret", hours=Decimal(2)), language="fr")
+    await drain(drivers, coworking)
+
+    # Then the plain post is kept either way, and is a proposal only when outside proposals are allowed
+    with drivers.db.active():
+        assert await Post.filter(ap_id=plain["id"]).exists()
+        from_hashtags = await find_proposal_by_ap_id(plain["id"])
+        assert (from_hashtags is not None) is outside_proposals
+        if from_hashtags is not None:
+            assert from_hashtags.purpose == ProposalPurpose.OFFER and from_hashtags.hours == Decimal(2)
+        # and the FEP-0837 proposal from the other fedaid instance is one in both cases
+        assert (await find_proposal_by_ap_id(fep.post.ap_id)).hours == Decimal(2)
