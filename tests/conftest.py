@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from argon2 import PasswordHasher
 from testsupport import (
     BACKENDS,
     RunningInstance,
@@ -27,6 +28,16 @@ from testsupport import (
 from fedaid.app import create_app
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain import passwords
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost: the tests hash and check hundreds of passwords, each ~0.1-0.6 s at the
+    production cost. Same algorithm and code path; `fedaid` subprocesses (CLI tests) keep the production cost."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
 
 
 @pytest.fixture(params=BACKENDS)
