@@ -58,7 +58,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             in_reply_to = await get_visible_post(params.str("in_reply_to_id"), actor)
         except NotFound:
             raise InvalidInput("The status it replies to does not exist or is not visible.") from None
-    mentions = await _mentioned(request, text)
+    mentions = await mentioned(request, text)
     language = params.str("language") or None
     categories = list(await Category.filter(is_active=True).values_list("slug", flat=True))
     draft = read_proposal(text, categories)
@@ -80,7 +80,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
                                    language=language)
 
 
-async def _mentioned(request: web.Request, text: str) -> list[Actor]:
+async def mentioned(request: web.Request, text: str) -> list[Actor]:
     """The actors `@name` and `@name@host` in the text name, resolved by WebFinger when unknown."""
     found: dict[int, Actor] = {}
     for acct in dict.fromkeys(MENTION.findall(text)):

@@ -83,7 +83,12 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
     for method, path, kwargs in calls:
         answer = await api.call(method, path, token=token["access_token"], **kwargs)
         assert answer.status < 300, (method, path, answer.status, answer.body)
-    own = await api.post("/api/v1/statuses", token=token["access_token"], data={"status": "à supprimer"})
+    own = await api.post("/api/v1/statuses", token=token["access_token"], data={"status": "à modifier"})
+    for method, path, kwargs in [("PUT", f"/api/v1/statuses/{own.body['id']}", {"json": {"status": "à supprimer"}}),
+                                 ("GET", f"/api/v1/statuses/{own.body['id']}/source", {}),
+                                 ("GET", f"/api/v1/statuses/{own.body['id']}/history", {})]:
+        answer = await api.call(method, path, token=token["access_token"], **kwargs)
+        assert answer.status == 200, (method, path, answer.status, answer.body)
     deleted = await api.call("DELETE", f"/api/v1/statuses/{own.body['id']}", token=token["access_token"])
     assert deleted.status == 200 and deleted.body["text"] == "à supprimer"
     with api.instance.db.active():
