@@ -115,3 +115,45 @@ def test_first_serve_initialises_the_data_folder_and_prints_url_and_admin_link(t
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+
+    async def run(*args: str, stdin: str = "") -> str:
+        result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    for name in ("ana", "bob"):
+        await run("member", "add", name, "--email", f"{name}@example.org", "--password-stdin",
+                  stdin="a long passphrase\n")
+    published = await run("proposal", "add", "offer", "Réparer un vélo", "--as", "ana", "--hours", "2",
+                          "--category", "reparation", "--tag", "vélo")
+    proposal_id = published.split("#", 1)[1].split(":", 1)[0]
+    assert f"#{proposal_id}\toffer\topen\t2.00/2.00 h\t@ana@localhost:8080\tRéparer un vélo" in await run(
+        "proposal", "list", "--status", "open")
+    taken = await run("agreement", "take", proposal_id, "--as", "bob")
+    agreement_id = taken.split("\t", 1)[0].lstrip("#")
+    assert "accepted\t2.00 h\t@ana@localhost:8080 helps @bob@localhost:8080" in taken
+    assert "waiting for the other side" in await run("agreement", "confirm", agreement_id, "--as", "ana")
+    assert "counted in both ledgers" in await run("agreement", "confirm", agreement_id, "--as", "bob")
+    listing = await run("agreement", "list", "--as", "ana")
+    assert "hours given 2.00, received 0.00" in listing
+
+
+async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    for name in ("ana", "bob"):
+        await asyncio.to_thread(fedaid, "member", "add", name, "--email", f"{name}@example.org", "--password-stdin",
+                                env=env, stdin="a long passphrase\n")
+    published = await asyncio.to_thread(fedaid, "proposal", "add", "request", "Traduire un devis", "--as", "ana",
+                                        env=env)
+    proposal_id = published.stdout.split("#", 1)[1].split(":", 1)[0]
+    own = await asyncio.to_thread(fedaid, "agreement", "take", proposal_id, "--as", "ana", env=env)
+    assert own.returncode == 2 and own.stderr.startswith("fedaid: error:") and "own" in own.stderr
+    closed = await asyncio.to_thread(fedaid, "proposal", "close", proposal_id, "--as", "bob", env=env)
+    assert closed.returncode == 2 and closed.stderr.startswith("fedaid: error:")
+    bad_hours = await asyncio.to_thread(fedaid, "proposal", "add", "offer", "X", "--as", "bob", "--hours", "deux",
+                                        env=env)
+    assert bad_hours.returncode == 2 and "--hours must be a number" in bad_hours.stderr

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedaid.cli import alliances, collective, follows, members, serve
+from fedaid.cli import agreements, alliances, collective, follows, members, proposals, serve
 from fedaid.errors import FedaidError
 
-COMMAND_GROUPS = (serve, members, collective, alliances, follows)
+COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from fedaid.domain.actors import create_local_actor, get_local_actor
+from fedaid.domain.categories import ensure_default_categories
 from fedaid.errors import InvalidInput
 from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage
 
@@ -19,7 +20,10 @@ class InstanceActors:
 
 async def ensure_instance(base_url: str, *, collective_name: str, collective_slug: str,
                           collective_summary: str = "") -> tuple[InstanceActors, bool]:
-    """Create the instance actor and the collective if missing; True when this call created them."""
+    """Create the instance actor and the collective if missing; True when this call created them.
+
+    The first run also creates the default categories, which admins then edit or retire.
+    """
     domain = base_url.split("://", 1)[1]
     instance = await Actor.filter(is_local=True, type=ActorType.APPLICATION).first()
     collective = await Actor.filter(is_local=True, type=ActorType.GROUP, username=collective_slug).first()
@@ -29,6 +33,7 @@ async def ensure_instance(base_url: str, *, collective_name: str, collective_slu
         if instance is None:
             instance = await create_local_actor(base_url, type=ActorType.APPLICATION, username=domain,
                                                 name=domain, manually_approves_followers=True)
+            await ensure_default_categories()
         if collective is None:
             collective = await create_local_actor(base_url, type=ActorType.GROUP, username=collective_slug,
                                                   name=collective_name, summary=collective_summary)

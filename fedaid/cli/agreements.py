@@ -1,0 +1,103 @@
+"""`fedaid agreement list|take|accept|confirm`: who helps whom, and the confirmations the ledger counts."""
+
+from __future__ import annotations
+
+import argparse
+
+from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
+from fedaid.cli.proposals import parse_hours
+from fedaid.domain import agreements, exchanges, proposals
+from fedaid.domain.ledger import ledger_of
+from fedaid.domain.members import get_member
+from fedaid.models import Agreement, Exchange
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    agreement = subparsers.add_parser("agreement", help="take up, accept and confirm agreements")
+    actions = agreement.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="a member's agreements and ledger")
+    listing.add_argument("--as", dest="member", required=True, metavar="USERNAME")
+    listing.set_defaults(handler=run_list)
+
+    take = actions.add_parser("take", help="take up an offer or request (here: agreed at once; elsewhere: "
+                                           "an Offer its author accepts or rejects)")
+    take.add_argument("proposal_id", type=int)
+    take.add_argument("--as", dest="member", required=True, metavar="USERNAME")
+    take.add_argument("--hours", help="how many of its hours (default: all that are left)")
+    take.set_defaults(handler=run_take)
+
+    accept = actions.add_parser("accept", help="accept an agreement offered on one of your proposals")
+    accept.add_argument("id", type=int)
+    accept.add_argument("--as", dest="member", required=True, metavar="USERNAME", help="the proposal's author")
+    accept.set_defaults(handler=run_accept)
+
+    confirm = actions.add_parser("confirm", help="confirm that the agreed help was given (both sides do)")
+    confirm.add_argument("id", type=int)
+    confirm.add_argument("--as", dest="member", required=True, metavar="USERNAME", help="provider or receiver")
+    confirm.set_defaults(handler=run_confirm)
+
+
+def describe(agreement: Agreement) -> str:
+    return (f"#{agreement.id}\t{agreement.state}\t{agreement.hours} h\t@{agreement.provider.acct} helps "
+            f"@{agreement.receiver.acct}\t{agreement.proposal.title}")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+
+    async def listing(_actors):
+        member = await get_member(args.member)
+        return await agreements.list_agreements(member.actor), await ledger_of(member.actor)
+
+    rows, ledger = run_in_database(settings, listing)
+    for row in rows:
+        print(describe(row))
+    print(f"{len(rows)} agreement(s); hours given {ledger.given}, received {ledger.received}")
+    for domain, tally in sorted(ledger.by_collective.items()):
+        print(f"  with {domain}: given {tally.given}, received {tally.received}")
+    return 0
+
+
+def run_take(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+    hours = parse_hours(args.hours) if args.hours else None
+
+    async def take(_actors) -> Agreement:
+        member = await get_member(args.member)
+        proposal = await proposals.get_proposal(args.proposal_id)
+        if proposal.post.is_local:
+            agreement = await agreements.accept_proposal(proposal, member.actor, hours=hours)
+        else:
+            agreement = await agreements.offer_agreement(proposal, member.actor, hours=hours)
+        return await agreements.get_agreement(agreement.id)
+
+    agreement = run_in_database(settings, take)
+    print(describe(agreement))
+    return 0
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+
+    async def accept(_actors) -> Agreement:
+        member = await get_member(args.member)
+        agreement = await agreements.get_agreement(args.id)
+        await agreements.accept_agreement(agreement, by=member.actor)
+        return await agreements.get_agreement(args.id)
+
+    print(describe(run_in_database(settings, accept)))
+    return 0
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    settings = initialise_data_dir(load_settings())
+
+    async def confirm(_actors) -> Exchange:
+        member = await get_member(args.member)
+        return await exchanges.confirm_exchange(await agreements.get_agreement(args.id), by=member.actor)
+
+    exchange = run_in_database(settings, confirm)
+    state = "counted in both ledgers" if exchange.is_confirmed else "waiting for the other side's confirmation"
+    print(f"Agreement #{args.id}: {exchange.hours} h confirmed, {state}.")
+    return 0
