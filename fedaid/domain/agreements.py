@@ -266,6 +266,40 @@ async def receive_reject(doc: AgreementRejectDoc, actor: Actor, *, now: datetime
     return agreement
 
 
+async def receive_undo_offer(doc: AgreementOfferDoc, actor: Actor, *, now: datetime | None = None) -> Agreement:
+    """The offerer elsewhere withdrew their Offer(Agreement): cancelled here, accepted hours go back."""
+    agreement = await _agreement_answered(doc.activity_id, None)
+    _, post = await _proposal_and_post(agreement)
+    if (await _offerer(agreement, post)).id != actor.id:
+        raise Forbidden("Only its offerer can withdraw this offer.")
+    return await _cancelled_from_elsewhere(agreement, by=actor, now=now)
+
+
+async def receive_undo_accept(doc: AgreementAcceptDoc, actor: Actor, *, now: datetime | None = None) -> Agreement:
+    """The author elsewhere called off the agreement they had accepted."""
+    agreement = await _agreement_answered(doc.offer_ap_id, doc.agreement_ap_id)
+    _, post = await _proposal_and_post(agreement)
+    if post.author_id != actor.id:
+        raise Forbidden("Only the proposal's author can call off this agreement.")
+    return await _cancelled_from_elsewhere(agreement, by=actor, now=now)
+
+
+async def _cancelled_from_elsewhere(agreement: Agreement, *, by: Actor, now: datetime | None) -> Agreement:
+    """Cancel for the party elsewhere; a replayed Undo, or one after fulfilment, changes nothing."""
+    proposal, post = await _proposal_and_post(agreement)
+    was = AgreementState(agreement.state)
+    async with in_transaction():
+        if was not in (AgreementState.OFFERED, AgreementState.ACCEPTED) or not await _move(
+                agreement, was, AgreementState.CANCELLED):
+            return agreement
+        if was == AgreementState.ACCEPTED and post.is_local:
+            await release_hours(proposal, agreement.hours)
+            await proposals.touch_and_federate(proposal, post, now=now)
+        other = await Actor.get(id=agreement.receiver_id if by.id == agreement.provider_id else agreement.provider_id)
+        await _notify(other, by, post)
+    return agreement
+
+
 async def _agreement_answered(offer_ap_id: str | None, agreement_ap_id: str | None) -> Agreement:
     agreement = await Agreement.get_or_none(offer_activity_id=offer_ap_id) if offer_ap_id else None
     if agreement is None and agreement_ap_id:

@@ -253,6 +253,12 @@ async def apply_undo(ctx: Context, activity: Activity) -> None:
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
         case ActivityType.LIKE:
             await _undo_like(ctx.actor, id_of(inner), id_of(inner.get("object")) if isinstance(inner, dict) else None)
+        case ActivityType.OFFER:  # FEP-0837: the offerer withdraws, or the author calls off what they accepted
+            await _agreement_step(
+                activity, lambda: agreements.receive_undo_offer(parse_agreement_offer(inner), ctx.actor))
+        case ActivityType.ACCEPT:
+            await _agreement_step(
+                activity, lambda: agreements.receive_undo_accept(parse_agreement_accept(inner), ctx.actor))
         case None:  # only the id: whichever of our rows has it (Mitra, older servers)
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
             await _undo_like(ctx.actor, id_of(inner), None)

@@ -23,6 +23,8 @@ from fedaid.domain.agreements import (
     offer_agreement,
     receive_accept,
     receive_offer,
+    receive_undo_accept,
+    receive_undo_offer,
     reject_agreement,
 )
 from fedaid.domain.categories import ensure_default_categories
@@ -194,6 +196,47 @@ async def test_cancelling_an_accepted_agreement_gives_the_hours_back(ana: Actor)
     assert (stored.available_hours, stored.status) == (Decimal("2.00"), ProposalStatus.OPEN)
     with pytest.raises(Conflict):
         await cancel_agreement(agreement, by=ana)
+
+
+async def test_a_remote_offerers_undo_cancels_once_and_gives_the_hours_back(ana: Actor) -> None:
+    # Given bob's offer for all 2 hours of ana's proposal, accepted
+    proposal = await make_proposal(ana, hours=Decimal(2))
+    post = await Post.get(id=proposal.post_id)
+    bob = await make_remote("bob", "cowork.example", mastodon=False)
+    offer = render_offer_agreement(Agreement(id=1, hours=Decimal(2), offer_activity_id=f"{bob.ap_id}/offers/1"),
+                                   offerer=bob, proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id)
+    agreement = await accept_agreement(await receive_offer(parse_agreement_offer(offer), bob), by=ana, now=NOW)
+    # When someone else sends its Undo, nothing changes
+    eve = await make_remote("eve", "evil.example")
+    with pytest.raises(Forbidden):
+        await receive_undo_offer(parse_agreement_offer(offer), eve)
+    # When bob's Undo(Offer) arrives, twice
+    for _ in range(2):
+        await receive_undo_offer(parse_agreement_offer(offer), bob, now=NOW)
+    # Then the agreement is cancelled, the hours are open again, and ana is told once
+    assert (await Agreement.get(id=agreement.id)).state == AgreementState.CANCELLED
+    stored = await Proposal.get(id=proposal.id)
+    assert (stored.available_hours, stored.status) == (Decimal("2.00"), ProposalStatus.OPEN)
+    assert await Notification.filter(recipient=ana, kind=NotificationKind.AGREEMENT).count() == 2  # offer, undo
+
+
+async def test_a_remote_authors_undo_of_their_accept_cancels_our_members_agreement(ana: Actor) -> None:
+    dan = await make_remote("dan", "drivers.example", mastodon=False)
+    remote_post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, published_at=NOW)
+    proposal = await Proposal.create(post=remote_post, purpose=ProposalPurpose.OFFER, title="Transport",
+                                     hours=Decimal(3), available_hours=Decimal(3))
+    agreement = await offer_agreement(proposal, ana, hours=Decimal(2), now=NOW)
+    accept = {"type": "Accept", "id": f"{dan.ap_id}/accepts/1", "actor": dan.ap_id,
+              "object": agreement.offer_activity_id,
+              "result": {"type": "Agreement", "id": f"{remote_post.ap_id}/agreements/9",
+                         "stipulates": {"type": "Commitment", "satisfies": f"{remote_post.ap_id}#primary"}}}
+    await receive_accept(parse_agreement_accept(accept), dan)
+    with pytest.raises(Forbidden):
+        await receive_undo_accept(parse_agreement_accept(accept), ana)
+    await receive_undo_accept(parse_agreement_accept(accept), dan, now=NOW)
+    assert (await Agreement.get(id=agreement.id)).state == AgreementState.CANCELLED
+    # the remote proposal's hours are its server's to announce
+    assert (await Proposal.get(id=proposal.id)).available_hours == Decimal(3)
 
 
 async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direct_note(ana: Actor) -> None:

@@ -406,3 +406,52 @@ async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(mak
             assert from_hashtags.purpose == ProposalPurpose.OFFER and from_hashtags.hours == Decimal(2)
         # and the FEP-0837 proposal from the other fedaid instance is one in both cases
         assert (await find_proposal_by_ap_id(fep.post.ap_id)).hours == Decimal(2)
+
+
+async def test_a_reject_and_cancellations_from_either_side_reach_the_other_instance(network):
+    drivers, coworking, coaching = network
+    ana, bea = await member(drivers, "ana"), await member(coworking, "bea")
+    offer_ap_id = await publish_offer(drivers, ana, 3)
+    await drain(drivers, coworking, coaching)
+
+    # When ana declines bea's first offer, with a reason
+    first = await offer_to_take(coworking, bea, offer_ap_id, 2)
+    await drain(drivers, coworking, coaching)
+    with drivers.db.active():
+        declined = await Agreement.get(offer_activity_id=first.offer_activity_id)
+        await agreements.reject_agreement(declined, by=ana, reason="Pas ce mardi, désolée")
+    await drain(drivers, coworking, coaching)
+
+    # Then it is rejected on both sides, by a Reject of the fixture's shape
+    assert await state_of(coworking, first) == AgreementState.REJECTED
+    [reject] = [doc for doc in await received(coworking, "Reject") if doc["object"] == first.offer_activity_id]
+    assert_same_keys(reject, fixture("reject_agreement"))
+    assert reject["actor"] == ana.ap_id and reject["to"] == bea.ap_id and "mardi" in reject["content"]
+
+    # When bea offers again, ana accepts, and then bea calls it off
+    second = await offer_to_take(coworking, bea, offer_ap_id, 2)
+    await drain(drivers, coworking, coaching)
+    with_bea = await accept_offer(drivers, ana, second)
+    await drain(drivers, coworking, coaching)
+    with coworking.db.active():
+        await agreements.cancel_agreement(await Agreement.get(id=second.id), by=bea)
+    await drain(drivers, coworking, coaching)
+
+    # Then drivers cancels it too, and the hours are on offer again everywhere
+    assert await state_of(drivers, with_bea) == AgreementState.CANCELLED
+    for instance in (drivers, coworking, coaching):
+        assert await proposal_on(instance, offer_ap_id) == (ProposalStatus.OPEN, Decimal(3))
+
+    # When bea offers a third time, ana accepts, and this time ana calls it off
+    third = await offer_to_take(coworking, bea, offer_ap_id, 1)
+    await drain(drivers, coworking, coaching)
+    with_bea = await accept_offer(drivers, ana, third)
+    await drain(drivers, coworking, coaching)
+    with drivers.db.active():
+        await agreements.cancel_agreement(with_bea, by=ana)
+    await drain(drivers, coworking, coaching)
+
+    # Then coworking cancels it too
+    assert await state_of(coworking, third) == AgreementState.CANCELLED
+    for instance in (drivers, coworking):
+        assert await proposal_on(instance, offer_ap_id) == (ProposalStatus.OPEN, Decimal(3))
