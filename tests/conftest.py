@@ -17,6 +17,7 @@ from aiohttp import web
 from argon2 import PasswordHasher
 from testsupport import (
     BACKENDS,
+    KeyPairPool,
     RunningInstance,
     drop_database,
     drop_test_databases,
@@ -28,6 +29,7 @@ from testsupport import (
 from fedaid.app import create_app
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain import actors as domain_actors
 from fedaid.domain import passwords
 
 
@@ -37,6 +39,15 @@ def cheap_password_hashing() -> Iterator[None]:
     production cost. Same algorithm and code path; `fedaid` subprocesses (CLI tests) keep the production cost."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reused_actor_keys() -> Iterator[None]:
+    """New local actors take RSA pairs from a pool of 64 made once per test process: every instance makes
+    2 actors and most tests several members, each a 0.1-0.5 s key generation otherwise."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(domain_actors, "generate_key_pair", KeyPairPool(domain_actors.generate_key_pair))
         yield
 
 

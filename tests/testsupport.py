@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +163,23 @@ class RunningInstance:
         """One pass over every queue of this instance (deliveries, inbox, expiry...)."""
         with self.db.active():
             return await run_jobs_once(worker_jobs(self.app))
+
+
+class KeyPairPool:
+    """Stands in for `generate_key_pair` in tests: the first `size` calls make real RSA-2048 pairs (~0.1-0.5 s
+    each), later calls hand them out again in turn, so any `size` actors made one after another hold
+    distinct keys."""
+
+    def __init__(self, generate: Callable[[], tuple[str, str]], size: int = 64) -> None:
+        self._generate, self._size = generate, size
+        self._pairs: list[tuple[str, str]] = []
+        self._calls = itertools.count()
+
+    def __call__(self) -> tuple[str, str]:
+        number = next(self._calls)
+        if number < self._size:
+            self._pairs.append(self._generate())
+        return self._pairs[number % self._size]
 
 
 async def drain(*instances: RunningInstance, max_passes: int = 50) -> None:
