@@ -1,6 +1,6 @@
 """Delivery throughput: queued rows → signed POSTs → 100 loopback inboxes, next to the raw RSA signing rate.
 
-    .venv/bin/python bench/delivery.py [--postgres] [--deliveries 8000] [--signing-threads 1]
+    .venv/bin/python bench/delivery.py [--postgres] [--deliveries 8000] [--signing-threads 1] [--loop uvloop]
 
 Prints figures, never pass/fail. The worker runs in this process, through `run_forever`: its rate
 includes claiming, signing, POSTing and recording outcomes in the database (an SQLite file by
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import logging
 import os
@@ -262,7 +263,7 @@ def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
           "(fedaid verify, cached key, in another process)")
     print(f"queueing                {activities * INBOXES / queued_in:,.0f} rows/s through publish()")
     print(f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
-          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads})")
+          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop})")
     print(f"raw RSA-2048 signing    {sign_rate:,.0f} signatures/s (cryptography, one thread; "
           f"{sign_rates[0].per_second:,.0f} before the run, {sign_rates[1].per_second:,.0f} after)")
     print(f"ratio                   {rate / sign_rate:.2f} of raw signing (target >= 0.6)")
@@ -311,8 +312,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--signing-threads", type=int, default=1)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"),
+                        help="the worker's event loop (default: uvloop when installed)")
     parser.add_argument("--receivers", metavar="PUBLIC_KEY_FILE", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.loop = args.loop or ("uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+    return args
 
 
 if __name__ == "__main__":
@@ -320,4 +325,8 @@ if __name__ == "__main__":
     if arguments.receivers:
         asyncio.run(serve_receivers(arguments.receivers))
     else:
-        asyncio.run(main(arguments))
+        if arguments.loop == "uvloop":
+            import uvloop
+            uvloop.run(main(arguments))
+        else:
+            asyncio.run(main(arguments))

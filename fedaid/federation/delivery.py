@@ -18,6 +18,7 @@ in flight (or sent and not yet recorded) can arrive twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -308,8 +309,8 @@ class DeliveryWorker:
 
         async def deliver(row: Delivery, signed: asyncio.Future[list[dict[str, str] | FedaidError]],
                           position: int) -> _Result:
-            if not signed.done():  # signed before taking a slot, so slots wait on the network only
-                await asyncio.wait((signed,))
+            with contextlib.suppress(Exception):  # signed before taking a slot, so slots wait on the network only
+                await signed  # (a failed chunk is reported by _attempt, for each of its rows)
             # The host slot first, so rows waiting for a busy host do not hold slots others could use.
             await self._host_slots.acquire(row.host)
             try:
