@@ -236,8 +236,34 @@ async def receive_offer(doc: AgreementOfferDoc, offerer: Actor, *, now: datetime
         raise NotFound("The offer answers no proposal of this server.")
     if doc.agreement.primary.intent_ap_id != f"{proposal.post.ap_id}#primary":
         raise InvalidInput("The offer does not satisfy the proposal's primary intent.")
+    existing = await Agreement.get_or_none(offer_activity_id=doc.activity_id)
+    if existing is not None:
+        return existing
+    if proposal.status != ProposalStatus.OPEN or proposal.post.is_deleted:
+        return await _refuse_offer(proposal, doc, offerer, now=now)
     return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours,
                                  offer_activity_id=doc.activity_id, now=now)
+
+
+async def _refuse_offer(proposal: Proposal, doc: AgreementOfferDoc, offerer: Actor, *,
+                        now: datetime | None) -> Agreement:
+    """An Offer that crossed the proposal's closing (its sender's copy was stale): recorded as rejected,
+    and the offerer's server is told at once, so their member does not wait for an answer that cannot come."""
+    post = proposal.post
+    hours = doc.agreement.primary.hours or proposal.hours
+    async with in_transaction():
+        agreement = await _create(proposal, post, post.author, offerer, hours, AgreementState.REJECTED,
+                                  offer_activity_id=doc.activity_id)
+        await publish(render_reject_agreement(agreement, author=post.author, offerer_ap_id=offerer.ap_id,
+                                              reason=_no_longer_open_text(post)),
+                      sender=post.author, to=[offerer], now=now)
+    return agreement
+
+
+def _no_longer_open_text(post: Post) -> str:
+    if language_of(post) == "en":
+        return "This offer or request is no longer open."
+    return "Cette offre ou demande n'est plus ouverte."
 
 
 async def receive_accept(doc: AgreementAcceptDoc, actor: Actor, *, now: datetime | None = None) -> Agreement:

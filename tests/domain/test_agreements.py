@@ -28,6 +28,7 @@ from fedaid.domain.agreements import (
     reject_agreement,
 )
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.proposals import close_proposal
 from fedaid.domain.responses import respond
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
@@ -184,6 +185,26 @@ async def test_reject_tells_the_remote_offerer(ana: Actor) -> None:
     assert (await Agreement.get(id=agreement.id)).state == AgreementState.REJECTED
     with pytest.raises(Forbidden):
         await reject_agreement(agreement, by=bob)
+
+
+async def test_an_offer_for_a_proposal_no_longer_open_is_rejected_at_once(ana: Actor) -> None:
+    # Given ana's proposal, closed before bob's server heard of it
+    proposal = await make_proposal(ana, hours=Decimal(2))
+    await close_proposal(proposal, by=ana, now=NOW)
+    post = await Post.get(id=proposal.post_id)
+    bob = await make_remote("bob", "cowork.example", mastodon=False)
+    await Delivery.all().delete()
+    offer = parse_agreement_offer(render_offer_agreement(
+        Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/3"), offerer=bob,
+        proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id))
+    # When bob's Offer arrives, twice
+    agreements = [await receive_offer(offer, bob, now=NOW) for _ in range(2)]
+    # Then one rejected agreement, and one Reject saying why goes back to bob
+    assert agreements[0].id == agreements[1].id and agreements[0].state == AgreementState.REJECTED
+    [(sender, _, reject)] = await deliveries()
+    assert (sender, reject["type"], reject["object"]) == (ana.ap_id, "Reject", offer.activity_id)
+    assert reject["content"] == "Cette offre ou demande n'est plus ouverte."
+    assert await Notification.filter(recipient=ana, kind=NotificationKind.AGREEMENT).count() == 0
 
 
 async def test_cancelling_an_accepted_agreement_gives_the_hours_back(ana: Actor) -> None:
