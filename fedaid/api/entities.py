@@ -13,7 +13,9 @@ from urllib.parse import quote
 
 import fedaid
 from fedaid.config import Settings
-from fedaid.models import Account, Actor, ActorType, Notification, NotificationKind, OAuthApp, Post, Proposal
+from fedaid.models import (
+    Account, Actor, ActorType, Notification, NotificationKind, OAuthApp, Post, Proposal, Reblog,
+)
 
 MASTODON_COMPAT_VERSION = "4.3.0"
 MASTODON_API_VERSION = 2
@@ -188,6 +190,18 @@ def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str,
         "fedaid": render_proposal(parts.proposal) if parts.proposal else None,
     }
     return status
+
+
+def render_reblog_status(reblog: Reblog, original: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
+    """A boost as Mastodon shows it: a status of its own (the booster's) wrapping the boosted one."""
+    return {
+        **original,
+        "id": str(reblog.id), "uri": reblog.ap_id, "url": reblog.ap_id, "created_at": iso(reblog.created_at),
+        "edited_at": None, "account": account, "content": "", "spoiler_text": "", "sensitive": False,
+        "in_reply_to_id": None, "in_reply_to_account_id": None, "replies_count": 0, "reblogs_count": 0,
+        "favourites_count": 0, "favourited": False, "reblogged": original["reblogged"], "application": None,
+        "mentions": [], "tags": [], "card": None, "poll": None, "fedaid": None, "reblog": original,
+    }
 
 
 def _visibility(value: str) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from fedaid.api import (
-    accounts, edits, fedaid_v1, instance, markers, notifications, oauth, search, statuses, streaming, timelines,
+    accounts, edits, fedaid_v1, instance, markers, notifications, oauth, reactions, search, statuses, streaming,
+    timelines,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -26,7 +27,7 @@ EMPTY_LISTS = (
     "/api/v1/instance/activity", "/api/v1/instance/rules", "/api/v1/instance/domain_blocks",
     "/api/v1/accounts/familiar_followers", "/api/v1/notifications/requests", "/api/v1/timelines/direct",
     "/api/v1/accounts/{id}/featured_tags", "/api/v1/accounts/{id}/lists", "/api/v1/accounts/{id}/identity_proofs",
-    "/api/v1/accounts/{id}/endorsements", "/api/v1/statuses/{id}/reblogged_by",
+    "/api/v1/accounts/{id}/endorsements",
     "/api/v1/statuses/{id}/quotes", "/api/v1/directory", "/api/v1/admin/accounts", "/api/v2/admin/accounts",
 )
 EMPTY_OBJECTS = ("/api/v1/instance/translation_languages",)
@@ -74,12 +75,13 @@ def routes() -> list[web.RouteDef]:
         ("GET", r"/api/v1/statuses/{id:\d+}/source", edits.source),
         ("GET", r"/api/v1/statuses/{id:\d+}/history", edits.history),
         ("GET", r"/api/v1/statuses/{id:\d+}/context", statuses.context),
-        ("GET", r"/api/v1/statuses/{id:\d+}/favourited_by", statuses.favourited_by),
-        ("POST", r"/api/v1/statuses/{id:\d+}/favourite", statuses.favourite),
-        ("POST", r"/api/v1/statuses/{id:\d+}/unfavourite", statuses.unfavourite),
-        ("POST", r"/api/v1/statuses/{id:\d+}/reblog", statuses.reblog),
-        ("POST", r"/api/v1/statuses/{id:\d+}/unreblog", statuses.unreblog),
-        ("GET", "/api/v1/favourites", statuses.favourites),
+        ("GET", r"/api/v1/statuses/{id:\d+}/favourited_by", reactions.favourited_by),
+        ("POST", r"/api/v1/statuses/{id:\d+}/favourite", reactions.favourite),
+        ("POST", r"/api/v1/statuses/{id:\d+}/unfavourite", reactions.unfavourite),
+        ("POST", r"/api/v1/statuses/{id:\d+}/reblog", reactions.reblog),
+        ("POST", r"/api/v1/statuses/{id:\d+}/unreblog", reactions.unreblog),
+        ("GET", r"/api/v1/statuses/{id:\d+}/reblogged_by", reactions.reblogged_by),
+        ("GET", "/api/v1/favourites", reactions.favourites),
         # timelines
         ("GET", "/api/v1/timelines/home", timelines.home),
         ("GET", "/api/v1/timelines/public", timelines.public),

@@ -1,4 +1,4 @@
-"""Statuses: create (an #offre/#demande becomes a proposal), show, delete, context, favourites and boosts."""
+"""Statuses: create (an #offre/#demande becomes a proposal), show, delete and context."""
 
 from __future__ import annotations
 
@@ -136,39 +136,3 @@ async def context(request: web.Request) -> web.Response:
     view = presenter(request, viewer)
     return web.json_response({"ancestors": await view.statuses(ancestors),
                               "descendants": await view.statuses(descendants)})
-
-
-async def favourited_by(request: web.Request) -> web.Response:
-    viewer = await viewer_of(request, "read:statuses")
-    await get_visible_post(request.match_info["id"], viewer)
-    return web.json_response([])
-
-
-async def favourite(request: web.Request) -> web.Response:
-    return await _unchanged(request, "write:favourites")
-
-
-async def unfavourite(request: web.Request) -> web.Response:
-    return await _unchanged(request, "write:favourites")
-
-
-async def reblog(request: web.Request) -> web.Response:
-    return await _unchanged(request, "write:statuses")
-
-
-async def unreblog(request: web.Request) -> web.Response:
-    return await _unchanged(request, "write:statuses")
-
-
-async def _unchanged(request: web.Request, scope: str) -> web.Response:
-    """Favourites and boosts are not recorded for members yet: the status comes back as it is, as Mastodon
-    answers when the action is already in that state, so apps carry on."""
-    caller = await user_caller(request, scope)
-    post = await get_visible_post(request.match_info["id"], caller.actor)
-    return web.json_response(await presenter(request, caller.actor).status(post))
-
-
-async def favourites(request: web.Request) -> web.Response:
-    """GET /api/v1/favourites: members cannot favourite from apps yet (see `favourite`), so none."""
-    await user_caller(request, "read:favourites")
-    return web.json_response([])

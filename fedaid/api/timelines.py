@@ -1,4 +1,4 @@
-"""Timelines: home (the member and whom they follow), public (`local`/`remote`) and tag.
+"""Timelines: home (the member and whom they follow, with their boosts), public (`local`/`remote`) and tag.
 
 Public and tag timelines leave out posts from silenced domains; a member who follows their authors still
 sees them at home (Mastodon's "limit").
@@ -10,24 +10,46 @@ from aiohttp import web
 from tortoise.expressions import Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.pagination import paged_response, read_page
+from fedaid.api.entities import render_reblog_status
+from fedaid.api.pagination import Page, fetch_page, paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.remote_posts import not_silenced
-from fedaid.models import Follow, FollowState, Post, PostTag, Visibility
+from fedaid.models import Follow, FollowState, Post, PostTag, Reblog, Visibility
 
 
 async def home(request: web.Request) -> web.Response:
+    """The member's posts and those of whom they follow, with their boosts of others' posts, newest first."""
     caller = await user_caller(request, "read:statuses")
     viewer = caller.actor
     # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
     followed = await Follow.filter(follower_id=viewer.id, state=FollowState.ACCEPTED).values_list("target_id",
                                                                                                     flat=True)
-    query = Post.filter(author_id__in=[viewer.id, *followed], deleted_at__isnull=True,
-                        visibility__not=Visibility.DIRECT)
-    return await _respond(request, query, viewer)
+    authors = [viewer.id, *followed]
+    query = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__not=Visibility.DIRECT)
+    page = read_page(await read_params(request))
+    view = presenter(request, viewer)
+    statuses, ids = await view.status_page(query, page)
+    # A boost of a post already in this timeline (its author is followed) would show it twice.
+    boosts = await fetch_page(Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True)
+                              .exclude(post__author_id__in=authors).select_related("post__author"), page)
+    if boosts:
+        boosted = await view.statuses([boost.post for boost in boosts])
+        boosters = await view.accounts_by_id(boost.actor_id for boost in boosts)
+        entries = [*zip(ids, statuses), *((boost.id, render_reblog_status(boost, original, boosters[boost.actor_id]))
+                                          for boost, original in zip(boosts, boosted, strict=True))]
+        entries = _newest_of(entries, page)
+        ids, statuses = [entry[0] for entry in entries], [entry[1] for entry in entries]
+    return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
+
+
+def _newest_of(entries: list[tuple[int, dict]], page: Page) -> list[tuple[int, dict]]:
+    """Two pages merged into one, newest first: the oldest `limit` after `min_id`, else the newest `limit`."""
+    if page.min_id is not None:
+        return sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
+    return sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
 
 
 async def public(request: web.Request) -> web.Response:

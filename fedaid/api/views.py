@@ -2,7 +2,8 @@
 
 Reads only: counts, tags, proposals, mentions and relationships for a list of posts or actors.
 Rendered statuses and accounts are kept a few seconds (`RenderCache`): a status is re-rendered at
-once when it is edited or deleted, and its counts (replies, followers, statuses) may lag by the TTL.
+once when it is edited or deleted, and its counts (replies, favourites, boosts, followers, statuses) may
+lag by the TTL. What the viewer did (`favourited`, `reblogged`) is read for each page, never cached.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from fedaid.api.entities import (
 from fedaid.appkeys import SETTINGS
 from fedaid.api.pagination import Page, paged
 from fedaid.config import Settings
-from fedaid.models import Account, Actor, Follow, FollowState, Notification, Post, PostTag, Proposal
+from fedaid.models import (
+    Account, Actor, Favourite, Follow, FollowState, Notification, Post, PostTag, Proposal, Reblog,
+)
 
 
 class RenderCache:
@@ -148,7 +151,9 @@ class Presenter:
             self.cache.put(("status", post.id), body, _stamp(post))
         accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
         account_of = {int(account["id"]): account for account in accounts}
-        return [{**bodies[post.id], "account": account_of[post.author_id]} for post in posts]
+        mine = await self.reactions([post.id for post in posts])
+        return [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})}
+                for post in posts]
 
     async def status_page(self, query: Any, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
         """One page of the posts `query` selects, rendered, newest first, and their ids.
@@ -167,7 +172,20 @@ class Presenter:
                 bodies[post.id] = body
                 self.cache.put(("status", post.id), body, _stamp(post))
         accounts = await self.accounts_by_id(row[4] for row in rows)
-        return [{**bodies[row[0]], "account": accounts[row[4]]} for row in rows], [row[0] for row in rows]
+        mine = await self.reactions([row[0] for row in rows])
+        return ([{**bodies[row[0]], "account": accounts[row[4]], **mine.get(row[0], {})} for row in rows],
+                [row[0] for row in rows])
+
+    async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
+        """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""
+        if self.viewer is None or not post_ids:
+            return {}
+        found: dict[int, dict[str, bool]] = defaultdict(dict)
+        for model, key in ((Favourite, "favourited"), (Reblog, "reblogged")):
+            for post_id in await model.filter(actor_id=self.viewer.id, post_id__in=post_ids).values_list(
+                    "post_id", flat=True):
+                found[post_id][key] = True
+        return found
 
     async def _render_statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
         """Statuses without their `account` (filled in by `statuses`, from the account cache)."""
@@ -179,6 +197,8 @@ class Presenter:
             tags[post_id].append(name)
         proposals = {row.post_id: row for row in await Proposal.filter(post_id__in=ids)}
         replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id")
+        favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
+        reblogs = await _counts(Reblog.filter(post_id__in=ids), "post_id")
         parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
         parents = dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {}
         mentioned = await self._mentioned(posts)
@@ -186,6 +206,7 @@ class Presenter:
             account={}, tags=tags.get(post.id, []),
             mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
             proposal=proposals.get(post.id), replies_count=replies.get(post.id, 0),
+            favourites_count=favourites.get(post.id, 0), reblogs_count=reblogs.get(post.id, 0),
             in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
         ), base_url=self.settings.base_url) for post in posts]
 

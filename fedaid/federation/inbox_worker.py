@@ -31,7 +31,7 @@ from fedaid.activitypub.sanitize import sanitize_text
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, POST_TYPES, ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import agreements, exchanges, follows, remote_posts
+from fedaid.domain import agreements, exchanges, follows, reactions, remote_posts
 from fedaid.domain.policy import DomainPolicies, host_of_url
 from fedaid.errors import Conflict, FedaidError, FetchError, Forbidden, Gone, InvalidActivity, InvalidInput, NotFound
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
@@ -259,11 +259,15 @@ async def apply_undo(ctx: Context, activity: Activity) -> None:
         case ActivityType.ACCEPT:
             await _agreement_step(
                 activity, lambda: agreements.receive_undo_accept(parse_agreement_accept(inner), ctx.actor))
+        case ActivityType.ANNOUNCE:
+            await reactions.receive_undo_boost(ctx.actor, id_of(inner),
+                                               id_of(inner.get("object")) if isinstance(inner, dict) else None)
         case None:  # only the id: whichever of our rows has it (Mitra, older servers)
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
             await _undo_like(ctx.actor, id_of(inner), None)
+            await reactions.receive_undo_boost(ctx.actor, id_of(inner))
         case _:
-            pass  # Undo(Announce), Undo(Block)...: nothing of theirs is kept
+            pass  # Undo(Block)...: nothing of theirs is kept
 
 
 def _follow_ref(value: str | JSONDict | None) -> follows.FollowRef:
@@ -337,7 +341,7 @@ async def apply_announce(ctx: Context, activity: Activity) -> None:
     if isinstance(obj, dict) and _embedded_type(obj) in ACTIVITY_TYPES:
         await _apply_wrapped(ctx, activity, obj)
     else:
-        await _apply_boost(ctx, id_of(obj))
+        await _apply_boost(ctx, id_of(obj), activity.ap_id)
 
 
 async def _apply_wrapped(ctx: Context, announce: Activity, inner_doc: JSONDict) -> None:
@@ -375,19 +379,21 @@ async def _apply_confirmed(ctx: Context, inner: Activity, group: Actor) -> None:
         await _store_note(sub, note, author)  # an edit of a post we had not seen yet
 
 
-async def _apply_boost(ctx: Context, object_id: str | None) -> None:
-    """A plain boost: a local post's author hears of it; a followed actor's boost brings the post here."""
+async def _apply_boost(ctx: Context, object_id: str | None, announce_id: str) -> None:
+    """A plain boost: kept for a post we have (its local author hears of it); a followed actor's boost brings
+    the post here."""
     if object_id is None:
         return
     post = await Post.get_or_none(ap_id=object_id)
     if post is not None:
-        if post.is_local and not post.is_deleted:
-            await _notify_once(post.author_id, NotificationKind.REBLOG, ctx.actor, post)
+        await reactions.receive_boost(post, ctx.actor, announce_id)
         return  # already here, e.g. by the wrapped Create the same Group sent (FEP-1b12): stored once
     if not await _is_followed_here(ctx.actor):
         return
     note, author = await ctx.worker.fetch_note(object_id)
     await _store_note(Context(author, ctx.worker, via_group=ctx.actor if ctx.actor.is_group else None), note, author)
+    if (post := await Post.get_or_none(ap_id=note.ap_id)) is not None:
+        await reactions.receive_boost(post, ctx.actor, announce_id)  # so followers see it in their home timeline
 
 
 # --- likes, blocks, reports, moves ---------------------------------------------------------------
@@ -465,11 +471,6 @@ async def _local_actor(ap_id: str | None) -> Actor | None:
 
 async def _is_followed_here(actor: Actor) -> bool:
     return await Follow.filter(target=actor, follower__is_local=True, state=FollowState.ACCEPTED).exists()
-
-
-async def _notify_once(recipient_id: int, kind: NotificationKind, from_actor: Actor, post: Post) -> None:
-    if not await Notification.filter(recipient_id=recipient_id, kind=kind, from_actor=from_actor, post=post).exists():
-        await Notification.create(recipient_id=recipient_id, kind=kind, from_actor=from_actor, post=post)
 
 
 def _embedded_type(value: object) -> str | None:
