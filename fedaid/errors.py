@@ -35,6 +35,12 @@ class Conflict(FedaidError):
     status = 409
 
 
+class NotYet(FedaidError):
+    """It refers to something that has not arrived yet (one activity overtook another): try again later."""
+
+    status = 409
+
+
 class Gone(FedaidError):
     status = 410
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.proposals import ConfirmationDoc, confirmation_ap_id, render_confirmation
 from fedaid.domain import proposals
 from fedaid.domain.publish import publish
-from fedaid.errors import Conflict, Forbidden, NotFound
+from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
 from fedaid.models import (
     Actor,
     Agreement,
@@ -50,6 +51,10 @@ async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datet
     """A party elsewhere confirmed; the same confirmation received again counts once."""
     agreement = await Agreement.get_or_none(ap_id=doc.agreement_ap_id)
     if agreement is None:
+        if await Agreement.filter(Q(provider_id=actor.id) | Q(receiver_id=actor.id),
+                                  state=AgreementState.OFFERED).exists():
+            # Delivered in parallel, the confirmation can overtake the Accept that gives the agreement its id.
+            raise NotYet("The agreement's Accept has not arrived yet.")
         raise NotFound("No agreement here has that id.")
     side = _side(agreement, actor)
     if actor.is_local:

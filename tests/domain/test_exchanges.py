@@ -12,7 +12,7 @@ from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_ag
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.exchanges import confirm_exchange, receive_confirmation
 from fedaid.domain.ledger import ledger_of
-from fedaid.errors import Conflict, Forbidden
+from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
 from fedaid.models import (
     Actor, Agreement, AgreementState, Exchange, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility,
 )
@@ -106,6 +106,25 @@ async def test_a_fulfilled_agreement_leaves_the_status_of_a_proposal_from_elsewh
     # Then the agreement is fulfilled, but the proposal keeps the status its own server last sent
     assert (await Agreement.get(id=agreement.id)).state == AgreementState.FULFILLED
     assert (await Proposal.get(id=proposal.id)).status == ProposalStatus.AGREED
+
+
+async def test_a_confirmation_ahead_of_its_accept_is_tried_again_later(ana: Actor) -> None:
+    # Given ana's offer to dan's remote proposal, not accepted here yet
+    dan = await make_remote("dan", "drivers.example", mastodon=False)
+    post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, is_local=False,
+                             content="<p>Transport</p>", visibility=Visibility.PUBLIC, published_at=NOW)
+    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2),
+                                     available_hours=Decimal(2))
+    await offer_agreement(proposal, ana, now=NOW)
+    doc = ConfirmationDoc(activity_id=f"{dan.ap_id}/confirmations/1/create", actor_ap_id=dan.ap_id,
+                          confirmation_ap_id=f"{dan.ap_id}/confirmations/1",
+                          agreement_ap_id=f"{post.ap_id}/agreements/5", published_at=NOW, raw={})
+    # Then dan's confirmation waits for the Accept; from someone with nothing pending it is unknown
+    with pytest.raises(NotYet):
+        await receive_confirmation(doc, dan, now=NOW)
+    eve = await make_remote("eve", "evil.example")
+    with pytest.raises(NotFound):
+        await receive_confirmation(doc, eve, now=NOW)
 
 
 async def test_only_parties_confirm_and_only_accepted_agreements(ana: Actor) -> None:

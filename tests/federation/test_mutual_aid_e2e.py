@@ -8,6 +8,7 @@ the FEP-0837 fixtures.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from fedaid.domain.ledger import Ledger, Tally, ledger_of
 from fedaid.domain.members import add_member
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.models import (
-    Actor, Agreement, AgreementState, InboxItem, InboxState, Notification, NotificationKind, Post,
+    Actor, Agreement, AgreementState, Delivery, InboxItem, InboxState, Notification, NotificationKind, Post,
     ProposalPurpose, ProposalStatus,
 )
 
@@ -455,3 +456,37 @@ async def test_a_reject_and_cancellations_from_either_side_reach_the_other_insta
     assert await state_of(coworking, third) == AgreementState.CANCELLED
     for instance in (drivers, coworking):
         assert await proposal_on(instance, offer_ap_id) == (ProposalStatus.OPEN, Decimal(3))
+
+
+async def test_a_confirmation_that_overtakes_the_accept_is_applied_once_the_accept_arrives(network):
+    drivers, coworking, coaching = network
+    ana, bea = await member(drivers, "ana"), await member(coworking, "bea")
+    offer_ap_id = await publish_offer(drivers, ana, 2)
+    await drain(drivers, coworking, coaching)
+    offered = await offer_to_take(coworking, bea, offer_ap_id, 2)
+    await drain(drivers, coworking, coaching)
+
+    # Given ana accepts and confirms at once, and the Accept's first delivery attempt fails
+    waiting = await accept_offer(drivers, ana, offered)
+    await confirm(drivers, waiting, ana)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    with drivers.db.active():
+        assert await Delivery.filter(activity_id=f"{waiting.ap_id}/accept").update(next_attempt_at=later) == 1
+
+    # When the confirmation reaches coworking first
+    await drain(drivers, coworking, coaching)
+    assert await state_of(coworking, offered) == AgreementState.OFFERED
+
+    # And the Accept follows, then the inbox tries the confirmation again
+    with drivers.db.active():
+        await Delivery.filter(activity_id=f"{waiting.ap_id}/accept").update(next_attempt_at=datetime.now(UTC))
+    await drain(drivers, coworking, coaching)
+    with coworking.db.active():
+        await InboxItem.filter(state=InboxState.PENDING).update(next_attempt_at=datetime.now(UTC))
+    await drain(drivers, coworking, coaching)
+
+    # Then coworking counts ana's confirmation, and bea's completes the exchange on both sides
+    await confirm(coworking, offered, bea)
+    await drain(drivers, coworking, coaching)
+    assert await state_of(drivers, waiting) == await state_of(coworking, offered) == AgreementState.FULFILLED
+    assert await ledger_on(coworking, bea) == tally(0, 2, {drivers.settings.domain: (0, 2)})
