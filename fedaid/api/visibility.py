@@ -9,7 +9,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 
 from fedaid.errors import NotFound
-from fedaid.models import Actor, Follow, FollowState, Post, Visibility
+from fedaid.models import Actor, Follow, FollowState, Post, Reblog, Visibility
 
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -45,12 +45,16 @@ async def can_see(post: Post, viewer: Actor | None) -> bool:
 
 
 async def get_visible_post(post_id: str | int, viewer: Actor | None) -> Post:
-    """The post with this Mastodon id, if `viewer` may see it; NotFound (Mastodon's 404) otherwise."""
+    """The post with this Mastodon id (or boosted by the boost with it), if `viewer` may see it; NotFound
+    (Mastodon's 404) otherwise."""
     try:
         number = int(post_id)
     except (TypeError, ValueError):
         raise NotFound("Record not found") from None
     post = await Post.get_or_none(id=number).select_related("author")
+    if post is None:  # a boost's id, as apps send it for actions on a boosted status: the boosted post
+        boost = await Reblog.get_or_none(id=number).select_related("post__author")
+        post = boost.post if boost is not None else None
     if post is None or not await can_see(post, viewer):
         raise NotFound("Record not found")
     return post

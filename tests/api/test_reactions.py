@@ -25,7 +25,8 @@ async def kinds_of(api, member: str) -> list[tuple[str, str]]:
 
 async def test_favourites_are_counted_notified_listed_and_taken_back(api) -> None:
     # Given bea's post
-    ana, bea = await api.add_member("ana"), await api.add_member("bea")
+    await api.add_member("ana")
+    bea = await api.add_member("bea")
     with api.instance.db.active():
         post = await make_post(bea.actor, "<p>Soupe populaire jeudi</p>")
     path = f"/api/v1/statuses/{post.id}"
@@ -65,6 +66,9 @@ async def test_boosts_show_in_followers_home_timelines_and_are_taken_back(api) -
     assert boost.body["reblog"]["reblogs_count"] == 1 and boost.body["id"] != str(post.id)
     again = await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="ana")
     assert again.body["id"] == boost.body["id"]
+    # (apps act on a boost through its own id: it stands for the boosted post)
+    through_boost = await api.get(f"/api/v1/statuses/{boost.body['id']}", as_="cy")
+    assert through_boost.body["id"] == str(post.id) and through_boost.body["reblogs_count"] == 1
     assert await kinds_of(api, "bea") == [("reblog", "ana")]
     assert [a["acct"] for a in (await api.get(f"/api/v1/statuses/{post.id}/reblogged_by")).body] == ["ana"]
     # And cy's home timeline shows the boost among ana's posts, newest first
