@@ -85,6 +85,60 @@ async def serve_receivers(public_key_file: str) -> None:
     await runner.cleanup()
 
 
+# --- more workers (their own processes: `delivery.py --worker-process <database url>`) -----------
+
+
+def make_worker(args: argparse.Namespace) -> DeliveryWorker:
+    return DeliveryWorker("fedaid-bench", True, allow_http=True, concurrency=args.concurrency,
+                          per_host_concurrency=args.per_host, batch_size=args.batch_size,
+                          signing_threads=args.signing_threads)
+
+
+async def serve_worker(args: argparse.Namespace) -> None:
+    """One more worker on the same queue: starts at the `go` line, stops when stdin closes, reports its CPU."""
+    db = Database(args.worker_process)
+    await db.connect()
+    try:
+        with db.active():
+            async with make_worker(args) as worker:
+                print("ready", flush=True)
+                read_line = asyncio.get_running_loop().run_in_executor
+                await read_line(None, sys.stdin.readline)
+                cpu = own_cpu_seconds()
+                stop = asyncio.Event()
+                running = asyncio.create_task(worker.run_forever(stop, idle_sleep=0.05))
+                await read_line(None, sys.stdin.read)
+                stop.set()
+                await running
+                cpu = own_cpu_seconds() - cpu
+    finally:
+        await db.close()
+    print(json.dumps({"cpu_s": cpu}), flush=True)
+
+
+async def start_workers(args: argparse.Namespace, database_url: str) -> list[asyncio.subprocess.Process]:
+    """`--workers` minus one worker processes, connected and waiting for `go`."""
+    options = ["--concurrency", str(args.concurrency), "--per-host", str(args.per_host), "--batch-size",
+               str(args.batch_size), "--signing-threads", str(args.signing_threads), "--loop", args.loop]
+    workers = [await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--worker-process", database_url, *options,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE) for _ in range(args.workers - 1)]
+    for worker in workers:
+        assert (await worker.stdout.readline()).strip() == b"ready"  # type: ignore[union-attr]
+    return workers
+
+
+async def stop_workers(workers: list[asyncio.subprocess.Process]) -> float:
+    """Close their stdin and add up the CPU seconds they report using while delivering."""
+    cpu = 0.0
+    for worker in workers:
+        worker.stdin.close()  # type: ignore[union-attr]
+    for worker in workers:
+        cpu += json.loads(await worker.stdout.readline())["cpu_s"]  # type: ignore[union-attr]
+        await worker.wait()
+    return cpu
+
+
 # --- measurements ------------------------------------------------------------------------------
 
 
@@ -209,20 +263,20 @@ async def queue_deliveries(ports: list[int], private_pem: str, public_pem: str, 
     return time.perf_counter() - started
 
 
-async def deliver_everything(args: argparse.Namespace, scratch_name: str | None) -> Run:
-    """Run a worker (run_forever, as in production) until no row is pending."""
+async def deliver_everything(args: argparse.Namespace, database_url: str, scratch_name: str | None) -> Run:
+    """Run workers (run_forever, as in production; all but one in other processes) until no row is pending."""
     latencies = Latencies()
     logger = logging.getLogger("fedaid.delivery")
     logger.addHandler(latencies)
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    worker = DeliveryWorker("fedaid-bench", True, allow_http=True, concurrency=args.concurrency,
-                            per_host_concurrency=args.per_host, batch_size=args.batch_size,
-                            signing_threads=args.signing_threads)
-    async with worker:
+    others = await start_workers(args, database_url)
+    async with make_worker(args) as worker:
         stop = asyncio.Event()
         database = await database_cpu_seconds(scratch_name)
         cpu, machine, started = own_cpu_seconds(), machine_busy_seconds(), time.perf_counter()
+        for other in others:
+            other.stdin.write(b"go\n")  # type: ignore[union-attr]
         running = asyncio.create_task(worker.run_forever(stop, idle_sleep=0.05))
         while await Delivery.filter(state=DeliveryState.PENDING).exists():
             await asyncio.sleep(0.05)
@@ -231,17 +285,18 @@ async def deliver_everything(args: argparse.Namespace, scratch_name: str | None)
         database = await database_cpu_seconds(scratch_name) - database
         stop.set()
         await running
+    cpu += await stop_workers(others)
     delivered = await Delivery.filter(state=DeliveryState.DONE).count()
     return Run(delivered, seconds, cpu, database, machine, latencies)
 
 
 async def bench(args: argparse.Namespace, ports: list[int], receivers: asyncio.subprocess.Process,
-                private_pem: str, public_pem: str, scratch_name: str | None) -> None:
+                private_pem: str, public_pem: str, database_url: str, scratch_name: str | None) -> None:
     activities = args.deliveries // INBOXES
     queued_in = await queue_deliveries(ports, private_pem, public_pem, activities)
     body = (await Delivery.first()).payload.encode()  # type: ignore[union-attr]
     sign_before = raw_signing_rate(private_pem, body)
-    run = await deliver_everything(args, scratch_name)
+    run = await deliver_everything(args, database_url, scratch_name)
     receivers.stdin.close()  # type: ignore[union-attr]
     received = json.loads(await receivers.stdout.readline())  # type: ignore[union-attr]
     await receivers.wait()
@@ -263,7 +318,8 @@ def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
           "(fedaid verify, cached key, in another process)")
     print(f"queueing                {activities * INBOXES / queued_in:,.0f} rows/s through publish()")
     print(f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
-          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop})")
+          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop}, "
+          f"{args.workers} worker process{'es' if args.workers > 1 else ''})")
     print(f"raw RSA-2048 signing    {sign_rate:,.0f} signatures/s (cryptography, one thread; "
           f"{sign_rates[0].per_second:,.0f} before the run, {sign_rates[1].per_second:,.0f} after)")
     print(f"ratio                   {rate / sign_rate:.2f} of raw signing (target >= 0.6)")
@@ -294,7 +350,7 @@ async def main(args: argparse.Namespace) -> None:
             await db.connect()
             await db.migrate()
             with db.active():
-                await bench(args, ports, receivers, private_pem, public_pem, scratch_name)
+                await bench(args, ports, receivers, private_pem, public_pem, db.url, scratch_name)
         finally:
             await db.close()
             if scratch_name:
@@ -314,8 +370,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--signing-threads", type=int, default=1)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"),
                         help="the worker's event loop (default: uvloop when installed)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the queue")
+    parser.add_argument("--worker-process", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--receivers", metavar="PUBLIC_KEY_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers > 1 and not args.postgres:
+        parser.error("several worker processes share a queue only on PostgreSQL (SQLite answers 'database is locked')")
     args.loop = args.loop or ("uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
     return args
 
@@ -325,8 +385,9 @@ if __name__ == "__main__":
     if arguments.receivers:
         asyncio.run(serve_receivers(arguments.receivers))
     else:
+        run = main(arguments) if arguments.worker_process is None else serve_worker(arguments)
         if arguments.loop == "uvloop":
             import uvloop
-            uvloop.run(main(arguments))
+            uvloop.run(run)
         else:
-            asyncio.run(main(arguments))
+            asyncio.run(run)
