@@ -189,6 +189,22 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
+def thread_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process's main thread (the event loop) and of its other threads (signing, SQLite)."""
+    main = others = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # a thread that just ended
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        if task.name == str(os.getpid()):
+            main += ticks
+        else:
+            others += ticks
+    return main / os.sysconf("SC_CLK_TCK"), others / os.sysconf("SC_CLK_TCK")
+
+
 async def database_cpu_seconds(database: str | None) -> float:
     """CPU seconds used so far by the PostgreSQL backends serving `database` (0 for SQLite, in-process)."""
     if database is None:
@@ -216,6 +232,8 @@ class Run:
     delivered: int
     seconds: float
     worker_cpu: float
+    loop_thread_cpu: float   # this process's worker only: its event loop thread
+    other_threads_cpu: float  # and its other threads
     database_cpu: float
     machine_cpu: float
     latencies: Latencies
@@ -274,6 +292,7 @@ async def deliver_everything(args: argparse.Namespace, database_url: str, scratc
     async with make_worker(args) as worker:
         stop = asyncio.Event()
         database = await database_cpu_seconds(scratch_name)
+        threads = thread_cpu_seconds()
         cpu, machine, started = own_cpu_seconds(), machine_busy_seconds(), time.perf_counter()
         for other in others:
             other.stdin.write(b"go\n")  # type: ignore[union-attr]
@@ -282,12 +301,13 @@ async def deliver_everything(args: argparse.Namespace, database_url: str, scratc
             await asyncio.sleep(0.05)
         seconds = time.perf_counter() - started
         cpu, machine = own_cpu_seconds() - cpu, machine_busy_seconds() - machine
+        threads = tuple(after - before for after, before in zip(thread_cpu_seconds(), threads, strict=True))
         database = await database_cpu_seconds(scratch_name) - database
         stop.set()
         await running
     cpu += await stop_workers(others)
     delivered = await Delivery.filter(state=DeliveryState.DONE).count()
-    return Run(delivered, seconds, cpu, database, machine, latencies)
+    return Run(delivered, seconds, cpu, *threads, database, machine, latencies)
 
 
 async def bench(args: argparse.Namespace, ports: list[int], receivers: asyncio.subprocess.Process,
@@ -326,6 +346,10 @@ def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
     print(f"per CPU second          {per_cpu_second:,.0f} deliveries per worker CPU second "
           f"({run.worker_cpu / run.delivered * 1000:.2f} ms each) vs {sign_rate_cpu:,.0f} signatures: "
           f"{per_cpu_second / sign_rate_cpu:.2f}")
+    in_process = max(1, len(run.latencies.ms))  # what this process's worker delivered
+    print(f"worker threads          event loop {run.loop_thread_cpu / in_process * 1000:.2f} ms CPU per delivery, "
+          f"other threads (signing, SQLite) {run.other_threads_cpu / in_process * 1000:.2f} ms; one raw signature "
+          f"{1000 / sign_rate_cpu:.2f} ms (the loop bounds the rate when it costs more than a signature)")
     print(f"CPU use during the run  worker {run.worker_cpu / run.seconds:.0%}, receivers "
           f"{received['cpu_s'] / run.seconds:.0%}, database server {run.database_cpu / run.seconds:.0%}, "
           f"other processes {others / run.seconds:.0%} (100% = one CPU; {os.cpu_count()} CPUs)")
