@@ -213,6 +213,27 @@ async def test_signing_in_the_event_loop_works_as_well(sender: Actor, remote: Fa
     assert sorted(remote.paths()) == ["/users/bo/inbox", "/users/cy/inbox"] and remote.rejected == []
 
 
+async def test_one_pass_signs_each_row_for_its_own_body_and_sender(
+        sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock) -> None:
+    # Given three activities to eleven inboxes (rows of several signing chunks), one from a sender without a key
+    inboxes = await remote.actors([f"r{n}" for n in range(11)])
+    keyless = await make_sender("keyless")
+    keyless.private_key_pem = None
+    await keyless.save()
+    for number in (1, 2):
+        await publish(activity(number), sender=sender, to=inboxes, now=clock())
+    await publish(activity(3, actor=keyless.ap_id), sender=keyless, to=inboxes, now=clock())
+    # When one pass delivers them
+    assert await worker.run_once() == 33
+    # Then each signed row arrived with its own body and a Digest that matches it; the keyless ones gave up
+    assert remote.rejected == []
+    assert set(remote.arrivals().values()) == {1} and len(remote.arrivals()) == 22
+    sent = await Delivery.filter(state=DeliveryState.DONE).values_list("payload", flat=True)
+    assert len(sent) == 22 and {item.body for item in remote.received} == {payload.encode() for payload in sent}
+    assert len({item.body for item in remote.received}) == 2
+    assert await Delivery.filter(state=DeliveryState.GIVEN_UP, sender=keyless).count() == 11
+
+
 async def test_a_delivered_row_is_not_sent_again(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
                                                  clock: ManualClock) -> None:
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
