@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 
-from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
+from fedaid.cli.context import run_as_member
 from fedaid.cli.proposals import parse_hours
 from fedaid.domain import agreements, exchanges, proposals
-from fedaid.domain.ledger import ledger_of
-from fedaid.domain.members import get_member
-from fedaid.models import Agreement, Exchange
+from fedaid.domain.ledger import Ledger, ledger_of
+from fedaid.models import Actor, Agreement, Exchange
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,13 +44,10 @@ def describe(agreement: Agreement) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
+    async def agreements_and_ledger(member: Actor) -> tuple[list[Agreement], Ledger]:
+        return await agreements.list_agreements(member), await ledger_of(member)
 
-    async def listing(_actors):
-        member = await get_member(args.member)
-        return await agreements.list_agreements(member.actor), await ledger_of(member.actor)
-
-    rows, ledger = run_in_database(settings, listing)
+    rows, ledger = run_as_member(args.member, agreements_and_ledger)
     for row in rows:
         print(describe(row))
     print(f"{len(rows)} agreement(s); hours given {ledger.given}, received {ledger.received}")
@@ -60,44 +57,35 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_take(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
     hours = parse_hours(args.hours) if args.hours else None
-
-    async def take(_actors) -> Agreement:
-        member = await get_member(args.member)
-        proposal = await proposals.get_proposal(args.proposal_id)
-        if proposal.post.is_local:
-            agreement = await agreements.accept_proposal(proposal, member.actor, hours=hours)
-        else:
-            agreement = await agreements.offer_agreement(proposal, member.actor, hours=hours)
-        return await agreements.get_agreement(agreement.id)
-
-    agreement = run_in_database(settings, take)
-    print(describe(agreement))
+    print(describe(run_as_member(args.member, lambda member: take(args.proposal_id, member, hours))))
     return 0
 
 
-def run_accept(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
+async def take(proposal_id: int, member: Actor, hours: Decimal | None) -> Agreement:
+    """Agreed at once on a proposal from here; an Offer(Agreement) to the author of one from elsewhere."""
+    proposal = await proposals.get_proposal(proposal_id)
+    if proposal.post.is_local:
+        agreement = await agreements.accept_proposal(proposal, member, hours=hours)
+    else:
+        agreement = await agreements.offer_agreement(proposal, member, hours=hours)
+    return await agreements.get_agreement(agreement.id)
 
-    async def accept(_actors) -> Agreement:
-        member = await get_member(args.member)
-        agreement = await agreements.get_agreement(args.id)
-        await agreements.accept_agreement(agreement, by=member.actor)
+
+def run_accept(args: argparse.Namespace) -> int:
+    async def accept(member: Actor) -> Agreement:
+        await agreements.accept_agreement(await agreements.get_agreement(args.id), by=member)
         return await agreements.get_agreement(args.id)
 
-    print(describe(run_in_database(settings, accept)))
+    print(describe(run_as_member(args.member, accept)))
     return 0
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
+    async def confirm(member: Actor) -> Exchange:
+        return await exchanges.confirm_exchange(await agreements.get_agreement(args.id), by=member)
 
-    async def confirm(_actors) -> Exchange:
-        member = await get_member(args.member)
-        return await exchanges.confirm_exchange(await agreements.get_agreement(args.id), by=member.actor)
-
-    exchange = run_in_database(settings, confirm)
+    exchange = run_as_member(args.member, confirm)
     state = "counted in both ledgers" if exchange.is_confirmed else "waiting for the other side's confirmation"
     print(f"Agreement #{args.id}: {exchange.hours} h confirmed, {state}.")
     return 0

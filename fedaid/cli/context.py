@@ -12,8 +12,10 @@ from typing import TypeVar
 from fedaid.config import Settings, read_config_file, write_config_file
 from fedaid.db import Database
 from fedaid.domain.instance import InstanceActors, ensure_instance
+from fedaid.domain.members import get_member
 from fedaid.errors import ConfigError
 from fedaid.logs import configure_logging
+from fedaid.models import Actor
 
 T = TypeVar("T")
 
@@ -76,3 +78,13 @@ def run_in_database(settings: Settings, work: Callable[[InstanceActors], Awaitab
             await db.close()
 
     return asyncio.run(run())
+
+
+def run_as_member(username: str, work: Callable[[Actor], Awaitable[T]]) -> T:
+    """Run `work` with the actor of member `username`, in this instance's database (from the environment)."""
+    settings = initialise_data_dir(load_settings())
+
+    async def as_member(_actors: InstanceActors) -> T:
+        return await work((await get_member(username)).actor)
+
+    return run_in_database(settings, as_member)

@@ -6,11 +6,11 @@ import argparse
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
+from fedaid.cli.context import initialise_data_dir, load_settings, run_as_member, run_in_database
 from fedaid.domain import proposals
 from fedaid.domain.members import get_member
 from fedaid.errors import InvalidInput
-from fedaid.models import Proposal, ProposalPurpose, ProposalStatus
+from fedaid.models import Actor, Proposal, ProposalPurpose, ProposalStatus
 
 LIST_LIMIT = 50
 
@@ -63,33 +63,17 @@ def parse_moment(raw: str | None) -> datetime | None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
     terms = proposals.ProposalTerms(
         purpose=ProposalPurpose(args.purpose), title=args.title, text=args.text or args.title,
         category=args.category, tags=args.tags, hours=parse_hours(args.hours), place_name=args.place,
         expires_at=parse_moment(args.expires))
-
-    async def add(_actors) -> Proposal:
-        member = await get_member(args.member)
-        return await proposals.create_proposal(member.actor, terms)
-
-    proposal = run_in_database(settings, add)
+    proposal = run_as_member(args.member, lambda member: proposals.create_proposal(member, terms))
     print(f"Published {proposal.purpose} #{proposal.id}: {proposal.title} ({proposal.post.ap_id})")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
-
-    async def newest(_actors) -> list[Proposal]:
-        query = Proposal.filter(post__deleted_at__isnull=True)
-        if args.status:
-            query = query.filter(status=args.status)
-        if args.member:
-            query = query.filter(post__author_id=(await get_member(args.member)).actor.id)
-        return await query.order_by("-id").limit(LIST_LIMIT).prefetch_related("post__author")
-
-    rows = run_in_database(settings, newest)
+    rows = run_in_database(initialise_data_dir(load_settings()), lambda _actors: newest(args.status, args.member))
     for row in rows:
         print(f"#{row.id}\t{row.purpose}\t{row.status}\t{row.available_hours}/{row.hours} h\t"
               f"@{row.post.author.acct}\t{row.title}")
@@ -97,13 +81,20 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+async def newest(status: str | None, username: str | None) -> list[Proposal]:
+    """The newest proposals, with this status and by this member when given."""
+    query = Proposal.filter(post__deleted_at__isnull=True)
+    if status:
+        query = query.filter(status=status)
+    if username:
+        query = query.filter(post__author_id=(await get_member(username)).actor.id)
+    return await query.order_by("-id").limit(LIST_LIMIT).prefetch_related("post__author")
+
+
 def run_close(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings())
+    async def close(member: Actor) -> Proposal:
+        return await proposals.close_proposal(await proposals.get_proposal(args.id), by=member)
 
-    async def close(_actors) -> Proposal:
-        member = await get_member(args.member)
-        return await proposals.close_proposal(await proposals.get_proposal(args.id), by=member.actor)
-
-    proposal = run_in_database(settings, close)
+    proposal = run_as_member(args.member, close)
     print(f"Closed #{proposal.id}: {proposal.title} (the worker sends the Update).")
     return 0
