@@ -2,6 +2,8 @@
 
 Reading only: every change goes through `fedaid.domain`. Visibility follows DESIGN 3: people who are
 not signed in see public proposals; members also see members-only ones (from here and from allies).
+Proposals from silenced domains are kept but left out of the lists, except for their authors' followers;
+their own pages still show them.
 """
 
 from __future__ import annotations
@@ -9,8 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from tortoise.expressions import Q, Subquery
+
 from fedaid.domain.categories import list_categories
-from fedaid.models import Actor, Category, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.domain.remote_posts import not_silenced
+from fedaid.models import (
+    Actor, Category, Follow, FollowState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+)
 
 PAGE_SIZE = 20
 PUBLIC_VISIBILITIES = (Visibility.PUBLIC,)
@@ -62,9 +69,15 @@ def visibilities_for(is_member: bool) -> tuple[Visibility, ...]:
 
 
 async def list_proposals(filters: ProposalFilters, *, is_member: bool, author: Actor | None = None,
-                         before: int | None = None, limit: int = PAGE_SIZE) -> list[Card]:
-    """The newest proposals matching `filters` (by post id, newest first), as cards."""
+                         before: int | None = None, limit: int = PAGE_SIZE, reader: Actor | None = None) -> list[Card]:
+    """The newest proposals matching `filters` (by post id, newest first), as cards.
+
+    `reader` is the signed-in member, who still sees the proposals of silenced authors they follow.
+    One `author`'s list is their own page: silencing leaves it whole.
+    """
     query = Proposal.filter(post__deleted_at__isnull=True, post__visibility__in=visibilities_for(is_member))
+    if author is None and (shown := await not_silenced_for(reader)) is not None:
+        query = query.filter(shown)
     if filters.purpose:
         query = query.filter(purpose=ProposalPurpose(filters.purpose))
     if filters.category:
@@ -83,6 +96,19 @@ async def list_proposals(filters: ProposalFilters, *, is_member: bool, author: A
         query = query.filter(post_id__lt=before)
     proposals = await query.distinct().order_by("-post_id").limit(limit).prefetch_related("post__author")
     return await cards_for(proposals)
+
+
+async def not_silenced_for(reader: Actor | None) -> Q | None:
+    """A filter on proposals that applies remote_posts.not_silenced() to their posts, sparing the authors
+    `reader` follows; None when no domain is silenced."""
+    shown_posts = await not_silenced()
+    if not shown_posts.children and not shown_posts.filters:
+        return None
+    shown = Q(post_id__in=Subquery(Post.filter(shown_posts).values("id")))
+    if reader is not None:
+        followed = Follow.filter(follower_id=reader.id, state=FollowState.ACCEPTED).values("target_id")
+        shown |= Q(post__author_id__in=Subquery(followed))
+    return shown
 
 
 async def cards_for(proposals: list[Proposal]) -> list[Card]:
