@@ -48,6 +48,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _USERNAME = re.compile(r"[^\s@/]{1,255}")
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace (Unicode too) and control characters
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")  # \u0000, or half of a surrogate pair
 
 
 # ---------------------------------------------------------------- parsed documents
@@ -199,7 +200,13 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> JSONDict:
         raise InvalidActivity(f"the body is not valid JSON: {err}") from err
     if not isinstance(doc, dict):
         raise InvalidActivity("the JSON body must be an object")
-    _check_tree(doc, max_depth)
+    # Cheap bounds on the text spare most documents the walk: brackets (counted even inside strings)
+    # bound the depth, and a NUL or a lone surrogate can only come from a \u escape, since strict
+    # decoding refuses raw control characters and UTF-8 refuses encoded surrogates.
+    may_be_deep = text.count("{") + text.count("[") > max_depth
+    may_be_unstorable = _RISKY_ESCAPE.search(text) is not None
+    if may_be_deep or may_be_unstorable:
+        _check_tree(doc, max_depth, check_strings=may_be_unstorable)
     return doc
 
 
@@ -220,20 +227,20 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _check_tree(doc: JSONDict, max_depth: int) -> None:
-    """Walk the decoded tree without recursion: bounded depth, storable strings."""
+def _check_tree(doc: JSONDict, max_depth: int, *, check_strings: bool = True) -> None:
+    """Walk the decoded tree without recursion: bounded depth, and storable strings if asked."""
     stack: list[tuple[JSONDict | list[Any], int]] = [(doc, 1)]
     while stack:
         container, depth = stack.pop()
         if depth > max_depth:
             raise InvalidActivity(f"the JSON is nested deeper than {max_depth} levels")
-        if isinstance(container, dict):
+        if check_strings and isinstance(container, dict):
             for key in container:
                 _check_string(key)
         for value in container.values() if isinstance(container, dict) else container:
             if isinstance(value, (dict, list)):
                 stack.append((value, depth + 1))
-            elif isinstance(value, str):
+            elif check_strings and isinstance(value, str):
                 _check_string(value)
 
 
@@ -293,7 +300,13 @@ def is_public(address: Any) -> bool:
 
 def is_http_url(value: Any) -> TypeGuard[str]:
     """An absolute http(s) URL with a host, no credentials, no spaces, of sane length."""
-    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or _origin(value) is None:
+    return isinstance(value, str) and len(value) <= MAX_URL_LENGTH and _is_http_url_text(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_http_url_text(value: str) -> bool:
+    """Cached: actor and addressee URLs come back in every activity of their server."""
+    if _origin_of(value) is None:
         return False
     return "@" not in urlsplit(value).netloc and _URL_FORBIDDEN.search(value) is None
 
@@ -381,8 +394,11 @@ def _optional_url(value: Any) -> str | None:
 
 
 def _addresses(value: Any) -> tuple[str, ...]:
-    found = (id_of(entry) for entry in as_list(value))
-    return tuple(dict.fromkeys(PUBLIC if is_public(a) else a for a in found if a is not None))
+    found: dict[str, None] = {}
+    for entry in as_list(value):
+        if (address := id_of(entry)) is not None:
+            found[PUBLIC if address in PUBLIC_ADDRESSES else address] = None
+    return tuple(found)
 
 
 def _audience(doc: JSONDict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
