@@ -1,7 +1,7 @@
 """Streaming: server-sent events and the WebSocket form, fed by an in-process hub that polls the database.
 
 ```
- any process writes Post / Notification rows ──► database
+ any process writes Post / Notification / Reblog rows ──► database
                                                    │  every POLL_INTERVAL, while someone listens:
  StreamHub (one per web process) ◄─────────────────┘  rows created (or deleted) since the last look
    └─► Subscription queues (user, public[:local|:remote], hashtag[:local], user:notification)
@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from fedaid.api.auth import optional_caller
+from fedaid.api.entities import render_reblog_status
 from fedaid.api.views import RENDER_CACHE, Presenter, RenderCache
 from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
@@ -32,7 +33,7 @@ from fedaid.domain.oauth import has_scope
 from fedaid.domain.policy import domain_names
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.models import (
-    Actor, DomainPolicy, Follow, FollowState, Notification, PolicyKind, Post, PostTag, Visibility,
+    Actor, DomainPolicy, Follow, FollowState, Notification, PolicyKind, Post, PostTag, Reblog, Visibility,
 )
 
 log = logging.getLogger("fedaid.streaming")
@@ -135,6 +136,7 @@ class StreamHub:
         notifications = [row for row in await Notification.filter(created_at__gte=since, from_actor_id__isnull=False)
                          .select_related("from_actor", "post__author").order_by("id")
                          if self._first_time("notification", row.id, now)]
+        boosts = [row for row in await self._boosts_since(since) if self._first_time("reblog", row.id, now)]
         self._since = now
         self._seen = {key: at for key, at in self._seen.items() if at > now - 3 * LAG}
         if posts:
@@ -145,6 +147,39 @@ class StreamHub:
                     subscription.push(Event("delete", str(post_id)))
         if notifications:
             await self._dispatch_notifications(notifications)
+        if boosts:
+            await self._dispatch_boosts(boosts)
+
+    async def _boosts_since(self, since: datetime) -> list[Reblog]:
+        """Boosts made since `since`, only while someone listens to a user stream. Their ids are time-ordered,
+        so the primary key finds them."""
+        if not any(s.stream == "user" for s in self.subscriptions):
+            return []
+        first_id = int(since.timestamp() * 1000) << 16
+        return list(await Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True)
+                    .select_related("post__author").order_by("id"))
+
+    async def _dispatch_boosts(self, boosts: list[Reblog]) -> None:
+        """A boost goes to the user streams of the booster and their followers, as it shows in home timelines
+        (not to those who already follow the boosted post's author)."""
+        listening = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
+        ids = sorted({boost.actor_id for boost in boosts} | {boost.post.author_id for boost in boosts})
+        follows = set(await Follow.filter(follower_id__in=sorted(listening), target_id__in=ids,
+                                          state=FollowState.ACCEPTED).values_list("follower_id", "target_id"))
+        view = Presenter(self.settings, cache=self.cache)
+        originals = await view.statuses([boost.post for boost in boosts])
+        boosters = await view.accounts_by_id(boost.actor_id for boost in boosts)
+        for boost, original in zip(boosts, originals, strict=True):
+            event = Event("update", json.dumps(render_reblog_status(boost, original, boosters[boost.actor_id]),
+                                               ensure_ascii=False))
+            for subscription in list(self.subscriptions):
+                if subscription.stream != "user" or subscription.viewer is None:
+                    continue
+                viewer_id = subscription.viewer.id
+                sees_booster = viewer_id == boost.actor_id or (viewer_id, boost.actor_id) in follows
+                sees_author = viewer_id == boost.post.author_id or (viewer_id, boost.post.author_id) in follows
+                if sees_booster and not sees_author:
+                    subscription.push(event)
 
     def _first_time(self, kind: str, row_id: int, now: datetime) -> bool:
         if (kind, row_id) in self._seen:

@@ -57,6 +57,24 @@ async def test_user_stream_gets_followed_posts_and_notifications(api) -> None:
     api.schema.assert_valid("GET", "/api/v1/notifications/1", 200, kinds["notification"])
 
 
+async def test_user_stream_gets_boosts_by_followed_members(api) -> None:
+    # Given cy, who follows ana but not bea, listening on her user stream
+    ana, bea, cy = await api.add_member("ana"), await api.add_member("bea"), await api.add_member("cy")
+    with api.instance.db.active():
+        await follow(cy.actor, ana.actor)
+        post = await make_post(bea.actor, "<p>Troc de graines</p>")
+    headers = {"Authorization": f"Bearer {api.tokens['cy']}"}
+    async with api.session.get(f"{api.base_url}/api/v1/streaming/user", headers=headers) as response:
+        await asyncio.sleep(0.3)  # subscribed
+        # When ana boosts bea's post
+        boost = await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="ana")
+        # Then cy gets the boost, wrapping bea's post, as her home timeline shows it
+        [(name, status)] = await read_events(response, 1)
+    assert name == "update" and status["id"] == boost.body["id"]
+    assert status["account"]["acct"] == "ana" and status["reblog"]["id"] == str(post.id)
+    api.schema.assert_valid("GET", "/api/v1/statuses/1", 200, status)
+
+
 async def test_public_and_hashtag_streams_and_token_checks(api) -> None:
     ana = await api.add_member("ana")
     assert (await api.get("/api/v1/streaming/user", check=False)).status == 401
