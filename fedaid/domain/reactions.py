@@ -4,7 +4,7 @@ received from elsewhere (recorded, so counts and home timelines show them). No H
 A favourite of a remote post queues a Like for its author's inbox; a boost queues an Announce for the
 author and the booster's followers; taking either back queues its Undo. Each change and its Delivery
 rows are written in one transaction (`publish`). Local authors get a notification instead.
-Likes from elsewhere are the inbox worker's (`apply_like`).
+Likes from elsewhere are kept by the inbox worker (`apply_like`); taking them back is here.
 """
 
 from __future__ import annotations
@@ -119,6 +119,25 @@ async def receive_undo_boost(actor: Actor, announce_id: str | None, post_ap_id: 
     async with in_transaction():
         await Reblog.filter(id__in=[row_id for row_id, _ in found]).delete()
         await Notification.filter(kind=NotificationKind.REBLOG, from_actor_id=actor.id,
+                                  post_id__in=[post_id for _, post_id in found]).delete()
+    return True
+
+
+async def receive_undo_like(actor: Actor, like_id: str | None, post_ap_id: str | None = None) -> bool:
+    """An actor elsewhere takes a Like back (and its notification): by the Like's id, else by the post's."""
+    rows = Favourite.filter(actor_id=actor.id)
+    if like_id and await rows.filter(ap_id=like_id).exists():
+        rows = rows.filter(ap_id=like_id)
+    elif post_ap_id:
+        rows = rows.filter(post__ap_id=post_ap_id)
+    else:
+        return False
+    found = await rows.values_list("id", "post_id")
+    if not found:
+        return False
+    async with in_transaction():
+        await Favourite.filter(id__in=[row_id for row_id, _ in found]).delete()
+        await Notification.filter(kind=NotificationKind.FAVOURITE, from_actor_id=actor.id,
                                   post_id__in=[post_id for _, post_id in found]).delete()
     return True
 

@@ -252,7 +252,8 @@ async def apply_undo(ctx: Context, activity: Activity) -> None:
         case ActivityType.FOLLOW:
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
         case ActivityType.LIKE:
-            await _undo_like(ctx.actor, id_of(inner), id_of(inner.get("object")) if isinstance(inner, dict) else None)
+            await reactions.receive_undo_like(ctx.actor, id_of(inner),
+                                              id_of(inner.get("object")) if isinstance(inner, dict) else None)
         case ActivityType.OFFER:  # FEP-0837: the offerer withdraws, or the author calls off what they accepted
             await _agreement_step(
                 activity, lambda: agreements.receive_undo_offer(parse_agreement_offer(inner), ctx.actor))
@@ -264,7 +265,7 @@ async def apply_undo(ctx: Context, activity: Activity) -> None:
                                                id_of(inner.get("object")) if isinstance(inner, dict) else None)
         case None:  # only the id: whichever of our rows has it (Mitra, older servers)
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
-            await _undo_like(ctx.actor, id_of(inner), None)
+            await reactions.receive_undo_like(ctx.actor, id_of(inner), None)
             await reactions.receive_undo_boost(ctx.actor, id_of(inner))
         case _:
             pass  # Undo(Block)...: nothing of theirs is kept
@@ -410,13 +411,6 @@ async def apply_like(ctx: Context, activity: Activity) -> None:
         await Favourite.create(ap_id=like_id, actor=ctx.actor, post=post)
         await Notification.create(recipient_id=post.author_id, kind=NotificationKind.FAVOURITE,
                                   from_actor=ctx.actor, post=post)
-
-
-async def _undo_like(actor: Actor, like_id: str | None, object_id: str | None) -> None:
-    if like_id and await Favourite.filter(ap_id=like_id, actor=actor).delete():
-        return
-    if object_id:
-        await Favourite.filter(actor=actor, post__ap_id=object_id).delete()
 
 
 async def apply_block(ctx: Context, activity: Activity) -> None:
