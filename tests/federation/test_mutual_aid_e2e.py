@@ -2,7 +2,9 @@
 coaching circle. A coworking member answers a drivers' offer; the FEP-0837 Offer(Agreement) and Accept
 travel signed through the inboxes and the delivery workers; both sides confirm; each ledger counts the
 hours. What each instance sends is read back as the receiving instance stored it, and compared with
-the FEP-0837 fixtures.
+the FEP-0837 fixtures. Also: the last hours shared by two collectives, Reject and cancellations from
+either side, a confirmation that overtakes its Accept, a fake Mastodon user's reply turned into an
+agreement, and FEDAID_OUTSIDE_PROPOSALS both ways.
 """
 
 from __future__ import annotations
