@@ -1,16 +1,18 @@
 """Delivery throughput: queued rows → signed POSTs → 100 loopback inboxes, next to the raw RSA signing rate.
 
-    .venv/bin/python bench/delivery.py [--postgres] [--deliveries 8000] [--signing-threads 1] [--loop uvloop]
+    .venv/bin/python bench/delivery.py [--postgres [--workers 2]] [--deliveries 8000] [--signing-threads 1]
+                                       [--loop uvloop|asyncio]
 
 Prints figures, never pass/fail. The worker runs in this process, through `run_forever`: its rate
 includes claiming, signing, POSTing and recording outcomes in the database (an SQLite file by
 default; with --postgres a scratch database next to FEDAID_TEST_POSTGRES_URL, dropped afterwards).
-The receivers run in a separate process (several aiohttp servers on 127.0.0.1) and check every
+The receivers run in a separate process (several low-level aiohttp servers on 127.0.0.1) and check every
 signature and digest with fedaid's own verify (parsed key cached), which costs them far less than
 httpsig would. They share this machine's CPUs with the worker (and the PostgreSQL server, with
 --postgres), and so does anything else running: the CPU line says how much each used, since a busy
 machine lowers every figure. "per CPU second" compares the worker's CPU cost per delivery with the
-CPU cost of one raw signature, a figure that other load disturbs much less than the wall clock.
+CPU cost of one raw signature, a figure that other load disturbs much less than the wall clock;
+"worker threads" splits that cost between the event loop and the signing threads.
 """
 
 from __future__ import annotations
@@ -53,11 +55,16 @@ POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://post
 
 
 async def serve_receivers(public_key_file: str) -> None:
-    """SERVERS aiohttp servers: prints their ports, counts verified POSTs, reports when stdin closes."""
+    """SERVERS aiohttp servers: prints their ports, counts verified POSTs, reports when stdin closes.
+
+    aiohttp's low-level server (no application, router or middlewares): the receivers stand for other
+    machines, so the less of this machine's CPU they take from the worker, the truer its figure.
+    """
     public_pem = Path(public_key_file).read_text()
     counts = {"ok": 0, "bad": 0}
+    cpu_at_start = own_cpu_seconds()
 
-    async def receive(request: web.Request) -> web.Response:
+    async def receive(request: web.BaseRequest) -> web.Response:
         body = await request.read()
         try:
             url = f"http://{request.host}{request.raw_path}"
@@ -68,9 +75,7 @@ async def serve_receivers(public_key_file: str) -> None:
         counts["ok"] += 1
         return web.Response(status=202)
 
-    app = web.Application()
-    app.router.add_post("/{path:.*}", receive)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.ServerRunner(web.Server(receive, access_log=None))
     await runner.setup()
     ports = []
     for _ in range(SERVERS):
@@ -79,9 +84,8 @@ async def serve_receivers(public_key_file: str) -> None:
         ports.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
     print(json.dumps(ports), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({**counts, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}),
-          flush=True)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({**counts, "cpu_s": own_cpu_seconds() - cpu_at_start, "peak_rss_mb": peak_rss_mb}), flush=True)
     await runner.cleanup()
 
 
@@ -334,8 +338,8 @@ def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
     print(f"backend                 {'PostgreSQL' if args.postgres else 'SQLite file (WAL)'}")
     print(f"deliveries              {run.delivered} done of {activities * INBOXES} queued "
           f"({activities} activities x {INBOXES} inboxes on {SERVERS} servers)")
-    print(f"receivers               verified {received['ok']}, rejected {received['bad']} "
-          "(fedaid verify, cached key, in another process)")
+    print(f"receivers               verified {received['ok']}, rejected {received['bad']} (fedaid verify, cached "
+          f"key, in another process; {received['cpu_s'] / run.delivered * 1000:.2f} ms CPU each)")
     print(f"queueing                {activities * INBOXES / queued_in:,.0f} rows/s through publish()")
     print(f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
           f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop}, "
@@ -365,7 +369,7 @@ async def main(args: argparse.Namespace) -> None:
         key_file = Path(folder) / "public.pem"
         key_file.write_text(public_pem)
         receivers = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--receivers", str(key_file),
+            sys.executable, __file__, "--receivers", str(key_file), "--loop", args.loop,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert receivers.stdout is not None
         ports = json.loads(await receivers.stdout.readline())
@@ -407,11 +411,13 @@ def parse_args() -> argparse.Namespace:
 if __name__ == "__main__":
     arguments = parse_args()
     if arguments.receivers:
-        asyncio.run(serve_receivers(arguments.receivers))
+        run = serve_receivers(arguments.receivers)
+    elif arguments.worker_process:
+        run = serve_worker(arguments)
     else:
-        run = main(arguments) if arguments.worker_process is None else serve_worker(arguments)
-        if arguments.loop == "uvloop":
-            import uvloop
-            uvloop.run(run)
-        else:
-            asyncio.run(run)
+        run = main(arguments)
+    if arguments.loop == "uvloop":
+        import uvloop
+        uvloop.run(run)
+    else:
+        asyncio.run(run)
