@@ -107,11 +107,12 @@ async def member(instance, username: str) -> Actor:
         return await Actor.get(username=username, is_local=True)
 
 
-async def publish_offer(drivers, author: Actor, hours: int) -> str:
-    """A drivers member offers transport; returns the proposal's id (URL)."""
+async def publish_offer(drivers, author: Actor, hours: int, *,
+                        purpose: ProposalPurpose = ProposalPurpose.OFFER) -> str:
+    """A drivers member offers (or asks for) transport; returns the proposal's id (URL)."""
     with drivers.db.active():
         offer = await create_proposal(author, ProposalTerms(
-            purpose=ProposalPurpose.OFFER, title="Transport de matériel en camionnette",
+            purpose=purpose, title="Transport de matériel en camionnette",
             text="Je déplace votre matériel dans Lyon avec la camionnette du collectif.", category="transport",
             hours=Decimal(hours), place_name="Lyon", latitude=45.764, longitude=4.8357), language="fr")
     return offer.post.ap_id
@@ -492,3 +493,23 @@ async def test_a_confirmation_that_overtakes_the_accept_is_applied_once_the_acce
     await drain(drivers, coworking, coaching)
     assert await state_of(drivers, waiting) == await state_of(coworking, offered) == AgreementState.FULFILLED
     assert await ledger_on(coworking, bea) == tally(0, 2, {drivers.settings.domain: (0, 2)})
+
+
+async def test_on_a_request_the_member_who_answers_gives_the_hours(network):
+    drivers, coworking, coaching = network
+    ana, bea = await member(drivers, "ana"), await member(coworking, "bea")
+    request_ap_id = await publish_offer(drivers, ana, 2, purpose=ProposalPurpose.REQUEST)
+    await drain(drivers, coworking, coaching)
+
+    offered = await offer_to_take(coworking, bea, request_ap_id, 2, reply="J'ai un utilitaire libre samedi.")
+    await drain(drivers, coworking, coaching)
+    waiting = await accept_offer(drivers, ana, offered)
+    await drain(drivers, coworking, coaching)
+    await confirm(coworking, offered, bea)
+    await confirm(drivers, waiting, ana)
+    await drain(drivers, coworking, coaching)
+
+    for instance in (drivers, coworking):
+        assert await ledger_on(instance, bea) == tally(2, 0, {drivers.settings.domain: (2, 0)})
+        assert await ledger_on(instance, ana) == tally(0, 2, {coworking.settings.domain: (0, 2)})
+        assert await proposal_on(instance, request_ap_id) == (ProposalStatus.FULFILLED, Decimal(0))
