@@ -13,7 +13,7 @@ from fedaid.api.visibility import visible_to
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows
 from fedaid.errors import FedaidError, InvalidInput, NotFound
-from fedaid.models import Actor, Follow, FollowState, Post, PostTag
+from fedaid.models import Actor, Follow, FollowState, Post, PostTag, Reblog
 
 READ_ACCOUNTS = ("read:accounts",)
 
@@ -120,7 +120,10 @@ async def statuses(request: web.Request) -> web.Response:
     tagged = (params.str("tagged") or "").lstrip("#").lower()
     if tagged:
         query = query.filter(id__in=Subquery(PostTag.filter(name=tagged).values("post_id")))
-    statuses, ids = await presenter(request, viewer).status_page(query, page)
+    view = presenter(request, viewer)
+    statuses, ids = await view.status_page(query, page)
+    if not (tagged or params.bool("exclude_reblogs")):
+        statuses, ids = await view.with_boosts(page, statuses, ids, Reblog.filter(actor_id=actor.id))
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 
 

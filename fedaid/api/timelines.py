@@ -10,8 +10,7 @@ from aiohttp import web
 from tortoise.expressions import Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.entities import render_reblog_status
-from fedaid.api.pagination import Page, fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
@@ -33,23 +32,9 @@ async def home(request: web.Request) -> web.Response:
     view = presenter(request, viewer)
     statuses, ids = await view.status_page(query, page)
     # A boost of a post already in this timeline (its author is followed) would show it twice.
-    boosts = await fetch_page(Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True)
-                              .exclude(post__author_id__in=authors).select_related("post__author"), page)
-    if boosts:
-        boosted = await view.statuses([boost.post for boost in boosts])
-        boosters = await view.accounts_by_id(boost.actor_id for boost in boosts)
-        entries = [*zip(ids, statuses), *((boost.id, render_reblog_status(boost, original, boosters[boost.actor_id]))
-                                          for boost, original in zip(boosts, boosted, strict=True))]
-        entries = _newest_of(entries, page)
-        ids, statuses = [entry[0] for entry in entries], [entry[1] for entry in entries]
+    boosts = Reblog.filter(actor_id__in=authors).exclude(post__author_id__in=authors)
+    statuses, ids = await view.with_boosts(page, statuses, ids, boosts)
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
-
-
-def _newest_of(entries: list[tuple[int, dict]], page: Page) -> list[tuple[int, dict]]:
-    """Two pages merged into one, newest first: the oldest `limit` after `min_id`, else the newest `limit`."""
-    if page.min_id is not None:
-        return sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
-    return sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
 
 
 async def public(request: web.Request) -> web.Response:

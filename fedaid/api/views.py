@@ -19,10 +19,10 @@ from tortoise.functions import Count, Max
 
 from fedaid.api.entities import (
     AccountStats, StatusParts, render_account, render_credential_account, render_mention, render_notification,
-    render_relationship, render_status,
+    render_reblog_status, render_relationship, render_status,
 )
 from fedaid.appkeys import SETTINGS
-from fedaid.api.pagination import Page, paged
+from fedaid.api.pagination import Page, fetch_page, paged
 from fedaid.config import Settings
 from fedaid.models import (
     Account, Actor, Favourite, Follow, FollowState, Notification, Post, PostTag, Proposal, Reblog,
@@ -175,6 +175,22 @@ class Presenter:
         mine = await self.reactions([row[0] for row in rows])
         return ([{**bodies[row[0]], "account": accounts[row[4]], **mine.get(row[0], {})} for row in rows],
                 [row[0] for row in rows])
+
+    async def with_boosts(self, page: Page, statuses: list[dict[str, Any]], ids: list[int],
+                          boosts: Any) -> tuple[list[dict[str, Any]], list[int]]:
+        """A page of statuses merged with the page of boosts (`Reblog` rows) `boosts` selects, newest first."""
+        rows = await fetch_page(boosts.filter(post__deleted_at__isnull=True).select_related("post__author"), page)
+        if not rows:
+            return statuses, ids
+        boosted = await self.statuses([row.post for row in rows])
+        boosters = await self.accounts_by_id(row.actor_id for row in rows)
+        entries = [*zip(ids, statuses), *((row.id, render_reblog_status(row, original, boosters[row.actor_id]))
+                                          for row, original in zip(rows, boosted, strict=True))]
+        if page.min_id is not None:  # the oldest after min_id, shown newest first
+            entries = sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
+        else:
+            entries = sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
+        return [entry[1] for entry in entries], [entry[0] for entry in entries]
 
     async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""

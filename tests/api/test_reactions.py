@@ -81,6 +81,11 @@ async def test_boosts_show_in_followers_home_timelines_and_are_taken_back(api) -
     assert [s["id"] for s in older.body] == [str(own.id)]
     newer = await api.get("/api/v1/timelines/home", as_="cy", params={"min_id": str(own.id)})
     assert [s["id"] for s in newer.body] == [boost.body["id"]]
+    # And ana's profile shows it among her posts, unless the app asks for no boosts
+    profile = await api.get(f"/api/v1/accounts/{ana.actor.id}/statuses")
+    assert [s["id"] for s in profile.body] == [boost.body["id"], str(own.id)]
+    no_boosts = await api.get(f"/api/v1/accounts/{ana.actor.id}/statuses", params={"exclude_reblogs": "true"})
+    assert [s["id"] for s in no_boosts.body] == [str(own.id)]
     # And a members-only post cannot be boosted
     refused = await api.post(f"/api/v1/statuses/{private.id}/reblog", as_="bea")
     assert refused.status == 403 and "boosted" in refused.body["error"]
