@@ -144,8 +144,21 @@ class _Signing:
     """What one row's signature needs; `_sign_chunk` turns it into headers in a signing thread."""
 
     inbox: _Inbox
+    body: bytes
     digest: str
     sender: Actor | None
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """A row ready to POST."""
+
+    url: URL
+    body: bytes
+    headers: dict[str, str]
+
+
+_SignedChunk = asyncio.Future[list[_Signed | FedaidError]]  # a chunk's rows in order, or why each cannot go
 
 
 @dataclass
@@ -307,8 +320,7 @@ class DeliveryWorker:
         gone: set[str] = set()  # inboxes that answered 410 in this pass: their other rows are not sent
         signatures = self._sign_all(rows, senders)
 
-        async def deliver(row: Delivery, signed: asyncio.Future[list[dict[str, str] | FedaidError]],
-                          position: int) -> _Result:
+        async def deliver(row: Delivery, signed: _SignedChunk, position: int) -> _Result:
             with contextlib.suppress(Exception):  # signed before taking a slot, so slots wait on the network only
                 await signed  # (a failed chunk is reported by _attempt, for each of its rows)
             # The host slot first, so rows waiting for a busy host do not hold slots others could use.
@@ -328,44 +340,43 @@ class DeliveryWorker:
         return await asyncio.gather(*(
             deliver(row, signatures[index // SIGNING_CHUNK], index % SIGNING_CHUNK) for index, row in enumerate(rows)))
 
-    def _sign_all(self, rows: list[Delivery], senders: dict[int, Actor]
-                  ) -> list[asyncio.Future[list[dict[str, str] | FedaidError]]]:
+    def _sign_all(self, rows: list[Delivery], senders: dict[int, Actor]) -> list[_SignedChunk]:
         """Start signing every row, SIGNING_CHUNK rows per hand-off; one future per chunk.
 
         Each distinct body is encoded and digested once: a fan-out sends the same body to every inbox.
         """
-        digests: dict[str, str] = {}
+        bodies: dict[str, tuple[bytes, str]] = {}  # payload → its bytes and Digest
         signings: list[_Signing | UnsafeAddress] = []
         for row in rows:
             inbox = self._inbox(row.inbox)
             if isinstance(inbox, UnsafeAddress):
                 signings.append(inbox)
                 continue
-            digest = digests.get(row.payload)
-            if digest is None:
-                digest = digests[row.payload] = body_digest(row.payload.encode("utf-8"))
-            signings.append(_Signing(inbox, digest, senders.get(row.sender_id)))
+            body = bodies.get(row.payload)
+            if body is None:
+                encoded = row.payload.encode("utf-8")
+                body = bodies[row.payload] = (encoded, body_digest(encoded))
+            signings.append(_Signing(inbox, *body, senders.get(row.sender_id)))
         chunks = [signings[start:start + SIGNING_CHUNK] for start in range(0, len(signings), SIGNING_CHUNK)]
         loop = asyncio.get_running_loop()
         if self._signer is None:
             futures = []
             for chunk in chunks:
-                future: asyncio.Future[list[dict[str, str] | FedaidError]] = loop.create_future()
+                future: _SignedChunk = loop.create_future()
                 future.set_result(_sign_chunk(chunk))
                 futures.append(future)
             return futures
         return [loop.run_in_executor(self._signer, _sign_chunk, chunk) for chunk in chunks]
 
-    async def _attempt(self, row: Delivery, signed: asyncio.Future[list[dict[str, str] | FedaidError]],
-                       position: int) -> _Result:
+    async def _attempt(self, row: Delivery, signed: _SignedChunk, position: int) -> _Result:
         """POST one signed row; every expected failure becomes a result, never an exception."""
         started = time.perf_counter()
         result = _Result(row)
         try:
-            headers = (await signed)[position]
-            if isinstance(headers, FedaidError):
-                raise headers
-            result = await self._post(row, headers)
+            ready = (await signed)[position]
+            if isinstance(ready, FedaidError):
+                raise ready
+            result = await self._post(row, ready)
         except UnsafeAddress as err:
             result = _Result(row, Step.GIVE_UP, error=str(err))
         except SignatureError as err:
@@ -384,12 +395,10 @@ class DeliveryWorker:
         result.seconds = time.perf_counter() - started
         return result
 
-    async def _post(self, row: Delivery, headers: dict[str, str]) -> _Result:
+    async def _post(self, row: Delivery, signed: _Signed) -> _Result:
         assert self._session is not None
-        inbox = self._inboxes[row.inbox]
-        assert isinstance(inbox, _Inbox)
-        body = row.payload.encode("utf-8")
-        async with self._session.post(inbox.url, data=body, headers=headers, allow_redirects=False) as response:
+        async with self._session.post(signed.url, data=signed.body, headers=signed.headers,
+                                      allow_redirects=False) as response:
             await _drain(response)
             status = response.status
             error = "" if 200 <= status < 300 else f"HTTP {status} {response.reason or ''}".strip()
@@ -522,10 +531,10 @@ async def _record_failure_day(host: str, error: str, now: datetime) -> None:
         await health.save(update_fields=["failure_days", "last_error", "last_failure_at", "is_unavailable"])
 
 
-def _sign_chunk(signings: list[_Signing | UnsafeAddress]) -> list[dict[str, str] | FedaidError]:
-    """Headers for each row of a chunk, or why it cannot be sent; runs in a signing thread (RSA frees the GIL)."""
+def _sign_chunk(signings: list[_Signing | UnsafeAddress]) -> list[_Signed | FedaidError]:
+    """Each row of a chunk signed and ready to POST, or why it cannot be; runs in a signing thread (RSA frees GIL)."""
     date = http_date(utcnow())
-    signed: list[dict[str, str] | FedaidError] = []
+    signed: list[_Signed | FedaidError] = []
     for signing in signings:
         if isinstance(signing, UnsafeAddress):
             signed.append(signing)
@@ -536,8 +545,9 @@ def _sign_chunk(signings: list[_Signing | UnsafeAddress]) -> list[dict[str, str]
             continue
         try:
             # Content-Type: application/activity+json (INTEROP 28)
-            signed.append(sign_post(signing.inbox.request_target, signing.inbox.host, signing.digest, date,
-                                    key_id=sender.key_id, private_key_pem=sender.private_key_pem))
+            headers = sign_post(signing.inbox.request_target, signing.inbox.host, signing.digest, date,
+                                key_id=sender.key_id, private_key_pem=sender.private_key_pem)
+            signed.append(_Signed(signing.inbox.url, signing.body, headers))
         except SignatureError as err:
             signed.append(err)
     return signed
