@@ -14,6 +14,7 @@ from fedaid.api import streaming
 from fedaid.appkeys import DATABASE, FETCHER, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
 from fedaid.federation import actor_routes, discovery
 from fedaid.federation.fetch import Fetcher
@@ -39,6 +40,7 @@ WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
 INSTANCE_ACTOR = web.AppKey("instance_actor", Actor)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
+EXPIRY = web.AppKey("expiry", ExpiryTimer)
 
 
 def create_app(settings: Settings, *, database: Database | None = None, run_worker: bool = True) -> web.Application:
@@ -137,7 +139,8 @@ async def _close_fetcher(app: web.Application) -> None:
 
 def worker_jobs(app: web.Application) -> list[Job]:
     """Every queue this instance's worker drains, in the order one pass visits them."""
-    return [Job("inbox", app[INBOX_WORKER].run_once), Job("deliveries", app[DELIVERY_WORKER].run_once)]
+    return [Job("inbox", app[INBOX_WORKER].run_once), Job("deliveries", app[DELIVERY_WORKER].run_once),
+            Job("expiry", app[EXPIRY].run_once)]
 
 
 async def _start_federation(app: web.Application) -> None:
@@ -151,6 +154,7 @@ async def _start_federation(app: web.Application) -> None:
                               concurrency=settings.worker_concurrency)
     await delivery.start()
     app[DELIVERY_WORKER] = delivery
+    app[EXPIRY] = ExpiryTimer()
 
 
 async def _stop_federation(app: web.Application) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fedaid.db import Database
 from fedaid.domain.categories import ensure_default_categories
-from fedaid.domain.expiry import expire_due
+from fedaid.domain.expiry import ExpiryTimer, expire_due
 from fedaid.domain.proposals import close_proposal
 from fedaid.models import Post, Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.ids import new_id
@@ -41,3 +41,22 @@ async def test_due_proposals_expire_once_and_the_change_is_federated(db: Databas
     assert update["object"]["status"] == "expired" and update["object"]["updated"] == "2026-03-04T09:30:00Z"
     assert update["object"]["content"].startswith("<p>OFFRE (expirée) · ")
     assert all(sender != dan.ap_id for sender, _, _ in await deliveries())
+
+
+async def test_the_workers_timer_runs_expiry_once_a_minute_and_again_at_once_after_a_full_batch(db: Database) -> None:
+    # Given three proposals past their date, and a timer expiring two per run
+    await ensure_default_categories()
+    ana = await make_local("ana")
+    for _ in range(3):
+        await make_proposal(ana, expires_at=NOW + timedelta(hours=1))
+    moment = [NOW + timedelta(days=1)]
+    timer = ExpiryTimer(timedelta(minutes=1), clock=lambda: moment[0], batch=2)
+    # When the worker's passes follow each other
+    first, second, third = await timer.run_once(), await timer.run_once(), await timer.run_once()
+    # Then a full batch is followed at once by the rest, then nothing until a minute has passed
+    assert (first, second, third) == (2, 1, 0)
+    await make_proposal(ana, expires_at=NOW + timedelta(hours=2))
+    moment[0] += timedelta(seconds=59)
+    assert await timer.run_once() == 0
+    moment[0] += timedelta(seconds=1)
+    assert await timer.run_once() == 1

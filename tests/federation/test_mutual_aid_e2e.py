@@ -18,16 +18,18 @@ import pytest
 from fakes.remote_instance import start_fake_remote
 from testsupport import FIXTURES, drain
 
+from fedaid.app import EXPIRY
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import agreements, exchanges, follows, responses
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import get_collective
 from fedaid.domain.ledger import Ledger, Tally, ledger_of
 from fedaid.domain.members import add_member
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.models import (
     Actor, Agreement, AgreementState, Delivery, InboxItem, InboxState, Notification, NotificationKind, Post,
-    ProposalPurpose, ProposalStatus,
+    Proposal, ProposalPurpose, ProposalStatus,
 )
 
 FEP = FIXTURES / "fep"
@@ -513,3 +515,27 @@ async def test_on_a_request_the_member_who_answers_gives_the_hours(network):
         assert await ledger_on(instance, bea) == tally(2, 0, {drivers.settings.domain: (2, 0)})
         assert await ledger_on(instance, ana) == tally(0, 2, {coworking.settings.domain: (0, 2)})
         assert await proposal_on(instance, request_ap_id) == (ProposalStatus.FULFILLED, Decimal(0))
+
+
+async def test_an_offer_past_its_date_expires_in_the_worker_and_the_allies_hear_of_it(network):
+    drivers, coworking, coaching = network
+    ana = await member(drivers, "ana")
+    with drivers.db.active():
+        offer = await create_proposal(ana, ProposalTerms(
+            purpose=ProposalPurpose.OFFER, title="Prêt d'une remorque", text="Pour un déménagement.",
+            category="pret", expires_at=datetime.now(UTC) + timedelta(days=1)), language="fr")
+    await drain(drivers, coworking, coaching)
+    assert (await proposal_on(coworking, offer.post.ap_id))[0] == ProposalStatus.OPEN
+
+    # When its date passes (moved here to the past) and the worker of a freshly started drivers process runs
+    with drivers.db.active():
+        await Proposal.filter(id=offer.id).update(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    drivers.app[EXPIRY] = ExpiryTimer()
+    await drain(drivers, coworking, coaching)
+
+    # Then it expired at home, and the Update told the allied collectives
+    for instance in (drivers, coworking, coaching):
+        assert (await proposal_on(instance, offer.post.ap_id))[0] == ProposalStatus.EXPIRED
+    [update] = [doc["object"]["object"] for doc in await received(coworking, "Announce")
+                if isinstance(doc["object"], dict) and doc["object"]["type"] == "Update"]
+    assert update["id"] == offer.post.ap_id and update["status"] == "expired" and "updated" in update
