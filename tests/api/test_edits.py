@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from fedaid.models import PostEdit
+
 from federated import copy_of, follow_across
 from testsupport import drain
 
@@ -43,6 +45,12 @@ async def test_an_edit_reaches_followers_elsewhere_and_keeps_its_history(make_ap
     await drain(alpha.instance, beta.instance)
     copy = await copy_of(beta, "bob", posted.body)
     assert copy["content"] == "<p>Atelier vélo dimanche</p>" and copy["edited_at"] is not None
+    # When she deletes it, no earlier version is kept either
+    with alpha.instance.db.active():
+        assert await PostEdit.filter(post_id=int(posted.body["id"])).count() == 1
+    assert (await alpha.call("DELETE", f"/api/v1/statuses/{posted.body['id']}", as_="ana")).status == 200
+    with alpha.instance.db.active():
+        assert await PostEdit.filter(post_id=int(posted.body["id"])).count() == 0
 
 
 async def test_edits_are_refused_with_a_reason_and_change_nothing(api) -> None:
