@@ -26,14 +26,17 @@ async def favourite(post: Post, actor: Actor) -> bool:
     """Record that a member likes a post; False when they already did."""
     _check(post, actor)
     author = await _author(post)
-    async with in_transaction():
-        if await Favourite.filter(actor_id=actor.id, post_id=post.id).exists():
-            return False
-        row = await Favourite.create(actor=actor, post=post, ap_id=f"{actor.ap_id}#likes/{new_id()}")
-        if author.is_local:
-            await _notify(author, NotificationKind.FAVOURITE, actor, post)
-        else:
-            await publish(render_like(row, actor, post), sender=actor, to=[author])
+    if await Favourite.filter(actor_id=actor.id, post_id=post.id).exists():
+        return False
+    try:
+        async with in_transaction():
+            row = await Favourite.create(actor=actor, post=post, ap_id=f"{actor.ap_id}#likes/{new_id()}")
+            if author.is_local:
+                await _notify(author, NotificationKind.FAVOURITE, actor, post)
+            else:
+                await publish(render_like(row, actor, post), sender=actor, to=[author])
+    except IntegrityError:  # favourited at the same moment from another app
+        return False
     return True
 
 
