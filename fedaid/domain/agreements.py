@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import format_hours, language_of, render_undo
@@ -241,7 +241,11 @@ async def receive_offer(doc: AgreementOfferDoc, offerer: Actor, *, now: datetime
         return existing
     if proposal.status != ProposalStatus.OPEN or proposal.post.is_deleted:
         return await _refuse_offer(proposal, doc, offerer, now=now)
-    return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours,
+    # The offerer's reply, when it came first, is the response this agreement answers (else see responses.py).
+    reply = await (Post.filter(in_reply_to_id=proposal.post_id, author_id=offerer.id, deleted_at__isnull=True)
+                   .exclude(id__in=Subquery(Agreement.filter(response_id__isnull=False).values("response_id")))
+                   .order_by("-id").first())
+    return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours, response=reply,
                                  offer_activity_id=doc.activity_id, now=now)
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.domain import posts
 from fedaid.errors import Conflict, Forbidden
-from fedaid.models import Actor, Notification, NotificationKind, Post, Proposal, ProposalStatus, Visibility
+from fedaid.models import (
+    Actor, Agreement, AgreementState, Notification, NotificationKind, Post, Proposal, ProposalStatus, Visibility,
+)
 
 
 async def respond(proposal: Proposal, responder: Actor, text: str, *, visibility: Visibility | None = None,
@@ -41,7 +44,19 @@ async def record_remote_response(reply: Post) -> bool:
     if await Notification.filter(post_id=reply.id, kind=NotificationKind.RESPONSE).exists():
         return True
     await _notify_author(parent, reply, await Actor.get(id=reply.author_id))
+    await _link_to_offered_agreement(parent, reply)
     return True
+
+
+async def _link_to_offered_agreement(parent: Post, reply: Post) -> None:
+    """A fedaid peer sends the reply and its Offer(Agreement) together; when the Offer came first, the
+    agreement it made gets this reply as its response."""
+    agreement = await (Agreement.filter(proposal__post_id=parent.id, response_id__isnull=True,
+                                        state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED))
+                       .filter(Q(provider_id=reply.author_id) | Q(receiver_id=reply.author_id))
+                       .order_by("-id").first())
+    if agreement is not None:
+        await Agreement.filter(id=agreement.id, response_id__isnull=True).update(response_id=reply.id)
 
 
 async def list_responses(proposal: Proposal) -> list[Post]:

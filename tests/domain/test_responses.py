@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from fedaid.activitypub.proposals import parse_agreement_offer, render_offer_agreement
 from fedaid.db import Database
+from fedaid.domain.agreements import receive_offer
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.proposals import close_proposal
 from fedaid.domain.responses import list_responses, record_remote_response, respond
 from fedaid.errors import Conflict, Forbidden
-from fedaid.models import Actor, Notification, NotificationKind, Post, Proposal, ProposalPurpose, Visibility
+from fedaid.models import (
+    Actor, Agreement, Notification, NotificationKind, Post, Proposal, ProposalPurpose, Visibility,
+)
 from fedaid.models.ids import new_id
 from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
@@ -61,3 +67,30 @@ async def test_a_remote_reply_to_a_local_proposal_notifies_once(ana: Actor) -> N
     assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE).count() == 1
     unrelated = await Post.create(id=new_id(), ap_id=f"{mo.ap_id}/statuses/10", author=mo, published_at=NOW)
     assert not await record_remote_response(unrelated)
+
+
+@pytest.mark.parametrize("reply_first", [True, False])
+async def test_a_peers_reply_and_its_offer_are_linked_whichever_arrives_first(ana: Actor, reply_first: bool) -> None:
+    # Given a fedaid peer's member answering ana's proposal with a reply and an Offer(Agreement)
+    proposal = await make_proposal(ana)
+    post = await Post.get(id=proposal.post_id)
+    bob = await make_remote("bob", "cowork.example", mastodon=False)
+    offer = parse_agreement_offer(render_offer_agreement(
+        Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/1"), offerer=bob,
+        proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id))
+
+    async def reply_arrives() -> Post:
+        reply = await Post.create(id=new_id(), ap_id=f"{bob.ap_id}/posts/3", author=bob, in_reply_to=post,
+                                  in_reply_to_ap_id=post.ap_id, published_at=NOW)
+        await record_remote_response(reply)
+        return reply
+
+    # When they arrive in either order
+    if reply_first:
+        reply = await reply_arrives()
+        agreement = await receive_offer(offer, bob)
+    else:
+        agreement = await receive_offer(offer, bob)
+        reply = await reply_arrives()
+    # Then the agreement answers that reply
+    assert (await Agreement.get(id=agreement.id)).response_id == reply.id

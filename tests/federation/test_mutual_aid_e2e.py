@@ -177,12 +177,13 @@ async def test_a_coworking_member_answers_a_drivers_offer_and_both_ledgers_count
                                   reply="Avec plaisir : deux bureaux à déménager mardi.")
     await drain(drivers, coworking, coaching)
 
-    # Then drivers has the reply as a response, and the offer waiting for its author
+    # Then drivers has the reply as a response, and the offer, linked to it, waiting for its author
     with drivers.db.active():
-        assert await Post.filter(in_reply_to__ap_id=offer_ap_id, author__ap_id=bea.ap_id).count() == 1
+        [response] = await Post.filter(in_reply_to__ap_id=offer_ap_id, author__ap_id=bea.ap_id)
         assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE).count() == 1
         waiting = await Agreement.get(offer_activity_id=offered.offer_activity_id)
         assert waiting.state == AgreementState.OFFERED and waiting.hours == Decimal(2)
+        assert waiting.response_id == response.id
 
     # When the author accepts it
     waiting = await accept_offer(drivers, ana, offered)
