@@ -241,12 +241,17 @@ async def receive_offer(doc: AgreementOfferDoc, offerer: Actor, *, now: datetime
         return existing
     if proposal.status != ProposalStatus.OPEN or proposal.post.is_deleted:
         return await _refuse_offer(proposal, doc, offerer, now=now)
-    # The offerer's reply, when it came first, is the response this agreement answers (else see responses.py).
-    reply = await (Post.filter(in_reply_to_id=proposal.post_id, author_id=offerer.id, deleted_at__isnull=True)
-                   .exclude(id__in=Subquery(Agreement.filter(response_id__isnull=False).values("response_id")))
-                   .order_by("-id").first())
-    return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours, response=reply,
+    return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours,
+                                 response=await _unanswered_reply(proposal, offerer),
                                  offer_activity_id=doc.activity_id, now=now)
+
+
+async def _unanswered_reply(proposal: Proposal, offerer: Actor) -> Post | None:
+    """The offerer's latest reply no agreement answers yet: a peer sends it with its Offer, and when the
+    reply comes first, the agreement answers it (when it comes second, `responses` links them)."""
+    answered = Subquery(Agreement.filter(response_id__isnull=False).values("response_id"))
+    return await (Post.filter(in_reply_to_id=proposal.post_id, author_id=offerer.id, deleted_at__isnull=True)
+                  .exclude(id__in=answered).order_by("-id").first())
 
 
 async def _refuse_offer(proposal: Proposal, doc: AgreementOfferDoc, offerer: Actor, *,
