@@ -21,15 +21,14 @@ from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import can_see, visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.domain import agreements, exchanges, ledger, posts
+from fedaid.domain import agreements, alerts, exchanges, ledger, posts
 from fedaid.domain import proposals as proposals_domain
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import (
-    Actor, Agreement, AlertSubscription, Category, Exchange, Post, PostTag, Proposal, ProposalStatus,
+    Actor, Agreement, AlertSubscription, Category, Exchange, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus,
 )
 
 DEFAULT_RADIUS_KM = 25.0
-MAX_ALERTS = 50
 
 
 def account_ref(actor: Actor, local_domain: str) -> dict[str, str]:
@@ -319,45 +318,33 @@ def render_alert(alert: AlertSubscription) -> dict[str, Any]:
 
 async def alert_list(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:accounts")
-    rows = await AlertSubscription.filter(actor_id=caller.actor.id).order_by("id")
-    return web.json_response([render_alert(row) for row in rows])
+    return web.json_response([render_alert(row) for row in await alerts.list_alerts(caller.actor)])
 
 
 async def alert_create(request: web.Request) -> web.Response:
     """Subscribe to new proposals: every criterion given must hold (matching.alert_matches decides)."""
     caller = await user_caller(request, "write:accounts")
-    params = await read_params(request)
-    values = _alert_values(params)
-    if await AlertSubscription.filter(actor_id=caller.actor.id).count() >= MAX_ALERTS:
-        raise InvalidInput(f"A member can keep at most {MAX_ALERTS} alerts.")
-    row = await AlertSubscription.create(actor_id=caller.actor.id, **values)
+    row = await alerts.add_alert(caller.actor, _alert_criteria(await read_params(request)))
     return web.json_response(render_alert(row))
 
 
-def _alert_values(params: Params) -> dict[str, Any]:
+def _alert_criteria(params: Params) -> alerts.AlertCriteria:
     purpose = params.str("purpose") or None
     if purpose not in (None, "offer", "request"):
         raise InvalidInput("purpose must be offer or request.")
-    values: dict[str, Any] = {"purpose": purpose, "category": (params.str("category") or "")[:64],
-                              "tag": (params.str("tag") or "").lstrip("#").lower()[:100],
-                              "place_name": (params.str("place_name") or "")[:200]}
     try:
-        for name in ("latitude", "longitude", "radius_km"):
-            text = params.str(name)
-            values[name] = float(text) if text not in (None, "") else None
+        numbers = {name: float(text) if (text := params.str(name)) not in (None, "") else None
+                   for name in ("latitude", "longitude", "radius_km")}
     except ValueError:
         raise InvalidInput("latitude, longitude and radius_km must be numbers.") from None
-    if (values["latitude"] is None) != (values["longitude"] is None):
-        raise InvalidInput("Give both latitude and longitude, or neither.")
-    if not any(values[key] for key in ("purpose", "category", "tag", "latitude")):
-        raise InvalidInput("An alert needs at least one criterion: purpose, category, tag or a place.")
-    return values
+    return alerts.AlertCriteria(purpose=ProposalPurpose(purpose) if purpose else None,
+                                category=params.str("category") or "", tag=params.str("tag") or "",
+                                place_name=params.str("place_name") or "", **numbers)
 
 
 async def alert_delete(request: web.Request) -> web.Response:
     caller = await user_caller(request, "write:accounts")
-    deleted = await AlertSubscription.filter(id=int(request.match_info["id"]), actor_id=caller.actor.id).delete()
-    if not deleted:
+    if not await alerts.remove_alert(caller.actor, int(request.match_info["id"])):
         raise NotFound("Record not found")
     return web.json_response({})
 

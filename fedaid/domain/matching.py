@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 
 from fedaid.activitypub.notes import PURPOSE_OF_TAG
-from fedaid.domain.search import bounding_box, distance_km
+from fedaid.domain.search import bounding_box, distance_km, fold
 from fedaid.models import (
     AlertSubscription,
     Notification,
@@ -40,6 +40,7 @@ class Profile:
     longitude: float | None
     radius_km: float | None
     remote_ok: bool
+    place_name: str = ""
 
     @property
     def has_place(self) -> bool:
@@ -72,7 +73,8 @@ async def profile_of(proposal: Proposal) -> Profile:
     tags = {str(tag).lower() for tag in [*proposal.tags, *names]}
     tags -= set(PURPOSE_OF_TAG) | {proposal.category}
     return Profile(category=proposal.category, tags=frozenset(tags), latitude=proposal.latitude,
-                   longitude=proposal.longitude, radius_km=proposal.radius_km, remote_ok=proposal.remote_ok)
+                   longitude=proposal.longitude, radius_km=proposal.radius_km, remote_ok=proposal.remote_ok,
+                   place_name=proposal.place_name)
 
 
 def proposals_match(a: Profile, b: Profile) -> bool:
@@ -88,7 +90,10 @@ def proposals_match(a: Profile, b: Profile) -> bool:
 
 
 def alert_matches(alert: AlertSubscription, proposal: Proposal, profile: Profile) -> bool:
-    """Every criterion the alert sets holds; a proposal that can be done remotely is near everyone."""
+    """Every criterion the alert sets holds; a proposal that can be done remotely is near everyone.
+
+    An alert with only a place name (no coordinates) matches proposals whose place names it.
+    """
     if alert.purpose is not None and alert.purpose != proposal.purpose:
         return False
     if alert.category and alert.category != profile.category:
@@ -101,6 +106,8 @@ def alert_matches(alert: AlertSubscription, proposal: Proposal, profile: Profile
         reach = min(alert.radius_km or DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
         distance = distance_km(alert.latitude, alert.longitude, profile.latitude, profile.longitude)
         return distance <= reach
+    if alert.place_name and not profile.remote_ok:
+        return fold(alert.place_name) in fold(profile.place_name)  # a place named, not located: same name
     return True
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from fedaid.errors import InvalidInput
-from fedaid.web import i18n
 from fedaid.domain import paragraphs
 from fedaid.domain.accounts import set_locale, update_profile
-from fedaid.domain.alerts import add_alert, list_alerts, remove_alert
+from fedaid.domain.alerts import AlertCriteria, add_alert, list_alerts, remove_alert
 from fedaid.domain.notifications import list_notifications, mark_all_read
+from fedaid.errors import InvalidInput
+from fedaid.models import ProposalPurpose
+from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.listings import category_choices
 from fedaid.web.sessions import Viewer, require_viewer
@@ -45,7 +46,8 @@ async def add_alert_post(request: web.Request) -> web.Response:
     place_name = form.text("place_name", max_length=200)
     if form.is_valid:
         try:
-            await add_alert(viewer.actor, purpose=purpose, category=category, tag=tag, place_name=place_name)
+            await add_alert(viewer.actor, AlertCriteria(purpose=ProposalPurpose(purpose) if purpose else None,
+                                                        category=category, tag=tag, place_name=place_name))
         except InvalidInput as err:
             form.fail("category", str(err))
         else:

@@ -8,7 +8,9 @@ import pytest
 
 from fedaid.db import Database
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.alerts import AlertCriteria, add_alert
 from fedaid.domain.matching import notify_matches
+from fedaid.errors import InvalidInput
 from fedaid.models import (
     Actor,
     AlertSubscription,
@@ -67,6 +69,27 @@ async def test_alert_subscriptions_need_every_criterion_they_set(members: dict[s
                                   place_name="Villeurbanne", latitude=VILLEURBANNE[0], longitude=VILLEURBANNE[1],
                                   remote_ok=False)
     assert await matched(request.post_id) == {"bo", "cy"}
+
+
+async def test_an_alert_naming_a_place_without_coordinates_matches_proposals_in_that_place(
+        members: dict[str, Actor]) -> None:
+    # bo and cy typed a town in the alert form (no coordinates); di wants design anywhere
+    await add_alert(members["bo"], AlertCriteria(place_name="villeurbanne"))
+    await add_alert(members["cy"], AlertCriteria(place_name="Paris"))
+    await add_alert(members["di"], AlertCriteria(category="design"))
+    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="design",
+                                  place_name="Villeurbanne (Gratte-Ciel)", latitude=VILLEURBANNE[0],
+                                  longitude=VILLEURBANNE[1], remote_ok=False)
+    assert await matched(request.post_id) == {"bo", "di"}
+
+
+async def test_alerts_need_a_criterion_and_both_coordinates(members: dict[str, Actor]) -> None:
+    with pytest.raises(InvalidInput, match="Choose a category"):
+        await add_alert(members["bo"], AlertCriteria(tag="  #  "))
+    with pytest.raises(InvalidInput, match="both latitude and longitude"):
+        await add_alert(members["bo"], AlertCriteria(latitude=LYON[0]))
+    alert = await add_alert(members["bo"], AlertCriteria(tag="#Vélo"))
+    assert alert.tag == "vélo" and await AlertSubscription.filter(actor=members["bo"]).count() == 1
 
 
 async def test_remote_friendly_proposals_reach_alerts_anywhere(members: dict[str, Actor]) -> None:
