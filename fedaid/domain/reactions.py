@@ -109,28 +109,20 @@ async def receive_boost(post: Post, actor: Actor, announce_id: str) -> Reblog | 
 
 async def receive_undo_boost(actor: Actor, announce_id: str | None, post_ap_id: str | None = None) -> bool:
     """An actor elsewhere takes a boost back: by the Announce's id, else by the boosted post's."""
-    rows = Reblog.filter(actor_id=actor.id)
-    if announce_id and await rows.filter(ap_id=announce_id).exists():
-        rows = rows.filter(ap_id=announce_id)
-    elif post_ap_id:
-        rows = rows.filter(post__ap_id=post_ap_id)
-    else:
-        return False
-    found = await rows.values_list("id", "post_id")
-    if not found:
-        return False
-    async with in_transaction():
-        await Reblog.filter(id__in=[row_id for row_id, _ in found]).delete()
-        await Notification.filter(kind=NotificationKind.REBLOG, from_actor_id=actor.id,
-                                  post_id__in=[post_id for _, post_id in found]).delete()
-    return True
+    return await _take_back(Reblog, NotificationKind.REBLOG, actor, announce_id, post_ap_id)
 
 
 async def receive_undo_like(actor: Actor, like_id: str | None, post_ap_id: str | None = None) -> bool:
     """An actor elsewhere takes a Like back (and its notification): by the Like's id, else by the post's."""
-    rows = Favourite.filter(actor_id=actor.id)
-    if like_id and await rows.filter(ap_id=like_id).exists():
-        rows = rows.filter(ap_id=like_id)
+    return await _take_back(Favourite, NotificationKind.FAVOURITE, actor, like_id, post_ap_id)
+
+
+async def _take_back(model: type[Favourite] | type[Reblog], kind: NotificationKind, actor: Actor,
+                     activity_id: str | None, post_ap_id: str | None) -> bool:
+    """Delete `actor`'s reaction named by its activity id, else the one on the post, and its notification."""
+    rows = model.filter(actor_id=actor.id)
+    if activity_id and await rows.filter(ap_id=activity_id).exists():
+        rows = rows.filter(ap_id=activity_id)
     elif post_ap_id:
         rows = rows.filter(post__ap_id=post_ap_id)
     else:
@@ -139,8 +131,8 @@ async def receive_undo_like(actor: Actor, like_id: str | None, post_ap_id: str |
     if not found:
         return False
     async with in_transaction():
-        await Favourite.filter(id__in=[row_id for row_id, _ in found]).delete()
-        await Notification.filter(kind=NotificationKind.FAVOURITE, from_actor_id=actor.id,
+        await model.filter(id__in=[row_id for row_id, _ in found]).delete()
+        await Notification.filter(kind=kind, from_actor_id=actor.id,
                                   post_id__in=[post_id for _, post_id in found]).delete()
     return True
 
