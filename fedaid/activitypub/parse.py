@@ -193,7 +193,7 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> JSONDict:
     except UnicodeDecodeError as err:
         raise InvalidActivity("the body is not valid UTF-8") from err
     try:
-        doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        doc = _DECODER.decode(text)
     except RecursionError as err:  # the C decoder recurses once per level
         raise InvalidActivity(f"the JSON is nested deeper than {max_depth} levels") from err
     except ValueError as err:  # JSONDecodeError, NaN/Infinity, integers past Python's digit limit
@@ -225,6 +225,9 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{text} is out of range")
     return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)  # one, not one per call
 
 
 def _check_tree(doc: JSONDict, max_depth: int, *, check_strings: bool = True) -> None:
@@ -300,15 +303,7 @@ def is_public(address: Any) -> bool:
 
 def is_http_url(value: Any) -> TypeGuard[str]:
     """An absolute http(s) URL with a host, no credentials, no spaces, of sane length."""
-    return isinstance(value, str) and len(value) <= MAX_URL_LENGTH and _is_http_url_text(value)
-
-
-@functools.lru_cache(maxsize=8192)
-def _is_http_url_text(value: str) -> bool:
-    """Cached: actor and addressee URLs come back in every activity of their server."""
-    if _origin_of(value) is None:
-        return False
-    return "@" not in urlsplit(value).netloc and _URL_FORBIDDEN.search(value) is None
+    return isinstance(value, str) and len(value) <= MAX_URL_LENGTH and _url_facts(value)[1]
 
 
 def host_of(url: Any) -> str | None:
@@ -323,21 +318,24 @@ def same_origin(a: Any, b: Any) -> bool:
 
 
 def _origin(url: Any) -> tuple[str, str, int] | None:
-    return _origin_of(url) if isinstance(url, str) else None
+    return _url_facts(url)[0] if isinstance(url, str) else None
 
 
 @functools.lru_cache(maxsize=8192)
-def _origin_of(url: str) -> tuple[str, str, int] | None:
-    """Cached: the inbox asks for the origin of the same few URLs several times per activity."""
+def _url_facts(url: str) -> tuple[tuple[str, str, int] | None, bool]:
+    """The URL's origin (None unless http(s) with a host), and whether it is a clean http(s) URL:
+    no credentials, spaces or control characters. One parse per URL, cached: the inbox asks about
+    the same actor and addressee URLs in every activity, and about each id several times."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return None
+        return None, False
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.rstrip("."), _DEFAULT_PORTS[scheme] if port is None else port
+        return None, False
+    origin = (scheme, parts.hostname.rstrip("."), _DEFAULT_PORTS[scheme] if port is None else port)
+    return origin, "@" not in parts.netloc and _URL_FORBIDDEN.search(url) is None
 
 
 def visibility_of(to: Iterable[str], cc: Iterable[str], followers_url: str | None) -> Visibility:
