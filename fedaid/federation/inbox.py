@@ -7,7 +7,7 @@
       ├─ not one JSON object, or nested too deep ───────────── 400
       ├─ actor's or keyId's domain blocked ─────────────────── 403  nothing fetched, nothing stored
       ├─ Delete of an actor we do not know (INTEROP 50) ────── 202  dropped, nothing fetched
-      ├─ signature (RemoteActors.verify_request, cached keys)─ 401
+      ├─ signature (RemoteActors.verify_signer, cached keys)── 401
       ├─ signer is not the actor → fetch the activity from
       │  its origin: same id, actor and type → use that copy ─ 403 otherwise (INTEROP 79)
       ├─ ids off the actor's origin (INTEROP 80) ───────────── 400
@@ -43,7 +43,7 @@ from fedaid.errors import (
 )
 from fedaid.federation.delivery import mark_domain_alive
 from fedaid.federation.fetch import Fetcher
-from fedaid.federation.remote_actors import RemoteActors
+from fedaid.federation.remote_actors import RemoteActors, Signer
 from fedaid.models import Actor, ActorType, InboxItem, InboxState
 
 log = logging.getLogger("fedaid.inbox")
@@ -106,9 +106,8 @@ class Inbox:
 
     async def _check_domains(self, doc: JSONDict, headers: Mapping[str, str]) -> None:
         """403 before anything is fetched when the actor's or the signing key's domain is blocked."""
-        hosts = {host_of_url(value) for value in (id_of(doc.get("actor")), _key_id(headers)) if value}
-        for host in hosts:
-            if host and await self.policies.is_blocked(host):
+        for url in (id_of(doc.get("actor")), _key_id(headers)):
+            if url and (host := host_of_url(url)) and await self.policies.is_blocked(host):
                 raise Forbidden(f"{host} is blocked by this instance.")
 
     async def _is_delete_of_unknown_actor(self, doc: JSONDict) -> bool:
@@ -119,15 +118,15 @@ class Inbox:
         known = await Actor.filter(ap_id=actor, is_local=False, deleted_at__isnull=True).exists()
         return not known
 
-    async def _verify(self, url: str, headers: Mapping[str, str], body: bytes) -> Actor:
+    async def _verify(self, url: str, headers: Mapping[str, str], body: bytes) -> Signer:
         try:
-            return await self._remote_actors.verify_request("POST", url, headers, body)
+            return await self._remote_actors.verify_signer("POST", url, headers, body)
         except FetchError as err:
             raise SignatureError(f"The signer's key cannot be fetched: {err}") from err
         except NotFound as err:
             raise SignatureError(f"The signer's key cannot be found: {err}") from err
 
-    async def _note_alive(self, signer: Actor) -> None:
+    async def _note_alive(self, signer: Signer) -> None:
         """A signed request from a host ends its "unavailable" mark (INTEROP 46); written at most every 10 min."""
         host = host_of_url(signer.delivery_inbox)
         now = time.monotonic()
@@ -136,7 +135,7 @@ class Inbox:
         self._alive_noted[host] = now
         await mark_domain_alive(host)
 
-    async def _fetch_from_origin(self, activity: Activity, signer: Actor) -> Activity:
+    async def _fetch_from_origin(self, activity: Activity, signer: Signer) -> Activity:
         """A forwarded activity: trusted only as its origin serves it (INTEROP 79)."""
         refusal = (f"The request is signed by {signer.ap_id}, not by the activity's actor "
                    f"{activity.actor_ap_id}, and the activity could not be confirmed by its origin")
@@ -150,9 +149,9 @@ class Inbox:
             raise Forbidden(f"{refusal}: its origin serves a different activity.")
         return fetched
 
-    async def _store(self, activity: Activity, signer: Actor, body: bytes) -> Receipt:
+    async def _store(self, activity: Activity, signer: Signer, body: bytes) -> Receipt:
         item = NewItem(activity_id=activity.ap_id, activity_type=activity.type[:64],
-                       actor_ap_id=activity.actor_ap_id, signed_by=(signer.key_id or signer.ap_id)[:COLUMN_MAX],
+                       actor_ap_id=activity.actor_ap_id, signed_by=signer.key_id[:COLUMN_MAX],
                        payload=body.decode("utf-8"), next_attempt_at=self._clock())
         stored = await self._writer.store(item)
         return Receipt("stored" if stored else "duplicate", activity.ap_id)
