@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from argon2 import PasswordHasher
+from fakes import remote_instance as fake_remote
 from testsupport import (
     BACKENDS,
     KeyPairPool,
@@ -31,6 +32,7 @@ from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain import actors as domain_actors
 from fedaid.domain import passwords
+from fedaid.keys import generate_key_pair
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,11 +45,13 @@ def cheap_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def reused_actor_keys() -> Iterator[None]:
-    """New local actors take RSA pairs from a pool of 64 made once per test process: every instance makes
-    2 actors and most tests several members, each a 0.1-0.5 s key generation otherwise."""
+def reused_key_pairs() -> Iterator[None]:
+    """New local actors and fake remote users take RSA pairs from one pool of 64 made once per test process:
+    every instance makes 2 actors and most tests several members, each a 0.1-0.5 s key generation otherwise."""
+    pool = KeyPairPool(generate_key_pair)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(domain_actors, "generate_key_pair", KeyPairPool(domain_actors.generate_key_pair))
+        patch.setattr(domain_actors, "generate_key_pair", pool)
+        patch.setattr(fake_remote, "generate_key_pair", pool)
         yield
 
 
