@@ -121,9 +121,8 @@ async def statuses(request: web.Request) -> web.Response:
     if tagged:
         query = query.filter(id__in=Subquery(PostTag.filter(name=tagged).values("post_id")))
     view = presenter(request, viewer)
-    statuses, ids = await view.status_page(query, page)
-    if not (tagged or params.bool("exclude_reblogs")):
-        statuses, ids = await view.with_boosts(page, statuses, ids, Reblog.filter(actor_id=actor.id))
+    boosts = None if tagged or params.bool("exclude_reblogs") else Reblog.filter(actor_id=actor.id)
+    statuses, ids = await view.status_page(query, page, boosts)
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 
 

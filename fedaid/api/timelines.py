@@ -30,10 +30,9 @@ async def home(request: web.Request) -> web.Response:
     query = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__not=Visibility.DIRECT)
     page = read_page(await read_params(request))
     view = presenter(request, viewer)
-    statuses, ids = await view.status_page(query, page)
     # A boost of a post already in this timeline (its author is followed) would show it twice.
     boosts = Reblog.filter(actor_id__in=authors).exclude(post__author_id__in=authors)
-    statuses, ids = await view.with_boosts(page, statuses, ids, boosts)
+    statuses, ids = await view.status_page(query, page, boosts)
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 
 

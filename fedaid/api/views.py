@@ -22,7 +22,7 @@ from fedaid.api.entities import (
     render_reblog_status, render_relationship, render_status,
 )
 from fedaid.appkeys import SETTINGS
-from fedaid.api.pagination import Page, fetch_page, paged
+from fedaid.api.pagination import Page, paged
 from fedaid.config import Settings
 from fedaid.models import (
     Account, Actor, Favourite, Follow, FollowState, Notification, Post, PostTag, Proposal, Reblog,
@@ -59,6 +59,10 @@ RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
     """The Presenter for a request, with its instance's render cache."""
     return Presenter(request.app[SETTINGS], viewer, cache=request.app.get(RENDER_CACHE))
+
+
+# What a page query reads of each post: its id, its `_stamp` and its author.
+_PAGE_FIELDS = ("id", "updated_at", "deleted_at", "visibility", "author_id")
 
 
 def _stamp(post: Post) -> tuple[Any, ...]:
@@ -155,42 +159,43 @@ class Presenter:
         return [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})}
                 for post in posts]
 
-    async def status_page(self, query: Any, page: Page) -> tuple[list[dict[str, Any]], list[int]]:
-        """One page of the posts `query` selects, rendered, newest first, and their ids.
+    async def status_page(self, query: Any, page: Page,
+                          boosts: Any = None) -> tuple[list[dict[str, Any]], list[int]]:
+        """One page of the posts `query` selects, merged with the boosts (`Reblog` rows) `boosts` selects if
+        given, rendered newest first, and their ids.
 
         The page is chosen on a few columns; only posts missing from the cache are loaded whole.
         """
-        rows = list(await paged(query, page).values_list("id", "updated_at", "deleted_at", "visibility",
-                                                          "author_id"))
-        if page.min_id is not None:
-            rows.reverse()
+        rows = {row[0]: row for row in await paged(query, page).values_list(*_PAGE_FIELDS)}
+        entries: list[tuple[int, Reblog | None, int]] = [(post_id, None, post_id) for post_id in rows]
+        if boosts is not None:
+            reblogs = await paged(boosts.filter(post__deleted_at__isnull=True), page)
+            entries += [(reblog.id, reblog, reblog.post_id) for reblog in reblogs]
+        entries = _newest_first(entries, page)
+        boosted = {post_id for _, reblog, post_id in entries if reblog is not None} - rows.keys()
+        if boosted:
+            rows.update((row[0], row) for row in await Post.filter(id__in=boosted).values_list(*_PAGE_FIELDS))
+        shown = {post_id: rows[post_id] for _, _, post_id in entries}
+        bodies = await self._cached_bodies(list(shown.values()))
+        accounts = await self.accounts_by_id([row[4] for row in shown.values()]
+                                             + [reblog.actor_id for _, reblog, _ in entries if reblog is not None])
+        mine = await self.reactions(list(shown))
+        statuses = {post_id: {**bodies[post_id], "account": accounts[row[4]], **mine.get(post_id, {})}
+                    for post_id, row in shown.items()}
+        return ([statuses[post_id] if reblog is None
+                 else render_reblog_status(reblog, statuses[post_id], accounts[reblog.actor_id])
+                 for _, reblog, post_id in entries], [entry_id for entry_id, _, _ in entries])
+
+    async def _cached_bodies(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
+        """Statuses without `account` for page rows (`_PAGE_FIELDS`), rendering only those not cached."""
         bodies = {row[0]: self.cache.get(("status", row[0]), tuple(row[1:4])) for row in rows}
-        missing = [row[0] for row in rows if bodies[row[0]] is None]
+        missing = [post_id for post_id, body in bodies.items() if body is None]
         if missing:
             posts = list(await Post.filter(id__in=missing).select_related("author"))
             for post, body in zip(posts, await self._render_statuses(posts), strict=True):
                 bodies[post.id] = body
                 self.cache.put(("status", post.id), body, _stamp(post))
-        accounts = await self.accounts_by_id(row[4] for row in rows)
-        mine = await self.reactions([row[0] for row in rows])
-        return ([{**bodies[row[0]], "account": accounts[row[4]], **mine.get(row[0], {})} for row in rows],
-                [row[0] for row in rows])
-
-    async def with_boosts(self, page: Page, statuses: list[dict[str, Any]], ids: list[int],
-                          boosts: Any) -> tuple[list[dict[str, Any]], list[int]]:
-        """A page of statuses merged with the page of boosts (`Reblog` rows) `boosts` selects, newest first."""
-        rows = await fetch_page(boosts.filter(post__deleted_at__isnull=True).select_related("post__author"), page)
-        if not rows:
-            return statuses, ids
-        boosted = await self.statuses([row.post for row in rows])
-        boosters = await self.accounts_by_id(row.actor_id for row in rows)
-        entries = [*zip(ids, statuses), *((row.id, render_reblog_status(row, original, boosters[row.actor_id]))
-                                          for row, original in zip(rows, boosted, strict=True))]
-        if page.min_id is not None:  # the oldest after min_id, shown newest first
-            entries = sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
-        else:
-            entries = sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
-        return [entry[1] for entry in entries], [entry[0] for entry in entries]
+        return bodies
 
     async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""
@@ -247,6 +252,13 @@ class Presenter:
         statuses = {int(s["id"]): s for s in await self.statuses(list({p.id: p for p in posts}.values()))}
         return [render_notification(row, accounts[row.from_actor_id],
                                     statuses.get(row.post_id) if row.post_id else None) for row in shown]
+
+
+def _newest_first(entries: list[Any], page: Page) -> list[Any]:
+    """The page's entries (their first item is the id) newest first; after `min_id`, the oldest ones."""
+    if page.min_id is not None:
+        return sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
+    return sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
 
 
 async def _counts(query: Any, key: str) -> dict[int, int]:
