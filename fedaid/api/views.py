@@ -23,6 +23,7 @@ from fedaid.api.entities import (
 )
 from fedaid.appkeys import SETTINGS
 from fedaid.api.pagination import Page, paged
+from fedaid.api.rawsql import marks, select
 from fedaid.config import Settings
 from fedaid.models import (
     Account, Actor, Favourite, Follow, FollowState, Notification, Post, PostTag, Proposal, Reblog,
@@ -201,11 +202,12 @@ class Presenter:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""
         if self.viewer is None or not post_ids:
             return {}
+        ids = marks(len(post_ids))
+        sql = (f"SELECT post_id, 'favourited' FROM favourite WHERE actor_id=? AND post_id IN ({ids}) "
+               f"UNION ALL SELECT post_id, 'reblogged' FROM reblog WHERE actor_id=? AND post_id IN ({ids})")
         found: dict[int, dict[str, bool]] = defaultdict(dict)
-        for model, key in ((Favourite, "favourited"), (Reblog, "reblogged")):
-            for post_id in await model.filter(actor_id=self.viewer.id, post_id__in=post_ids).values_list(
-                    "post_id", flat=True):
-                found[post_id][key] = True
+        for post_id, key in await select(Favourite, sql, [self.viewer.id, *post_ids, self.viewer.id, *post_ids]):
+            found[post_id][key] = True
         return found
 
     async def _render_statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
