@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from html import unescape
 
 import aiohttp
@@ -72,12 +71,6 @@ class Visitor:
         return page
 
 
-@cache
-def password_hash() -> str:
-    """PASSWORD hashed once per test run: argon2 is slow on purpose, and the page tests make many members."""
-    return hash_password(PASSWORD)
-
-
 async def make_member(base_url: str, username: str, *, role: AccountRole = AccountRole.MEMBER,
                       state: AccountState = AccountState.APPROVED, locale: str = "fr",
                       display_name: str = "") -> Member:
@@ -85,7 +78,7 @@ async def make_member(base_url: str, username: str, *, role: AccountRole = Accou
     async with in_transaction():
         actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username,
                                          name=display_name or username.title())
-        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=password_hash(),
+        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=hash_password(PASSWORD),
                                        role=role, state=state, locale=locale)
     return Member(actor, account)
 
