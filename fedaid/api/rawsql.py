@@ -11,6 +11,8 @@ from typing import Any
 
 from tortoise.models import Model
 
+from fedaid.models import Follow, FollowState
+
 
 async def select(model: type[Model], sql: str, values: list[Any]) -> list[Any]:
     """The rows (indexable by position) `sql` returns, on the connection `model` is read from."""
@@ -19,6 +21,13 @@ async def select(model: type[Model], sql: str, values: list[Any]) -> list[Any]:
         sql = _numbered(sql)
     _, rows = await connection.execute_query(sql, values)
     return list(rows)
+
+
+async def followed_ids(actor_id: int) -> list[int]:
+    """The actors `actor_id` follows (accepted follows only)."""
+    rows = await select(Follow, "SELECT target_id FROM follow WHERE follower_id=? AND state=?",
+                        [actor_id, FollowState.ACCEPTED.value])
+    return [row[0] for row in rows]
 
 
 def marks(n: int) -> str:

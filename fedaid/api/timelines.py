@@ -12,11 +12,12 @@ from tortoise.expressions import Subquery
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
+from fedaid.api.rawsql import followed_ids
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.remote_posts import not_silenced
-from fedaid.models import Follow, FollowState, Post, PostTag, Reblog, Visibility
+from fedaid.models import Post, PostTag, Reblog, Visibility
 
 
 async def home(request: web.Request) -> web.Response:
@@ -24,9 +25,7 @@ async def home(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:statuses")
     viewer = caller.actor
     # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
-    followed = await Follow.filter(follower_id=viewer.id, state=FollowState.ACCEPTED).values_list("target_id",
-                                                                                                    flat=True)
-    authors = [viewer.id, *followed]
+    authors = [viewer.id, *await followed_ids(viewer.id)]
     query = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__not=Visibility.DIRECT)
     page = read_page(await read_params(request))
     view = presenter(request, viewer)
