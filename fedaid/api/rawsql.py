@@ -11,7 +11,7 @@ from typing import Any
 
 from tortoise.models import Model
 
-from fedaid.models import Follow, FollowState
+from fedaid.models import DomainPolicy, Follow, FollowState, PolicyKind
 
 
 async def select(model: type[Model], sql: str, values: list[Any]) -> list[Any]:
@@ -27,6 +27,12 @@ async def followed_ids(actor_id: int) -> list[int]:
     """The actors `actor_id` follows (accepted follows only)."""
     rows = await select(Follow, "SELECT target_id FROM follow WHERE follower_id=? AND state=?",
                         [actor_id, FollowState.ACCEPTED.value])
+    return [row[0] for row in rows]
+
+
+async def silenced_domains() -> list[str]:
+    """The domains an admin silenced (their posts stay out of public timelines)."""
+    rows = await select(DomainPolicy, "SELECT domain FROM domain_policy WHERE kind=?", [PolicyKind.SILENCE.value])
     return [row[0] for row in rows]
 
 

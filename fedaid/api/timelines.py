@@ -12,11 +12,11 @@ from tortoise.expressions import Subquery
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.rawsql import followed_ids
+from fedaid.api.rawsql import followed_ids, silenced_domains
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.remote_posts import not_silenced
+from fedaid.domain.remote_posts import silenced_filter
 from fedaid.models import Post, PostTag, Reblog, Visibility
 
 
@@ -44,7 +44,7 @@ async def public(request: web.Request) -> web.Response:
     if params.bool("local"):
         query = query.filter(is_local=True)
     else:
-        query = query.filter(await not_silenced())
+        query = query.filter(silenced_filter(await silenced_domains()))
         if params.bool("remote"):
             query = query.filter(is_local=False)
     return await _respond(request, query, viewer)
@@ -66,7 +66,7 @@ async def tag(request: web.Request) -> web.Response:
     if params.bool("local"):
         query = query.filter(is_local=True)
     else:
-        query = query.filter(await not_silenced())
+        query = query.filter(silenced_filter(await silenced_domains()))
         if params.bool("remote"):
             query = query.filter(is_local=False)
     return await _respond(request, query.filter(visible_to(viewer)), viewer)
