@@ -8,7 +8,7 @@ from tortoise.expressions import Q, Subquery
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.views import presenter
+from fedaid.api.views import boosts_in, presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows
@@ -121,7 +121,7 @@ async def statuses(request: web.Request) -> web.Response:
     if tagged:
         query = query.filter(id__in=Subquery(PostTag.filter(name=tagged).values("post_id")))
     view = presenter(request, viewer)
-    boosts = None if tagged or params.bool("exclude_reblogs") else Reblog.filter(actor_id=actor.id)
+    boosts = None if tagged or params.bool("exclude_reblogs") else boosts_in(Reblog.filter(actor_id=actor.id))
     statuses, ids = await view.status_page(query, page, boosts)
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from tortoise.models import Model
 
-from fedaid.models import DomainPolicy, Follow, FollowState, PolicyKind
+from fedaid.api.pagination import Page
+from fedaid.models import DomainPolicy, Follow, FollowState, PolicyKind, Reblog
 
 
 async def select(model: type[Model], sql: str, values: list[Any]) -> list[Any]:
@@ -28,6 +29,20 @@ async def followed_ids(actor_id: int) -> list[int]:
     rows = await select(Follow, "SELECT target_id FROM follow WHERE follower_id=? AND state=?",
                         [actor_id, FollowState.ACCEPTED.value])
     return [row[0] for row in rows]
+
+
+async def boost_ids(actor_ids: list[int], page: Page) -> list[int]:
+    """The page of boosts by `actor_ids` of posts neither deleted nor by one of them (a home timeline's boosts)."""
+    actors = marks(len(actor_ids))
+    sql = (f"SELECT reblog.id FROM reblog JOIN post ON post.id=reblog.post_id WHERE reblog.actor_id IN ({actors}) "
+           f"AND post.author_id NOT IN ({actors}) AND post.deleted_at IS NULL")
+    values: list[Any] = [*actor_ids, *actor_ids]
+    for bound, operator in ((page.max_id, "<"), (page.since_id, ">"), (page.min_id, ">")):
+        if bound is not None:
+            sql += f" AND reblog.id{operator}?"
+            values.append(bound)
+    sql += f" ORDER BY reblog.id {'ASC' if page.min_id is not None else 'DESC'} LIMIT ?"
+    return [row[0] for row in await select(Reblog, sql, [*values, page.limit])]
 
 
 async def silenced_domains() -> list[str]:

@@ -6,13 +6,15 @@ sees them at home (Mastodon's "limit").
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 from tortoise.expressions import Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.pagination import paged_response, read_page
+from fedaid.api.pagination import Page, paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.rawsql import followed_ids, silenced_domains
+from fedaid.api.rawsql import boost_ids, followed_ids, silenced_domains
 from fedaid.api.views import presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
@@ -29,10 +31,14 @@ async def home(request: web.Request) -> web.Response:
     query = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__not=Visibility.DIRECT)
     page = read_page(await read_params(request))
     view = presenter(request, viewer)
-    # A boost of a post already in this timeline (its author is followed) would show it twice.
-    boosts = Reblog.filter(actor_id__in=authors).exclude(post__author_id__in=authors)
-    statuses, ids = await view.status_page(query, page, boosts)
+    statuses, ids = await view.status_page(query, page, partial(_home_boosts, authors))
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
+
+
+async def _home_boosts(authors: list[int], page: Page) -> list[Reblog]:
+    # A boost of a post already in this timeline (its author is followed) would show it twice.
+    ids = await boost_ids(authors, page)
+    return list(await Reblog.filter(id__in=ids)) if ids else []
 
 
 async def public(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -55,6 +55,13 @@ class RenderCache:
 
 
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)
+
+
+def boosts_in(query: Any) -> Callable[[Page], Awaitable[list[Reblog]]]:
+    """`Presenter.status_page`'s loader of the boosts `query` selects (boosts of deleted posts left out)."""
+    async def load(page: Page) -> list[Reblog]:
+        return list(await paged(query.filter(post__deleted_at__isnull=True), page))
+    return load
 
 
 def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
@@ -161,16 +168,17 @@ class Presenter:
                 for post in posts]
 
     async def status_page(self, query: Any, page: Page,
-                          boosts: Any = None) -> tuple[list[dict[str, Any]], list[int]]:
-        """One page of the posts `query` selects, merged with the boosts (`Reblog` rows) `boosts` selects if
-        given, rendered newest first, and their ids.
+                          boosts: Callable[[Page], Awaitable[list[Reblog]]] | None = None,
+                          ) -> tuple[list[dict[str, Any]], list[int]]:
+        """One page of the posts `query` selects, merged with the page of boosts `boosts` loads if given
+        (see `boosts_in`), rendered newest first, and their ids.
 
         The page is chosen on a few columns; only posts missing from the cache are loaded whole.
         """
         rows = {row[0]: row for row in await paged(query, page).values_list(*_PAGE_FIELDS)}
         entries: list[tuple[int, Reblog | None, int]] = [(post_id, None, post_id) for post_id in rows]
         if boosts is not None:
-            reblogs = await paged(boosts.filter(post__deleted_at__isnull=True), page)
+            reblogs = await boosts(page)
             entries += [(reblog.id, reblog, reblog.post_id) for reblog in reblogs]
         entries = _newest_first(entries, page)
         boosted = {post_id for _, reblog, post_id in entries if reblog is not None} - rows.keys()
