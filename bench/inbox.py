@@ -395,7 +395,7 @@ def report(args: argparse.Namespace, results: list[Result], applied_after: float
     backend = "PostgreSQL" if args.postgres else "SQLite file"
     where = "inside the fedaid process, during the load" if args.worker_during_load else "in its own process, after the load"
     print(f"\n{args.requests} signed Create(Note) from {ACTORS} actors, concurrency {args.concurrency}, "
-          f"{backend}, {os.cpu_count()} CPUs")
+          f"{backend}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work skews the ratio)")
     print(f"{'':<22}{'requests':>9}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'5xx':>6}{'other':>7}")
     for result in results:
         print(result.line())
