@@ -23,7 +23,8 @@ def _before(request: web.Request) -> int | None:
 async def show_home(request: web.Request) -> web.Response:
     viewer = await current_viewer(request)
     filters = ProposalFilters.from_query(request.query)
-    cards = await list_proposals(filters, is_member=viewer is not None, before=_before(request))
+    cards = await list_proposals(filters, is_member=viewer is not None, before=_before(request),
+                                 reader=viewer.actor if viewer else None)
     context = {
         "filters": filters, "cards": cards, "categories": await category_choices(i18n.current_language.get()),
         "older_url": str(request.rel_url.update_query(before=cards[-1].post.id)) if len(cards) == PAGE_SIZE else None,

@@ -90,6 +90,12 @@ async def test_members_still_see_the_silenced_authors_they_follow(instance):
     assert {card.proposal.id for card in for_bea} == {instance.fine.id}
 
 
+async def test_a_member_following_a_silenced_author_sees_it_on_the_home_page(instance, visitor):
+    await visitor.sign_in("ana")
+    home = await visitor.get("/")
+    assert "Cherche un camion demain" in home and "Cherche un vélo cargo" not in home
+
+
 async def test_lists_are_whole_again_once_the_silence_is_lifted(instance, visitor):
     with instance.db.active():
         await set_domain_policy("loud.example", PolicyKind.ALLOW)
