@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-from functools import cache
-
 from fedaid.domain import paragraphs
 from fedaid.domain.actors import USERNAME_PATTERN
-from fedaid.domain.passwords import check_password, hash_password
+from fedaid.domain.passwords import check_password
 from fedaid.errors import Forbidden, NotFound
 from fedaid.models import Account, AccountRole, AccountState, Actor
 
@@ -23,17 +20,10 @@ async def find_account_by_login(login: str) -> Account | None:
 
 
 async def authenticate(login: str, password: str) -> Account | None:
-    """The account for these credentials, or None; the password is checked even for unknown names."""
+    """The account for these credentials, or None; unknown names take as long to refuse as wrong passwords."""
     account = await find_account_by_login(login)
-    if account is None:
-        check_password(_dummy_hash(), password)  # same work either way: no timing hint that a name exists
-        return None
-    return account if check_password(account.password_hash, password) else None
-
-
-@cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
+    matches = await check_password(account.password_hash if account else None, password)
+    return account if matches else None
 
 
 async def username_taken(username: str) -> bool:

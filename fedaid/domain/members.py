@@ -39,7 +39,7 @@ async def add_member(
 ) -> Member:
     """Create a member's Person actor and account in one transaction."""
     email = check_email(email)
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     if await Account.filter(email=email).exists():
         raise Conflict("This email address already has an account here.")
     async with in_transaction():

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
-from fedaid.domain.passwords import check_password
+from fedaid.domain.accounts import authenticate as authenticate_member
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.models import Account, AccountState, OAuthApp, OAuthCode, OAuthToken
 
@@ -297,11 +297,8 @@ async def password_grant(client_id: str | None, client_secret: str | None, usern
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope, default=app.scopes)
     _check_within(scopes, app.scopes)
-    login = (username or "").strip()
-    query = Account.filter(email=login.lower()) if "@" in login else Account.filter(actor__username=login,
-                                                                                      actor__is_local=True)
-    account = await query.first()
-    if account is None or not check_password(account.password_hash, password or ""):
+    account = await authenticate_member(username or "", password or "")
+    if account is None:
         raise OAuthError("invalid_grant", "The email or the password is wrong.")
     if account.state != AccountState.APPROVED:
         raise OAuthError("invalid_grant", "This account is not approved yet.")

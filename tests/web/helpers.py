@@ -78,7 +78,7 @@ async def make_member(base_url: str, username: str, *, role: AccountRole = Accou
     async with in_transaction():
         actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username,
                                          name=display_name or username.title())
-        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=hash_password(PASSWORD),
+        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=await hash_password(PASSWORD),
                                        role=role, state=state, locale=locale)
     return Member(actor, account)
 
