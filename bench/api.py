@@ -30,6 +30,7 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
 from fedaid.app import create_app  # noqa: E402
+from fedaid.cli.serve import freeze_startup_objects, new_event_loop  # noqa: E402
 from fedaid.clock import utcnow  # noqa: E402
 from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
@@ -103,12 +104,15 @@ def listening_socket(port: int) -> socket.socket:
 def serve(settings: Settings, sock: socket.socket) -> None:
     """One web process (no worker), as `fedaid serve --no-worker --port N` runs it."""
     async def main() -> None:
-        runner = web.AppRunner(create_app(settings, run_worker=False), access_log=None)
+        app = create_app(settings, run_worker=False)
+        app.on_startup.append(freeze_startup_objects)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.SockSite(runner, sock).start()
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=new_event_loop) as event_loop:  # uvloop, as `fedaid serve` uses
+        event_loop.run(main())
 
 
 async def drive(name: str, base_urls: list[str], tokens: list[str], clients: int, total: int, method: str, path: str,

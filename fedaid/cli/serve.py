@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 
 from aiohttp import web
@@ -40,6 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
                                                  collective_slug=args.collective_slug))
     admin_link = asyncio.run(_first_run_admin_link(settings))
     app = create_app(settings, run_worker=not args.no_worker)
+    app.on_startup.append(freeze_startup_objects)
     print(f"fedaid is serving {settings.collective_name} at {settings.base_url} "
           f"(listening on http://{args.host}:{args.port})", flush=True)
     if admin_link:
@@ -82,6 +84,16 @@ def run_worker(args: argparse.Namespace) -> int:
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(_work(settings, once=args.once))
     return 0
+
+
+async def freeze_startup_objects(_app: web.Application) -> None:
+    """Move what start-up built (modules, routes, templates, keys) out of the garbage collector's sight.
+
+    Full collections then walk only what requests create: one less pause of tens of milliseconds
+    in the latency of whichever requests it lands on.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
