@@ -40,6 +40,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fedaid.cli.serve import freeze_startup_objects, new_event_loop  # noqa: E402
 from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
 from fedaid.federation.signatures import read_signature, sign_request, verify_signature  # noqa: E402
@@ -114,7 +115,8 @@ def run_ceiling(port_queue: Any, public_keys: dict[str, str]) -> None:
         app.router.add_post("/inbox", handle)
         await _serve(app, port_queue)
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=new_event_loop) as event_loop:  # the same loop as fedaid's below
+        event_loop.run(main())
 
 
 def run_fedaid(port_queue: Any, database_url: str, data_dir: str, port: int, run_worker: bool) -> None:
@@ -127,11 +129,14 @@ def run_fedaid(port_queue: Any, database_url: str, data_dir: str, port: int, run
                         allow_private_addresses=True, allow_http=True, log_level="WARNING")
 
     async def main() -> None:
-        await _serve(create_app(settings, run_worker=run_worker), port_queue, port=port)
+        app = create_app(settings, run_worker=run_worker)
+        app.on_startup.append(freeze_startup_objects)  # as `fedaid serve` runs it
+        await _serve(app, port_queue, port=port)
 
     profile_to = os.environ.get("FEDAID_BENCH_PROFILE")
     if not profile_to or run_worker:
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=new_event_loop) as event_loop:
+            event_loop.run(main())
         return
     import cProfile
     import signal
