@@ -1,6 +1,6 @@
 """Delivery throughput: queued rows → signed POSTs → 100 loopback inboxes, next to the raw RSA signing rate.
 
-    .venv/bin/python bench/delivery.py [--postgres [--workers 2]] [--deliveries 8000] [--signing-threads 1]
+    .venv/bin/python bench/delivery.py [--postgres [--workers 2]] [--deliveries 8000] [--signing-threads 2]
                                        [--loop uvloop|asyncio]
 
 Prints figures, never pass/fail. The worker runs in this process, through `run_forever`: its rate
@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
 from fedaid.domain.publish import publish  # noqa: E402
 from fedaid.errors import SignatureError  # noqa: E402
@@ -392,10 +393,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help="use a scratch PostgreSQL database")
     parser.add_argument("--deliveries", type=int, default=8000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=Settings.worker_concurrency)
+    parser.add_argument("--per-host", type=int, default=Settings.per_host_concurrency)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--signing-threads", type=int, default=1)
+    parser.add_argument("--signing-threads", type=int, default=Settings.signing_threads)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"),
                         help="the worker's event loop (default: uvloop when installed)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the queue")

@@ -151,7 +151,7 @@ async def _start_federation(app: web.Application) -> None:
     app[INBOX_WORKER] = InboxWorker(settings, app[REMOTE_ACTORS], app[FETCHER], checks.policies)
     delivery = DeliveryWorker(f"{USER_AGENT} (+{settings.base_url})", settings.allow_private_addresses,
                               allow_http=settings.allow_http, per_host_concurrency=settings.per_host_concurrency,
-                              concurrency=settings.worker_concurrency)
+                              concurrency=settings.worker_concurrency, signing_threads=settings.signing_threads)
     await delivery.start()
     app[DELIVERY_WORKER] = delivery
     app[EXPIRY] = ExpiryTimer()

@@ -37,8 +37,9 @@ class Settings:
     outside_proposals: bool = True
     allow_private_addresses: bool = False
     allow_http: bool = False
-    worker_concurrency: int = 16
+    worker_concurrency: int = 32
     per_host_concurrency: int = 4
+    signing_threads: int = 2
     log_level: str = "INFO"
     log_format: str = "text"
     max_body_bytes: int = 1024 * 1024
