@@ -27,14 +27,19 @@ async def edit_with_history(post: Post, *, by: Actor, text: str, summary: str | 
     """Replace the text of a post (a proposal's through its rules), keep the old version, federate the Update."""
     posts.check_can_change(post, by)
     async with in_transaction():
-        await PostEdit.create(post_id=post.id, content=post.content, summary=post.summary, sensitive=post.sensitive,
-                              written_at=post.updated_at or post.published_at)
+        await keep_version(post)
         proposal = await Proposal.get_or_none(post_id=post.id)
         if proposal is not None:
             await proposals.edit_proposal(proposal, by=by, text=text)
         else:
             await posts.edit_post(post, by=by, text=text, summary=summary, sensitive=sensitive, mentions=mentions)
     return await Post.get(id=post.id).select_related("author")
+
+
+async def keep_version(post: Post) -> None:
+    """Keep the post's current text in its history, before an edit (ours or one from elsewhere) replaces it."""
+    await PostEdit.create(post_id=post.id, content=post.content, summary=post.summary, sensitive=post.sensitive,
+                          written_at=post.updated_at or post.published_at)
 
 
 async def history(post: Post) -> list[Version]:

@@ -18,6 +18,7 @@ from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
 from fedaid.domain import proposals, responses, search
+from fedaid.domain.post_edits import keep_version
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor, ActorType, DomainPolicy, Follow, FollowState, Notification, NotificationKind, PolicyKind, Post, PostTag,
@@ -114,6 +115,7 @@ async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals:
     if known is not None and note.updated_at <= known:
         return None
     async with in_transaction():
+        await keep_version(post)
         post.content, post.summary = note.content, note.summary
         post.sensitive, post.language = note.sensitive, note.language
         post.mentions, post.updated_at = list(note.mentions), note.updated_at

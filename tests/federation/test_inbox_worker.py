@@ -11,6 +11,7 @@ from fakes.remote_instance import AS, start_fake_remote
 from test_inbox import create, follow, follow_remote, note, start_drivers
 
 from fedaid.domain.members import add_member
+from fedaid.domain.post_edits import history
 from fedaid.models import (
     AccountRole, Actor, Favourite, Follow, FollowState, InboxItem, InboxState, Notification, NotificationKind, Post,
     Report, Visibility,
@@ -84,6 +85,10 @@ async def test_create_update_delete_of_a_note(drivers, fake, inbox):
     await deliver(fake, inbox, drivers, {"@context": AS, "id": f"{first['id']}#updates/2", "type": "Update",
                                          "actor": fake.actor_id("alice"), "object": stale})
     assert (await post_of(drivers, first["id"])).content == "<p>Offre modifiée</p>"
+    with drivers.db.active():  # the edit history keeps the version it replaced, once
+        versions = await history(await Post.get(ap_id=first["id"]))
+    assert [version.content for version in versions][1:] == ["<p>Offre modifiée</p>"]
+    assert "jardinage" in versions[0].content and len(versions) == 2
 
     # A Delete with a Tombstone leaves a tombstone, and the same id is never created again
     await deliver(fake, inbox, drivers, {"@context": AS, "id": f"{first['id']}#delete", "type": "Delete",
