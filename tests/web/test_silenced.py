@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from fedaid.domain import search
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.policy import set_domain_policy
 from fedaid.models import (
@@ -23,8 +24,11 @@ async def remote_proposal(host: str, username: str, title: str) -> Proposal:
                                 domain=host, name=username.title(), inbox=f"https://{host}/users/{username}/inbox")
     post = await Post.create(ap_id=f"https://{host}/users/{username}/statuses/1", author=author, is_local=False,
                              content=f"<p>{title}</p>", visibility=Visibility.PUBLIC, published_at=datetime.now(UTC))
-    return await Proposal.create(post=post, purpose=ProposalPurpose.REQUEST, title=title, category="",
-                                 hours=Decimal(2), available_hours=Decimal(2))
+    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.REQUEST, title=title, category="",
+                                     hours=Decimal(2), available_hours=Decimal(2))
+    post.author = author
+    await search.index_post(post, proposal=proposal)
+    return proposal
 
 
 @pytest.fixture(params=("sqlite", "postgres"))
@@ -94,6 +98,15 @@ async def test_a_member_following_a_silenced_author_sees_it_on_the_home_page(ins
     await visitor.sign_in("ana")
     home = await visitor.get("/")
     assert "Cherche un camion demain" in home and "Cherche un vélo cargo" not in home
+
+
+async def test_search_leaves_out_silenced_domains_except_for_their_followers(instance, visitor):
+    found = await visitor.get("/search?q=cherche")
+    assert "Cherche une remorque" in found
+    assert "Cherche un camion demain" not in found and "Cherche un vélo cargo" not in found
+    await visitor.sign_in("ana")
+    found = await visitor.get("/search?q=cherche")
+    assert "Cherche un camion demain" in found and "Cherche un vélo cargo" not in found
 
 
 async def test_lists_are_whole_again_once_the_silence_is_lifted(instance, visitor):
