@@ -8,6 +8,7 @@ lag by the TTL. What the viewer did (`favourited`, `reblogged`) is read for each
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,6 +37,10 @@ class RenderCache:
     def __init__(self, *, ttl: float = 5.0, size: int = 20_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
         self._entries: OrderedDict[Any, tuple[float, Any, Any]] = OrderedDict()
+        # When a page's entries lapse together, every request showing it misses them at once: these locks make
+        # the first render them while the others wait and then read the cache (no stampede of renderings).
+        self.rendering_statuses = asyncio.Lock()
+        self.rendering_accounts = asyncio.Lock()
 
     def get(self, key: Any, stamp: Any = None) -> Any | None:
         entry = self._entries.get(key)
@@ -119,10 +124,14 @@ class Presenter:
         """Rendered accounts by actor id, loading only the actors not in the cache."""
         wanted = set(actor_ids)
         found = {actor_id: self.cache.get(("account", actor_id)) for actor_id in wanted}
-        missing = [actor_id for actor_id, account in found.items() if account is None]
-        if missing:
-            for account in await self.accounts(list(await Actor.filter(id__in=missing))):
-                found[int(account["id"])] = account
+        if all(account is not None for account in found.values()):
+            return found
+        async with self.cache.rendering_accounts:  # as for statuses: one rendering of what many requests miss
+            found = {actor_id: self.cache.get(("account", actor_id)) for actor_id in wanted}
+            missing = [actor_id for actor_id, account in found.items() if account is None]
+            if missing:
+                for account in await self.accounts(list(await Actor.filter(id__in=missing))):
+                    found[int(account["id"])] = account
         return found
 
     async def account(self, actor: Actor) -> dict[str, Any]:
@@ -197,14 +206,21 @@ class Presenter:
 
     async def _cached_bodies(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
         """Statuses without `account` for page rows (`_PAGE_FIELDS`), rendering only those not cached."""
-        bodies = {row[0]: self.cache.get(("status", row[0]), tuple(row[1:4])) for row in rows}
-        missing = [post_id for post_id, body in bodies.items() if body is None]
-        if missing:
-            posts = list(await Post.filter(id__in=missing).select_related("author"))
-            for post, body in zip(posts, await self._render_statuses(posts), strict=True):
-                bodies[post.id] = body
-                self.cache.put(("status", post.id), body, _stamp(post))
+        bodies = self._bodies_in_cache(rows)
+        if all(body is not None for body in bodies.values()):
+            return bodies
+        async with self.cache.rendering_statuses:  # requests missing the same page wait for one rendering
+            bodies = self._bodies_in_cache(rows)
+            missing = [post_id for post_id, body in bodies.items() if body is None]
+            if missing:
+                posts = list(await Post.filter(id__in=missing).select_related("author"))
+                for post, body in zip(posts, await self._render_statuses(posts), strict=True):
+                    bodies[post.id] = body
+                    self.cache.put(("status", post.id), body, _stamp(post))
         return bodies
+
+    def _bodies_in_cache(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any] | None]:
+        return {row[0]: self.cache.get(("status", row[0]), tuple(row[1:4])) for row in rows}
 
     async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""
