@@ -85,7 +85,8 @@ async def test_categories(api, fedaid_schema) -> None:
 
 async def test_agreement_exchange_and_ledger_story(api, fedaid_schema) -> None:
     # Given ana's offer of 3 hours, posted as a plain status
-    ana, cy = await api.add_member("ana"), await api.add_member("cy")
+    await api.add_member("ana")
+    cy = await api.add_member("cy")
     with api.instance.db.active():
         await ensure_default_categories()
     offer = await api.post("/api/v1/statuses", as_="ana", json={"status": "Déménagement\n3 h\n#offre #transport"})

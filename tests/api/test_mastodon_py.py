@@ -96,7 +96,8 @@ async def sign_in_with_code(api, session, client_id: str, client_secret: str, lo
 async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_schema) -> None:
     # Given an instance with two members, and an app registered by Mastodon.py
     alpha = await make_api("alpha")
-    ana, cy = await alpha.add_member("ana"), await alpha.add_member("cy")
+    ana = await alpha.add_member("ana")
+    await alpha.add_member("cy")
     with alpha.instance.db.active():
         await ensure_default_categories()
     session = checked_session(mastodon_schema)

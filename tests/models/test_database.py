@@ -1,6 +1,5 @@
 """The schema, its migrations and the per-instance database contexts, on both backends."""
 
-from tortoise.migrations.autodetector import MigrationAutodetector
 
 from fedaid.db import Database
 from fedaid.models import Actor, ActorType
