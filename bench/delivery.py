@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 from aiohttp import web
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -45,11 +44,11 @@ from fedaid.federation.delivery import DeliveryWorker  # noqa: E402
 from fedaid.federation.signatures import load_private_key, read_signature, verify_signature  # noqa: E402
 from fedaid.keys import generate_key_pair  # noqa: E402
 from fedaid.models import Actor, ActorType, Delivery, DeliveryState  # noqa: E402
+from scratch import admin_connection, scratch_database  # noqa: E402
 
 INBOXES = 100
 SERVERS = 5
 NOTE = "x" * 700  # with the envelope, a payload of about 1 KB, like a typical Create(Note)
-POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 
 # --- receivers (their own process: `delivery.py --receivers <public key file>`) ----------------
@@ -214,12 +213,9 @@ async def database_cpu_seconds(database: str | None) -> float:
     """CPU seconds used so far by the PostgreSQL backends serving `database` (0 for SQLite, in-process)."""
     if database is None:
         return 0.0
-    conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        pids = [row["pid"] for row in await conn.fetch(
+    async with admin_connection() as admin:
+        pids = [row["pid"] for row in await admin.fetch(
             "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database)]
-    finally:
-        await conn.close()
     ticks = 0
     for pid in pids:
         try:
@@ -245,23 +241,6 @@ class Run:
 
 
 # --- the run -----------------------------------------------------------------------------------
-
-
-async def admin_execute(*statements: str) -> None:
-    conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-async def scratch_database(use_postgres: bool, folder: Path) -> tuple[Database, str | None]:
-    if not use_postgres:
-        return Database(f"sqlite://{folder / 'bench.sqlite3'}"), None
-    name = f"fedaid_bench_{os.getpid()}"
-    await admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-    return Database(f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"), name
 
 
 async def queue_deliveries(ports: list[int], private_pem: str, public_pem: str, activities: int) -> float:
@@ -374,16 +353,17 @@ async def main(args: argparse.Namespace) -> None:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert receivers.stdout is not None
         ports = json.loads(await receivers.stdout.readline())
-        db, scratch_name = await scratch_database(args.postgres, Path(folder))
         try:
-            await db.connect()
-            await db.migrate()
-            with db.active():
-                await bench(args, ports, receivers, private_pem, public_pem, db.url, scratch_name)
+            async with scratch_database(args.postgres, folder, "fedaid_bench") as (database_url, scratch_name):
+                db = Database(database_url)
+                await db.connect()
+                try:
+                    await db.migrate()
+                    with db.active():
+                        await bench(args, ports, receivers, private_pem, public_pem, db.url, scratch_name)
+                finally:
+                    await db.close()
         finally:
-            await db.close()
-            if scratch_name:
-                await admin_execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
             if receivers.returncode is None:
                 receivers.kill()
                 await receivers.wait()

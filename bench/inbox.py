@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,11 +44,11 @@ from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
 from fedaid.federation.signatures import read_signature, sign_request, verify_signature  # noqa: E402
 from fedaid.keys import generate_key_pair  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 
 ACTORS = 100
 AP = "application/activity+json"
 AS = "https://www.w3.org/ns/activitystreams"
-POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 TEXT = ("<p>OFFRE · Jardinage · 2 h · Lyon ou à distance</p><p>Je peux aider à tailler des haies, "
         "désherber et planter ce printemps. Écrivez-moi !</p><p>#offre #jardinage</p>")
 
@@ -319,24 +318,6 @@ async def count_posts(db: Database) -> int:
 # --- main -----------------------------------------------------------------------------------------
 
 
-async def scratch_database(use_postgres: bool, folder: str) -> tuple[str, Any]:
-    if not use_postgres:
-        return f"sqlite://{folder}/bench.sqlite3", None
-    name = f"fedaid_bench_inbox_{os.getpid()}"
-    admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1)
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-    return f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}", drop
-
-
 async def main(args: argparse.Namespace) -> None:
     print(f"generating {ACTORS} RSA-2048 key pairs...", file=sys.stderr)
     remote = Remote("", [generate_key_pair() for _ in range(ACTORS)])
@@ -347,51 +328,49 @@ async def main(args: argparse.Namespace) -> None:
     remote.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # noqa: SLF001
 
     folder = tempfile.mkdtemp(prefix="fedaid-bench-inbox-")
-    database_url, drop_database = await scratch_database(args.postgres, folder)
     results: list[Result] = []
     try:
-        # The ceiling: verify only.
-        public_keys = {remote.key_id(n): remote.keys[n][1] for n in range(ACTORS)}
-        ceiling, port = start_process(run_ceiling, public_keys)
-        inbox = f"http://127.0.0.1:{port}/inbox"
-        load = [(i % ACTORS, create_note(remote, inbox, i % ACTORS, i)) for i in range(args.requests)]
-        await drive("warm-up", inbox, signed_requests(remote, inbox, load[:200]), args.concurrency)
-        print("ceiling: signing requests...", file=sys.stderr)
-        prepared = signed_requests(remote, inbox, load)
-        results.append(await drive("ceiling (verify only)", inbox, prepared, args.concurrency, ceiling.pid))
-        ceiling.terminate()
+        async with scratch_database(args.postgres, folder, "fedaid_bench_inbox") as (database_url, _):
+            # The ceiling: verify only.
+            public_keys = {remote.key_id(n): remote.keys[n][1] for n in range(ACTORS)}
+            ceiling, port = start_process(run_ceiling, public_keys)
+            inbox = f"http://127.0.0.1:{port}/inbox"
+            load = [(i % ACTORS, create_note(remote, inbox, i % ACTORS, i)) for i in range(args.requests)]
+            await drive("warm-up", inbox, signed_requests(remote, inbox, load[:200]), args.concurrency)
+            print("ceiling: signing requests...", file=sys.stderr)
+            prepared = signed_requests(remote, inbox, load)
+            results.append(await drive("ceiling (verify only)", inbox, prepared, args.concurrency, ceiling.pid))
+            ceiling.terminate()
 
-        # fedaid: the real inbox.
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        server, _ = start_process(run_fedaid, database_url, folder, port, args.worker_during_load)
-        db = Database(database_url)
-        await db.connect()
-        await warm_up(remote, base_url)
-        await member_follows_everyone(db, base_url, remote)
-        if args.worker_during_load:
-            await wait_until_applied(db)  # the warm-up's Follows, so the timed run starts idle
-        inbox = f"{base_url}/inbox"
-        load = [(i % ACTORS, create_note(remote, base_url, i % ACTORS, i)) for i in range(args.requests)]
-        print("fedaid: signing requests...", file=sys.stderr)
-        prepared = signed_requests(remote, inbox, load)
-        fedaid_result = await drive("fedaid inbox", inbox, prepared, args.concurrency, server.pid)
-        results.append(fedaid_result)
-        if args.worker_during_load:
-            applied_after = await wait_until_applied(db)
-            worker_pid = server.pid
-        else:
-            worker, _ = start_process(run_fedaid, database_url, folder, free_port(), True)
-            applied_after = await wait_until_applied(db)
-            worker_pid = worker.pid
-            worker.terminate()
-        posts = await count_posts(db)
-        server.terminate()
-        await db.close()
+            # fedaid: the real inbox.
+            port = free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            server, _ = start_process(run_fedaid, database_url, folder, port, args.worker_during_load)
+            db = Database(database_url)
+            await db.connect()
+            await warm_up(remote, base_url)
+            await member_follows_everyone(db, base_url, remote)
+            if args.worker_during_load:
+                await wait_until_applied(db)  # the warm-up's Follows, so the timed run starts idle
+            inbox = f"{base_url}/inbox"
+            load = [(i % ACTORS, create_note(remote, base_url, i % ACTORS, i)) for i in range(args.requests)]
+            print("fedaid: signing requests...", file=sys.stderr)
+            prepared = signed_requests(remote, inbox, load)
+            fedaid_result = await drive("fedaid inbox", inbox, prepared, args.concurrency, server.pid)
+            results.append(fedaid_result)
+            if args.worker_during_load:
+                applied_after = await wait_until_applied(db)
+                worker_pid = server.pid
+            else:
+                worker, _ = start_process(run_fedaid, database_url, folder, free_port(), True)
+                applied_after = await wait_until_applied(db)
+                worker_pid = worker.pid
+                worker.terminate()
+            posts = await count_posts(db)
+            server.terminate()
+            await db.close()
     finally:
         await runner.cleanup()
-        if drop_database is not None:
-            await drop_database()
 
     report(args, results, applied_after, posts, worker_pid)
 

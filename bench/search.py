@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 from tortoise.transactions import in_transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,8 +39,8 @@ from fedaid.models import (  # noqa: E402
     ProposalStatus,
     Visibility,
 )
+from scratch import scratch_database  # noqa: E402
 
-POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 BATCH = 2000
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DOMAINS = ("aid.example", "drivers.example", "cowork.example", "makers.example", "soins.example")
@@ -209,33 +208,20 @@ def report(backend: str, timings: Timings, seeded_in: float, count: int) -> None
 async def run(backend: str, count: int, query_count: int) -> None:
     rng = random.Random(837)
     folder = tempfile.TemporaryDirectory()
-    name = f"fedaid_bench_search_{os.getpid()}"
-    admin = POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1)
-    if backend == "sqlite":
-        url = f"sqlite://{folder.name}/bench.sqlite3"
-    else:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-        url = f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"
-    database = Database(url)
-    await database.connect()
-    try:
-        await database.migrate()
-        with database.active():
-            started = time.perf_counter()
-            await seed(count, rng)
-            seeded_in = time.perf_counter() - started
-            timings = await measure(query_mix(rng, query_count))
-        report(backend, timings, seeded_in, count)
-    finally:
-        await database.close()
-        folder.cleanup()
-        if backend == "postgres":
-            connection = await asyncpg.connect(admin)
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.close()
+    async with scratch_database(backend == "postgres", folder.name, "fedaid_bench_search") as (url, _):
+        database = Database(url)
+        await database.connect()
+        try:
+            await database.migrate()
+            with database.active():
+                started = time.perf_counter()
+                await seed(count, rng)
+                seeded_in = time.perf_counter() - started
+                timings = await measure(query_mix(rng, query_count))
+            report(backend, timings, seeded_in, count)
+        finally:
+            await database.close()
+            folder.cleanup()
 
 
 def main() -> None:
