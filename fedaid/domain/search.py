@@ -20,7 +20,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from fedaid.activitypub.sanitize import plain_text
-from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.domain.policy import DomainPolicies
+from fedaid.models import (
+    Actor, Follow, FollowState, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+)
 
 MAX_TERMS = 8
 MAX_LIMIT = 100
@@ -288,6 +291,15 @@ async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, li
     else:
         rows = await _fetch_near(db, terms, filters, limit=limit, offset=offset)
     return await _load(rows)
+
+
+async def without_silenced(hits: list[SearchHit], *, reader: Actor | None) -> list[SearchHit]:
+    """The hits shown to `reader`: none from silenced domains, except by the authors they follow."""
+    policies = DomainPolicies()
+    followed = set(await Follow.filter(follower_id=reader.id, state=FollowState.ACCEPTED)
+                   .values_list("target_id", flat=True)) if reader else set()
+    return [hit for hit in hits if hit.post.is_local or hit.post.author_id in followed
+            or not await policies.is_silenced(hit.post.author.domain)]
 
 
 async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,

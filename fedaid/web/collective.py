@@ -7,9 +7,7 @@ from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.instance import count_local_members, find_collective_page, get_collective
-from fedaid.domain.policy import DomainPolicies
-from fedaid.domain.search import SearchFilters, SearchHit, search
-from fedaid.models import Actor, Follow, FollowState
+from fedaid.domain.search import SearchFilters, search, without_silenced
 from fedaid.web.listings import cards_for, visibilities_for
 from fedaid.web.sessions import current_viewer
 
@@ -30,7 +28,7 @@ async def show_search(request: web.Request) -> web.Response:
     cards, posts = [], []
     if text:
         hits = await search(text, SearchFilters(visibilities=visibilities_for(viewer is not None)), limit=40)
-        hits = await _without_silenced(hits, viewer.actor if viewer else None)
+        hits = await without_silenced(hits, reader=viewer.actor if viewer else None)
         proposals = [hit.proposal for hit in hits if hit.proposal is not None]
         for proposal in proposals:
             proposal.post = next(hit.post for hit in hits if hit.post.id == proposal.post_id)
@@ -39,11 +37,3 @@ async def show_search(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("collective/search.html", request,
                                           {"q": text, "cards": cards, "posts": posts})
 
-
-async def _without_silenced(hits: list[SearchHit], reader: Actor | None) -> list[SearchHit]:
-    """Search leaves out silenced domains as the lists do, except the authors `reader` follows."""
-    policies = DomainPolicies()
-    followed = set(await Follow.filter(follower_id=reader.id, state=FollowState.ACCEPTED)
-                   .values_list("target_id", flat=True)) if reader else set()
-    return [hit for hit in hits if hit.post.is_local or hit.post.author_id in followed
-            or not await policies.is_silenced(hit.post.author.domain)]
