@@ -22,3 +22,16 @@ async def test_two_instances_keep_separate_rows(make_database) -> None:
         assert await Actor.all().count() == 0
     with first.active():
         assert await Actor.filter(username="ana").count() == 1
+
+
+async def test_sqlite_syncs_at_checkpoints_unless_the_url_says_otherwise(tmp_path) -> None:
+    for query, expected in (("", 1), ("?synchronous=FULL", 2)):  # 1 is NORMAL, 2 is FULL
+        db = Database(f"sqlite://{tmp_path / f'sync{expected}.sqlite3'}{query}")
+        await db.connect()
+        try:
+            with db.active():
+                _, rows = await Actor._meta.db.execute_query("PRAGMA synchronous")
+                _, journal = await Actor._meta.db.execute_query("PRAGMA journal_mode")
+        finally:
+            await db.close()
+        assert rows[0][0] == expected and journal[0][0] == "wal"
