@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias, TypeGuard
 from urllib.parse import urlsplit
 
+import orjson
+
 from fedaid.activitypub.sanitize import sanitize_html, sanitize_text
 from fedaid.activitypub.vocab import (
     ACTIVITY_TYPES,
@@ -48,7 +50,9 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _USERNAME = re.compile(r"[^\s@/]{1,255}")
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace (Unicode too) and control characters
-_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")  # \u0000, or half of a surrogate pair
+# The usual URL, read without urlsplit: http(s), an ASCII host name and maybe a port, then the path.
+_PLAIN_HTTP_URL = re.compile(r"(https?)://([a-z0-9][a-z0-9.-]*)(?::([0-9]{1,5}))?(?=[/?#]|\Z)", re.IGNORECASE)
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")  # \u0000, or half of a surrogate pair
 
 
 # ---------------------------------------------------------------- parsed documents
@@ -189,25 +193,33 @@ class CollectionDoc:
 def load_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> JSONDict:
     """Decode a request or response body that must hold one JSON object of bounded depth."""
     try:
-        text = bytes(body).decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InvalidActivity("the body is not valid UTF-8") from err
-    try:
-        doc = _DECODER.decode(text)
-    except RecursionError as err:  # the C decoder recurses once per level
-        raise InvalidActivity(f"the JSON is nested deeper than {max_depth} levels") from err
-    except ValueError as err:  # JSONDecodeError, NaN/Infinity, integers past Python's digit limit
-        raise InvalidActivity(f"the body is not valid JSON: {err}") from err
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:  # refused: the standard decoder says precisely why (or takes it)
+        doc = _decode_strictly(body, max_depth)
     if not isinstance(doc, dict):
         raise InvalidActivity("the JSON body must be an object")
     # Cheap bounds on the text spare most documents the walk: brackets (counted even inside strings)
     # bound the depth, and a NUL or a lone surrogate can only come from a \u escape, since strict
     # decoding refuses raw control characters and UTF-8 refuses encoded surrogates.
-    may_be_deep = text.count("{") + text.count("[") > max_depth
-    may_be_unstorable = _RISKY_ESCAPE.search(text) is not None
+    may_be_deep = body.count(b"{") + body.count(b"[") > max_depth
+    may_be_unstorable = _RISKY_ESCAPE.search(body) is not None
     if may_be_deep or may_be_unstorable:
         _check_tree(doc, max_depth, check_strings=may_be_unstorable)
     return doc
+
+
+def _decode_strictly(body: bytes, max_depth: int) -> Any:
+    """The standard library's decoder, for what orjson refused: its errors name the fault."""
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidActivity("the body is not valid UTF-8") from err
+    try:
+        return _DECODER.decode(text)
+    except RecursionError as err:  # the C decoder recurses once per level
+        raise InvalidActivity(f"the JSON is nested deeper than {max_depth} levels") from err
+    except ValueError as err:  # JSONDecodeError, NaN/Infinity, integers past Python's digit limit
+        raise InvalidActivity(f"the body is not valid JSON: {err}") from err
 
 
 def has_as_context(doc: JSONDict) -> bool:
@@ -326,6 +338,10 @@ def _url_facts(url: str) -> tuple[tuple[str, str, int] | None, bool]:
     """The URL's origin (None unless http(s) with a host), and whether it is a clean http(s) URL:
     no credentials, spaces or control characters. One parse per URL, cached: the inbox asks about
     the same actor and addressee URLs in every activity, and about each id several times."""
+    if (plain := _PLAIN_HTTP_URL.match(url)) and _URL_FORBIDDEN.search(url) is None:
+        scheme, host, port = plain[1].lower(), plain[2].lower().rstrip("."), plain[3]
+        if port is None or int(port) <= 65535:
+            return (scheme, host, _DEFAULT_PORTS[scheme] if port is None else int(port)), True
     try:
         parts = urlsplit(url)
         port = parts.port
