@@ -3,8 +3,18 @@
 import secrets
 import time
 
+_last_now_id = 0
+
 
 def new_id(at_ms: int | None = None) -> int:
-    """Milliseconds since the epoch in the high bits, 16 random bits below."""
-    millis = int(time.time() * 1000) if at_ms is None else at_ms
-    return (millis << 16) | secrets.randbits(16)
+    """Milliseconds since the epoch in the high bits, 16 random bits below.
+
+    Ids made for "now" also grow strictly within a process, so two rows created in the same
+    millisecond still sort in the order they were made (the newest first on a timeline).
+    """
+    global _last_now_id
+    if at_ms is not None:
+        return (at_ms << 16) | secrets.randbits(16)
+    candidate = (int(time.time() * 1000) << 16) | secrets.randbits(16)
+    _last_now_id = max(candidate, _last_now_id + 1)
+    return _last_now_id
