@@ -18,6 +18,8 @@ from fedaid.domain.members import create_invite
 from fedaid.models import AccountRole
 from fedaid.worker import run_jobs_forever, run_jobs_once
 
+YOUNG_COLLECTION_THRESHOLD = 10_000  # allocations between two young collections (Python's default: 700)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the web server (and a worker, unless --no-worker)")
@@ -90,10 +92,12 @@ async def freeze_startup_objects(_app: web.Application) -> None:
     """Move what start-up built (modules, routes, templates, keys) out of the garbage collector's sight.
 
     Full collections then walk only what requests create: one less pause of tens of milliseconds
-    in the latency of whichever requests it lands on.
+    in the latency of whichever requests it lands on. Young collections come every 10,000 allocations
+    instead of 700: a request allocates hundreds of objects, nearly all freed by reference counting.
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

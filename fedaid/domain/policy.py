@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from ipaddress import ip_address
 from urllib.parse import urlsplit
@@ -95,7 +95,9 @@ class DomainPolicies:
 
     async def kind_for(self, host: str) -> PolicyKind | None:
         """The most severe policy covering `host` (block, then silence, then allow), or None."""
-        kinds = await self._table()
+        return self._kind_in(await self._table(), host)
+
+    def _kind_in(self, kinds: dict[str, PolicyKind], host: str) -> PolicyKind | None:
         if host in self._by_host:
             return self._by_host[host]
         found = [kinds[name] for name in domain_names(host) if name in kinds]
@@ -106,6 +108,14 @@ class DomainPolicies:
 
     async def is_blocked(self, host: str) -> bool:
         return await self.kind_for(host) == PolicyKind.BLOCK
+
+    async def first_blocked(self, hosts: Iterable[str]) -> str | None:
+        """The first of `hosts` that is blocked, or None; one look at the table for all of them."""
+        kinds = await self._table()
+        for host in hosts:
+            if host and self._kind_in(kinds, host) == PolicyKind.BLOCK:
+                return host
+        return None
 
     async def is_silenced(self, host: str) -> bool:
         return await self.kind_for(host) == PolicyKind.SILENCE

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from aiohttp import web
 
@@ -106,9 +107,9 @@ class Inbox:
 
     async def _check_domains(self, doc: JSONDict, headers: Mapping[str, str]) -> None:
         """403 before anything is fetched when the actor's or the signing key's domain is blocked."""
-        for url in (id_of(doc.get("actor")), _key_id(headers)):
-            if url and (host := host_of_url(url)) and await self.policies.is_blocked(host):
-                raise Forbidden(f"{host} is blocked by this instance.")
+        hosts = [host_of_url(url) for url in (id_of(doc.get("actor")), _key_id(headers)) if url]
+        if blocked := await self.policies.first_blocked(hosts):
+            raise Forbidden(f"{blocked} is blocked by this instance.")
 
     async def _is_delete_of_unknown_actor(self, doc: JSONDict) -> bool:
         """Mastodon sends Delete(actor) for accounts we never saw; fetching their key would only fail (INTEROP 50)."""
@@ -157,8 +158,7 @@ class Inbox:
         return Receipt("stored" if stored else "duplicate", activity.ap_id)
 
 
-@dataclass(frozen=True)
-class NewItem:
+class NewItem(NamedTuple):
     """An InboxItem to insert; `payload` is the activity's JSON text, exactly as received or fetched."""
 
     activity_id: str
