@@ -14,7 +14,7 @@ from fedaid.api.views import Presenter, presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import reactions
-from fedaid.models import Favourite, Post, Reblog
+from fedaid.models import Actor, Favourite, Post, Reblog
 
 
 async def favourite(request: web.Request) -> web.Response:
@@ -39,6 +39,23 @@ async def reblog(request: web.Request) -> web.Response:
     view = presenter(request, caller.actor)
     view.cache.forget(("status", post.id))
     return web.json_response(await render_boost(view, row, post))
+
+
+async def take_back_own_boost(request: web.Request, status_id: str, actor: Actor) -> dict[str, Any] | None:
+    """DELETE on the id of `actor`'s own boost takes the boost back, as Mastodon does: the boost as it was.
+
+    None when `status_id` is not one of `actor`'s boosts.
+    """
+    if not status_id.isdecimal():
+        return None
+    row = await Reblog.get_or_none(id=int(status_id), actor_id=actor.id).select_related("post__author")
+    if row is None:
+        return None
+    view = presenter(request, actor)
+    rendered = await render_boost(view, row, row.post)
+    await reactions.unreblog(row.post, actor)
+    view.cache.forget(("status", row.post_id))
+    return rendered
 
 
 async def render_boost(view: Presenter, row: Reblog, post: Post) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fedaid.api.accounts import resolve_acct
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.compose import read_proposal
 from fedaid.api.params import Params, read_params
+from fedaid.api.reactions import take_back_own_boost
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post, visible_to
 from fedaid.domain import posts, proposals, responses
@@ -99,8 +100,11 @@ async def show(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """DELETE /api/v1/statuses/:id: the status as it was, with its `text` for "delete and redraft"."""
     caller = await user_caller(request, "write:statuses")
-    post = await get_visible_post(request.match_info["id"], caller.actor)
-    if post.author_id != caller.actor.id:
+    status_id = request.match_info["id"]
+    if (boost := await take_back_own_boost(request, status_id, caller.actor)) is not None:
+        return web.json_response(boost)
+    post = await get_visible_post(status_id, caller.actor)
+    if post.author_id != caller.actor.id or str(post.id) != status_id:  # another's boost never deletes its post
         raise NotFound("Record not found")
     rendered = await presenter(request, caller.actor).status(post)
     rendered["text"] = plain_text(post.content)

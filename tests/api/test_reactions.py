@@ -23,6 +23,30 @@ async def kinds_of(api, member: str) -> list[tuple[str, str]]:
     return [(n["type"], n["account"]["acct"]) for n in answer.body]
 
 
+
+async def test_deleting_a_boost_takes_it_back_and_never_deletes_the_boosted_post(api) -> None:
+    # Given ana's post, boosted by bea and by ana herself
+    ana = await api.add_member("ana")
+    await api.add_member("bea")
+    with api.instance.db.active():
+        post = await make_post(ana.actor, "<p>Atelier vélo samedi</p>")
+    beas = await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="bea")
+    anas = await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="ana")
+    # When ana sends DELETE for bea's boost
+    refused = await api.call("DELETE", f"/api/v1/statuses/{beas.body['id']}", as_="ana")
+    # Then nothing happens: it is not hers, and her post stays
+    assert refused.status == 404
+    assert (await api.get(f"/api/v1/statuses/{post.id}")).body["reblogs_count"] == 2
+    # When each deletes her own boost, as apps do from a boost in a timeline
+    for member, boost in (("bea", beas), ("ana", anas)):
+        taken_back = await api.call("DELETE", f"/api/v1/statuses/{boost.body['id']}", as_=member)
+        # Then the answer is the boost as it was, and the boost is gone
+        assert taken_back.status == 200
+        assert taken_back.body["id"] == boost.body["id"] and taken_back.body["reblog"]["id"] == str(post.id)
+    # And ana's post is still there, boosted by nobody
+    kept = await api.get(f"/api/v1/statuses/{post.id}", as_="ana")
+    assert kept.status == 200 and kept.body["reblogs_count"] == 0 and kept.body["reblogged"] is False
+
 async def test_favourites_are_counted_notified_listed_and_taken_back(api) -> None:
     # Given bea's post
     await api.add_member("ana")
