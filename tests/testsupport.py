@@ -5,6 +5,7 @@ use it live in tests/conftest.py.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -188,6 +189,15 @@ async def drain(*instances: RunningInstance, max_passes: int = 50) -> None:
         if sum([await instance.run_worker_once() for instance in instances]) == 0:
             return
     raise AssertionError(f"the queues did not drain in {max_passes} passes")
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait for `condition` to hold, checking every 10 ms; fails naming `what` after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 PASSWORD = "correct horse battery"

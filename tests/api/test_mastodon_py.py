@@ -19,7 +19,7 @@ import requests
 from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain.categories import ensure_default_categories
 
-from testsupport import PASSWORD, drain
+from testsupport import PASSWORD, drain, until
 
 mastodon = pytest.importorskip("mastodon")
 from mastodon import Mastodon, MastodonAPIError, StreamListener  # noqa: E402
@@ -123,7 +123,8 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
     collector = Collector()
     handle = await asyncio.to_thread(ana_app.stream_user, collector, run_async=True)
     try:
-        await asyncio.sleep(0.5)
+        hub = alpha.instance.app[STREAM_HUB]
+        await until(lambda: len(hub.subscriptions) == 1, "Mastodon.py's user stream")
         plain = await asyncio.to_thread(ana_app.status_post, "Bonjour le collectif !")
         assert plain.content.startswith("<p>Bonjour") and plain.fedaid is None
         # Then the new status arrives on her stream

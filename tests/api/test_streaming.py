@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain.follows import follow
 from fedaid.models import Notification, NotificationKind
 
 from factories import make_post
+from testsupport import until
 
 
 async def read_events(response, wanted: int, timeout: float = 10.0) -> list[tuple[str, dict | str]]:
@@ -32,6 +34,12 @@ async def read_events(response, wanted: int, timeout: float = 10.0) -> list[tupl
     return events
 
 
+async def subscribed(api, count: int) -> None:
+    """Wait until the instance's stream hub holds `count` subscriptions."""
+    hub = api.instance.app[STREAM_HUB]
+    await until(lambda: len(hub.subscriptions) == count, f"{count} stream subscriptions")
+
+
 async def test_health_answers_ok(api) -> None:
     answer = await api.get("/api/v1/streaming/health")
     assert answer.status == 200 and answer.body == "OK"
@@ -44,7 +52,7 @@ async def test_user_stream_gets_followed_posts_and_notifications(api) -> None:
     headers = {"Authorization": f"Bearer {api.tokens['ana']}"}
     async with api.session.get(f"{api.base_url}/api/v1/streaming/user", headers=headers) as response:
         assert response.status == 200 and response.content_type == "text/event-stream"
-        await asyncio.sleep(0.3)  # subscribed
+        await subscribed(api, 1)
         with api.instance.db.active():
             await make_post(cy.actor, "<p>not followed</p>")
             post = await make_post(bea.actor, "<p>followed</p>")
@@ -65,7 +73,7 @@ async def test_user_stream_gets_boosts_by_followed_members(api) -> None:
         post = await make_post(bea.actor, "<p>Troc de graines</p>")
     headers = {"Authorization": f"Bearer {api.tokens['cy']}"}
     async with api.session.get(f"{api.base_url}/api/v1/streaming/user", headers=headers) as response:
-        await asyncio.sleep(0.3)  # subscribed
+        await subscribed(api, 1)
         # When ana boosts bea's post
         boost = await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="ana")
         # Then cy gets the boost, wrapping bea's post, as her home timeline shows it
@@ -80,7 +88,7 @@ async def test_public_and_hashtag_streams_and_token_checks(api) -> None:
     assert (await api.get("/api/v1/streaming/user", check=False)).status == 401
     async with api.session.get(f"{api.base_url}/api/v1/streaming/hashtag", params={"tag": "offre"}) as tagged, \
             api.session.get(f"{api.base_url}/api/v1/streaming/public/local") as public:
-        await asyncio.sleep(0.3)
+        await subscribed(api, 2)
         with api.instance.db.active():
             plain = await make_post(ana.actor, "<p>plain</p>")
             offer = await make_post(ana.actor, "<p>#offre</p>", tags=("offre",))
@@ -93,7 +101,7 @@ async def test_websocket_streaming_with_subscribe_messages(api) -> None:
     url = f"{api.base_url}/api/v1/streaming?access_token={api.tokens['ana']}&stream=user"
     async with api.session.ws_connect(url) as ws:
         await ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "demande"})
-        await asyncio.sleep(0.3)
+        await subscribed(api, 2)
         with api.instance.db.active():
             post = await make_post(ana.actor, "<p>#demande</p>", tags=("demande",))
         messages = [await asyncio.wait_for(ws.receive_json(), 10) for _ in range(2)]
