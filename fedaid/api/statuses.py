@@ -104,7 +104,7 @@ async def delete(request: web.Request) -> web.Response:
     if (boost := await take_back_own_boost(request, status_id, caller.actor)) is not None:
         return web.json_response(boost)
     post = await get_visible_post(status_id, caller.actor)
-    if post.author_id != caller.actor.id or str(post.id) != status_id:  # another's boost never deletes its post
+    if post.author_id != caller.actor.id or post.id != int(status_id):  # another's boost never deletes its post
         raise NotFound("Record not found")
     rendered = await presenter(request, caller.actor).status(post)
     rendered["text"] = plain_text(post.content)

@@ -919,6 +919,10 @@ def test_is_public() -> None:
         ("ftp://a.example/x", "ftp://a.example/y", False),
         ("https://a.example:99999/x", "https://a.example:99999/x", False),
         ("not a url", "not a url", False),
+        ("https://a.example./x", "https://a.example/y", True),  # the root's trailing dot
+        ("https://a.example:8443?q=1", "https://a.example:8443#top", True),
+        ("https://[::1]:8443/x", "https://[::1]:8443/y", True),  # not a host name: read by urlsplit
+        ("https://[::1]/x", "https://[::2]/x", False),
     ],
 )
 def test_same_origin(a: Any, b: Any, expected: bool) -> None:
