@@ -21,6 +21,7 @@ was answered 202. Every refusal is a FedaidError, which the error middleware log
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -229,16 +230,21 @@ _COLUMNS = ("activity_id", "activity_type", "actor_ap_id", "signed_by", "payload
 async def insert_items(rows: list[tuple[object, ...]]) -> set[str]:
     """One multi-row INSERT that skips activity ids already stored; returns the ids it stored."""
     client = InboxItem._meta.db
-    width = len(_COLUMNS)
-    if client.capabilities.dialect == "postgres":
-        groups = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
-                           for i in range(len(rows)))
-    else:
-        groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(rows))
-    sql = (f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {groups} "
-           "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
+    sql = _insert_sql(client.capabilities.dialect, len(rows))
     inserted = await client.execute_query_dict(sql, [value for row in rows for value in row])
     return {row["activity_id"] for row in inserted}
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(dialect: str, count: int) -> str:
+    """The INSERT of `count` rows in the dialect's placeholders; built once per batch size."""
+    width = len(_COLUMNS)
+    if dialect == "postgres":
+        groups = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(count))
+    else:
+        groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
+    return (f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {groups} "
+            "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
 
 
 # --- checks that need no state -------------------------------------------------------------------
