@@ -1,18 +1,20 @@
 """The plumbing every page shares: templates with i18n, sessions, language, CSRF checks and error pages.
 
-`setup_site(app, settings)` is called once by `create_app`; it adds two middlewares after the app's own
-(so they see the active database): aiohttp-session's, then `pages_middleware`.
+`setup_site(app, settings)` is called once by `create_app`; it adds one middleware after the app's own
+(so it sees the active database): aiohttp-session's, then `pages_middleware`, for every request but the
+activities other servers POST to inboxes, the federation's hot path, which carry no cookie and show no page.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import setup as setup_sessions
+from aiohttp_session import AbstractStorage, session_middleware
 from markupsafe import Markup
 
 from fedaid.activitypub.sanitize import sanitize_html
@@ -57,8 +59,7 @@ def setup_site(app: web.Application, settings: Settings, templates_dir: Path) ->
     app[SIGN_IN_LIMITER] = SignInLimiter()
     app[SIGN_UP_LIMITER] = SignInLimiter(limit=SIGN_UP_LIMIT, window=SIGN_UP_WINDOW,
                                          message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."))
-    setup_sessions(app, cookie_storage(settings))
-    app.middlewares.append(pages_middleware)
+    app.middlewares.append(browser_middleware(cookie_storage(settings)))
     return env
 
 
@@ -115,6 +116,24 @@ async def request_language(request: web.Request) -> str:
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("Accept-Language"),
     )
+
+
+def is_inbox_post(request: web.Request) -> bool:
+    """An activity another server POSTs to one of our inboxes."""
+    return request.method == "POST" and request.path.endswith("/inbox")
+
+
+def browser_middleware(storage: AbstractStorage):
+    """Sessions, then `pages_middleware`, around every request except inbox POSTs."""
+    sessions = session_middleware(storage)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        if is_inbox_post(request):
+            return await handler(request)
+        return await sessions(request, partial(pages_middleware, handler=handler))
+
+    return middleware
 
 
 @web.middleware

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 
 from fedaid.web.catalogs import read_catalog
@@ -127,3 +128,17 @@ async def test_pages_send_a_strict_content_security_policy(site):
         assert XSS not in page.text and "javascript:alert" not in page.text
     finally:
         await visitor.close()
+
+
+async def test_inbox_posts_skip_sessions_and_pages_but_pages_still_get_them(site):
+    instance, _ = site
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{instance.base_url}/u/ana/inbox", data=b'{"type": "Follow"}',
+                             headers={"Content-Type": "application/activity+json"}) as answer:
+            assert answer.status == 400  # an activity without an id
+            assert "error" in await answer.json()
+            assert "Content-Security-Policy" not in answer.headers and "Set-Cookie" not in answer.headers
+            assert answer.headers["X-Request-Id"]
+        async with http.get(f"{instance.base_url}/signin") as page:
+            assert page.status == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
+            assert "Set-Cookie" in page.headers  # the sign-in form's CSRF token lives in the session
