@@ -23,7 +23,6 @@ async def kinds_of(api, member: str) -> list[tuple[str, str]]:
     return [(n["type"], n["account"]["acct"]) for n in answer.body]
 
 
-
 async def test_deleting_a_boost_takes_it_back_and_never_deletes_the_boosted_post(api) -> None:
     # Given ana's post, boosted by bea and by ana herself
     ana = await api.add_member("ana")
@@ -46,6 +45,7 @@ async def test_deleting_a_boost_takes_it_back_and_never_deletes_the_boosted_post
     # And ana's post is still there, boosted by nobody
     kept = await api.get(f"/api/v1/statuses/{post.id}", as_="ana")
     assert kept.status == 200 and kept.body["reblogs_count"] == 0 and kept.body["reblogged"] is False
+
 
 async def test_favourites_are_counted_notified_listed_and_taken_back(api) -> None:
     # Given bea's post

@@ -7,8 +7,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
+from fedaid.federation.inbox import receive_inbox_post
 from fedaid.web.catalogs import read_catalog
+from fedaid.web.site import is_inbox_post
 from tests.web.crawl import active_content, crawl, readable_text
 from tests.web.helpers import Visitor
 from tests.web.site_data import XSS, populate
@@ -130,7 +133,7 @@ async def test_pages_send_a_strict_content_security_policy(site):
         await visitor.close()
 
 
-async def test_inbox_posts_skip_sessions_and_pages_but_pages_still_get_them(site):
+async def test_inbox_posts_get_json_errors_without_page_headers_or_cookie(site):
     instance, _ = site
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{instance.base_url}/u/ana/inbox", data=b'{"type": "Follow"}',
@@ -142,3 +145,14 @@ async def test_inbox_posts_skip_sessions_and_pages_but_pages_still_get_them(site
         async with http.get(f"{instance.base_url}/signin") as page:
             assert page.status == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
             assert "Set-Cookie" in page.headers  # the sign-in form's CSRF token lives in the session
+
+
+async def test_only_the_inbox_routes_skip_sessions_and_pages(site):
+    # Given every POST route of the instance
+    instance, _ = site
+    posts = [route for route in instance.app.router.routes() if route.method == "POST"]
+    assert any(route.handler is receive_inbox_post for route in posts)
+    for route in posts:
+        request = make_mocked_request("POST", route.resource.canonical, app=instance.app)
+        # Then the middleware's fast path takes exactly the inbox routes: no page loses its CSRF check
+        assert is_inbox_post(request) == (route.handler is receive_inbox_post), route.resource.canonical
