@@ -35,3 +35,17 @@ async def test_sqlite_syncs_at_checkpoints_unless_the_url_says_otherwise(tmp_pat
         finally:
             await db.close()
         assert rows[0][0] == expected and journal[0][0] == "wal"
+
+
+async def test_sqlite_keeps_its_wal_file_between_checkpoints_unless_the_url_says_otherwise(tmp_path) -> None:
+    for query, expected in (("", 64 * 1024 * 1024), ("?synchronous=FULL&journal_size_limit=4096", 4096)):
+        db = Database(f"sqlite://{tmp_path / f'wal{expected}.sqlite3'}{query}")
+        await db.connect()
+        try:
+            with db.active():
+                _, limit = await Actor._meta.db.execute_query("PRAGMA journal_size_limit")
+                _, sync = await Actor._meta.db.execute_query("PRAGMA synchronous")
+        finally:
+            await db.close()
+        assert limit[0][0] == expected  # Tortoise alone would set 16384
+    assert sync[0][0] == 2  # the URL's other pragmas still apply
