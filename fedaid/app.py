@@ -24,7 +24,7 @@ from fedaid.federation.inbox_worker import InboxWorker
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.federation.signatures import sign_request
-from fedaid.middlewares import database_middleware, error_middleware, request_id_middleware
+from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
 from fedaid.web import profiles, proposals, site
@@ -47,7 +47,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_id_middleware, error_middleware, database_middleware],
+        middlewares=[request_middleware],
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)

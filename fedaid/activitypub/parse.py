@@ -202,7 +202,7 @@ def load_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> JSONDict:
     # bound the depth, and a NUL or a lone surrogate can only come from a \u escape, since strict
     # decoding refuses raw control characters and UTF-8 refuses encoded surrogates.
     may_be_deep = body.count(b"{") + body.count(b"[") > max_depth
-    may_be_unstorable = _RISKY_ESCAPE.search(body) is not None
+    may_be_unstorable = b"\\u" in body and _RISKY_ESCAPE.search(body) is not None  # `in` is a fast memchr
     if may_be_deep or may_be_unstorable:
         _check_tree(doc, max_depth, check_strings=may_be_unstorable)
     return doc

@@ -27,7 +27,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -61,48 +60,41 @@ _KEY_ID = re.compile(r'keyid\s*=\s*"([^"]+)"', re.IGNORECASE)
 _ACTOR_PATHS = {"u": (ActorType.PERSON,), "c": (ActorType.GROUP,)}
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """What became of one POST: `stored`, `duplicate` or `dropped` (all answered 202)."""
-
-    outcome: str
-    activity_id: str | None = None
-
-
 class Inbox:
     """The checks of one instance's inbox, with its caches (keys in RemoteActors, domain policies here)."""
 
     def __init__(self, settings: Settings, remote_actors: RemoteActors, fetcher: Fetcher,
-                 policies: DomainPolicies, *, clock: Callable[[], datetime] = utcnow) -> None:
+                 policies: DomainPolicies) -> None:
         self._settings = settings
         self._remote_actors = remote_actors
         self._fetcher = fetcher
         self.policies = policies
-        self._clock = clock
         self._alive_noted: dict[str, float] = {}
         self._writer = InboxWriter()
 
-    async def receive(self, url: str, headers: Mapping[str, str], body: bytes) -> Receipt:
-        """Check one POSTed activity and store it; raises the FedaidError that says why not."""
+    async def receive(self, url: str, headers: Mapping[str, str], body: bytes) -> None:
+        """Check one POSTed activity and store it (once per id); raises the FedaidError that says why not."""
         check_content_type(headers.get("Content-Type", ""))
         doc = load_json_object(body)
         await self._check_domains(doc, headers)
-        if await self._is_delete_of_unknown_actor(doc):
-            log.info("dropped Delete of an unknown actor", extra={"actor": id_of(doc.get("actor"))})
-            return Receipt("dropped", id_of(doc.get("id")))
+        if (leaving := _actor_deleting_itself(doc)) and not await _is_known_remote_actor(leaving):
+            log.info("dropped Delete of an unknown actor", extra={"actor": leaving})
+            return
         activity = parse_activity(doc)
         _check_lengths(activity)
         try:
             signer = await self._verify(url, headers, body)
         except Gone:
             if _deletes_itself(activity):  # the signer's server says it is gone: nothing to verify any more
-                return Receipt("dropped", activity.ap_id)
+                return
             raise
         await self._note_alive(signer)
         if signer.ap_id != activity.actor_ap_id:
             activity = await self._fetch_from_origin(activity, signer)
             body = json.dumps(activity.raw).encode()  # the origin's copy is the one we keep
-        return await self._store(activity, signer, body)
+        await self._writer.store(NewItem(activity_id=activity.ap_id, activity_type=activity.type[:64],
+                                         actor_ap_id=activity.actor_ap_id, signed_by=signer.key_id[:COLUMN_MAX],
+                                         payload=body.decode("utf-8")))
 
     # --- the steps -----------------------------------------------------------------------------
 
@@ -111,14 +103,6 @@ class Inbox:
         hosts = [host_of_url(url) for url in (id_of(doc.get("actor")), _key_id(headers)) if url]
         if blocked := await self.policies.first_blocked(hosts):
             raise Forbidden(f"{blocked} is blocked by this instance.")
-
-    async def _is_delete_of_unknown_actor(self, doc: JSONDict) -> bool:
-        """Mastodon sends Delete(actor) for accounts we never saw; fetching their key would only fail (INTEROP 50)."""
-        actor = id_of(doc.get("actor"))
-        if doc.get("type") != ActivityType.DELETE or actor is None or id_of(doc.get("object")) != actor:
-            return False
-        known = await Actor.filter(ap_id=actor, is_local=False, deleted_at__isnull=True).exists()
-        return not known
 
     async def _verify(self, url: str, headers: Mapping[str, str], body: bytes) -> Signer:
         try:
@@ -151,12 +135,6 @@ class Inbox:
             raise Forbidden(f"{refusal}: its origin serves a different activity.")
         return fetched
 
-    async def _store(self, activity: Activity, signer: Signer, body: bytes) -> Receipt:
-        item = NewItem(activity_id=activity.ap_id, activity_type=activity.type[:64],
-                       actor_ap_id=activity.actor_ap_id, signed_by=signer.key_id[:COLUMN_MAX],
-                       payload=body.decode("utf-8"), next_attempt_at=self._clock())
-        stored = await self._writer.store(item)
-        return Receipt("stored" if stored else "duplicate", activity.ap_id)
 
 
 class NewItem(NamedTuple):
@@ -167,11 +145,6 @@ class NewItem(NamedTuple):
     actor_ap_id: str
     signed_by: str
     payload: str
-    next_attempt_at: datetime
-
-    def row(self, now: datetime) -> tuple[object, ...]:
-        return (self.activity_id, self.activity_type, self.actor_ap_id, self.signed_by, self.payload,
-                InboxState.PENDING.value, 0, "", now, self.next_attempt_at)
 
 
 class InboxWriter:
@@ -179,60 +152,56 @@ class InboxWriter:
 
     Every request still answers only once its row is committed (a group commit): the batch is whatever
     arrived while the previous one was being written, so a lone request waits for nobody. Rows go in
-    with one plain INSERT rather than through model instances, the costliest part of the hot path.
+    with one plain INSERT rather than through model instances, the costliest part of the hot path; an
+    activity id already stored (or twice in one batch) is skipped by the database (INTEROP 84).
     """
 
     def __init__(self, max_batch: int = 500, clock: Callable[[], datetime] = utcnow) -> None:
-        self._waiting: list[tuple[NewItem, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[NewItem, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._max_batch = max_batch  # 10 columns each: well under both backends' bound-parameter limits
         self._clock = clock
 
-    async def store(self, item: NewItem) -> bool:
-        """True when stored, False when an item with this activity id is already there (INTEROP 84)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    async def store(self, item: NewItem) -> None:
+        """Return once the item is committed, or was already stored."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        return await future
+        await future
 
     async def _flush(self) -> None:
         while self._waiting:
             batch = self._waiting[:self._max_batch]
             del self._waiting[:self._max_batch]
             try:
-                outcomes = await self._insert_new([item for item, _ in batch])
+                await insert_items([item for item, _ in batch], self._clock())
             except Exception as err:  # a database failure: every request of the batch answers 500
                 log.exception("storing inbox items failed")
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(err)
                 continue
-            for (_, future), stored in zip(batch, outcomes):
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(stored)
-
-    async def _insert_new(self, items: list[NewItem]) -> list[bool]:
-        """Insert the items; for each, whether it was new (the first of its activity id)."""
-        now = self._clock()
-        unique = {item.activity_id: item for item in reversed(items)}  # the first copy of each id wins
-        stored = await insert_items([item.row(now) for item in unique.values()])
-        outcomes = []
-        for item in items:
-            outcomes.append(item.activity_id in stored and unique.get(item.activity_id) is item)
-        return outcomes
+                    future.set_result(None)
 
 
 _COLUMNS = ("activity_id", "activity_type", "actor_ap_id", "signed_by", "payload", "state", "attempts",
             "last_error", "received_at", "next_attempt_at")
 
 
-async def insert_items(rows: list[tuple[object, ...]]) -> set[str]:
-    """One multi-row INSERT that skips activity ids already stored; returns the ids it stored."""
+async def insert_items(items: list[NewItem], now: datetime) -> None:
+    """One multi-row INSERT, received and due `now`, that skips activity ids already stored."""
     client = InboxItem._meta.db
-    sql = _insert_sql(client.capabilities.dialect, len(rows))
-    inserted = await client.execute_query_dict(sql, [value for row in rows for value in row])
-    return {row["activity_id"] for row in inserted}
+    dialect = client.capabilities.dialect
+    # Written once for the batch, as Tortoise's adapter would write it for each row on SQLite.
+    moment = now if dialect == "postgres" else now.isoformat(" ")
+    values: list[object] = []
+    for item in items:
+        values += item
+        values += (InboxState.PENDING.value, 0, "", moment, moment)
+    await client.execute_query(_insert_sql(dialect, len(items)), values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -244,7 +213,7 @@ def _insert_sql(dialect: str, count: int) -> str:
     else:
         groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
     return (f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {groups} "
-            "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
+            "ON CONFLICT (activity_id) DO NOTHING")
 
 
 # --- checks that need no state -------------------------------------------------------------------
@@ -264,6 +233,19 @@ def check_content_type(value: str) -> None:
 def _check_lengths(activity: Activity) -> None:
     if len(activity.ap_id) > COLUMN_MAX or len(activity.actor_ap_id) > COLUMN_MAX:
         raise InvalidActivity(f"the activity id or actor is longer than {COLUMN_MAX} characters")
+
+
+def _actor_deleting_itself(doc: JSONDict) -> str | None:
+    """The actor of a Delete whose object is that actor (an account's removal), else None."""
+    if doc.get("type") != ActivityType.DELETE:
+        return None
+    actor = id_of(doc.get("actor"))
+    return actor if actor is not None and id_of(doc.get("object")) == actor else None
+
+
+async def _is_known_remote_actor(ap_id: str) -> bool:
+    """Mastodon sends Delete(actor) for accounts we never saw; fetching their key would only fail (INTEROP 50)."""
+    return await Actor.filter(ap_id=ap_id, is_local=False, deleted_at__isnull=True).exists()
 
 
 def _deletes_itself(activity: Activity) -> bool:
