@@ -58,7 +58,7 @@ _RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")  # \u0000, or h
 # ---------------------------------------------------------------- parsed documents
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Activity:
     ap_id: str
     type: str
@@ -408,15 +408,17 @@ def _optional_url(value: Any) -> str | None:
 
 
 def _addresses(value: Any) -> tuple[str, ...]:
+    """Each address once, in order; the public collection in its one spelling. Parsed for every
+    inbox POST, so plain strings, the usual shape, skip id_of."""
     found: dict[str, None] = {}
     for entry in as_list(value):
-        if (address := id_of(entry)) is not None:
+        if address := entry if isinstance(entry, str) else id_of(entry):
             found[PUBLIC if address in PUBLIC_ADDRESSES else address] = None
     return tuple(found)
 
 
 def _audience(doc: JSONDict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    to, cc, audience = (_addresses(doc.get(key)) for key in ("to", "cc", "audience"))
+    to, cc, audience = _addresses(doc.get("to")), _addresses(doc.get("cc")), _addresses(doc.get("audience"))
     if (count := len(to) + len(cc) + len(audience)) > MAX_ADDRESSEES:
         raise InvalidActivity(f"too many recipients ({count}, at most {MAX_ADDRESSEES})")
     return to, cc, audience
