@@ -21,13 +21,16 @@ class InboxItem(Model):
     actor_ap_id = fields.CharField(max_length=512)
     signed_by = fields.CharField(max_length=512, default="")
     payload = fields.JSONField()
-    state = fields.CharEnumField(InboxState, max_length=16, default=InboxState.PENDING, db_index=True)
+    state = fields.CharEnumField(InboxState, max_length=16, default=InboxState.PENDING)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
     received_at = fields.DatetimeField(auto_now_add=True)
-    next_attempt_at = fields.DatetimeField(db_index=True)
+    next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
     processed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "inbox_item"
+        # One index serves the worker's claim (pending and due) and the admin's counts by state; the
+        # inbox pays for each index on every row it stores.
+        indexes = (("state", "next_attempt_at"),)
