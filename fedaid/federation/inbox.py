@@ -159,7 +159,7 @@ class InboxWriter:
     def __init__(self, max_batch: int = 500, clock: Callable[[], datetime] = utcnow) -> None:
         self._waiting: list[tuple[NewItem, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._max_batch = max_batch  # 10 columns each: well under both backends' bound-parameter limits
+        self._max_batch = max_batch  # 5 parameters each: well under both backends' bound-parameter limits
         self._clock = clock
 
     async def store(self, item: NewItem) -> None:
@@ -187,8 +187,7 @@ class InboxWriter:
                     future.set_result(None)
 
 
-_COLUMNS = ("activity_id", "activity_type", "actor_ap_id", "signed_by", "payload", "state", "attempts",
-            "last_error", "received_at", "next_attempt_at")
+_COLUMNS = ("received_at", "next_attempt_at", "state", "attempts", "last_error", *NewItem._fields)
 
 
 async def insert_items(items: list[NewItem], now: datetime) -> None:
@@ -196,24 +195,22 @@ async def insert_items(items: list[NewItem], now: datetime) -> None:
     client = InboxItem._meta.db
     dialect = client.capabilities.dialect
     # Written once for the batch, as Tortoise's adapter would write it for each row on SQLite.
-    moment = now if dialect == "postgres" else now.isoformat(" ")
-    values: list[object] = []
+    values: list[object] = [now if dialect == "postgres" else now.isoformat(" ")]
     for item in items:
         values += item
-        values += (InboxState.PENDING.value, 0, "", moment, moment)
     await client.execute_query(_insert_sql(dialect, len(items)), values)
 
 
 @functools.lru_cache(maxsize=64)
 def _insert_sql(dialect: str, count: int) -> str:
-    """The INSERT of `count` rows in the dialect's placeholders; built once per batch size."""
-    width = len(_COLUMNS)
-    if dialect == "postgres":
-        groups = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(count))
-    else:
-        groups = ", ".join(["(" + ", ".join("?" * width) + ")"] * count)
-    return (f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {groups} "
-            "ON CONFLICT (activity_id) DO NOTHING")
+    """The INSERT of `count` rows, built once per batch size. Parameter 1 is the batch's timestamp and
+    the rows share it and the new item's constants: only the items' own values are bound per row."""
+    mark = "$" if dialect == "postgres" else "?"  # numbered parameters: $n on PostgreSQL, ?n on SQLite
+    width = len(NewItem._fields)
+    constants = f"{mark}1, {mark}1, '{InboxState.PENDING.value}', 0, ''"
+    rows = ", ".join(f"({constants}, " + ", ".join(f"{mark}{2 + i * width + j}" for j in range(width)) + ")"
+                     for i in range(count))
+    return f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {rows} ON CONFLICT (activity_id) DO NOTHING"
 
 
 # --- checks that need no state -------------------------------------------------------------------
