@@ -37,7 +37,7 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPException as err:
         err.headers["X-Request-Id"] = rid
         raise
-    except Exception as err:  # every other error is answered here, and logged
+    except Exception as err:  # noqa: BLE001 - every other error is answered, and answer_error logs it
         response = answer_error(request, err)
     finally:
         request_id.reset(token)

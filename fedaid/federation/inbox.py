@@ -77,7 +77,8 @@ class Inbox:
         check_content_type(headers.get("Content-Type", ""))
         doc = load_json_object(body)
         await self._check_domains(doc, headers)
-        if (leaving := _actor_deleting_itself(doc)) and not await _is_known_remote_actor(leaving):
+        leaving = _actor_deleting_itself(doc)
+        if leaving and not await _is_known_remote_actor(leaving):
             log.info("dropped Delete of an unknown actor", extra={"actor": leaving})
             return
         activity = parse_activity(doc)
@@ -85,7 +86,7 @@ class Inbox:
         try:
             signer = await self._verify(url, headers, body)
         except Gone:
-            if _deletes_itself(activity):  # the signer's server says it is gone: nothing to verify any more
+            if leaving:  # the signer's server says it is gone: nothing to verify any more
                 return
             raise
         await self._note_alive(signer)
@@ -134,7 +135,6 @@ class Inbox:
         if not same:
             raise Forbidden(f"{refusal}: its origin serves a different activity.")
         return fetched
-
 
 
 class NewItem(NamedTuple):
@@ -243,10 +243,6 @@ def _actor_deleting_itself(doc: JSONDict) -> str | None:
 async def _is_known_remote_actor(ap_id: str) -> bool:
     """Mastodon sends Delete(actor) for accounts we never saw; fetching their key would only fail (INTEROP 50)."""
     return await Actor.filter(ap_id=ap_id, is_local=False, deleted_at__isnull=True).exists()
-
-
-def _deletes_itself(activity: Activity) -> bool:
-    return activity.type == ActivityType.DELETE and activity.object_ap_id == activity.actor_ap_id
 
 
 def _key_id(headers: Mapping[str, str]) -> str | None:
