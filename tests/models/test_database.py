@@ -26,26 +26,25 @@ async def test_two_instances_keep_separate_rows(make_database) -> None:
 
 async def test_sqlite_syncs_at_checkpoints_unless_the_url_says_otherwise(tmp_path) -> None:
     for query, expected in (("", 1), ("?synchronous=FULL", 2)):  # 1 is NORMAL, 2 is FULL
-        db = Database(f"sqlite://{tmp_path / f'sync{expected}.sqlite3'}{query}")
-        await db.connect()
-        try:
-            with db.active():
-                _, rows = await Actor._meta.db.execute_query("PRAGMA synchronous")
-                _, journal = await Actor._meta.db.execute_query("PRAGMA journal_mode")
-        finally:
-            await db.close()
-        assert rows[0][0] == expected and journal[0][0] == "wal"
+        pragmas = await sqlite_pragmas(tmp_path / f"sync{expected}.sqlite3", query, "synchronous", "journal_mode")
+        assert pragmas == [expected, "wal"]
 
 
 async def test_sqlite_keeps_its_wal_file_between_checkpoints_unless_the_url_says_otherwise(tmp_path) -> None:
-    for query, expected in (("", 64 * 1024 * 1024), ("?synchronous=FULL&journal_size_limit=4096", 4096)):
-        db = Database(f"sqlite://{tmp_path / f'wal{expected}.sqlite3'}{query}")
-        await db.connect()
-        try:
-            with db.active():
-                _, limit = await Actor._meta.db.execute_query("PRAGMA journal_size_limit")
-                _, sync = await Actor._meta.db.execute_query("PRAGMA synchronous")
-        finally:
-            await db.close()
-        assert limit[0][0] == expected  # Tortoise alone would set 16384
-    assert sync[0][0] == 2  # the URL's other pragmas still apply
+    # Tortoise alone would set 16384
+    assert await sqlite_pragmas(tmp_path / "default.sqlite3", "", "journal_size_limit") == [64 * 1024 * 1024]
+    # the URL's value wins, and its other pragmas still apply
+    pragmas = await sqlite_pragmas(tmp_path / "set.sqlite3", "?synchronous=FULL&journal_size_limit=4096",
+                                   "journal_size_limit", "synchronous")
+    assert pragmas == [4096, 2]
+
+
+async def sqlite_pragmas(path, query: str, *names: str) -> list[object]:
+    """The values of `names` on a SQLite database opened from `sqlite://<path><query>`."""
+    db = Database(f"sqlite://{path}{query}")
+    await db.connect()
+    try:
+        with db.active():
+            return [(await Actor._meta.db.execute_query(f"PRAGMA {name}"))[1][0][0] for name in names]
+    finally:
+        await db.close()
