@@ -50,7 +50,6 @@ def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> Alliance
 
 
 @functools.lru_cache(maxsize=8192)
-@functools.lru_cache(maxsize=4096)  # the inbox asks for the same actors' and keys' hosts in every POST
 def host_of_url(url: str) -> str:
     """`host[:port]` of a URL, lowercase, as policies and `Actor.domain` name servers."""
     try:

@@ -15,7 +15,7 @@
       └─ InboxItem stored ──────────────────────────────────── 202  inbox_worker.py applies it later
 
 Nothing here applies an activity: the worker does, so a slow database or a crash never loses what
-was answered 202. Every refusal is a FedaidError, which the error middleware logs with its reason.
+was answered 202. Every refusal is a FedaidError, which the request middleware logs with its reason.
 """
 
 from __future__ import annotations
