@@ -59,10 +59,16 @@ async def seed(settings: Settings, proposals: int) -> list[str]:
     with db.active():
         await ensure_instance(settings.base_url, collective_name="Bench", collective_slug="bench")
         await ensure_default_categories()
-        members = [await add_member(settings.base_url, f"m{n}", email=f"m{n}@bench.example",
-                                    password="bench password") for n in range(MEMBERS)]
-        follows = [Follow(follower_id=a.actor.id, target_id=b.actor.id, state=FollowState.ACCEPTED,
-                          accepted_at=utcnow()) for a in members for b in members[:10] if a is not b]
+        members = [
+            await add_member(settings.base_url, f"m{n}", email=f"m{n}@bench.example", password="bench password")
+            for n in range(MEMBERS)
+        ]
+        follows = [
+            Follow(follower_id=a.actor.id, target_id=b.actor.id, state=FollowState.ACCEPTED, accepted_at=utcnow())
+            for a in members
+            for b in members[:10]
+            if a is not b
+        ]
         await Follow.bulk_create(follows, batch_size=500)
         start_ms = int(time.time() * 1000) - proposals * 1000
         posts, tags, rows = [], [], []
@@ -72,14 +78,33 @@ async def seed(settings: Settings, proposals: int) -> list[str]:
             purpose = ProposalPurpose.OFFER if n % 2 else ProposalPurpose.REQUEST
             category = CATEGORIES[n % len(CATEGORIES)]
             word = "offre" if purpose == ProposalPurpose.OFFER else "demande"
-            posts.append(Post(id=post_id, ap_id=f"{author.ap_id}/posts/{post_id}", author_id=author.id,
-                              is_local=True, content=f"<p>Proposition {n}</p><p>#{word} #{category}</p>",
-                              visibility=Visibility.PUBLIC, url=f"{author.ap_id}/posts/{post_id}",
-                              published_at=utcnow(), mentions=[], addressed_to=[]))
+            posts.append(
+                Post(
+                    id=post_id,
+                    ap_id=f"{author.ap_id}/posts/{post_id}",
+                    author_id=author.id,
+                    is_local=True,
+                    content=f"<p>Proposition {n}</p><p>#{word} #{category}</p>",
+                    visibility=Visibility.PUBLIC,
+                    url=f"{author.ap_id}/posts/{post_id}",
+                    published_at=utcnow(),
+                    mentions=[],
+                    addressed_to=[],
+                )
+            )
             tags += [PostTag(post_id=post_id, name=word), PostTag(post_id=post_id, name=category)]
-            rows.append(Proposal(id=post_id, post_id=post_id, purpose=purpose, title=f"Proposition {n}",
-                                 category=category, hours=Decimal(1 + n % 4), available_hours=Decimal(1 + n % 4),
-                                 place_name="Lyon" if n % 3 else ""))
+            rows.append(
+                Proposal(
+                    id=post_id,
+                    post_id=post_id,
+                    purpose=purpose,
+                    title=f"Proposition {n}",
+                    category=category,
+                    hours=Decimal(1 + n % 4),
+                    available_hours=Decimal(1 + n % 4),
+                    place_name="Lyon" if n % 3 else "",
+                )
+            )
         await Post.bulk_create(posts, batch_size=500)
         await PostTag.bulk_create(tags, batch_size=500)
         await Proposal.bulk_create(rows, batch_size=500)
@@ -103,6 +128,7 @@ def listening_socket(port: int) -> socket.socket:
 
 def serve(settings: Settings, sock: socket.socket) -> None:
     """One web process (no worker), as `fedaid serve --no-worker --port N` runs it."""
+
     async def main() -> None:
         app = create_app(settings, run_worker=False)
         app.on_startup.append(freeze_startup_objects)
@@ -115,8 +141,16 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         event_loop.run(main())
 
 
-async def drive(name: str, base_urls: list[str], tokens: list[str], clients: int, total: int, method: str, path: str,
-                body: dict | None = None) -> None:
+async def drive(
+    name: str,
+    base_urls: list[str],
+    tokens: list[str],
+    clients: int,
+    total: int,
+    method: str,
+    path: str,
+    body: dict | None = None,
+) -> None:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(total))
@@ -142,8 +176,10 @@ async def drive(name: str, base_urls: list[str], tokens: list[str], clients: int
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    print(f"  {name:<22} {len(latencies):>6} req  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-          f"{len(latencies) / elapsed:8.1f} req/s  errors {errors}")
+    print(
+        f"  {name:<22} {len(latencies):>6} req  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+        f"{len(latencies) / elapsed:8.1f} req/s  errors {errors}"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -151,9 +187,15 @@ async def run(args: argparse.Namespace) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     ports = [free_port() for _ in range(args.processes)]
     database_url = args.database or f"sqlite://{folder / 'bench.sqlite3'}"
-    settings = Settings(data_dir=folder, base_url=f"http://127.0.0.1:{ports[0]}", database_url=database_url,
-                        secret_key="bench-secret-0123456789abcdef", collective_slug="bench", collective_name="Bench",
-                        log_level="WARNING")
+    settings = Settings(
+        data_dir=folder,
+        base_url=f"http://127.0.0.1:{ports[0]}",
+        database_url=database_url,
+        secret_key="bench-secret-0123456789abcdef",
+        collective_slug="bench",
+        collective_name="Bench",
+        log_level="WARNING",
+    )
     saved = folder / "tokens.txt"
     if args.folder and saved.exists():  # reuse a database seeded by an earlier run
         tokens = saved.read_text().split()
@@ -169,15 +211,28 @@ async def run(args: argparse.Namespace) -> None:
         server.start()
     try:
         await asyncio.sleep(1.5)
-        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  "
-              f"({os.cpu_count()} CPUs, {args.processes} server process(es), {args.clients} clients)")
+        print(
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  "
+            f"({os.cpu_count()} CPUs, {args.processes} server process(es), {args.clients} clients)"
+        )
         base = [f"http://127.0.0.1:{port}" for port in ports]
-        for name, path in (("home timeline", "/api/v1/timelines/home"), ("public timeline", "/api/v1/timelines/public")):
+        for name, path in (
+            ("home timeline", "/api/v1/timelines/home"),
+            ("public timeline", "/api/v1/timelines/public"),
+        ):
             # Each process's first look at a timeline renders every status; measure once caches are warm.
             await drive(f"{name} (warm-up)", base, tokens, args.clients, args.warm_up, "GET", path)
             await drive(name, base, tokens, args.clients, args.requests, "GET", path)
-        await drive("status creation", base, tokens, args.clients, args.requests // 4, "POST", "/api/v1/statuses",
-                    {"status": "Bench status {n}"})
+        await drive(
+            "status creation",
+            base,
+            tokens,
+            args.clients,
+            args.requests // 4,
+            "POST",
+            "/api/v1/statuses",
+            {"status": "Bench status {n}"},
+        )
         print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         for server in servers:

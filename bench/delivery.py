@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scratch import admin_connection, scratch_database  # noqa: E402
+
 from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
 from fedaid.domain.publish import publish  # noqa: E402
@@ -44,7 +46,6 @@ from fedaid.federation.delivery import DeliveryWorker  # noqa: E402
 from fedaid.federation.signatures import load_private_key, read_signature, verify_signature  # noqa: E402
 from fedaid.keys import generate_key_pair  # noqa: E402
 from fedaid.models import Actor, ActorType, Delivery, DeliveryState  # noqa: E402
-from scratch import admin_connection, scratch_database  # noqa: E402
 
 INBOXES = 100
 SERVERS = 5
@@ -93,9 +94,15 @@ async def serve_receivers(public_key_file: str) -> None:
 
 
 def make_worker(args: argparse.Namespace) -> DeliveryWorker:
-    return DeliveryWorker("fedaid-bench", True, allow_http=True, concurrency=args.concurrency,
-                          per_host_concurrency=args.per_host, batch_size=args.batch_size,
-                          signing_threads=args.signing_threads)
+    return DeliveryWorker(
+        "fedaid-bench",
+        True,
+        allow_http=True,
+        concurrency=args.concurrency,
+        per_host_concurrency=args.per_host,
+        batch_size=args.batch_size,
+        signing_threads=args.signing_threads,
+    )
 
 
 async def serve_worker(args: argparse.Namespace) -> None:
@@ -122,11 +129,30 @@ async def serve_worker(args: argparse.Namespace) -> None:
 
 async def start_workers(args: argparse.Namespace, database_url: str) -> list[asyncio.subprocess.Process]:
     """`--workers` minus one worker processes, connected and waiting for `go`."""
-    options = ["--concurrency", str(args.concurrency), "--per-host", str(args.per_host), "--batch-size",
-               str(args.batch_size), "--signing-threads", str(args.signing_threads), "--loop", args.loop]
-    workers = [await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--worker-process", database_url, *options,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE) for _ in range(args.workers - 1)]
+    options = [
+        "--concurrency",
+        str(args.concurrency),
+        "--per-host",
+        str(args.per_host),
+        "--batch-size",
+        str(args.batch_size),
+        "--signing-threads",
+        str(args.signing_threads),
+        "--loop",
+        args.loop,
+    ]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--worker-process",
+            database_url,
+            *options,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(args.workers - 1)
+    ]
     for worker in workers:
         assert (await worker.stdout.readline()).strip() == b"ready"  # type: ignore[union-attr]
     return workers
@@ -214,8 +240,12 @@ async def database_cpu_seconds(database: str | None) -> float:
     if database is None:
         return 0.0
     async with admin_connection() as admin:
-        pids = [row["pid"] for row in await admin.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database)]
+        pids = [
+            row["pid"]
+            for row in await admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database
+            )
+        ]
     ticks = 0
     for pid in pids:
         try:
@@ -233,7 +263,7 @@ class Run:
     delivered: int
     seconds: float
     worker_cpu: float
-    loop_thread_cpu: float   # this process's worker only: its event loop thread
+    loop_thread_cpu: float  # this process's worker only: its event loop thread
     other_threads_cpu: float  # and its other threads
     database_cpu: float
     machine_cpu: float
@@ -246,21 +276,39 @@ class Run:
 async def queue_deliveries(ports: list[int], private_pem: str, public_pem: str, activities: int) -> float:
     """One local sender and INBOXES remote actors across the servers; returns the publish() time."""
     sender = await Actor.create(
-        ap_id="https://aid.example/u/bench", type=ActorType.PERSON, username="bench", domain="aid.example",
-        is_local=True, inbox="https://aid.example/u/bench/inbox", key_id="https://aid.example/u/bench#main-key",
-        public_key_pem=public_pem, private_key_pem=private_pem)
+        ap_id="https://aid.example/u/bench",
+        type=ActorType.PERSON,
+        username="bench",
+        domain="aid.example",
+        is_local=True,
+        inbox="https://aid.example/u/bench/inbox",
+        key_id="https://aid.example/u/bench#main-key",
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+    )
     hosts = [f"127.0.0.1:{ports[n % len(ports)]}" for n in range(INBOXES)]
-    await Actor.bulk_create([
-        Actor(ap_id=f"http://{host}/users/r{n}", type=ActorType.PERSON, username=f"r{n}", domain=host,
-              inbox=f"http://{host}/users/r{n}/inbox")
-        for n, host in enumerate(hosts)
-    ])
+    await Actor.bulk_create(
+        [
+            Actor(
+                ap_id=f"http://{host}/users/r{n}",
+                type=ActorType.PERSON,
+                username=f"r{n}",
+                domain=host,
+                inbox=f"http://{host}/users/r{n}/inbox",
+            )
+            for n, host in enumerate(hosts)
+        ]
+    )
     recipients = await Actor.filter(is_local=False)
     started = time.perf_counter()
     for number in range(activities):
-        activity = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
-                    "id": f"{sender.ap_id}/activities/{number}", "actor": sender.ap_id,
-                    "object": {"type": "Note", "content": NOTE}}
+        activity = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Create",
+            "id": f"{sender.ap_id}/activities/{number}",
+            "actor": sender.ap_id,
+            "object": {"type": "Note", "content": NOTE},
+        }
         await publish(activity, sender=sender, to=recipients)
     return time.perf_counter() - started
 
@@ -294,8 +342,15 @@ async def deliver_everything(args: argparse.Namespace, database_url: str, scratc
     return Run(delivered, seconds, cpu, *threads, database, machine, latencies)
 
 
-async def bench(args: argparse.Namespace, ports: list[int], receivers: asyncio.subprocess.Process,
-                private_pem: str, public_pem: str, database_url: str, scratch_name: str | None) -> None:
+async def bench(
+    args: argparse.Namespace,
+    ports: list[int],
+    receivers: asyncio.subprocess.Process,
+    private_pem: str,
+    public_pem: str,
+    database_url: str,
+    scratch_name: str | None,
+) -> None:
     activities = args.deliveries // INBOXES
     queued_in = await queue_deliveries(ports, private_pem, public_pem, activities)
     body = (await Delivery.first()).payload.encode()  # type: ignore[union-attr]
@@ -308,39 +363,63 @@ async def bench(args: argparse.Namespace, ports: list[int], receivers: asyncio.s
     report(args, run, received, queued_in, (sign_before, sign_after), activities)
 
 
-def report(args: argparse.Namespace, run: Run, received: dict, queued_in: float,
-           sign_rates: tuple[SigningRate, SigningRate], activities: int) -> None:
+def report(
+    args: argparse.Namespace,
+    run: Run,
+    received: dict,
+    queued_in: float,
+    sign_rates: tuple[SigningRate, SigningRate],
+    activities: int,
+) -> None:
     sign_rate = sum(rate.per_second for rate in sign_rates) / 2
     sign_rate_cpu = sum(rate.per_cpu_second for rate in sign_rates) / 2
     rate = run.delivered / run.seconds
     per_cpu_second = run.delivered / run.worker_cpu
     others = max(0.0, run.machine_cpu - run.worker_cpu - received["cpu_s"] - run.database_cpu)
     print(f"backend                 {'PostgreSQL' if args.postgres else 'SQLite file (WAL)'}")
-    print(f"deliveries              {run.delivered} done of {activities * INBOXES} queued "
-          f"({activities} activities x {INBOXES} inboxes on {SERVERS} servers)")
-    print(f"receivers               verified {received['ok']}, rejected {received['bad']} (fedaid verify, cached "
-          f"key, in another process; {received['cpu_s'] / run.delivered * 1000:.2f} ms CPU each)")
+    print(
+        f"deliveries              {run.delivered} done of {activities * INBOXES} queued "
+        f"({activities} activities x {INBOXES} inboxes on {SERVERS} servers)"
+    )
+    print(
+        f"receivers               verified {received['ok']}, rejected {received['bad']} (fedaid verify, cached "
+        f"key, in another process; {received['cpu_s'] / run.delivered * 1000:.2f} ms CPU each)"
+    )
     print(f"queueing                {activities * INBOXES / queued_in:,.0f} rows/s through publish()")
-    print(f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
-          f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop}, "
-          f"{args.workers} worker process{'es' if args.workers > 1 else ''})")
-    print(f"raw RSA-2048 signing    {sign_rate:,.0f} signatures/s (cryptography, one thread; "
-          f"{sign_rates[0].per_second:,.0f} before the run, {sign_rates[1].per_second:,.0f} after)")
+    print(
+        f"delivery rate           {rate:,.0f} deliveries/s ({run.seconds:.2f} s; concurrency {args.concurrency}, "
+        f"per host {args.per_host}, batch {args.batch_size}, signing threads {args.signing_threads}, {args.loop}, "
+        f"{args.workers} worker process{'es' if args.workers > 1 else ''})"
+    )
+    print(
+        f"raw RSA-2048 signing    {sign_rate:,.0f} signatures/s (cryptography, one thread; "
+        f"{sign_rates[0].per_second:,.0f} before the run, {sign_rates[1].per_second:,.0f} after)"
+    )
     print(f"ratio                   {rate / sign_rate:.2f} of raw signing (target >= 0.6)")
-    print(f"per CPU second          {per_cpu_second:,.0f} deliveries per worker CPU second "
-          f"({run.worker_cpu / run.delivered * 1000:.2f} ms each) vs {sign_rate_cpu:,.0f} signatures: "
-          f"{per_cpu_second / sign_rate_cpu:.2f}")
+    print(
+        f"per CPU second          {per_cpu_second:,.0f} deliveries per worker CPU second "
+        f"({run.worker_cpu / run.delivered * 1000:.2f} ms each) vs {sign_rate_cpu:,.0f} signatures: "
+        f"{per_cpu_second / sign_rate_cpu:.2f}"
+    )
     in_process = max(1, len(run.latencies.ms))  # what this process's worker delivered
-    print(f"worker threads          event loop {run.loop_thread_cpu / in_process * 1000:.2f} ms CPU per delivery, "
-          f"other threads (signing, SQLite) {run.other_threads_cpu / in_process * 1000:.2f} ms; one raw signature "
-          f"{1000 / sign_rate_cpu:.2f} ms (the loop bounds the rate when it costs more than a signature)")
-    print(f"CPU use during the run  worker {run.worker_cpu / run.seconds:.0%}, receivers "
-          f"{received['cpu_s'] / run.seconds:.0%}, database server {run.database_cpu / run.seconds:.0%}, "
-          f"other processes {others / run.seconds:.0%} (100% = one CPU; {os.cpu_count()} CPUs)")
-    print(f"latency per delivery    p50 {run.latencies.percentile(0.5):.1f} ms, "
-          f"p99 {run.latencies.percentile(0.99):.1f} ms (sign + POST + answer, as the worker logs it)")
-    print(f"peak RSS                worker {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
-          f"receivers {received['peak_rss_mb']:.0f} MB")
+    print(
+        f"worker threads          event loop {run.loop_thread_cpu / in_process * 1000:.2f} ms CPU per delivery, "
+        f"other threads (signing, SQLite) {run.other_threads_cpu / in_process * 1000:.2f} ms; one raw signature "
+        f"{1000 / sign_rate_cpu:.2f} ms (the loop bounds the rate when it costs more than a signature)"
+    )
+    print(
+        f"CPU use during the run  worker {run.worker_cpu / run.seconds:.0%}, receivers "
+        f"{received['cpu_s'] / run.seconds:.0%}, database server {run.database_cpu / run.seconds:.0%}, "
+        f"other processes {others / run.seconds:.0%} (100% = one CPU; {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"latency per delivery    p50 {run.latencies.percentile(0.5):.1f} ms, "
+        f"p99 {run.latencies.percentile(0.99):.1f} ms (sign + POST + answer, as the worker logs it)"
+    )
+    print(
+        f"peak RSS                worker {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+        f"receivers {received['peak_rss_mb']:.0f} MB"
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -349,8 +428,15 @@ async def main(args: argparse.Namespace) -> None:
         key_file = Path(folder) / "public.pem"
         key_file.write_text(public_pem)
         receivers = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--receivers", str(key_file), "--loop", args.loop,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            sys.executable,
+            __file__,
+            "--receivers",
+            str(key_file),
+            "--loop",
+            args.loop,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
         assert receivers.stdout is not None
         ports = json.loads(await receivers.stdout.readline())
         try:
@@ -377,8 +463,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--per-host", type=int, default=Settings.per_host_concurrency)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--signing-threads", type=int, default=Settings.signing_threads)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"),
-                        help="the worker's event loop (default: uvloop when installed)")
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), help="the worker's event loop (default: uvloop when installed)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the queue")
     parser.add_argument("--worker-process", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--receivers", metavar="PUBLIC_KEY_FILE", help=argparse.SUPPRESS)
@@ -399,6 +486,7 @@ if __name__ == "__main__":
         run = main(arguments)
     if arguments.loop == "uvloop":
         import uvloop
+
         uvloop.run(run)
     else:
         asyncio.run(run)

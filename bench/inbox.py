@@ -41,18 +41,21 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scratch import scratch_database  # noqa: E402
+
 from fedaid.cli.serve import freeze_startup_objects, new_event_loop  # noqa: E402
 from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
 from fedaid.federation.signatures import read_signature, sign_request, verify_signature  # noqa: E402
 from fedaid.keys import generate_key_pair  # noqa: E402
-from scratch import scratch_database  # noqa: E402
 
 ACTORS = 100
 AP = "application/activity+json"
 AS = "https://www.w3.org/ns/activitystreams"
-TEXT = ("<p>OFFRE · Jardinage · 2 h · Lyon ou à distance</p><p>Je peux aider à tailler des haies, "
-        "désherber et planter ce printemps. Écrivez-moi !</p><p>#offre #jardinage</p>")
+TEXT = (
+    "<p>OFFRE · Jardinage · 2 h · Lyon ou à distance</p><p>Je peux aider à tailler des haies, "
+    "désherber et planter ce printemps. Écrivez-moi !</p><p>#offre #jardinage</p>"
+)
 
 
 # --- the remote actors: a key server on 127.0.0.1 -------------------------------------------------
@@ -76,17 +79,29 @@ def remote_app(remote: Remote) -> web.Application:
     async def actor(request: web.Request) -> web.Response:
         number = int(request.match_info["n"])
         ap_id = remote.actor_id(number)
-        doc = {"@context": [AS, "https://w3id.org/security/v1"], "id": ap_id, "type": "Person",
-               "preferredUsername": f"u{number}", "inbox": f"{ap_id}/inbox", "outbox": f"{ap_id}/outbox",
-               "followers": f"{ap_id}/followers", "endpoints": {"sharedInbox": f"{remote.base_url}/inbox"},
-               "publicKey": {"id": remote.key_id(number), "owner": ap_id, "publicKeyPem": remote.keys[number][1]}}
+        doc = {
+            "@context": [AS, "https://w3id.org/security/v1"],
+            "id": ap_id,
+            "type": "Person",
+            "preferredUsername": f"u{number}",
+            "inbox": f"{ap_id}/inbox",
+            "outbox": f"{ap_id}/outbox",
+            "followers": f"{ap_id}/followers",
+            "endpoints": {"sharedInbox": f"{remote.base_url}/inbox"},
+            "publicKey": {"id": remote.key_id(number), "owner": ap_id, "publicKeyPem": remote.keys[number][1]},
+        }
         return web.json_response(doc, content_type=AP)
 
     async def webfinger(request: web.Request) -> web.Response:
         user = request.query["resource"].removeprefix("acct:").split("@")[0]
         number = int(user[1:])
-        return web.json_response({"subject": request.query["resource"], "links": [
-            {"rel": "self", "type": AP, "href": remote.actor_id(number)}]}, content_type="application/jrd+json")
+        return web.json_response(
+            {
+                "subject": request.query["resource"],
+                "links": [{"rel": "self", "type": AP, "href": remote.actor_id(number)}],
+            },
+            content_type="application/jrd+json",
+        )
 
     async def inbox(request: web.Request) -> web.Response:
         await request.read()
@@ -125,9 +140,16 @@ def run_fedaid(port_queue: Any, database_url: str, data_dir: str, port: int, run
     from fedaid.app import create_app
 
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(base_url=f"http://127.0.0.1:{port}", database_url=database_url, data_dir=Path(data_dir),
-                        secret_key="bench-secret-0123456789abcdef0123", collective_slug="drivers",
-                        allow_private_addresses=True, allow_http=True, log_level="WARNING")
+    settings = Settings(
+        base_url=f"http://127.0.0.1:{port}",
+        database_url=database_url,
+        data_dir=Path(data_dir),
+        secret_key="bench-secret-0123456789abcdef0123",
+        collective_slug="drivers",
+        allow_private_addresses=True,
+        allow_http=True,
+        log_level="WARNING",
+    )
 
     async def main() -> None:
         app = create_app(settings, run_worker=run_worker)
@@ -207,32 +229,50 @@ class Result:
     def line(self) -> str:
         errors = sum(count for status, count in self.statuses.items() if status >= 500)
         other = sum(count for status, count in self.statuses.items() if status != 202 and status < 500)
-        return (f"{self.name:<22}{len(self.latencies):>9}{self.accepted_per_second:>12.0f}"
-                f"{statistics.median(self.latencies) * 1000:>9.1f}{self.percentile(0.99):>9.1f}{errors:>6}{other:>7}")
+        return (
+            f"{self.name:<22}{len(self.latencies):>9}{self.accepted_per_second:>12.0f}"
+            f"{statistics.median(self.latencies) * 1000:>9.1f}{self.percentile(0.99):>9.1f}{errors:>6}{other:>7}"
+        )
 
 
 def create_note(remote: Remote, target: str, actor: int, number: int) -> dict:
     actor_id = remote.actor_id(actor)
     note_id = f"{actor_id}/statuses/{number}"
-    return {"@context": AS, "id": f"{note_id}/activity", "type": "Create", "actor": actor_id,
-            "published": "2026-03-01T12:00:00Z", "to": [f"{AS}#Public"], "cc": [f"{actor_id}/followers"],
-            "object": {"id": note_id, "type": "Note", "attributedTo": actor_id, "content": TEXT,
-                       "published": "2026-03-01T12:00:00Z", "to": [f"{AS}#Public"], "cc": [f"{actor_id}/followers"],
-                       "tag": [{"type": "Hashtag", "name": "#offre", "href": f"{target}/tags/offre"}]}}
+    return {
+        "@context": AS,
+        "id": f"{note_id}/activity",
+        "type": "Create",
+        "actor": actor_id,
+        "published": "2026-03-01T12:00:00Z",
+        "to": [f"{AS}#Public"],
+        "cc": [f"{actor_id}/followers"],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": actor_id,
+            "content": TEXT,
+            "published": "2026-03-01T12:00:00Z",
+            "to": [f"{AS}#Public"],
+            "cc": [f"{actor_id}/followers"],
+            "tag": [{"type": "Hashtag", "name": "#offre", "href": f"{target}/tags/offre"}],
+        },
+    }
 
 
 def signed_requests(remote: Remote, inbox: str, activities: list[tuple[int, dict]]) -> list[tuple[bytes, dict]]:
     prepared = []
     for actor, activity in activities:
         body = json.dumps(activity).encode()
-        headers = sign_request("POST", inbox, key_id=remote.key_id(actor), private_key_pem=remote.keys[actor][0],
-                               body=body)
+        headers = sign_request(
+            "POST", inbox, key_id=remote.key_id(actor), private_key_pem=remote.keys[actor][0], body=body
+        )
         prepared.append((body, headers))
     return prepared
 
 
-async def drive(name: str, inbox: str, requests: list[tuple[bytes, dict]], concurrency: int,
-                pid: int | None = None) -> Result:
+async def drive(
+    name: str, inbox: str, requests: list[tuple[bytes, dict]], concurrency: int, pid: int | None = None
+) -> Result:
     """POST every prepared request over `concurrency` keep-alive connections; latencies are per request.
 
     The requests go out as raw HTTP/1.1 bytes, as wrk sends them: on a machine with two CPUs, aiohttp's
@@ -281,7 +321,7 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     status = int(head[9:12])
     length = 0
     if (at := head.find(b"\r\ncontent-length:")) >= 0:
-        length = int(head[at + 17:head.index(b"\r\n", at + 2)])
+        length = int(head[at + 17 : head.index(b"\r\n", at + 2)])
     await reader.readexactly(length)
     return status, b"\r\nconnection: close" not in head
 
@@ -303,8 +343,19 @@ def process_cpu(pid: int | None) -> float | None:
 async def warm_up(remote: Remote, base_url: str) -> None:
     """One Follow of the collective per actor: our instance fetches and caches every key."""
     inbox = f"{base_url}/inbox"
-    follows = [(n, {"@context": AS, "id": f"{remote.actor_id(n)}#follows/warm", "type": "Follow",
-                    "actor": remote.actor_id(n), "object": f"{base_url}/c/drivers"}) for n in range(ACTORS)]
+    follows = [
+        (
+            n,
+            {
+                "@context": AS,
+                "id": f"{remote.actor_id(n)}#follows/warm",
+                "type": "Follow",
+                "actor": remote.actor_id(n),
+                "object": f"{base_url}/c/drivers",
+            },
+        )
+        for n in range(ACTORS)
+    ]
     result = await drive("warm-up", inbox, signed_requests(remote, inbox, follows), 10)
     if result.statuses != {202: ACTORS}:
         raise SystemExit(f"warm-up failed: {result.statuses}")
@@ -318,11 +369,21 @@ async def member_follows_everyone(db: Database, base_url: str, remote: Remote) -
     with db.active():
         member = await add_member(base_url, "ana", email="ana@example.org", password="bench passphrase")
         remote_ids = await Actor.filter(ap_id__in=[remote.actor_id(n) for n in range(ACTORS)]).values_list(
-            "id", flat=True)
+            "id", flat=True
+        )
         if len(remote_ids) != ACTORS:
             raise SystemExit(f"only {len(remote_ids)} remote actors were stored during the warm-up")
-        await Follow.bulk_create([Follow(follower_id=member.actor.id, target_id=rid, state=FollowState.ACCEPTED,
-                                         ap_id=f"{member.actor.ap_id}/follows/{rid}") for rid in remote_ids])
+        await Follow.bulk_create(
+            [
+                Follow(
+                    follower_id=member.actor.id,
+                    target_id=rid,
+                    state=FollowState.ACCEPTED,
+                    ap_id=f"{member.actor.ap_id}/follows/{rid}",
+                )
+                for rid in remote_ids
+            ]
+        )
 
 
 async def pending_items(db: Database) -> int:
@@ -381,23 +442,39 @@ async def main(args: argparse.Namespace) -> None:
             print("signing requests...", file=sys.stderr)
             # The ceiling keeps no state, so one set serves every round; fedaid stores each activity once,
             # so each of its rounds has its own.
-            ceiling_load = signed_requests(remote, ceiling_inbox, [
-                (i % ACTORS, create_note(remote, ceiling_inbox, i % ACTORS, i)) for i in range(args.requests)])
+            ceiling_load = signed_requests(
+                remote,
+                ceiling_inbox,
+                [(i % ACTORS, create_note(remote, ceiling_inbox, i % ACTORS, i)) for i in range(args.requests)],
+            )
             fedaid_inbox = f"{base_url}/inbox"
-            fedaid_loads = [signed_requests(remote, fedaid_inbox, [
-                (i % ACTORS, create_note(remote, base_url, i % ACTORS, i))
-                for i in range(r * args.requests, (r + 1) * args.requests)]) for r in range(args.rounds)]
+            fedaid_loads = [
+                signed_requests(
+                    remote,
+                    fedaid_inbox,
+                    [
+                        (i % ACTORS, create_note(remote, base_url, i % ACTORS, i))
+                        for i in range(r * args.requests, (r + 1) * args.requests)
+                    ],
+                )
+                for r in range(args.rounds)
+            ]
             await drive("warm-up", ceiling_inbox, ceiling_load[:200], args.concurrency)
 
             # Rounds alternate which server goes first, so drift in the machine's speed hits both alike.
             for number, fedaid_load in enumerate(fedaid_loads, 1):
-                runs = [("ceiling", ceiling_inbox, ceiling_load, ceiling.pid, ceiling_rounds),
-                        ("fedaid", fedaid_inbox, fedaid_load, server.pid, fedaid_rounds)]
-                for name, inbox, load, pid, results in (runs if number % 2 else runs[::-1]):
+                runs = [
+                    ("ceiling", ceiling_inbox, ceiling_load, ceiling.pid, ceiling_rounds),
+                    ("fedaid", fedaid_inbox, fedaid_load, server.pid, fedaid_rounds),
+                ]
+                for name, inbox, load, pid, results in runs if number % 2 else runs[::-1]:
                     results.append(await drive(name, inbox, load, args.concurrency, pid))
                 ratio = fedaid_rounds[-1].accepted_per_second / ceiling_rounds[-1].accepted_per_second
-                print(f"round {number}/{args.rounds}: ceiling {ceiling_rounds[-1].summary()}; "
-                      f"fedaid {fedaid_rounds[-1].summary()}; ratio {ratio:.2f}", file=sys.stderr)
+                print(
+                    f"round {number}/{args.rounds}: ceiling {ceiling_rounds[-1].summary()}; "
+                    f"fedaid {fedaid_rounds[-1].summary()}; ratio {ratio:.2f}",
+                    file=sys.stderr,
+                )
             ceiling.terminate()
 
             if args.worker_during_load:
@@ -422,41 +499,67 @@ def combined(name: str, rounds: list[Result]) -> Result:
         for status, count in result.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     cpu = [result.cpu_seconds for result in rounds]
-    return Result(name, sum(result.seconds for result in rounds),
-                  [latency for result in rounds for latency in result.latencies], statuses,
-                  None if None in cpu else sum(cpu))
+    return Result(
+        name,
+        sum(result.seconds for result in rounds),
+        [latency for result in rounds for latency in result.latencies],
+        statuses,
+        None if None in cpu else sum(cpu),
+    )
 
 
-def report(args: argparse.Namespace, ceiling_rounds: list[Result], fedaid_rounds: list[Result],
-           applied_after: float, posts: int) -> None:
+def report(
+    args: argparse.Namespace,
+    ceiling_rounds: list[Result],
+    fedaid_rounds: list[Result],
+    applied_after: float,
+    posts: int,
+) -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite file"
-    where = "inside the fedaid process, during the load" if args.worker_during_load else "in its own process, after the load"
-    print(f"\n{args.rounds} rounds of {args.requests} signed Create(Note) per server from {ACTORS} actors, "
-          f"concurrency {args.concurrency}, {backend}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} (other work skews the figures)")
+    where = (
+        "inside the fedaid process, during the load"
+        if args.worker_during_load
+        else "in its own process, after the load"
+    )
+    print(
+        f"\n{args.rounds} rounds of {args.requests} signed Create(Note) per server from {ACTORS} actors, "
+        f"concurrency {args.concurrency}, {backend}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} (other work skews the figures)"
+    )
     print(f"{'':<22}{'requests':>9}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'5xx':>6}{'other':>7}")
     results = [combined("ceiling (verify only)", ceiling_rounds), combined("fedaid inbox", fedaid_rounds)]
     for result in results:
         print(result.line())
-    ratios = [f.accepted_per_second / c.accepted_per_second for c, f in zip(ceiling_rounds, fedaid_rounds)]
-    print(f"fedaid / ceiling per round: {' '.join(f'{r:.2f}' for r in ratios)}; "
-          f"median {statistics.median(ratios):.2f} (target ≥ 0.5)")
+    ratios = [f.accepted_per_second / c.accepted_per_second for c, f in zip(ceiling_rounds, fedaid_rounds, strict=True)]
+    print(
+        f"fedaid / ceiling per round: {' '.join(f'{r:.2f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.2f} (target ≥ 0.5)"
+    )
     for result in results:
         if result.cpu_per_request is not None:
             print(f"  {result.name}: {result.cpu_per_request * 1e6:.0f} µs of server CPU per accepted request")
-    print(f"worker ({where}): all {posts} posts applied {applied_after:.2f} s after the last 202 "
-          f"({posts / applied_after:.0f} posts/s)")
+    print(
+        f"worker ({where}): all {posts} posts applied {applied_after:.2f} s after the last 202 "
+        f"({posts / applied_after:.0f} posts/s)"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=4000,  # a round of ~1 s: shorter ones catch single bursts
-                        help="requests per server and round")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=4000,  # a round of ~1 s: shorter ones catch single bursts
+        help="requests per server and round",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database instead of SQLite")
-    parser.add_argument("--worker-during-load", action="store_true",
-                        help="run the inbox worker inside the fedaid process while the load runs")
+    parser.add_argument(
+        "--worker-during-load",
+        action="store_true",
+        help="run the inbox worker inside the fedaid process while the load runs",
+    )
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     with asyncio.Runner(loop_factory=new_event_loop) as event_loop:  # the load too runs on uvloop
         event_loop.run(main(parser.parse_args()))

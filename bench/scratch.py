@@ -23,7 +23,9 @@ async def admin_connection() -> AsyncIterator[asyncpg.Connection]:
 
 
 @asynccontextmanager
-async def scratch_database(use_postgres: bool, folder: str | Path, prefix: str) -> AsyncIterator[tuple[str, str | None]]:
+async def scratch_database(
+    use_postgres: bool, folder: str | Path, prefix: str
+) -> AsyncIterator[tuple[str, str | None]]:
     """(database URL, PostgreSQL database name or None for SQLite); the PostgreSQL database is dropped after."""
     if not use_postgres:
         yield f"sqlite://{Path(folder) / 'bench.sqlite3'}", None

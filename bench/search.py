@@ -26,6 +26,8 @@ from tortoise.transactions import in_transaction
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scratch import scratch_database  # noqa: E402
+
 from fedaid.db import Database  # noqa: E402
 from fedaid.domain.categories import DEFAULT_CATEGORIES, ensure_default_categories  # noqa: E402
 from fedaid.domain.search import SearchFilters, index_entry, index_posts, search  # noqa: E402
@@ -39,27 +41,36 @@ from fedaid.models import (  # noqa: E402
     ProposalStatus,
     Visibility,
 )
-from scratch import scratch_database  # noqa: E402
 
 BATCH = 2000
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DOMAINS = ("aid.example", "drivers.example", "cowork.example", "makers.example", "soins.example")
 CITIES = {
-    "Lyon": (45.764, 4.8357), "Villeurbanne": (45.7719, 4.8902), "Grenoble": (45.1885, 5.7245),
-    "Saint-Étienne": (45.4397, 4.3872), "Paris": (48.8566, 2.3522), "Marseille": (43.2965, 5.3698),
-    "Nantes": (47.2184, -1.5536), "Lille": (50.6292, 3.0573), "Toulouse": (43.6047, 1.4442),
+    "Lyon": (45.764, 4.8357),
+    "Villeurbanne": (45.7719, 4.8902),
+    "Grenoble": (45.1885, 5.7245),
+    "Saint-Étienne": (45.4397, 4.3872),
+    "Paris": (48.8566, 2.3522),
+    "Marseille": (43.2965, 5.3698),
+    "Nantes": (47.2184, -1.5536),
+    "Lille": (50.6292, 3.0573),
+    "Toulouse": (43.6047, 1.4442),
     "Bordeaux": (44.8378, -0.5792),
 }
 # Words people write in offers and requests, most common first (drawn with a Zipf-like weight).
-COMMON = ("aide besoin coup main pour avec une des les semaine samedi soir matin atelier projet site client "
-          "facture devis camion vélo ordinateur logo affiche flyer réseau réunion statuts association "
-          "coopérative compta bilan déclaration tva urssaf contrat juridique conseil relecture traduction "
-          "anglais espagnol allemand garde enfants école déménagement livraison transport outils perceuse "
-          "scie couture réparation plomberie électricité peinture jardin cuisine photo vidéo montage "
-          "formation tableur wordpress graphisme stratégie marketing étude marché clientèle communication "
-          "prospection négociation banque prêt local bureau coworking imprimante matériel stand marché").split()
-SYLLABLES = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no " \
-            "nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu".split()
+COMMON = (
+    "aide besoin coup main pour avec une des les semaine samedi soir matin atelier projet site client "
+    "facture devis camion vélo ordinateur logo affiche flyer réseau réunion statuts association "
+    "coopérative compta bilan déclaration tva urssaf contrat juridique conseil relecture traduction "
+    "anglais espagnol allemand garde enfants école déménagement livraison transport outils perceuse "
+    "scie couture réparation plomberie électricité peinture jardin cuisine photo vidéo montage "
+    "formation tableur wordpress graphisme stratégie marketing étude marché clientèle communication "
+    "prospection négociation banque prêt local bureau coworking imprimante matériel stand marché"
+).split()
+SYLLABLES = (
+    "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no "
+    "nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu".split()
+)
 
 
 def vocabulary(rng: random.Random, size: int = 6000) -> tuple[list[str], list[float]]:
@@ -84,11 +95,20 @@ async def seed(count: int, rng: random.Random) -> None:
     categories = [slug for entries in DEFAULT_CATEGORIES.values() for slug, _, _ in entries]
     for domain in DOMAINS:
         local = domain == DOMAINS[0]
-        await Actor.bulk_create([
-            Actor(ap_id=f"https://{domain}/u/m{n}", type=ActorType.PERSON, username=f"m{n}", domain=domain,
-                  is_local=local, inbox=f"https://{domain}/u/m{n}/inbox",
-                  followers_url=f"https://{domain}/u/m{n}/followers")
-            for n in range(200)])
+        await Actor.bulk_create(
+            [
+                Actor(
+                    ap_id=f"https://{domain}/u/m{n}",
+                    type=ActorType.PERSON,
+                    username=f"m{n}",
+                    domain=domain,
+                    is_local=local,
+                    inbox=f"https://{domain}/u/m{n}/inbox",
+                    followers_url=f"https://{domain}/u/m{n}/followers",
+                )
+                for n in range(200)
+            ]
+        )
     actors = await Actor.all()
     domains = {actor.id: actor.domain for actor in actors}
     words, weights = vocabulary(rng)
@@ -107,17 +127,32 @@ async def seed(count: int, rng: random.Random) -> None:
             placed = rng.random() < 0.7
             purpose = ProposalPurpose.OFFER if rng.random() < 0.5 else ProposalPurpose.REQUEST
             status = rng.choices(list(ProposalStatus), weights=(60, 10, 15, 5, 10))[0]
-            post = Post(id=next_id, ap_id=f"{author.ap_id}/posts/{next_id}", author_id=author.id,
-                        is_local=author.is_local, content=f"<p>{text}</p>", published_at=published,
-                        visibility=Visibility.PUBLIC if rng.random() < 0.85 else Visibility.FOLLOWERS, language="fr")
+            post = Post(
+                id=next_id,
+                ap_id=f"{author.ap_id}/posts/{next_id}",
+                author_id=author.id,
+                is_local=author.is_local,
+                content=f"<p>{text}</p>",
+                published_at=published,
+                visibility=Visibility.PUBLIC if rng.random() < 0.85 else Visibility.FOLLOWERS,
+                language="fr",
+            )
             posts.append(post)
             hours = Decimal(rng.choice(("1", "1.5", "2", "3", "4", "8")))
             proposal = Proposal(
-                post_id=next_id, purpose=purpose, title=title[:200], category=category, tags=own_tags, hours=hours,
-                available_hours=hours, place_name=city if placed else "",
+                post_id=next_id,
+                purpose=purpose,
+                title=title[:200],
+                category=category,
+                tags=own_tags,
+                hours=hours,
+                available_hours=hours,
+                place_name=city if placed else "",
                 latitude=lat + rng.uniform(-0.15, 0.15) if placed else None,
-                longitude=lon + rng.uniform(-0.2, 0.2) if placed else None, remote_ok=rng.random() < 0.4,
-                status=status)
+                longitude=lon + rng.uniform(-0.2, 0.2) if placed else None,
+                remote_ok=rng.random() < 0.4,
+                status=status,
+            )
             proposals.append(proposal)
             tag_names = ["offre" if purpose == ProposalPurpose.OFFER else "demande", category, *own_tags]
             tags += [PostTag(post_id=next_id, name=name) for name in dict.fromkeys(tag_names)]
@@ -150,20 +185,37 @@ def query_mix(rng: random.Random, count: int) -> list[tuple[str, str, SearchFilt
         elif choice == 2:
             kinds.append(("text: prefix", rng.choice(rare)[:4], SearchFilters()))
         elif choice == 3:
-            kinds.append(("text + purpose + category + open", rng.choice(common + rare),
-                          SearchFilters(purpose=rng.choice(list(ProposalPurpose)), category=category,
-                                        status=ProposalStatus.OPEN)))
+            kinds.append(
+                (
+                    "text + purpose + category + open",
+                    rng.choice(common + rare),
+                    SearchFilters(
+                        purpose=rng.choice(list(ProposalPurpose)), category=category, status=ProposalStatus.OPEN
+                    ),
+                )
+            )
         elif choice == 4:
             kinds.append(("text + near 20 km", rng.choice(common), SearchFilters(near=near, within_km=20)))
         elif choice == 5:
-            kinds.append(("text + tag + remote", rng.choice(rare), SearchFilters(tag=rng.choice(common[:30]),
-                                                                                 remote_ok=True)))
+            kinds.append(
+                ("text + tag + remote", rng.choice(rare), SearchFilters(tag=rng.choice(common[:30]), remote_ok=True))
+            )
         elif choice == 6:
-            kinds.append(("filters: category + open + collective", "",
-                          SearchFilters(category=category, status=ProposalStatus.OPEN, domain=rng.choice(DOMAINS))))
+            kinds.append(
+                (
+                    "filters: category + open + collective",
+                    "",
+                    SearchFilters(category=category, status=ProposalStatus.OPEN, domain=rng.choice(DOMAINS)),
+                )
+            )
         else:
-            kinds.append(("filters: near 10 km + purpose", "",
-                          SearchFilters(near=near, within_km=10, purpose=rng.choice(list(ProposalPurpose)))))
+            kinds.append(
+                (
+                    "filters: near 10 km + purpose",
+                    "",
+                    SearchFilters(near=near, within_km=10, purpose=rng.choice(list(ProposalPurpose))),
+                )
+            )
     return kinds
 
 
@@ -182,8 +234,9 @@ async def measure(queries: list[tuple[str, str, SearchFilters]]) -> Timings:
     for kind, text, filters in queries:
         started, cpu = time.perf_counter(), time.process_time()
         await search(text, filters, limit=20)
-        timings.setdefault(kind, []).append(((time.perf_counter() - started) * 1000,
-                                             (time.process_time() - cpu) * 1000))
+        timings.setdefault(kind, []).append(
+            ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
+        )
     return timings
 
 
@@ -198,8 +251,10 @@ def report(backend: str, timings: Timings, seeded_in: float, count: int) -> None
     rows = sorted(timings.items()) + [("all", [value for values in timings.values() for value in values])]
     for kind, values in rows:
         wall, cpu = [value[0] for value in values], [value[1] for value in values]
-        print(f"  {kind:40} {len(values):>4} {percentile(wall, .5):>8.1f} {percentile(wall, .95):>8.1f}"
-              f" {max(wall):>8.1f} {percentile(cpu, .5):>8.1f} {percentile(cpu, .95):>8.1f}")
+        print(
+            f"  {kind:40} {len(values):>4} {percentile(wall, 0.5):>8.1f} {percentile(wall, 0.95):>8.1f}"
+            f" {max(wall):>8.1f} {percentile(cpu, 0.5):>8.1f} {percentile(cpu, 0.95):>8.1f}"
+        )
 
 
 # ---------------------------------------------------------------- main

@@ -6,7 +6,7 @@ Run: python bench/signatures.py [iterations]. Prints figures only (no pass/fail)
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
@@ -27,7 +27,7 @@ from fedaid.keys import generate_key_pair  # noqa: E402
 URL = "https://remote.example/users/bob/inbox"
 KEY_ID = "https://aid.example/members/ana#main-key"
 BODY = b'{"@context":"https://www.w3.org/ns/activitystreams","type":"Follow","actor":"https://aid.example/members/ana"}'
-NOW = datetime(2025, 1, 25, 23, 43, 24, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 25, 23, 43, 24, tzinfo=UTC)
 
 
 def ops_per_second(action: Callable[[], object], iterations: int) -> float:

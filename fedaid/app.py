@@ -11,18 +11,16 @@ from aiohttp import web
 import fedaid
 from fedaid.api import routes as api_routes
 from fedaid.api import streaming
-from fedaid.appkeys import DATABASE, FETCHER, SETTINGS
+from fedaid.appkeys import DATABASE, FETCHER, REMOTE_ACTORS, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
-from fedaid.federation import actor_routes, discovery
-from fedaid.federation.fetch import Fetcher
-from fedaid.federation import inbox, object_routes
+from fedaid.federation import actor_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
+from fedaid.federation.fetch import Fetcher
 from fedaid.federation.inbox_worker import InboxWorker
 from fedaid.federation.remote_actors import RemoteActors
-from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.federation.signatures import sign_request
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
@@ -100,13 +98,17 @@ def _open_database(*, owns_database: bool):
             await db.migrate()
         with db.active():
             actors, _ = await ensure_instance(
-                settings.base_url, collective_name=settings.collective_name,
-                collective_slug=settings.collective_slug, collective_summary=settings.collective_summary,
+                settings.base_url,
+                collective_name=settings.collective_name,
+                collective_slug=settings.collective_slug,
+                collective_summary=settings.collective_summary,
             )
         app[INSTANCE_ACTOR] = actors.instance
         if settings.allow_private_addresses:
-            log.warning("FEDAID_ALLOW_PRIVATE_ADDRESSES is on: this instance will contact private and loopback "
-                        "addresses. Use it for tests and local demos only, never in production.")
+            log.warning(
+                "FEDAID_ALLOW_PRIVATE_ADDRESSES is on: this instance will contact private and loopback "
+                "addresses. Use it for tests and local demos only, never in production."
+            )
 
     return open_database
 
@@ -119,16 +121,21 @@ def instance_get_signer(instance: Actor):
     """Sign every outbound GET as the instance actor (authorized fetch, INTEROP 36)."""
 
     def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
-        return sign_request(method, url, key_id=instance.key_id, private_key_pem=instance.private_key_pem,
-                            accept=headers.get("Accept"))
+        return sign_request(
+            method, url, key_id=instance.key_id, private_key_pem=instance.private_key_pem, accept=headers.get("Accept")
+        )
 
     return sign
 
 
 async def _start_fetcher(app: web.Application) -> None:
     settings = app[SETTINGS]
-    fetcher = Fetcher(allow_private_addresses=settings.allow_private_addresses, allow_http=settings.allow_http,
-                      user_agent=f"{USER_AGENT} (+{settings.base_url})", sign=instance_get_signer(app[INSTANCE_ACTOR]))
+    fetcher = Fetcher(
+        allow_private_addresses=settings.allow_private_addresses,
+        allow_http=settings.allow_http,
+        user_agent=f"{USER_AGENT} (+{settings.base_url})",
+        sign=instance_get_signer(app[INSTANCE_ACTOR]),
+    )
     await fetcher.start()
     app[FETCHER] = fetcher
 
@@ -139,8 +146,11 @@ async def _close_fetcher(app: web.Application) -> None:
 
 def worker_jobs(app: web.Application) -> list[Job]:
     """Every queue this instance's worker drains, in the order one pass visits them."""
-    return [Job("inbox", app[INBOX_WORKER].run_once), Job("deliveries", app[DELIVERY_WORKER].run_once),
-            Job("expiry", app[EXPIRY].run_once)]
+    return [
+        Job("inbox", app[INBOX_WORKER].run_once),
+        Job("deliveries", app[DELIVERY_WORKER].run_once),
+        Job("expiry", app[EXPIRY].run_once),
+    ]
 
 
 async def _start_federation(app: web.Application) -> None:
@@ -149,9 +159,14 @@ async def _start_federation(app: web.Application) -> None:
     app[REMOTE_ACTORS] = RemoteActors(app[FETCHER], local_domain=settings.domain)
     checks = inbox.setup_inbox(app)
     app[INBOX_WORKER] = InboxWorker(settings, app[REMOTE_ACTORS], app[FETCHER], checks.policies)
-    delivery = DeliveryWorker(f"{USER_AGENT} (+{settings.base_url})", settings.allow_private_addresses,
-                              allow_http=settings.allow_http, per_host_concurrency=settings.per_host_concurrency,
-                              concurrency=settings.worker_concurrency, signing_threads=settings.signing_threads)
+    delivery = DeliveryWorker(
+        f"{USER_AGENT} (+{settings.base_url})",
+        settings.allow_private_addresses,
+        allow_http=settings.allow_http,
+        per_host_concurrency=settings.per_host_concurrency,
+        concurrency=settings.worker_concurrency,
+        signing_threads=settings.signing_threads,
+    )
     await delivery.start()
     app[DELIVERY_WORKER] = delivery
     app[EXPIRY] = ExpiryTimer()

@@ -15,5 +15,5 @@ if TYPE_CHECKING:
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
-FETCHER: web.AppKey["Fetcher"] = web.AppKey("fetcher")
-REMOTE_ACTORS: web.AppKey["RemoteActors"] = web.AppKey("remote_actors")
+FETCHER: web.AppKey[Fetcher] = web.AppKey("fetcher")
+REMOTE_ACTORS: web.AppKey[RemoteActors] = web.AppKey("remote_actors")

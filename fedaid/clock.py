@@ -1,7 +1,7 @@
 """The one place that asks for the current time, so tests can pass their own clock instead."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -47,7 +47,9 @@ class Settings:
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)
         if base.scheme not in ("http", "https") or not base.hostname:
-            raise ConfigError(f"FEDAID_BASE_URL must be an http(s) URL, e.g. https://aid.example (got {self.base_url!r})")
+            raise ConfigError(
+                f"FEDAID_BASE_URL must be an http(s) URL, e.g. https://aid.example (got {self.base_url!r})"
+            )
         if base.path not in ("", "/"):
             raise ConfigError("FEDAID_BASE_URL must not have a path: fedaid serves from the root of its domain")
         object.__setattr__(self, "base_url", f"{base.scheme}://{base.netloc}")

@@ -40,7 +40,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             f"FEDAID_DATABASE_URL must start with sqlite:// or postgres:// (got {scheme or 'no scheme'!r})"
         )
     if scheme in ("postgresql", "asyncpg"):
-        database_url = "postgres" + database_url[len(scheme):]
+        database_url = "postgres" + database_url[len(scheme) :]
     if scheme == "sqlite":
         database_url = _with_sqlite_pragmas(database_url)
     # The connection is named after its dialect: Tortoise caches SQL per connection name, and
@@ -48,8 +48,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     connection = "sqlite" if scheme == "sqlite" else "postgres"
     return {
         "connections": {connection: database_url},
-        "apps": {"models": {"models": [MODELS_MODULE], "migrations": MIGRATIONS_MODULE,
-                            "default_connection": connection}},
+        "apps": {
+            "models": {"models": [MODELS_MODULE], "migrations": MIGRATIONS_MODULE, "default_connection": connection}
+        },
         "use_tz": True,
         "timezone": "UTC",
     }
@@ -101,9 +102,11 @@ class Database:
             try:
                 await executor.migrate(progress=record)
             except BaseORMException as err:
-                raise ConfigError(f"A migration failed after {len(applied)} applied: {err}. "
-                                  "The database is unchanged by the failed step; fix the cause and run "
-                                  "`fedaid migrate` again.") from err
+                raise ConfigError(
+                    f"A migration failed after {len(applied)} applied: {err}. "
+                    "The database is unchanged by the failed step; fix the cause and run "
+                    "`fedaid migrate` again."
+                ) from err
         return applied
 
     async def create_schema(self) -> None:

@@ -48,8 +48,9 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
 def answer_error(request: web.Request, err: Exception) -> web.Response:
     """A FedaidError → its status and reason (logged at info); anything else → 500, logged with its traceback."""
     if isinstance(err, FedaidError):
-        log.info("refused", extra={"status": err.status, "reason": str(err), "path": request.path,
-                                   "method": request.method})
+        log.info(
+            "refused", extra={"status": err.status, "reason": str(err), "path": request.path, "method": request.method}
+        )
         return error_response(request, err.status, str(err))
     log.exception("internal error", extra={"path": request.path, "method": request.method})
     return error_response(request, 500, "Something went wrong on our side; the error has been logged.")
@@ -57,7 +58,10 @@ def answer_error(request: web.Request, err: Exception) -> web.Response:
 
 def error_response(request: web.Request, status: int, reason: str) -> web.Response:
     """JSON for APIs and servers, plain text for people (the web pages render their own errors)."""
-    if wants_activity_json(request) or request.path.startswith(("/api/", "/oauth/", "/.well-known/", "/inbox",
-                                                                "/nodeinfo")) or request.method == "POST":
+    if (
+        wants_activity_json(request)
+        or request.path.startswith(("/api/", "/oauth/", "/.well-known/", "/inbox", "/nodeinfo"))
+        or request.method == "POST"
+    ):
         return web.json_response({"error": reason}, status=status)
     return web.Response(text=f"{status}: {reason}\n", status=status)

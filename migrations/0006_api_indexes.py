@@ -8,9 +8,9 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 
 INDEXES = {
-    "idx_post_author_id": "post (author_id, id)",             # account statuses, statuses_count
-    "idx_post_in_reply_to_id": "post (in_reply_to_id)",       # replies_count, context
-    "idx_post_created_at": "post (created_at)",               # the streaming hub's poll
+    "idx_post_author_id": "post (author_id, id)",  # account statuses, statuses_count
+    "idx_post_in_reply_to_id": "post (in_reply_to_id)",  # replies_count, context
+    "idx_post_created_at": "post (created_at)",  # the streaming hub's poll
     # Only deleted posts: an index holding every live post would lead planners to sort whole timelines.
     "idx_post_deleted_at": "post (deleted_at) WHERE deleted_at IS NOT NULL",  # the hub's delete events
     "idx_follow_target_state": "follow (target_id, state)",  # followers, followers_count
@@ -19,11 +19,13 @@ INDEXES = {
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_collective_page')]
+    dependencies = [("models", "0005_collective_page")]
 
     initial = False
 
     operations = [
-        ops.RunSQL([f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" for name, columns in INDEXES.items()],
-                   reverse_sql=[f"DROP INDEX IF EXISTS {name}" for name in INDEXES]),
+        ops.RunSQL(
+            [f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" for name, columns in INDEXES.items()],
+            reverse_sql=[f"DROP INDEX IF EXISTS {name}" for name in INDEXES],
+        ),
     ]

@@ -18,8 +18,10 @@ FORGET_SQL = {
 }
 DROP_SQL = {
     "sqlite": ["DROP TRIGGER IF EXISTS post_edit_forget_deleted"],
-    "postgres": ["DROP TRIGGER IF EXISTS post_edit_forget_deleted ON post",
-                 "DROP FUNCTION IF EXISTS post_edit_forget()"],
+    "postgres": [
+        "DROP TRIGGER IF EXISTS post_edit_forget_deleted ON post",
+        "DROP FUNCTION IF EXISTS post_edit_forget()",
+    ],
 }
 
 
@@ -41,7 +43,7 @@ async def drop_trigger(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_reblogs_markers_edits')]
+    dependencies = [("models", "0007_reblogs_markers_edits")]
 
     initial = False
 

@@ -15,6 +15,14 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from argon2 import PasswordHasher
+
+from fedaid.app import create_app
+from fedaid.config import Settings
+from fedaid.db import Database
+from fedaid.domain import actors as domain_actors
+from fedaid.domain import passwords
+from fedaid.keys import generate_key_pair
+
 from fakes import remote_instance as fake_remote
 from testsupport import (
     BACKENDS,
@@ -26,13 +34,6 @@ from testsupport import (
     postgres_state,
     remove_sqlite_template,
 )
-
-from fedaid.app import create_app
-from fedaid.config import Settings
-from fedaid.db import Database
-from fedaid.domain import actors as domain_actors
-from fedaid.domain import passwords
-from fedaid.keys import generate_key_pair
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,9 +101,14 @@ async def make_instance(make_database, tmp_path: Path) -> AsyncIterator[Callable
         port = sock.getsockname()[1]
         db = await make_database()
         values: dict[str, object] = dict(
-            base_url=f"http://127.0.0.1:{port}", database_url=db.url, data_dir=tmp_path / slug,
-            secret_key=f"test-secret-{slug}-0123456789abcdef", collective_slug=slug,
-            collective_name=slug.replace("_", " ").title(), allow_private_addresses=True, allow_http=True,
+            base_url=f"http://127.0.0.1:{port}",
+            database_url=db.url,
+            data_dir=tmp_path / slug,
+            secret_key=f"test-secret-{slug}-0123456789abcdef",
+            collective_slug=slug,
+            collective_name=slug.replace("_", " ").title(),
+            allow_private_addresses=True,
+            allow_http=True,
         )
         values.update(overrides)
         settings = Settings(**values)

@@ -12,12 +12,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from testsupport import admin_execute, ensure_postgres_template, postgres_url
 
 
 def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fedaid", *args], env={**os.environ, **env}, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "fedaid", *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -45,8 +52,18 @@ async def test_migrate_applies_to_an_empty_database_and_a_second_run_changes_not
 
 async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path):
     env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
-    added = await asyncio.to_thread(fedaid, "member", "add", "ana", "--email", "ana@example.org", "--admin",
-                                    "--password-stdin", env=env, stdin="a long passphrase\n")
+    added = await asyncio.to_thread(
+        fedaid,
+        "member",
+        "add",
+        "ana",
+        "--email",
+        "ana@example.org",
+        "--admin",
+        "--password-stdin",
+        env=env,
+        stdin="a long passphrase\n",
+    )
     assert added.returncode == 0, added.stderr
     listed = await asyncio.to_thread(fedaid, "member", "list", env=env)
     assert "@ana@localhost:8080\tana@example.org\tadmin" in listed.stdout
@@ -56,20 +73,31 @@ async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path
     assert again.returncode == 2 and again.stderr.startswith("fedaid: error:")
 
 
-@pytest.mark.parametrize(("env", "stdin", "args", "message"), [
-    ({"FEDAID_DATABASE_URL": "mysql://localhost/x"}, "", ("migrate",), "must start with sqlite:// or postgres://"),
-    ({"FEDAID_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"}, "", ("migrate",), "Cannot open the database"),
-    ({"FEDAID_DATA_DIR": "/proc/fedaid"}, "", ("migrate",), "is not writable"),
-    ({"FEDAID_BASE_URL": "aid.example"}, "", ("migrate",), "FEDAID_BASE_URL must be an http(s) URL"),
-    ({"FEDAID_FEDERATION_MODE": "closed"}, "", ("migrate",), "FEDAID_FEDERATION_MODE must be one of"),
-    ({"FEDAID_WORKER_CONCURRENCY": "many"}, "", ("migrate",), "must be a whole number"),
-    ({}, "", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "No password"),
-    ({}, "short\n", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "at least 10"),
-    ({}, "a long passphrase\n", ("member", "add", "Bob!", "--email", "bob@example.org", "--password-stdin"),
-     "lowercase letters"),
-    ({}, "a long passphrase\n", ("member", "add", "bob", "--email", "not-an-email", "--password-stdin"),
-     "email address"),
-])
+@pytest.mark.parametrize(
+    ("env", "stdin", "args", "message"),
+    [
+        ({"FEDAID_DATABASE_URL": "mysql://localhost/x"}, "", ("migrate",), "must start with sqlite:// or postgres://"),
+        ({"FEDAID_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"}, "", ("migrate",), "Cannot open the database"),
+        ({"FEDAID_DATA_DIR": "/proc/fedaid"}, "", ("migrate",), "is not writable"),
+        ({"FEDAID_BASE_URL": "aid.example"}, "", ("migrate",), "FEDAID_BASE_URL must be an http(s) URL"),
+        ({"FEDAID_FEDERATION_MODE": "closed"}, "", ("migrate",), "FEDAID_FEDERATION_MODE must be one of"),
+        ({"FEDAID_WORKER_CONCURRENCY": "many"}, "", ("migrate",), "must be a whole number"),
+        ({}, "", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "No password"),
+        ({}, "short\n", ("member", "add", "bob", "--email", "bob@example.org", "--password-stdin"), "at least 10"),
+        (
+            {},
+            "a long passphrase\n",
+            ("member", "add", "Bob!", "--email", "bob@example.org", "--password-stdin"),
+            "lowercase letters",
+        ),
+        (
+            {},
+            "a long passphrase\n",
+            ("member", "add", "bob", "--email", "not-an-email", "--password-stdin"),
+            "email address",
+        ),
+    ],
+)
 def test_bad_configuration_and_input_give_one_clear_line(tmp_path, env, stdin, args, message):
     env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), **env}
     result = fedaid(*args, env=env, stdin=stdin)
@@ -92,9 +120,24 @@ def free_port() -> int:
 def test_first_serve_initialises_the_data_folder_and_prints_url_and_admin_link(tmp_path):
     port = free_port()
     env = {**os.environ, "FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen([sys.executable, "-m", "fedaid", "serve", "--port", str(port),
-                                "--collective-name", "Collectif des chauffeurs", "--collective-slug", "chauffeurs"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fedaid",
+            "serve",
+            "--port",
+            str(port),
+            "--collective-name",
+            "Collectif des chauffeurs",
+            "--collective-slug",
+            "chauffeurs",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first_line = process.stdout.readline()
         link_line = process.stdout.readline()
@@ -110,6 +153,7 @@ def test_first_serve_initialises_the_data_folder_and_prints_url_and_admin_link(t
                 break
             except OSError:
                 import time
+
                 time.sleep(0.1)
         assert jrd["links"][0]["href"] == f"http://127.0.0.1:{port}/c/chauffeurs"
     finally:
@@ -126,13 +170,27 @@ async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(emp
         return result.stdout
 
     for name in ("ana", "bob"):
-        await run("member", "add", name, "--email", f"{name}@example.org", "--password-stdin",
-                  stdin="a long passphrase\n")
-    published = await run("proposal", "add", "offer", "Réparer un vélo", "--as", "ana", "--hours", "2",
-                          "--category", "reparation", "--tag", "vélo")
+        await run(
+            "member", "add", name, "--email", f"{name}@example.org", "--password-stdin", stdin="a long passphrase\n"
+        )
+    published = await run(
+        "proposal",
+        "add",
+        "offer",
+        "Réparer un vélo",
+        "--as",
+        "ana",
+        "--hours",
+        "2",
+        "--category",
+        "reparation",
+        "--tag",
+        "vélo",
+    )
     proposal_id = published.split("#", 1)[1].split(":", 1)[0]
     assert f"#{proposal_id}\toffer\topen\t2.00/2.00 h\t@ana@localhost:8080\tRéparer un vélo" in await run(
-        "proposal", "list", "--status", "open")
+        "proposal", "list", "--status", "open"
+    )
     taken = await run("agreement", "take", proposal_id, "--as", "bob")
     agreement_id = taken.split("\t", 1)[0].lstrip("#")
     assert "accepted\t2.00 h\t@ana@localhost:8080 helps @bob@localhost:8080" in taken
@@ -145,15 +203,26 @@ async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(emp
 async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error(empty_database_url, tmp_path):
     env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
     for name in ("ana", "bob"):
-        await asyncio.to_thread(fedaid, "member", "add", name, "--email", f"{name}@example.org", "--password-stdin",
-                                env=env, stdin="a long passphrase\n")
-    published = await asyncio.to_thread(fedaid, "proposal", "add", "request", "Traduire un devis", "--as", "ana",
-                                        env=env)
+        await asyncio.to_thread(
+            fedaid,
+            "member",
+            "add",
+            name,
+            "--email",
+            f"{name}@example.org",
+            "--password-stdin",
+            env=env,
+            stdin="a long passphrase\n",
+        )
+    published = await asyncio.to_thread(
+        fedaid, "proposal", "add", "request", "Traduire un devis", "--as", "ana", env=env
+    )
     proposal_id = published.stdout.split("#", 1)[1].split(":", 1)[0]
     own = await asyncio.to_thread(fedaid, "agreement", "take", proposal_id, "--as", "ana", env=env)
     assert own.returncode == 2 and own.stderr.startswith("fedaid: error:") and "own" in own.stderr
     closed = await asyncio.to_thread(fedaid, "proposal", "close", proposal_id, "--as", "bob", env=env)
     assert closed.returncode == 2 and closed.stderr.startswith("fedaid: error:")
-    bad_hours = await asyncio.to_thread(fedaid, "proposal", "add", "offer", "X", "--as", "bob", "--hours", "deux",
-                                        env=env)
+    bad_hours = await asyncio.to_thread(
+        fedaid, "proposal", "add", "offer", "X", "--as", "bob", "--hours", "deux", env=env
+    )
     assert bad_hours.returncode == 2 and "--hours must be a number" in bad_hours.stderr

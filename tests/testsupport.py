@@ -1,4 +1,4 @@
-"""Test support shared by every test folder: paths to the shared vectors, databases on SQLite and
+"""Test support shared by every test folder: paths to the fixtures, databases on SQLite and
 PostgreSQL, and running instances. Import it as `testsupport` (tests/ is on sys.path); fixtures that
 use it live in tests/conftest.py.
 """
@@ -24,9 +24,9 @@ from fedaid.db import Database
 from fedaid.worker import run_jobs_once
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures" / "real"
-VECTORS = SHARED / "vectors"
+# Test data copied into the project (tests/fixtures/README.md gives each file's source).
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "real"
+VECTORS = REPO_ROOT / "tests" / "fixtures" / "vectors"
 
 POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("FEDAID_TEST_REQUIRE_POSTGRES", "") == "1"
@@ -73,19 +73,23 @@ async def ensure_postgres_template() -> None:
     with template.context:
         conn = template.context.db()
         tables = await conn.execute_query_dict(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'")
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        )
         sequences = await conn.execute_query_dict(
             "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
-            "AND sequencename <> 'tortoise_migrations_id_seq'")
+            "AND sequencename <> 'tortoise_migrations_id_seq'"
+        )
     await template.close()
     # Without foreign-key triggers (replica role) every table empties in any order; sequences restart at 1,
     # so an emptied database is indistinguishable from a fresh clone of the template.
-    postgres_state["reset"] = "".join([
-        "SET session_replication_role = replica;",
-        *(f'DELETE FROM "{row["tablename"]}";' for row in tables),
-        *(f'ALTER SEQUENCE "{row["sequencename"]}" RESTART;' for row in sequences),
-        "SET session_replication_role = DEFAULT;",
-    ])
+    postgres_state["reset"] = "".join(
+        [
+            "SET session_replication_role = replica;",
+            *(f'DELETE FROM "{row["tablename"]}";' for row in tables),
+            *(f'ALTER SEQUENCE "{row["sequencename"]}" RESTART;' for row in sequences),
+            "SET session_replication_role = DEFAULT;",
+        ]
+    )
     postgres_state["ready"] = True
 
 

@@ -24,8 +24,12 @@ def follow_ap_id(follower: Actor, row_id: int) -> str:
 
 def render_follow(follow: Follow, follower: Actor, target: Actor, *, with_context: bool = True) -> JSONDict:
     """A Follow as Mastodon sends it: the target's id as object, nothing else (INTEROP 52)."""
-    doc: JSONDict = {"id": follow.ap_id, "type": ActivityType.FOLLOW.value, "actor": follower.ap_id,
-                     "object": target.ap_id}
+    doc: JSONDict = {
+        "id": follow.ap_id,
+        "type": ActivityType.FOLLOW.value,
+        "actor": follower.ap_id,
+        "object": target.ap_id,
+    }
     return {"@context": AS_CONTEXT, **doc} if with_context else doc
 
 
@@ -35,23 +39,36 @@ def render_accept(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
     `<n>` is new on every call: a re-sent Follow gets a re-sent Accept, which an already-delivered id
     would keep out of the delivery queue.
     """
-    return {"@context": AS_CONTEXT, "id": f"{target.ap_id}#accepts/follows/{new_id()}",
-            "type": ActivityType.ACCEPT.value, "actor": target.ap_id,
-            "object": render_follow(follow, follower, target, with_context=False)}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{target.ap_id}#accepts/follows/{new_id()}",
+        "type": ActivityType.ACCEPT.value,
+        "actor": target.ap_id,
+        "object": render_follow(follow, follower, target, with_context=False),
+    }
 
 
 def render_reject(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
     """A refusal, or "remove this follower" (INTEROP 55): Mastodon's shape, Follow embedded."""
-    return {"@context": AS_CONTEXT, "id": f"{target.ap_id}#rejects/follows/{new_id()}",
-            "type": ActivityType.REJECT.value, "actor": target.ap_id,
-            "object": render_follow(follow, follower, target, with_context=False)}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{target.ap_id}#rejects/follows/{new_id()}",
+        "type": ActivityType.REJECT.value,
+        "actor": target.ap_id,
+        "object": render_follow(follow, follower, target, with_context=False),
+    }
 
 
 def render_undo(activity: JSONDict, actor: Actor) -> JSONDict:
     """Undo of one of `actor`'s activities, embedded without its @context (INTEROP 56)."""
     inner = {key: value for key, value in activity.items() if key != "@context"}
-    return {"@context": AS_CONTEXT, "id": f"{inner['id']}/undo/{new_id()}", "type": ActivityType.UNDO.value,
-            "actor": actor.ap_id, "object": inner}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{inner['id']}/undo/{new_id()}",
+        "type": ActivityType.UNDO.value,
+        "actor": actor.ap_id,
+        "object": inner,
+    }
 
 
 def render_undo_follow(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
@@ -60,29 +77,59 @@ def render_undo_follow(follow: Follow, follower: Actor, target: Actor) -> JSONDi
 
 def render_update_actor(actor: Actor) -> JSONDict:
     """Update(actor) with the full new document, to everyone who knows the actor."""
-    return {"@context": AS_CONTEXT, "id": f"{actor.ap_id}#updates/{new_id()}", "type": ActivityType.UPDATE.value,
-            "actor": actor.ap_id, "to": [PUBLIC], "object": render_actor(actor)}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.ap_id}#updates/{new_id()}",
+        "type": ActivityType.UPDATE.value,
+        "actor": actor.ap_id,
+        "to": [PUBLIC],
+        "object": render_actor(actor),
+    }
 
 
 def render_delete_actor(actor: Actor) -> JSONDict:
     """Mastodon's Delete of a whole actor: `<actor>#delete`, object = the actor id, public (INTEROP 51)."""
-    return {"@context": AS_CONTEXT, "id": f"{actor.ap_id}#delete", "type": ActivityType.DELETE.value,
-            "actor": actor.ap_id, "to": [PUBLIC], "object": actor.ap_id}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.ap_id}#delete",
+        "type": ActivityType.DELETE.value,
+        "actor": actor.ap_id,
+        "to": [PUBLIC],
+        "object": actor.ap_id,
+    }
 
 
-def render_flag(instance: Actor, reported: Actor, post_ap_ids: Iterable[str], comment: str,
-                report_ap_id: str) -> JSONDict:
+def render_flag(
+    instance: Actor, reported: Actor, post_ap_ids: Iterable[str], comment: str, report_ap_id: str
+) -> JSONDict:
     """A report sent by the instance actor, as Mastodon sends it: object = [actor, posts...] (INTEROP 69)."""
-    return {"@context": AS_CONTEXT, "id": report_ap_id, "type": ActivityType.FLAG.value, "actor": instance.ap_id,
-            "content": comment, "object": [reported.ap_id, *post_ap_ids]}
+    return {
+        "@context": AS_CONTEXT,
+        "id": report_ap_id,
+        "type": ActivityType.FLAG.value,
+        "actor": instance.ap_id,
+        "content": comment,
+        "object": [reported.ap_id, *post_ap_ids],
+    }
 
 
 def render_block(block_ap_id: str, actor: Actor, target: Actor) -> JSONDict:
-    return {"@context": AS_CONTEXT, "id": block_ap_id, "type": ActivityType.BLOCK.value, "actor": actor.ap_id,
-            "object": target.ap_id}
+    return {
+        "@context": AS_CONTEXT,
+        "id": block_ap_id,
+        "type": ActivityType.BLOCK.value,
+        "actor": actor.ap_id,
+        "object": target.ap_id,
+    }
 
 
 def render_move(actor: Actor, target_ap_id: str) -> JSONDict:
     """Move (account migration): object = the old actor, target = the new one (INTEROP 23)."""
-    return {"@context": AS_CONTEXT, "id": f"{actor.ap_id}#moves/{new_id()}", "type": ActivityType.MOVE.value,
-            "actor": actor.ap_id, "object": actor.ap_id, "target": target_ap_id}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.ap_id}#moves/{new_id()}",
+        "type": ActivityType.MOVE.value,
+        "actor": actor.ap_id,
+        "object": actor.ap_id,
+        "target": target_ap_id,
+    }

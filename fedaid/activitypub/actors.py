@@ -47,22 +47,38 @@ def render_actor(actor: Actor) -> JSONDict:
 
 def render_actor_tombstone(actor: Actor) -> JSONDict:
     """What a removed actor's URL answers, with 410 (INTEROP 49)."""
-    return {"@context": AS_CONTEXT, "id": actor.ap_id, "type": "Tombstone",
-            "formerType": str(actor.type), "deleted": iso(actor.deleted_at)}
+    return {
+        "@context": AS_CONTEXT,
+        "id": actor.ap_id,
+        "type": "Tombstone",
+        "formerType": str(actor.type),
+        "deleted": iso(actor.deleted_at),
+    }
 
 
 def render_collection(collection_id: str, total: int) -> JSONDict:
     """An OrderedCollection summary that points at its first page (GoToSocial-style paging)."""
-    return {"@context": AS_CONTEXT, "id": collection_id, "type": "OrderedCollection",
-            "totalItems": total, "first": f"{collection_id}?page=1"}
+    return {
+        "@context": AS_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "first": f"{collection_id}?page=1",
+    }
 
 
-def render_collection_page(collection_id: str, page: int, items: list[Any], total: int,
-                           page_size: int = COLLECTION_PAGE_SIZE) -> JSONDict:
+def render_collection_page(
+    collection_id: str, page: int, items: list[Any], total: int, page_size: int = COLLECTION_PAGE_SIZE
+) -> JSONDict:
     """Page `page` (from 1) of an OrderedCollection; `items` are ids or embedded objects."""
-    doc: JSONDict = {"@context": AS_CONTEXT, "id": f"{collection_id}?page={page}",
-                     "type": "OrderedCollectionPage", "partOf": collection_id,
-                     "totalItems": total, "orderedItems": items}
+    doc: JSONDict = {
+        "@context": AS_CONTEXT,
+        "id": f"{collection_id}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "totalItems": total,
+        "orderedItems": items,
+    }
     if page * page_size < total:
         doc["next"] = f"{collection_id}?page={page + 1}"
     if page > 1:

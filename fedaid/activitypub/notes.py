@@ -34,10 +34,18 @@ _PURPOSE_LABELS = {
 }
 # Both nouns are feminine in French, so one form of each adjective serves.
 _STATUS_LABELS = {
-    "fr": {ProposalStatus.AGREED: "conclue", ProposalStatus.FULFILLED: "réalisée",
-           ProposalStatus.CLOSED: "close", ProposalStatus.EXPIRED: "expirée"},
-    "en": {ProposalStatus.AGREED: "agreed", ProposalStatus.FULFILLED: "fulfilled",
-           ProposalStatus.CLOSED: "closed", ProposalStatus.EXPIRED: "expired"},
+    "fr": {
+        ProposalStatus.AGREED: "conclue",
+        ProposalStatus.FULFILLED: "réalisée",
+        ProposalStatus.CLOSED: "close",
+        ProposalStatus.EXPIRED: "expirée",
+    },
+    "en": {
+        ProposalStatus.AGREED: "agreed",
+        ProposalStatus.FULFILLED: "fulfilled",
+        ProposalStatus.CLOSED: "closed",
+        ProposalStatus.EXPIRED: "expired",
+    },
 }
 _REMOTE_LABELS = {"fr": ("à distance", "ou"), "en": ("remote", "or")}
 
@@ -64,7 +72,7 @@ def origin_of(ap_id: str) -> str:
 
 
 def language_of(post: Post) -> str:
-    """"en" or "fr": the language the readable parts of a post are written in (French by default)."""
+    """ "en" or "fr": the language the readable parts of a post are written in (French by default)."""
     return "en" if (post.language or "").lower().startswith("en") else "fr"
 
 
@@ -74,14 +82,18 @@ def tag_href(base_url: str, name: str) -> str:
 
 def hashtag_html(base_url: str, name: str) -> str:
     """Mastodon's hashtag markup; Mitra needs `rel="tag"` or class `hashtag` (INTEROP 63)."""
-    return (f'<a href="{escape(tag_href(base_url, name))}" class="mention hashtag" rel="tag">'
-            f'#<span>{escape(name)}</span></a>')
+    return (
+        f'<a href="{escape(tag_href(base_url, name))}" class="mention hashtag" rel="tag">'
+        f"#<span>{escape(name)}</span></a>"
+    )
 
 
 def mention_html(actor: Actor) -> str:
     """Mastodon's mention markup (INTEROP 63), linking the actor's profile page."""
-    return (f'<span class="h-card"><a href="{escape(actor.url or actor.ap_id)}" class="u-url mention">'
-            f'@<span>{escape(actor.username)}</span></a></span>')
+    return (
+        f'<span class="h-card"><a href="{escape(actor.url or actor.ap_id)}" class="u-url mention">'
+        f"@<span>{escape(actor.username)}</span></a></span>"
+    )
 
 
 def format_hours(hours: Decimal, language: str = "fr") -> str:
@@ -126,8 +138,9 @@ def _inline_html(line: str, base_url: str, mentions: Sequence[Actor], hashtags: 
     pieces: list[tuple[int, int, str, str | None]] = []
     for match in _URL.finditer(line):
         url = escape(match[0])
-        pieces.append((match.start(), match.end(),
-                       f'<a href="{url}" rel="nofollow noopener noreferrer">{url}</a>', None))
+        pieces.append(
+            (match.start(), match.end(), f'<a href="{url}" rel="nofollow noopener noreferrer">{url}</a>', None)
+        )
     for actor in mentions:
         for match in _mention_pattern(actor).finditer(line):
             pieces.append((match.start(), match.end(), mention_html(actor), None))
@@ -176,16 +189,28 @@ def proposal_tags(proposal: Proposal, *, language: str = "fr") -> list[str]:
     return _unique([purpose_tag, proposal.category, *(str(tag).lower() for tag in proposal.tags or [])])
 
 
-def note_content(post: Post, author: Actor, *, tags: Sequence[str], proposal: Proposal | None = None,
-                 category: Category | None = None) -> str:
+def note_content(
+    post: Post,
+    author: Actor,
+    *,
+    tags: Sequence[str],
+    proposal: Proposal | None = None,
+    category: Category | None = None,
+) -> str:
     """The `content` HTML of a local post: for a proposal the headline, the title, the text, then hashtags."""
     if proposal is None:
         return post.content
     base, language = origin_of(author.ap_id), language_of(post)
-    linked = [name for name in _unique([*proposal_tags(proposal, language=language), *tags])
-              if f'href="{escape(tag_href(base, name))}"' not in post.content]
-    parts = [f"<p>{escape(proposal_headline(proposal, category=category, language=language), quote=False)}</p>",
-             f"<p><strong>{escape(proposal.title, quote=False)}</strong></p>", post.content]
+    linked = [
+        name
+        for name in _unique([*proposal_tags(proposal, language=language), *tags])
+        if f'href="{escape(tag_href(base, name))}"' not in post.content
+    ]
+    parts = [
+        f"<p>{escape(proposal_headline(proposal, category=category, language=language), quote=False)}</p>",
+        f"<p><strong>{escape(proposal.title, quote=False)}</strong></p>",
+        post.content,
+    ]
     if linked:
         parts.append(f"<p>{' '.join(hashtag_html(base, name) for name in linked)}</p>")
     return "".join(parts)
@@ -194,8 +219,9 @@ def note_content(post: Post, author: Actor, *, tags: Sequence[str], proposal: Pr
 # ---------------------------------------------------------------- addressing
 
 
-def addressing(visibility: Visibility, author: Actor, *, mentions: Sequence[Actor] = (),
-               audience: Actor | None = None) -> tuple[list[str], list[str]]:
+def addressing(
+    visibility: Visibility, author: Actor, *, mentions: Sequence[Actor] = (), audience: Actor | None = None
+) -> tuple[list[str], list[str]]:
     """`to` and `cc` the way Mastodon computes visibility (INTEROP 61); `audience` is a collective (FEP-1b12)."""
     followers = followers_of_actor(author)
     mentioned = [actor.ap_id for actor in mentions]
@@ -216,9 +242,16 @@ def addressing(visibility: Visibility, author: Actor, *, mentions: Sequence[Acto
 # ---------------------------------------------------------------- the Note
 
 
-def render_note(post: Post, author: Actor, *, tags: Sequence[str], mentions: Sequence[Actor],
-                proposal: Proposal | None = None, category: Category | None = None,
-                audience: Actor | None = None) -> JSONDict:
+def render_note(
+    post: Post,
+    author: Actor,
+    *,
+    tags: Sequence[str],
+    mentions: Sequence[Actor],
+    proposal: Proposal | None = None,
+    category: Category | None = None,
+    audience: Actor | None = None,
+) -> JSONDict:
     """The Note for a local post (INTEROP 58-66), with FEP-0837 properties when it is a proposal."""
     base = origin_of(author.ap_id)
     content = note_content(post, author, tags=tags, proposal=proposal, category=category)
@@ -238,8 +271,10 @@ def render_note(post: Post, author: Actor, *, tags: Sequence[str], mentions: Seq
         "sensitive": bool(post.sensitive or post.summary),
         "tag": [
             *({"type": ObjectType.MENTION.value, "href": actor.ap_id, "name": f"@{actor.acct}"} for actor in mentions),
-            *({"type": ObjectType.HASHTAG.value, "href": tag_href(base, name), "name": f"#{name}"}
-              for name in all_tags),
+            *(
+                {"type": ObjectType.HASHTAG.value, "href": tag_href(base, name), "name": f"#{name}"}
+                for name in all_tags
+            ),
         ],
     }
     if post.language:
@@ -367,8 +402,15 @@ def render_tombstone(post: Post) -> JSONDict:
     return tombstone
 
 
-def render_announce(actor: Actor, object_: str | JSONDict, *, announce_id: str, published: datetime,
-                    to: Sequence[str], cc: Sequence[str]) -> JSONDict:
+def render_announce(
+    actor: Actor,
+    object_: str | JSONDict,
+    *,
+    announce_id: str,
+    published: datetime,
+    to: Sequence[str],
+    cc: Sequence[str],
+) -> JSONDict:
     """A group's Announce: of an activity kept unchanged (FEP-1b12), or of a note id (Mastodon's boost, INTEROP 68)."""
     announce: JSONDict = {
         "@context": list(ACTIVITY_CONTEXT),

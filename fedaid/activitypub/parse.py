@@ -533,9 +533,7 @@ def parse_actor(doc: JSONDict) -> ActorDoc:
     inbox = _required_url(doc.get("inbox"), "actor inbox")
     key_id, key_pem, key_owner = _actor_key(doc.get("publicKey"), ap_id)
     endpoints = doc.get("endpoints")
-    shared_inbox = (endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None) or doc.get(
-        "sharedInbox"
-    )
+    shared_inbox = (endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None) or doc.get("sharedInbox")
     url = first_url(doc.get("url"))
     return ActorDoc(
         ap_id=ap_id,

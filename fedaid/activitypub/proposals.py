@@ -32,8 +32,9 @@ from fedaid.models import Actor, Agreement, Exchange, ProposalPurpose, ProposalS
 JSONDict = dict[str, Any]
 
 # Units we read as hours: the om2 name, its prefixed and full IRIs, and a few plain spellings.
-HOUR_UNITS = frozenset({HOUR_UNIT, "om2:hour", "http://www.ontology-of-units-of-measure.org/resource/om-2/hour",
-                        "h", "hours"})
+HOUR_UNITS = frozenset(
+    {HOUR_UNIT, "om2:hour", "http://www.ontology-of-units-of-measure.org/resource/om-2/hour", "h", "hours"}
+)
 MAX_HOURS = Decimal("999999.99")  # what Proposal.hours and Agreement.hours can hold
 MAX_TITLE = 200
 OFFER_TYPES = frozenset({ActivityType.OFFER.value, "OfferAgreement"})
@@ -71,8 +72,9 @@ class ProposalDoc:
     is_from_hashtags: bool  # a plain post read as a proposal through its hashtags
 
 
-def parse_proposal(note: NoteDoc, *, collective_ap_id: str | None = None,
-                   allow_hashtag_proposals: bool = False) -> ProposalDoc:
+def parse_proposal(
+    note: NoteDoc, *, collective_ap_id: str | None = None, allow_hashtag_proposals: bool = False
+) -> ProposalDoc:
     """The proposal a post carries, or InvalidActivity when it is none.
 
     FEP-0837 data wins; a plain post counts only when hashtag proposals are allowed and it
@@ -108,8 +110,9 @@ def parse_proposal(note: NoteDoc, *, collective_ap_id: str | None = None,
     )
 
 
-def looks_like_proposal(note: NoteDoc, *, collective_ap_id: str | None = None,
-                        allow_hashtag_proposals: bool = False) -> bool:
+def looks_like_proposal(
+    note: NoteDoc, *, collective_ap_id: str | None = None, allow_hashtag_proposals: bool = False
+) -> bool:
     """Whether `parse_proposal` would find a proposal in this post."""
     if _purpose(note.extra.get("purpose")) is not None:
         return True
@@ -151,7 +154,7 @@ def _title(note: NoteDoc) -> str:
     if note.name:
         return note.name[:MAX_TITLE]
     first_line = next((line for line in plain_text(note.content).split("\n") if line.strip()), "")
-    return (first_line[:MAX_TITLE - 1] + "…") if len(first_line) > MAX_TITLE else first_line
+    return (first_line[: MAX_TITLE - 1] + "…") if len(first_line) > MAX_TITLE else first_line
 
 
 def _hours_in_text(html: str) -> Decimal | None:
@@ -318,8 +321,9 @@ def parse_agreement_accept(doc: JSONDict) -> AgreementAcceptDoc:
         raise InvalidActivity("an Accept of an agreement needs `result` (the Agreement)")
     if offer_ap_id is None and agreement is None:
         raise InvalidActivity("the Accept names neither an Offer nor an Agreement")
-    return AgreementAcceptDoc(activity_id=activity_id, actor_ap_id=actor, offer_ap_id=offer_ap_id,
-                              agreement=agreement, raw=doc)
+    return AgreementAcceptDoc(
+        activity_id=activity_id, actor_ap_id=actor, offer_ap_id=offer_ap_id, agreement=agreement, raw=doc
+    )
 
 
 def parse_agreement_reject(doc: JSONDict) -> AgreementRejectDoc:
@@ -329,8 +333,13 @@ def parse_agreement_reject(doc: JSONDict) -> AgreementRejectDoc:
     if not is_http_url(offer_ap_id):
         raise InvalidActivity("Reject object is not an Offer id")
     content = doc.get("content")
-    return AgreementRejectDoc(activity_id=activity_id, actor_ap_id=actor, offer_ap_id=offer_ap_id,
-                              reason=sanitize_text(content)[:500] if isinstance(content, str) else "", raw=doc)
+    return AgreementRejectDoc(
+        activity_id=activity_id,
+        actor_ap_id=actor,
+        offer_ap_id=offer_ap_id,
+        reason=sanitize_text(content)[:500] if isinstance(content, str) else "",
+        raw=doc,
+    )
 
 
 def parse_confirmation(doc: JSONDict) -> ConfirmationDoc:
@@ -344,16 +353,25 @@ def parse_confirmation(doc: JSONDict) -> ConfirmationDoc:
         raise InvalidActivity("the confirmation id is missing or on another server than the actor")
     if not is_http_url(agreement_ap_id):
         raise InvalidActivity("the confirmation has no agreement in `context`")
-    return ConfirmationDoc(activity_id=activity_id, actor_ap_id=actor, confirmation_ap_id=confirmation_ap_id,
-                           agreement_ap_id=agreement_ap_id, published_at=_datetime(target.get("published")),
-                           raw=doc)
+    return ConfirmationDoc(
+        activity_id=activity_id,
+        actor_ap_id=actor,
+        confirmation_ap_id=confirmation_ap_id,
+        agreement_ap_id=agreement_ap_id,
+        published_at=_datetime(target.get("published")),
+        raw=doc,
+    )
 
 
 def is_confirmation(doc: JSONDict) -> bool:
     """A Create whose object is not a post but refers to an agreement by `context` (no Note, no content)."""
     target = doc.get("object")
-    return (ActivityType.CREATE in _types(doc) and isinstance(target, dict)
-            and ObjectType.DOCUMENT in _types(target) and id_of(target.get("context")) is not None)
+    return (
+        ActivityType.CREATE in _types(doc)
+        and isinstance(target, dict)
+        and ObjectType.DOCUMENT in _types(target)
+        and id_of(target.get("context")) is not None
+    )
 
 
 def _types(doc: JSONDict) -> tuple[str, ...]:
@@ -389,8 +407,7 @@ def _commitment(agreement: Agreement, proposal_ap_id: str, *, final: bool) -> JS
     return commitment
 
 
-def render_offer_agreement(agreement: Agreement, *, offerer: Actor, proposal_ap_id: str,
-                           author_ap_id: str) -> JSONDict:
+def render_offer_agreement(agreement: Agreement, *, offerer: Actor, proposal_ap_id: str, author_ap_id: str) -> JSONDict:
     """`Offer(Agreement)` to the proposal's author (FEP-0837 "Responding to a proposal")."""
     if not agreement.offer_activity_id:
         raise ValueError("the agreement has no offer activity id")
@@ -419,8 +436,9 @@ def render_final_agreement(agreement: Agreement, *, author: Actor, proposal_ap_i
     }
 
 
-def render_accept_agreement(agreement: Agreement, *, author: Actor, proposal_ap_id: str,
-                            offerer_ap_id: str) -> JSONDict:
+def render_accept_agreement(
+    agreement: Agreement, *, author: Actor, proposal_ap_id: str, offerer_ap_id: str
+) -> JSONDict:
     """`Accept` of the Offer, with `result` the finalised Agreement."""
     return {
         "@context": list(ACTIVITY_CONTEXT),
@@ -433,8 +451,7 @@ def render_accept_agreement(agreement: Agreement, *, author: Actor, proposal_ap_
     }
 
 
-def render_reject_agreement(agreement: Agreement, *, author: Actor, offerer_ap_id: str,
-                            reason: str = "") -> JSONDict:
+def render_reject_agreement(agreement: Agreement, *, author: Actor, offerer_ap_id: str, reason: str = "") -> JSONDict:
     """`Reject` of the Offer, with the reason as `content` when one is given."""
     reject: JSONDict = {
         "@context": list(ACTIVITY_CONTEXT),
@@ -454,8 +471,9 @@ def confirmation_ap_id(confirmer: Actor, agreement: Agreement) -> str:
     return f"{confirmer.ap_id}/confirmations/{agreement.id}"
 
 
-def render_confirmation(exchange: Exchange, agreement: Agreement, *, confirmer: Actor, confirmation_id: str,
-                        confirmed_at: datetime, to: str) -> JSONDict:
+def render_confirmation(
+    exchange: Exchange, agreement: Agreement, *, confirmer: Actor, confirmation_id: str, confirmed_at: datetime, to: str
+) -> JSONDict:
     """Create(Document) saying the help under `agreement` was given; `context` names the agreement."""
     return {
         "@context": list(ACTIVITY_CONTEXT),

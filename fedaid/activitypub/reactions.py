@@ -30,5 +30,11 @@ def render_boost(reblog: Reblog, actor: Actor, post: Post, author: Actor) -> JSO
         to, cc = [followers], [PUBLIC, author.ap_id]
     else:
         to, cc = [PUBLIC], [followers, author.ap_id]
-    return render_announce(actor, post.ap_id, announce_id=reblog.ap_id, published=reblog.created_at,
-                           to=to, cc=[address for address in cc if address != actor.ap_id])
+    return render_announce(
+        actor,
+        post.ap_id,
+        announce_id=reblog.ap_id,
+        published=reblog.created_at,
+        to=to,
+        cc=[address for address in cc if address != actor.ap_id],
+    )

@@ -12,9 +12,7 @@ from html import escape, unescape
 import nh3
 
 # Mastodon's sanitize_config (INTEROP 64 and 83).
-LINK_SCHEMES = frozenset(
-    {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"}
-)
+LINK_SCHEMES = frozenset({"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"})
 ALLOWED_TAGS = frozenset("p br span a del pre code em strong b i u ul ol li blockquote".split())
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": set(),  # without this, ammonia keeps `lang` and `title` everywhere
@@ -106,9 +104,7 @@ def plain_text(html: str) -> str:
 def sanitize_text(text: str) -> str:
     """One line of plain text for display names and labels: no tags, no control characters."""
     kept = "".join(
-        " " if unicodedata.category(char) == "Cc" else char
-        for char in plain_text(text)
-        if char not in _BIDI_CONTROLS
+        " " if unicodedata.category(char) == "Cc" else char for char in plain_text(text) if char not in _BIDI_CONTROLS
     )
     return " ".join(kept.split())
 

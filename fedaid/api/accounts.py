@@ -30,8 +30,7 @@ async def get_actor(actor_id: str) -> Actor:
 
 async def verify_credentials(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:accounts", "profile")
-    return web.json_response(await presenter(request, caller.actor).credential_account(caller.actor,
-                                                                                       caller.account))
+    return web.json_response(await presenter(request, caller.actor).credential_account(caller.actor, caller.account))
 
 
 async def update_credentials(request: web.Request) -> web.Response:
@@ -137,11 +136,17 @@ async def following(request: web.Request) -> web.Response:
 async def _follow_list(request: web.Request, side: str, other: str) -> web.Response:
     actor = await get_actor(request.match_info["id"])
     page = read_page(await read_params(request), default=40, maximum=80)
-    rows = await fetch_page(Follow.filter(**{f"{side}_id": actor.id}, state=FollowState.ACCEPTED)
-                            .select_related(other), page)
+    rows = await fetch_page(
+        Follow.filter(**{f"{side}_id": actor.id}, state=FollowState.ACCEPTED).select_related(other), page
+    )
     actors = [getattr(row, other) for row in rows if not getattr(row, other).is_deleted]
-    return paged_response(request, request.app[SETTINGS].base_url, page, await presenter(request).accounts(actors),
-                          [row.id for row in rows])
+    return paged_response(
+        request,
+        request.app[SETTINGS].base_url,
+        page,
+        await presenter(request).accounts(actors),
+        [row.id for row in rows],
+    )
 
 
 async def follow(request: web.Request) -> web.Response:
@@ -171,14 +176,27 @@ async def search(request: web.Request) -> web.Response:
     """GET /api/v1/accounts/search?q=: by name among known actors; an exact `acct` may be resolved."""
     caller = await user_caller(request, "read:accounts")
     params = await read_params(request)
-    accounts = await search_accounts(request, params.str("q") or "", limit=params.int("limit", 40) or 40,
-                                     resolve=params.bool("resolve"), following_only=params.bool("following"),
-                                     viewer=caller.actor)
+    accounts = await search_accounts(
+        request,
+        params.str("q") or "",
+        limit=params.int("limit", 40) or 40,
+        resolve=params.bool("resolve"),
+        following_only=params.bool("following"),
+        viewer=caller.actor,
+    )
     return web.json_response(await presenter(request, caller.actor).accounts(accounts))
 
 
-async def search_accounts(request: web.Request, q: str, *, limit: int, resolve: bool, viewer: Actor | None,
-                          following_only: bool = False, offset: int = 0) -> list[Actor]:
+async def search_accounts(
+    request: web.Request,
+    q: str,
+    *,
+    limit: int,
+    resolve: bool,
+    viewer: Actor | None,
+    following_only: bool = False,
+    offset: int = 0,
+) -> list[Actor]:
     text = q.strip().lstrip("@")
     if not text:
         return []
@@ -188,8 +206,12 @@ async def search_accounts(request: web.Request, q: str, *, limit: int, resolve: 
         if exact is not None:
             found.append(exact)
     name = text.split("@", 1)[0]
-    query = Actor.filter(Q(username__icontains=name) | Q(name__icontains=name), deleted_at__isnull=True,
-                         discoverable=True, type__in=("Person", "Group"))
+    query = Actor.filter(
+        Q(username__icontains=name) | Q(name__icontains=name),
+        deleted_at__isnull=True,
+        discoverable=True,
+        type__in=("Person", "Group"),
+    )
     if following_only and viewer is not None:
         query = query.filter(follower_rows__follower_id=viewer.id)
     for actor in await query.order_by("-is_local", "username").offset(offset).limit(min(max(limit, 1), 80)):
@@ -202,10 +224,16 @@ async def follow_requests(request: web.Request) -> web.Response:
     """GET /api/v1/follow_requests: who asked to follow the member and waits for an answer."""
     caller = await user_caller(request, "read:follows")
     page = read_page(await read_params(request), default=40, maximum=80)
-    rows = await fetch_page(Follow.filter(target_id=caller.actor.id, state=FollowState.PENDING)
-                            .select_related("follower"), page)
-    return paged_response(request, request.app[SETTINGS].base_url, page,
-                          await presenter(request).accounts([row.follower for row in rows]), [row.id for row in rows])
+    rows = await fetch_page(
+        Follow.filter(target_id=caller.actor.id, state=FollowState.PENDING).select_related("follower"), page
+    )
+    return paged_response(
+        request,
+        request.app[SETTINGS].base_url,
+        page,
+        await presenter(request).accounts([row.follower for row in rows]),
+        [row.id for row in rows],
+    )
 
 
 async def authorize_follow(request: web.Request) -> web.Response:

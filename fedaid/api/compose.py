@@ -14,15 +14,19 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
 
 HASHTAG = re.compile(r"(?<![\w/&#])#(\w{1,100})", re.UNICODE)
-PURPOSE_TAGS = {"offre": ProposalPurpose.OFFER, "offer": ProposalPurpose.OFFER,
-                "demande": ProposalPurpose.REQUEST, "request": ProposalPurpose.REQUEST}
+PURPOSE_TAGS = {
+    "offre": ProposalPurpose.OFFER,
+    "offer": ProposalPurpose.OFFER,
+    "demande": ProposalPurpose.REQUEST,
+    "request": ProposalPurpose.REQUEST,
+}
 REMOTE_TAGS = frozenset({"adistance", "remote", "distanciel"})
 HOURS = re.compile(r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(?:h|hr|hrs|heures?|hours?)(?!\w)", re.IGNORECASE)
 PLACE = re.compile(r"(?:📍|\b(?:lieu|place|à|in)\s*:)\s*([^\n#·|]{1,200})", re.IGNORECASE)
@@ -57,8 +61,10 @@ def purpose_of(tags: list[str]) -> ProposalPurpose | None:
     """OFFER or REQUEST when the tags say so; NotAProposal when they say both."""
     purposes = {PURPOSE_TAGS[tag] for tag in tags if tag in PURPOSE_TAGS}
     if len(purposes) > 1:
-        raise NotAProposal("A status cannot be both an offer (#offre, #offer) and a request "
-                           "(#demande, #request): keep one of these hashtags.")
+        raise NotAProposal(
+            "A status cannot be both an offer (#offre, #offer) and a request "
+            "(#demande, #request): keep one of these hashtags."
+        )
     return purposes.pop() if purposes else None
 
 
@@ -72,10 +78,16 @@ def read_proposal(text: str, categories: list[str], *, today: date | None = None
     if not title:
         raise NotAProposal("A proposal needs a title: write it on the first line, before the hashtags.")
     category = _category(tags, categories)
-    return ProposalDraft(purpose=purpose, title=title, category=category,
-                         tags=tuple(t for t in tags if t not in PURPOSE_TAGS and t != category),
-                         hours=_hours(text), place_name=_place(text), remote_ok=bool(REMOTE_TAGS & set(tags)),
-                         expires_at=_expiry(text, today or datetime.now(timezone.utc).date()))
+    return ProposalDraft(
+        purpose=purpose,
+        title=title,
+        category=category,
+        tags=tuple(t for t in tags if t not in PURPOSE_TAGS and t != category),
+        hours=_hours(text),
+        place_name=_place(text),
+        remote_ok=bool(REMOTE_TAGS & set(tags)),
+        expires_at=_expiry(text, today or datetime.now(UTC).date()),
+    )
 
 
 def _title(text: str) -> str:
@@ -126,4 +138,4 @@ def _expiry(text: str, today: date) -> datetime | None:
         raise NotAProposal(f"{match[1]} is not a date: write it as 2026-05-01.") from None
     if day < today:
         raise NotAProposal("The expiry date is already past.")
-    return datetime.combine(day, time(23, 59), tzinfo=timezone.utc)
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)

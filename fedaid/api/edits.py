@@ -27,9 +27,13 @@ async def update(request: web.Request) -> web.Response:
         if params.dict("poll") or params.list("poll[options]"):
             raise InvalidInput("Polls are not available on fedaid.")
         post = await post_edits.edit_with_history(
-            post, by=caller.actor, text=text, summary=params.str("spoiler_text"),
+            post,
+            by=caller.actor,
+            text=text,
+            summary=params.str("spoiler_text"),
             sensitive=params.bool("sensitive") if "sensitive" in params else None,
-            mentions=await mentioned(request, text))
+            mentions=await mentioned(request, text),
+        )
     except InvalidInput as err:  # Mastodon answers validation failures with 422
         return unprocessable(str(err))
     return web.json_response(await presenter(request, caller.actor).status(post))
@@ -41,8 +45,7 @@ async def source(request: web.Request) -> web.Response:
     post = await get_visible_post(request.match_info["id"], caller.actor)
     if post.author_id != caller.actor.id:
         return web.json_response({"error": "Record not found"}, status=404)
-    return web.json_response({"id": str(post.id), "text": plain_text(post.content),
-                              "spoiler_text": post.summary or ""})
+    return web.json_response({"id": str(post.id), "text": plain_text(post.content), "spoiler_text": post.summary or ""})
 
 
 async def history(request: web.Request) -> web.Response:
@@ -50,8 +53,18 @@ async def history(request: web.Request) -> web.Response:
     viewer = await viewer_of(request, "read:statuses")
     post = await get_visible_post(request.match_info["id"], viewer)
     account = await presenter(request, viewer).account(post.author)
-    return web.json_response([
-        {"content": version.content, "spoiler_text": version.summary, "sensitive": version.sensitive,
-         "created_at": iso(version.written_at), "account": account, "poll": None, "media_attachments": [],
-         "emojis": []}
-        for version in await post_edits.history(post)])
+    return web.json_response(
+        [
+            {
+                "content": version.content,
+                "spoiler_text": version.summary,
+                "sensitive": version.sensitive,
+                "created_at": iso(version.written_at),
+                "account": account,
+                "poll": None,
+                "media_attachments": [],
+                "emojis": [],
+            }
+            for version in await post_edits.history(post)
+        ]
+    )

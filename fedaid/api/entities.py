@@ -6,7 +6,7 @@ Pure and synchronous: `api/views.py` loads counts and related rows in batches, t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +14,15 @@ from urllib.parse import quote
 import fedaid
 from fedaid.config import Settings
 from fedaid.models import (
-    Account, Actor, ActorType, Notification, NotificationKind, OAuthApp, Post, Proposal, Reblog,
+    Account,
+    Actor,
+    ActorType,
+    Notification,
+    NotificationKind,
+    OAuthApp,
+    Post,
+    Proposal,
+    Reblog,
 )
 
 MASTODON_COMPAT_VERSION = "4.3.0"
@@ -22,7 +30,7 @@ MASTODON_API_VERSION = 2
 MAX_STATUS_CHARACTERS = 5000
 DEFAULT_AVATAR = "/static/avatar.png"
 DEFAULT_HEADER = "/static/header.png"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # fedaid's notification kinds as Mastodon types: a response to a proposal is a reply that mentions its
 # author, a match is a new post one asked to hear about. The fedaid kind stays in `fedaid.kind`.
@@ -34,7 +42,7 @@ NOTIFICATION_TYPES = {
 
 def iso(moment: datetime | None) -> str:
     """Mastodon's timestamps: UTC, milliseconds, `Z`."""
-    moment = (moment or EPOCH).astimezone(timezone.utc)
+    moment = (moment or EPOCH).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -89,24 +97,40 @@ def render_account(actor: Actor, stats: AccountStats, *, base_url: str, local_do
     }
 
 
-def render_credential_account(actor: Actor, account: Account, stats: AccountStats, *, base_url: str,
-                              local_domain: str) -> dict[str, Any]:
+def render_credential_account(
+    actor: Actor, account: Account, stats: AccountStats, *, base_url: str, local_domain: str
+) -> dict[str, Any]:
     """The signed-in member's own account, with `source` (the editable values) and `role`."""
     rendered = render_account(actor, stats, base_url=base_url, local_domain=local_domain)
     rendered["source"] = {
-        "privacy": "public", "sensitive": False, "language": account.locale or "", "note": actor.summary or "",
-        "fields": [], "follow_requests_count": 0, "hide_collections": False, "discoverable": actor.discoverable,
-        "indexable": actor.discoverable, "attribution_domains": [],
+        "privacy": "public",
+        "sensitive": False,
+        "language": account.locale or "",
+        "note": actor.summary or "",
+        "fields": [],
+        "follow_requests_count": 0,
+        "hide_collections": False,
+        "discoverable": actor.discoverable,
+        "indexable": actor.discoverable,
+        "attribution_domains": [],
     }
-    rendered["role"] = {"id": "-99" if account.role == "member" else account.role, "name": str(account.role),
-                        "permissions": "1048575" if account.is_admin else "0", "color": "",
-                        "highlighted": account.is_admin}
+    rendered["role"] = {
+        "id": "-99" if account.role == "member" else account.role,
+        "name": str(account.role),
+        "permissions": "1048575" if account.is_admin else "0",
+        "color": "",
+        "highlighted": account.is_admin,
+    }
     return rendered
 
 
 def render_mention(actor: Actor, local_domain: str) -> dict[str, Any]:
-    return {"id": str(actor.id), "username": actor.username, "url": actor.url or actor.ap_id,
-            "acct": acct_of(actor, local_domain)}
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "url": actor.url or actor.ap_id,
+        "acct": acct_of(actor, local_domain),
+    }
 
 
 def render_proposal(proposal: Proposal) -> dict[str, Any]:
@@ -120,8 +144,14 @@ def render_proposal(proposal: Proposal) -> dict[str, Any]:
         "tags": list(proposal.tags or []),
         "hours": _number(proposal.hours),
         "available_hours": _number(proposal.available_hours),
-        "place": {"name": proposal.place_name, "latitude": proposal.latitude, "longitude": proposal.longitude,
-                  "radius_km": proposal.radius_km} if has_place else None,
+        "place": {
+            "name": proposal.place_name,
+            "latitude": proposal.latitude,
+            "longitude": proposal.longitude,
+            "radius_km": proposal.radius_km,
+        }
+        if has_place
+        else None,
         "remote_ok": proposal.remote_ok,
         "starts_at": iso(proposal.starts_at) if proposal.starts_at else None,
         "ends_at": iso(proposal.ends_at) if proposal.ends_at else None,
@@ -178,8 +208,9 @@ def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str,
         "bookmarked": False,
         "pinned": False,
         "reblog": None,
-        "application": ({"name": parts.application.name, "website": parts.application.website}
-                        if parts.application else None),
+        "application": (
+            {"name": parts.application.name, "website": parts.application.website} if parts.application else None
+        ),
         "media_attachments": [],
         "mentions": parts.mentions,
         "tags": [{"name": name, "url": f"{base_url}/tags/{quote(name)}"} for name in parts.tags],
@@ -196,11 +227,29 @@ def render_reblog_status(reblog: Reblog, original: dict[str, Any], account: dict
     """A boost as Mastodon shows it: a status of its own (the booster's) wrapping the boosted one."""
     return {
         **original,
-        "id": str(reblog.id), "uri": reblog.ap_id, "url": reblog.ap_id, "created_at": iso(reblog.created_at),
-        "edited_at": None, "account": account, "content": "", "spoiler_text": "", "sensitive": False,
-        "in_reply_to_id": None, "in_reply_to_account_id": None, "replies_count": 0, "reblogs_count": 0,
-        "favourites_count": 0, "favourited": False, "reblogged": original["reblogged"], "application": None,
-        "mentions": [], "tags": [], "card": None, "poll": None, "fedaid": None, "reblog": original,
+        "id": str(reblog.id),
+        "uri": reblog.ap_id,
+        "url": reblog.ap_id,
+        "created_at": iso(reblog.created_at),
+        "edited_at": None,
+        "account": account,
+        "content": "",
+        "spoiler_text": "",
+        "sensitive": False,
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "favourited": False,
+        "reblogged": original["reblogged"],
+        "application": None,
+        "mentions": [],
+        "tags": [],
+        "card": None,
+        "poll": None,
+        "fedaid": None,
+        "reblog": original,
     }
 
 
@@ -216,8 +265,9 @@ def render_tombstone_status(post: Post, account: dict[str, Any], *, base_url: st
     return status
 
 
-def render_notification(notification: Notification, account: dict[str, Any],
-                        status: dict[str, Any] | None) -> dict[str, Any]:
+def render_notification(
+    notification: Notification, account: dict[str, Any], status: dict[str, Any] | None
+) -> dict[str, Any]:
     kind = NotificationKind(notification.kind)
     return {
         "id": str(notification.id),
@@ -230,22 +280,38 @@ def render_notification(notification: Notification, account: dict[str, Any],
     }
 
 
-def render_relationship(target_id: int, *, following: bool, requested: bool, followed_by: bool,
-                        requested_by: bool = False) -> dict[str, Any]:
+def render_relationship(
+    target_id: int, *, following: bool, requested: bool, followed_by: bool, requested_by: bool = False
+) -> dict[str, Any]:
     return {
-        "id": str(target_id), "following": following, "showing_reblogs": following, "notifying": False,
-        "languages": None, "followed_by": followed_by, "blocking": False, "blocked_by": False, "muting": False,
-        "muting_notifications": False, "requested": requested, "requested_by": requested_by,
-        "domain_blocking": False, "endorsed": False, "note": "",
+        "id": str(target_id),
+        "following": following,
+        "showing_reblogs": following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": requested,
+        "requested_by": requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
     }
 
 
 def render_application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:
     """Mastodon's Application (CredentialApplication with the secret, right after registration)."""
     rendered: dict[str, Any] = {
-        "id": str(app.id), "name": app.name, "website": app.website,
-        "scopes": app.scopes.split(), "redirect_uri": "\n".join(app.redirect_uris),
-        "redirect_uris": list(app.redirect_uris), "vapid_key": "",
+        "id": str(app.id),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split(),
+        "redirect_uri": "\n".join(app.redirect_uris),
+        "redirect_uris": list(app.redirect_uris),
+        "vapid_key": "",
     }
     if client_secret is not None:
         rendered.update(client_id=app.client_id, client_secret=client_secret, client_secret_expires_at=0)
@@ -253,12 +319,19 @@ def render_application(app: OAuthApp, *, client_secret: str | None = None) -> di
 
 
 def render_tag(name: str, *, base_url: str, following: bool = False) -> dict[str, Any]:
-    return {"id": name, "name": name, "url": f"{base_url}/tags/{quote(name)}", "history": [],
-            "following": following, "featuring": False}
+    return {
+        "id": name,
+        "name": name,
+        "url": f"{base_url}/tags/{quote(name)}",
+        "history": [],
+        "following": following,
+        "featuring": False,
+    }
 
 
-def render_instance_v2(settings: Settings, *, contact: dict[str, Any] | None, languages: list[str],
-                       member_count: int) -> dict[str, Any]:
+def render_instance_v2(
+    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], member_count: int
+) -> dict[str, Any]:
     base, domain = settings.base_url, settings.domain
     streaming = base.replace("http", "ws", 1)
     return {
@@ -273,31 +346,55 @@ def render_instance_v2(settings: Settings, *, contact: dict[str, Any] | None, la
         "languages": languages,
         "api_versions": {"mastodon": MASTODON_API_VERSION, "fedaid": 1},
         "configuration": {
-            "urls": {"streaming": streaming, "status": None, "about": f"{base}/about",
-                     "privacy_policy": None, "terms_of_service": None},
+            "urls": {
+                "streaming": streaming,
+                "status": None,
+                "about": f"{base}/about",
+                "privacy_policy": None,
+                "terms_of_service": None,
+            },
             "vapid": {"public_key": ""},
-            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0, "max_profile_fields": 0,
-                         "max_display_name_length": 255, "max_note_length": 5000},
-            "statuses": {"max_characters": MAX_STATUS_CHARACTERS, "max_media_attachments": 0,
-                         "characters_reserved_per_url": 23},
-            "media_attachments": {"supported_mime_types": [], "description_limit": 1500, "image_size_limit": 0,
-                                  "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0,
-                                  "video_matrix_limit": 0},
-            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0,
-                      "max_expiration": 0},
+            "accounts": {
+                "max_featured_tags": 0,
+                "max_pinned_statuses": 0,
+                "max_profile_fields": 0,
+                "max_display_name_length": 255,
+                "max_note_length": 5000,
+            },
+            "statuses": {
+                "max_characters": MAX_STATUS_CHARACTERS,
+                "max_media_attachments": 0,
+                "characters_reserved_per_url": 23,
+            },
+            "media_attachments": {
+                "supported_mime_types": [],
+                "description_limit": 1500,
+                "image_size_limit": 0,
+                "image_matrix_limit": 0,
+                "video_size_limit": 0,
+                "video_frame_rate_limit": 0,
+                "video_matrix_limit": 0,
+            },
+            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
             "translation": {"enabled": False},
             "limited_federation": settings.federation_mode == "allowlist",
         },
-        "registrations": {"enabled": settings.registration_mode != "invite",
-                          "approval_required": settings.registration_mode == "approval",
-                          "message": None, "min_age": None, "reason_required": None, "url": None},
+        "registrations": {
+            "enabled": settings.registration_mode != "invite",
+            "approval_required": settings.registration_mode == "approval",
+            "message": None,
+            "min_age": None,
+            "reason_required": None,
+            "url": None,
+        },
         "contact": {"email": "", "account": contact},
         "rules": [],
     }
 
 
-def render_instance_v1(settings: Settings, *, contact: dict[str, Any] | None, languages: list[str],
-                       stats: dict[str, int]) -> dict[str, Any]:
+def render_instance_v1(
+    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], stats: dict[str, int]
+) -> dict[str, Any]:
     base = settings.base_url
     v2 = render_instance_v2(settings, contact=contact, languages=languages, member_count=stats["user_count"])
     config = v2["configuration"]
@@ -319,8 +416,9 @@ def render_instance_v1(settings: Settings, *, contact: dict[str, Any] | None, la
         "configuration": {
             "accounts": {"max_featured_tags": 0},
             "statuses": config["statuses"],
-            "media_attachments": {key: value for key, value in config["media_attachments"].items()
-                                  if key != "description_limit"},
+            "media_attachments": {
+                key: value for key, value in config["media_attachments"].items() if key != "description_limit"
+            },
             "polls": config["polls"],
         },
         "contact_account": contact,

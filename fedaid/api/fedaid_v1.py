@@ -25,7 +25,16 @@ from fedaid.domain import agreements, alerts, exchanges, ledger, posts
 from fedaid.domain import proposals as proposals_domain
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import (
-    Actor, Agreement, AlertSubscription, Category, Exchange, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus,
+    Actor,
+    Agreement,
+    AlertSubscription,
+    Category,
+    Exchange,
+    Post,
+    PostTag,
+    Proposal,
+    ProposalPurpose,
+    ProposalStatus,
 )
 
 DEFAULT_RADIUS_KM = 25.0
@@ -33,8 +42,12 @@ DEFAULT_RADIUS_KM = 25.0
 
 def account_ref(actor: Actor, local_domain: str) -> dict[str, str]:
     acct = actor.username if actor.domain == local_domain else f"{actor.username}@{actor.domain}"
-    return {"id": str(actor.id), "acct": acct, "display_name": actor.name or actor.username,
-            "url": actor.url or actor.ap_id}
+    return {
+        "id": str(actor.id),
+        "acct": acct,
+        "display_name": actor.name or actor.username,
+        "url": actor.url or actor.ap_id,
+    }
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -74,8 +87,9 @@ def _proposal_filter(params: Params) -> Any:
         lat, lon, radius = near
         dlat = radius / 111.0
         dlon = radius / max(1.0, 111.0 * math.cos(math.radians(lat)))
-        query = query.filter(latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lon - dlon,
-                             longitude__lte=lon + dlon)
+        query = query.filter(
+            latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lon - dlon, longitude__lte=lon + dlon
+        )
     return query
 
 
@@ -103,10 +117,20 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 async def _render_proposals(request: web.Request, posts: list[Post], viewer: Actor | None) -> list[dict]:
     statuses = await presenter(request, viewer).statuses(posts)
     domain = request.app[SETTINGS].domain
-    return [{"id": s["id"], "uri": s["uri"], "url": s["url"], "created_at": s["created_at"],
-             "content": s["content"], "replies_count": s["replies_count"],
-             "account": account_ref(post.author, domain), "fedaid": s["fedaid"]}
-            for post, s in zip(posts, statuses, strict=True) if s["fedaid"] is not None]
+    return [
+        {
+            "id": s["id"],
+            "uri": s["uri"],
+            "url": s["url"],
+            "created_at": s["created_at"],
+            "content": s["content"],
+            "replies_count": s["replies_count"],
+            "account": account_ref(post.author, domain),
+            "fedaid": s["fedaid"],
+        }
+        for post, s in zip(posts, statuses, strict=True)
+        if s["fedaid"] is not None
+    ]
 
 
 async def proposals(request: web.Request) -> web.Response:
@@ -116,8 +140,9 @@ async def proposals(request: web.Request) -> web.Response:
     query = Post.filter(deleted_at__isnull=True, id__in=Subquery(_proposal_filter(params).values("post_id")))
     query = query.filter(visible_to(viewer))
     if params.str("tag"):
-        query = query.filter(id__in=Subquery(PostTag.filter(name=params.str("tag").lstrip("#").lower())
-                                             .values("post_id")))
+        query = query.filter(
+            id__in=Subquery(PostTag.filter(name=params.str("tag").lstrip("#").lower()).values("post_id"))
+        )
     if params.bool("local"):
         query = query.filter(is_local=True)
     if (params.str("account_id") or "").isdigit():
@@ -126,10 +151,18 @@ async def proposals(request: web.Request) -> web.Response:
     near = _near(params)
     if near is not None:
         places = {p.post_id: p for p in await Proposal.filter(post_id__in=[post.id for post in posts])}
-        posts = [post for post in posts if _distance_km(near[0], near[1], places[post.id].latitude,
-                                                         places[post.id].longitude) <= near[2]]
-    return paged_response(request, request.app[SETTINGS].base_url, page,
-                          await _render_proposals(request, posts, viewer), [post.id for post in posts])
+        posts = [
+            post
+            for post in posts
+            if _distance_km(near[0], near[1], places[post.id].latitude, places[post.id].longitude) <= near[2]
+        ]
+    return paged_response(
+        request,
+        request.app[SETTINGS].base_url,
+        page,
+        await _render_proposals(request, posts, viewer),
+        [post.id for post in posts],
+    )
 
 
 async def proposal(request: web.Request) -> web.Response:
@@ -137,8 +170,12 @@ async def proposal(request: web.Request) -> web.Response:
     post_id = request.match_info["id"]
     post = None
     if post_id.isdigit():
-        post = await Post.filter(id=int(post_id), deleted_at__isnull=True).filter(visible_to(viewer)).select_related(
-            "author").first()
+        post = (
+            await Post.filter(id=int(post_id), deleted_at__isnull=True)
+            .filter(visible_to(viewer))
+            .select_related("author")
+            .first()
+        )
     rendered = await _render_proposals(request, [post], viewer) if post else []
     if not rendered:
         raise NotFound("Record not found")
@@ -159,10 +196,14 @@ def _hours_param(params: Params) -> Decimal | None:
 
 
 def render_exchange(exchange: Exchange) -> dict[str, Any]:
-    return {"id": str(exchange.id), "agreement_id": str(exchange.agreement_id), "hours": _number(exchange.hours),
-            "provider_confirmed_at": iso(exchange.provider_confirmed_at) if exchange.provider_confirmed_at else None,
-            "receiver_confirmed_at": iso(exchange.receiver_confirmed_at) if exchange.receiver_confirmed_at else None,
-            "is_confirmed": exchange.is_confirmed}
+    return {
+        "id": str(exchange.id),
+        "agreement_id": str(exchange.agreement_id),
+        "hours": _number(exchange.hours),
+        "provider_confirmed_at": iso(exchange.provider_confirmed_at) if exchange.provider_confirmed_at else None,
+        "receiver_confirmed_at": iso(exchange.receiver_confirmed_at) if exchange.receiver_confirmed_at else None,
+        "is_confirmed": exchange.is_confirmed,
+    }
 
 
 def _number(value: Decimal) -> float | int:
@@ -174,10 +215,20 @@ async def _render_agreements(request: web.Request, rows: list[Agreement]) -> lis
     """Agreements with `proposal`, `provider` and `receiver` loaded."""
     domain = request.app[SETTINGS].domain
     exchanges = {e.agreement_id: e for e in await Exchange.filter(agreement_id__in=[row.id for row in rows])}
-    return [{"id": str(row.id), "uri": row.ap_id, "proposal_id": str(row.proposal.post_id),
-             "provider": account_ref(row.provider, domain), "receiver": account_ref(row.receiver, domain),
-             "hours": _number(row.hours), "state": str(row.state), "created_at": iso(row.created_at),
-             "exchange": render_exchange(exchanges[row.id]) if row.id in exchanges else None} for row in rows]
+    return [
+        {
+            "id": str(row.id),
+            "uri": row.ap_id,
+            "proposal_id": str(row.proposal.post_id),
+            "provider": account_ref(row.provider, domain),
+            "receiver": account_ref(row.receiver, domain),
+            "hours": _number(row.hours),
+            "state": str(row.state),
+            "created_at": iso(row.created_at),
+            "exchange": render_exchange(exchanges[row.id]) if row.id in exchanges else None,
+        }
+        for row in rows
+    ]
 
 
 async def _agreement_response(request: web.Request, agreement_id: int) -> web.Response:
@@ -203,8 +254,9 @@ async def agreement_list(request: web.Request) -> web.Response:
     if params.str("state"):
         query = query.filter(state=params.str("state"))
     rows = await fetch_page(query.select_related("proposal", "provider", "receiver"), page)
-    return paged_response(request, request.app[SETTINGS].base_url, page, await _render_agreements(request, rows),
-                          [row.id for row in rows])
+    return paged_response(
+        request, request.app[SETTINGS].base_url, page, await _render_agreements(request, rows), [row.id for row in rows]
+    )
 
 
 async def agreement_show(request: web.Request) -> web.Response:
@@ -276,25 +328,31 @@ async def exchange_list(request: web.Request) -> web.Response:
     page = read_page(await read_params(request))
     mine = Q(agreement__provider_id=caller.actor.id) | Q(agreement__receiver_id=caller.actor.id)
     rows = await fetch_page(Exchange.filter(mine), page)
-    return paged_response(request, request.app[SETTINGS].base_url, page, [render_exchange(row) for row in rows],
-                          [row.id for row in rows])
+    return paged_response(
+        request, request.app[SETTINGS].base_url, page, [render_exchange(row) for row in rows], [row.id for row in rows]
+    )
 
 
 # --- the ledger ------------------------------------------------------------------------------------
 
 
 def render_ledger(actor: Actor, tally: ledger.Ledger, local_domain: str) -> dict[str, Any]:
-    return {"account": account_ref(actor, local_domain), "given_hours": _number(tally.given),
-            "received_hours": _number(tally.received),
-            "by_collective": [{"domain": domain, "given_hours": _number(part.given),
-                               "received_hours": _number(part.received)}
-                              for domain, part in sorted(tally.by_collective.items())]}
+    return {
+        "account": account_ref(actor, local_domain),
+        "given_hours": _number(tally.given),
+        "received_hours": _number(tally.received),
+        "by_collective": [
+            {"domain": domain, "given_hours": _number(part.given), "received_hours": _number(part.received)}
+            for domain, part in sorted(tally.by_collective.items())
+        ],
+    }
 
 
 async def my_ledger(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:accounts")
-    return web.json_response(render_ledger(caller.actor, await ledger.ledger_of(caller.actor),
-                                           request.app[SETTINGS].domain))
+    return web.json_response(
+        render_ledger(caller.actor, await ledger.ledger_of(caller.actor), request.app[SETTINGS].domain)
+    )
 
 
 async def account_ledger(request: web.Request) -> web.Response:
@@ -309,11 +367,21 @@ async def account_ledger(request: web.Request) -> web.Response:
 
 def render_alert(alert: AlertSubscription) -> dict[str, Any]:
     has_place = bool(alert.place_name) or alert.latitude is not None
-    return {"id": str(alert.id), "purpose": str(alert.purpose) if alert.purpose else None,
-            "category": alert.category or None, "tag": alert.tag or None,
-            "place": {"name": alert.place_name, "latitude": alert.latitude, "longitude": alert.longitude,
-                      "radius_km": alert.radius_km} if has_place else None,
-            "created_at": iso(alert.created_at)}
+    return {
+        "id": str(alert.id),
+        "purpose": str(alert.purpose) if alert.purpose else None,
+        "category": alert.category or None,
+        "tag": alert.tag or None,
+        "place": {
+            "name": alert.place_name,
+            "latitude": alert.latitude,
+            "longitude": alert.longitude,
+            "radius_km": alert.radius_km,
+        }
+        if has_place
+        else None,
+        "created_at": iso(alert.created_at),
+    }
 
 
 async def alert_list(request: web.Request) -> web.Response:
@@ -333,13 +401,19 @@ def _alert_criteria(params: Params) -> alerts.AlertCriteria:
     if purpose not in (None, "offer", "request"):
         raise InvalidInput("purpose must be offer or request.")
     try:
-        numbers = {name: float(text) if (text := params.str(name)) not in (None, "") else None
-                   for name in ("latitude", "longitude", "radius_km")}
+        numbers = {
+            name: float(text) if (text := params.str(name)) not in (None, "") else None
+            for name in ("latitude", "longitude", "radius_km")
+        }
     except ValueError:
         raise InvalidInput("latitude, longitude and radius_km must be numbers.") from None
-    return alerts.AlertCriteria(purpose=ProposalPurpose(purpose) if purpose else None,
-                                category=params.str("category") or "", tag=params.str("tag") or "",
-                                place_name=params.str("place_name") or "", **numbers)
+    return alerts.AlertCriteria(
+        purpose=ProposalPurpose(purpose) if purpose else None,
+        category=params.str("category") or "",
+        tag=params.str("tag") or "",
+        place_name=params.str("place_name") or "",
+        **numbers,
+    )
 
 
 async def alert_delete(request: web.Request) -> web.Response:
@@ -371,4 +445,3 @@ def table() -> list[tuple[str, str, Any]]:
         ("POST", f"{PREFIX}/alerts", alert_create),
         ("DELETE", f"{PREFIX}/alerts/{number}", alert_delete),
     ]
-

@@ -18,8 +18,12 @@ LANGUAGES = ["fr", "en"]
 
 
 async def _contact(request: web.Request) -> dict[str, Any] | None:
-    admin = await Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True).select_related(
-        "actor").order_by("id").first()
+    admin = (
+        await Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True)
+        .select_related("actor")
+        .order_by("id")
+        .first()
+    )
     if admin is None:
         return None
     return await presenter(request).account(admin.actor)
@@ -27,8 +31,11 @@ async def _contact(request: web.Request) -> dict[str, Any] | None:
 
 async def instance_v2(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    return web.json_response(render_instance_v2(settings, contact=await _contact(request), languages=LANGUAGES,
-                                                member_count=await count_local_members()))
+    return web.json_response(
+        render_instance_v2(
+            settings, contact=await _contact(request), languages=LANGUAGES, member_count=await count_local_members()
+        )
+    )
 
 
 async def instance_v1(request: web.Request) -> web.Response:
@@ -38,8 +45,9 @@ async def instance_v1(request: web.Request) -> web.Response:
         "status_count": await Post.filter(is_local=True, deleted_at__isnull=True).count(),
         "domain_count": len(await Actor.filter(is_local=False).distinct().values_list("domain", flat=True)),
     }
-    return web.json_response(render_instance_v1(settings, contact=await _contact(request), languages=LANGUAGES,
-                                                stats=stats))
+    return web.json_response(
+        render_instance_v1(settings, contact=await _contact(request), languages=LANGUAGES, stats=stats)
+    )
 
 
 async def peers(request: web.Request) -> web.Response:
@@ -54,11 +62,15 @@ async def extended_description(request: web.Request) -> web.Response:
 
 async def preferences(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:accounts")
-    return web.json_response({
-        "posting:default:visibility": "public", "posting:default:sensitive": False,
-        "posting:default:language": caller.account.locale or None, "reading:expand:media": "default",
-        "reading:expand:spoilers": False,
-    })
+    return web.json_response(
+        {
+            "posting:default:visibility": "public",
+            "posting:default:sensitive": False,
+            "posting:default:language": caller.account.locale or None,
+            "reading:expand:media": "default",
+            "reading:expand:spoilers": False,
+        }
+    )
 
 
 async def unread_count(request: web.Request) -> web.Response:

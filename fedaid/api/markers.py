@@ -15,8 +15,10 @@ from fedaid.models import Marker, MarkerTimeline
 
 
 def render_markers(rows: list[Marker]) -> dict[str, Any]:
-    return {str(row.timeline): {"last_read_id": row.last_read_id, "version": row.version,
-                                "updated_at": iso(row.updated_at)} for row in rows}
+    return {
+        str(row.timeline): {"last_read_id": row.last_read_id, "version": row.version, "updated_at": iso(row.updated_at)}
+        for row in rows
+    }
 
 
 async def index(request: web.Request) -> web.Response:

@@ -45,7 +45,8 @@ async def _own(request: web.Request, scope: str) -> tuple[Notification, object]:
     row = None
     if notification_id.isdigit():
         row = await Notification.get_or_none(id=int(notification_id), recipient_id=caller.actor.id).select_related(
-            "from_actor", "post__author")
+            "from_actor", "post__author"
+        )
     if row is None or row.from_actor is None:
         raise NotFound("Record not found")
     return row, caller

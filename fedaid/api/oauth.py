@@ -26,8 +26,9 @@ async def create_app(request: web.Request) -> web.Response:
     """POST /api/v1/apps"""
     params = await read_params(request)
     redirect = params.raw("redirect_uris", params.raw("redirect_uri"))
-    app, secret = await oauth.register_app(params.str("client_name", "") or "", redirect,
-                                           params.raw("scopes"), params.str("website"))
+    app, secret = await oauth.register_app(
+        params.str("client_name", "") or "", redirect, params.raw("scopes"), params.str("website")
+    )
     return web.json_response(render_application(app, client_secret=secret))
 
 
@@ -55,22 +56,24 @@ async def _grant(grant: str | None, client_id: str | None, client_secret: str | 
     scope = params.str("scope") or params.str("scopes")
     match grant:
         case "authorization_code":
-            return await oauth.exchange_code(client_id, client_secret, params.str("code"),
-                                             params.str("redirect_uri"), params.str("code_verifier"))
+            return await oauth.exchange_code(
+                client_id, client_secret, params.str("code"), params.str("redirect_uri"), params.str("code_verifier")
+            )
         case "password":
-            return await oauth.password_grant(client_id, client_secret, params.str("username"),
-                                              params.str("password"), scope)
+            return await oauth.password_grant(
+                client_id, client_secret, params.str("username"), params.str("password"), scope
+            )
         case "client_credentials":
             return await oauth.client_credentials_grant(client_id, client_secret, scope)
         case "refresh_token":
             return await oauth.refresh_grant(client_id, client_secret, params.str("refresh_token"), scope)
         case _:
-            raise OAuthError("unsupported_grant_type",
-                             f"grant_type must be one of {', '.join(GRANT_TYPES)}.")
+            raise OAuthError("unsupported_grant_type", f"grant_type must be one of {', '.join(GRANT_TYPES)}.")
 
 
-def _client_credentials(request: web.Request, client_id: str | None,
-                        client_secret: str | None) -> tuple[str | None, str | None]:
+def _client_credentials(
+    request: web.Request, client_id: str | None, client_secret: str | None
+) -> tuple[str | None, str | None]:
     """Client id and secret from the body, or HTTP Basic (client_secret_basic)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic ") and not client_id:
@@ -84,16 +87,21 @@ def _client_credentials(request: web.Request, client_id: str | None,
 
 
 def _render_token(pair: TokenPair) -> dict:
-    body = {"access_token": pair.access_token, "token_type": "Bearer", "scope": pair.scope,
-            "created_at": int(pair.token.created_at.timestamp())}
+    body = {
+        "access_token": pair.access_token,
+        "token_type": "Bearer",
+        "scope": pair.scope,
+        "created_at": int(pair.token.created_at.timestamp()),
+    }
     if pair.refresh_token:
         body["refresh_token"] = pair.refresh_token
     return body
 
 
 def _oauth_error(code: str, description: str, status: int) -> web.Response:
-    return web.json_response({"error": code, "error_description": description}, status=status,
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {"error": code, "error_description": description}, status=status, headers={"Cache-Control": "no-store"}
+    )
 
 
 async def revoke_token(request: web.Request) -> web.Response:
@@ -112,27 +120,37 @@ async def userinfo(request: web.Request) -> web.Response:
     """GET /oauth/userinfo (OpenID Connect claims Mastodon returns for the `profile` scope)."""
     caller = await user_caller(request, "profile", "read:accounts")
     actor = caller.actor
-    return web.json_response({"iss": request.app[SETTINGS].base_url, "sub": actor.ap_id, "name": actor.name,
-                              "preferred_username": actor.username, "profile": actor.url or actor.ap_id,
-                              "picture": actor.icon_url, "updated_at": int((actor.created_at).timestamp()),
-                              "created_at": iso(actor.created_at)})
+    return web.json_response(
+        {
+            "iss": request.app[SETTINGS].base_url,
+            "sub": actor.ap_id,
+            "name": actor.name,
+            "preferred_username": actor.username,
+            "profile": actor.url or actor.ap_id,
+            "picture": actor.icon_url,
+            "updated_at": int((actor.created_at).timestamp()),
+            "created_at": iso(actor.created_at),
+        }
+    )
 
 
 async def server_metadata(request: web.Request) -> web.Response:
     """GET /.well-known/oauth-authorization-server (RFC 8414)."""
     base = request.app[SETTINGS].base_url
-    return web.json_response({
-        "issuer": f"{base}/",
-        "service_documentation": "https://docs.joinmastodon.org/",
-        "authorization_endpoint": f"{base}/oauth/authorize",
-        "token_endpoint": f"{base}/oauth/token",
-        "revocation_endpoint": f"{base}/oauth/revoke",
-        "userinfo_endpoint": f"{base}/oauth/userinfo",
-        "app_registration_endpoint": f"{base}/api/v1/apps",
-        "scopes_supported": sorted(oauth.ALL_SCOPES),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "grant_types_supported": list(GRANT_TYPES),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "code_challenge_methods_supported": list(oauth.PKCE_METHODS),
-    })
+    return web.json_response(
+        {
+            "issuer": f"{base}/",
+            "service_documentation": "https://docs.joinmastodon.org/",
+            "authorization_endpoint": f"{base}/oauth/authorize",
+            "token_endpoint": f"{base}/oauth/token",
+            "revocation_endpoint": f"{base}/oauth/revoke",
+            "userinfo_endpoint": f"{base}/oauth/userinfo",
+            "app_registration_endpoint": f"{base}/api/v1/apps",
+            "scopes_supported": sorted(oauth.ALL_SCOPES),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "grant_types_supported": list(GRANT_TYPES),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": list(oauth.PKCE_METHODS),
+        }
+    )

@@ -106,8 +106,9 @@ async def _read_body(request: web.Request) -> dict[str, Any]:
         return body
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
-        pairs = [(key, value if isinstance(value, str) else getattr(value, "filename", "")) for key, value
-                 in form.items()]
+        pairs = [
+            (key, value if isinstance(value, str) else getattr(value, "filename", "")) for key, value in form.items()
+        ]
         return _fold(pairs, {})
     text = (await request.text()).strip()
     if text.startswith("{"):

@@ -26,16 +26,19 @@ async def select(model: type[Model], sql: str, values: list[Any]) -> list[Any]:
 
 async def followed_ids(actor_id: int) -> list[int]:
     """The actors `actor_id` follows (accepted follows only)."""
-    rows = await select(Follow, "SELECT target_id FROM follow WHERE follower_id=? AND state=?",
-                        [actor_id, FollowState.ACCEPTED.value])
+    rows = await select(
+        Follow, "SELECT target_id FROM follow WHERE follower_id=? AND state=?", [actor_id, FollowState.ACCEPTED.value]
+    )
     return [row[0] for row in rows]
 
 
 async def boost_ids(actor_ids: list[int], page: Page) -> list[int]:
     """The page of boosts by `actor_ids` of posts neither deleted nor by one of them (a home timeline's boosts)."""
     actors = marks(len(actor_ids))
-    sql = (f"SELECT reblog.id FROM reblog JOIN post ON post.id=reblog.post_id WHERE reblog.actor_id IN ({actors}) "
-           f"AND post.author_id NOT IN ({actors}) AND post.deleted_at IS NULL")
+    sql = (
+        f"SELECT reblog.id FROM reblog JOIN post ON post.id=reblog.post_id WHERE reblog.actor_id IN ({actors}) "
+        f"AND post.author_id NOT IN ({actors}) AND post.deleted_at IS NULL"
+    )
     values: list[Any] = [*actor_ids, *actor_ids]
     for bound, operator in ((page.max_id, "<"), (page.since_id, ">"), (page.min_id, ">")):
         if bound is not None:

@@ -87,8 +87,7 @@ async def _reacted_by(request: web.Request, model: type[Favourite] | type[Reblog
     viewer = await viewer_of(request, "read:statuses")
     post = await get_visible_post(request.match_info["id"], viewer)
     page = read_page(await read_params(request), default=40, maximum=80)
-    rows = await fetch_page(model.filter(post_id=post.id, actor__deleted_at__isnull=True).select_related("actor"),
-                            page)
+    rows = await fetch_page(model.filter(post_id=post.id, actor__deleted_at__isnull=True).select_related("actor"), page)
     accounts = await presenter(request, viewer).accounts([row.actor for row in rows])
     return paged_response(request, request.app[SETTINGS].base_url, page, accounts, [row.id for row in rows])
 
@@ -97,7 +96,8 @@ async def favourites(request: web.Request) -> web.Response:
     """GET /api/v1/favourites: the statuses the member favourited, most recently favourited first."""
     caller = await user_caller(request, "read:favourites")
     page = read_page(await read_params(request))
-    rows = await fetch_page(Favourite.filter(actor_id=caller.actor.id, post__deleted_at__isnull=True)
-                            .select_related("post__author"), page)
+    rows = await fetch_page(
+        Favourite.filter(actor_id=caller.actor.id, post__deleted_at__isnull=True).select_related("post__author"), page
+    )
     statuses = await presenter(request, caller.actor).statuses([row.post for row in rows])
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, [row.id for row in rows])

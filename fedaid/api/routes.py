@@ -11,7 +11,17 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from fedaid.api import (
-    accounts, edits, fedaid_v1, instance, markers, notifications, oauth, reactions, search, statuses, streaming,
+    accounts,
+    edits,
+    fedaid_v1,
+    instance,
+    markers,
+    notifications,
+    oauth,
+    reactions,
+    search,
+    statuses,
+    streaming,
     timelines,
 )
 
@@ -19,16 +29,41 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # GET endpoints of features fedaid does not have: Mastodon's answer when there is nothing to show.
 EMPTY_LISTS = (
-    "/api/v1/custom_emojis", "/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/blocks",
-    "/api/v1/mutes", "/api/v1/domain_blocks", "/api/v1/bookmarks", "/api/v1/conversations",
-    "/api/v1/endorsements", "/api/v1/featured_tags", "/api/v1/featured_tags/suggestions", "/api/v1/followed_tags",
-    "/api/v1/scheduled_statuses", "/api/v1/announcements", "/api/v1/suggestions", "/api/v2/suggestions",
-    "/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links",
-    "/api/v1/instance/activity", "/api/v1/instance/rules", "/api/v1/instance/domain_blocks",
-    "/api/v1/accounts/familiar_followers", "/api/v1/notifications/requests", "/api/v1/timelines/direct",
-    "/api/v1/accounts/{id}/featured_tags", "/api/v1/accounts/{id}/lists", "/api/v1/accounts/{id}/identity_proofs",
+    "/api/v1/custom_emojis",
+    "/api/v1/filters",
+    "/api/v2/filters",
+    "/api/v1/lists",
+    "/api/v1/blocks",
+    "/api/v1/mutes",
+    "/api/v1/domain_blocks",
+    "/api/v1/bookmarks",
+    "/api/v1/conversations",
+    "/api/v1/endorsements",
+    "/api/v1/featured_tags",
+    "/api/v1/featured_tags/suggestions",
+    "/api/v1/followed_tags",
+    "/api/v1/scheduled_statuses",
+    "/api/v1/announcements",
+    "/api/v1/suggestions",
+    "/api/v2/suggestions",
+    "/api/v1/trends",
+    "/api/v1/trends/tags",
+    "/api/v1/trends/statuses",
+    "/api/v1/trends/links",
+    "/api/v1/instance/activity",
+    "/api/v1/instance/rules",
+    "/api/v1/instance/domain_blocks",
+    "/api/v1/accounts/familiar_followers",
+    "/api/v1/notifications/requests",
+    "/api/v1/timelines/direct",
+    "/api/v1/accounts/{id}/featured_tags",
+    "/api/v1/accounts/{id}/lists",
+    "/api/v1/accounts/{id}/identity_proofs",
     "/api/v1/accounts/{id}/endorsements",
-    "/api/v1/statuses/{id}/quotes", "/api/v1/directory", "/api/v1/admin/accounts", "/api/v2/admin/accounts",
+    "/api/v1/statuses/{id}/quotes",
+    "/api/v1/directory",
+    "/api/v1/admin/accounts",
+    "/api/v2/admin/accounts",
 )
 EMPTY_OBJECTS = ("/api/v1/instance/translation_languages",)
 
@@ -100,8 +135,11 @@ def routes() -> list[web.RouteDef]:
         # streaming
         ("GET", "/api/v1/streaming/health", streaming.health),
         ("GET", "/api/v1/streaming", streaming.websocket),
-        ("GET", "/api/v1/streaming/{stream:user|public|hashtag|user/notification|public/local|public/remote"
-                "|hashtag/local}", streaming.server_sent_events),
+        (
+            "GET",
+            "/api/v1/streaming/{stream:user|public|hashtag|user/notification|public/local|public/remote|hashtag/local}",
+            streaming.server_sent_events,
+        ),
     ]
     table += [("GET", path, instance.empty_list) for path in EMPTY_LISTS]
     table += [("GET", path, instance.empty_object) for path in EMPTY_OBJECTS]

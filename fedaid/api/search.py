@@ -32,12 +32,20 @@ async def search_v2(request: web.Request) -> web.Response:
     view = presenter(request, viewer)
     result = {"accounts": [], "hashtags": [], "statuses": []}
     if q and kind in (None, "", "accounts"):
-        actors = await search_accounts(request, q, limit=limit, offset=offset, viewer=viewer,
-                                       resolve=params.bool("resolve"), following_only=params.bool("following"))
+        actors = await search_accounts(
+            request,
+            q,
+            limit=limit,
+            offset=offset,
+            viewer=viewer,
+            resolve=params.bool("resolve"),
+            following_only=params.bool("following"),
+        )
         result["accounts"] = await view.accounts(actors)
     if q and kind in (None, "", "hashtags") and "@" not in q:
-        result["hashtags"] = [render_tag(name, base_url=settings.base_url)
-                              for name in await _tags(q.lstrip("#").lower(), limit, offset)]
+        result["hashtags"] = [
+            render_tag(name, base_url=settings.base_url) for name in await _tags(q.lstrip("#").lower(), limit, offset)
+        ]
     if q and kind in (None, "", "statuses"):
         result["statuses"] = await view.statuses(await _statuses(q, viewer, limit, offset))
     return web.json_response(result)
@@ -46,8 +54,14 @@ async def search_v2(request: web.Request) -> web.Response:
 async def _tags(prefix: str, limit: int, offset: int) -> list[str]:
     if not prefix:
         return []
-    names = await (PostTag.filter(name__startswith=prefix).distinct().order_by("name").offset(offset).limit(limit)
-                   .values_list("name", flat=True))
+    names = await (
+        PostTag.filter(name__startswith=prefix)
+        .distinct()
+        .order_by("name")
+        .offset(offset)
+        .limit(limit)
+        .values_list("name", flat=True)
+    )
     return list(names)
 
 

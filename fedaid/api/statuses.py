@@ -19,17 +19,24 @@ from fedaid.domain.proposals import ProposalTerms
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visibility
 
-
-VISIBILITIES = {"public": Visibility.PUBLIC, "unlisted": Visibility.UNLISTED, "private": Visibility.FOLLOWERS,
-                "direct": Visibility.DIRECT}
+VISIBILITIES = {
+    "public": Visibility.PUBLIC,
+    "unlisted": Visibility.UNLISTED,
+    "private": Visibility.FOLLOWERS,
+    "direct": Visibility.DIRECT,
+}
 MENTION = re.compile(r"(?<![\w/@])@([a-zA-Z0-9_.]+(?:@[a-zA-Z0-9.-]+(?::\d+)?)?)")
 
 
 def unprocessable(message: str) -> web.Response:
     """Mastodon's 422, with the `details` its ValidationError entity carries."""
-    return web.json_response({"error": f"Validation failed: {message}",
-                              "details": {"status": [{"error": "ERR_INVALID", "description": message}]}},
-                             status=422)
+    return web.json_response(
+        {
+            "error": f"Validation failed: {message}",
+            "details": {"status": [{"error": "ERR_INVALID", "description": message}]},
+        },
+        status=422,
+    )
 
 
 async def create(request: web.Request) -> web.Response:
@@ -66,19 +73,35 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
     if draft is not None:
         if in_reply_to is not None:
             raise InvalidInput("A reply cannot be an offer or a request: post it on its own.")
-        terms = ProposalTerms(purpose=draft.purpose, title=draft.title, text=text, category=draft.category,
-                              tags=draft.tags, hours=draft.hours, place_name=draft.place_name,
-                              remote_ok=draft.remote_ok, expires_at=draft.expires_at)
-        proposal = await proposals.create_proposal(actor, terms, visibility=visibility, mentions=mentions,
-                                                   language=language)
+        terms = ProposalTerms(
+            purpose=draft.purpose,
+            title=draft.title,
+            text=text,
+            category=draft.category,
+            tags=draft.tags,
+            hours=draft.hours,
+            place_name=draft.place_name,
+            remote_ok=draft.remote_ok,
+            expires_at=draft.expires_at,
+        )
+        proposal = await proposals.create_proposal(
+            actor, terms, visibility=visibility, mentions=mentions, language=language
+        )
         return proposal.post
     answered = await Proposal.get_or_none(post_id=in_reply_to.id) if in_reply_to is not None else None
     if answered is not None and answered.status == ProposalStatus.OPEN and in_reply_to.author_id != actor.id:
         # A reply to an open offer or request is a response: its author is told as such.
         return await responses.respond(answered, actor, text, visibility=visibility, language=language)
-    return await posts.create_post(actor, text, visibility=visibility, in_reply_to=in_reply_to, mentions=mentions,
-                                   summary=params.str("spoiler_text") or "", sensitive=params.bool("sensitive"),
-                                   language=language)
+    return await posts.create_post(
+        actor,
+        text,
+        visibility=visibility,
+        in_reply_to=in_reply_to,
+        mentions=mentions,
+        summary=params.str("spoiler_text") or "",
+        sensitive=params.bool("sensitive"),
+        language=language,
+    )
 
 
 async def mentioned(request: web.Request, text: str) -> list[Actor]:
@@ -123,8 +146,12 @@ async def context(request: web.Request) -> web.Response:
     ancestors: list[Post] = []
     parent_id = post.in_reply_to_id
     while parent_id and len(ancestors) < 40:
-        parent = await Post.filter(id=parent_id, deleted_at__isnull=True).filter(visible_to(viewer)).select_related(
-            "author").first()
+        parent = (
+            await Post.filter(id=parent_id, deleted_at__isnull=True)
+            .filter(visible_to(viewer))
+            .select_related("author")
+            .first()
+        )
         if parent is None:
             break
         ancestors.insert(0, parent)
@@ -132,11 +159,16 @@ async def context(request: web.Request) -> web.Response:
     descendants: list[Post] = []
     frontier = [post.id]
     while frontier and len(descendants) < 200:
-        children = await (Post.filter(in_reply_to_id__in=frontier, deleted_at__isnull=True).filter(visible_to(viewer))
-                          .select_related("author").order_by("id"))
+        children = await (
+            Post.filter(in_reply_to_id__in=frontier, deleted_at__isnull=True)
+            .filter(visible_to(viewer))
+            .select_related("author")
+            .order_by("id")
+        )
         descendants.extend(children)
         frontier = [child.id for child in children]
     descendants.sort(key=lambda child: child.id)
     view = presenter(request, viewer)
-    return web.json_response({"ancestors": await view.statuses(ancestors),
-                              "descendants": await view.statuses(descendants)})
+    return web.json_response(
+        {"ancestors": await view.statuses(ancestors), "descendants": await view.statuses(descendants)}
+    )

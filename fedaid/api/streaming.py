@@ -33,7 +33,16 @@ from fedaid.domain.oauth import has_scope
 from fedaid.domain.policy import domain_names
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.models import (
-    Actor, DomainPolicy, Follow, FollowState, Notification, PolicyKind, Post, PostTag, Reblog, Visibility,
+    Actor,
+    DomainPolicy,
+    Follow,
+    FollowState,
+    Notification,
+    PolicyKind,
+    Post,
+    PostTag,
+    Reblog,
+    Visibility,
 )
 
 log = logging.getLogger("fedaid.streaming")
@@ -48,8 +57,8 @@ USER_STREAMS = ("user", "user:notification")
 
 @dataclass(frozen=True)
 class Event:
-    name: str            # update | notification | delete
-    payload: str         # JSON text (or a bare id for delete), as Mastodon sends it
+    name: str  # update | notification | delete
+    payload: str  # JSON text (or a bare id for delete), as Mastodon sends it
     stream: tuple[str, ...] = ()
 
 
@@ -74,8 +83,14 @@ class Subscription:
 class StreamHub:
     """Fans new posts and notifications out to the subscriptions of this process."""
 
-    def __init__(self, settings: Settings, *, interval: float = POLL_INTERVAL,
-                 heartbeat: float = HEARTBEAT_SECONDS, cache: RenderCache | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        interval: float = POLL_INTERVAL,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        cache: RenderCache | None = None,
+    ) -> None:
         self.settings = settings
         self.cache = cache
         self.interval = interval
@@ -129,13 +144,25 @@ class StreamHub:
         """One look at the database: new posts, deleted posts and new notifications since the last look."""
         now = utcnow()
         since = self._since - LAG
-        posts = [post for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True)
-                 .select_related("author").order_by("created_at") if self._first_time("post", post.id, now)]
-        deleted = [post_id for post_id in await Post.filter(deleted_at__gte=since).values_list("id", flat=True)
-                   if self._first_time("delete", post_id, now)]
-        notifications = [row for row in await Notification.filter(created_at__gte=since, from_actor_id__isnull=False)
-                         .select_related("from_actor", "post__author").order_by("id")
-                         if self._first_time("notification", row.id, now)]
+        posts = [
+            post
+            for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True)
+            .select_related("author")
+            .order_by("created_at")
+            if self._first_time("post", post.id, now)
+        ]
+        deleted = [
+            post_id
+            for post_id in await Post.filter(deleted_at__gte=since).values_list("id", flat=True)
+            if self._first_time("delete", post_id, now)
+        ]
+        notifications = [
+            row
+            for row in await Notification.filter(created_at__gte=since, from_actor_id__isnull=False)
+            .select_related("from_actor", "post__author")
+            .order_by("id")
+            if self._first_time("notification", row.id, now)
+        ]
         boosts = [row for row in await self._boosts_since(since) if self._first_time("reblog", row.id, now)]
         self._since = now
         self._seen = {key: at for key, at in self._seen.items() if at > now - 3 * LAG}
@@ -156,22 +183,30 @@ class StreamHub:
         if not any(s.stream == "user" for s in self.subscriptions):
             return []
         first_id = int(since.timestamp() * 1000) << 16
-        return list(await Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True)
-                    .select_related("post__author").order_by("id"))
+        return list(
+            await Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True)
+            .select_related("post__author")
+            .order_by("id")
+        )
 
     async def _dispatch_boosts(self, boosts: list[Reblog]) -> None:
         """A boost goes to the user streams of the booster and their followers, as it shows in home timelines
         (not to those who already follow the boosted post's author)."""
         listening = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
         ids = sorted({boost.actor_id for boost in boosts} | {boost.post.author_id for boost in boosts})
-        follows = set(await Follow.filter(follower_id__in=sorted(listening), target_id__in=ids,
-                                          state=FollowState.ACCEPTED).values_list("follower_id", "target_id"))
+        follows = set(
+            await Follow.filter(
+                follower_id__in=sorted(listening), target_id__in=ids, state=FollowState.ACCEPTED
+            ).values_list("follower_id", "target_id")
+        )
         view = Presenter(self.settings, cache=self.cache)
         originals = await view.statuses([boost.post for boost in boosts])
         boosters = await view.accounts_by_id(boost.actor_id for boost in boosts)
         for boost, original in zip(boosts, originals, strict=True):
-            event = Event("update", json.dumps(render_reblog_status(boost, original, boosters[boost.actor_id]),
-                                               ensure_ascii=False))
+            event = Event(
+                "update",
+                json.dumps(render_reblog_status(boost, original, boosters[boost.actor_id]), ensure_ascii=False),
+            )
             for subscription in list(self.subscriptions):
                 if subscription.stream != "user" or subscription.viewer is None:
                     continue
@@ -195,9 +230,13 @@ class StreamHub:
         viewers = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
         follows: set[tuple[int, int]] = set()
         if viewers:
-            follows = set(await Follow.filter(follower_id__in=sorted(viewers), state=FollowState.ACCEPTED,
-                                              target_id__in=sorted({p.author_id for p in posts}))
-                          .values_list("follower_id", "target_id"))
+            follows = set(
+                await Follow.filter(
+                    follower_id__in=sorted(viewers),
+                    state=FollowState.ACCEPTED,
+                    target_id__in=sorted({p.author_id for p in posts}),
+                ).values_list("follower_id", "target_id")
+            )
         silenced = await _silenced_domains() if any(not post.is_local for post in posts) else frozenset()
         for post, status in zip(posts, rendered, strict=True):
             event = Event("update", json.dumps(status, ensure_ascii=False))
@@ -223,8 +262,9 @@ async def _silenced_domains() -> frozenset[str]:
     return frozenset(await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True))
 
 
-def _wants(subscription: Subscription, post: Post, tags: set[str], follows: set[tuple[int, int]], *,
-           is_silenced: bool = False) -> bool:
+def _wants(
+    subscription: Subscription, post: Post, tags: set[str], follows: set[tuple[int, int]], *, is_silenced: bool = False
+) -> bool:
     """Whether a new post goes to this subscription (Mastodon's rules for each stream); posts from silenced
     domains reach their authors' followers only."""
     stream, viewer = subscription.stream, subscription.viewer
@@ -293,8 +333,13 @@ async def server_sent_events(request: web.Request) -> web.StreamResponse:
     stream = request.match_info["stream"].replace("/", ":")
     subscription = await _subscription_for(request, stream, request.query.get("tag"))
     hub = request.app[STREAM_HUB]
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
-                                           "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        }
+    )
     try:
         await response.prepare(request)
         await response.write(b":)\n\n")
@@ -316,7 +361,7 @@ async def _events(request: web.Request, subscription: Subscription, heartbeat: f
     while True:
         try:
             event = await asyncio.wait_for(subscription.queue.get(), timeout=tick)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if request.transport is None or request.transport.is_closing():
                 return
             idle += tick

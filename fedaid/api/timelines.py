@@ -63,8 +63,11 @@ async def tag(request: web.Request) -> web.Response:
     names = [name.lstrip("#").lower() for name in names if name]
     if params.bool("only_media") or not names:
         return web.json_response([])
-    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True,
-                        id__in=Subquery(PostTag.filter(name__in=names).values("post_id")))
+    query = Post.filter(
+        visibility=Visibility.PUBLIC,
+        deleted_at__isnull=True,
+        id__in=Subquery(PostTag.filter(name__in=names).values("post_id")),
+    )
     for required in params.list("all"):
         query = query.filter(id__in=PostTag.filter(name=required.lstrip("#").lower()).values("post_id"))
     for excluded in params.list("none"):

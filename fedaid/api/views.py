@@ -15,19 +15,34 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-
 from tortoise.functions import Count, Max
 
 from fedaid.api.entities import (
-    AccountStats, StatusParts, render_account, render_credential_account, render_mention, render_notification,
-    render_reblog_status, render_relationship, render_status,
+    AccountStats,
+    StatusParts,
+    render_account,
+    render_credential_account,
+    render_mention,
+    render_notification,
+    render_reblog_status,
+    render_relationship,
+    render_status,
 )
-from fedaid.appkeys import SETTINGS
 from fedaid.api.pagination import Page, paged
 from fedaid.api.rawsql import marks, select
+from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
 from fedaid.models import (
-    Account, Actor, Favourite, Follow, FollowState, Notification, Post, PostTag, Proposal, Reblog,
+    Account,
+    Actor,
+    Favourite,
+    Follow,
+    FollowState,
+    Notification,
+    Post,
+    PostTag,
+    Proposal,
+    Reblog,
 )
 
 
@@ -64,8 +79,10 @@ RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 
 def boosts_in(query: Any) -> Callable[[Page], Awaitable[list[Reblog]]]:
     """`Presenter.status_page`'s loader of the boosts `query` selects (boosts of deleted posts left out)."""
+
     async def load(page: Page) -> list[Reblog]:
         return list(await paged(query.filter(post__deleted_at__isnull=True), page))
+
     return load
 
 
@@ -98,15 +115,19 @@ class Presenter:
         wanted = sorted(set(actor_ids) - set(self._stats))
         if wanted:
             followers = await _counts(Follow.filter(target_id__in=wanted, state=FollowState.ACCEPTED), "target_id")
-            following = await _counts(Follow.filter(follower_id__in=wanted, state=FollowState.ACCEPTED),
-                                      "follower_id")
-            posts = await (Post.filter(author_id__in=wanted, deleted_at__isnull=True).group_by("author_id")
-                           .annotate(n=Count("id"), last=Max("published_at")).values("author_id", "n", "last"))
+            following = await _counts(Follow.filter(follower_id__in=wanted, state=FollowState.ACCEPTED), "follower_id")
+            posts = await (
+                Post.filter(author_id__in=wanted, deleted_at__isnull=True)
+                .group_by("author_id")
+                .annotate(n=Count("id"), last=Max("published_at"))
+                .values("author_id", "n", "last")
+            )
             by_author = {row["author_id"]: row for row in posts}
             for actor_id in wanted:
                 row = by_author.get(actor_id, {})
-                self._stats[actor_id] = AccountStats(followers.get(actor_id, 0), following.get(actor_id, 0),
-                                                     row.get("n", 0), row.get("last"))
+                self._stats[actor_id] = AccountStats(
+                    followers.get(actor_id, 0), following.get(actor_id, 0), row.get("n", 0), row.get("last")
+                )
         return self._stats
 
     async def accounts(self, actors: list[Actor]) -> list[dict[str, Any]]:
@@ -115,8 +136,9 @@ class Presenter:
         if missing:
             stats = await self.account_stats(actor.id for actor in missing)
             for actor in missing:
-                found[actor.id] = render_account(actor, stats[actor.id], base_url=self.settings.base_url,
-                                                 local_domain=self.settings.domain)
+                found[actor.id] = render_account(
+                    actor, stats[actor.id], base_url=self.settings.base_url, local_domain=self.settings.domain
+                )
                 self.cache.put(("account", actor.id), found[actor.id])
         return [found[actor.id] for actor in actors]
 
@@ -139,25 +161,31 @@ class Presenter:
 
     async def credential_account(self, actor: Actor, account: Account) -> dict[str, Any]:
         stats = await self.account_stats([actor.id])
-        return render_credential_account(actor, account, stats[actor.id], base_url=self.settings.base_url,
-                                         local_domain=self.settings.domain)
+        return render_credential_account(
+            actor, account, stats[actor.id], base_url=self.settings.base_url, local_domain=self.settings.domain
+        )
 
     async def relationships(self, targets: list[Actor]) -> list[dict[str, Any]]:
         ids = [target.id for target in targets]
         outgoing: dict[int, str] = {}
         incoming: dict[int, str] = {}
         if self.viewer is not None and ids:
-            for row in await Follow.filter(follower_id=self.viewer.id, target_id__in=ids).values("target_id",
-                                                                                                  "state"):
+            for row in await Follow.filter(follower_id=self.viewer.id, target_id__in=ids).values("target_id", "state"):
                 outgoing[row["target_id"]] = row["state"]
-            for row in await Follow.filter(target_id=self.viewer.id, follower_id__in=ids).values("follower_id",
-                                                                                                  "state"):
+            for row in await Follow.filter(target_id=self.viewer.id, follower_id__in=ids).values(
+                "follower_id", "state"
+            ):
                 incoming[row["follower_id"]] = row["state"]
-        return [render_relationship(
-            target_id, following=outgoing.get(target_id) == FollowState.ACCEPTED,
-            requested=outgoing.get(target_id) == FollowState.PENDING,
-            followed_by=incoming.get(target_id) == FollowState.ACCEPTED,
-            requested_by=incoming.get(target_id) == FollowState.PENDING) for target_id in ids]
+        return [
+            render_relationship(
+                target_id,
+                following=outgoing.get(target_id) == FollowState.ACCEPTED,
+                requested=outgoing.get(target_id) == FollowState.PENDING,
+                followed_by=incoming.get(target_id) == FollowState.ACCEPTED,
+                requested_by=incoming.get(target_id) == FollowState.PENDING,
+            )
+            for target_id in ids
+        ]
 
     # --- statuses --------------------------------------------------------------------------------
 
@@ -173,12 +201,14 @@ class Presenter:
         accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
         account_of = {int(account["id"]): account for account in accounts}
         mine = await self.reactions([post.id for post in posts])
-        return [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})}
-                for post in posts]
+        return [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})} for post in posts]
 
-    async def status_page(self, query: Any, page: Page,
-                          boosts: Callable[[Page], Awaitable[list[Reblog]]] | None = None,
-                          ) -> tuple[list[dict[str, Any]], list[int]]:
+    async def status_page(
+        self,
+        query: Any,
+        page: Page,
+        boosts: Callable[[Page], Awaitable[list[Reblog]]] | None = None,
+    ) -> tuple[list[dict[str, Any]], list[int]]:
         """One page of the posts `query` selects, merged with the page of boosts `boosts` loads if given
         (see `boosts_in`), rendered newest first, and their ids.
 
@@ -195,14 +225,23 @@ class Presenter:
             rows.update((row[0], row) for row in await Post.filter(id__in=boosted).values_list(*_PAGE_FIELDS))
         shown = {post_id: rows[post_id] for _, _, post_id in entries}
         bodies = await self._cached_bodies(list(shown.values()))
-        accounts = await self.accounts_by_id([row[4] for row in shown.values()]
-                                             + [reblog.actor_id for _, reblog, _ in entries if reblog is not None])
+        accounts = await self.accounts_by_id(
+            [row[4] for row in shown.values()] + [reblog.actor_id for _, reblog, _ in entries if reblog is not None]
+        )
         mine = await self.reactions(list(shown))
-        statuses = {post_id: {**bodies[post_id], "account": accounts[row[4]], **mine.get(post_id, {})}
-                    for post_id, row in shown.items()}
-        return ([statuses[post_id] if reblog is None
-                 else render_reblog_status(reblog, statuses[post_id], accounts[reblog.actor_id])
-                 for _, reblog, post_id in entries], [entry_id for entry_id, _, _ in entries])
+        statuses = {
+            post_id: {**bodies[post_id], "account": accounts[row[4]], **mine.get(post_id, {})}
+            for post_id, row in shown.items()
+        }
+        return (
+            [
+                statuses[post_id]
+                if reblog is None
+                else render_reblog_status(reblog, statuses[post_id], accounts[reblog.actor_id])
+                for _, reblog, post_id in entries
+            ],
+            [entry_id for entry_id, _, _ in entries],
+        )
 
     async def _cached_bodies(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
         """Statuses without `account` for page rows (`_PAGE_FIELDS`), rendering only those not cached."""
@@ -227,8 +266,10 @@ class Presenter:
         if self.viewer is None or not post_ids:
             return {}
         ids = marks(len(post_ids))
-        sql = (f"SELECT post_id, 'favourited' FROM favourite WHERE actor_id=? AND post_id IN ({ids}) "
-               f"UNION ALL SELECT post_id, 'reblogged' FROM reblog WHERE actor_id=? AND post_id IN ({ids})")
+        sql = (
+            f"SELECT post_id, 'favourited' FROM favourite WHERE actor_id=? AND post_id IN ({ids}) "
+            f"UNION ALL SELECT post_id, 'reblogged' FROM reblog WHERE actor_id=? AND post_id IN ({ids})"
+        )
         found: dict[int, dict[str, bool]] = defaultdict(dict)
         for post_id, key in await select(Favourite, sql, [self.viewer.id, *post_ids, self.viewer.id, *post_ids]):
             found[post_id][key] = True
@@ -249,13 +290,23 @@ class Presenter:
         parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
         parents = dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {}
         mentioned = await self._mentioned(posts)
-        return [render_status(post, StatusParts(
-            account={}, tags=tags.get(post.id, []),
-            mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
-            proposal=proposals.get(post.id), replies_count=replies.get(post.id, 0),
-            favourites_count=favourites.get(post.id, 0), reblogs_count=reblogs.get(post.id, 0),
-            in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
-        ), base_url=self.settings.base_url) for post in posts]
+        return [
+            render_status(
+                post,
+                StatusParts(
+                    account={},
+                    tags=tags.get(post.id, []),
+                    mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
+                    proposal=proposals.get(post.id),
+                    replies_count=replies.get(post.id, 0),
+                    favourites_count=favourites.get(post.id, 0),
+                    reblogs_count=reblogs.get(post.id, 0),
+                    in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+                ),
+                base_url=self.settings.base_url,
+            )
+            for post in posts
+        ]
 
     async def status(self, post: Post) -> dict[str, Any]:
         return (await self.statuses([post]))[0]
@@ -272,19 +323,22 @@ class Presenter:
     async def notifications(self, rows: list[Notification]) -> list[dict[str, Any]]:
         """Notifications with `from_actor` and `post__author` loaded; ones without an actor are skipped."""
         shown = [row for row in rows if row.from_actor is not None]
-        accounts = {int(a["id"]): a for a in await self.accounts(list({r.from_actor_id: r.from_actor
-                                                                        for r in shown}.values()))}
+        accounts = {
+            int(a["id"]): a for a in await self.accounts(list({r.from_actor_id: r.from_actor for r in shown}.values()))
+        }
         posts = [row.post for row in shown if row.post is not None and not row.post.is_deleted]
         statuses = {int(s["id"]): s for s in await self.statuses(list({p.id: p for p in posts}.values()))}
-        return [render_notification(row, accounts[row.from_actor_id],
-                                    statuses.get(row.post_id) if row.post_id else None) for row in shown]
+        return [
+            render_notification(row, accounts[row.from_actor_id], statuses.get(row.post_id) if row.post_id else None)
+            for row in shown
+        ]
 
 
 def _newest_first(entries: list[Any], page: Page) -> list[Any]:
     """The page's entries (their first item is the id) newest first; after `min_id`, the oldest ones."""
     if page.min_id is not None:
-        return sorted(entries, key=lambda entry: entry[0])[:page.limit][::-1]
-    return sorted(entries, key=lambda entry: entry[0], reverse=True)[:page.limit]
+        return sorted(entries, key=lambda entry: entry[0])[: page.limit][::-1]
+    return sorted(entries, key=lambda entry: entry[0], reverse=True)[: page.limit]
 
 
 async def _counts(query: Any, key: str) -> dict[int, int]:

@@ -23,7 +23,8 @@ def visible_to(viewer: Actor | None) -> Q:
     if viewer is None:
         return Q(visibility__in=OPEN)
     members_only = Q(visibility=Visibility.FOLLOWERS) & (
-        Q(author_id__in=followed_ids(viewer)) | (Q(is_local=True) if viewer.is_local else Q(id=-1)))
+        Q(author_id__in=followed_ids(viewer)) | (Q(is_local=True) if viewer.is_local else Q(id=-1))
+    )
     return Q(visibility__in=OPEN) | Q(author_id=viewer.id) | members_only
 
 
@@ -39,8 +40,7 @@ async def can_see(post: Post, viewer: Actor | None) -> bool:
     if post.visibility == Visibility.FOLLOWERS:
         if post.is_local and viewer.is_local:
             return True
-        return await Follow.filter(follower_id=viewer.id, target_id=post.author_id,
-                                   state=FollowState.ACCEPTED).exists()
+        return await Follow.filter(follower_id=viewer.id, target_id=post.author_id, state=FollowState.ACCEPTED).exists()
     return False
 
 

@@ -20,8 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--as", dest="member", required=True, metavar="USERNAME")
     listing.set_defaults(handler=run_list)
 
-    take = actions.add_parser("take", help="take up an offer or request (here: agreed at once; elsewhere: "
-                                           "an Offer its author accepts or rejects)")
+    take = actions.add_parser(
+        "take",
+        help="take up an offer or request (here: agreed at once; elsewhere: an Offer its author accepts or rejects)",
+    )
     take.add_argument("proposal_id", type=int)
     take.add_argument("--as", dest="member", required=True, metavar="USERNAME")
     take.add_argument("--hours", help="how many of its hours (default: all that are left)")
@@ -39,8 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def describe(agreement: Agreement) -> str:
-    return (f"#{agreement.id}\t{agreement.state}\t{agreement.hours} h\t@{agreement.provider.acct} helps "
-            f"@{agreement.receiver.acct}\t{agreement.proposal.title}")
+    return (
+        f"#{agreement.id}\t{agreement.state}\t{agreement.hours} h\t@{agreement.provider.acct} helps "
+        f"@{agreement.receiver.acct}\t{agreement.proposal.title}"
+    )
 
 
 def run_list(args: argparse.Namespace) -> int:

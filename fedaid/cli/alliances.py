@@ -97,8 +97,9 @@ def run_domain_list(args: argparse.Namespace) -> int:
 
 def run_domain_set(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
-    row = run_in_database(settings, lambda _actors: policy.set_domain_policy(args.domain, args.kind,
-                                                                             reason=args.reason))
+    row = run_in_database(
+        settings, lambda _actors: policy.set_domain_policy(args.domain, args.kind, reason=args.reason)
+    )
     print(f"{row.domain}: {row.kind}")
     return 0
 

@@ -38,13 +38,19 @@ def initialise_data_dir(settings: Settings) -> Settings:
         probe.write_text("ok")
         probe.unlink()
     except OSError as err:
-        raise ConfigError(f"The data folder {folder} is not writable ({err.strerror}): "
-                          "choose another with FEDAID_DATA_DIR or fix its permissions.") from err
+        raise ConfigError(
+            f"The data folder {folder} is not writable ({err.strerror}): "
+            "choose another with FEDAID_DATA_DIR or fix its permissions."
+        ) from err
     stored = read_config_file(folder)
     if "secret_key" in stored:
         return settings if settings.secret_key else settings.replace(secret_key=stored["secret_key"])
-    values = {"secret_key": settings.secret_key or secrets.token_urlsafe(32), "base_url": settings.base_url,
-              "collective_name": settings.collective_name, "collective_slug": settings.collective_slug}
+    values = {
+        "secret_key": settings.secret_key or secrets.token_urlsafe(32),
+        "base_url": settings.base_url,
+        "collective_name": settings.collective_name,
+        "collective_slug": settings.collective_slug,
+    }
     values.update({k: v for k, v in stored.items()})
     write_config_file(folder, values)
     return settings.replace(secret_key=values["secret_key"])
@@ -57,9 +63,12 @@ async def open_database(settings: Settings) -> tuple[Database, InstanceActors]:
     try:
         await db.migrate()
         with db.active():
-            actors, _ = await ensure_instance(settings.base_url, collective_name=settings.collective_name,
-                                              collective_slug=settings.collective_slug,
-                                              collective_summary=settings.collective_summary)
+            actors, _ = await ensure_instance(
+                settings.base_url,
+                collective_name=settings.collective_name,
+                collective_slug=settings.collective_slug,
+                collective_summary=settings.collective_summary,
+            )
     except BaseException:
         await db.close()  # an open SQLite connection thread would keep the process from exiting
         raise

@@ -34,8 +34,12 @@ async def resolve_remote(settings: Settings, actors: InstanceActors, acct: str) 
     from fedaid.app import USER_AGENT, instance_get_signer  # the wiring: where fetchers are built
     from fedaid.federation.fetch import Fetcher
 
-    fetcher = Fetcher(allow_private_addresses=settings.allow_private_addresses, allow_http=settings.allow_http,
-                      user_agent=f"{USER_AGENT} (+{settings.base_url})", sign=instance_get_signer(actors.instance))
+    fetcher = Fetcher(
+        allow_private_addresses=settings.allow_private_addresses,
+        allow_http=settings.allow_http,
+        user_agent=f"{USER_AGENT} (+{settings.base_url})",
+        sign=instance_get_signer(actors.instance),
+    )
     async with fetcher:
         return await RemoteActors(fetcher, local_domain=settings.domain).resolve_acct(acct)
 

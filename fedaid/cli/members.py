@@ -19,8 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--email", required=True)
     add.add_argument("--admin", action="store_true", help="give the admin role")
-    add.add_argument("--password-stdin", action="store_true", required=True,
-                     help="read the password from standard input (required: never pass it as an argument)")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from standard input (required: never pass it as an argument)",
+    )
     add.set_defaults(handler=run_add)
 
     actions.add_parser("list", help="list members").set_defaults(handler=run_list)
@@ -33,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def read_password() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if not password:
-        raise InvalidInput("No password on standard input: pipe it in, e.g. `printf %s \"$PW\" | fedaid member add …`.")
+        raise InvalidInput('No password on standard input: pipe it in, e.g. `printf %s "$PW" | fedaid member add …`.')
     return password
 
 
@@ -43,8 +47,9 @@ def run_add(args: argparse.Namespace) -> int:
     role = AccountRole.ADMIN if args.admin else AccountRole.MEMBER
 
     async def add(_actors) -> members.Member:
-        return await members.add_member(settings.base_url, args.username, email=args.email,
-                                        password=password, role=role)
+        return await members.add_member(
+            settings.base_url, args.username, email=args.email, password=password, role=role
+        )
 
     member = run_in_database(settings, add)
     print(f"Added {member.account.role} @{member.actor.acct} ({member.actor.ap_id})")

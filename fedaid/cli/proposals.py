@@ -55,8 +55,9 @@ def parse_moment(raw: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"--expires must be an ISO 8601 date and time, e.g. 2026-12-31T18:00+01:00 "
-                           f"(got {raw!r}).") from None
+        raise InvalidInput(
+            f"--expires must be an ISO 8601 date and time, e.g. 2026-12-31T18:00+01:00 (got {raw!r})."
+        ) from None
     if moment.tzinfo is None:
         raise InvalidInput("--expires needs a time zone, e.g. 2026-12-31T18:00+01:00.")
     return moment
@@ -64,9 +65,15 @@ def parse_moment(raw: str | None) -> datetime | None:
 
 def run_add(args: argparse.Namespace) -> int:
     terms = proposals.ProposalTerms(
-        purpose=ProposalPurpose(args.purpose), title=args.title, text=args.text or args.title,
-        category=args.category, tags=args.tags, hours=parse_hours(args.hours), place_name=args.place,
-        expires_at=parse_moment(args.expires))
+        purpose=ProposalPurpose(args.purpose),
+        title=args.title,
+        text=args.text or args.title,
+        category=args.category,
+        tags=args.tags,
+        hours=parse_hours(args.hours),
+        place_name=args.place,
+        expires_at=parse_moment(args.expires),
+    )
     proposal = run_as_member(args.member, lambda member: proposals.create_proposal(member, terms))
     print(f"Published {proposal.purpose} #{proposal.id}: {proposal.title} ({proposal.post.ap_id})")
     return 0
@@ -75,8 +82,10 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     rows = run_in_database(initialise_data_dir(load_settings()), lambda _actors: newest(args.status, args.member))
     for row in rows:
-        print(f"#{row.id}\t{row.purpose}\t{row.status}\t{row.available_hours}/{row.hours} h\t"
-              f"@{row.post.author.acct}\t{row.title}")
+        print(
+            f"#{row.id}\t{row.purpose}\t{row.status}\t{row.available_hours}/{row.hours} h\t"
+            f"@{row.post.author.acct}\t{row.title}"
+        )
     print(f"{len(rows)} offer(s) and request(s)")
     return 0
 

@@ -39,13 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    settings = initialise_data_dir(load_settings(collective_name=args.collective_name,
-                                                 collective_slug=args.collective_slug))
+    settings = initialise_data_dir(
+        load_settings(collective_name=args.collective_name, collective_slug=args.collective_slug)
+    )
     admin_link = asyncio.run(_first_run_admin_link(settings))
     app = create_app(settings, run_worker=not args.no_worker)
     app.on_startup.append(freeze_startup_objects)
-    print(f"fedaid is serving {settings.collective_name} at {settings.base_url} "
-          f"(listening on http://{args.host}:{args.port})", flush=True)
+    print(
+        f"fedaid is serving {settings.collective_name} at {settings.base_url} "
+        f"(listening on http://{args.host}:{args.port})",
+        flush=True,
+    )
     if admin_link:
         print(f"Create the first admin account (the link works once): {admin_link}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None, loop=new_event_loop())

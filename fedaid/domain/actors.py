@@ -15,8 +15,27 @@ from fedaid.keys import generate_key_pair
 from fedaid.models import Actor, ActorType
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
-RESERVED_NAMES = frozenset({"actor", "admin", "api", "inbox", "about", "c", "u", "tags", "static", "oauth",
-                            "settings", "signin", "signup", "signout", "search", "well-known", "nodeinfo"})
+RESERVED_NAMES = frozenset(
+    {
+        "actor",
+        "admin",
+        "api",
+        "inbox",
+        "about",
+        "c",
+        "u",
+        "tags",
+        "static",
+        "oauth",
+        "settings",
+        "signin",
+        "signup",
+        "signout",
+        "search",
+        "well-known",
+        "nodeinfo",
+    }
+)
 _PATH_PREFIX = {ActorType.PERSON: "/u/", ActorType.GROUP: "/c/"}
 
 
@@ -30,7 +49,12 @@ def check_username(username: str) -> str:
 
 
 async def create_local_actor(
-    base_url: str, *, type: ActorType, username: str, name: str = "", summary: str = "",
+    base_url: str,
+    *,
+    type: ActorType,
+    username: str,
+    name: str = "",
+    summary: str = "",
     manually_approves_followers: bool = False,
 ) -> Actor:
     """A new local actor with a fresh RSA key pair; usernames and group slugs share one namespace."""
@@ -44,12 +68,24 @@ async def create_local_actor(
     private_pem, public_pem = generate_key_pair()
     try:
         return await Actor.create(
-            ap_id=ap_id, type=type, username=username, domain=domain, is_local=True,
-            name=name or username, summary=summary, url=ap_id,
-            inbox=f"{ap_id}/inbox", shared_inbox=f"{base_url}/inbox", outbox=f"{ap_id}/outbox",
-            followers_url=f"{ap_id}/followers", following_url=f"{ap_id}/following",
-            key_id=f"{ap_id}#main-key", public_key_pem=public_pem, private_key_pem=private_pem,
-            manually_approves_followers=manually_approves_followers, discoverable=True,
+            ap_id=ap_id,
+            type=type,
+            username=username,
+            domain=domain,
+            is_local=True,
+            name=name or username,
+            summary=summary,
+            url=ap_id,
+            inbox=f"{ap_id}/inbox",
+            shared_inbox=f"{base_url}/inbox",
+            outbox=f"{ap_id}/outbox",
+            followers_url=f"{ap_id}/followers",
+            following_url=f"{ap_id}/following",
+            key_id=f"{ap_id}#main-key",
+            public_key_pem=public_pem,
+            private_key_pem=private_pem,
+            manually_approves_followers=manually_approves_followers,
+            discoverable=True,
             published_at=utcnow(),
         )
     except IntegrityError as err:
@@ -72,4 +108,3 @@ async def get_instance_actor() -> Actor:
     if actor is None:
         raise NotFound("The instance is not initialised yet: run `fedaid migrate` then `fedaid serve`.")
     return actor
-

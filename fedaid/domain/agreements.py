@@ -48,7 +48,8 @@ HUNDREDTH = Decimal("0.01")
 
 async def get_agreement(agreement_id: int) -> Agreement:
     agreement = await Agreement.get_or_none(id=agreement_id).prefetch_related(
-        "proposal__post__author", "provider", "receiver")
+        "proposal__post__author", "provider", "receiver"
+    )
     if agreement is None:
         raise NotFound("There is no such agreement.")
     return agreement
@@ -56,8 +57,11 @@ async def get_agreement(agreement_id: int) -> Agreement:
 
 async def list_agreements(actor: Actor) -> list[Agreement]:
     """The agreements `actor` is a party to, newest first."""
-    return await (Agreement.filter(Q(provider_id=actor.id) | Q(receiver_id=actor.id)).order_by("-id")
-                  .prefetch_related("proposal__post__author", "provider", "receiver"))
+    return await (
+        Agreement.filter(Q(provider_id=actor.id) | Q(receiver_id=actor.id))
+        .order_by("-id")
+        .prefetch_related("proposal__post__author", "provider", "receiver")
+    )
 
 
 # ---------------------------------------------------------------- hours on a proposal
@@ -72,16 +76,20 @@ async def claim_hours(proposal: Proposal, hours: Decimal) -> bool:
     db = Proposal._meta.db
     if db.capabilities.dialect == "sqlite":
         # Decimals are text in SQLite; compute in hundredths to keep them exact.
-        sql = ("UPDATE proposal SET available_hours = printf('%.2f', (ROUND(CAST(available_hours AS REAL) * 100)"
-               " - ?) / 100.0), status = CASE WHEN ROUND(CAST(available_hours AS REAL) * 100) - ? <= 0"
-               " THEN 'agreed' ELSE status END WHERE id = ? AND status = 'open'"
-               " AND ROUND(CAST(available_hours AS REAL) * 100) >= ? RETURNING available_hours, status")
+        sql = (
+            "UPDATE proposal SET available_hours = printf('%.2f', (ROUND(CAST(available_hours AS REAL) * 100)"
+            " - ?) / 100.0), status = CASE WHEN ROUND(CAST(available_hours AS REAL) * 100) - ? <= 0"
+            " THEN 'agreed' ELSE status END WHERE id = ? AND status = 'open'"
+            " AND ROUND(CAST(available_hours AS REAL) * 100) >= ? RETURNING available_hours, status"
+        )
         cents = int(hours * 100)
         rows = await db.execute_query_dict(sql, [cents, cents, proposal.id, cents])
     else:
-        sql = ("UPDATE proposal SET available_hours = available_hours - $1, status = CASE WHEN"
-               " available_hours - $1 <= 0 THEN 'agreed' ELSE status END WHERE id = $2 AND status = 'open'"
-               " AND available_hours >= $1 RETURNING available_hours, status")
+        sql = (
+            "UPDATE proposal SET available_hours = available_hours - $1, status = CASE WHEN"
+            " available_hours - $1 <= 0 THEN 'agreed' ELSE status END WHERE id = $2 AND status = 'open'"
+            " AND available_hours >= $1 RETURNING available_hours, status"
+        )
         rows = await db.execute_query_dict(sql, [hours, proposal.id])
     if not rows:
         return False
@@ -95,13 +103,17 @@ async def release_hours(proposal: Proposal, hours: Decimal) -> None:
     """Give hours back (a cancelled agreement); an `agreed` proposal opens again."""
     db = Proposal._meta.db
     if db.capabilities.dialect == "sqlite":
-        sql = ("UPDATE proposal SET available_hours = printf('%.2f', MIN(ROUND(CAST(hours AS REAL) * 100),"
-               " ROUND(CAST(available_hours AS REAL) * 100) + ?) / 100.0), status = CASE WHEN status = 'agreed'"
-               " THEN 'open' ELSE status END WHERE id = ? RETURNING available_hours, status")
+        sql = (
+            "UPDATE proposal SET available_hours = printf('%.2f', MIN(ROUND(CAST(hours AS REAL) * 100),"
+            " ROUND(CAST(available_hours AS REAL) * 100) + ?) / 100.0), status = CASE WHEN status = 'agreed'"
+            " THEN 'open' ELSE status END WHERE id = ? RETURNING available_hours, status"
+        )
         rows = await db.execute_query_dict(sql, [int(hours * 100), proposal.id])
     else:
-        sql = ("UPDATE proposal SET available_hours = LEAST(hours, available_hours + $1), status = CASE WHEN"
-               " status = 'agreed' THEN 'open' ELSE status END WHERE id = $2 RETURNING available_hours, status")
+        sql = (
+            "UPDATE proposal SET available_hours = LEAST(hours, available_hours + $1), status = CASE WHEN"
+            " status = 'agreed' THEN 'open' ELSE status END WHERE id = $2 RETURNING available_hours, status"
+        )
         rows = await db.execute_query_dict(sql, [hours, proposal.id])
     if rows:
         row = dict(rows[0])
@@ -112,8 +124,14 @@ async def release_hours(proposal: Proposal, hours: Decimal) -> None:
 # ---------------------------------------------------------------- local actions
 
 
-async def accept_proposal(proposal: Proposal, taker: Actor, *, hours: Decimal | None = None,
-                          response: Post | None = None, now: datetime | None = None) -> Agreement:
+async def accept_proposal(
+    proposal: Proposal,
+    taker: Actor,
+    *,
+    hours: Decimal | None = None,
+    response: Post | None = None,
+    now: datetime | None = None,
+) -> Agreement:
     """A member here takes (part of) an open proposal from here: an accepted agreement at once.
 
     For a proposal from another server, use `offer_agreement`; its author accepts or rejects.
@@ -131,9 +149,15 @@ async def accept_proposal(proposal: Proposal, taker: Actor, *, hours: Decimal | 
     return agreement
 
 
-async def offer_agreement(proposal: Proposal, offerer: Actor, *, hours: Decimal | None = None,
-                          response: Post | None = None, offer_activity_id: str | None = None,
-                          now: datetime | None = None) -> Agreement:
+async def offer_agreement(
+    proposal: Proposal,
+    offerer: Actor,
+    *,
+    hours: Decimal | None = None,
+    response: Post | None = None,
+    offer_activity_id: str | None = None,
+    now: datetime | None = None,
+) -> Agreement:
     """Propose to take part in a proposal (FEP-0837 Offer(Agreement)); its author accepts or rejects it.
 
     From a member here to an author elsewhere, the Offer is queued for delivery. A remote offerer's
@@ -150,11 +174,25 @@ async def offer_agreement(proposal: Proposal, offerer: Actor, *, hours: Decimal 
         raise Conflict("This offer or request is no longer open.")
     hours = _checked_hours(hours if hours is not None else proposal.available_hours)
     async with in_transaction():
-        agreement = await _create(proposal, post, author, offerer, hours, AgreementState.OFFERED,
-                                  response=response, offer_activity_id=offer_activity_id)
+        agreement = await _create(
+            proposal,
+            post,
+            author,
+            offerer,
+            hours,
+            AgreementState.OFFERED,
+            response=response,
+            offer_activity_id=offer_activity_id,
+        )
         if not author.is_local:
-            await publish(render_offer_agreement(agreement, offerer=offerer, proposal_ap_id=post.ap_id,
-                                                 author_ap_id=author.ap_id), sender=offerer, to=[author], now=now)
+            await publish(
+                render_offer_agreement(
+                    agreement, offerer=offerer, proposal_ap_id=post.ap_id, author_ap_id=author.ap_id
+                ),
+                sender=offerer,
+                to=[author],
+                now=now,
+            )
         else:
             await _notify(author, offerer, post)
     return agreement
@@ -175,8 +213,9 @@ async def accept_agreement(agreement: Agreement, *, by: Actor, now: datetime | N
     return agreement
 
 
-async def agree_to_response(response: Post, *, by: Actor, hours: Decimal | None = None,
-                            now: datetime | None = None) -> Agreement:
+async def agree_to_response(
+    response: Post, *, by: Actor, hours: Decimal | None = None, now: datetime | None = None
+) -> Agreement:
     """The author turns a reply to their proposal into an accepted agreement with its writer.
 
     A writer elsewhere who sent no Offer (a Mastodon user, say) gets a direct Note mentioning them.
@@ -191,8 +230,9 @@ async def agree_to_response(response: Post, *, by: Actor, hours: Decimal | None 
         return await accept_agreement(agreement, by=by, now=now)
 
 
-async def reject_agreement(agreement: Agreement, *, by: Actor, reason: str = "",
-                           now: datetime | None = None) -> Agreement:
+async def reject_agreement(
+    agreement: Agreement, *, by: Actor, reason: str = "", now: datetime | None = None
+) -> Agreement:
     """The proposal's author declines an offered agreement (FEP-0837 Reject)."""
     _, post = await _proposal_and_post(agreement)
     _check_author(post, by)
@@ -201,8 +241,12 @@ async def reject_agreement(agreement: Agreement, *, by: Actor, reason: str = "",
         if not await _move(agreement, AgreementState.OFFERED, AgreementState.REJECTED):
             raise Conflict("This agreement is no longer waiting for an answer.")
         if not offerer.is_local and agreement.offer_activity_id:
-            await publish(render_reject_agreement(agreement, author=by, offerer_ap_id=offerer.ap_id,
-                                                  reason=reason.strip()[:500]), sender=by, to=[offerer], now=now)
+            await publish(
+                render_reject_agreement(agreement, author=by, offerer_ap_id=offerer.ap_id, reason=reason.strip()[:500]),
+                sender=by,
+                to=[offerer],
+                now=now,
+            )
         elif offerer.is_local:
             await _notify(offerer, by, post)
     return agreement
@@ -217,7 +261,8 @@ async def cancel_agreement(agreement: Agreement, *, by: Actor, now: datetime | N
     was = AgreementState(agreement.state)
     async with in_transaction():
         if was not in (AgreementState.OFFERED, AgreementState.ACCEPTED) or not await _move(
-                agreement, was, AgreementState.CANCELLED):
+            agreement, was, AgreementState.CANCELLED
+        ):
             raise Conflict("This agreement can no longer be cancelled.")
         if was == AgreementState.ACCEPTED and post.is_local:
             await release_hours(proposal, agreement.hours)
@@ -241,31 +286,47 @@ async def receive_offer(doc: AgreementOfferDoc, offerer: Actor, *, now: datetime
         return existing
     if proposal.status != ProposalStatus.OPEN or proposal.post.is_deleted:
         return await _refuse_offer(proposal, doc, offerer, now=now)
-    return await offer_agreement(proposal, offerer, hours=doc.agreement.primary.hours,
-                                 response=await _unanswered_reply(proposal, offerer),
-                                 offer_activity_id=doc.activity_id, now=now)
+    return await offer_agreement(
+        proposal,
+        offerer,
+        hours=doc.agreement.primary.hours,
+        response=await _unanswered_reply(proposal, offerer),
+        offer_activity_id=doc.activity_id,
+        now=now,
+    )
 
 
 async def _unanswered_reply(proposal: Proposal, offerer: Actor) -> Post | None:
     """The offerer's latest reply no agreement answers yet: a peer sends it with its Offer, and when the
     reply comes first, the agreement answers it (when it comes second, `responses` links them)."""
     answered = Subquery(Agreement.filter(response_id__isnull=False).values("response_id"))
-    return await (Post.filter(in_reply_to_id=proposal.post_id, author_id=offerer.id, deleted_at__isnull=True)
-                  .exclude(id__in=answered).order_by("-id").first())
+    return await (
+        Post.filter(in_reply_to_id=proposal.post_id, author_id=offerer.id, deleted_at__isnull=True)
+        .exclude(id__in=answered)
+        .order_by("-id")
+        .first()
+    )
 
 
-async def _refuse_offer(proposal: Proposal, doc: AgreementOfferDoc, offerer: Actor, *,
-                        now: datetime | None) -> Agreement:
+async def _refuse_offer(
+    proposal: Proposal, doc: AgreementOfferDoc, offerer: Actor, *, now: datetime | None
+) -> Agreement:
     """An Offer that crossed the proposal's closing (its sender's copy was stale): recorded as rejected,
     and the offerer's server is told at once, so their member does not wait for an answer that cannot come."""
     post = proposal.post
     hours = doc.agreement.primary.hours or proposal.hours
     async with in_transaction():
-        agreement = await _create(proposal, post, post.author, offerer, hours, AgreementState.REJECTED,
-                                  offer_activity_id=doc.activity_id)
-        await publish(render_reject_agreement(agreement, author=post.author, offerer_ap_id=offerer.ap_id,
-                                              reason=_no_longer_open_text(post)),
-                      sender=post.author, to=[offerer], now=now)
+        agreement = await _create(
+            proposal, post, post.author, offerer, hours, AgreementState.REJECTED, offer_activity_id=doc.activity_id
+        )
+        await publish(
+            render_reject_agreement(
+                agreement, author=post.author, offerer_ap_id=offerer.ap_id, reason=_no_longer_open_text(post)
+            ),
+            sender=post.author,
+            to=[offerer],
+            now=now,
+        )
     return agreement
 
 
@@ -325,7 +386,8 @@ async def _cancelled_from_elsewhere(agreement: Agreement, *, by: Actor, now: dat
     was = AgreementState(agreement.state)
     async with in_transaction():
         if was not in (AgreementState.OFFERED, AgreementState.ACCEPTED) or not await _move(
-                agreement, was, AgreementState.CANCELLED):
+            agreement, was, AgreementState.CANCELLED
+        ):
             return agreement
         if was == AgreementState.ACCEPTED and post.is_local:
             await release_hours(proposal, agreement.hours)
@@ -347,17 +409,31 @@ async def _agreement_answered(offer_ap_id: str | None, agreement_ap_id: str | No
 # ---------------------------------------------------------------- helpers
 
 
-async def _create(proposal: Proposal, post: Post, author: Actor, other: Actor, hours: Decimal,
-                  state: AgreementState, *, response: Post | None = None,
-                  offer_activity_id: str | None = None) -> Agreement:
+async def _create(
+    proposal: Proposal,
+    post: Post,
+    author: Actor,
+    other: Actor,
+    hours: Decimal,
+    state: AgreementState,
+    *,
+    response: Post | None = None,
+    offer_activity_id: str | None = None,
+) -> Agreement:
     """A new agreement row: ids minted here for what this server owns."""
     agreement_id = new_id()
     provider, receiver = (author, other) if proposal.purpose == ProposalPurpose.OFFER else (other, author)
     if offer_activity_id is None and other.is_local:
         offer_activity_id = f"{other.ap_id}/offers/{agreement_id}"
     return await Agreement.create(
-        id=agreement_id, ap_id=f"{post.ap_id}/agreements/{agreement_id}" if post.is_local else None,
-        proposal=proposal, response=response, provider=provider, receiver=receiver, hours=hours, state=state,
+        id=agreement_id,
+        ap_id=f"{post.ap_id}/agreements/{agreement_id}" if post.is_local else None,
+        proposal=proposal,
+        response=response,
+        provider=provider,
+        receiver=receiver,
+        hours=hours,
+        state=state,
         offer_activity_id=offer_activity_id,
     )
 
@@ -415,36 +491,51 @@ async def _notify(recipient: Actor, sender: Actor, post: Post) -> None:
         await Notification.create(recipient=recipient, kind=NotificationKind.AGREEMENT, from_actor=sender, post=post)
 
 
-async def _tell_offerer_accepted(agreement: Agreement, post: Post, author: Actor, offerer: Actor, *,
-                                 now: datetime | None) -> None:
+async def _tell_offerer_accepted(
+    agreement: Agreement, post: Post, author: Actor, offerer: Actor, *, now: datetime | None
+) -> None:
     """FEP-0837 Accept to a marketplace-aware offerer; a direct Note to a writer who sent only a reply."""
     if offerer.is_local:
         await _notify(offerer, author, post)
     elif agreement.offer_activity_id:
-        await publish(render_accept_agreement(agreement, author=author, proposal_ap_id=post.ap_id,
-                                              offerer_ap_id=offerer.ap_id), sender=author, to=[offerer], now=now)
+        await publish(
+            render_accept_agreement(agreement, author=author, proposal_ap_id=post.ap_id, offerer_ap_id=offerer.ap_id),
+            sender=author,
+            to=[offerer],
+            now=now,
+        )
     else:
         response = await Post.get_or_none(id=agreement.response_id) if agreement.response_id else None
         if response is not None:
             response.author = offerer
         proposal = await Proposal.get(id=agreement.proposal_id)
-        await posts.create_post(author, _accepted_text(agreement, proposal, post, offerer),
-                                visibility=Visibility.DIRECT,
-                                in_reply_to=response, mentions=[offerer], language=post.language, now=now)
+        await posts.create_post(
+            author,
+            _accepted_text(agreement, proposal, post, offerer),
+            visibility=Visibility.DIRECT,
+            in_reply_to=response,
+            mentions=[offerer],
+            language=post.language,
+            now=now,
+        )
 
 
 def _accepted_text(agreement: Agreement, proposal: Proposal, post: Post, offerer: Actor) -> str:
     """The direct Note telling a writer elsewhere that their reply became an agreement, in the post's language."""
     link = post.url or post.ap_id
     if language_of(post) == "en":
-        return (f"@{offerer.acct} Agreed: {format_hours(agreement.hours, 'en')} for “{proposal.title}”. "
-                f"Thank you! {link}")
-    return (f"@{offerer.acct} C'est d'accord : {format_hours(agreement.hours, 'fr')} pour « {proposal.title} ». "
-            f"Merci ! {link}")
+        return (
+            f"@{offerer.acct} Agreed: {format_hours(agreement.hours, 'en')} for “{proposal.title}”. Thank you! {link}"
+        )
+    return (
+        f"@{offerer.acct} C'est d'accord : {format_hours(agreement.hours, 'fr')} pour « {proposal.title} ». "
+        f"Merci ! {link}"
+    )
 
 
-async def _tell_other_party_cancelled(agreement: Agreement, post: Post, by: Actor, offerer: Actor,
-                                      was: AgreementState, *, now: datetime | None) -> None:
+async def _tell_other_party_cancelled(
+    agreement: Agreement, post: Post, by: Actor, offerer: Actor, was: AgreementState, *, now: datetime | None
+) -> None:
     other = await Actor.get(id=agreement.receiver_id if by.id == agreement.provider_id else agreement.provider_id)
     if other.is_local:
         await _notify(other, by, post)

@@ -32,12 +32,22 @@ class AlertCriteria:
         """The criteria trimmed to their column sizes, the tag without `#`; InvalidInput when unusable."""
         if (self.latitude is None) != (self.longitude is None):
             raise InvalidInput("Give both latitude and longitude, or neither.")
-        criteria = AlertCriteria(self.purpose, self.category.strip()[:MAX_CATEGORY],
-                                 self.tag.strip().lstrip("#").lower()[:MAX_TAG],
-                                 self.place_name.strip()[:MAX_PLACE_NAME], self.latitude, self.longitude,
-                                 self.radius_km)
-        if not (criteria.purpose or criteria.category or criteria.tag or criteria.place_name
-                or criteria.latitude is not None):
+        criteria = AlertCriteria(
+            self.purpose,
+            self.category.strip()[:MAX_CATEGORY],
+            self.tag.strip().lstrip("#").lower()[:MAX_TAG],
+            self.place_name.strip()[:MAX_PLACE_NAME],
+            self.latitude,
+            self.longitude,
+            self.radius_km,
+        )
+        if not (
+            criteria.purpose
+            or criteria.category
+            or criteria.tag
+            or criteria.place_name
+            or criteria.latitude is not None
+        ):
             raise InvalidInput("Choose a category, a tag or a place.")
         return criteria
 

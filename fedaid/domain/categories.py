@@ -75,8 +75,9 @@ async def find_category(slug: str) -> Category | None:
     return await Category.get_or_none(slug=slug) if slug else None
 
 
-async def add_category(slug: str, *, name_fr: str, name_en: str, family: CategoryFamily,
-                       position: int | None = None) -> Category:
+async def add_category(
+    slug: str, *, name_fr: str, name_en: str, family: CategoryFamily, position: int | None = None
+) -> Category:
     """A new category (admins); the slug must be a valid hashtag and unused."""
     if not SLUG_PATTERN.fullmatch(slug):
         raise InvalidInput("A category slug is 2 to 64 lowercase letters or digits, starting with a letter.")
@@ -84,21 +85,34 @@ async def add_category(slug: str, *, name_fr: str, name_en: str, family: Categor
     if position is None:
         position = await Category.filter(family=family).count()
     try:
-        return await Category.create(slug=slug, name_fr=name_fr.strip(), name_en=name_en.strip(),
-                                     family=family, position=position)
+        return await Category.create(
+            slug=slug, name_fr=name_fr.strip(), name_en=name_en.strip(), family=family, position=position
+        )
     except IntegrityError as err:
         raise Conflict(f"The category {slug!r} already exists.") from err
 
 
-async def edit_category(slug: str, *, name_fr: str | None = None, name_en: str | None = None,
-                        family: CategoryFamily | None = None, position: int | None = None,
-                        is_active: bool | None = None) -> Category:
+async def edit_category(
+    slug: str,
+    *,
+    name_fr: str | None = None,
+    name_en: str | None = None,
+    family: CategoryFamily | None = None,
+    position: int | None = None,
+    is_active: bool | None = None,
+) -> Category:
     """Rename, move or retire a category (admins); its slug stays, since proposals refer to it."""
     category = await get_category(slug)
-    _check_names(name_fr if name_fr is not None else category.name_fr,
-                 name_en if name_en is not None else category.name_en)
-    changes = {"name_fr": name_fr and name_fr.strip(), "name_en": name_en and name_en.strip(),
-               "family": family, "position": position, "is_active": is_active}
+    _check_names(
+        name_fr if name_fr is not None else category.name_fr, name_en if name_en is not None else category.name_en
+    )
+    changes = {
+        "name_fr": name_fr and name_fr.strip(),
+        "name_en": name_en and name_en.strip(),
+        "family": family,
+        "position": position,
+        "is_active": is_active,
+    }
     for name, value in changes.items():
         if value is not None:
             setattr(category, name, value)

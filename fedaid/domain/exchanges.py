@@ -51,8 +51,9 @@ async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datet
     """A party elsewhere confirmed; the same confirmation received again counts once."""
     agreement = await Agreement.get_or_none(ap_id=doc.agreement_ap_id)
     if agreement is None:
-        if await Agreement.filter(Q(provider_id=actor.id) | Q(receiver_id=actor.id),
-                                  state=AgreementState.OFFERED).exists():
+        if await Agreement.filter(
+            Q(provider_id=actor.id) | Q(receiver_id=actor.id), state=AgreementState.OFFERED
+        ).exists():
             # Delivered in parallel, the confirmation can overtake the Accept that gives the agreement its id.
             raise NotYet("The agreement's Accept has not arrived yet.")
         raise NotFound("No agreement here has that id.")
@@ -95,7 +96,8 @@ async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str) -
     if await Exchange.filter(**{f"{side}_confirmation_ap_id": ap_id}).exclude(id=exchange.id).exists():
         raise Conflict("That confirmation belongs to another exchange.")
     changed = await Exchange.filter(id=exchange.id, **{f"{side}_confirmed_at__isnull": True}).update(
-        **{f"{side}_confirmed_at": moment, f"{side}_confirmation_ap_id": ap_id})
+        **{f"{side}_confirmed_at": moment, f"{side}_confirmation_ap_id": ap_id}
+    )
     await exchange.refresh_from_db()
     return bool(changed)
 
@@ -109,15 +111,17 @@ async def _complete_if_confirmed(exchange: Exchange, agreement: Agreement, *, no
     if not exchange.is_confirmed:
         return
     changed = await Agreement.filter(id=agreement.id, state=AgreementState.ACCEPTED).update(
-        state=AgreementState.FULFILLED, updated_at=now)
+        state=AgreementState.FULFILLED, updated_at=now
+    )
     if not changed:
         return
     agreement.state = AgreementState.FULFILLED
     proposal = await Proposal.get(id=agreement.proposal_id)
     if not await Post.filter(id=proposal.post_id, is_local=True).exists():
         return
-    pending = await Agreement.filter(proposal_id=proposal.id,
-                                     state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED)).exists()
+    pending = await Agreement.filter(
+        proposal_id=proposal.id, state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED)
+    ).exists()
     if proposal.status == ProposalStatus.AGREED and not pending:
         await proposals.change_status(proposal, ProposalStatus.FULFILLED, now=now)
 
@@ -128,14 +132,27 @@ async def _tell(other: Actor, confirmer: Actor, agreement: Agreement, exchange: 
         return
     if not agreement.ap_id:
         raise Conflict("The agreement has no id yet; wait for its author's acceptance.")
-    await publish(render_confirmation(exchange, agreement, confirmer=confirmer,
-                                      confirmation_id=confirmation_ap_id(confirmer, agreement),
-                                      confirmed_at=moment, to=other.ap_id),
-                  sender=confirmer, to=[other], now=moment)
+    await publish(
+        render_confirmation(
+            exchange,
+            agreement,
+            confirmer=confirmer,
+            confirmation_id=confirmation_ap_id(confirmer, agreement),
+            confirmed_at=moment,
+            to=other.ap_id,
+        ),
+        sender=confirmer,
+        to=[other],
+        now=moment,
+    )
 
 
 async def _notify(recipient: Actor, sender: Actor, agreement: Agreement) -> None:
     if recipient.is_local:
         post_id = await Proposal.filter(id=agreement.proposal_id).values_list("post_id", flat=True)
-        await Notification.create(recipient=recipient, kind=NotificationKind.EXCHANGE, from_actor=sender,
-                                  post_id=post_id[0] if post_id else None)
+        await Notification.create(
+            recipient=recipient,
+            kind=NotificationKind.EXCHANGE,
+            from_actor=sender,
+            post_id=post_id[0] if post_id else None,
+        )

@@ -19,8 +19,11 @@ INTERVAL = timedelta(minutes=1)
 async def expire_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
     """Expire open proposals whose time has passed; local ones go out as Update(Note). Returns how many."""
     moment = now or datetime.now(UTC)
-    due = await (Proposal.filter(status=ProposalStatus.OPEN, expires_at__lte=moment, post__deleted_at__isnull=True)
-                 .order_by("expires_at", "id").limit(batch))
+    due = await (
+        Proposal.filter(status=ProposalStatus.OPEN, expires_at__lte=moment, post__deleted_at__isnull=True)
+        .order_by("expires_at", "id")
+        .limit(batch)
+    )
     expired = 0
     for proposal in due:
         # change_status is conditional, so a worker racing this one expires each proposal once.
@@ -33,8 +36,9 @@ class ExpiryTimer:
     """`expire_due` at most once per `interval`: the worker calls `run_once` on every pass (twice a second
     when idle), and the expiry query need not run that often. A full batch runs again at the next pass."""
 
-    def __init__(self, interval: timedelta = INTERVAL, *, clock: Callable[[], datetime] = utcnow,
-                 batch: int = BATCH) -> None:
+    def __init__(
+        self, interval: timedelta = INTERVAL, *, clock: Callable[[], datetime] = utcnow, batch: int = BATCH
+    ) -> None:
         self._interval, self._clock, self._batch = interval, clock, batch
         self._next_at: datetime | None = None
 

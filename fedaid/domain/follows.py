@@ -24,7 +24,14 @@ from fedaid.domain.policy import AllianceDecision, alliance_decision
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
-    AccountRole, Actor, ActorType, Follow, FollowState, Notification, NotificationKind, PolicyKind,
+    AccountRole,
+    Actor,
+    ActorType,
+    Follow,
+    FollowState,
+    Notification,
+    NotificationKind,
+    PolicyKind,
 )
 from fedaid.models.ids import new_id
 
@@ -34,8 +41,8 @@ class Alliance:
     """Our collective and another one: each direction's follow state (None when there is no follow)."""
 
     group: Actor
-    ours: FollowState | None     # our collective following theirs
-    theirs: FollowState | None   # theirs following ours
+    ours: FollowState | None  # our collective following theirs
+    theirs: FollowState | None  # theirs following ours
 
     @property
     def is_active(self) -> bool:
@@ -97,8 +104,9 @@ async def unfollow(follower: Actor, target: Actor) -> bool:
 # --- others following our actors -----------------------------------------------------------------
 
 
-async def receive_follow(follower: Actor, target: Actor, ap_id: str, *, federation_mode: str,
-                         domain_policy: PolicyKind | None = None) -> Follow | None:
+async def receive_follow(
+    follower: Actor, target: Actor, ap_id: str, *, federation_mode: str, domain_policy: PolicyKind | None = None
+) -> Follow | None:
     """A remote actor's Follow of a local one: accepted, left pending, or refused (then None)."""
     if not target.is_local or follower.is_local:
         raise InvalidInput("A received Follow must come from another server and name an actor of ours.")
@@ -134,8 +142,9 @@ async def _follow_again(row: Follow, follower: Actor, target: Actor, ap_id: str)
     return row
 
 
-async def _decide(follower: Actor, target: Actor, federation_mode: str,
-                  domain_policy: PolicyKind | None) -> AllianceDecision:
+async def _decide(
+    follower: Actor, target: Actor, federation_mode: str, domain_policy: PolicyKind | None
+) -> AllianceDecision:
     if domain_policy == PolicyKind.BLOCK or target.type == ActorType.APPLICATION:
         return AllianceDecision.REFUSE  # the instance actor only signs fetches; nobody follows it
     if is_alliance(follower, target):
@@ -152,7 +161,8 @@ async def approve_follow(row: Follow) -> Follow:
     follower, target = await _pair(row)
     async with in_transaction():
         claimed = await Follow.filter(id=row.id, state=FollowState.PENDING).update(
-            state=FollowState.ACCEPTED, accepted_at=utcnow())
+            state=FollowState.ACCEPTED, accepted_at=utcnow()
+        )
         if not claimed:
             raise Conflict("This request was already answered.")
         row.state = FollowState.ACCEPTED
@@ -230,16 +240,20 @@ async def _end_other_half(ours: Actor, theirs: Actor) -> None:
         await publish(render_reject(incoming, theirs, ours), sender=ours, to=[theirs])
 
 
-async def _find_follow(ref: FollowRef, *, local_side: str, follower: Actor | None = None,
-                       target: Actor | None = None) -> Follow | None:
+async def _find_follow(
+    ref: FollowRef, *, local_side: str, follower: Actor | None = None, target: Actor | None = None
+) -> Follow | None:
     """The follow `ref` names, between the given remote actor and a local one."""
     known = {"follower": follower, "target": target}
     remote_side = "target" if local_side == "follower" else "follower"
     remote = known[remote_side]
     assert remote is not None
     if ref.ap_id:
-        row = await Follow.filter(ap_id=ref.ap_id, **{f"{remote_side}_id": remote.id}).select_related(
-            "follower", "target").first()
+        row = (
+            await Follow.filter(ap_id=ref.ap_id, **{f"{remote_side}_id": remote.id})
+            .select_related("follower", "target")
+            .first()
+        )
         if row is not None and getattr(row, local_side).is_local:
             return row
     local_ap_id = ref.follower_ap_id if local_side == "follower" else ref.target_ap_id
@@ -265,8 +279,11 @@ async def request_alliance(collective: Actor, group: Actor) -> Follow:
 
 async def list_alliances(collective: Actor) -> list[Alliance]:
     """Every collective ours follows or is followed by, with each direction's state."""
-    rows = await Follow.filter(Q(follower=collective) | Q(target=collective)).filter(
-        Q(follower__type=ActorType.GROUP) & Q(target__type=ActorType.GROUP)).select_related("follower", "target")
+    rows = (
+        await Follow.filter(Q(follower=collective) | Q(target=collective))
+        .filter(Q(follower__type=ActorType.GROUP) & Q(target__type=ActorType.GROUP))
+        .select_related("follower", "target")
+    )
     states: dict[int, dict[str, FollowState]] = {}
     groups: dict[int, Actor] = {}
     for row in rows:
@@ -275,8 +292,10 @@ async def list_alliances(collective: Actor) -> list[Alliance]:
             continue
         groups[other.id] = other
         states.setdefault(other.id, {})[direction] = FollowState(row.state)
-    return [Alliance(groups[gid], states[gid].get("ours"), states[gid].get("theirs"))
-            for gid in sorted(groups, key=lambda gid: groups[gid].acct)]
+    return [
+        Alliance(groups[gid], states[gid].get("ours"), states[gid].get("theirs"))
+        for gid in sorted(groups, key=lambda gid: groups[gid].acct)
+    ]
 
 
 async def find_alliance(collective: Actor, group: Actor) -> Alliance | None:

@@ -18,8 +18,9 @@ class InstanceActors:
     collective: Actor
 
 
-async def ensure_instance(base_url: str, *, collective_name: str, collective_slug: str,
-                          collective_summary: str = "") -> tuple[InstanceActors, bool]:
+async def ensure_instance(
+    base_url: str, *, collective_name: str, collective_slug: str, collective_summary: str = ""
+) -> tuple[InstanceActors, bool]:
     """Create the instance actor and the collective if missing; True when this call created them.
 
     The first run also creates the default categories, which admins then edit or retire.
@@ -31,12 +32,18 @@ async def ensure_instance(base_url: str, *, collective_name: str, collective_slu
         return InstanceActors(instance, collective), False
     async with in_transaction():
         if instance is None:
-            instance = await create_local_actor(base_url, type=ActorType.APPLICATION, username=domain,
-                                                name=domain, manually_approves_followers=True)
+            instance = await create_local_actor(
+                base_url, type=ActorType.APPLICATION, username=domain, name=domain, manually_approves_followers=True
+            )
             await ensure_default_categories()
         if collective is None:
-            collective = await create_local_actor(base_url, type=ActorType.GROUP, username=collective_slug,
-                                                  name=collective_name, summary=collective_summary)
+            collective = await create_local_actor(
+                base_url,
+                type=ActorType.GROUP,
+                username=collective_slug,
+                name=collective_name,
+                summary=collective_summary,
+            )
     return InstanceActors(instance, collective), True
 
 
@@ -63,8 +70,9 @@ async def has_admin() -> bool:
 
 async def count_local_members() -> int:
     """Members whose account is approved (those waiting for approval or suspended are not counted)."""
-    return await Account.filter(state=AccountState.APPROVED, actor__deleted_at__isnull=True,
-                                actor__type=ActorType.PERSON).count()
+    return await Account.filter(
+        state=AccountState.APPROVED, actor__deleted_at__isnull=True, actor__type=ActorType.PERSON
+    ).count()
 
 
 async def find_collective_page(collective: Actor) -> CollectivePage | None:
@@ -77,5 +85,3 @@ async def save_collective_page(collective: Actor, *, rules: str, contact: str) -
     page.rules, page.contact = rules, contact
     await page.save(update_fields=["rules", "contact", "updated_at"])
     return page
-
-

@@ -37,9 +37,11 @@ def confirmed_exchanges() -> Q:
 
 async def ledger_of(actor: Actor) -> Ledger:
     """Hours `actor` gave and received, in total and per collective of the other party."""
-    exchanges = await (Exchange.filter(confirmed_exchanges())
-                       .filter(Q(agreement__provider_id=actor.id) | Q(agreement__receiver_id=actor.id))
-                       .prefetch_related("agreement__provider", "agreement__receiver"))
+    exchanges = await (
+        Exchange.filter(confirmed_exchanges())
+        .filter(Q(agreement__provider_id=actor.id) | Q(agreement__receiver_id=actor.id))
+        .prefetch_related("agreement__provider", "agreement__receiver")
+    )
     ledger = Ledger()
     for exchange in exchanges:
         agreement = exchange.agreement
@@ -58,8 +60,9 @@ async def hours_given_by(actor_ids: list[int]) -> dict[int, Decimal]:
     totals: dict[int, Decimal] = {actor_id: Decimal("0.00") for actor_id in actor_ids}
     if not actor_ids:
         return totals
-    rows = await (Exchange.filter(confirmed_exchanges(), agreement__provider_id__in=actor_ids)
-                  .values_list("agreement__provider_id", "hours"))
+    rows = await Exchange.filter(confirmed_exchanges(), agreement__provider_id__in=actor_ids).values_list(
+        "agreement__provider_id", "hours"
+    )
     for provider_id, hours in rows:
         totals[provider_id] += Decimal(str(hours))
     return totals

@@ -30,13 +30,15 @@ async def save_marker(actor: Actor, timeline: str, last_read_id: str) -> Marker:
     if not last_read_id or len(last_read_id) > MAX_ID_LENGTH:
         raise InvalidInput("last_read_id must be the id of a status or a notification.")
     kind = MarkerTimeline(timeline)
-    if not await Marker.filter(actor_id=actor.id, timeline=kind).update(last_read_id=last_read_id,
-                                                                         version=F("version") + 1):
+    if not await Marker.filter(actor_id=actor.id, timeline=kind).update(
+        last_read_id=last_read_id, version=F("version") + 1
+    ):
         try:
             await Marker.create(actor=actor, timeline=kind, last_read_id=last_read_id)
         except IntegrityError:  # another app of the same member saved it at the same moment
-            await Marker.filter(actor_id=actor.id, timeline=kind).update(last_read_id=last_read_id,
-                                                                         version=F("version") + 1)
+            await Marker.filter(actor_id=actor.id, timeline=kind).update(
+                last_read_id=last_read_id, version=F("version") + 1
+            )
     return await Marker.get(actor_id=actor.id, timeline=kind)
 
 

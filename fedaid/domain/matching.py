@@ -56,15 +56,19 @@ async def notify_matches(proposal: Proposal) -> int:
     recipients = await _members_with_matching_proposals(proposal, post, profile)
     recipients |= await _members_with_matching_alerts(proposal, profile)
     recipients.discard(post.author_id)
-    already = set(await Notification.filter(post_id=post.id, kind=NotificationKind.MATCH)
-                  .values_list("recipient_id", flat=True))
+    already = set(
+        await Notification.filter(post_id=post.id, kind=NotificationKind.MATCH).values_list("recipient_id", flat=True)
+    )
     new = sorted(recipients - already)
     if new:
-        await Notification.bulk_create([
-            Notification(recipient_id=actor_id, kind=NotificationKind.MATCH, from_actor_id=post.author_id,
-                         post_id=post.id)
-            for actor_id in new
-        ])
+        await Notification.bulk_create(
+            [
+                Notification(
+                    recipient_id=actor_id, kind=NotificationKind.MATCH, from_actor_id=post.author_id, post_id=post.id
+                )
+                for actor_id in new
+            ]
+        )
     return len(new)
 
 
@@ -72,9 +76,15 @@ async def profile_of(proposal: Proposal) -> Profile:
     names = await PostTag.filter(post_id=proposal.post_id).values_list("name", flat=True)
     tags = {str(tag).lower() for tag in [*proposal.tags, *names]}
     tags -= set(PURPOSE_OF_TAG) | {proposal.category}
-    return Profile(category=proposal.category, tags=frozenset(tags), latitude=proposal.latitude,
-                   longitude=proposal.longitude, radius_km=proposal.radius_km, remote_ok=proposal.remote_ok,
-                   place_name=proposal.place_name)
+    return Profile(
+        category=proposal.category,
+        tags=frozenset(tags),
+        latitude=proposal.latitude,
+        longitude=proposal.longitude,
+        radius_km=proposal.radius_km,
+        remote_ok=proposal.remote_ok,
+        place_name=proposal.place_name,
+    )
 
 
 def proposals_match(a: Profile, b: Profile) -> bool:
@@ -121,14 +131,24 @@ async def _members_with_matching_proposals(proposal: Proposal, post: Post, profi
         wanted.append(Q(post__tags__name__in=sorted(profile.tags)))
     if profile.has_place:
         box = bounding_box(profile.latitude, profile.longitude, MAX_RADIUS_KM)
-        wanted.append(Q(latitude__range=(box[0], box[1]), longitude__range=(box[2], box[3])) if box
-                      else Q(latitude__isnull=False))
+        wanted.append(
+            Q(latitude__range=(box[0], box[1]), longitude__range=(box[2], box[3])) if box else Q(latitude__isnull=False)
+        )
     if not wanted:
         return set()
-    candidates = await (Proposal.filter(Q(*wanted, join_type=Q.OR), purpose=other, status=ProposalStatus.OPEN,
-                                        post__is_local=True, post__deleted_at__isnull=True)
-                        .exclude(post__visibility=Visibility.DIRECT).exclude(post__author_id=post.author_id)
-                        .distinct().prefetch_related("post"))
+    candidates = await (
+        Proposal.filter(
+            Q(*wanted, join_type=Q.OR),
+            purpose=other,
+            status=ProposalStatus.OPEN,
+            post__is_local=True,
+            post__deleted_at__isnull=True,
+        )
+        .exclude(post__visibility=Visibility.DIRECT)
+        .exclude(post__author_id=post.author_id)
+        .distinct()
+        .prefetch_related("post")
+    )
     found = set()
     for candidate in candidates:
         if candidate.post.author_id not in found and proposals_match(profile, await profile_of(candidate)):

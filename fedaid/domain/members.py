@@ -34,8 +34,15 @@ def check_email(email: str) -> str:
 
 
 async def add_member(
-    base_url: str, username: str, *, email: str, password: str, role: AccountRole = AccountRole.MEMBER,
-    state: AccountState = AccountState.APPROVED, locale: str = "fr", display_name: str = "",
+    base_url: str,
+    username: str,
+    *,
+    email: str,
+    password: str,
+    role: AccountRole = AccountRole.MEMBER,
+    state: AccountState = AccountState.APPROVED,
+    locale: str = "fr",
+    display_name: str = "",
 ) -> Member:
     """Create a member's Person actor and account in one transaction."""
     email = check_email(email)
@@ -44,8 +51,9 @@ async def add_member(
         raise Conflict("This email address already has an account here.")
     async with in_transaction():
         actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username, name=display_name)
-        account = await Account.create(actor=actor, email=email, password_hash=password_hash, role=role,
-                                       state=state, locale=locale)
+        account = await Account.create(
+            actor=actor, email=email, password_hash=password_hash, role=role, state=state, locale=locale
+        )
     return Member(actor, account)
 
 
@@ -80,12 +88,12 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_invite(role: AccountRole = AccountRole.MEMBER, *, created_by: Account | None = None,
-                        lifetime: timedelta = INVITE_LIFETIME) -> str:
+async def create_invite(
+    role: AccountRole = AccountRole.MEMBER, *, created_by: Account | None = None, lifetime: timedelta = INVITE_LIFETIME
+) -> str:
     """A one-time sign-up token; only its hash is stored, so show it now or never."""
     token = secrets.token_urlsafe(24)
-    await Invite.create(token_hash=_hash_token(token), role=role, created_by=created_by,
-                        expires_at=utcnow() + lifetime)
+    await Invite.create(token_hash=_hash_token(token), role=role, created_by=created_by, expires_at=utcnow() + lifetime)
     return token
 
 
@@ -97,8 +105,9 @@ async def find_invite(token: str) -> Invite | None:
     return invite
 
 
-async def redeem_invite(base_url: str, token: str, username: str, *, email: str, password: str,
-                        locale: str = "fr") -> Member:
+async def redeem_invite(
+    base_url: str, token: str, username: str, *, email: str, password: str, locale: str = "fr"
+) -> Member:
     """Sign up with an invite; the invite's role is given and the invite cannot be used again."""
     invite = await find_invite(token)
     if invite is None:
@@ -107,5 +116,4 @@ async def redeem_invite(base_url: str, token: str, username: str, *, email: str,
         claimed = await Invite.filter(id=invite.id, used_at__isnull=True).update(used_at=utcnow())
         if not claimed:
             raise Conflict("This invitation link has just been used.")
-        return await add_member(base_url, username, email=email, password=password, role=invite.role,
-                                locale=locale)
+        return await add_member(base_url, username, email=email, password=password, role=invite.role, locale=locale)

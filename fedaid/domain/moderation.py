@@ -40,8 +40,12 @@ async def delivery_health() -> DeliveryHealth:
 
 
 async def list_reports(*, resolved: bool) -> list[Report]:
-    return await (Report.filter(resolved_at__isnull=not resolved).order_by("-id").limit(100)
-                  .prefetch_related("reporter", "target"))
+    return await (
+        Report.filter(resolved_at__isnull=not resolved)
+        .order_by("-id")
+        .limit(100)
+        .prefetch_related("reporter", "target")
+    )
 
 
 async def resolve_report(report_id: int) -> Report:

@@ -6,8 +6,9 @@ from fedaid.models import Account, AccountRole, AccountState, Actor, Notificatio
 
 
 async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notification]:
-    return await (Notification.filter(recipient=actor).order_by("-id").limit(limit)
-                  .prefetch_related("from_actor", "post"))
+    return await (
+        Notification.filter(recipient=actor).order_by("-id").limit(limit).prefetch_related("from_actor", "post")
+    )
 
 
 async def count_unread(actor: Actor) -> int:
@@ -20,8 +21,8 @@ async def mark_all_read(actor: Actor) -> None:
 
 async def notify_admins_of_sign_up(actor: Actor) -> None:
     """Tell every admin that someone waits for approval."""
-    admins = await Account.filter(role=AccountRole.ADMIN, state=AccountState.APPROVED).values_list("actor_id",
-                                                                                                    flat=True)
+    admins = await Account.filter(role=AccountRole.ADMIN, state=AccountState.APPROVED).values_list(
+        "actor_id", flat=True
+    )
     for admin_actor_id in admins:
-        await Notification.create(recipient_id=admin_actor_id, kind=NotificationKind.ADMIN_SIGN_UP,
-                                  from_actor=actor)
+        await Notification.create(recipient_id=admin_actor_id, kind=NotificationKind.ADMIN_SIGN_UP, from_actor=actor)

@@ -30,17 +30,54 @@ PKCE_METHODS = ("S256",)
 # the legacy `follow` grants the follow-related ones; `profile` only lets an app read who signed in.
 TOP_SCOPES = ("read", "write", "follow", "push", "profile", "admin:read", "admin:write")
 SUB_SCOPES = {
-    "read": ("accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
-             "notifications", "search", "statuses"),
-    "write": ("accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists",
-              "media", "mutes", "notifications", "reports", "statuses"),
-    "admin:read": ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
-                   "canonical_email_blocks"),
-    "admin:write": ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
-                    "canonical_email_blocks"),
+    "read": (
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "mutes",
+        "notifications",
+        "search",
+        "statuses",
+    ),
+    "write": (
+        "accounts",
+        "blocks",
+        "bookmarks",
+        "conversations",
+        "favourites",
+        "filters",
+        "follows",
+        "lists",
+        "media",
+        "mutes",
+        "notifications",
+        "reports",
+        "statuses",
+    ),
+    "admin:read": (
+        "accounts",
+        "reports",
+        "domain_allows",
+        "domain_blocks",
+        "ip_blocks",
+        "email_domain_blocks",
+        "canonical_email_blocks",
+    ),
+    "admin:write": (
+        "accounts",
+        "reports",
+        "domain_allows",
+        "domain_blocks",
+        "ip_blocks",
+        "email_domain_blocks",
+        "canonical_email_blocks",
+    ),
 }
-FOLLOW_GRANTS = frozenset({"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows",
-                           "write:mutes"})
+FOLLOW_GRANTS = frozenset({"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes"})
 ALL_SCOPES = frozenset(TOP_SCOPES) | {f"{top}:{sub}" for top, subs in SUB_SCOPES.items() for sub in subs}
 DEFAULT_SCOPES = "read"
 
@@ -142,16 +179,18 @@ def parse_redirect_uris(redirect_uris: str | list[str] | None) -> list[str]:
         raise InvalidInput("Validation failed: Redirect URI must be an absolute URI.")
     for uri in uris:
         parts = urlsplit(uri)
-        if uri != OOB_REDIRECT and (not parts.scheme or parts.fragment or
-                                    (parts.scheme in ("http", "https") and not parts.netloc)):
+        if uri != OOB_REDIRECT and (
+            not parts.scheme or parts.fragment or (parts.scheme in ("http", "https") and not parts.netloc)
+        ):
             raise InvalidInput(f"Validation failed: Redirect URI must be an absolute URI ({uri!r}).")
         if len(uri) > 1000:
             raise InvalidInput("Validation failed: Redirect URI is too long.")
     return list(dict.fromkeys(uris))
 
 
-async def register_app(name: str, redirect_uris: str | list[str] | None, scopes: str | list[str] | None = None,
-                       website: str | None = None) -> tuple[OAuthApp, str]:
+async def register_app(
+    name: str, redirect_uris: str | list[str] | None, scopes: str | list[str] | None = None, website: str | None = None
+) -> tuple[OAuthApp, str]:
     """A new client app; returns it with its client secret in clear, which is not stored."""
     name = (name or "").strip()
     if not name:
@@ -164,9 +203,14 @@ async def register_app(name: str, redirect_uris: str | list[str] | None, scopes:
     if website and not urlsplit(website).scheme.startswith("http"):
         raise InvalidInput("Validation failed: Application website must be an http(s) URL.")
     secret = secrets.token_urlsafe(32)
-    app = await OAuthApp.create(client_id=secrets.token_urlsafe(32), client_secret_hash=hash_secret(secret),
-                                name=name, redirect_uris=uris, scopes=" ".join(scope_list),
-                                website=website[:512] if website else None)
+    app = await OAuthApp.create(
+        client_id=secrets.token_urlsafe(32),
+        client_secret_hash=hash_secret(secret),
+        name=name,
+        redirect_uris=uris,
+        scopes=" ".join(scope_list),
+        website=website[:512] if website else None,
+    )
     return app, secret
 
 
@@ -180,8 +224,12 @@ async def get_app(client_id: str | None) -> OAuthApp:
     """The app with this client id; OAuthError `invalid_client` (401) otherwise."""
     app = await find_app(client_id)
     if app is None:
-        raise OAuthError("invalid_client", "Client authentication failed due to unknown client, no client "
-                         "authentication included, or unsupported authentication method.", status=401)
+        raise OAuthError(
+            "invalid_client",
+            "Client authentication failed due to unknown client, no client "
+            "authentication included, or unsupported authentication method.",
+            status=401,
+        )
     return app
 
 
@@ -197,8 +245,14 @@ async def authenticate_client(client_id: str | None, client_secret: str | None) 
 
 
 async def check_authorization_request(
-    client_id: str | None, redirect_uri: str | None, scope: str | None, response_type: str | None,
-    code_challenge: str | None = None, code_challenge_method: str | None = None, *, state: str = "",
+    client_id: str | None,
+    redirect_uri: str | None,
+    scope: str | None,
+    response_type: str | None,
+    code_challenge: str | None = None,
+    code_challenge_method: str | None = None,
+    *,
+    state: str = "",
 ) -> AuthorizationRequest:
     """A checked /oauth/authorize request; InvalidInput saying what is wrong, for the page to show."""
     app = await find_app(client_id)
@@ -231,10 +285,16 @@ async def grant_code(request: AuthorizationRequest, account: Account, *, now: da
     if account.state != AccountState.APPROVED:
         raise Forbidden("This account cannot sign in to apps yet.")
     code = secrets.token_urlsafe(32)
-    await OAuthCode.create(code_hash=hash_secret(code), app=request.app, account=account, scopes=request.scope,
-                           redirect_uri=request.redirect_uri, code_challenge=request.code_challenge,
-                           code_challenge_method=request.code_challenge_method,
-                           expires_at=(now or utcnow()) + CODE_LIFETIME)
+    await OAuthCode.create(
+        code_hash=hash_secret(code),
+        app=request.app,
+        account=account,
+        scopes=request.scope,
+        redirect_uri=request.redirect_uri,
+        code_challenge=request.code_challenge,
+        code_challenge_method=request.code_challenge_method,
+        expires_at=(now or utcnow()) + CODE_LIFETIME,
+    )
     return code
 
 
@@ -255,8 +315,13 @@ def pkce_s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-async def exchange_code(client_id: str | None, client_secret: str | None, code: str | None,
-                        redirect_uri: str | None, code_verifier: str | None = None) -> TokenPair:
+async def exchange_code(
+    client_id: str | None,
+    client_secret: str | None,
+    code: str | None,
+    redirect_uri: str | None,
+    code_verifier: str | None = None,
+) -> TokenPair:
     """Trade an authorization code for a token, once. A PKCE code needs its verifier; others the secret."""
     app = await get_app(client_id)
     if client_secret:
@@ -291,8 +356,13 @@ def _check_code_client(row: OAuthCode, client_secret: str | None, code_verifier:
 # --- other grants ------------------------------------------------------------------------------
 
 
-async def password_grant(client_id: str | None, client_secret: str | None, username: str | None,
-                         password: str | None, scope: str | None = None) -> TokenPair:
+async def password_grant(
+    client_id: str | None,
+    client_secret: str | None,
+    username: str | None,
+    password: str | None,
+    scope: str | None = None,
+) -> TokenPair:
     """Resource-owner password grant (Mastodon.py's `log_in(username, password)`); username is the email."""
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope, default=app.scopes)
@@ -305,8 +375,9 @@ async def password_grant(client_id: str | None, client_secret: str | None, usern
     return await _issue(app, account, " ".join(scopes))
 
 
-async def client_credentials_grant(client_id: str | None, client_secret: str | None,
-                                   scope: str | None = None) -> TokenPair:
+async def client_credentials_grant(
+    client_id: str | None, client_secret: str | None, scope: str | None = None
+) -> TokenPair:
     """A token for the app itself, with no member: enough to read public data and verify the app."""
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope)
@@ -314,8 +385,9 @@ async def client_credentials_grant(client_id: str | None, client_secret: str | N
     return await _issue(app, None, " ".join(scopes), with_refresh=False)
 
 
-async def refresh_grant(client_id: str | None, client_secret: str | None, refresh_token: str | None,
-                        scope: str | None = None) -> TokenPair:
+async def refresh_grant(
+    client_id: str | None, client_secret: str | None, refresh_token: str | None, scope: str | None = None
+) -> TokenPair:
     """A new token pair for a refresh token; the old pair stops working (rotation)."""
     app = await authenticate_client(client_id, client_secret)
     async with in_transaction():
@@ -333,8 +405,13 @@ async def refresh_grant(client_id: str | None, client_secret: str | None, refres
 
 async def _issue(app: OAuthApp, account: Account | None, scopes: str, *, with_refresh: bool = True) -> TokenPair:
     access, refresh = secrets.token_urlsafe(32), (secrets.token_urlsafe(32) if with_refresh else None)
-    token = await OAuthToken.create(token_hash=hash_secret(access), app=app, account=account, scopes=scopes,
-                                    refresh_token_hash=hash_secret(refresh) if refresh else None)
+    token = await OAuthToken.create(
+        token_hash=hash_secret(access),
+        app=app,
+        account=account,
+        scopes=scopes,
+        refresh_token_hash=hash_secret(refresh) if refresh else None,
+    )
     return TokenPair(token, access, refresh)
 
 

@@ -31,9 +31,9 @@ _generation = 0
 
 
 class AllianceDecision(StrEnum):
-    ACCEPT = "accept"        # allied at once
+    ACCEPT = "accept"  # allied at once
     ASK_ADMIN = "ask_admin"  # waits for an admin (Notification follow_request)
-    REFUSE = "refuse"        # answered with a Reject
+    REFUSE = "refuse"  # answered with a Reject
 
 
 def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> AllianceDecision:

@@ -22,8 +22,15 @@ class Version:
     written_at: datetime
 
 
-async def edit_with_history(post: Post, *, by: Actor, text: str, summary: str | None = None,
-                            sensitive: bool | None = None, mentions: Sequence[Actor] | None = None) -> Post:
+async def edit_with_history(
+    post: Post,
+    *,
+    by: Actor,
+    text: str,
+    summary: str | None = None,
+    sensitive: bool | None = None,
+    mentions: Sequence[Actor] | None = None,
+) -> Post:
     """Replace the text of a post (a proposal's through its rules), keep the old version, federate the Update."""
     posts.check_can_change(post, by)
     async with in_transaction():
@@ -38,12 +45,19 @@ async def edit_with_history(post: Post, *, by: Actor, text: str, summary: str | 
 
 async def keep_version(post: Post) -> None:
     """Keep the post's current text in its history, before an edit (ours or one from elsewhere) replaces it."""
-    await PostEdit.create(post_id=post.id, content=post.content, summary=post.summary, sensitive=post.sensitive,
-                          written_at=post.updated_at or post.published_at)
+    await PostEdit.create(
+        post_id=post.id,
+        content=post.content,
+        summary=post.summary,
+        sensitive=post.sensitive,
+        written_at=post.updated_at or post.published_at,
+    )
 
 
 async def history(post: Post) -> list[Version]:
     """Every version of the post, oldest first, the current one last (one version when never edited)."""
     earlier = await PostEdit.filter(post_id=post.id).order_by("id")
-    return [*(Version(row.content, row.summary, row.sensitive, row.written_at) for row in earlier),
-            Version(post.content, post.summary, post.sensitive, post.updated_at or post.published_at)]
+    return [
+        *(Version(row.content, row.summary, row.sensitive, row.written_at) for row in earlier),
+        Version(post.content, post.summary, post.sensitive, post.updated_at or post.published_at),
+    ]

@@ -76,26 +76,55 @@ def _now(now: datetime | None) -> datetime:
 # ---------------------------------------------------------------- create
 
 
-async def create_post(author: Actor, text: str, *, visibility: Visibility = Visibility.PUBLIC,
-                      in_reply_to: Post | None = None, mentions: Sequence[Actor] = (),
-                      audience: Actor | None = None, summary: str = "", sensitive: bool = False,
-                      language: str | None = None, notify_mentions: bool = True,
-                      now: datetime | None = None) -> Post:
+async def create_post(
+    author: Actor,
+    text: str,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    in_reply_to: Post | None = None,
+    mentions: Sequence[Actor] = (),
+    audience: Actor | None = None,
+    summary: str = "",
+    sensitive: bool = False,
+    language: str | None = None,
+    notify_mentions: bool = True,
+    now: datetime | None = None,
+) -> Post:
     """Publish a member's post and queue its Create for followers and mentioned actors."""
     async with in_transaction():
-        post = await insert_post(author, text, visibility=visibility, in_reply_to=in_reply_to, mentions=mentions,
-                                 audience=audience, summary=summary, sensitive=sensitive, language=language,
-                                 notify_mentions=notify_mentions, now=now)
+        post = await insert_post(
+            author,
+            text,
+            visibility=visibility,
+            in_reply_to=in_reply_to,
+            mentions=mentions,
+            audience=audience,
+            summary=summary,
+            sensitive=sensitive,
+            language=language,
+            notify_mentions=notify_mentions,
+            now=now,
+        )
         await search.index_post(post, tags=await tags_of(post))
         await federate_post(post, Change.CREATE, now=now)
     return post
 
 
-async def insert_post(author: Actor, text: str, *, visibility: Visibility = Visibility.PUBLIC,
-                      in_reply_to: Post | None = None, mentions: Sequence[Actor] = (),
-                      audience: Actor | None = None, summary: str = "", sensitive: bool = False,
-                      language: str | None = None, extra_tags: Iterable[str] = (), notify_mentions: bool = True,
-                      now: datetime | None = None) -> Post:
+async def insert_post(
+    author: Actor,
+    text: str,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    in_reply_to: Post | None = None,
+    mentions: Sequence[Actor] = (),
+    audience: Actor | None = None,
+    summary: str = "",
+    sensitive: bool = False,
+    language: str | None = None,
+    extra_tags: Iterable[str] = (),
+    notify_mentions: bool = True,
+    now: datetime | None = None,
+) -> Post:
     """Store a local post, its hashtags and mention notifications, without federating it yet."""
     _check_author(author)
     _check_text(text, summary)
@@ -106,11 +135,22 @@ async def insert_post(author: Actor, text: str, *, visibility: Visibility = Visi
     ap_id = f"{author.ap_id}/posts/{post_id}"
     to, cc = addressing(visibility, author, mentions=mentions, audience=audience)
     post = await Post.create(
-        id=post_id, ap_id=ap_id, author=author, is_local=True, content=html, summary=summary.strip(),
-        sensitive=sensitive or bool(summary.strip()), language=language, visibility=visibility, url=ap_id,
-        in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None, in_reply_to=in_reply_to,
-        audience=audience.ap_id if audience else None, mentions=[actor.ap_id for actor in mentions],
-        addressed_to=[*to, *cc], published_at=published,
+        id=post_id,
+        ap_id=ap_id,
+        author=author,
+        is_local=True,
+        content=html,
+        summary=summary.strip(),
+        sensitive=sensitive or bool(summary.strip()),
+        language=language,
+        visibility=visibility,
+        url=ap_id,
+        in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None,
+        in_reply_to=in_reply_to,
+        audience=audience.ap_id if audience else None,
+        mentions=[actor.ap_id for actor in mentions],
+        addressed_to=[*to, *cc],
+        published_at=published,
     )
     await set_tags(post, [*hashtags, *extra_tags])
     if notify_mentions:
@@ -173,21 +213,35 @@ async def get_post(post_id: int) -> Post:
     return post
 
 
-async def edit_post(post: Post, *, by: Actor, text: str | None = None, summary: str | None = None,
-                    sensitive: bool | None = None, mentions: Sequence[Actor] | None = None,
-                    now: datetime | None = None) -> Post:
+async def edit_post(
+    post: Post,
+    *,
+    by: Actor,
+    text: str | None = None,
+    summary: str | None = None,
+    sensitive: bool | None = None,
+    mentions: Sequence[Actor] | None = None,
+    now: datetime | None = None,
+) -> Post:
     """Change a post's text or content warning and queue an Update(Note) to its audience (INTEROP 65)."""
     async with in_transaction():
-        await update_post_text(post, by=by, text=text, summary=summary, sensitive=sensitive, mentions=mentions,
-                               now=now)
+        await update_post_text(post, by=by, text=text, summary=summary, sensitive=sensitive, mentions=mentions, now=now)
         await search.index_post(post, tags=await tags_of(post))
         await federate_post(post, Change.UPDATE, now=now)
     return post
 
 
-async def update_post_text(post: Post, *, by: Actor, text: str | None = None, summary: str | None = None,
-                           sensitive: bool | None = None, mentions: Sequence[Actor] | None = None,
-                           extra_tags: Iterable[str] = (), now: datetime | None = None) -> Post:
+async def update_post_text(
+    post: Post,
+    *,
+    by: Actor,
+    text: str | None = None,
+    summary: str | None = None,
+    sensitive: bool | None = None,
+    mentions: Sequence[Actor] | None = None,
+    extra_tags: Iterable[str] = (),
+    now: datetime | None = None,
+) -> Post:
     """Apply an edit without federating it: new HTML and hashtags, and an `updated` later than the last."""
     check_can_change(post, by)
     current_mentions = await mentions_of(post)
@@ -251,9 +305,15 @@ async def note_context(post: Post) -> NoteContext:
     proposal = await Proposal.get_or_none(post_id=post.id)
     category = await Category.get_or_none(slug=proposal.category) if proposal and proposal.category else None
     audience = await Actor.get_or_none(ap_id=post.audience) if post.audience else None
-    return NoteContext(post=post, author=author, tags=await tags_of(post), mentions=await mentions_of(post),
-                       proposal=proposal,
-                       category=category, audience=audience)
+    return NoteContext(
+        post=post,
+        author=author,
+        tags=await tags_of(post),
+        mentions=await mentions_of(post),
+        proposal=proposal,
+        category=category,
+        audience=audience,
+    )
 
 
 async def note_of(post: Post) -> dict[str, Any]:
@@ -263,8 +323,15 @@ async def note_of(post: Post) -> dict[str, Any]:
 
 
 def _render(context: NoteContext) -> dict[str, Any]:
-    return render_note(context.post, context.author, tags=context.tags, mentions=context.mentions,
-                       proposal=context.proposal, category=context.category, audience=context.audience)
+    return render_note(
+        context.post,
+        context.author,
+        tags=context.tags,
+        mentions=context.mentions,
+        proposal=context.proposal,
+        category=context.category,
+        audience=context.audience,
+    )
 
 
 async def federate_post(post: Post, change: Change, *, now: datetime | None = None) -> int:
@@ -306,8 +373,9 @@ async def _recipients(post: Post, context: NoteContext) -> list[Actor]:
     return recipients
 
 
-async def _announce_through_group(group: Actor, activity: dict[str, Any], post: Post, author: Actor,
-                                  change: Change, *, now: datetime) -> int:
+async def _announce_through_group(
+    group: Actor, activity: dict[str, Any], post: Post, author: Actor, change: Change, *, now: datetime
+) -> int:
     """The Group wraps the unchanged activity in Announce (FEP-1b12) and boosts new notes for Mastodon."""
     followers = await followers_of(group)
     if not followers:
@@ -316,14 +384,15 @@ async def _announce_through_group(group: Actor, activity: dict[str, Any], post: 
     suffix = {Change.CREATE: "create", Change.DELETE: "delete"}.get(change)
     if suffix is None:
         suffix = f"update/{int(post.updated_at.timestamp()) if post.updated_at else int(now.timestamp())}"
-    wrapped = render_announce(group, activity, announce_id=f"{group.ap_id}/announces/{post.id}/{suffix}",
-                              published=now, to=to, cc=cc)
+    wrapped = render_announce(
+        group, activity, announce_id=f"{group.ap_id}/announces/{post.id}/{suffix}", published=now, to=to, cc=cc
+    )
     queued = await publish(wrapped, sender=group, to=followers, now=now)
-    boost = render_announce(group, post.ap_id, announce_id=f"{group.ap_id}/announces/{post.id}",
-                            published=post.published_at, to=to, cc=cc)
+    boost = render_announce(
+        group, post.ap_id, announce_id=f"{group.ap_id}/announces/{post.id}", published=post.published_at, to=to, cc=cc
+    )
     if change == Change.CREATE:
         queued += await publish(boost, sender=group, to=followers, now=now)
     elif change == Change.DELETE:
         queued += await publish(render_undo(group, boost), sender=group, to=followers, now=now)
     return queued
-

@@ -92,9 +92,16 @@ async def default_collective() -> Actor | None:
 # ---------------------------------------------------------------- create, edit, close, delete
 
 
-async def create_proposal(author: Actor, terms: ProposalTerms, *, visibility: Visibility = Visibility.PUBLIC,
-                          collective: Actor | None = None, mentions: Sequence[Actor] = (),
-                          language: str | None = None, now: datetime | None = None) -> Proposal:
+async def create_proposal(
+    author: Actor,
+    terms: ProposalTerms,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    collective: Actor | None = None,
+    mentions: Sequence[Actor] = (),
+    language: str | None = None,
+    now: datetime | None = None,
+) -> Proposal:
     """Publish an offer or a request, addressed to the collective; members whose offers or alerts match hear of it.
 
     `collective` defaults to the instance's collective Group.
@@ -105,9 +112,15 @@ async def create_proposal(author: Actor, terms: ProposalTerms, *, visibility: Vi
     async with in_transaction():
         draft = Proposal(**values, available_hours=values["hours"])
         post = await posts.insert_post(
-            author, terms.text, visibility=visibility, mentions=mentions, audience=collective, language=language,
+            author,
+            terms.text,
+            visibility=visibility,
+            mentions=mentions,
+            audience=collective,
+            language=language,
             extra_tags=proposal_tags(draft, language="en" if (language or "").startswith("en") else "fr"),
-            now=moment)
+            now=moment,
+        )
         proposal = await Proposal.create(post=post, **values, available_hours=values["hours"])
         proposal.post = post
         await _index(proposal)
@@ -116,8 +129,9 @@ async def create_proposal(author: Actor, terms: ProposalTerms, *, visibility: Vi
     return proposal
 
 
-async def edit_proposal(proposal: Proposal, *, by: Actor, text: str | None = None, now: datetime | None = None,
-                        **changes: object) -> Proposal:
+async def edit_proposal(
+    proposal: Proposal, *, by: Actor, text: str | None = None, now: datetime | None = None, **changes: object
+) -> Proposal:
     """Change an open proposal's terms or text and federate the Update; hours already agreed stay agreed."""
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
@@ -135,8 +149,9 @@ async def edit_proposal(proposal: Proposal, *, by: Actor, text: str | None = Non
         for name, value in values.items():
             setattr(proposal, name, value)
         await proposal.save(update_fields=list(values))
-        await posts.update_post_text(post, by=by, text=text, extra_tags=proposal_tags(
-            proposal, language=language_of(post)), now=moment)
+        await posts.update_post_text(
+            post, by=by, text=text, extra_tags=proposal_tags(proposal, language=language_of(post)), now=moment
+        )
         await _index(proposal)
         await posts.federate_post(post, posts.Change.UPDATE, now=moment)
     return proposal
@@ -148,7 +163,8 @@ async def _change_hours(proposal: Proposal, hours: Decimal) -> None:
     if delta == 0:
         return
     changed = await Proposal.filter(id=proposal.id, available_hours__gte=-delta).update(
-        hours=hours, available_hours=F("available_hours") + delta)
+        hours=hours, available_hours=F("available_hours") + delta
+    )
     if not changed:
         raise Conflict("More hours than that are already agreed.")
     await proposal.refresh_from_db(fields=["hours", "available_hours", "status"])
@@ -176,8 +192,9 @@ async def delete_proposal(proposal: Proposal, *, by: Actor, now: datetime | None
         await posts.delete_post(post, by=by, now=now)
 
 
-async def change_status(proposal: Proposal, status: ProposalStatus, *, now: datetime | None = None,
-                        federate: bool = True) -> bool:
+async def change_status(
+    proposal: Proposal, status: ProposalStatus, *, now: datetime | None = None, federate: bool = True
+) -> bool:
     """Move to `status` if the current one allows it (a conditional UPDATE); federate the Update if local.
 
     Returns False when another change got there first.
@@ -239,10 +256,21 @@ async def _checked(terms: ProposalTerms, now: datetime, *, expiry_may_pass: bool
         raise InvalidInput("The expiry date must be in the future.")
     if terms.starts_at and terms.ends_at and terms.ends_at < terms.starts_at:
         raise InvalidInput("The end comes before the start.")
-    return {"purpose": ProposalPurpose(terms.purpose), "title": title, "category": terms.category, "tags": tags,
-            "hours": hours, "place_name": terms.place_name.strip()[:200], "latitude": terms.latitude,
-            "longitude": terms.longitude, "radius_km": terms.radius_km, "remote_ok": bool(terms.remote_ok),
-            "starts_at": terms.starts_at, "ends_at": terms.ends_at, "expires_at": terms.expires_at}
+    return {
+        "purpose": ProposalPurpose(terms.purpose),
+        "title": title,
+        "category": terms.category,
+        "tags": tags,
+        "hours": hours,
+        "place_name": terms.place_name.strip()[:200],
+        "latitude": terms.latitude,
+        "longitude": terms.longitude,
+        "radius_km": terms.radius_km,
+        "remote_ok": bool(terms.remote_ok),
+        "starts_at": terms.starts_at,
+        "ends_at": terms.ends_at,
+        "expires_at": terms.expires_at,
+    }
 
 
 def _hours(value: object) -> Decimal:
@@ -265,16 +293,16 @@ def _tags(names: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------- proposals from elsewhere
 
 
-async def store_remote_proposal(post: Post, note: NoteDoc, *, collective_ap_id: str | None = None,
-                                allow_hashtag_proposals: bool = False) -> Proposal | None:
+async def store_remote_proposal(
+    post: Post, note: NoteDoc, *, collective_ap_id: str | None = None, allow_hashtag_proposals: bool = False
+) -> Proposal | None:
     """Keep (or refresh) the proposal a received post carries; None when it carries none.
 
     Called by `remote_posts` on Create and Update, inside its transaction. A new open proposal
     notifies the members it matches.
     """
     try:
-        doc = parse_proposal(note, collective_ap_id=collective_ap_id,
-                             allow_hashtag_proposals=allow_hashtag_proposals)
+        doc = parse_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=allow_hashtag_proposals)
     except InvalidActivity:
         return None
     values = await _remote_values(doc, note)
@@ -300,11 +328,17 @@ async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:
         category = next((tag for tag in note.hashtags if tag in known), "")
     place = doc.place
     return {
-        "purpose": doc.purpose, "title": doc.title or "-", "category": category,
+        "purpose": doc.purpose,
+        "title": doc.title or "-",
+        "category": category,
         "tags": [tag for tag in doc.tags if tag != category and tag not in PURPOSE_OF_TAG][:MAX_TAGS],
-        "hours": min(doc.hours, MAX_HOURS), "available_hours": min(doc.available_hours, MAX_HOURS),
-        "place_name": place.name if place else "", "latitude": place.latitude if place else None,
-        "longitude": place.longitude if place else None, "radius_km": place.radius_km if place else None,
-        "starts_at": doc.starts_at, "expires_at": doc.expires_at,
+        "hours": min(doc.hours, MAX_HOURS),
+        "available_hours": min(doc.available_hours, MAX_HOURS),
+        "place_name": place.name if place else "",
+        "latitude": place.latitude if place else None,
+        "longitude": place.longitude if place else None,
+        "radius_km": place.radius_km if place else None,
+        "starts_at": doc.starts_at,
+        "expires_at": doc.expires_at,
         "status": doc.status or ProposalStatus.OPEN,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,10 +42,11 @@ async def publish(
     if not wanted:
         return 0
     payload = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-    due = now or datetime.now(timezone.utc)
+    due = now or datetime.now(UTC)
     rows = [
-        Delivery(activity_id=activity_id, payload=payload, sender_id=sender.id, inbox=inbox,
-                 host=host, next_attempt_at=due)
+        Delivery(
+            activity_id=activity_id, payload=payload, sender_id=sender.id, inbox=inbox, host=host, next_attempt_at=due
+        )
         for inbox, host in wanted.items()
     ]
     await Delivery.bulk_create(rows, batch_size=CHUNK)
@@ -85,8 +86,7 @@ async def _drop_unreachable(wanted: dict[str, str]) -> dict[str, str]:
         return wanted
     skipped: set[str] = set()
     for chunk in _chunks(hosts):
-        skipped.update(await DomainHealth.filter(host__in=chunk, is_unavailable=True)
-                       .values_list("host", flat=True))
+        skipped.update(await DomainHealth.filter(host__in=chunk, is_unavailable=True).values_list("host", flat=True))
     blocked = await _blocked_domains(hosts)
     skipped.update(host for host in hosts if blocked & _domain_names(host))
     return {inbox: host for inbox, host in wanted.items() if host not in skipped}
@@ -97,8 +97,9 @@ async def _blocked_domains(hosts: list[str]) -> set[str]:
     names = sorted(set().union(*(_domain_names(host) for host in hosts)))
     blocked: set[str] = set()
     for chunk in _chunks(names):
-        blocked.update(await DomainPolicy.filter(domain__in=chunk, kind=PolicyKind.BLOCK)
-                       .values_list("domain", flat=True))
+        blocked.update(
+            await DomainPolicy.filter(domain__in=chunk, kind=PolicyKind.BLOCK).values_list("domain", flat=True)
+        )
     return blocked
 
 
@@ -117,11 +118,10 @@ async def _drop_already_queued(activity_id: str, wanted: dict[str, str]) -> dict
     """Leave out inboxes that already have a row for this activity (the pair is unique)."""
     queued: set[str] = set()
     for chunk in _chunks(list(wanted)):
-        queued.update(await Delivery.filter(activity_id=activity_id, inbox__in=chunk)
-                      .values_list("inbox", flat=True))
+        queued.update(await Delivery.filter(activity_id=activity_id, inbox__in=chunk).values_list("inbox", flat=True))
     return {inbox: host for inbox, host in wanted.items() if inbox not in queued}
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]

@@ -66,8 +66,7 @@ async def reblog(post: Post, actor: Actor) -> Reblog:
     reblog_id = new_id()
     try:
         async with in_transaction():
-            row = await Reblog.create(id=reblog_id, ap_id=f"{actor.ap_id}/reblogs/{reblog_id}", actor=actor,
-                                      post=post)
+            row = await Reblog.create(id=reblog_id, ap_id=f"{actor.ap_id}/reblogs/{reblog_id}", actor=actor, post=post)
             if author.is_local:
                 await _notify(author, NotificationKind.REBLOG, actor, post)
             await publish(render_boost(row, actor, post, author), sender=actor, to=await _audience(actor, author))
@@ -85,8 +84,9 @@ async def unreblog(post: Post, actor: Actor) -> bool:
             return False
         await row.delete()
         await _forget_notification(NotificationKind.REBLOG, actor, post)
-        await publish(render_undo(actor, render_boost(row, actor, post, author)), sender=actor,
-                      to=await _audience(actor, author))
+        await publish(
+            render_undo(actor, render_boost(row, actor, post, author)), sender=actor, to=await _audience(actor, author)
+        )
     return True
 
 
@@ -117,8 +117,13 @@ async def receive_undo_like(actor: Actor, like_id: str | None, post_ap_id: str |
     return await _take_back(Favourite, NotificationKind.FAVOURITE, actor, like_id, post_ap_id)
 
 
-async def _take_back(model: type[Favourite] | type[Reblog], kind: NotificationKind, actor: Actor,
-                     activity_id: str | None, post_ap_id: str | None) -> bool:
+async def _take_back(
+    model: type[Favourite] | type[Reblog],
+    kind: NotificationKind,
+    actor: Actor,
+    activity_id: str | None,
+    post_ap_id: str | None,
+) -> bool:
     """Delete `actor`'s reaction named by its activity id, else the one on the post, and its notification."""
     rows = model.filter(actor_id=actor.id)
     if activity_id and await rows.filter(ap_id=activity_id).exists():
@@ -132,8 +137,9 @@ async def _take_back(model: type[Favourite] | type[Reblog], kind: NotificationKi
         return False
     async with in_transaction():
         await model.filter(id__in=[row_id for row_id, _ in found]).delete()
-        await Notification.filter(kind=kind, from_actor_id=actor.id,
-                                  post_id__in=[post_id for _, post_id in found]).delete()
+        await Notification.filter(
+            kind=kind, from_actor_id=actor.id, post_id__in=[post_id for _, post_id in found]
+        ).delete()
     return True
 
 

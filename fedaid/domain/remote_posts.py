@@ -21,7 +21,16 @@ from fedaid.domain import proposals, responses, search
 from fedaid.domain.post_edits import keep_version
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
-    Actor, ActorType, DomainPolicy, Follow, FollowState, Notification, NotificationKind, PolicyKind, Post, PostTag,
+    Actor,
+    ActorType,
+    DomainPolicy,
+    Follow,
+    FollowState,
+    Notification,
+    NotificationKind,
+    PolicyKind,
+    Post,
+    PostTag,
     Visibility,
 )
 from fedaid.models.ids import new_id
@@ -52,9 +61,15 @@ async def visibility_for(note: NoteDoc) -> Visibility:
     if note.visibility != "direct":
         return Visibility(note.visibility)
     addresses = [a for a in (*note.to, *note.cc) if a]
-    if addresses and await Actor.filter(followers_url__in=addresses, type=ActorType.GROUP,
-                                         follower_rows__follower__is_local=True,
-                                         follower_rows__state=FollowState.ACCEPTED).exists():
+    if (
+        addresses
+        and await Actor.filter(
+            followers_url__in=addresses,
+            type=ActorType.GROUP,
+            follower_rows__follower__is_local=True,
+            follower_rows__state=FollowState.ACCEPTED,
+        ).exists()
+    ):
         return Visibility.FOLLOWERS
     return Visibility.DIRECT
 
@@ -62,8 +77,14 @@ async def visibility_for(note: NoteDoc) -> Visibility:
 # --- Create, Update, Delete ----------------------------------------------------------------------
 
 
-async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibility,
-                            audience: Actor | None = None, outside_proposals: bool = True) -> Post | None:
+async def store_remote_note(
+    note: NoteDoc,
+    author: Actor,
+    *,
+    visibility: Visibility,
+    audience: Actor | None = None,
+    outside_proposals: bool = True,
+) -> Post | None:
     """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is.
 
     `outside_proposals` is the instance's setting: whether a plain post with #offre/#demande that
@@ -84,17 +105,33 @@ async def store_remote_note(note: NoteDoc, author: Actor, *, visibility: Visibil
         return None if existing.is_deleted else existing  # stored meanwhile by another worker
 
 
-async def _insert_note(note: NoteDoc, author: Actor, post_id: int, published: datetime, visibility: Visibility,
-                       audience: Actor | None, outside_proposals: bool) -> Post:
+async def _insert_note(
+    note: NoteDoc,
+    author: Actor,
+    post_id: int,
+    published: datetime,
+    visibility: Visibility,
+    audience: Actor | None,
+    outside_proposals: bool,
+) -> Post:
     async with in_transaction():
         parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
         post = await Post.create(
-            id=post_id, ap_id=note.ap_id, author=author, is_local=False,
-            content=note.content, summary=note.summary, sensitive=note.sensitive,
-            language=note.language, visibility=visibility, url=note.url,
-            in_reply_to_ap_id=note.in_reply_to, in_reply_to=parent,
+            id=post_id,
+            ap_id=note.ap_id,
+            author=author,
+            is_local=False,
+            content=note.content,
+            summary=note.summary,
+            sensitive=note.sensitive,
+            language=note.language,
+            visibility=visibility,
+            url=note.url,
+            in_reply_to_ap_id=note.in_reply_to,
+            in_reply_to=parent,
             audience=audience.ap_id if audience else _first(note.audience),
-            mentions=list(note.mentions), addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
+            mentions=list(note.mentions),
+            addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
             published_at=published,
         )
         await _store_tags(post, note.hashtags)
@@ -141,7 +178,8 @@ async def delete_remote_post(ap_id: str, author: Actor) -> bool:
 async def delete_posts_of(author: Actor) -> int:
     """Every post of a deleted remote actor becomes a Tombstone."""
     return await Post.filter(author=author, is_local=False, deleted_at=None).update(
-        deleted_at=utcnow(), content="", summary="")
+        deleted_at=utcnow(), content="", summary=""
+    )
 
 
 async def find_post(ap_id: str) -> Post | None:
@@ -189,8 +227,12 @@ async def _index_and_read_proposal(post: Post, note: NoteDoc, *, outside_proposa
     collective = await proposals.default_collective()
     collective_ap_id = collective.ap_id if collective is not None else None
     if looks_like_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals):
-        if await proposals.store_remote_proposal(post, note, collective_ap_id=collective_ap_id,
-                                                 allow_hashtag_proposals=outside_proposals) is not None:
+        if (
+            await proposals.store_remote_proposal(
+                post, note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals
+            )
+            is not None
+        ):
             return  # indexed with its proposal
     await search.index_post(post, tags=note.hashtags)
 

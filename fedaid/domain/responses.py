@@ -14,12 +14,27 @@ from tortoise.transactions import in_transaction
 from fedaid.domain import posts
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
-    Actor, Agreement, AgreementState, Notification, NotificationKind, Post, Proposal, ProposalStatus, Visibility,
+    Actor,
+    Agreement,
+    AgreementState,
+    Notification,
+    NotificationKind,
+    Post,
+    Proposal,
+    ProposalStatus,
+    Visibility,
 )
 
 
-async def respond(proposal: Proposal, responder: Actor, text: str, *, visibility: Visibility | None = None,
-                  language: str | None = None, now: datetime | None = None) -> Post:
+async def respond(
+    proposal: Proposal,
+    responder: Actor,
+    text: str,
+    *,
+    visibility: Visibility | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> Post:
     """A local member answers an open proposal: a reply to its author, who is notified."""
     post = await Post.get(id=proposal.post_id).prefetch_related("author")
     if proposal.status != ProposalStatus.OPEN or post.is_deleted:
@@ -28,8 +43,14 @@ async def respond(proposal: Proposal, responder: Actor, text: str, *, visibility
         raise Forbidden("You cannot answer your own offer or request.")
     async with in_transaction():
         reply = await posts.create_post(
-            responder, text, visibility=visibility or _reply_visibility(post), in_reply_to=post,
-            language=language or post.language, notify_mentions=False, now=now)
+            responder,
+            text,
+            visibility=visibility or _reply_visibility(post),
+            in_reply_to=post,
+            language=language or post.language,
+            notify_mentions=False,
+            now=now,
+        )
         await _notify_author(post, reply, responder)
     return reply
 
@@ -51,18 +72,27 @@ async def record_remote_response(reply: Post) -> bool:
 async def _link_to_offered_agreement(parent: Post, reply: Post) -> None:
     """A fedaid peer sends the reply and its Offer(Agreement) together; when the Offer came first, the
     agreement it made gets this reply as its response."""
-    agreement = await (Agreement.filter(proposal__post_id=parent.id, response_id__isnull=True,
-                                        state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED))
-                       .filter(Q(provider_id=reply.author_id) | Q(receiver_id=reply.author_id))
-                       .order_by("-id").first())
+    agreement = await (
+        Agreement.filter(
+            proposal__post_id=parent.id,
+            response_id__isnull=True,
+            state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED),
+        )
+        .filter(Q(provider_id=reply.author_id) | Q(receiver_id=reply.author_id))
+        .order_by("-id")
+        .first()
+    )
     if agreement is not None:
         await Agreement.filter(id=agreement.id, response_id__isnull=True).update(response_id=reply.id)
 
 
 async def list_responses(proposal: Proposal) -> list[Post]:
     """Replies to the proposal, oldest first, deleted ones left out."""
-    return await (Post.filter(in_reply_to_id=proposal.post_id, deleted_at__isnull=True)
-                  .order_by("published_at", "id").prefetch_related("author"))
+    return await (
+        Post.filter(in_reply_to_id=proposal.post_id, deleted_at__isnull=True)
+        .order_by("published_at", "id")
+        .prefetch_related("author")
+    )
 
 
 async def get_response(proposal: Proposal, post_id: int) -> Post:
@@ -80,5 +110,4 @@ def _reply_visibility(parent: Post) -> Visibility:
 async def _notify_author(parent: Post, reply: Post, responder: Actor) -> None:
     author = parent.author if isinstance(parent.author, Actor) else await Actor.get(id=parent.author_id)
     if author.is_local and author.id != responder.id:
-        await Notification.create(recipient=author, kind=NotificationKind.RESPONSE, from_actor=responder,
-                                  post=reply)
+        await Notification.create(recipient=author, kind=NotificationKind.RESPONSE, from_actor=responder, post=reply)

@@ -22,7 +22,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.domain.policy import DomainPolicies
 from fedaid.models import (
-    Actor, Follow, FollowState, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+    Actor,
+    Follow,
+    FollowState,
+    Post,
+    PostTag,
+    Proposal,
+    ProposalPurpose,
+    ProposalStatus,
+    Visibility,
 )
 
 MAX_TERMS = 8
@@ -34,8 +42,10 @@ GRID = (("a", 10, 15.0), ("c", 4, 40.0), ("b", 1, 150.0))
 # Ranking weights: FTS5 bm25 per column (title, body, tags, facets); PostgreSQL ts_rank {D, C, B, A}.
 _BM25 = "bm25(post_search, 4.0, 1.0, 2.0, 0.0)"
 _TS_WEIGHTS = "'{0, 0.2, 0.4, 1.0}'"
-_PG_DOCUMENT = ("setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {tags}), 'B')"
-                " || setweight(to_tsvector('simple', {body}), 'C') || setweight(to_tsvector('simple', {facets}), 'D')")
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {tags}), 'B')"
+    " || setweight(to_tsvector('simple', {body}), 'C') || setweight(to_tsvector('simple', {facets}), 'D')"
+)
 _WORD = re.compile(r"[^\W_]+")
 _TSQUERY_SAFE = re.compile(r"(?:[^\W_]|[:*()|& ])+")
 FACET = "fx"  # facet tokens are ASCII letters and digits after this prefix, in a column text cannot reach
@@ -112,8 +122,7 @@ def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, f
 
 
 def _cell(name: str, per_degree: int, latitude: float, longitude: float) -> str:
-    return (f"{FACET}g{name}n{math.floor((latitude + 90) * per_degree)}"
-            f"e{math.floor((longitude + 180) * per_degree)}")
+    return f"{FACET}g{name}n{math.floor((latitude + 90) * per_degree)}e{math.floor((longitude + 180) * per_degree)}"
 
 
 def cells_around(latitude: float, longitude: float, km: float) -> list[str] | None:
@@ -141,8 +150,12 @@ def facets_of(post: Post, *, proposal: Proposal | None, tags: Iterable[str], dom
     """Every facet a post answers to, so that each filter is one more token to intersect."""
     tokens = [_choice("vis", post.visibility), _hashed("dom", domain), *(_hashed("tag", tag) for tag in tags)]
     if proposal is not None:
-        tokens += [f"{FACET}proposal", _choice("purpose", proposal.purpose), _choice("status", proposal.status),
-                   f"{FACET}remote{int(bool(proposal.remote_ok))}"]
+        tokens += [
+            f"{FACET}proposal",
+            _choice("purpose", proposal.purpose),
+            _choice("status", proposal.status),
+            f"{FACET}remote{int(bool(proposal.remote_ok))}",
+        ]
         if proposal.category:
             tokens.append(_choice("cat", proposal.category))
         if proposal.latitude is not None and proposal.longitude is not None:
@@ -180,23 +193,36 @@ def _is_sqlite(db: BaseDBAsyncClient) -> bool:
     return db.capabilities.dialect == "sqlite"
 
 
-def index_entry(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = (),
-                domain: str) -> IndexEntry:
+def index_entry(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = (), domain: str) -> IndexEntry:
     """What the index holds for one post (pure; `domain` is its author's)."""
-    tag_names = list(dict.fromkeys(str(tag).lower() for tag in [
-        *tags, *(proposal.tags if proposal is not None else []),
-        *([proposal.category] if proposal is not None and proposal.category else [])]))
+    tag_names = list(
+        dict.fromkeys(
+            str(tag).lower()
+            for tag in [
+                *tags,
+                *(proposal.tags if proposal is not None else []),
+                *([proposal.category] if proposal is not None and proposal.category else []),
+            ]
+        )
+    )
     body = " ".join(part for part in (post.summary, plain_text(post.content)) if part)
-    return IndexEntry(post_id=post.id, title=fold(proposal.title if proposal is not None else ""), body=fold(body),
-                      tags=fold(" ".join(tag_names)),
-                      facets=" ".join(facets_of(post, proposal=proposal, tags=tag_names, domain=domain)))
+    return IndexEntry(
+        post_id=post.id,
+        title=fold(proposal.title if proposal is not None else ""),
+        body=fold(body),
+        tags=fold(" ".join(tag_names)),
+        facets=" ".join(facets_of(post, proposal=proposal, tags=tag_names, domain=domain)),
+    )
 
 
 async def index_post(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = ()) -> None:
     """Add or refresh one post in the index; call it in the transaction that changes the post or its proposal."""
     author = post.author if isinstance(getattr(post, "author", None), Actor) else None
-    domain = author.domain if author is not None else (
-        await Actor.filter(id=post.author_id).values_list("domain", flat=True))[0]
+    domain = (
+        author.domain
+        if author is not None
+        else (await Actor.filter(id=post.author_id).values_list("domain", flat=True))[0]
+    )
     await unindex_post(post.id)
     await index_posts([index_entry(post, proposal=proposal, tags=tags, domain=domain)])
 
@@ -207,15 +233,22 @@ async def index_posts(entries: Sequence[IndexEntry]) -> None:
         return
     db = _connection()
     if _is_sqlite(db):
-        await db.execute_many("INSERT INTO post_search (rowid, title, body, tags, facets) VALUES (?, ?, ?, ?, ?)",
-                              [[e.post_id, e.title, e.body, e.tags, e.facets] for e in entries])
+        await db.execute_many(
+            "INSERT INTO post_search (rowid, title, body, tags, facets) VALUES (?, ?, ?, ?, ?)",
+            [[e.post_id, e.title, e.body, e.tags, e.facets] for e in entries],
+        )
         return
     document = _PG_DOCUMENT.format(title="t.title", body="t.body", tags="t.tags", facets="t.facets")
     await db.execute_query(
         f"INSERT INTO post_search (post_id, document) SELECT t.id, {document} FROM unnest($1::bigint[], "
         "$2::text[], $3::text[], $4::text[], $5::text[]) AS t(id, title, body, tags, facets)",
-        [[e.post_id for e in entries], [e.title for e in entries], [e.body for e in entries],
-         [e.tags for e in entries], [e.facets for e in entries]],
+        [
+            [e.post_id for e in entries],
+            [e.title for e in entries],
+            [e.body for e in entries],
+            [e.tags for e in entries],
+            [e.facets for e in entries],
+        ],
     )
 
 
@@ -241,8 +274,14 @@ async def reindex_all(*, batch: int = 1000) -> int:
         tags: dict[int, list[str]] = {}
         for post_id, name in await PostTag.filter(post_id__in=ids).values_list("post_id", "name"):
             tags.setdefault(post_id, []).append(name)
-        await index_posts([index_entry(post, proposal=proposals.get(post.id), tags=tags.get(post.id, ()),
-                                       domain=post.author.domain) for post in posts])
+        await index_posts(
+            [
+                index_entry(
+                    post, proposal=proposals.get(post.id), tags=tags.get(post.id, ()), domain=post.author.domain
+                )
+                for post in posts
+            ]
+        )
         count, last_id = count + len(posts), ids[-1]
 
 
@@ -280,8 +319,9 @@ def _tsquery(terms: Sequence[str], groups: list[list[str]]) -> str:
     return query
 
 
-async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, limit: int = 20,
-                 offset: int = 0) -> list[SearchHit]:
+async def search(
+    text: str = "", filters: SearchFilters = SearchFilters(), *, limit: int = 20, offset: int = 0
+) -> list[SearchHit]:
     """Posts matching every word (as prefixes) and every filter: best rank first, then newest."""
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     db = _connection()
@@ -296,14 +336,21 @@ async def search(text: str = "", filters: SearchFilters = SearchFilters(), *, li
 async def without_silenced(hits: list[SearchHit], *, reader: Actor | None) -> list[SearchHit]:
     """The hits shown to `reader`: none from silenced domains, except by the authors they follow."""
     policies = DomainPolicies()
-    followed = set(await Follow.filter(follower_id=reader.id, state=FollowState.ACCEPTED)
-                   .values_list("target_id", flat=True)) if reader else set()
-    return [hit for hit in hits if hit.post.is_local or hit.post.author_id in followed
-            or not await policies.is_silenced(hit.post.author.domain)]
+    followed = (
+        set(await Follow.filter(follower_id=reader.id, state=FollowState.ACCEPTED).values_list("target_id", flat=True))
+        if reader
+        else set()
+    )
+    return [
+        hit
+        for hit in hits
+        if hit.post.is_local or hit.post.author_id in followed or not await policies.is_silenced(hit.post.author.domain)
+    ]
 
 
-async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,
-                      offset: int) -> list[tuple[int, float]]:
+async def _fetch_near(
+    db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int, offset: int
+) -> list[tuple[int, float]]:
     """Map cells and a box narrow in SQL; the exact distance is checked here, fetching more until enough."""
     assert filters.near is not None
     latitude, longitude = filters.near
@@ -313,16 +360,20 @@ async def _fetch_near(db: BaseDBAsyncClient, terms: list[str], filters: SearchFi
     batch = max((2 if terms else 4) * wanted, 40)
     while len(kept) < wanted:
         rows = await _fetch(db, terms, filters, limit=batch, offset=position)
-        kept.extend((row[0], row[1]) for row in rows if row[2] is not None
-                    and distance_km(latitude, longitude, row[2], row[3]) <= filters.within_km)
+        kept.extend(
+            (row[0], row[1])
+            for row in rows
+            if row[2] is not None and distance_km(latitude, longitude, row[2], row[3]) <= filters.within_km
+        )
         if len(rows) < batch:
             break
         position += batch
     return kept[offset:wanted]
 
 
-async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int,
-                 offset: int) -> list[tuple[Any, ...]]:
+async def _fetch(
+    db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters, *, limit: int, offset: int
+) -> list[tuple[Any, ...]]:
     """(post id, score) rows, best first; with `near`, also each proposal's latitude and longitude.
 
     One index lookup intersects the words with the filters' facets, newest first (post ids are
@@ -343,8 +394,11 @@ async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters
         # letters, digits and tsquery operators (see _tsquery), never a quote.
         match = f"post_search.document @@ to_tsquery('simple', '{_tsquery(terms, groups)}')"
         # Ranked on the words alone: ts_rank of an AND with a zero-weight facet is zero.
-        score = (f"ts_rank({_TS_WEIGHTS}, post_search.document, to_tsquery('simple', '{_tsquery(terms, [])}'))"
-                 if terms else "0.0")
+        score = (
+            f"ts_rank({_TS_WEIGHTS}, post_search.document, to_tsquery('simple', '{_tsquery(terms, [])}'))"
+            if terms
+            else "0.0"
+        )
     box = bounding_box(*filters.near, filters.within_km) if filters.near is not None else None
     uncelled = filters.near is not None and cells_around(*filters.near, filters.within_km) is None
 
@@ -353,21 +407,27 @@ async def _fetch(db: BaseDBAsyncClient, terms: list[str], filters: SearchFilters
         join = f" JOIN proposal {alias} ON {alias}.post_id = "
         if box is None:
             return join, ""
-        return join, (f" AND {alias}.latitude BETWEEN {param(box[0])} AND {param(box[1])}"
-                      f" AND {alias}.longitude BETWEEN {param(box[2])} AND {param(box[3])}")
+        return join, (
+            f" AND {alias}.latitude BETWEEN {param(box[0])} AND {param(box[1])}"
+            f" AND {alias}.longitude BETWEEN {param(box[2])} AND {param(box[3])}"
+        )
 
     join, within = placed("inside") if uncelled else ("", "")  # past the map cells, a box before any limit
     window = f"LIMIT {RANK_WINDOW}" if terms else f"LIMIT {param(limit)} OFFSET {param(offset)}"
-    inner = (f"SELECT {key} AS id, {score} AS score FROM post_search{join + key if join else ''} "
-             f"WHERE {match}{within} ORDER BY {key} DESC {window}")
+    inner = (
+        f"SELECT {key} AS id, {score} AS score FROM post_search{join + key if join else ''} "
+        f"WHERE {match}{within} ORDER BY {key} DESC {window}"
+    )
     columns, join, within = "found.id AS id, found.score AS score", "", ""
     if filters.near is not None:
         # The place of the few rows found; with words, the box also trims the ranked window.
         join, within = placed("pr") if terms else (" LEFT JOIN proposal pr ON pr.post_id = ", "")
         columns, join = f"{columns}, pr.latitude AS latitude, pr.longitude AS longitude", join + "found.id"
     if terms:
-        sql = (f"SELECT {columns} FROM ({inner}) AS found{join} WHERE 1 = 1{within} "
-               f"ORDER BY found.score DESC, found.id DESC LIMIT {param(limit)} OFFSET {param(offset)}")
+        sql = (
+            f"SELECT {columns} FROM ({inner}) AS found{join} WHERE 1 = 1{within} "
+            f"ORDER BY found.score DESC, found.id DESC LIMIT {param(limit)} OFFSET {param(offset)}"
+        )
     else:
         sql = f"SELECT {columns} FROM ({inner}) AS found{join} ORDER BY found.id DESC"
     rows = await db.execute_query_dict(sql, param.values)
@@ -380,5 +440,8 @@ async def _load(rows: list[tuple[int, float]]) -> list[SearchHit]:
         return []
     posts = {post.id: post for post in await Post.filter(id__in=ids).select_related("author")}
     proposals = {proposal.post_id: proposal for proposal in await Proposal.filter(post_id__in=ids)}
-    return [SearchHit(post=posts[post_id], proposal=proposals.get(post_id), rank=float(score or 0.0))
-            for post_id, score in rows if post_id in posts]
+    return [
+        SearchHit(post=posts[post_id], proposal=proposals.get(post_id), rank=float(score or 0.0))
+        for post_id, score in rows
+        if post_id in posts
+    ]

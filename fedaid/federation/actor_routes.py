@@ -5,7 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedaid.activitypub.actors import (
-    COLLECTION_PAGE_SIZE, render_actor, render_actor_tombstone, render_collection, render_collection_page,
+    COLLECTION_PAGE_SIZE,
+    render_actor,
+    render_actor_tombstone,
+    render_collection,
+    render_collection_page,
 )
 from fedaid.activitypub.vocab import AP_CONTENT_TYPE
 from fedaid.domain.actors import get_instance_actor, get_local_actor
@@ -60,8 +64,12 @@ async def _serve_actor_list(request: web.Request, collection_id: str, query, fie
     page = page_number(request)
     if page is None:
         return activity_json(render_collection(collection_id, total))
-    items = await query.order_by("-id").offset((page - 1) * COLLECTION_PAGE_SIZE).limit(
-        COLLECTION_PAGE_SIZE).values_list(field, flat=True)
+    items = (
+        await query.order_by("-id")
+        .offset((page - 1) * COLLECTION_PAGE_SIZE)
+        .limit(COLLECTION_PAGE_SIZE)
+        .values_list(field, flat=True)
+    )
     return activity_json(render_collection_page(collection_id, page, list(items), total))
 
 
@@ -73,6 +81,10 @@ async def serve_outbox(request: web.Request) -> web.Response:
     page = page_number(request)
     if page is None:
         return activity_json(render_collection(actor.outbox, total))
-    ids = await query.order_by("-id").offset((page - 1) * COLLECTION_PAGE_SIZE).limit(
-        COLLECTION_PAGE_SIZE).values_list("ap_id", flat=True)
+    ids = (
+        await query.order_by("-id")
+        .offset((page - 1) * COLLECTION_PAGE_SIZE)
+        .limit(COLLECTION_PAGE_SIZE)
+        .values_list("ap_id", flat=True)
+    )
     return activity_json(render_collection_page(actor.outbox, page, list(ids), total))

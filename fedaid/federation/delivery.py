@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
@@ -51,16 +51,16 @@ from fedaid.models import Actor, Delivery, DeliveryState, DomainHealth, Follow
 
 log = logging.getLogger("fedaid.delivery")
 
-MAX_ATTEMPTS = 16                        # Mastodon: Sidekiq `retry: 16`, about 3 days (INTEROP 46)
-MAX_RETRY_AFTER = timedelta(days=3)      # a Retry-After further away than the whole retry window is capped
-BREAKER_THRESHOLD = 10                   # Mastodon's Stoplight: 10 failures → 60 s cool-off (INTEROP 46)
+MAX_ATTEMPTS = 16  # Mastodon: Sidekiq `retry: 16`, about 3 days (INTEROP 46)
+MAX_RETRY_AFTER = timedelta(days=3)  # a Retry-After further away than the whole retry window is capped
+BREAKER_THRESHOLD = 10  # Mastodon's Stoplight: 10 failures → 60 s cool-off (INTEROP 46)
 BREAKER_COOL_OFF = timedelta(seconds=60)
-UNAVAILABLE_AFTER_DAYS = 7               # Mastodon's DeliveryFailureTracker::FAILURE_DAYS_THRESHOLD
+UNAVAILABLE_AFTER_DAYS = 7  # Mastodon's DeliveryFailureTracker::FAILURE_DAYS_THRESHOLD
 KEPT_FAILURE_DAYS = 31
-DRAIN_BYTES = 64 * 1024                  # read this much of an answer so the connection can be reused
-PASSES_IN_FLIGHT = 2                     # run_forever claims the next batch while the last one finishes
-INBOXES_KEPT = 10_000                    # checked and parsed inbox URLs kept by a worker
-SIGNING_CHUNK = 8                        # rows signed per hand-off to a signing thread
+DRAIN_BYTES = 64 * 1024  # read this much of an answer so the connection can be reused
+PASSES_IN_FLIGHT = 2  # run_forever claims the next batch while the last one finishes
+INBOXES_KEPT = 10_000  # checked and parsed inbox URLs kept by a worker
+SIGNING_CHUNK = 8  # rows signed per hand-off to a signing thread
 CLAIMED_FIELDS = ("id", "sender_id", "inbox", "host", "payload", "attempts")
 
 
@@ -80,8 +80,8 @@ def next_step(status: int | None) -> Step:
     if status == 501:
         return Step.GIVE_UP  # Mastodon: Not Implemented will fail the same way again (INTEROP 45)
     if status is None or status >= 500 or status in (401, 408, 429):
-        return Step.RETRY    # temporary, or a stale copy of our key (401); honour Retry-After
-    return Step.GIVE_UP      # any other 4xx will fail the same way again
+        return Step.RETRY  # temporary, or a stale copy of our key (401); honour Retry-After
+    return Step.GIVE_UP  # any other 4xx will fail the same way again
 
 
 def retry_delay(attempt: int, retry_after: str | None, now: datetime, rng: random.Random) -> timedelta:
@@ -105,12 +105,12 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return max(moment - now, timedelta(0))
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def mark_domain_alive(host: str) -> None:
@@ -135,7 +135,7 @@ class _Inbox:
     """An inbox URL checked and parsed once: what the POST goes to and what its signature covers."""
 
     url: URL
-    host: str            # the Host header
+    host: str  # the Host header
     request_target: str  # the path and query, as signed
 
 
@@ -203,11 +203,22 @@ class _HostSlots:
 class DeliveryWorker:
     """Delivers due rows in passes (`run_once`); several workers, in several processes, can share one queue."""
 
-    def __init__(self, user_agent: str, allow_private_addresses: bool, *, allow_http: bool = False,
-                 per_host_concurrency: int = 4, batch_size: int = 100, concurrency: int = 16,
-                 lease: timedelta = timedelta(seconds=60), connect_timeout: float = 5,
-                 total_timeout: float = 15, clock: Callable[[], datetime] = utcnow,
-                 rng: random.Random | None = None, signing_threads: int = 1) -> None:
+    def __init__(
+        self,
+        user_agent: str,
+        allow_private_addresses: bool,
+        *,
+        allow_http: bool = False,
+        per_host_concurrency: int = 4,
+        batch_size: int = 100,
+        concurrency: int = 16,
+        lease: timedelta = timedelta(seconds=60),
+        connect_timeout: float = 5,
+        total_timeout: float = 15,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        signing_threads: int = 1,
+    ) -> None:
         """`signing_threads` > 0 signs in that many threads (RSA releases the GIL), 0 in the event loop."""
         if lease.total_seconds() <= total_timeout:
             raise ValueError("lease must be longer than total_timeout, or a slow POST could be sent twice")
@@ -234,8 +245,9 @@ class DeliveryWorker:
     async def start(self) -> None:
         # The SSRF guard of every fetch, for POSTs too: an inbox URL comes from a remote actor document.
         self._resolver = GuardedResolver(DefaultResolver(), self._allowed)
-        connector = aiohttp.TCPConnector(resolver=self._resolver, limit=self._concurrency,
-                                         socket_factory=guarded_socket_factory(self._allowed))
+        connector = aiohttp.TCPConnector(
+            resolver=self._resolver, limit=self._concurrency, socket_factory=guarded_socket_factory(self._allowed)
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._total_timeout, sock_connect=self._connect_timeout),
@@ -304,7 +316,8 @@ class DeliveryWorker:
         skipped = [host for host, breaker in self._breakers.items() if breaker.is_open(now)]
         async with in_transaction() as connection:
             query = Delivery.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).filter(
-                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+            )
             if skipped:
                 query = query.exclude(host__in=skipped)
             query = query.order_by("next_attempt_at", "id").limit(self._batch_size).only(*CLAIMED_FIELDS)
@@ -337,8 +350,9 @@ class DeliveryWorker:
                 gone.add(row.inbox)
             return result
 
-        return await asyncio.gather(*(
-            deliver(row, signatures[index // SIGNING_CHUNK], index % SIGNING_CHUNK) for index, row in enumerate(rows)))
+        return await asyncio.gather(
+            *(deliver(row, signatures[index // SIGNING_CHUNK], index % SIGNING_CHUNK) for index, row in enumerate(rows))
+        )
 
     def _sign_all(self, rows: list[Delivery], senders: dict[int, Actor]) -> list[_SignedChunk]:
         """Start signing every row, SIGNING_CHUNK rows per hand-off; one future per chunk.
@@ -357,7 +371,7 @@ class DeliveryWorker:
                 encoded = row.payload.encode("utf-8")
                 body = bodies[row.payload] = (encoded, body_digest(encoded))
             signings.append(_Signing(inbox, *body, senders.get(row.sender_id)))
-        chunks = [signings[start:start + SIGNING_CHUNK] for start in range(0, len(signings), SIGNING_CHUNK)]
+        chunks = [signings[start : start + SIGNING_CHUNK] for start in range(0, len(signings), SIGNING_CHUNK)]
         loop = asyncio.get_running_loop()
         if self._signer is None:
             futures = []
@@ -382,8 +396,11 @@ class DeliveryWorker:
         except SignatureError as err:
             result = _Result(row, Step.GIVE_UP, error=f"cannot sign as the sender: {err}")
         except TimeoutError:
-            result = _Result(row, Step.RETRY, error=f"no answer in time (connect {self._connect_timeout:g} s, "
-                                                    f"total {self._total_timeout:g} s)")
+            result = _Result(
+                row,
+                Step.RETRY,
+                error=f"no answer in time (connect {self._connect_timeout:g} s, total {self._total_timeout:g} s)",
+            )
         except aiohttp.ClientConnectorError as err:
             refused = isinstance(err.os_error, RefusedConnection)
             result = _Result(row, Step.GIVE_UP if refused else Step.RETRY, error=f"cannot connect: {err.os_error}")
@@ -397,8 +414,9 @@ class DeliveryWorker:
 
     async def _post(self, row: Delivery, signed: _Signed) -> _Result:
         assert self._session is not None
-        async with self._session.post(signed.url, data=signed.body, headers=signed.headers,
-                                      allow_redirects=False) as response:
+        async with self._session.post(
+            signed.url, data=signed.body, headers=signed.headers, allow_redirects=False
+        ) as response:
             await _drain(response)
             status = response.status
             error = "" if 200 <= status < 300 else f"HTTP {status} {response.reason or ''}".strip()
@@ -431,8 +449,10 @@ class DeliveryWorker:
         breaker.failures += 1
         if breaker.failures >= BREAKER_THRESHOLD:
             breaker.open_until = self._clock() + BREAKER_COOL_OFF
-            log.warning("host failing, pausing its deliveries",
-                        extra={"host": host, "failures": breaker.failures, "until": breaker.open_until.isoformat()})
+            log.warning(
+                "host failing, pausing its deliveries",
+                extra={"host": host, "failures": breaker.failures, "until": breaker.open_until.isoformat()},
+            )
 
     async def _record(self, results: list[_Result], now: datetime) -> None:
         """Write every outcome of the pass in one transaction: grouped updates for the common cases."""
@@ -457,8 +477,13 @@ class DeliveryWorker:
                         await self._schedule_retry(row, result, now)
             for status, ids in done.items():
                 await Delivery.filter(id__in=ids).update(
-                    state=DeliveryState.DONE, delivered_at=now, attempts=F("attempts") + 1,
-                    last_status=status, last_error="", claimed_until=None)
+                    state=DeliveryState.DONE,
+                    delivered_at=now,
+                    attempts=F("attempts") + 1,
+                    last_status=status,
+                    last_error="",
+                    claimed_until=None,
+                )
             if released:
                 await Delivery.filter(id__in=released).update(claimed_until=None)
             for inbox in dict.fromkeys(forgotten):
@@ -472,15 +497,19 @@ class DeliveryWorker:
             return
         next_at = now + retry_delay(attempts, result.retry_after, now, self._rng)
         await Delivery.filter(id=row.id).update(
-            attempts=attempts, next_attempt_at=next_at, last_status=result.status,
-            last_error=result.error, claimed_until=None)
+            attempts=attempts,
+            next_attempt_at=next_at,
+            last_status=result.status,
+            last_error=result.error,
+            claimed_until=None,
+        )
         _log_outcome(logging.INFO, "delivery failed, will retry", result, next_attempt_at=next_at.isoformat())
 
 
 async def _finish(row: Delivery, state: DeliveryState, result: _Result) -> None:
     await Delivery.filter(id=row.id).update(
-        state=state, attempts=row.attempts + 1, last_status=result.status, last_error=result.error,
-        claimed_until=None)
+        state=state, attempts=row.attempts + 1, last_status=result.status, last_error=result.error, claimed_until=None
+    )
     level = logging.INFO if state is DeliveryState.GONE else logging.WARNING
     _log_outcome(level, f"delivery {state.value}", result)
 
@@ -488,9 +517,11 @@ async def _finish(row: Delivery, state: DeliveryState, result: _Result) -> None:
 async def _forget_inbox(inbox: str) -> None:
     """An inbox answered 410: stop every pending delivery to it and forget the followers behind it (INTEROP 49)."""
     await Delivery.filter(inbox=inbox, state=DeliveryState.PENDING).update(
-        state=DeliveryState.GONE, last_error="the inbox answered 410 Gone", claimed_until=None)
+        state=DeliveryState.GONE, last_error="the inbox answered 410 Gone", claimed_until=None
+    )
     follower_ids = await Actor.filter(Q(inbox=inbox) | Q(shared_inbox=inbox), is_local=False).values_list(
-        "id", flat=True)
+        "id", flat=True
+    )
     if follower_ids:
         await Follow.filter(follower_id__in=follower_ids).delete()
     log.info("inbox gone, recipient forgotten", extra={"inbox": inbox, "followers": len(follower_ids)})
@@ -507,7 +538,8 @@ async def _record_health(results: Iterable[_Result], now: datetime) -> None:
             failed[result.delivery.host] = result.error
     if alive:
         await DomainHealth.filter(host__in=sorted(alive)).update(
-            failure_days=[], is_unavailable=False, last_success_at=now)
+            failure_days=[], is_unavailable=False, last_success_at=now
+        )
     for host, error in failed.items():
         if host not in alive:
             await _record_failure_day(host, error, now)
@@ -524,10 +556,14 @@ async def _record_failure_day(host: str, error: str, now: datetime) -> None:
             # Mastodon drops deliveries to an unavailable domain, queued or new, until it is alive again.
             health.is_unavailable = True
             dropped = await Delivery.filter(host=host, state=DeliveryState.PENDING).update(
-                state=DeliveryState.GIVEN_UP, claimed_until=None,
-                last_error=f"{host} failed on {len(days)} distinct days and is considered unavailable")
-            log.warning("host unavailable, deliveries to it are dropped",
-                        extra={"host": host, "days": len(days), "dropped": dropped})
+                state=DeliveryState.GIVEN_UP,
+                claimed_until=None,
+                last_error=f"{host} failed on {len(days)} distinct days and is considered unavailable",
+            )
+            log.warning(
+                "host unavailable, deliveries to it are dropped",
+                extra={"host": host, "days": len(days), "dropped": dropped},
+            )
         await health.save(update_fields=["failure_days", "last_error", "last_failure_at", "is_unavailable"])
 
 
@@ -545,8 +581,14 @@ def _sign_chunk(signings: list[_Signing | UnsafeAddress]) -> list[_Signed | Feda
             continue
         try:
             # Content-Type: application/activity+json (INTEROP 28)
-            headers = sign_post(signing.inbox.request_target, signing.inbox.host, signing.digest, date,
-                                key_id=sender.key_id, private_key_pem=sender.private_key_pem)
+            headers = sign_post(
+                signing.inbox.request_target,
+                signing.inbox.host,
+                signing.digest,
+                date,
+                key_id=sender.key_id,
+                private_key_pem=sender.private_key_pem,
+            )
             signed.append(_Signed(signing.inbox.url, signing.body, headers))
         except SignatureError as err:
             signed.append(err)
@@ -573,6 +615,16 @@ def _log_outcome(level: int, message: str, result: _Result, **fields: object) ->
     if not log.isEnabledFor(level):
         return
     row = result.delivery
-    log.log(level, message, extra={
-        "delivery_id": row.id, "inbox": row.inbox, "status": result.status, "error": result.error,
-        "attempt": row.attempts + 1, "duration_ms": round(result.seconds * 1000, 2), **fields})
+    log.log(
+        level,
+        message,
+        extra={
+            "delivery_id": row.id,
+            "inbox": row.inbox,
+            "status": result.status,
+            "error": result.error,
+            "attempt": row.attempts + 1,
+            "duration_ms": round(result.seconds * 1000, 2),
+            **fields,
+        },
+    )

@@ -44,7 +44,7 @@ def parse_resource(resource: str | None, base_url: str, domain: str) -> str:
         return match["user"]
     for prefix in ("/u/", "/c/"):
         if resource.startswith(base_url + prefix):
-            return resource[len(base_url + prefix):]
+            return resource[len(base_url + prefix) :]
     if resource.rstrip("/") in (f"{base_url}/actor", base_url):
         return domain
     raise InvalidInput("The resource must look like acct:name@" + domain + " or be an actor URL of this instance.")
@@ -75,13 +75,16 @@ async def serve_host_meta(request: web.Request) -> web.Response:
 
 async def serve_nodeinfo_links(request: web.Request) -> web.Response:
     base = request.app[SETTINGS].base_url
-    links = [{"rel": f"http://nodeinfo.diaspora.software/ns/schema/{v}", "href": f"{base}/nodeinfo/{v}"}
-             for v in NODEINFO_VERSIONS]
+    links = [
+        {"rel": f"http://nodeinfo.diaspora.software/ns/schema/{v}", "href": f"{base}/nodeinfo/{v}"}
+        for v in NODEINFO_VERSIONS
+    ]
     return web.json_response({"links": links}, headers=_CORS)
 
 
-def render_nodeinfo(version: str, *, users: int, posts: int, open_registrations: bool,
-                    node_name: str, node_description: str) -> dict[str, Any]:
+def render_nodeinfo(
+    version: str, *, users: int, posts: int, open_registrations: bool, node_name: str, node_description: str
+) -> dict[str, Any]:
     """A NodeInfo 2.0 or 2.1 document (INTEROP 10-11); `software.name` is `fedaid`."""
     software: dict[str, str] = {"name": "fedaid", "version": fedaid.__version__}
     if version == "2.1":
@@ -103,9 +106,12 @@ async def serve_nodeinfo(request: web.Request) -> web.Response:
         raise NotFound(f"NodeInfo {version} is not served here; try 2.0 or 2.1.")
     settings = request.app[SETTINGS]
     doc = render_nodeinfo(
-        version, users=await count_local_members(), posts=await Post.filter(is_local=True).count(),
+        version,
+        users=await count_local_members(),
+        posts=await Post.filter(is_local=True).count(),
         open_registrations=settings.registration_mode == "open",
-        node_name=settings.collective_name, node_description=settings.collective_summary,
+        node_name=settings.collective_name,
+        node_description=settings.collective_summary,
     )
     profile = f'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/{version}#"'
     return web.Response(text=json.dumps(doc), headers={**_CORS, "Content-Type": profile})
@@ -118,4 +124,3 @@ def routes() -> list[web.RouteDef]:
         web.get("/.well-known/nodeinfo", serve_nodeinfo_links),
         web.get("/nodeinfo/{version}", serve_nodeinfo),
     ]
-

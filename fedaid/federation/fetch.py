@@ -61,8 +61,9 @@ def is_public_address(ip: IPAddress) -> bool:
     embedded = _embedded_ipv4(ip)
     if embedded is not None:
         return is_public_address(embedded)
-    special = (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-               or ip.is_unspecified or ip.is_reserved)
+    special = (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved
+    )
     if isinstance(ip, IPv6Address):
         special = special or ip.is_site_local
     # is_global also excludes 100.64.0.0/10 (CGNAT), which is neither private nor reserved.
@@ -133,8 +134,9 @@ class GuardedResolver(AbstractResolver):
         self._inner = inner
         self._allowed = allowed
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for result in results:
             _require_allowed(result["host"], self._allowed, hostname=host)
@@ -174,11 +176,20 @@ class _Answer:
 class Fetcher:
     """Safe GETs to other servers."""
 
-    def __init__(self, *, allow_private_addresses: bool, allow_http: bool, user_agent: str,
-                 sign: GetSigner | None = None, max_bytes: int = 1024 * 1024,
-                 connect_timeout: float = 5, total_timeout: float = 15, max_redirects: int = 3,
-                 address_allowed: AddressPolicy | None = None,
-                 resolver: AbstractResolver | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private_addresses: bool,
+        allow_http: bool,
+        user_agent: str,
+        sign: GetSigner | None = None,
+        max_bytes: int = 1024 * 1024,
+        connect_timeout: float = 5,
+        total_timeout: float = 15,
+        max_redirects: int = 3,
+        address_allowed: AddressPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         """`address_allowed` replaces the address policy and `resolver` the DNS resolver (both for tests)."""
         if address_allowed is None:
             address_allowed = allow_any_address if allow_private_addresses else is_public_address
@@ -196,8 +207,9 @@ class Fetcher:
 
     async def start(self) -> None:
         self._guarded_resolver = GuardedResolver(self._resolver or DefaultResolver(), self._allowed)
-        connector = aiohttp.TCPConnector(resolver=self._guarded_resolver,
-                                         socket_factory=guarded_socket_factory(self._allowed))
+        connector = aiohttp.TCPConnector(
+            resolver=self._guarded_resolver, socket_factory=guarded_socket_factory(self._allowed)
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._total_timeout, sock_connect=self._connect_timeout),
@@ -220,17 +232,18 @@ class Fetcher:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def get_json(self, url: str, *, accept: str = AP_ACCEPT, signed: bool = True,
-                       check_id: bool = True) -> dict[str, Any]:
+    async def get_json(
+        self, url: str, *, accept: str = AP_ACCEPT, signed: bool = True, check_id: bool = True
+    ) -> dict[str, Any]:
         """GET an ActivityPub document; its `id` must be the URL that served it (INTEROP 14, 29)."""
         answer = await self._fetch(url, accept=accept, signed=signed)
         if answer.content_type not in _json_media_types(accept):
-            raise _refused(answer.url, f"the content type {answer.content_type!r} is not ActivityPub JSON",
-                           FetchError)
+            raise _refused(answer.url, f"the content type {answer.content_type!r} is not ActivityPub JSON", FetchError)
         document = _parse_object(answer)
         if check_id and document.get("id") != answer.url:
-            raise _refused(answer.url, f"the document's id {document.get('id')!r} is not the URL it came from",
-                           FetchError)
+            raise _refused(
+                answer.url, f"the document's id {document.get('id')!r} is not the URL it came from", FetchError
+            )
         return document
 
     async def get_jrd(self, url: str) -> dict[str, Any]:
@@ -268,8 +281,9 @@ class Fetcher:
         if self._session is None:
             raise RuntimeError("Fetcher.start() must be awaited before fetching")
         try:
-            async with self._session.get(url, headers=self._headers(url, accept, signed),
-                                         allow_redirects=False) as response:
+            async with self._session.get(
+                url, headers=self._headers(url, accept, signed), allow_redirects=False
+            ) as response:
                 location = response.headers.get("Location")
                 if response.status in REDIRECT_STATUSES and location:
                     return _Redirect(location)

@@ -40,7 +40,14 @@ from fedaid.config import Settings
 from fedaid.domain.actors import get_local_actor
 from fedaid.domain.policy import DomainPolicies, host_of_url
 from fedaid.errors import (
-    FetchError, Forbidden, Gone, InvalidActivity, NotFound, PayloadTooLarge, SignatureError, UnsupportedMediaType,
+    FetchError,
+    Forbidden,
+    Gone,
+    InvalidActivity,
+    NotFound,
+    PayloadTooLarge,
+    SignatureError,
+    UnsupportedMediaType,
 )
 from fedaid.federation.delivery import mark_domain_alive
 from fedaid.federation.fetch import Fetcher
@@ -54,8 +61,8 @@ DOMAIN_POLICIES = web.AppKey("domain_policies", DomainPolicies)
 
 # INTEROP 27; GoToSocial refuses anything else. ld+json is taken with or without the AS profile.
 AP_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
-COLUMN_MAX = 512               # InboxItem.activity_id and actor_ap_id are varchar(512)
-ALIVE_NOTE_INTERVAL = 600.0    # seconds between two "this host is alive" writes for one host
+COLUMN_MAX = 512  # InboxItem.activity_id and actor_ap_id are varchar(512)
+ALIVE_NOTE_INTERVAL = 600.0  # seconds between two "this host is alive" writes for one host
 _KEY_ID = re.compile(r'keyid\s*=\s*"([^"]+)"', re.IGNORECASE)
 _ACTOR_PATHS = {"u": (ActorType.PERSON,), "c": (ActorType.GROUP,)}
 
@@ -63,8 +70,9 @@ _ACTOR_PATHS = {"u": (ActorType.PERSON,), "c": (ActorType.GROUP,)}
 class Inbox:
     """The checks of one instance's inbox, with its caches (keys in RemoteActors, domain policies here)."""
 
-    def __init__(self, settings: Settings, remote_actors: RemoteActors, fetcher: Fetcher,
-                 policies: DomainPolicies) -> None:
+    def __init__(
+        self, settings: Settings, remote_actors: RemoteActors, fetcher: Fetcher, policies: DomainPolicies
+    ) -> None:
         self._settings = settings
         self._remote_actors = remote_actors
         self._fetcher = fetcher
@@ -93,9 +101,15 @@ class Inbox:
         if signer.ap_id != activity.actor_ap_id:
             activity = await self._fetch_from_origin(activity, signer)
             body = json.dumps(activity.raw).encode()  # the origin's copy is the one we keep
-        await self._writer.store(NewItem(activity_id=activity.ap_id, activity_type=activity.type[:64],
-                                         actor_ap_id=activity.actor_ap_id, signed_by=signer.key_id[:COLUMN_MAX],
-                                         payload=body.decode("utf-8")))
+        await self._writer.store(
+            NewItem(
+                activity_id=activity.ap_id,
+                activity_type=activity.type[:64],
+                actor_ap_id=activity.actor_ap_id,
+                signed_by=signer.key_id[:COLUMN_MAX],
+                payload=body.decode("utf-8"),
+            )
+        )
 
     # --- the steps -----------------------------------------------------------------------------
 
@@ -124,14 +138,20 @@ class Inbox:
 
     async def _fetch_from_origin(self, activity: Activity, signer: Signer) -> Activity:
         """A forwarded activity: trusted only as its origin serves it (INTEROP 79)."""
-        refusal = (f"The request is signed by {signer.ap_id}, not by the activity's actor "
-                   f"{activity.actor_ap_id}, and the activity could not be confirmed by its origin")
+        refusal = (
+            f"The request is signed by {signer.ap_id}, not by the activity's actor "
+            f"{activity.actor_ap_id}, and the activity could not be confirmed by its origin"
+        )
         try:
             fetched = parse_activity(await self._fetcher.get_json(activity.ap_id))
         except (FetchError, InvalidActivity) as err:
             raise Forbidden(f"{refusal}: {err}") from err
         same = (fetched.ap_id, fetched.actor_ap_id, fetched.type, fetched.object_ap_id) == (
-            activity.ap_id, activity.actor_ap_id, activity.type, activity.object_ap_id)
+            activity.ap_id,
+            activity.actor_ap_id,
+            activity.type,
+            activity.object_ap_id,
+        )
         if not same:
             raise Forbidden(f"{refusal}: its origin serves a different activity.")
         return fetched
@@ -172,8 +192,8 @@ class InboxWriter:
 
     async def _flush(self) -> None:
         while self._waiting:
-            batch = self._waiting[:self._max_batch]
-            del self._waiting[:self._max_batch]
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
             try:
                 await insert_items([item for item, _ in batch], self._clock())
             except Exception as err:  # a database failure: every request of the batch answers 500
@@ -208,8 +228,9 @@ def _insert_sql(dialect: str, count: int) -> str:
     mark = "$" if dialect == "postgres" else "?"  # numbered parameters: $n on PostgreSQL, ?n on SQLite
     width = len(NewItem._fields)
     constants = f"{mark}1, {mark}1, '{InboxState.PENDING.value}', 0, ''"
-    rows = ", ".join(f"({constants}, " + ", ".join(f"{mark}{2 + i * width + j}" for j in range(width)) + ")"
-                     for i in range(count))
+    rows = ", ".join(
+        f"({constants}, " + ", ".join(f"{mark}{2 + i * width + j}" for j in range(width)) + ")" for i in range(count)
+    )
     return f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {rows} ON CONFLICT (activity_id) DO NOTHING"
 
 
@@ -222,7 +243,8 @@ def check_content_type(value: str) -> None:
     media_type = media_type.strip().lower()
     if media_type not in AP_MEDIA_TYPES:
         raise UnsupportedMediaType(
-            f"The content type {media_type or '(none)'!r} is not accepted; send application/activity+json.")
+            f"The content type {media_type or '(none)'!r} is not accepted; send application/activity+json."
+        )
     if media_type == "application/ld+json" and "profile" in params and "activitystreams" not in params:
         raise UnsupportedMediaType("application/ld+json is accepted with the ActivityStreams profile only.")
 

@@ -22,10 +22,22 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import (
-    Activity, JSONDict, NoteDoc, as_list, id_of, parse_activity, parse_note, parse_tombstone, same_origin,
+    Activity,
+    JSONDict,
+    NoteDoc,
+    as_list,
+    id_of,
+    parse_activity,
+    parse_note,
+    parse_tombstone,
+    same_origin,
 )
 from fedaid.activitypub.proposals import (
-    is_confirmation, parse_agreement_accept, parse_agreement_offer, parse_agreement_reject, parse_confirmation,
+    is_confirmation,
+    parse_agreement_accept,
+    parse_agreement_offer,
+    parse_agreement_reject,
+    parse_confirmation,
 )
 from fedaid.activitypub.sanitize import sanitize_text
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, POST_TYPES, ActivityType
@@ -37,7 +49,16 @@ from fedaid.errors import Conflict, FedaidError, FetchError, Forbidden, Gone, In
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.models import (
-    Actor, ActorType, Favourite, Follow, FollowState, InboxItem, InboxState, Notification, NotificationKind, Post,
+    Actor,
+    ActorType,
+    Favourite,
+    Follow,
+    FollowState,
+    InboxItem,
+    InboxState,
+    Notification,
+    NotificationKind,
+    Post,
     Report,
 )
 
@@ -69,8 +90,16 @@ class Context:
 class InboxWorker:
     """Applies due inbox items in passes (`run_once`); several workers can share one queue."""
 
-    def __init__(self, settings: Settings, remote_actors: RemoteActors, fetcher: Fetcher, policies: DomainPolicies,
-                 *, batch_size: int = BATCH_SIZE, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        remote_actors: RemoteActors,
+        fetcher: Fetcher,
+        policies: DomainPolicies,
+        *,
+        batch_size: int = BATCH_SIZE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
         self.remote_actors = remote_actors
         self.fetcher = fetcher
@@ -89,14 +118,19 @@ class InboxWorker:
                 done.append(item.id)
         self._actors = {}
         if done:
-            await InboxItem.filter(id__in=done).update(state=InboxState.DONE, processed_at=self._clock(),
-                                                       claimed_until=None, last_error="")
+            await InboxItem.filter(id__in=done).update(
+                state=InboxState.DONE, processed_at=self._clock(), claimed_until=None, last_error=""
+            )
         return len(items)
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
         async with in_transaction() as connection:
-            query = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now).filter(
-                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by("id").limit(self._batch_size)
+            query = (
+                InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .order_by("id")
+                .limit(self._batch_size)
+            )
             if connection.capabilities.dialect == "postgres":
                 query = query.select_for_update(skip_locked=True)
             items = await query
@@ -124,14 +158,22 @@ class InboxWorker:
             await self._give_up(item, error, attempts)
             return
         log.info("inbox item will be retried", extra={"activity_id": item.activity_id, "error": error})
-        await InboxItem.filter(id=item.id).update(attempts=attempts, last_error=error[:2000], claimed_until=None,
-                                                  next_attempt_at=self._clock() + retry_delay(attempts))
+        await InboxItem.filter(id=item.id).update(
+            attempts=attempts,
+            last_error=error[:2000],
+            claimed_until=None,
+            next_attempt_at=self._clock() + retry_delay(attempts),
+        )
 
     async def _give_up(self, item: InboxItem, error: str, attempts: int | None = None) -> None:
         log.info("inbox item failed for good", extra={"activity_id": item.activity_id, "error": error})
-        await InboxItem.filter(id=item.id).update(state=InboxState.FAILED, attempts=attempts or item.attempts + 1,
-                                                  last_error=error[:2000], claimed_until=None,
-                                                  processed_at=self._clock())
+        await InboxItem.filter(id=item.id).update(
+            state=InboxState.FAILED,
+            attempts=attempts or item.attempts + 1,
+            last_error=error[:2000],
+            claimed_until=None,
+            processed_at=self._clock(),
+        )
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -208,8 +250,9 @@ async def apply_follow(ctx: Context, activity: Activity) -> None:
     if target is None:
         return  # a Follow of someone who is not here: acknowledged, ignored
     kind = await ctx.worker.policies.kind_for(ctx.actor.domain)
-    await follows.receive_follow(ctx.actor, target, activity.ap_id, federation_mode=ctx.settings.federation_mode,
-                                 domain_policy=kind)
+    await follows.receive_follow(
+        ctx.actor, target, activity.ap_id, federation_mode=ctx.settings.federation_mode, domain_policy=kind
+    )
 
 
 async def apply_accept(ctx: Context, activity: Activity) -> None:
@@ -252,17 +295,21 @@ async def apply_undo(ctx: Context, activity: Activity) -> None:
         case ActivityType.FOLLOW:
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
         case ActivityType.LIKE:
-            await reactions.receive_undo_like(ctx.actor, id_of(inner),
-                                              id_of(inner.get("object")) if isinstance(inner, dict) else None)
+            await reactions.receive_undo_like(
+                ctx.actor, id_of(inner), id_of(inner.get("object")) if isinstance(inner, dict) else None
+            )
         case ActivityType.OFFER:  # FEP-0837: the offerer withdraws, or the author calls off what they accepted
             await _agreement_step(
-                activity, lambda: agreements.receive_undo_offer(parse_agreement_offer(inner), ctx.actor))
+                activity, lambda: agreements.receive_undo_offer(parse_agreement_offer(inner), ctx.actor)
+            )
         case ActivityType.ACCEPT:
             await _agreement_step(
-                activity, lambda: agreements.receive_undo_accept(parse_agreement_accept(inner), ctx.actor))
+                activity, lambda: agreements.receive_undo_accept(parse_agreement_accept(inner), ctx.actor)
+            )
         case ActivityType.ANNOUNCE:
-            await reactions.receive_undo_boost(ctx.actor, id_of(inner),
-                                               id_of(inner.get("object")) if isinstance(inner, dict) else None)
+            await reactions.receive_undo_boost(
+                ctx.actor, id_of(inner), id_of(inner.get("object")) if isinstance(inner, dict) else None
+            )
         case None:  # only the id: whichever of our rows has it (Mitra, older servers)
             await follows.receive_undo_follow(ctx.actor, _follow_ref(inner))
             await reactions.receive_undo_like(ctx.actor, id_of(inner), None)
@@ -283,7 +330,8 @@ def _follow_ref(value: str | JSONDict | None) -> follows.FollowRef:
 async def apply_create(ctx: Context, activity: Activity) -> None:
     if is_confirmation(activity.raw):  # FEP-0837: the other party confirms that the help was given
         await _agreement_step(
-            activity, lambda: exchanges.receive_confirmation(parse_confirmation(activity.raw), ctx.actor))
+            activity, lambda: exchanges.receive_confirmation(parse_confirmation(activity.raw), ctx.actor)
+        )
         return
     obj = activity.object
     if isinstance(obj, str):  # Create of an id only: the origin says what it is
@@ -300,8 +348,13 @@ async def _store_note(ctx: Context, note: NoteDoc, author: Actor) -> None:
         raise InvalidActivity("the object is attributed to another actor than the one who created it")
     if ctx.via_group is None and not await remote_posts.is_relevant(note, author):
         return  # nobody here follows, is addressed by or was replied to by it (INTEROP 67)
-    await remote_posts.store_remote_note(note, author, visibility=await remote_posts.visibility_for(note),
-                                         audience=ctx.via_group, outside_proposals=ctx.settings.outside_proposals)
+    await remote_posts.store_remote_note(
+        note,
+        author,
+        visibility=await remote_posts.visibility_for(note),
+        audience=ctx.via_group,
+        outside_proposals=ctx.settings.outside_proposals,
+    )
 
 
 async def apply_update(ctx: Context, activity: Activity) -> None:
@@ -312,8 +365,11 @@ async def apply_update(ctx: Context, activity: Activity) -> None:
         await ctx.worker.remote_actors.get_actor(ctx.actor.ap_id, refresh=True)
         return
     if isinstance(obj, dict) and (_has_post_type(obj)):
-        await remote_posts.update_remote_note(parse_note(obj, followers_url=ctx.actor.followers_url), ctx.actor,
-                                              outside_proposals=ctx.settings.outside_proposals)
+        await remote_posts.update_remote_note(
+            parse_note(obj, followers_url=ctx.actor.followers_url),
+            ctx.actor,
+            outside_proposals=ctx.settings.outside_proposals,
+        )
 
 
 async def apply_delete(ctx: Context, activity: Activity) -> None:
@@ -409,8 +465,9 @@ async def apply_like(ctx: Context, activity: Activity) -> None:
             return
         like_id = None if await Favourite.filter(ap_id=activity.ap_id).exists() else activity.ap_id
         await Favourite.create(ap_id=like_id, actor=ctx.actor, post=post)
-        await Notification.create(recipient_id=post.author_id, kind=NotificationKind.FAVOURITE,
-                                  from_actor=ctx.actor, post=post)
+        await Notification.create(
+            recipient_id=post.author_id, kind=NotificationKind.FAVOURITE, from_actor=ctx.actor, post=post
+        )
 
 
 async def apply_block(ctx: Context, activity: Activity) -> None:
@@ -432,9 +489,13 @@ async def apply_flag(ctx: Context, activity: Activity) -> None:
     async with in_transaction():
         if await Report.filter(ap_id=activity.ap_id).exists():
             return
-        await Report.create(ap_id=activity.ap_id, reporter=ctx.actor, target_id=target_id,
-                            post_ap_ids=[post.ap_id for post in posts],
-                            comment=sanitize_text(comment) if isinstance(comment, str) else "")
+        await Report.create(
+            ap_id=activity.ap_id,
+            reporter=ctx.actor,
+            target_id=target_id,
+            post_ap_ids=[post.ap_id for post in posts],
+            comment=sanitize_text(comment) if isinstance(comment, str) else "",
+        )
         for admin in await follows.admin_actors():
             await Notification.create(recipient=admin, kind=NotificationKind.ADMIN_REPORT, from_actor=ctx.actor)
 
@@ -472,8 +533,10 @@ def _embedded_type(value: object) -> str | None:
     if not isinstance(value, dict):
         return None
     names = [name for name in as_list(value.get("type")) if isinstance(name, str)]
-    return next((name for name in names if name in ACTIVITY_TYPES or name in POST_TYPES or name in ACTOR_TYPES),
-                names[0] if names else None)
+    return next(
+        (name for name in names if name in ACTIVITY_TYPES or name in POST_TYPES or name in ACTOR_TYPES),
+        names[0] if names else None,
+    )
 
 
 def _has_post_type(value: object) -> bool:

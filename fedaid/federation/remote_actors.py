@@ -12,14 +12,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from copy import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import quote, urldefrag, urlsplit
 
 from tortoise.exceptions import IntegrityError
 
-from fedaid.activitypub.parse import JSONDict, ActorDoc, is_http_url, parse_actor, parse_key_document
+from fedaid.activitypub.parse import ActorDoc, JSONDict, is_http_url, parse_actor, parse_key_document
 from fedaid.activitypub.vocab import ACTOR_TYPES
 from fedaid.clock import utcnow
 from fedaid.errors import FetchError, Gone, InvalidActivity, InvalidInput, NotFound, SignatureError
@@ -85,7 +85,9 @@ def self_link(jrd: JSONDict, acct: str) -> str:
     hrefs = {
         link["href"]
         for link in (links if isinstance(links, list) else [])
-        if isinstance(link, dict) and link.get("rel") == "self" and _is_ap_type(link.get("type"))
+        if isinstance(link, dict)
+        and link.get("rel") == "self"
+        and _is_ap_type(link.get("type"))
         and is_http_url(link.get("href"))
     }
     if not hrefs:
@@ -99,9 +101,15 @@ def self_link(jrd: JSONDict, acct: str) -> str:
 class RemoteActors:
     """Finds, fetches, caches and refreshes other servers' actors; resolves keyIds to their owners."""
 
-    def __init__(self, fetcher: Fetcher, *, local_domain: str, refresh_after: timedelta = timedelta(days=1),
-                 refetch_interval: timedelta = timedelta(minutes=5),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        *,
+        local_domain: str,
+        refresh_after: timedelta = timedelta(days=1),
+        refetch_interval: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._fetcher = fetcher
         self._local_domain = local_domain.lower()
         self._refresh_after = refresh_after
@@ -152,8 +160,7 @@ class RemoteActors:
 
     # --- verifying signatures ---------------------------------------------------------------
 
-    async def verify_request(self, method: str, url: str, headers: Mapping[str, str],
-                             body: bytes | None) -> Actor:
+    async def verify_request(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Actor:
         """The actor who signed this request, or SignatureError (401) (INTEROP 30-39).
 
         `url` is the full URL as received. On a mismatch the signer is refetched once, at most
@@ -205,8 +212,9 @@ class RemoteActors:
     def _note_fetch(self, key_id: str, now: datetime) -> None:
         self._key_fetched_at[key_id] = now
         if len(self._key_fetched_at) > 4 * KEY_CACHE_SIZE:
-            self._key_fetched_at = {key: moment for key, moment in self._key_fetched_at.items()
-                                    if now - moment < self._refetch_interval}
+            self._key_fetched_at = {
+                key: moment for key, moment in self._key_fetched_at.items() if now - moment < self._refetch_interval
+            }
 
     def _forget_key(self, key_id: str | None) -> None:
         if key_id is not None:
@@ -287,16 +295,27 @@ class RemoteActors:
         if len(parsed.ap_id) > URL_MAX or len(parsed.inbox) > URL_MAX:
             raise FetchError(f"{parsed.ap_id[:URL_MAX]}…: its id or inbox is longer than {URL_MAX} characters.")
         return {
-            "type": ActorType(parsed.type), "username": parsed.preferred_username, "domain": domain,
-            "is_local": False, "name": parsed.name[:255], "summary": parsed.summary,
-            "url": _fit(parsed.url), "icon_url": _fit(parsed.icon_url), "inbox": parsed.inbox,
-            "shared_inbox": _fit(parsed.shared_inbox), "outbox": _fit(parsed.outbox),
-            "followers_url": _fit(parsed.followers), "following_url": _fit(parsed.following),
+            "type": ActorType(parsed.type),
+            "username": parsed.preferred_username,
+            "domain": domain,
+            "is_local": False,
+            "name": parsed.name[:255],
+            "summary": parsed.summary,
+            "url": _fit(parsed.url),
+            "icon_url": _fit(parsed.icon_url),
+            "inbox": parsed.inbox,
+            "shared_inbox": _fit(parsed.shared_inbox),
+            "outbox": _fit(parsed.outbox),
+            "followers_url": _fit(parsed.followers),
+            "following_url": _fit(parsed.following),
             "key_id": _fit(parsed.public_key_id),
             "public_key_pem": parsed.public_key_pem if _fit(parsed.public_key_id) else None,
             "manually_approves_followers": parsed.manually_approves_followers,
-            "discoverable": parsed.discoverable, "moved_to": _fit(parsed.moved_to),
-            "published_at": parsed.published_at, "fetched_at": self._clock(), "deleted_at": None,
+            "discoverable": parsed.discoverable,
+            "moved_to": _fit(parsed.moved_to),
+            "published_at": parsed.published_at,
+            "fetched_at": self._clock(),
+            "deleted_at": None,
         }
 
     async def _mark_deleted(self, actor: Actor) -> None:
@@ -327,8 +346,9 @@ class RemoteActors:
         except (NotFound, Gone) as err:
             raise FetchError(f"WebFinger does not confirm {ap_id}: {err}") from err
         if confirmed != ap_id:
-            raise FetchError(f"WebFinger for {_acct(acct)} does not point back to {ap_id}; "
-                             "its server does not confirm this actor.")
+            raise FetchError(
+                f"WebFinger for {_acct(acct)} does not point back to {ap_id}; its server does not confirm this actor."
+            )
 
     async def _webfinger(self, username: str, host: str, *, scheme: str | None = None) -> JSONDict:
         resource = quote(f"acct:{username}@{host}", safe=":@")
@@ -379,8 +399,9 @@ async def _upsert(ap_id: str, cached: Actor | None, values: dict[str, Any]) -> A
         await cached.save()
         return cached
     except IntegrityError as err:
-        raise FetchError(f"{ap_id} claims the name {values['username']}@{values['domain']} or the key "
-                         "of another actor we know.") from err
+        raise FetchError(
+            f"{ap_id} claims the name {values['username']}@{values['domain']} or the key of another actor we know."
+        ) from err
 
 
 def _verifies(signed: SignedRequest, pem: str) -> bool:
@@ -437,5 +458,5 @@ def _fit(url: str | None) -> str | None:
 
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment

@@ -14,7 +14,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -285,7 +285,7 @@ def _parse_cavage_params(value: str) -> dict[str, str]:
     while position < len(value):
         match = _CAVAGE_PARAM.match(value, position)
         if match is None:
-            raise SignatureError(f"The Signature header is malformed near {value[position:position + 20]!r}.")
+            raise SignatureError(f"The Signature header is malformed near {value[position : position + 20]!r}.")
         name = match[1]
         if name in params:
             raise SignatureError(f"The Signature header repeats the {name!r} parameter.")
@@ -358,7 +358,9 @@ def _read_rfc9421(method: str, url: str, lower: Mapping[str, str], body: bytes |
     _check_rfc9421_coverage(names, body)
     if body is not None:
         _check_content_digest(lower.get("content-digest"), body)
-    lines = [f"{item}: {_component_value(name, method, url, lower)}" for item, name in zip(components, names)]
+    lines = [
+        f"{item}: {_component_value(name, method, url, lower)}" for item, name in zip(components, names, strict=True)
+    ]
     lines.append(f'"@signature-params": {components}')
     return SignedRequest(
         key_id=params["keyid"],
@@ -411,9 +413,7 @@ def _check_rfc9421_coverage(names: tuple[str, ...], body: bytes | None) -> None:
     if "@method" not in names:
         raise SignatureError("The signature must cover @method.")
     # @authority + @path is as strong as the query-less draft-cavage form we also accept (INTEROP 34).
-    has_target = "@target-uri" in names or (
-        "@authority" in names and ("@path" in names or "@request-target" in names)
-    )
+    has_target = "@target-uri" in names or ("@authority" in names and ("@path" in names or "@request-target" in names))
     if not has_target:
         raise SignatureError("The signature must cover @target-uri (or @authority and @path).")
     if body is not None and "content-digest" not in names:
@@ -530,15 +530,15 @@ def _b64decode(value: str, what: str) -> bytes:
 def _from_timestamp(value: object, what: str) -> datetime:
     """A UTC datetime from a Unix timestamp given as int or decimal string."""
     try:
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return datetime.fromtimestamp(float(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError) as err:
         raise SignatureError(f"The {what} time is not a valid Unix timestamp.") from err
 
 
 def _as_utc(moment: datetime) -> datetime:
     """An aware UTC datetime; naive ones are taken to be UTC already."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -20,11 +20,11 @@ class Agreement(Model):
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True, null=True)
     proposal = fields.ForeignKeyField("models.Proposal", related_name="agreements", on_delete=fields.CASCADE)
-    response = fields.ForeignKeyField("models.Post", related_name="response_agreements", null=True,
-                                      on_delete=fields.SET_NULL)
+    response = fields.ForeignKeyField(
+        "models.Post", related_name="response_agreements", null=True, on_delete=fields.SET_NULL
+    )
     provider = fields.ForeignKeyField("models.Actor", related_name="agreements_given", on_delete=fields.CASCADE)
-    receiver = fields.ForeignKeyField("models.Actor", related_name="agreements_received",
-                                      on_delete=fields.CASCADE)
+    receiver = fields.ForeignKeyField("models.Actor", related_name="agreements_received", on_delete=fields.CASCADE)
     hours = fields.DecimalField(max_digits=8, decimal_places=2)
     state = fields.CharEnumField(AgreementState, max_length=16, default=AgreementState.OFFERED, db_index=True)
     offer_activity_id = fields.CharField(max_length=512, unique=True, null=True)

@@ -7,8 +7,8 @@ from tortoise.models import Model
 
 
 class CategoryFamily(StrEnum):
-    COACHING = "coaching"      # coaching and knowledge
-    SERVICES = "services"      # services between makers
+    COACHING = "coaching"  # coaching and knowledge
+    SERVICES = "services"  # services between makers
     COLLECTIVE = "collective"  # collective action
 
 

@@ -46,8 +46,7 @@ class OAuthToken(Model):
     token_hash = fields.CharField(max_length=64, unique=True)
     refresh_token_hash = fields.CharField(max_length=64, unique=True, null=True)
     app = fields.ForeignKeyField("models.OAuthApp", related_name="tokens", on_delete=fields.CASCADE)
-    account = fields.ForeignKeyField("models.Account", related_name="oauth_tokens", null=True,
-                                     on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField("models.Account", related_name="oauth_tokens", null=True, on_delete=fields.CASCADE)
     scopes = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)

@@ -9,7 +9,7 @@ from tortoise.models import Model
 class Visibility(StrEnum):
     PUBLIC = "public"
     UNLISTED = "unlisted"
-    FOLLOWERS = "followers"   # members-only: followers and allied collectives
+    FOLLOWERS = "followers"  # members-only: followers and allied collectives
     DIRECT = "direct"
 
 

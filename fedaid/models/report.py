@@ -10,8 +10,9 @@ class Report(Model):
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
     reporter = fields.ForeignKeyField("models.Actor", related_name="reports_sent", on_delete=fields.CASCADE)
-    target = fields.ForeignKeyField("models.Actor", related_name="reports_received", null=True,
-                                    on_delete=fields.CASCADE)
+    target = fields.ForeignKeyField(
+        "models.Actor", related_name="reports_received", null=True, on_delete=fields.CASCADE
+    )
     post_ap_ids = fields.JSONField(default=list)
     comment = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)

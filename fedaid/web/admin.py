@@ -16,8 +16,11 @@ from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKin
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
 
-STATE_ACTIONS = {"approve": AccountState.APPROVED, "reinstate": AccountState.APPROVED,
-                 "suspend": AccountState.SUSPENDED}
+STATE_ACTIONS = {
+    "approve": AccountState.APPROVED,
+    "reinstate": AccountState.APPROVED,
+    "suspend": AccountState.SUSPENDED,
+}
 
 
 async def admin_home(request: web.Request) -> web.Response:
@@ -31,9 +34,12 @@ async def admin_home(request: web.Request) -> web.Response:
 async def show_members(request: web.Request, *, invite_link: str = "", status: int = 200) -> web.Response:
     await require_admin(request)
     accounts = await list_accounts()
-    context = {"pending": [a for a in accounts if a.state == AccountState.PENDING],
-               "accounts": [a for a in accounts if a.state != AccountState.PENDING],
-               "invite_link": invite_link, "roles": [role.value for role in AccountRole]}
+    context = {
+        "pending": [a for a in accounts if a.state == AccountState.PENDING],
+        "accounts": [a for a in accounts if a.state != AccountState.PENDING],
+        "invite_link": invite_link,
+        "roles": [role.value for role in AccountRole],
+    }
     return aiohttp_jinja2.render_template("admin/members.html", request, context, status=status)
 
 
@@ -68,15 +74,19 @@ async def create_invite_post(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- federation
 
 
-async def show_federation(request: web.Request, *, alliance_form: Form | None = None,
-                          policy_form: Form | None = None, status: int = 200) -> web.Response:
+async def show_federation(
+    request: web.Request, *, alliance_form: Form | None = None, policy_form: Form | None = None, status: int = 200
+) -> web.Response:
     await require_admin(request)
     collective = await _collective(request)
-    context = {"alliances": await follows.list_alliances(collective),
-               "policies": await policy.list_domain_policies(),
-               "alliance_form": alliance_form or Form(), "policy_form": policy_form or Form(),
-               "federation_mode": request.app[SETTINGS].federation_mode,
-               "policy_kinds": [kind.value for kind in PolicyKind]}
+    context = {
+        "alliances": await follows.list_alliances(collective),
+        "policies": await policy.list_domain_policies(),
+        "alliance_form": alliance_form or Form(),
+        "policy_form": policy_form or Form(),
+        "federation_mode": request.app[SETTINGS].federation_mode,
+        "policy_kinds": [kind.value for kind in PolicyKind],
+    }
     return aiohttp_jinja2.render_template("admin/federation.html", request, context, status=status)
 
 
@@ -145,8 +155,10 @@ async def clear_policy_post(request: web.Request) -> web.Response:
 
 async def show_reports(request: web.Request) -> web.Response:
     await require_moderator(request)
-    context = {"open_reports": await moderation.list_reports(resolved=False),
-               "resolved_reports": await moderation.list_reports(resolved=True)}
+    context = {
+        "open_reports": await moderation.list_reports(resolved=False),
+        "resolved_reports": await moderation.list_reports(resolved=True),
+    }
     return aiohttp_jinja2.render_template("admin/reports.html", request, context)
 
 
@@ -158,23 +170,32 @@ async def resolve_report_post(request: web.Request) -> web.Response:
 
 async def show_deliveries(request: web.Request) -> web.Response:
     await require_admin(request)
-    return aiohttp_jinja2.render_template("admin/deliveries.html", request,
-                                          {"health": await moderation.delivery_health()})
+    return aiohttp_jinja2.render_template(
+        "admin/deliveries.html", request, {"health": await moderation.delivery_health()}
+    )
 
 
 # ---------------------------------------------------------------- the collective
 
 
-async def show_collective_settings(request: web.Request, *, form: Form | None = None,
-                                   status: int = 200) -> web.Response:
+async def show_collective_settings(
+    request: web.Request, *, form: Form | None = None, status: int = 200
+) -> web.Response:
     await require_admin(request)
     if form is None:
         collective = await _collective(request)
         page = await find_collective_page(collective)
-        form = Form.of(name=collective.name, summary=paragraphs.to_text(collective.summary),
-                       rules=page.rules if page else "", contact=page.contact if page else "")
-    context = {"form": form, "saved": request.query.get("saved", ""),
-               "registration_mode": request.app[SETTINGS].registration_mode}
+        form = Form.of(
+            name=collective.name,
+            summary=paragraphs.to_text(collective.summary),
+            rules=page.rules if page else "",
+            contact=page.contact if page else "",
+        )
+    context = {
+        "form": form,
+        "saved": request.query.get("saved", ""),
+        "registration_mode": request.app[SETTINGS].registration_mode,
+    }
     return aiohttp_jinja2.render_template("admin/collective.html", request, context, status=status)
 
 
@@ -187,8 +208,9 @@ async def save_collective_settings(request: web.Request) -> web.Response:
     contact = form.text("contact", max_length=1000)
     if not form.is_valid:
         return await show_collective_settings(request, form=form, status=400)
-    collective = await update_collective(request.app[SETTINGS].collective_slug, name=name,
-                                         summary=paragraphs.to_html(summary))
+    collective = await update_collective(
+        request.app[SETTINGS].collective_slug, name=name, summary=paragraphs.to_html(summary)
+    )
     await save_collective_page(collective, rules=rules, contact=contact)
     raise web.HTTPSeeOther("/admin/collective?saved=1")
 

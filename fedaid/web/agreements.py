@@ -105,7 +105,13 @@ async def list_mine(request: web.Request) -> web.Response:
     rows = []
     for agreement in await rules.list_agreements(viewer.actor):
         post = agreement.proposal.post
-        rows.append({"agreement": agreement, "proposal": agreement.proposal, "post": post,
-                     "exchange": await find_exchange(agreement),
-                     "actions": agreement_actions(agreement, viewer, post.author_id)})
+        rows.append(
+            {
+                "agreement": agreement,
+                "proposal": agreement.proposal,
+                "post": post,
+                "exchange": await find_exchange(agreement),
+                "actions": agreement_actions(agreement, viewer, post.author_id),
+            }
+        )
     return aiohttp_jinja2.render_template("agreements/list.html", request, {"rows": rows})

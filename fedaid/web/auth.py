@@ -6,14 +6,14 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
+from fedaid.domain.accounts import authenticate, email_taken, set_locale, username_taken
 from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
 from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
+from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.errors import Conflict, InvalidInput
 from fedaid.models import AccountState
 from fedaid.web import i18n
-from fedaid.domain.accounts import authenticate, email_taken, set_locale, username_taken
-from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.web.forms import Form, safe_next
 from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
 from fedaid.web.site import LANGUAGE_COOKIE
@@ -115,17 +115,24 @@ async def _check_sign_up(form: Form) -> tuple[str, str, str]:
     return username, email, password
 
 
-async def _create_account(request: web.Request, mode: object, form: Form, username: str, email: str,
-                          password: str):
+async def _create_account(request: web.Request, mode: object, form: Form, username: str, email: str, password: str):
     base_url = request.app[SETTINGS].base_url
     language = i18n.current_language.get()
     if mode == "invite":
-        member = await redeem_invite(base_url, form.get("invite"), username, email=email, password=password,
-                                     locale=language)
+        member = await redeem_invite(
+            base_url, form.get("invite"), username, email=email, password=password, locale=language
+        )
     else:
         state = AccountState.APPROVED if mode == "open" else AccountState.PENDING
-        member = await add_member(base_url, username, email=email, password=password, state=state,
-                                  locale=language, display_name=form.get("display_name").strip())
+        member = await add_member(
+            base_url,
+            username,
+            email=email,
+            password=password,
+            state=state,
+            locale=language,
+            display_name=form.get("display_name").strip(),
+        )
         if state == AccountState.PENDING:
             await notify_admins_of_sign_up(member.actor)
         return member
@@ -142,8 +149,14 @@ async def switch_language(request: web.Request) -> web.Response:
     language = form.get("lang")
     response = web.HTTPSeeOther(safe_next(form.get("next")))
     if language in i18n.LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, httponly=True,
-                            samesite="Lax", secure=request.app[SETTINGS].base_url.startswith("https://"))
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[SETTINGS].base_url.startswith("https://"),
+        )
         viewer = await current_viewer(request)
         if viewer is not None:
             await set_locale(viewer.account, language)

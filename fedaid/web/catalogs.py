@@ -18,8 +18,16 @@ from fedaid.web.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 ROOT = Path(__file__).resolve().parents[2]
 # `fail` is Form.fail(field, message); error classes carry messages shown on error pages.
 KEYWORDS = {
-    "_": None, "gettext": None, "ngettext": (1, 2), "lazy": None, "fail": (2,),
-    "InvalidInput": None, "Forbidden": None, "NotFound": None, "Conflict": None, "Unauthorized": None,
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy": None,
+    "fail": (2,),
+    "InvalidInput": None,
+    "Forbidden": None,
+    "NotFound": None,
+    "Conflict": None,
+    "Unauthorized": None,
     "TooManyRequests": None,
 }
 SOURCES = [
@@ -34,10 +42,13 @@ def extract() -> Catalog:
     for folder, method_map, options in SOURCES:
         options_map = {pattern: options for pattern, _ in method_map}
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / folder, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+            ROOT / folder,
+            method_map,
+            options_map,
+            keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
         ):
-            catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments,
-                        context=context)
+            catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -55,14 +66,20 @@ def update() -> None:
     for language in LANGUAGES:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
-        catalog = read_catalog(language) if path.exists() else Catalog(locale=language, domain=DOMAIN,
-                                                                           project="fedaid")
+        catalog = read_catalog(language) if path.exists() else Catalog(locale=language, domain=DOMAIN, project="fedaid")
         catalog.update(template, no_fuzzy_matching=True)
         catalog.fuzzy = False
         catalog.obsolete.clear()
         with path.open("wb") as po_file:
-            write_po(po_file, catalog, width=100, omit_header=False, include_previous=False, sort_output=True,
-                     ignore_obsolete=True)
+            write_po(
+                po_file,
+                catalog,
+                width=100,
+                omit_header=False,
+                include_previous=False,
+                sort_output=True,
+                ignore_obsolete=True,
+            )
         missing = [m.id for m in catalog if m.id and not m.string and language != "en"]
         print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {len(missing)} untranslated")
 

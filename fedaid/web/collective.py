@@ -17,8 +17,12 @@ MAX_QUERY = 200
 async def show_about(request: web.Request) -> web.Response:
     collective = await get_collective(request.app[SETTINGS].collective_slug)
     page = await find_collective_page(collective)
-    context = {"collective": collective, "page": page, "members": await count_local_members(),
-               "registration_mode": request.app[SETTINGS].registration_mode}
+    context = {
+        "collective": collective,
+        "page": page,
+        "members": await count_local_members(),
+        "registration_mode": request.app[SETTINGS].registration_mode,
+    }
     return aiohttp_jinja2.render_template("collective/about.html", request, context)
 
 
@@ -34,6 +38,6 @@ async def show_search(request: web.Request) -> web.Response:
             proposal.post = next(hit.post for hit in hits if hit.post.id == proposal.post_id)
         cards = await cards_for(proposals)
         posts = [hit.post for hit in hits if hit.proposal is None and hit.post.in_reply_to_id is None]
-    return aiohttp_jinja2.render_template("collective/search.html", request,
-                                          {"q": text, "cards": cards, "posts": posts})
-
+    return aiohttp_jinja2.render_template(
+        "collective/search.html", request, {"q": text, "cards": cards, "posts": posts}
+    )

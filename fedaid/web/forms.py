@@ -99,8 +99,12 @@ class Form:
             self.fail(name, "Write a number.")
             return None
         if not minimum <= value <= maximum:
-            self.fail(name, "Give a number between %(low)s and %(high)s.", low=format_number(minimum),
-                      high=format_number(maximum))
+            self.fail(
+                name,
+                "Give a number between %(low)s and %(high)s.",
+                low=format_number(minimum),
+                high=format_number(maximum),
+            )
             return None
         return value
 

@@ -23,10 +23,13 @@ def _before(request: web.Request) -> int | None:
 async def show_home(request: web.Request) -> web.Response:
     viewer = await current_viewer(request)
     filters = ProposalFilters.from_query(request.query)
-    cards = await list_proposals(filters, is_member=viewer is not None, before=_before(request),
-                                 reader=viewer.actor if viewer else None)
+    cards = await list_proposals(
+        filters, is_member=viewer is not None, before=_before(request), reader=viewer.actor if viewer else None
+    )
     context = {
-        "filters": filters, "cards": cards, "categories": await category_choices(i18n.current_language.get()),
+        "filters": filters,
+        "cards": cards,
+        "categories": await category_choices(i18n.current_language.get()),
         "older_url": str(request.rel_url.update_query(before=cards[-1].post.id)) if len(cards) == PAGE_SIZE else None,
     }
     return aiohttp_jinja2.render_template("home/index.html", request, context)
@@ -48,14 +51,23 @@ async def category_feed(request: web.Request) -> web.Response:
 async def member_feed(request: web.Request) -> web.Response:
     member = await get_member(request.match_info["name"])
     cards = await list_proposals(ProposalFilters(status="all"), is_member=False, author=member.actor)
-    return _atom(request, cards, title=f"{member.actor.name} (@{member.actor.acct})",
-                 path=f"/u/{member.actor.username}/feed.atom")
+    return _atom(
+        request,
+        cards,
+        title=f"{member.actor.name} (@{member.actor.acct})",
+        path=f"/u/{member.actor.username}/feed.atom",
+    )
 
 
 def _atom(request: web.Request, cards, *, title: str, path: str) -> web.Response:
     base_url = request.app[SETTINGS].base_url
-    context = {"cards": cards, "feed_title": title, "feed_url": base_url + path, "base_url": base_url,
-               "updated": max((card.post.updated_at or card.post.published_at for card in cards), default=None)}
+    context = {
+        "cards": cards,
+        "feed_title": title,
+        "feed_url": base_url + path,
+        "base_url": base_url,
+        "updated": max((card.post.updated_at or card.post.published_at for card in cards), default=None),
+    }
     response = aiohttp_jinja2.render_template("feeds/atom.xml", request, context)
     response.content_type = ATOM_TYPE
     response.charset = "utf-8"

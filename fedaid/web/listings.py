@@ -16,7 +16,15 @@ from tortoise.expressions import Q, Subquery
 from fedaid.domain.categories import list_categories
 from fedaid.domain.remote_posts import not_silenced
 from fedaid.models import (
-    Actor, Category, Follow, FollowState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+    Actor,
+    Category,
+    Follow,
+    FollowState,
+    Post,
+    Proposal,
+    ProposalPurpose,
+    ProposalStatus,
+    Visibility,
 )
 
 PAGE_SIZE = 20
@@ -68,8 +76,15 @@ def visibilities_for(is_member: bool) -> tuple[Visibility, ...]:
     return MEMBER_VISIBILITIES if is_member else PUBLIC_VISIBILITIES
 
 
-async def list_proposals(filters: ProposalFilters, *, is_member: bool, author: Actor | None = None,
-                         before: int | None = None, limit: int = PAGE_SIZE, reader: Actor | None = None) -> list[Card]:
+async def list_proposals(
+    filters: ProposalFilters,
+    *,
+    is_member: bool,
+    author: Actor | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+    reader: Actor | None = None,
+) -> list[Card]:
     """The newest proposals matching `filters` (by post id, newest first), as cards.
 
     `reader` is the signed-in member, who still sees the proposals of silenced authors they follow.
@@ -114,10 +129,21 @@ async def not_silenced_for(reader: Actor | None) -> Q | None:
 async def cards_for(proposals: list[Proposal]) -> list[Card]:
     categories = {category.slug: category for category in await list_categories(include_retired=True)}
     post_ids = [proposal.post_id for proposal in proposals]
-    replies = Counter(await Post.filter(in_reply_to_id__in=post_ids, deleted_at__isnull=True)
-                      .values_list("in_reply_to_id", flat=True)) if post_ids else Counter()
-    return [Card(proposal, proposal.post, proposal.post.author, categories.get(proposal.category),
-                 replies[proposal.post_id]) for proposal in proposals]
+    replies = (
+        Counter(
+            await Post.filter(in_reply_to_id__in=post_ids, deleted_at__isnull=True).values_list(
+                "in_reply_to_id", flat=True
+            )
+        )
+        if post_ids
+        else Counter()
+    )
+    return [
+        Card(
+            proposal, proposal.post, proposal.post.author, categories.get(proposal.category), replies[proposal.post_id]
+        )
+        for proposal in proposals
+    ]
 
 
 async def category_choices(language: str) -> list[tuple[str, str]]:

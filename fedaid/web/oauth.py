@@ -27,17 +27,30 @@ SCOPE_LABELS = {
 
 async def _checked(params) -> AuthorizationRequest:
     return await check_authorization_request(
-        params.get("client_id"), params.get("redirect_uri"), params.get("scope"), params.get("response_type"),
-        params.get("code_challenge"), params.get("code_challenge_method"), state=params.get("state", ""))
+        params.get("client_id"),
+        params.get("redirect_uri"),
+        params.get("scope"),
+        params.get("response_type"),
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+        state=params.get("state", ""),
+    )
 
 
 async def show_authorize(request: web.Request) -> web.Response:
     await require_viewer(request)
     checked = await _checked(request.query)
     hidden = {name: request.query[name] for name in PARAMS if name in request.query}
-    return aiohttp_jinja2.render_template("oauth/authorize.html", request, {
-        "app": checked.app, "scopes": _describe(checked.scopes), "hidden": hidden,
-        "redirect_host": checked.redirect_uri})
+    return aiohttp_jinja2.render_template(
+        "oauth/authorize.html",
+        request,
+        {
+            "app": checked.app,
+            "scopes": _describe(checked.scopes),
+            "hidden": hidden,
+            "redirect_host": checked.redirect_uri,
+        },
+    )
 
 
 async def answer_authorize(request: web.Request) -> web.Response:

@@ -25,7 +25,9 @@ async def serve_profile_html(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     viewer = await current_viewer(request)
     context = {
-        "actor": actor, "account": account, "ledger": await ledger_of(actor),
+        "actor": actor,
+        "account": account,
+        "ledger": await ledger_of(actor),
         "cards": await list_proposals(ProposalFilters(status="all"), is_member=viewer is not None, author=actor),
         "is_me": viewer is not None and viewer.actor.id == actor.id,
     }
@@ -35,7 +37,8 @@ async def serve_profile_html(request: web.Request) -> web.Response:
 async def _collective_page(request: web.Request, collective: Actor) -> web.Response:
     alliances = await list_alliances(collective)
     context = {
-        "collective": collective, "members": await count_local_members(),
+        "collective": collective,
+        "members": await count_local_members(),
         "allies": [a.group for a in alliances if a.is_active],
     }
     return aiohttp_jinja2.render_template("profiles/collective.html", request, context)

@@ -53,25 +53,38 @@ async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[st
     (card,) = await cards_for([proposal])
     responses = await list_responses(proposal)
     is_member = viewer is not None
-    responses = [r for r in responses if r.visibility in visibilities_for(is_member)
-                 or (viewer and viewer.actor.id in (r.author_id, proposal.post.author_id))]
-    agreements = await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related(
-        "provider", "receiver")
+    responses = [
+        r
+        for r in responses
+        if r.visibility in visibilities_for(is_member)
+        or (viewer and viewer.actor.id in (r.author_id, proposal.post.author_id))
+    ]
+    agreements = await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related("provider", "receiver")
     by_response = {a.response_id: a for a in agreements if a.response_id}
     live = (AgreementState.OFFERED, AgreementState.ACCEPTED, AgreementState.FULFILLED)
     # An Offer from elsewhere may not name the reply it came with: link it by its author instead.
     for response in responses:
         if response.id not in by_response:
-            by_response.update({response.id: a for a in agreements if a.state in live
-                                and response.author_id in (a.provider_id, a.receiver_id)
-                                and a.response_id is None})
+            unlinked = [
+                a
+                for a in agreements
+                if a.state in live and response.author_id in (a.provider_id, a.receiver_id) and a.response_id is None
+            ]
+            if unlinked:
+                by_response[response.id] = unlinked[-1]
     is_author = viewer is not None and viewer.actor.id == proposal.post.author_id
     mine = [a for a in agreements if viewer and viewer.actor.id in (a.provider_id, a.receiver_id)]
     exchanges = {a.id: await find_exchange(a) for a in mine}
     return {
-        "card": card, "proposal": proposal, "post": proposal.post, "author": proposal.post.author,
-        "responses": responses, "by_response": by_response, "agreements": agreements if is_author else mine,
-        "exchanges": exchanges, "is_author": is_author,
+        "card": card,
+        "proposal": proposal,
+        "post": proposal.post,
+        "author": proposal.post.author,
+        "responses": responses,
+        "by_response": by_response,
+        "agreements": agreements if is_author else mine,
+        "exchanges": exchanges,
+        "is_author": is_author,
         "actions": {a.id: agreement_actions(a, viewer, proposal.post.author_id) for a in agreements},
         "can_respond": viewer is not None and not is_author and proposal.status == ProposalStatus.OPEN,
         "is_open": proposal.status == ProposalStatus.OPEN,
@@ -84,8 +97,9 @@ async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[st
 async def new_proposal_form(request: web.Request) -> web.Response:
     await require_viewer(request)
     purpose = request.query.get("purpose", "offer")
-    form = Form.of(purpose=purpose if purpose in ("offer", "request") else "offer", hours="1",
-                   visibility=Visibility.PUBLIC.value)
+    form = Form.of(
+        purpose=purpose if purpose in ("offer", "request") else "offer", hours="1", visibility=Visibility.PUBLIC.value
+    )
     return await _render_editor(request, form, proposal=None)
 
 
@@ -97,7 +111,8 @@ async def new_proposal_post(request: web.Request) -> web.Response:
     if form.is_valid and terms is not None:
         try:
             proposal = await proposal_rules.create_proposal(
-                viewer.actor, terms, visibility=Visibility(visibility), language=i18n.current_language.get())
+                viewer.actor, terms, visibility=Visibility(visibility), language=i18n.current_language.get()
+            )
         except InvalidInput as err:
             form.fail(_field_of(str(err)), str(err))
         else:
@@ -108,11 +123,17 @@ async def new_proposal_post(request: web.Request) -> web.Response:
 async def edit_proposal_form(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     proposal = await _own_proposal(request, viewer)
-    form = Form.of(purpose=proposal.purpose.value, title=proposal.title, text=paragraphs.to_text(proposal.post.content),
-                   category=proposal.category, tags=" ".join(proposal.tags or []),
-                   hours=i18n.format_number(proposal.hours), place_name=proposal.place_name,
-                   remote_ok="on" if proposal.remote_ok else "",
-                   expires_on=proposal.expires_at.date().isoformat() if proposal.expires_at else "")
+    form = Form.of(
+        purpose=proposal.purpose.value,
+        title=proposal.title,
+        text=paragraphs.to_text(proposal.post.content),
+        category=proposal.category,
+        tags=" ".join(proposal.tags or []),
+        hours=i18n.format_number(proposal.hours),
+        place_name=proposal.place_name,
+        remote_ok="on" if proposal.remote_ok else "",
+        expires_on=proposal.expires_at.date().isoformat() if proposal.expires_at else "",
+    )
     return await _render_editor(request, form, proposal=proposal)
 
 
@@ -124,9 +145,17 @@ async def edit_proposal_post(request: web.Request) -> web.Response:
     if form.is_valid and terms is not None:
         try:
             await proposal_rules.edit_proposal(
-                proposal, by=viewer.actor, text=terms.text, title=terms.title, category=terms.category,
-                tags=list(terms.tags), hours=terms.hours, place_name=terms.place_name, remote_ok=terms.remote_ok,
-                expires_at=terms.expires_at)
+                proposal,
+                by=viewer.actor,
+                text=terms.text,
+                title=terms.title,
+                category=terms.category,
+                tags=list(terms.tags),
+                hours=terms.hours,
+                place_name=terms.place_name,
+                remote_ok=terms.remote_ok,
+                expires_at=terms.expires_at,
+            )
         except (InvalidInput, Conflict) as err:
             form.fail(_field_of(str(err)), str(err))
         else:
@@ -148,10 +177,10 @@ async def _own_proposal(request: web.Request, viewer: Viewer) -> Proposal:
     return proposal
 
 
-async def _render_editor(request: web.Request, form: Form, *, proposal: Proposal | None,
-                         status: int = 200) -> web.Response:
-    context = {"form": form, "proposal": proposal,
-               "categories": await category_choices(i18n.current_language.get())}
+async def _render_editor(
+    request: web.Request, form: Form, *, proposal: Proposal | None, status: int = 200
+) -> web.Response:
+    context = {"form": form, "proposal": proposal, "categories": await category_choices(i18n.current_language.get())}
     return aiohttp_jinja2.render_template("proposals/edit.html", request, context, status=status)
 
 
@@ -169,8 +198,16 @@ async def _read_terms(form: Form, *, purpose: str) -> proposal_rules.ProposalTer
     if not form.is_valid or hours is None:
         return None
     return proposal_rules.ProposalTerms(
-        purpose=ProposalPurpose(purpose or "offer"), title=title, text=text, category=category, tags=tags,
-        hours=hours, place_name=place_name, remote_ok=remote_ok, expires_at=expires_at)
+        purpose=ProposalPurpose(purpose or "offer"),
+        title=title,
+        text=text,
+        category=category,
+        tags=tags,
+        hours=hours,
+        place_name=place_name,
+        remote_ok=remote_ok,
+        expires_at=expires_at,
+    )
 
 
 def _read_day(form: Form, name: str) -> datetime | None:
@@ -191,8 +228,15 @@ def _read_day(form: Form, name: str) -> datetime | None:
 def _field_of(message: str) -> str:
     """The form field a domain message is about, to show it in the right place."""
     lowered = message.lower()
-    for needle, field in (("title", "title"), ("hour", "hours"), ("categor", "category"), ("tag", "tags"),
-                          ("expir", "expires_on"), ("text", "text"), ("place", "place_name")):
+    for needle, field in (
+        ("title", "title"),
+        ("hour", "hours"),
+        ("categor", "category"),
+        ("tag", "tags"),
+        ("expir", "expires_on"),
+        ("text", "text"),
+        ("place", "place_name"),
+    ):
         if needle in lowered:
             return field
     return "title"
@@ -215,14 +259,14 @@ def agreement_actions(agreement: Agreement, viewer: Viewer | None, author_id: in
     return actions
 
 
-
 async def serve_post_html(request: web.Request) -> web.Response:
     """People who open a local post's own URL (`/u/<name>/posts/<id>`) land on its page."""
     raw = request.match_info["post_id"]
     if not raw.isdigit():
         raise web.HTTPNotFound()
-    post = await Post.get_or_none(id=int(raw), is_local=True, deleted_at__isnull=True,
-                                  author__username=request.match_info["name"])
+    post = await Post.get_or_none(
+        id=int(raw), is_local=True, deleted_at__isnull=True, author__username=request.match_info["name"]
+    )
     if post is None:
         raise web.HTTPNotFound()
     return await _go_to(request, post)

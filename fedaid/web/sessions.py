@@ -39,7 +39,11 @@ def session_key(secret_key: str) -> bytes:
 def cookie_storage(settings: Settings) -> EncryptedCookieStorage:
     secret = settings.secret_key or secrets.token_urlsafe(32)  # no key configured: sessions last one process
     return EncryptedCookieStorage(
-        session_key(secret), cookie_name=COOKIE_NAME, max_age=SESSION_MAX_AGE, httponly=True, samesite="Lax",
+        session_key(secret),
+        cookie_name=COOKIE_NAME,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
         secure=settings.base_url.startswith("https://"),
     )
 
@@ -136,8 +140,9 @@ async def check_csrf(request: web.Request) -> None:
     session: Session = await get_session(request)
     expected = session.get(CSRF_KEY)
     if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-        raise Forbidden("This form has expired or did not come from this site. Go back, reload the page "
-                        "and send it again.")
+        raise Forbidden(
+            "This form has expired or did not come from this site. Go back, reload the page and send it again."
+        )
 
 
 def _quote(path: str) -> str:

@@ -19,8 +19,9 @@ from fedaid.web.sessions import Viewer, require_viewer
 
 async def show_settings(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
-    profile = Form.of(name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary),
-                      language=viewer.account.locale)
+    profile = Form.of(
+        name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary), language=viewer.account.locale
+    )
     return await _render(request, viewer, profile=profile, alert=Form())
 
 
@@ -46,14 +47,22 @@ async def add_alert_post(request: web.Request) -> web.Response:
     place_name = form.text("place_name", max_length=200)
     if form.is_valid:
         try:
-            await add_alert(viewer.actor, AlertCriteria(purpose=ProposalPurpose(purpose) if purpose else None,
-                                                        category=category, tag=tag, place_name=place_name))
+            await add_alert(
+                viewer.actor,
+                AlertCriteria(
+                    purpose=ProposalPurpose(purpose) if purpose else None,
+                    category=category,
+                    tag=tag,
+                    place_name=place_name,
+                ),
+            )
         except InvalidInput as err:
             form.fail("category", str(err))
         else:
             raise web.HTTPSeeOther("/settings?saved=alert#alerts")
-    profile = Form.of(name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary),
-                      language=viewer.account.locale)
+    profile = Form.of(
+        name=viewer.actor.name, summary=paragraphs.to_text(viewer.actor.summary), language=viewer.account.locale
+    )
     return await _render(request, viewer, profile=profile, alert=form, status=400)
 
 
@@ -65,12 +74,18 @@ async def remove_alert_post(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/settings#alerts")
 
 
-async def _render(request: web.Request, viewer: Viewer, *, profile: Form, alert: Form,
-                  status: int = 200) -> web.Response:
+async def _render(
+    request: web.Request, viewer: Viewer, *, profile: Form, alert: Form, status: int = 200
+) -> web.Response:
     categories = await category_choices(i18n.current_language.get())
-    context = {"profile": profile, "alert": alert, "alerts": await list_alerts(viewer.actor),
-               "categories": categories, "category_names": dict(categories),
-               "saved": request.query.get("saved", "")}
+    context = {
+        "profile": profile,
+        "alert": alert,
+        "alerts": await list_alerts(viewer.actor),
+        "categories": categories,
+        "category_names": dict(categories),
+        "saved": request.query.get("saved", ""),
+    }
     return aiohttp_jinja2.render_template("settings/index.html", request, context, status=status)
 
 

@@ -26,8 +26,16 @@ from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
 from fedaid.web.sessions import (
-    CSRF_FIELD, SIGN_IN_LIMITER, SIGN_UP_LIMIT, SIGN_UP_LIMITER, SIGN_UP_WINDOW, SignInLimiter, check_csrf,
-    cookie_storage, csrf_token, current_viewer,
+    CSRF_FIELD,
+    SIGN_IN_LIMITER,
+    SIGN_UP_LIMIT,
+    SIGN_UP_LIMITER,
+    SIGN_UP_WINDOW,
+    SignInLimiter,
+    check_csrf,
+    cookie_storage,
+    csrf_token,
+    current_viewer,
 )
 
 log = logging.getLogger("fedaid.web")
@@ -41,8 +49,8 @@ UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SECURITY_HEADERS = {
     # No inline script anywhere: a script that slipped into a page still would not run.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
-                               "frame-ancestors 'none'",
+    "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -52,13 +60,19 @@ SECURITY_HEADERS = {
 def setup_site(app: web.Application, settings: Settings, templates_dir: Path) -> jinja2.Environment:
     """Templates, sessions, the pages middleware and the sign-in limiter for `app`."""
     env = aiohttp_jinja2.setup(
-        app, loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, extensions=["jinja2.ext.i18n"],
+        app,
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
     )
     configure_environment(env)
     env.globals["site_name"] = settings.collective_name
     app[SIGN_IN_LIMITER] = SignInLimiter()
-    app[SIGN_UP_LIMITER] = SignInLimiter(limit=SIGN_UP_LIMIT, window=SIGN_UP_WINDOW,
-                                         message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."))
+    app[SIGN_UP_LIMITER] = SignInLimiter(
+        limit=SIGN_UP_LIMIT,
+        window=SIGN_UP_WINDOW,
+        message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."),
+    )
     app.middlewares.append(browser_middleware(cookie_storage(settings)))
     return env
 
@@ -69,14 +83,16 @@ def configure_environment(env: jinja2.Environment) -> None:
         lambda singular, plural, n: i18n.translations(i18n.current_language.get()).ngettext(singular, plural, n),
         newstyle=True,
     )
-    env.filters.update({
-        "safe_html": lambda html: Markup(sanitize_html(html or "")),
-        "when": i18n.format_when,
-        "day": i18n.format_day,
-        "number": i18n.format_number,
-        "hours": i18n.format_hours,
-        "iso": lambda value: value.isoformat() if value else "",
-    })
+    env.filters.update(
+        {
+            "safe_html": lambda html: Markup(sanitize_html(html or "")),
+            "when": i18n.format_when,
+            "day": i18n.format_day,
+            "number": i18n.format_number,
+            "hours": i18n.format_hours,
+            "iso": lambda value: value.isoformat() if value else "",
+        }
+    )
     env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
@@ -190,8 +206,11 @@ ERROR_TITLES = {
 
 def render_error(request: web.Request, status: int, reason: str) -> web.Response:
     """The error page, in the reader's language (domain messages are catalog entries too)."""
-    context = {"status": status, "title": i18n.gettext(ERROR_TITLES.get(status, i18n.lazy("Something went wrong"))),
-               "reason": i18n.gettext(reason)}
+    context = {
+        "status": status,
+        "title": i18n.gettext(ERROR_TITLES.get(status, i18n.lazy("Something went wrong"))),
+        "reason": i18n.gettext(reason),
+    }
     response = aiohttp_jinja2.render_template("errors/error.html", request, context, status=status)
     if status == 429:
         response.headers["Retry-After"] = "60"

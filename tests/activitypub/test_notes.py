@@ -40,42 +40,93 @@ from fedaid.models import (
 )
 
 PUBLISHED = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
-ANA = Actor(id=1, ap_id="https://aid.example/u/ana", type=ActorType.PERSON, username="ana", domain="aid.example",
-            is_local=True, url="https://aid.example/u/ana", inbox="https://aid.example/u/ana/inbox",
-            followers_url="https://aid.example/u/ana/followers")
-GROUP = Actor(id=2, ap_id="https://aid.example/c/collectif", type=ActorType.GROUP, username="collectif",
-              domain="aid.example", is_local=True, inbox="https://aid.example/c/collectif/inbox",
-              followers_url="https://aid.example/c/collectif/followers")
-BOB = Actor(id=3, ap_id="https://masto.example/users/bob", type=ActorType.PERSON, username="bob",
-            domain="masto.example", is_local=False, url="https://masto.example/@bob",
-            inbox="https://masto.example/users/bob/inbox")
-COMMUNICATION = Category(slug="communication", name_fr="Communication", name_en="Communication strategy",
-                         family=CategoryFamily.COACHING)
+ANA = Actor(
+    id=1,
+    ap_id="https://aid.example/u/ana",
+    type=ActorType.PERSON,
+    username="ana",
+    domain="aid.example",
+    is_local=True,
+    url="https://aid.example/u/ana",
+    inbox="https://aid.example/u/ana/inbox",
+    followers_url="https://aid.example/u/ana/followers",
+)
+GROUP = Actor(
+    id=2,
+    ap_id="https://aid.example/c/collectif",
+    type=ActorType.GROUP,
+    username="collectif",
+    domain="aid.example",
+    is_local=True,
+    inbox="https://aid.example/c/collectif/inbox",
+    followers_url="https://aid.example/c/collectif/followers",
+)
+BOB = Actor(
+    id=3,
+    ap_id="https://masto.example/users/bob",
+    type=ActorType.PERSON,
+    username="bob",
+    domain="masto.example",
+    is_local=False,
+    url="https://masto.example/@bob",
+    inbox="https://masto.example/users/bob/inbox",
+)
+COMMUNICATION = Category(
+    slug="communication", name_fr="Communication", name_en="Communication strategy", family=CategoryFamily.COACHING
+)
 
 
-def make_post(*, visibility: Visibility = Visibility.PUBLIC, text: str = "Je relis votre plan. #visio",
-              mentions: tuple[Actor, ...] = (), updated_at: datetime | None = None, language: str = "fr") -> Post:
+def make_post(
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    text: str = "Je relis votre plan. #visio",
+    mentions: tuple[Actor, ...] = (),
+    updated_at: datetime | None = None,
+    language: str = "fr",
+) -> Post:
     html, _ = text_to_html(text, base_url="https://aid.example", mentions=mentions)
     ap_id = "https://aid.example/u/ana/posts/116000000000000001"
-    return Post(id=116000000000000001, ap_id=ap_id, author_id=ANA.id, is_local=True, content=html,
-                visibility=visibility,
-                url=ap_id, language=language, published_at=PUBLISHED, updated_at=updated_at,
-                mentions=[actor.ap_id for actor in mentions], audience=GROUP.ap_id)
+    return Post(
+        id=116000000000000001,
+        ap_id=ap_id,
+        author_id=ANA.id,
+        is_local=True,
+        content=html,
+        visibility=visibility,
+        url=ap_id,
+        language=language,
+        published_at=PUBLISHED,
+        updated_at=updated_at,
+        mentions=[actor.ap_id for actor in mentions],
+        audience=GROUP.ap_id,
+    )
 
 
 def make_proposal(**overrides: object) -> Proposal:
     values: dict[str, object] = dict(
-        id=7, purpose=ProposalPurpose.OFFER, title="Relire votre plan de communication", category="communication",
-        tags=["plan"], hours=Decimal("2.00"), available_hours=Decimal("1.50"), place_name="Lyon", latitude=45.764,
-        longitude=4.8357, radius_km=20.0, remote_ok=True, expires_at=datetime(2026, 4, 1, tzinfo=UTC),
-        status=ProposalStatus.OPEN)
+        id=7,
+        purpose=ProposalPurpose.OFFER,
+        title="Relire votre plan de communication",
+        category="communication",
+        tags=["plan"],
+        hours=Decimal("2.00"),
+        available_hours=Decimal("1.50"),
+        place_name="Lyon",
+        latitude=45.764,
+        longitude=4.8357,
+        radius_km=20.0,
+        remote_ok=True,
+        expires_at=datetime(2026, 4, 1, tzinfo=UTC),
+        status=ProposalStatus.OPEN,
+    )
     values.update(overrides)
     return Proposal(**values)
 
 
 def note_for(post: Post, proposal: Proposal | None = None, *, mentions: tuple[Actor, ...] = ()) -> dict:
-    return render_note(post, ANA, tags=["visio"], mentions=list(mentions), proposal=proposal,
-                       category=COMMUNICATION, audience=GROUP)
+    return render_note(
+        post, ANA, tags=["visio"], mentions=list(mentions), proposal=proposal, category=COMMUNICATION, audience=GROUP
+    )
 
 
 def without_rel(html: str) -> str:
@@ -92,12 +143,20 @@ def test_a_proposal_is_a_plain_note_with_fep0837_properties() -> None:
     assert note["@context"][0] == AS_CONTEXT and FEDAID_CONTEXT in note["@context"]
     assert note["purpose"] == "offer" and note["name"] == "Relire votre plan de communication"
     assert note["publishes"] == {
-        "type": "Intent", "id": f"{note['id']}#primary", "action": "deliverService",
+        "type": "Intent",
+        "id": f"{note['id']}#primary",
+        "action": "deliverService",
         "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "2"},
         "availableQuantity": {"hasUnit": "hour", "hasNumericalValue": "1.5"},
     }
-    assert note["location"] == {"type": "Place", "name": "Lyon", "latitude": 45.764, "longitude": 4.8357,
-                                "radius": 20.0, "units": "km"}
+    assert note["location"] == {
+        "type": "Place",
+        "name": "Lyon",
+        "latitude": 45.764,
+        "longitude": 4.8357,
+        "radius": 20.0,
+        "units": "km",
+    }
     assert note["endTime"] == "2026-04-01T00:00:00Z"
     assert (note["status"], note["category"]) == ("open", "communication")
     assert "reciprocal" not in note  # mutual aid: nothing is expected back from the same person
@@ -128,30 +187,36 @@ def test_our_parser_reads_back_what_we_render() -> None:
 
 def test_content_starts_with_a_readable_line_then_text_then_hashtags() -> None:
     content = note_for(make_post(), make_proposal())["content"]
-    assert content.startswith("<p>OFFRE · Communication · 2 h · Lyon ou à distance</p>"
-                              "<p><strong>Relire votre plan de communication</strong></p><p>Je relis votre plan. ")
+    assert content.startswith(
+        "<p>OFFRE · Communication · 2 h · Lyon ou à distance</p>"
+        "<p><strong>Relire votre plan de communication</strong></p><p>Je relis votre plan. "
+    )
     assert content.endswith(
         '<p><a href="https://aid.example/tags/offre" class="mention hashtag" rel="tag">#<span>offre</span></a> '
         '<a href="https://aid.example/tags/communication" class="mention hashtag" rel="tag">'
-        '#<span>communication</span></a> '
-        '<a href="https://aid.example/tags/plan" class="mention hashtag" rel="tag">#<span>plan</span></a></p>')
+        "#<span>communication</span></a> "
+        '<a href="https://aid.example/tags/plan" class="mention hashtag" rel="tag">#<span>plan</span></a></p>'
+    )
     # the inline #visio is linked where it stands, not repeated at the end
     assert content.count("/tags/visio") == 1
 
 
 def test_content_survives_mastodons_allowlist_unchanged() -> None:
-    post = make_post(text="Bonjour @bob@masto.example !\nVoir https://aid.example/aide <b>gras</b> #visio",
-                     mentions=(BOB,))
+    post = make_post(
+        text="Bonjour @bob@masto.example !\nVoir https://aid.example/aide <b>gras</b> #visio", mentions=(BOB,)
+    )
     content = note_for(post, make_proposal(), mentions=(BOB,))["content"]
     assert without_rel(sanitize_html(content)) == without_rel(content)
     assert "&lt;b&gt;gras&lt;/b&gt;" in content  # members' text is escaped, never trusted as HTML
 
 
 def test_headline_in_english_and_with_a_status() -> None:
-    proposal = make_proposal(purpose=ProposalPurpose.REQUEST, status=ProposalStatus.EXPIRED, remote_ok=False,
-                             hours=Decimal("1.5"))
+    proposal = make_proposal(
+        purpose=ProposalPurpose.REQUEST, status=ProposalStatus.EXPIRED, remote_ok=False, hours=Decimal("1.5")
+    )
     assert proposal_headline(proposal, category=COMMUNICATION, language="en") == (
-        "REQUEST (expired) · Communication strategy · 1.5 h · Lyon")
+        "REQUEST (expired) · Communication strategy · 1.5 h · Lyon"
+    )
     assert proposal_headline(proposal, category=COMMUNICATION) == "DEMANDE (expirée) · Communication · 1,5 h · Lyon"
     assert format_hours(Decimal("3.00")) == "3 h"
 
@@ -165,23 +230,31 @@ def test_hashtags_are_tags_with_href_and_mentions_are_tagged_and_addressed() -> 
     assert all(tag["href"] == f"https://aid.example/tags/{tag['name'][1:]}" for tag in hashtags)
     assert {"type": "Mention", "href": BOB.ap_id, "name": "@bob@masto.example"} in note["tag"]
     assert BOB.ap_id in note["cc"]
-    assert ('<span class="h-card"><a href="https://masto.example/@bob" class="u-url mention">@<span>bob</span>'
-            '</a></span>') in note["content"]
+    assert (
+        '<span class="h-card"><a href="https://masto.example/@bob" class="u-url mention">@<span>bob</span></a></span>'
+    ) in note["content"]
 
 
 # ---------------------------------------------------------------- addressing (INTEROP 61)
 
 
-@pytest.mark.parametrize(("visibility", "to", "cc"), [
-    (Visibility.PUBLIC, [PUBLIC], ["https://aid.example/u/ana/followers", GROUP.ap_id, BOB.ap_id]),
-    (Visibility.UNLISTED, ["https://aid.example/u/ana/followers"], [PUBLIC, GROUP.ap_id, BOB.ap_id]),
-    (Visibility.FOLLOWERS, ["https://aid.example/u/ana/followers", "https://aid.example/c/collectif/followers"],
-     [GROUP.ap_id, BOB.ap_id]),
-    (Visibility.DIRECT, [BOB.ap_id], []),
-])
+@pytest.mark.parametrize(
+    ("visibility", "to", "cc"),
+    [
+        (Visibility.PUBLIC, [PUBLIC], ["https://aid.example/u/ana/followers", GROUP.ap_id, BOB.ap_id]),
+        (Visibility.UNLISTED, ["https://aid.example/u/ana/followers"], [PUBLIC, GROUP.ap_id, BOB.ap_id]),
+        (
+            Visibility.FOLLOWERS,
+            ["https://aid.example/u/ana/followers", "https://aid.example/c/collectif/followers"],
+            [GROUP.ap_id, BOB.ap_id],
+        ),
+        (Visibility.DIRECT, [BOB.ap_id], []),
+    ],
+)
 def test_addressing_matches_mastodons_visibility(visibility: Visibility, to: list[str], cc: list[str]) -> None:
-    note = note_for(make_post(visibility=visibility, text="Bonjour @bob@masto.example", mentions=(BOB,)),
-                    mentions=(BOB,))
+    note = note_for(
+        make_post(visibility=visibility, text="Bonjour @bob@masto.example", mentions=(BOB,)), mentions=(BOB,)
+    )
     assert (note["to"], note["cc"]) == (to, cc)
     parsed = parse_note(note, followers_url="https://aid.example/u/ana/followers")
     assert parsed.visibility == visibility.value
@@ -223,16 +296,33 @@ def test_delete_sends_a_tombstone_to_the_original_audience() -> None:
     assert delete["object"] == {"id": post.ap_id, "type": "Tombstone"}
     assert (delete["to"], delete["cc"]) == (note["to"], note["cc"])
     post.deleted_at = datetime(2026, 3, 4, tzinfo=UTC)
-    assert render_tombstone(post) == {"@context": note["@context"], "id": post.ap_id, "type": "Tombstone",
-                                      "formerType": "Note", "deleted": "2026-03-04T00:00:00Z"}
+    assert render_tombstone(post) == {
+        "@context": note["@context"],
+        "id": post.ap_id,
+        "type": "Tombstone",
+        "formerType": "Note",
+        "deleted": "2026-03-04T00:00:00Z",
+    }
 
 
 def test_group_announces_the_unchanged_create_and_boosts_the_note_id() -> None:
     create = render_create(note_for(make_post(), make_proposal()))
-    wrapped = render_announce(GROUP, create, announce_id=f"{GROUP.ap_id}/announces/1/create", published=PUBLISHED,
-                              to=[PUBLIC], cc=[GROUP.followers_url, ANA.ap_id])
-    boost = render_announce(GROUP, create["object"]["id"], announce_id=f"{GROUP.ap_id}/announces/1",
-                            published=PUBLISHED, to=[PUBLIC], cc=[GROUP.followers_url, ANA.ap_id])
+    wrapped = render_announce(
+        GROUP,
+        create,
+        announce_id=f"{GROUP.ap_id}/announces/1/create",
+        published=PUBLISHED,
+        to=[PUBLIC],
+        cc=[GROUP.followers_url, ANA.ap_id],
+    )
+    boost = render_announce(
+        GROUP,
+        create["object"]["id"],
+        announce_id=f"{GROUP.ap_id}/announces/1",
+        published=PUBLISHED,
+        to=[PUBLIC],
+        cc=[GROUP.followers_url, ANA.ap_id],
+    )
     assert wrapped["object"] is create and wrapped["audience"] == GROUP.ap_id
     assert boost["object"] == create["object"]["id"] and boost["to"] == [PUBLIC]
     undo = render_undo(GROUP, boost)
@@ -240,8 +330,11 @@ def test_group_announces_the_unchanged_create_and_boosts_the_note_id() -> None:
 
 
 def test_text_to_html_links_urls_hashtags_and_known_mentions_only() -> None:
-    html, tags = text_to_html("Voir https://x.example/a#b et #Entraide, pas @carol@else.example\n\nFin",
-                              base_url="https://aid.example", mentions=[BOB])
+    html, tags = text_to_html(
+        "Voir https://x.example/a#b et #Entraide, pas @carol@else.example\n\nFin",
+        base_url="https://aid.example",
+        mentions=[BOB],
+    )
     assert tags == ["entraide"]
     assert '<a href="https://x.example/a#b" rel="nofollow noopener noreferrer">https://x.example/a#b</a>' in html
     assert "@carol@else.example" in html and html.endswith("<p>Fin</p>")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,7 @@ from fedaid.activitypub.parse import (
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, POST_TYPES, PUBLIC
 from fedaid.errors import InvalidActivity
 
-# The fixtures live in the `shared` folder beside the repository clone.
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+from testsupport import FIXTURES
 
 # Which parser reads each file. "json" means load_json_object only (WebFinger JRDs, NodeInfo);
 # "capture" is a recorded HTTP request whose body is an activity.
@@ -205,11 +203,7 @@ def test_mastodon_reply_is_unlisted_with_mention_and_language() -> None:
 
     note = parse_note(activity.object, followers_url="https://mastodon.madrid/users/felix/followers")
 
-    assert (
-        note.ap_id
-        == activity.object_ap_id
-        == "https://mastodon.madrid/users/felix/statuses/107224289116410645"
-    )
+    assert note.ap_id == activity.object_ap_id == "https://mastodon.madrid/users/felix/statuses/107224289116410645"
     assert note.visibility == "unlisted"
     assert note.mentions == ("https://mamot.fr/users/retiolus",)
     assert note.language == "en"
@@ -793,10 +787,7 @@ def test_create_update_delete_only_own_objects(kind: str) -> None:
         parse_activity(base)
     with pytest.raises(InvalidActivity, match=f"{kind} object id is missing"):
         parse_activity({**base, "object": {"type": "Note"}})
-    assert (
-        parse_activity({**base, "object": "https://a.example/notes/1"}).object_ap_id
-        == "https://a.example/notes/1"
-    )
+    assert parse_activity({**base, "object": "https://a.example/notes/1"}).object_ap_id == "https://a.example/notes/1"
 
 
 def test_announce_may_carry_another_servers_object() -> None:

@@ -1,6 +1,6 @@
 """Tests for fedaid/activitypub/proposals.py: FEP-0837 proposals and agreements, read and written.
 
-The JSON we send is compared with the FEP's own examples in shared/fixtures/real/fep: the same keys,
+The JSON we send is compared with the FEP's own examples in tests/fixtures/real/fep: the same keys,
 the same value types, recursively. Pure: nothing touches a database.
 """
 
@@ -10,7 +10,6 @@ import copy
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,13 +32,29 @@ from fedaid.activitypub.proposals import (
 from fedaid.errors import InvalidActivity
 from fedaid.models import Actor, ActorType, Agreement, AgreementState, Exchange, ProposalPurpose, ProposalStatus
 
+from testsupport import FIXTURES
+
 # The FEP's own examples; computed here, since `conftest` names more than one module in this tree.
-FEP = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real" / "fep"
+FEP = FIXTURES / "fep"
 PROPOSAL_ID = "https://drivers.example/u/ana/posts/116000000000000001"
-ANA = Actor(id=1, ap_id="https://drivers.example/u/ana", type=ActorType.PERSON, username="ana",
-            domain="drivers.example", is_local=True, inbox="https://drivers.example/u/ana/inbox")
-BOB = Actor(id=2, ap_id="https://cowork.example/u/bob", type=ActorType.PERSON, username="bob",
-            domain="cowork.example", is_local=False, inbox="https://cowork.example/u/bob/inbox")
+ANA = Actor(
+    id=1,
+    ap_id="https://drivers.example/u/ana",
+    type=ActorType.PERSON,
+    username="ana",
+    domain="drivers.example",
+    is_local=True,
+    inbox="https://drivers.example/u/ana/inbox",
+)
+BOB = Actor(
+    id=2,
+    ap_id="https://cowork.example/u/bob",
+    type=ActorType.PERSON,
+    username="bob",
+    domain="cowork.example",
+    is_local=False,
+    inbox="https://cowork.example/u/bob/inbox",
+)
 COLLECTIVE = "https://drivers.example/c/collectif"
 
 
@@ -58,16 +73,28 @@ def shape(value: Any) -> Any:
 
 def agreement(**overrides: object) -> Agreement:
     values: dict[str, object] = dict(
-        id=42, ap_id=f"{PROPOSAL_ID}/agreements/42", proposal_id=7, provider_id=ANA.id, receiver_id=BOB.id,
-        hours=Decimal("2.00"), state=AgreementState.OFFERED, offer_activity_id="https://cowork.example/u/bob/offers/42")
+        id=42,
+        ap_id=f"{PROPOSAL_ID}/agreements/42",
+        proposal_id=7,
+        provider_id=ANA.id,
+        receiver_id=BOB.id,
+        hours=Decimal("2.00"),
+        state=AgreementState.OFFERED,
+        offer_activity_id="https://cowork.example/u/bob/offers/42",
+    )
     values.update(overrides)
     return Agreement(**values)
 
 
 def note(**fields: Any) -> dict[str, Any]:
-    doc = {"@context": "https://www.w3.org/ns/activitystreams", "id": "https://masto.example/users/eve/statuses/1",
-           "type": "Note", "attributedTo": "https://masto.example/users/eve", "content": "<p>Bonjour</p>",
-           "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    doc = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "https://masto.example/users/eve/statuses/1",
+        "type": "Note",
+        "attributedTo": "https://masto.example/users/eve",
+        "content": "<p>Bonjour</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
     doc.update(fields)
     return doc
 
@@ -89,17 +116,24 @@ def test_fep_proposals_are_read_whatever_their_type(types: Any) -> None:
 
 
 def test_an_agreed_proposal_with_no_hours_left_reads_as_zero_available() -> None:
-    doc = note(purpose="offer", status="agreed", publishes={
-        "type": "Intent", "id": "https://masto.example/users/eve/statuses/1#primary",
-        "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"},
-        "availableQuantity": {"hasUnit": "hour", "hasNumericalValue": "0"}})
+    doc = note(
+        purpose="offer",
+        status="agreed",
+        publishes={
+            "type": "Intent",
+            "id": "https://masto.example/users/eve/statuses/1#primary",
+            "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"},
+            "availableQuantity": {"hasUnit": "hour", "hasNumericalValue": "0"},
+        },
+    )
     proposal = parse_proposal(parse_note(doc))
     assert (proposal.hours, proposal.available_hours) == (Decimal("3.00"), Decimal("0.00"))
 
 
 def test_a_proposal_of_zero_hours_falls_back_to_one_hour() -> None:
-    doc = note(purpose="offer", publishes={"type": "Intent", "resourceQuantity": {"hasUnit": "hour",
-                                                                                  "hasNumericalValue": 0}})
+    doc = note(
+        purpose="offer", publishes={"type": "Intent", "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": 0}}
+    )
     assert parse_proposal(parse_note(doc)).hours == Decimal(1)
 
 
@@ -110,11 +144,15 @@ def test_quantities_in_other_units_fall_back_to_one_hour() -> None:
 
 
 def test_fedaid_status_category_place_and_end_time_are_read() -> None:
-    doc = note(purpose="request", name="Traduire un devis", status="agreed", category="traduction",
-               endTime="2026-05-01T00:00:00Z",
-               location={"type": "Place", "name": "Lyon", "latitude": 45.76, "longitude": 4.83, "radius": 5000,
-                         "units": "m"},
-               tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Hashtag", "name": "#Anglais"}])
+    doc = note(
+        purpose="request",
+        name="Traduire un devis",
+        status="agreed",
+        category="traduction",
+        endTime="2026-05-01T00:00:00Z",
+        location={"type": "Place", "name": "Lyon", "latitude": 45.76, "longitude": 4.83, "radius": 5000, "units": "m"},
+        tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Hashtag", "name": "#Anglais"}],
+    )
     proposal = parse_proposal(parse_note(doc))
     assert proposal.purpose == ProposalPurpose.REQUEST and proposal.status == ProposalStatus.AGREED
     assert proposal.category == "traduction" and proposal.tags == ("anglais",)
@@ -123,8 +161,10 @@ def test_fedaid_status_category_place_and_end_time_are_read() -> None:
 
 
 def test_a_mastodon_post_mentioning_the_collective_with_a_purpose_hashtag_is_a_proposal() -> None:
-    doc = note(content="<p>#demande Qui peut m'aider 2 h sur ma compta ? @collectif</p>",
-               tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Mention", "href": COLLECTIVE}])
+    doc = note(
+        content="<p>#demande Qui peut m'aider 2 h sur ma compta ? @collectif</p>",
+        tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Mention", "href": COLLECTIVE}],
+    )
     parsed = parse_note(doc)
     proposal = parse_proposal(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True)
     assert proposal.purpose == ProposalPurpose.REQUEST and proposal.is_from_hashtags
@@ -180,8 +220,14 @@ def test_reject_has_the_fixture_shape() -> None:
 def test_confirmation_has_the_fixture_shape_and_names_the_agreement_as_context() -> None:
     exchange = Exchange(id=1, agreement_id=42, hours=Decimal("2.00"))
     confirmation_id = confirmation_ap_id(BOB, agreement())
-    sent = render_confirmation(exchange, agreement(), confirmer=BOB, confirmation_id=confirmation_id,
-                               confirmed_at=datetime(2026, 3, 5, tzinfo=UTC), to=ANA.ap_id)
+    sent = render_confirmation(
+        exchange,
+        agreement(),
+        confirmer=BOB,
+        confirmation_id=confirmation_id,
+        confirmed_at=datetime(2026, 3, 5, tzinfo=UTC),
+        to=ANA.ap_id,
+    )
     expected, ours = shape(fixture("fep0837_confirmation_receipt")), shape(sent)
     # every key of the fixture, with its type; we add attributedTo and the hours confirmed
     outer = [key for key in expected if key != "object"]
@@ -234,9 +280,12 @@ def test_accept_whose_object_is_the_agreement_is_read() -> None:
 
 
 def test_accept_of_a_follow_is_not_an_agreement() -> None:
-    follow_accept = {"id": "https://market.example/accepts/1", "type": "Accept",
-                     "actor": "https://market.example/users/alice",
-                     "object": {"id": "https://social.example/follows/1", "type": "Follow"}}
+    follow_accept = {
+        "id": "https://market.example/accepts/1",
+        "type": "Accept",
+        "actor": "https://market.example/users/alice",
+        "object": {"id": "https://social.example/follows/1", "type": "Follow"},
+    }
     with pytest.raises(InvalidActivity):
         parse_agreement_accept(follow_accept)
     with pytest.raises(InvalidActivity):

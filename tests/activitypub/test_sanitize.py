@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from fedaid.activitypub.sanitize import plain_text, sanitize_html, sanitize_text
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+from testsupport import FIXTURES
+
 REL = 'rel="nofollow noopener noreferrer"'
 
 
@@ -52,9 +52,7 @@ def test_event_handlers_and_javascript_links_removed() -> None:
 
 
 def test_onerror_on_images_removed() -> None:
-    cleaned = sanitize_html(
-        '<img src="x" onerror="alert(1)"><img src=https://a.example/i.png onerror=alert(1)>'
-    )
+    cleaned = sanitize_html('<img src="x" onerror="alert(1)"><img src=https://a.example/i.png onerror=alert(1)>')
     assert "onerror" not in cleaned
     assert "alert" not in cleaned
 
@@ -176,12 +174,8 @@ def test_heading_text_that_looks_like_a_tag_is_not_rewritten() -> None:
 
 
 def test_image_becomes_a_link_to_its_source() -> None:
-    cleaned = sanitize_html(
-        '<p><img src="https://a.example/cat.png?w=1&amp;h=2" alt="a <cat> & dog" width="9"></p>'
-    )
-    assert cleaned == (
-        f'<p><a href="https://a.example/cat.png?w=1&amp;h=2" {REL}>a &lt;cat&gt; &amp; dog</a></p>'
-    )
+    cleaned = sanitize_html('<p><img src="https://a.example/cat.png?w=1&amp;h=2" alt="a <cat> & dog" width="9"></p>')
+    assert cleaned == (f'<p><a href="https://a.example/cat.png?w=1&amp;h=2" {REL}>a &lt;cat&gt; &amp; dog</a></p>')
 
 
 def test_image_without_alt_is_labelled_with_its_source() -> None:
@@ -191,9 +185,9 @@ def test_image_without_alt_is_labelled_with_its_source() -> None:
 
 
 def test_image_inside_a_link_leaves_only_its_alt_text() -> None:
-    assert sanitize_html(
-        '<a href="https://a.example/"><img src="https://a.example/i.png" alt="logo"></a>'
-    ) == (f'<a href="https://a.example/" {REL}>logo</a>')
+    assert sanitize_html('<a href="https://a.example/"><img src="https://a.example/i.png" alt="logo"></a>') == (
+        f'<a href="https://a.example/" {REL}>logo</a>'
+    )
 
 
 @pytest.mark.parametrize("src", ["javascript:alert(1)", "data:image/png;base64,AAAA", "/relative.png", ""])
@@ -220,9 +214,7 @@ def test_plain_text_keeps_paragraphs_and_line_breaks() -> None:
 
 
 def test_plain_text_drops_script_content_and_tags() -> None:
-    assert (
-        plain_text('<p>hi<script>alert(1)</script> <a href="https://a.example">there</a></p>') == "hi there"
-    )
+    assert plain_text('<p>hi<script>alert(1)</script> <a href="https://a.example">there</a></p>') == "hi there"
 
 
 def test_plain_text_of_mastodon_mention() -> None:

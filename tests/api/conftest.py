@@ -9,10 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from mastodon_schema import MastodonSchema  # tests/api is on sys.path (rootdir-relative imports)
 
 from fedaid.domain import oauth
 from fedaid.domain.members import Member, add_member
-from mastodon_schema import MastodonSchema  # tests/api is on sys.path (rootdir-relative imports)
 
 from testsupport import PASSWORD  # noqa: E402  (one password for test members)
 
@@ -37,15 +37,26 @@ class Api:
     def base_url(self) -> str:
         return self.instance.base_url
 
-    async def call(self, method: str, path: str, *, token: str | None = None, as_: str | None = None,
-                   json: Any = None, data: Any = None, params: Any = None, headers: dict | None = None,
-                   check: bool = True) -> Answer:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        as_: str | None = None,
+        json: Any = None,
+        data: Any = None,
+        params: Any = None,
+        headers: dict | None = None,
+        check: bool = True,
+    ) -> Answer:
         sent = dict(headers or {})
         bearer = token or (self.tokens[as_] if as_ else None)
         if bearer:
             sent["Authorization"] = f"Bearer {bearer}"
-        async with self.session.request(method, f"{self.base_url}{path}", json=json, data=data, params=params,
-                                        headers=sent) as response:
+        async with self.session.request(
+            method, f"{self.base_url}{path}", json=json, data=data, params=params, headers=sent
+        ) as response:
             text = await response.text()
             try:
                 body = await response.json(content_type=None) if text else None
@@ -64,8 +75,14 @@ class Api:
     async def add_member(self, username: str, *, scopes: str = "read write follow push", **extra: Any) -> Member:
         """A member of this instance, with a token in `tokens[username]`."""
         with self.instance.db.active():
-            member = await add_member(self.base_url, username, email=f"{username}@example.org",
-                                      password=PASSWORD, display_name=username.title(), **extra)
+            member = await add_member(
+                self.base_url,
+                username,
+                email=f"{username}@example.org",
+                password=PASSWORD,
+                display_name=username.title(),
+                **extra,
+            )
             self.tokens[username] = await issue_token(member, scopes)
         return member
 
@@ -101,4 +118,3 @@ async def make_api(make_instance, mastodon_schema) -> AsyncIterator[Callable[...
 @pytest.fixture
 async def api(make_api) -> Api:
     return await make_api()
-

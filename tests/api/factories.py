@@ -10,14 +10,29 @@ from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, Visib
 from fedaid.models.ids import new_id
 
 
-async def make_post(author: Actor, content: str = "<p>Hello</p>", *, tags: tuple[str, ...] = (),
-                    visibility: Visibility = Visibility.PUBLIC, in_reply_to: Post | None = None,
-                    proposal: dict[str, Any] | None = None, **fields: Any) -> Post:
+async def make_post(
+    author: Actor,
+    content: str = "<p>Hello</p>",
+    *,
+    tags: tuple[str, ...] = (),
+    visibility: Visibility = Visibility.PUBLIC,
+    in_reply_to: Post | None = None,
+    proposal: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Post:
     post_id = new_id()
-    post = await Post.create(id=post_id, ap_id=f"{author.ap_id}/posts/{post_id}", author=author,
-                             is_local=author.is_local, content=content, visibility=visibility,
-                             in_reply_to=in_reply_to, in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None,
-                             published_at=utcnow(), **fields)
+    post = await Post.create(
+        id=post_id,
+        ap_id=f"{author.ap_id}/posts/{post_id}",
+        author=author,
+        is_local=author.is_local,
+        content=content,
+        visibility=visibility,
+        in_reply_to=in_reply_to,
+        in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None,
+        published_at=utcnow(),
+        **fields,
+    )
     for name in tags:
         await PostTag.create(post=post, name=name)
     if proposal is not None:

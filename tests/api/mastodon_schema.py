@@ -1,4 +1,4 @@
-"""Validate client API answers against the Mastodon OpenAPI document in shared/vectors (JSON Schema 2020-12).
+"""Validate client API answers against the Mastodon OpenAPI document in tests/fixtures/vectors (JSON Schema 2020-12).
 
 `MastodonSchema.check(method, path, status, body)` finds the operation by path template and validates the
 body against that operation's schema for the status (errors against `Error`). It records what it checked,
@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +18,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "mastodon-openapi" / "schema.json"
+from testsupport import VECTORS
+
+SCHEMA_PATH = VECTORS / "mastodon-openapi" / "schema.json"
 BASE_URI = "urn:mastodon-openapi"
 # Where the generated document disagrees with what Mastodon sends: GET /api/v1/filters answers an
 # array of V1Filter (app/controllers/api/v1/filters_controller.rb renders a collection), not one.
@@ -66,8 +67,19 @@ class MastodonSchema:
         pointer = None
         response = responses.get(str(status))
         if response and "application/json" in response.get("content", {}):
-            pointer = "/".join(["#", "paths", _escape(template), method.lower(), "responses", str(status),
-                                "content", _escape("application/json"), "schema"])
+            pointer = "/".join(
+                [
+                    "#",
+                    "paths",
+                    _escape(template),
+                    method.lower(),
+                    "responses",
+                    str(status),
+                    "content",
+                    _escape("application/json"),
+                    "schema",
+                ]
+            )
         elif status >= 400:
             pointer = "#/components/schemas/Error"
         if pointer is None:
@@ -87,8 +99,10 @@ class MastodonSchema:
             self.undescribed.add((method.upper(), template, status))
             return []
         self.checked.add((method.upper(), template, status))
-        found = [f"{method} {path} → {status}: {'/'.join(map(str, error.absolute_path))}: {error.message}"
-                 for error in validator.iter_errors(body)][:5]
+        found = [
+            f"{method} {path} → {status}: {'/'.join(map(str, error.absolute_path))}: {error.message}"
+            for error in validator.iter_errors(body)
+        ][:5]
         self.problems.extend(found)
         return found
 

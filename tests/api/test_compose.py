@@ -19,8 +19,11 @@ def test_a_status_without_purpose_hashtag_is_not_a_proposal() -> None:
 
 
 def test_an_offer_reads_title_hours_place_expiry_and_category() -> None:
-    draft = read_proposal("Aide pour un déménagement\n2,5 h · 📍 Lyon 7e · jusqu'au 2026-05-01\n#offre #Transport #velo",
-                          CATEGORIES, today=date(2026, 4, 1))
+    draft = read_proposal(
+        "Aide pour un déménagement\n2,5 h · 📍 Lyon 7e · jusqu'au 2026-05-01\n#offre #Transport #velo",
+        CATEGORIES,
+        today=date(2026, 4, 1),
+    )
     assert draft.purpose == ProposalPurpose.OFFER and draft.title == "Aide pour un déménagement"
     assert draft.hours == Decimal("2.5") and draft.place_name == "Lyon 7e" and draft.category == "transport"
     assert draft.tags == ("velo",) and draft.expires_at.date() == date(2026, 5, 1) and not draft.remote_ok
@@ -32,14 +35,17 @@ def test_a_request_in_english_at_a_distance() -> None:
     assert draft.title == "Bookkeeping help, 3 hours"
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("#offre #demande", "both an offer"),
-    ("#offre #transport", "title"),
-    ("Cours de vélo #offre", "category"),
-    ("Compta et transport #offre #transport #comptabilite", "one category"),
-    ("Vélo 5000 h #offre #transport", "between 0.25 and 1000"),
-    ("Vélo until 2020-01-01 #offer #transport", "already past"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("#offre #demande", "both an offer"),
+        ("#offre #transport", "title"),
+        ("Cours de vélo #offre", "category"),
+        ("Compta et transport #offre #transport #comptabilite", "one category"),
+        ("Vélo 5000 h #offre #transport", "between 0.25 and 1000"),
+        ("Vélo until 2020-01-01 #offer #transport", "already past"),
+    ],
+)
 def test_an_incomplete_proposal_says_what_to_change(text: str, says: str) -> None:
     with pytest.raises(NotAProposal, match=says) as err:
         read_proposal(text, CATEGORIES, today=date(2026, 1, 1))

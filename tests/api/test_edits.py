@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from federated import copy_of, follow_across
 
 from fedaid.models import PostEdit
 
-from federated import copy_of, follow_across
 from testsupport import drain
 
 mastodon = pytest.importorskip("mastodon")
@@ -27,12 +27,18 @@ async def test_an_edit_reaches_followers_elsewhere_and_keeps_its_history(make_ap
     await drain(alpha.instance, beta.instance)
     assert (await copy_of(beta, "bob", posted.body))["content"] == "<p>Atelier vélo samedi</p>"
     # When she edits it from her app, with a content warning
-    app = await asyncio.to_thread(Mastodon, api_base_url=alpha.base_url, access_token=alpha.tokens["ana"],
-                                  version_check_mode="created", request_timeout=20)
+    app = await asyncio.to_thread(
+        Mastodon,
+        api_base_url=alpha.base_url,
+        access_token=alpha.tokens["ana"],
+        version_check_mode="created",
+        request_timeout=20,
+    )
     source = await asyncio.to_thread(app.status_source, posted.body["id"])
     assert source.text == "Atelier vélo samedi" and source.spoiler_text == ""
-    edited = await asyncio.to_thread(app.status_update, posted.body["id"], "Atelier vélo dimanche",
-                                     spoiler_text="changement")
+    edited = await asyncio.to_thread(
+        app.status_update, posted.body["id"], "Atelier vélo dimanche", spoiler_text="changement"
+    )
     # Then the status says so, and its history holds both versions, oldest first
     assert edited.content == "<p>Atelier vélo dimanche</p>" and edited.edited_at is not None
     assert edited.spoiler_text == "changement" and edited.sensitive
@@ -76,10 +82,12 @@ async def test_editing_an_offer_keeps_it_a_proposal(api) -> None:
     await api.add_member("ana")
     with api.instance.db.active():
         await ensure_default_categories()
-    offer = await api.post("/api/v1/statuses", as_="ana",
-                           data={"status": "Aide déménagement\n3 h · 📍 Lyon\n#offre #transport"})
+    offer = await api.post(
+        "/api/v1/statuses", as_="ana", data={"status": "Aide déménagement\n3 h · 📍 Lyon\n#offre #transport"}
+    )
     assert offer.body["fedaid"]["purpose"] == "offer", offer.body
-    edited = await api.call("PUT", f"/api/v1/statuses/{offer.body['id']}", as_="ana",
-                            json={"status": "Aide déménagement, camion compris"})
+    edited = await api.call(
+        "PUT", f"/api/v1/statuses/{offer.body['id']}", as_="ana", json={"status": "Aide déménagement, camion compris"}
+    )
     assert edited.status == 200 and "camion compris" in edited.body["content"]
     assert edited.body["fedaid"]["purpose"] == "offer" and edited.body["edited_at"] is not None

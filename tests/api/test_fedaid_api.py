@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from factories import make_post
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from fedaid.domain.categories import ensure_default_categories
-
-from factories import make_post
 
 PREFIX = "/api/fedaid/v1"
 
@@ -21,14 +20,26 @@ class FedaidSchema:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self.registry = Registry().with_resource("urn:fedaid", Resource.from_contents(
-            document, default_specification=DRAFT202012))
+        self.registry = Registry().with_resource(
+            "urn:fedaid", Resource.from_contents(document, default_specification=DRAFT202012)
+        )
 
     def check(self, method: str, template: str, status: int, body: Any) -> None:
         operation = self.document["paths"][template][method.lower()]
         assert str(status) in operation["responses"], f"{method} {template} answered {status}, not documented"
-        pointer = "/".join(["#", "paths", template.replace("/", "~1"), method.lower(), "responses", str(status),
-                            "content", "application~1json", "schema"])
+        pointer = "/".join(
+            [
+                "#",
+                "paths",
+                template.replace("/", "~1"),
+                method.lower(),
+                "responses",
+                str(status),
+                "content",
+                "application~1json",
+                "schema",
+            ]
+        )
         validator = Draft202012Validator({"$ref": "urn:fedaid" + pointer}, registry=self.registry)
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
         assert not errors, errors
@@ -50,13 +61,26 @@ async def test_openapi_document_is_a_valid_openapi_31_document(fedaid_schema) ->
 async def test_proposals_filter_by_purpose_category_place_and_page(api, fedaid_schema) -> None:
     ana = await api.add_member("ana")
     with api.instance.db.active():
-        lyon = await make_post(ana.actor, "<p>a</p>", tags=("offre",), proposal={
-            "title": "Déménagement", "category": "transport", "latitude": 45.76, "longitude": 4.84,
-            "place_name": "Lyon"})
-        await make_post(ana.actor, "<p>b</p>", proposal={"title": "Compta", "purpose": "request",
-                                                          "category": "comptabilite"})
-        paris = await make_post(ana.actor, "<p>c</p>", proposal={
-            "title": "Vélo", "category": "transport", "latitude": 48.85, "longitude": 2.35})
+        lyon = await make_post(
+            ana.actor,
+            "<p>a</p>",
+            tags=("offre",),
+            proposal={
+                "title": "Déménagement",
+                "category": "transport",
+                "latitude": 45.76,
+                "longitude": 4.84,
+                "place_name": "Lyon",
+            },
+        )
+        await make_post(
+            ana.actor, "<p>b</p>", proposal={"title": "Compta", "purpose": "request", "category": "comptabilite"}
+        )
+        paris = await make_post(
+            ana.actor,
+            "<p>c</p>",
+            proposal={"title": "Vélo", "category": "transport", "latitude": 48.85, "longitude": 2.35},
+        )
         await make_post(ana.actor, "<p>not a proposal</p>")
     every = await api.get(f"{PREFIX}/proposals")
     fedaid_schema.check("GET", f"{PREFIX}/proposals", every.status, every.body)
@@ -103,16 +127,17 @@ async def test_agreement_exchange_and_ledger_story(api, fedaid_schema) -> None:
     assert offered.status == 200 and offered.body["state"] == "offered", offered.body
     agreement = offered.body["id"]
     assert offered.body["provider"]["acct"] == "ana" and offered.body["receiver"]["acct"] == "cy"
-    refused = await call("POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept",
-                         "cy")
+    refused = await call("POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept", "cy")
     assert refused.status == 403
-    accepted = await call("POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept",
-                          "ana")
+    accepted = await call(
+        "POST", f"{PREFIX}/agreements/{{id}}/accept", f"{PREFIX}/agreements/{agreement}/accept", "ana"
+    )
     assert accepted.body["state"] == "accepted"
     # And both confirm the help was given
     for who in ("ana", "cy"):
-        confirmed = await call("POST", f"{PREFIX}/agreements/{{id}}/confirm",
-                               f"{PREFIX}/agreements/{agreement}/confirm", who, json={})
+        confirmed = await call(
+            "POST", f"{PREFIX}/agreements/{{id}}/confirm", f"{PREFIX}/agreements/{agreement}/confirm", who, json={}
+        )
         assert confirmed.status == 200, confirmed.body
     # Then the agreement is fulfilled and counted in both ledgers, given and received apart
     assert confirmed.body["state"] == "fulfilled" and confirmed.body["exchange"]["is_confirmed"] is True

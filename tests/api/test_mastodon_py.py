@@ -53,8 +53,14 @@ class Collector(StreamListener):
 
 
 def client_for(api, session, **kwargs) -> Mastodon:
-    return Mastodon(api_base_url=api.base_url, version_check_mode="created", session=session,
-                    ratelimit_method="throw", request_timeout=20, **kwargs)
+    return Mastodon(
+        api_base_url=api.base_url,
+        version_check_mode="created",
+        session=session,
+        ratelimit_method="throw",
+        request_timeout=20,
+        **kwargs,
+    )
 
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
@@ -70,8 +76,9 @@ async def consent_in_browser(url: str, login: str, password: str) -> str:
         async with browser.get(url) as answer:  # not signed in yet: the sign-in page, back here after
             assert "/signin" in str(answer.url), answer.url
             sign_in = hidden_fields(await answer.text())
-        async with browser.post(str(answer.url.with_query(None)), data={
-                **sign_in, "login": login, "password": password}) as answer:
+        async with browser.post(
+            str(answer.url.with_query(None)), data={**sign_in, "login": login, "password": password}
+        ) as answer:
             assert answer.status == 200 and "/oauth/authorize" in str(answer.url), await answer.text()
             consent = hidden_fields(await answer.text())
         async with browser.post(str(answer.url.with_query(None)), data={**consent, "decision": "approve"}) as answer:
@@ -85,8 +92,7 @@ async def sign_in_with_code(api, session, client_id: str, client_secret: str, lo
     """The authorization-code flow: Mastodon.py builds the URL, the member consents on the web page
     (/oauth/authorize), Mastodon.py trades the code for a token."""
     app = await asyncio.to_thread(client_for, api, session, client_id=client_id, client_secret=client_secret)
-    url = await asyncio.to_thread(app.auth_request_url, redirect_uris=OOB, scopes=SCOPES, state="s1",
-                                  allow_http=True)
+    url = await asyncio.to_thread(app.auth_request_url, redirect_uris=OOB, scopes=SCOPES, state="s1", allow_http=True)
     assert url.startswith(f"{api.base_url}/oauth/authorize?")
     code = await consent_in_browser(url, login, PASSWORD)
     await asyncio.to_thread(app.log_in, code=code, redirect_uri=OOB, scopes=SCOPES, allow_http=True)
@@ -102,13 +108,19 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
         await ensure_default_categories()
     session = checked_session(mastodon_schema)
     client_id, client_secret = await asyncio.to_thread(
-        Mastodon.create_app, "fedaid tests", scopes=SCOPES, redirect_uris=OOB, api_base_url=alpha.base_url,
-        session=session)
+        Mastodon.create_app,
+        "fedaid tests",
+        scopes=SCOPES,
+        redirect_uris=OOB,
+        api_base_url=alpha.base_url,
+        session=session,
+    )
 
     # When ana signs in with her password, and cy with the authorization-code flow
     ana_app = await asyncio.to_thread(client_for, alpha, session, client_id=client_id, client_secret=client_secret)
-    await asyncio.to_thread(ana_app.log_in, username="ana@example.org", password=PASSWORD, scopes=SCOPES,
-                            allow_http=True)
+    await asyncio.to_thread(
+        ana_app.log_in, username="ana@example.org", password=PASSWORD, scopes=SCOPES, allow_http=True
+    )
     cy_app = await sign_in_with_code(alpha, session, client_id, client_secret, "cy")
 
     # Then both verify their credentials
@@ -134,8 +146,7 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
         await asyncio.to_thread(handle.close)  # it joins the reader thread: never block the loop
 
     # When ana posts an offer as a plain status
-    offer = await asyncio.to_thread(
-        ana_app.status_post, "Aide pour un déménagement\n3 h · 📍 Lyon\n#offre #transport")
+    offer = await asyncio.to_thread(ana_app.status_post, "Aide pour un déménagement\n3 h · 📍 Lyon\n#offre #transport")
     # Then it is a proposal: a status with its `fedaid` object, found among the proposals
     assert offer.fedaid.purpose == "offer" and offer.fedaid.category == "transport"
     assert offer.fedaid.hours == 3 and offer.fedaid.place.name == "Lyon" and offer.fedaid.status == "open"

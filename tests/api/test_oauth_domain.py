@@ -52,8 +52,9 @@ async def test_authorization_code_with_pkce_is_exchanged_once(client, ana) -> No
     # Given a request with an S256 challenge, approved by ana
     app, secret = client
     verifier = secrets.token_urlsafe(48)
-    request = await oauth.check_authorization_request(app.client_id, REDIRECT, "read write", "code",
-                                                      oauth.pkce_s256(verifier), "S256", state="xyz")
+    request = await oauth.check_authorization_request(
+        app.client_id, REDIRECT, "read write", "code", oauth.pkce_s256(verifier), "S256", state="xyz"
+    )
     code = await oauth.grant_code(request, ana.account)
     assert oauth.authorization_redirect(request, code) == f"{REDIRECT}?code={code}&state=xyz"
     assert await OAuthCode.filter(code_hash=code).count() == 0

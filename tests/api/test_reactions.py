@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from factories import make_post
+from federated import copy_of, follow_across
 
 from fedaid.api.views import RENDER_CACHE
 from fedaid.domain.follows import follow
 from fedaid.models import Visibility
 
-from factories import make_post
-from federated import copy_of, follow_across
 from testsupport import drain
 
 mastodon = pytest.importorskip("mastodon")
@@ -98,7 +98,9 @@ async def test_boosts_show_in_followers_home_timelines_and_are_taken_back(api) -
     # And cy's home timeline shows the boost among ana's posts, newest first
     home = await api.get("/api/v1/timelines/home", as_="cy")
     assert [(s["id"], (s["reblog"] or {}).get("id")) for s in home.body] == [
-        (boost.body["id"], str(post.id)), (str(own.id), None)]
+        (boost.body["id"], str(post.id)),
+        (str(own.id), None),
+    ]
     first = await api.get("/api/v1/timelines/home", as_="cy", params={"limit": "1"})
     assert [s["id"] for s in first.body] == [boost.body["id"]]
     older = await api.get("/api/v1/timelines/home", as_="cy", params={"max_id": boost.body["id"]})
@@ -148,8 +150,13 @@ async def test_favourites_and_boosts_federate_as_like_announce_and_undo(make_api
     posted = await beta.post("/api/v1/statuses", as_="bob", data={"status": "Jardin partagé : qui arrose ?"})
     await drain(alpha.instance, beta.instance)
     copy = await copy_of(alpha, "ana", posted.body)
-    app = await asyncio.to_thread(Mastodon, api_base_url=alpha.base_url, access_token=alpha.tokens["ana"],
-                                  version_check_mode="created", request_timeout=20)
+    app = await asyncio.to_thread(
+        Mastodon,
+        api_base_url=alpha.base_url,
+        access_token=alpha.tokens["ana"],
+        version_check_mode="created",
+        request_timeout=20,
+    )
     # When ana favourites and boosts bob's post from her app
     liked = await asyncio.to_thread(app.status_favourite, copy["id"])
     boosted = await asyncio.to_thread(app.status_reblog, copy["id"])
@@ -163,7 +170,8 @@ async def test_favourites_and_boosts_federate_as_like_announce_and_undo(make_api
     assert await kinds_of(beta, "bob") == [("reblog", ana_there), ("favourite", ana_there), ("follow", ana_there)]
     home = await beta.get("/api/v1/timelines/home", as_="dan")
     assert [(s["account"]["username"], s["reblog"]["id"]) for s in home.body if s["reblog"]] == [
-        ("ana", posted.body["id"])]
+        ("ana", posted.body["id"])
+    ]
     # When she takes both back
     await asyncio.to_thread(app.status_unfavourite, copy["id"])
     await asyncio.to_thread(app.status_unreblog, copy["id"])

@@ -30,7 +30,8 @@ async def test_concurrent_requests_missing_the_same_page_render_it_once(db: Data
             return await super()._render_statuses(posts)
 
     page = Page(None, None, None, 20)
-    pages = await asyncio.gather(*(CountingPresenter(settings, cache=cache).status_page(Post.all(), page)
-                                   for _ in range(10)))
+    pages = await asyncio.gather(
+        *(CountingPresenter(settings, cache=cache).status_page(Post.all(), page) for _ in range(10))
+    )
     assert len(rendered) == 5  # one rendering of the five statuses, not ten
     assert all(statuses == pages[0][0] for statuses, _ in pages) and len(pages[0][0]) == 5

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import re
 
+from factories import make_post
+from mastodon_schema import MastodonSchema
+
 from fedaid.api.routes import EMPTY_LISTS, EMPTY_OBJECTS, routes
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.follows import follow
 from fedaid.models import Follow, FollowState, Notification, NotificationKind
 
 from testsupport import PASSWORD
-from factories import make_post
-from mastodon_schema import MastodonSchema
 
 # Answered, but not JSON or not described by the schema as JSON: checked elsewhere.
-NOT_JSON = {("GET", "/api/v1/streaming/health"), ("GET", "/api/v1/streaming"), ("POST", "/oauth/userinfo"),
-            *(("GET", f"/api/v1/streaming/{name}") for name in ("user", "user/notification", "public", "public/local",
-                                                                 "public/remote", "hashtag", "hashtag/local"))}
+NOT_JSON = {
+    ("GET", "/api/v1/streaming/health"),
+    ("GET", "/api/v1/streaming"),
+    ("POST", "/oauth/userinfo"),
+    *(
+        ("GET", f"/api/v1/streaming/{name}")
+        for name in ("user", "user/notification", "public", "public/local", "public/remote", "hashtag", "hashtag/local")
+    ),
+}
 
 
 def implemented_mastodon_operations(schema: MastodonSchema) -> set[tuple[str, str]]:
@@ -44,52 +51,90 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
         other = await make_post(bea.actor, "<p>#offre</p>", tags=("offre",))
         await Follow.create(follower=bea.actor, target=ana.actor, state=FollowState.PENDING)
         await follow(ana.actor, bea.actor)
-        note = await Notification.create(recipient=ana.actor, kind=NotificationKind.MENTION, from_actor=bea.actor,
-                                         post=other)
+        note = await Notification.create(
+            recipient=ana.actor, kind=NotificationKind.MENTION, from_actor=bea.actor, post=other
+        )
     a, b = str(ana.actor.id), str(bea.actor.id)
-    app = (await api.post("/api/v1/apps", data={"client_name": "tour", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                                                 "scopes": "read write follow push profile"})).body
+    app = (
+        await api.post(
+            "/api/v1/apps",
+            data={
+                "client_name": "tour",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write follow push profile",
+            },
+        )
+    ).body
     creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
-    token = (await api.post("/oauth/token", data={**creds, "grant_type": "password", "username": "ana",
-                                                  "password": PASSWORD, "scope": "read write follow profile"})).body
+    token = (
+        await api.post(
+            "/oauth/token",
+            data={
+                **creds,
+                "grant_type": "password",
+                "username": "ana",
+                "password": PASSWORD,
+                "scope": "read write follow profile",
+            },
+        )
+    ).body
     calls = [
-        ("GET", "/.well-known/oauth-authorization-server", {}), ("GET", "/api/v1/apps/verify_credentials", {}),
+        ("GET", "/.well-known/oauth-authorization-server", {}),
+        ("GET", "/api/v1/apps/verify_credentials", {}),
         ("GET", "/oauth/userinfo", {}),
-        ("GET", "/api/v1/instance", {}), ("GET", "/api/v2/instance", {}), ("GET", "/api/v1/instance/peers", {}),
-        ("GET", "/api/v1/instance/extended_description", {}), ("GET", "/api/v1/preferences", {}),
-        ("GET", "/api/v1/markers", {}), ("POST", "/api/v1/markers", {"json": {"home": {"last_read_id": "1"}}}),
+        ("GET", "/api/v1/instance", {}),
+        ("GET", "/api/v2/instance", {}),
+        ("GET", "/api/v1/instance/peers", {}),
+        ("GET", "/api/v1/instance/extended_description", {}),
+        ("GET", "/api/v1/preferences", {}),
+        ("GET", "/api/v1/markers", {}),
+        ("POST", "/api/v1/markers", {"json": {"home": {"last_read_id": "1"}}}),
         ("GET", "/api/v1/accounts/verify_credentials", {}),
         ("PATCH", "/api/v1/accounts/update_credentials", {"data": {"display_name": "Ana B.", "note": "Hi"}}),
         ("GET", "/api/v1/accounts/lookup", {"params": {"acct": "bea"}}),
         ("GET", "/api/v1/accounts/relationships", {"params": {"id[]": b}}),
         ("GET", "/api/v1/accounts/search", {"params": {"q": "be"}}),
-        ("GET", f"/api/v1/accounts/{b}", {}), ("GET", f"/api/v1/accounts/{b}/statuses", {}),
-        ("GET", f"/api/v1/accounts/{b}/followers", {}), ("GET", f"/api/v1/accounts/{a}/following", {}),
-        ("POST", f"/api/v1/accounts/{b}/unfollow", {}), ("POST", f"/api/v1/accounts/{b}/follow", {}),
-        ("GET", "/api/v1/follow_requests", {}), ("POST", f"/api/v1/follow_requests/{b}/authorize", {}),
+        ("GET", f"/api/v1/accounts/{b}", {}),
+        ("GET", f"/api/v1/accounts/{b}/statuses", {}),
+        ("GET", f"/api/v1/accounts/{b}/followers", {}),
+        ("GET", f"/api/v1/accounts/{a}/following", {}),
+        ("POST", f"/api/v1/accounts/{b}/unfollow", {}),
+        ("POST", f"/api/v1/accounts/{b}/follow", {}),
+        ("GET", "/api/v1/follow_requests", {}),
+        ("POST", f"/api/v1/follow_requests/{b}/authorize", {}),
         ("POST", "/api/v1/statuses", {"data": {"status": "Bonjour @bea"}}),
-        ("GET", f"/api/v1/statuses/{other.id}", {}), ("GET", f"/api/v1/statuses/{other.id}/context", {}),
+        ("GET", f"/api/v1/statuses/{other.id}", {}),
+        ("GET", f"/api/v1/statuses/{other.id}/context", {}),
         ("GET", f"/api/v1/statuses/{other.id}/favourited_by", {}),
         ("POST", f"/api/v1/statuses/{other.id}/favourite", {}),
         ("POST", f"/api/v1/statuses/{other.id}/unfavourite", {}),
-        ("POST", f"/api/v1/statuses/{other.id}/favourite", {}), ("GET", "/api/v1/favourites", {}),
-        ("POST", f"/api/v1/statuses/{other.id}/reblog", {}),
-        ("GET", f"/api/v1/statuses/{other.id}/reblogged_by", {}), ("GET", "/api/v1/timelines/home", {}),
-        ("POST", f"/api/v1/statuses/{other.id}/unreblog", {}), ("POST", f"/api/v1/statuses/{other.id}/unfavourite", {}),
+        ("POST", f"/api/v1/statuses/{other.id}/favourite", {}),
         ("GET", "/api/v1/favourites", {}),
-        ("GET", "/api/v1/timelines/home", {}), ("GET", "/api/v1/timelines/public", {"params": {"local": "1"}}),
-        ("GET", "/api/v1/timelines/tag/offre", {}), ("GET", "/api/v2/search", {"params": {"q": "bea"}}),
-        ("GET", "/api/v1/notifications", {}), ("GET", f"/api/v1/notifications/{note.id}", {}),
+        ("POST", f"/api/v1/statuses/{other.id}/reblog", {}),
+        ("GET", f"/api/v1/statuses/{other.id}/reblogged_by", {}),
+        ("GET", "/api/v1/timelines/home", {}),
+        ("POST", f"/api/v1/statuses/{other.id}/unreblog", {}),
+        ("POST", f"/api/v1/statuses/{other.id}/unfavourite", {}),
+        ("GET", "/api/v1/favourites", {}),
+        ("GET", "/api/v1/timelines/home", {}),
+        ("GET", "/api/v1/timelines/public", {"params": {"local": "1"}}),
+        ("GET", "/api/v1/timelines/tag/offre", {}),
+        ("GET", "/api/v2/search", {"params": {"q": "bea"}}),
+        ("GET", "/api/v1/notifications", {}),
+        ("GET", f"/api/v1/notifications/{note.id}", {}),
         ("GET", "/api/v1/notifications/unread_count", {}),
-        ("POST", f"/api/v1/notifications/{note.id}/dismiss", {}), ("POST", "/api/v1/notifications/clear", {}),
+        ("POST", f"/api/v1/notifications/{note.id}/dismiss", {}),
+        ("POST", "/api/v1/notifications/clear", {}),
     ]
     for method, path, kwargs in calls:
         answer = await api.call(method, path, token=token["access_token"], **kwargs)
         assert answer.status < 300, (method, path, answer.status, answer.body)
     own = await api.post("/api/v1/statuses", token=token["access_token"], data={"status": "à modifier"})
-    for method, path, kwargs in [("PUT", f"/api/v1/statuses/{own.body['id']}", {"json": {"status": "à supprimer"}}),
-                                 ("GET", f"/api/v1/statuses/{own.body['id']}/source", {}),
-                                 ("GET", f"/api/v1/statuses/{own.body['id']}/history", {})]:
+    for method, path, kwargs in [
+        ("PUT", f"/api/v1/statuses/{own.body['id']}", {"json": {"status": "à supprimer"}}),
+        ("GET", f"/api/v1/statuses/{own.body['id']}/source", {}),
+        ("GET", f"/api/v1/statuses/{own.body['id']}/history", {}),
+    ]:
         answer = await api.call(method, path, token=token["access_token"], **kwargs)
         assert answer.status == 200, (method, path, answer.status, answer.body)
     deleted = await api.call("DELETE", f"/api/v1/statuses/{own.body['id']}", token=token["access_token"])

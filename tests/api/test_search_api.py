@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from factories import make_post
+
 from fedaid.domain.posts import create_post
 from fedaid.models import Actor, ActorType, Visibility
-
-from factories import make_post
 
 
 async def test_search_finds_statuses_by_words_through_the_full_text_index(api) -> None:
@@ -15,8 +15,13 @@ async def test_search_finds_statuses_by_words_through_the_full_text_index(api) -
         bike = await create_post(ana.actor, "Atelier de réparation de vélos samedi #entraide")
         await create_post(ana.actor, "Réparation de machines à laver")
         members = await create_post(bea.actor, "Vélo cargo à prêter", visibility=Visibility.FOLLOWERS)
-        stranger = await Actor.create(ap_id="https://far.example/users/dan", type=ActorType.PERSON, username="dan",
-                                      domain="far.example", inbox="https://far.example/users/dan/inbox")
+        stranger = await Actor.create(
+            ap_id="https://far.example/users/dan",
+            type=ActorType.PERSON,
+            username="dan",
+            domain="far.example",
+            inbox="https://far.example/users/dan/inbox",
+        )
         await make_post(stranger, "<p>vélo réservé à mes abonnés</p>", visibility=Visibility.FOLLOWERS)
     # When ana searches words without accents, one of them a prefix
     found = await api.get("/api/v2/search", as_="ana", params={"q": "reparation velo", "type": "statuses"})

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
-from fedaid.domain.policy import set_domain_policy
-from fedaid.models import Actor, ActorType, Follow, FollowState, PolicyKind
-
 from factories import make_post
 from test_streaming import read_events
+
+from fedaid.domain.policy import set_domain_policy
+from fedaid.models import Actor, ActorType, Follow, FollowState, PolicyKind
 
 
 async def remote_actor(username: str, domain: str) -> Actor:
     ap_id = f"https://{domain}/users/{username}"
-    return await Actor.create(ap_id=ap_id, type=ActorType.PERSON, username=username, domain=domain,
-                              is_local=False, inbox=f"{ap_id}/inbox", followers_url=f"{ap_id}/followers")
+    return await Actor.create(
+        ap_id=ap_id,
+        type=ActorType.PERSON,
+        username=username,
+        domain=domain,
+        is_local=False,
+        inbox=f"{ap_id}/inbox",
+        followers_url=f"{ap_id}/followers",
+    )
 
 
 async def test_public_timelines_leave_out_silenced_domains_but_followers_see_them_at_home(api) -> None:

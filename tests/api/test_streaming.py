@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+from factories import make_post
+
 from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain.follows import follow
 from fedaid.models import Notification, NotificationKind
 
-from factories import make_post
 from testsupport import until
 
 
@@ -86,8 +87,10 @@ async def test_user_stream_gets_boosts_by_followed_members(api) -> None:
 async def test_public_and_hashtag_streams_and_token_checks(api) -> None:
     ana = await api.add_member("ana")
     assert (await api.get("/api/v1/streaming/user", check=False)).status == 401
-    async with api.session.get(f"{api.base_url}/api/v1/streaming/hashtag", params={"tag": "offre"}) as tagged, \
-            api.session.get(f"{api.base_url}/api/v1/streaming/public/local") as public:
+    async with (
+        api.session.get(f"{api.base_url}/api/v1/streaming/hashtag", params={"tag": "offre"}) as tagged,
+        api.session.get(f"{api.base_url}/api/v1/streaming/public/local") as public,
+    ):
         await subscribed(api, 2)
         with api.instance.db.active():
             plain = await make_post(ana.actor, "<p>plain</p>")
@@ -107,5 +110,6 @@ async def test_websocket_streaming_with_subscribe_messages(api) -> None:
         messages = [await asyncio.wait_for(ws.receive_json(), 10) for _ in range(2)]
     streams = sorted(tuple(message["stream"]) for message in messages)
     assert streams == [("hashtag", "demande"), ("user",)]
-    assert all(message["event"] == "update" and json.loads(message["payload"])["id"] == str(post.id)
-               for message in messages)
+    assert all(
+        message["event"] == "update" and json.loads(message["payload"])["id"] == str(post.id) for message in messages
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from factories import make_post
+
 from fedaid.domain.follows import follow
 from fedaid.models import Notification, NotificationKind, Visibility
-
-from factories import make_post
 
 
 async def test_public_timeline_pages_with_link_headers(api) -> None:
@@ -45,9 +45,12 @@ async def test_home_timeline_shows_own_and_followed_posts(api) -> None:
 async def test_tag_timeline_and_proposal_statuses_carry_the_fedaid_object(api) -> None:
     ana = await api.add_member("ana")
     with api.instance.db.active():
-        offer = await make_post(ana.actor, "<p>Déménagement #offre</p>", tags=("offre", "transport"),
-                                proposal={"title": "Déménagement", "category": "transport", "hours": 3,
-                                          "place_name": "Lyon"})
+        offer = await make_post(
+            ana.actor,
+            "<p>Déménagement #offre</p>",
+            tags=("offre", "transport"),
+            proposal={"title": "Déménagement", "category": "transport", "hours": 3, "place_name": "Lyon"},
+        )
         await make_post(ana.actor, "<p>no tag</p>")
     tagged = await api.get("/api/v1/timelines/tag/offre")
     assert [s["id"] for s in tagged.body] == [str(offer.id)]
@@ -76,8 +79,7 @@ async def test_accounts_statuses_context_and_relationships(api) -> None:
     assert shown.body["replies_count"] == 1
     followed = await api.post(f"/api/v1/accounts/{bea.actor.id}/follow", as_="ana")
     assert followed.status == 200 and followed.body["following"] is True
-    relationships = await api.get("/api/v1/accounts/relationships", as_="ana",
-                                  params=[("id[]", str(bea.actor.id))])
+    relationships = await api.get("/api/v1/accounts/relationships", as_="ana", params=[("id[]", str(bea.actor.id))])
     assert relationships.body[0]["following"] is True
     followers = await api.get(f"/api/v1/accounts/{bea.actor.id}/followers")
     assert [a["acct"] for a in followers.body] == ["ana"]
@@ -90,8 +92,9 @@ async def test_notifications_list_show_dismiss_and_clear(api) -> None:
     ana, bea = await api.add_member("ana"), await api.add_member("bea")
     with api.instance.db.active():
         post = await make_post(bea.actor, "<p>@ana hi</p>", mentions=[ana.actor.ap_id])
-        first = await Notification.create(recipient=ana.actor, kind=NotificationKind.MENTION, from_actor=bea.actor,
-                                          post=post)
+        first = await Notification.create(
+            recipient=ana.actor, kind=NotificationKind.MENTION, from_actor=bea.actor, post=post
+        )
         await Notification.create(recipient=ana.actor, kind=NotificationKind.FOLLOW, from_actor=bea.actor)
     listed = await api.get("/api/v1/notifications", as_="ana")
     assert [n["type"] for n in listed.body] == ["follow", "mention"]

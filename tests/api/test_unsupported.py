@@ -34,8 +34,16 @@ async def test_unknown_api_paths_answer_json_404_and_feature_off_lists_are_empty
     await api.add_member("ana")
     unknown = await api.get("/api/v1/does/not/exist", as_="ana")
     assert unknown.status == 404 and unknown.body == {"error": "Record not found"}
-    for path in ("/api/v1/custom_emojis", "/api/v1/filters", "/api/v1/lists", "/api/v1/blocks", "/api/v1/mutes",
-                 "/api/v1/bookmarks", "/api/v1/trends/tags", "/api/v1/follow_requests"):
+    for path in (
+        "/api/v1/custom_emojis",
+        "/api/v1/filters",
+        "/api/v1/lists",
+        "/api/v1/blocks",
+        "/api/v1/mutes",
+        "/api/v1/bookmarks",
+        "/api/v1/trends/tags",
+        "/api/v1/follow_requests",
+    ):
         answer = await api.get(path, as_="ana")
         assert answer.status == 200 and answer.body == [], path
     assert (await api.get("/api/v1/markers", as_="ana")).body == {}

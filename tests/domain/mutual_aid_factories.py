@@ -20,20 +20,37 @@ PARIS = (48.8566, 2.3522)
 async def make_local(username: str, *, group: bool = False, base: str = BASE) -> Actor:
     ap_id = f"{base}/{'c' if group else 'u'}/{username}"
     return await Actor.create(
-        ap_id=ap_id, type=ActorType.GROUP if group else ActorType.PERSON, username=username,
-        domain=base.split("://", 1)[1], is_local=True, name=username.title(), url=ap_id, inbox=f"{ap_id}/inbox",
-        shared_inbox=f"{base}/inbox", outbox=f"{ap_id}/outbox", followers_url=f"{ap_id}/followers",
-        following_url=f"{ap_id}/following")
+        ap_id=ap_id,
+        type=ActorType.GROUP if group else ActorType.PERSON,
+        username=username,
+        domain=base.split("://", 1)[1],
+        is_local=True,
+        name=username.title(),
+        url=ap_id,
+        inbox=f"{ap_id}/inbox",
+        shared_inbox=f"{base}/inbox",
+        outbox=f"{ap_id}/outbox",
+        followers_url=f"{ap_id}/followers",
+        following_url=f"{ap_id}/following",
+    )
 
 
-async def make_remote(username: str, domain: str, *, group: bool = False, shared: bool = True,
-                      mastodon: bool = True) -> Actor:
+async def make_remote(
+    username: str, domain: str, *, group: bool = False, shared: bool = True, mastodon: bool = True
+) -> Actor:
     base = f"https://{domain}"
     ap_id = f"{base}/users/{username}" if mastodon else f"{base}/u/{username}"
     return await Actor.create(
-        ap_id=ap_id, type=ActorType.GROUP if group else ActorType.PERSON, username=username, domain=domain,
-        is_local=False, url=f"{base}/@{username}", inbox=f"{ap_id}/inbox",
-        shared_inbox=f"{base}/inbox" if shared else None, followers_url=f"{ap_id}/followers")
+        ap_id=ap_id,
+        type=ActorType.GROUP if group else ActorType.PERSON,
+        username=username,
+        domain=domain,
+        is_local=False,
+        url=f"{base}/@{username}",
+        inbox=f"{ap_id}/inbox",
+        shared_inbox=f"{base}/inbox" if shared else None,
+        followers_url=f"{ap_id}/followers",
+    )
 
 
 async def follow(follower: Actor, target: Actor) -> Follow:
@@ -42,18 +59,32 @@ async def follow(follower: Actor, target: Actor) -> Follow:
 
 def terms(**overrides: Any) -> ProposalTerms:
     values: dict[str, Any] = {
-        "purpose": ProposalPurpose.OFFER, "title": "Relire votre plan de communication",
-        "text": "Je relis et commente votre plan, en visio ou sur place.", "category": "communication",
-        "hours": Decimal(2), "place_name": "Lyon", "latitude": LYON[0], "longitude": LYON[1], "remote_ok": True,
+        "purpose": ProposalPurpose.OFFER,
+        "title": "Relire votre plan de communication",
+        "text": "Je relis et commente votre plan, en visio ou sur place.",
+        "category": "communication",
+        "hours": Decimal(2),
+        "place_name": "Lyon",
+        "latitude": LYON[0],
+        "longitude": LYON[1],
+        "remote_ok": True,
     }
     values.update(overrides)
     return ProposalTerms(**values)
 
 
-async def make_proposal(author: Actor, *, visibility: Visibility = Visibility.PUBLIC, collective: Actor | None = None,
-                        language: str | None = "fr", now: datetime = NOW, **overrides: Any) -> Proposal:
-    return await create_proposal(author, terms(**overrides), visibility=visibility, collective=collective,
-                                 language=language, now=now)
+async def make_proposal(
+    author: Actor,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    collective: Actor | None = None,
+    language: str | None = "fr",
+    now: datetime = NOW,
+    **overrides: Any,
+) -> Proposal:
+    return await create_proposal(
+        author, terms(**overrides), visibility=visibility, collective=collective, language=language, now=now
+    )
 
 
 async def deliveries(**filters: Any) -> list[tuple[str, str, dict[str, Any]]]:

@@ -10,6 +10,7 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.proposals import parse_agreement_accept, parse_agreement_offer, render_offer_agreement
@@ -45,7 +46,6 @@ from fedaid.models import (
     Visibility,
 )
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 
 
 @pytest.fixture
@@ -62,7 +62,8 @@ async def test_two_members_taking_the_last_hours_at_once_make_one_agreement(ana:
     results = await asyncio.gather(
         accept_proposal(await Proposal.get(id=proposal.id), bo, now=NOW),
         accept_proposal(await Proposal.get(id=proposal.id), cy, now=NOW),
-        return_exceptions=True)
+        return_exceptions=True,
+    )
     # Then exactly one agreement exists, the other member is told the hours are gone
     assert sorted(type(result).__name__ for result in results) == ["Agreement", "Conflict"]
     assert await Agreement.all().count() == 1
@@ -136,8 +137,9 @@ async def test_offer_to_a_remote_author_goes_out_as_offer_agreement_and_their_ac
     # Given a proposal by a fedaid member elsewhere, known here
     dan = await make_remote("dan", "drivers.example", mastodon=False)
     remote_post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, published_at=NOW)
-    proposal = await Proposal.create(post=remote_post, purpose=ProposalPurpose.OFFER, title="Transport",
-                                     hours=Decimal(3), available_hours=Decimal(3))
+    proposal = await Proposal.create(
+        post=remote_post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(3), available_hours=Decimal(3)
+    )
     # When our member offers to take 2 hours
     agreement = await offer_agreement(proposal, ana, hours=Decimal(2), now=NOW)
     # Then an Offer(Agreement) is queued to the author, and the agreement waits without an id
@@ -146,9 +148,17 @@ async def test_offer_to_a_remote_author_goes_out_as_offer_agreement_and_their_ac
     assert parse_agreement_offer(offer).agreement.primary.intent_ap_id == f"{remote_post.ap_id}#primary"
     assert agreement.ap_id is None and agreement.receiver_id == ana.id
     # When their Accept arrives (twice), the agreement takes the id they minted, once
-    accept = {"type": "Accept", "id": f"{dan.ap_id}/accepts/1", "actor": dan.ap_id, "object": offer["id"],
-              "result": {"type": "Agreement", "id": f"{remote_post.ap_id}/agreements/9",
-                         "stipulates": offer["object"]["stipulates"]}}
+    accept = {
+        "type": "Accept",
+        "id": f"{dan.ap_id}/accepts/1",
+        "actor": dan.ap_id,
+        "object": offer["id"],
+        "result": {
+            "type": "Agreement",
+            "id": f"{remote_post.ap_id}/agreements/9",
+            "stipulates": offer["object"]["stipulates"],
+        },
+    }
     for _ in range(2):
         accepted = await receive_accept(parse_agreement_accept(accept), dan)
     assert (accepted.state, accepted.ap_id) == (AgreementState.ACCEPTED, f"{remote_post.ap_id}/agreements/9")
@@ -160,8 +170,9 @@ async def test_remote_offer_waits_for_the_author_who_accepts_with_fep_0837_accep
     post = await Post.get(id=proposal.post_id)
     bob = await make_remote("bob", "cowork.example", mastodon=False)
     draft = Agreement(id=1, hours=Decimal(2), offer_activity_id=f"{bob.ap_id}/offers/1")
-    offer = parse_agreement_offer(render_offer_agreement(draft, offerer=bob, proposal_ap_id=post.ap_id,
-                                                         author_ap_id=ana.ap_id))
+    offer = parse_agreement_offer(
+        render_offer_agreement(draft, offerer=bob, proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id)
+    )
     # the same Offer delivered twice is one agreement
     agreement = await receive_offer(offer, bob)
     assert (await receive_offer(offer, bob)).id == agreement.id
@@ -194,9 +205,14 @@ async def test_an_offer_for_a_proposal_no_longer_open_is_rejected_at_once(ana: A
     post = await Post.get(id=proposal.post_id)
     bob = await make_remote("bob", "cowork.example", mastodon=False)
     await Delivery.all().delete()
-    offer = parse_agreement_offer(render_offer_agreement(
-        Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/3"), offerer=bob,
-        proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id))
+    offer = parse_agreement_offer(
+        render_offer_agreement(
+            Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/3"),
+            offerer=bob,
+            proposal_ap_id=post.ap_id,
+            author_ap_id=ana.ap_id,
+        )
+    )
     # When bob's Offer arrives, twice
     agreements = [await receive_offer(offer, bob, now=NOW) for _ in range(2)]
     # Then one rejected agreement, and one Reject saying why goes back to bob
@@ -224,8 +240,12 @@ async def test_a_remote_offerers_undo_cancels_once_and_gives_the_hours_back(ana:
     proposal = await make_proposal(ana, hours=Decimal(2))
     post = await Post.get(id=proposal.post_id)
     bob = await make_remote("bob", "cowork.example", mastodon=False)
-    offer = render_offer_agreement(Agreement(id=1, hours=Decimal(2), offer_activity_id=f"{bob.ap_id}/offers/1"),
-                                   offerer=bob, proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id)
+    offer = render_offer_agreement(
+        Agreement(id=1, hours=Decimal(2), offer_activity_id=f"{bob.ap_id}/offers/1"),
+        offerer=bob,
+        proposal_ap_id=post.ap_id,
+        author_ap_id=ana.ap_id,
+    )
     agreement = await accept_agreement(await receive_offer(parse_agreement_offer(offer), bob), by=ana, now=NOW)
     # When someone else sends its Undo, nothing changes
     eve = await make_remote("eve", "evil.example")
@@ -244,13 +264,21 @@ async def test_a_remote_offerers_undo_cancels_once_and_gives_the_hours_back(ana:
 async def test_a_remote_authors_undo_of_their_accept_cancels_our_members_agreement(ana: Actor) -> None:
     dan = await make_remote("dan", "drivers.example", mastodon=False)
     remote_post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, published_at=NOW)
-    proposal = await Proposal.create(post=remote_post, purpose=ProposalPurpose.OFFER, title="Transport",
-                                     hours=Decimal(3), available_hours=Decimal(3))
+    proposal = await Proposal.create(
+        post=remote_post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(3), available_hours=Decimal(3)
+    )
     agreement = await offer_agreement(proposal, ana, hours=Decimal(2), now=NOW)
-    accept = {"type": "Accept", "id": f"{dan.ap_id}/accepts/1", "actor": dan.ap_id,
-              "object": agreement.offer_activity_id,
-              "result": {"type": "Agreement", "id": f"{remote_post.ap_id}/agreements/9",
-                         "stipulates": {"type": "Commitment", "satisfies": f"{remote_post.ap_id}#primary"}}}
+    accept = {
+        "type": "Accept",
+        "id": f"{dan.ap_id}/accepts/1",
+        "actor": dan.ap_id,
+        "object": agreement.offer_activity_id,
+        "result": {
+            "type": "Agreement",
+            "id": f"{remote_post.ap_id}/agreements/9",
+            "stipulates": {"type": "Commitment", "satisfies": f"{remote_post.ap_id}#primary"},
+        },
+    }
     await receive_accept(parse_agreement_accept(accept), dan)
     with pytest.raises(Forbidden):
         await receive_undo_accept(parse_agreement_accept(accept), ana)
@@ -265,8 +293,15 @@ async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direc
     proposal = await make_proposal(ana, purpose=ProposalPurpose.REQUEST, hours=Decimal(1))
     post = await Post.get(id=proposal.post_id)
     mo = await make_remote("mo", "masto.example")
-    reply = await Post.create(id=new_id(), ap_id=f"{mo.ap_id}/statuses/5", author=mo, content="<p>Moi !</p>",
-                              in_reply_to=post, in_reply_to_ap_id=post.ap_id, published_at=NOW)
+    reply = await Post.create(
+        id=new_id(),
+        ap_id=f"{mo.ap_id}/statuses/5",
+        author=mo,
+        content="<p>Moi !</p>",
+        in_reply_to=post,
+        in_reply_to_ap_id=post.ap_id,
+        published_at=NOW,
+    )
     # When ana turns it into an agreement
     agreement = await agree_to_response(reply, by=ana, now=NOW)
     # Then mo provides the hour, and a direct Note mentioning mo is queued for mo only

@@ -28,7 +28,10 @@ async def test_defaults_cover_the_three_forms_of_solidarity_once(db: Database) -
     assert families == {CategoryFamily.COACHING, CategoryFamily.SERVICES, CategoryFamily.COLLECTIVE}
     accounting = await Category.get(slug="comptabilite")
     assert (accounting.name_fr, accounting.name_en, accounting.family) == (
-        "Comptabilité", "Accounting", CategoryFamily.COACHING)
+        "Comptabilité",
+        "Accounting",
+        CategoryFamily.COACHING,
+    )
     assert all(SLUG_PATTERN.fullmatch(category.slug) for category in await Category.all())
 
 

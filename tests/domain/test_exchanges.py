@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
 from fedaid.activitypub.proposals import AgreementAcceptDoc, ConfirmationDoc, confirmation_ap_id, parse_confirmation
 from fedaid.db import Database
@@ -14,10 +15,17 @@ from fedaid.domain.exchanges import confirm_exchange, receive_confirmation
 from fedaid.domain.ledger import ledger_of
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
 from fedaid.models import (
-    Actor, Agreement, AgreementState, Exchange, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility,
+    Actor,
+    Agreement,
+    AgreementState,
+    Exchange,
+    Post,
+    Proposal,
+    ProposalPurpose,
+    ProposalStatus,
+    Visibility,
 )
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
 
 @pytest.fixture
@@ -72,9 +80,14 @@ async def test_a_replayed_remote_confirmation_counts_once(ana: Actor) -> None:
     assert len(sent) == 1 and sent[0]["object"]["context"] == agreement.ap_id
     assert sent[0]["object"]["id"] == confirmation_ap_id(ana, agreement)
     # When bob's confirmation arrives three times
-    doc = ConfirmationDoc(activity_id=f"{bob.ap_id}/confirmations/1/create", actor_ap_id=bob.ap_id,
-                          confirmation_ap_id=f"{bob.ap_id}/confirmations/1", agreement_ap_id=agreement.ap_id,
-                          published_at=NOW, raw={})
+    doc = ConfirmationDoc(
+        activity_id=f"{bob.ap_id}/confirmations/1/create",
+        actor_ap_id=bob.ap_id,
+        confirmation_ap_id=f"{bob.ap_id}/confirmations/1",
+        agreement_ap_id=agreement.ap_id,
+        published_at=NOW,
+        raw={},
+    )
     for _ in range(3):
         exchange = await receive_confirmation(doc, bob, now=NOW)
     # Then it is counted once
@@ -86,23 +99,46 @@ async def test_a_replayed_remote_confirmation_counts_once(ana: Actor) -> None:
 async def test_a_fulfilled_agreement_leaves_the_status_of_a_proposal_from_elsewhere_to_its_server(ana: Actor) -> None:
     # Given our member took all the hours of a remote offer, and its author accepted
     bob = await make_remote("bob", "cowork.example", mastodon=False)
-    post = await Post.create(id=new_id(), ap_id=f"{bob.ap_id}/posts/1", author=bob, is_local=False,
-                             content="<p>Transport</p>", visibility=Visibility.PUBLIC, published_at=NOW)
-    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2),
-                                     available_hours=Decimal(2))
+    post = await Post.create(
+        id=new_id(),
+        ap_id=f"{bob.ap_id}/posts/1",
+        author=bob,
+        is_local=False,
+        content="<p>Transport</p>",
+        visibility=Visibility.PUBLIC,
+        published_at=NOW,
+    )
+    proposal = await Proposal.create(
+        post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2), available_hours=Decimal(2)
+    )
     agreement = await offer_agreement(proposal, ana, now=NOW)
-    await receive_accept(AgreementAcceptDoc(
-        activity_id=f"{bob.ap_id}/accepts/1", actor_ap_id=bob.ap_id, offer_ap_id=agreement.offer_activity_id,
-        agreement=None, raw={}), bob)
+    await receive_accept(
+        AgreementAcceptDoc(
+            activity_id=f"{bob.ap_id}/accepts/1",
+            actor_ap_id=bob.ap_id,
+            offer_ap_id=agreement.offer_activity_id,
+            agreement=None,
+            raw={},
+        ),
+        bob,
+    )
     await Proposal.filter(id=proposal.id).update(status=ProposalStatus.AGREED, available_hours=Decimal(0))
     await Agreement.filter(id=agreement.id).update(ap_id=f"{post.ap_id}/agreements/1")
     agreement = await Agreement.get(id=agreement.id)
     # When both sides confirm
     await confirm_exchange(agreement, by=ana, now=NOW)
-    await receive_confirmation(ConfirmationDoc(
-        activity_id=f"{bob.ap_id}/confirmations/9/create", actor_ap_id=bob.ap_id,
-        confirmation_ap_id=f"{bob.ap_id}/confirmations/9", agreement_ap_id=agreement.ap_id, published_at=NOW,
-        raw={}), bob, now=NOW)
+    await receive_confirmation(
+        ConfirmationDoc(
+            activity_id=f"{bob.ap_id}/confirmations/9/create",
+            actor_ap_id=bob.ap_id,
+            confirmation_ap_id=f"{bob.ap_id}/confirmations/9",
+            agreement_ap_id=agreement.ap_id,
+            published_at=NOW,
+            raw={},
+        ),
+        bob,
+        now=NOW,
+    )
     # Then the agreement is fulfilled, but the proposal keeps the status its own server last sent
     assert (await Agreement.get(id=agreement.id)).state == AgreementState.FULFILLED
     assert (await Proposal.get(id=proposal.id)).status == ProposalStatus.AGREED
@@ -111,14 +147,27 @@ async def test_a_fulfilled_agreement_leaves_the_status_of_a_proposal_from_elsewh
 async def test_a_confirmation_ahead_of_its_accept_is_tried_again_later(ana: Actor) -> None:
     # Given ana's offer to dan's remote proposal, not accepted here yet
     dan = await make_remote("dan", "drivers.example", mastodon=False)
-    post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, is_local=False,
-                             content="<p>Transport</p>", visibility=Visibility.PUBLIC, published_at=NOW)
-    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2),
-                                     available_hours=Decimal(2))
+    post = await Post.create(
+        id=new_id(),
+        ap_id=f"{dan.ap_id}/posts/1",
+        author=dan,
+        is_local=False,
+        content="<p>Transport</p>",
+        visibility=Visibility.PUBLIC,
+        published_at=NOW,
+    )
+    proposal = await Proposal.create(
+        post=post, purpose=ProposalPurpose.OFFER, title="Transport", hours=Decimal(2), available_hours=Decimal(2)
+    )
     await offer_agreement(proposal, ana, now=NOW)
-    doc = ConfirmationDoc(activity_id=f"{dan.ap_id}/confirmations/1/create", actor_ap_id=dan.ap_id,
-                          confirmation_ap_id=f"{dan.ap_id}/confirmations/1",
-                          agreement_ap_id=f"{post.ap_id}/agreements/5", published_at=NOW, raw={})
+    doc = ConfirmationDoc(
+        activity_id=f"{dan.ap_id}/confirmations/1/create",
+        actor_ap_id=dan.ap_id,
+        confirmation_ap_id=f"{dan.ap_id}/confirmations/1",
+        agreement_ap_id=f"{post.ap_id}/agreements/5",
+        published_at=NOW,
+        raw={},
+    )
     # Then dan's confirmation waits for the Accept; from someone with nothing pending it is unknown
     with pytest.raises(NotYet):
         await receive_confirmation(doc, dan, now=NOW)
@@ -143,8 +192,13 @@ async def test_a_confirmation_received_from_a_stranger_is_refused(ana: Actor) ->
     mallory = await make_remote("mallory", "evil.example")
     agreement = await offer_agreement(await make_proposal(ana), bob, offer_activity_id=f"{bob.ap_id}/offers/2")
     await accept_agreement(agreement, by=ana)
-    doc = parse_confirmation({"type": "Create", "id": "https://evil.example/c/1/create", "actor": mallory.ap_id,
-                              "object": {"type": "Document", "id": "https://evil.example/c/1",
-                                         "context": agreement.ap_id}})
+    doc = parse_confirmation(
+        {
+            "type": "Create",
+            "id": "https://evil.example/c/1/create",
+            "actor": mallory.ap_id,
+            "object": {"type": "Document", "id": "https://evil.example/c/1", "context": agreement.ap_id},
+        }
+    )
     with pytest.raises(Forbidden):
         await receive_confirmation(doc, mallory)

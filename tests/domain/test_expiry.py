@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
+
 from fedaid.db import Database
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.expiry import ExpiryTimer, expire_due
 from fedaid.domain.proposals import close_proposal
 from fedaid.models import Post, Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 
 
 async def test_due_proposals_expire_once_and_the_change_is_federated(db: Database) -> None:
@@ -25,16 +26,21 @@ async def test_due_proposals_expire_once_and_the_change_is_federated(db: Databas
     # and a remote proposal past its date
     dan = await make_remote("dan", "drivers.example", mastodon=False)
     remote_post = await Post.create(id=new_id(), ap_id=f"{dan.ap_id}/posts/1", author=dan, published_at=NOW)
-    remote = await Proposal.create(post=remote_post, purpose=ProposalPurpose.OFFER, title="x",
-                                   expires_at=NOW + timedelta(hours=1))
+    remote = await Proposal.create(
+        post=remote_post, purpose=ProposalPurpose.OFFER, title="x", expires_at=NOW + timedelta(hours=1)
+    )
     # When the worker runs two days later, twice
     two_days_later = NOW + timedelta(days=2)
     assert await expire_due(two_days_later) == 2
     assert await expire_due(two_days_later) == 0
     # Then only the due open proposals expired
     statuses = {p.id: p.status for p in await Proposal.all()}
-    assert statuses == {soon.id: ProposalStatus.EXPIRED, later.id: ProposalStatus.OPEN,
-                        closed.id: ProposalStatus.CLOSED, remote.id: ProposalStatus.EXPIRED}
+    assert statuses == {
+        soon.id: ProposalStatus.EXPIRED,
+        later.id: ProposalStatus.OPEN,
+        closed.id: ProposalStatus.CLOSED,
+        remote.id: ProposalStatus.EXPIRED,
+    }
     # and our member's followers got an Update(Note) saying so; nothing was sent for the remote one
     update = [a for _, _, a in await deliveries() if a["type"] == "Update"][-1]
     assert update["object"]["id"] == (await Post.get(id=soon.post_id)).ap_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 
@@ -11,7 +12,15 @@ from fedaid.domain import follows, policy
 from fedaid.domain.follows import FollowRef
 from fedaid.domain.members import add_member
 from fedaid.models import (
-    AccountRole, Actor, ActorType, Delivery, DomainPolicy, Follow, FollowState, Notification, NotificationKind,
+    AccountRole,
+    Actor,
+    ActorType,
+    Delivery,
+    DomainPolicy,
+    Follow,
+    FollowState,
+    Notification,
+    NotificationKind,
     PolicyKind,
 )
 
@@ -22,16 +31,30 @@ async def remote(username: str, domain: str, *, type: ActorType = ActorType.PERS
     base = f"https://{domain}"
     path = "c" if type == ActorType.GROUP else "users"
     return await Actor.create(
-        ap_id=f"{base}/{path}/{username}", type=type, username=username, domain=domain, inbox=f"{base}/{path}/{username}/inbox",
-        shared_inbox=f"{base}/inbox", followers_url=f"{base}/{path}/{username}/followers")
+        ap_id=f"{base}/{path}/{username}",
+        type=type,
+        username=username,
+        domain=domain,
+        inbox=f"{base}/{path}/{username}/inbox",
+        shared_inbox=f"{base}/inbox",
+        followers_url=f"{base}/{path}/{username}/followers",
+    )
 
 
 async def local(username: str, *, type: ActorType = ActorType.PERSON) -> Actor:
     path = "c" if type == ActorType.GROUP else "u"
     ap_id = f"{BASE}/{path}/{username}"
-    return await Actor.create(ap_id=ap_id, type=type, username=username, domain="drivers.example", is_local=True,
-                              inbox=f"{ap_id}/inbox", shared_inbox=f"{BASE}/inbox", followers_url=f"{ap_id}/followers",
-                              key_id=f"{ap_id}#main-key")
+    return await Actor.create(
+        ap_id=ap_id,
+        type=type,
+        username=username,
+        domain="drivers.example",
+        is_local=True,
+        inbox=f"{ap_id}/inbox",
+        shared_inbox=f"{BASE}/inbox",
+        followers_url=f"{ap_id}/followers",
+        key_id=f"{ap_id}#main-key",
+    )
 
 
 async def sent() -> list[dict]:
@@ -45,8 +68,9 @@ async def collective(db: Database) -> Actor:
 
 @pytest.fixture
 async def admin(db: Database) -> Actor:
-    member = await add_member(BASE, "ana", email="ana@example.org", password="correct horse battery",
-                              role=AccountRole.ADMIN)
+    member = await add_member(
+        BASE, "ana", email="ana@example.org", password="correct horse battery", role=AccountRole.ADMIN
+    )
     return member.actor
 
 
@@ -59,8 +83,12 @@ async def test_a_person_following_the_collective_is_accepted_with_mastodons_acce
     [accept] = await sent()
     assert accept["type"] == "Accept" and accept["actor"] == collective.ap_id
     assert accept["id"].startswith(f"{collective.ap_id}#accepts/follows/")
-    assert accept["object"] == {"id": "https://masto.example/f/1", "type": "Follow", "actor": bob.ap_id,
-                                "object": collective.ap_id}
+    assert accept["object"] == {
+        "id": "https://masto.example/f/1",
+        "type": "Follow",
+        "actor": bob.ap_id,
+        "object": collective.ap_id,
+    }
     assert (await Delivery.get()).inbox == "https://masto.example/inbox"
 
 
@@ -84,16 +112,20 @@ async def test_an_alliance_is_accepted_at_once_when_federation_is_open(collectiv
     assert row is not None and row.state == FollowState.ACCEPTED
     accept, follow_back = await sent()
     assert accept["type"] == "Accept"
-    assert (follow_back["type"], follow_back["actor"], follow_back["object"]) == ("Follow", collective.ap_id,
-                                                                                coworking.ap_id)
+    assert (follow_back["type"], follow_back["actor"], follow_back["object"]) == (
+        "Follow",
+        collective.ap_id,
+        coworking.ap_id,
+    )
 
 
 async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(collective: Actor, admin: Actor) -> None:
     coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
     await policy.set_domain_policy("cowork.example", PolicyKind.ALLOW)
 
-    row = await follows.receive_follow(coworking, collective, "https://cowork.example/f/1",
-                                       federation_mode="allowlist", domain_policy=PolicyKind.ALLOW)
+    row = await follows.receive_follow(
+        coworking, collective, "https://cowork.example/f/1", federation_mode="allowlist", domain_policy=PolicyKind.ALLOW
+    )
 
     assert row is not None and row.state == FollowState.PENDING
     assert await sent() == []
@@ -114,8 +146,9 @@ async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(co
 async def test_in_allowlist_mode_other_collectives_are_refused(collective: Actor, admin: Actor) -> None:
     stranger = await remote("strangers", "elsewhere.example", type=ActorType.GROUP)
 
-    row = await follows.receive_follow(stranger, collective, "https://elsewhere.example/f/1",
-                                       federation_mode="allowlist")
+    row = await follows.receive_follow(
+        stranger, collective, "https://elsewhere.example/f/1", federation_mode="allowlist"
+    )
 
     assert row is None and await Follow.all().count() == 0
     [reject] = await sent()
@@ -138,8 +171,13 @@ async def test_accept_matches_by_follow_id_then_by_the_pair(collective: Actor) -
     first = await follows.follow(ana, bob)
     second = await follows.follow(ana, cy)
     [follow_doc, _] = await sent()
-    assert follow_doc == {"@context": "https://www.w3.org/ns/activitystreams", "id": first.ap_id, "type": "Follow",
-                          "actor": ana.ap_id, "object": bob.ap_id}
+    assert follow_doc == {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": first.ap_id,
+        "type": "Follow",
+        "actor": ana.ap_id,
+        "object": bob.ap_id,
+    }
 
     assert await follows.receive_accept(bob, FollowRef(first.ap_id)) is not None
     # An Accept naming an unknown id but the right pair (older Mastodon) also works.
@@ -217,11 +255,18 @@ async def test_a_member_who_approves_followers_gets_a_request(collective: Actor)
 # --- policy --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "mode", "decision"), [
-    (None, "open", "accept"), (PolicyKind.ALLOW, "open", "accept"), (PolicyKind.SILENCE, "open", "ask_admin"),
-    (PolicyKind.BLOCK, "open", "refuse"), (None, "allowlist", "refuse"), (PolicyKind.ALLOW, "allowlist", "ask_admin"),
-    (PolicyKind.SILENCE, "allowlist", "refuse"),
-])
+@pytest.mark.parametrize(
+    ("kind", "mode", "decision"),
+    [
+        (None, "open", "accept"),
+        (PolicyKind.ALLOW, "open", "accept"),
+        (PolicyKind.SILENCE, "open", "ask_admin"),
+        (PolicyKind.BLOCK, "open", "refuse"),
+        (None, "allowlist", "refuse"),
+        (PolicyKind.ALLOW, "allowlist", "ask_admin"),
+        (PolicyKind.SILENCE, "allowlist", "refuse"),
+    ],
+)
 def test_alliance_decision(kind, mode, decision) -> None:
     assert policy.alliance_decision(kind, mode) == decision
 
@@ -250,7 +295,7 @@ async def test_policies_cache_sees_changes_and_blocks_cover_subdomains(collectiv
 
 
 async def test_silenced_domains_are_kept_but_left_out_of_public_timelines(collective: Actor) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from fedaid.domain.remote_posts import not_silenced
     from fedaid.models import Post
@@ -258,8 +303,9 @@ async def test_silenced_domains_are_kept_but_left_out_of_public_timelines(collec
     loud = await remote("bob", "masto.example")
     quiet = await remote("cy", "eu.quiet.example")
     for number, author in enumerate((loud, quiet)):
-        await Post.create(id=number + 1, ap_id=f"{author.ap_id}/statuses/1", author=author,
-                          published_at=datetime.now(timezone.utc))
+        await Post.create(
+            id=number + 1, ap_id=f"{author.ap_id}/statuses/1", author=author, published_at=datetime.now(UTC)
+        )
     await policy.set_domain_policy("quiet.example", PolicyKind.SILENCE)
 
     shown = await Post.filter(await not_silenced()).values_list("author_id", flat=True)

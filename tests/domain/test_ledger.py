@@ -4,24 +4,35 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from mutual_aid_factories import NOW, make_local, make_remote
+
 from fedaid.db import Database
 from fedaid.domain.ledger import hours_given_by, ledger_of
 from fedaid.models import Actor, Agreement, AgreementState, Exchange, Post, Proposal, ProposalPurpose
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, make_local, make_remote
 
 
-async def exchange(provider: Actor, receiver: Actor, hours: str, *, provider_ok: bool = True,
-                   receiver_ok: bool = True) -> Exchange:
-    post = await Post.create(id=new_id(), ap_id=f"{provider.ap_id}/posts/{new_id()}", author=provider,
-                             published_at=NOW)
-    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.OFFER, title="Aide", hours=Decimal(hours),
-                                     available_hours=Decimal(0))
-    agreement = await Agreement.create(id=new_id(), proposal=proposal, provider=provider, receiver=receiver,
-                                       hours=Decimal(hours), state=AgreementState.ACCEPTED)
-    return await Exchange.create(agreement=agreement, hours=Decimal(hours),
-                                 provider_confirmed_at=NOW if provider_ok else None,
-                                 receiver_confirmed_at=NOW if receiver_ok else None)
+async def exchange(
+    provider: Actor, receiver: Actor, hours: str, *, provider_ok: bool = True, receiver_ok: bool = True
+) -> Exchange:
+    post = await Post.create(id=new_id(), ap_id=f"{provider.ap_id}/posts/{new_id()}", author=provider, published_at=NOW)
+    proposal = await Proposal.create(
+        post=post, purpose=ProposalPurpose.OFFER, title="Aide", hours=Decimal(hours), available_hours=Decimal(0)
+    )
+    agreement = await Agreement.create(
+        id=new_id(),
+        proposal=proposal,
+        provider=provider,
+        receiver=receiver,
+        hours=Decimal(hours),
+        state=AgreementState.ACCEPTED,
+    )
+    return await Exchange.create(
+        agreement=agreement,
+        hours=Decimal(hours),
+        provider_confirmed_at=NOW if provider_ok else None,
+        receiver_confirmed_at=NOW if receiver_ok else None,
+    )
 
 
 async def test_given_and_received_are_two_tallies_split_by_collective(db: Database) -> None:

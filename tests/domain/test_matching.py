@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import LYON, PARIS, VILLEURBANNE, make_local, make_proposal
 
 from fedaid.db import Database
-from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.alerts import AlertCriteria, add_alert
+from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.matching import notify_matches
 from fedaid.errors import InvalidInput
 from fedaid.models import (
@@ -19,7 +20,6 @@ from fedaid.models import (
     ProposalPurpose,
     Visibility,
 )
-from mutual_aid_factories import LYON, PARIS, VILLEURBANNE, make_local, make_proposal
 
 NOWHERE = {"place_name": "", "latitude": None, "longitude": None, "remote_ok": False}
 
@@ -39,15 +39,29 @@ async def test_a_new_request_notifies_offers_sharing_category_tag_or_area(member
     # Given open offers: same category (bo), a shared tag (cy), nearby (di), unrelated and far (ed)
     await make_proposal(members["bo"], category="comptabilite", **NOWHERE)
     await make_proposal(members["cy"], category="design", tags=["tva"], **NOWHERE)
-    await make_proposal(members["di"], category="transport", place_name="Villeurbanne", latitude=VILLEURBANNE[0],
-                        longitude=VILLEURBANNE[1], remote_ok=False)
-    await make_proposal(members["ed"], category="transport", place_name="Paris", latitude=PARIS[0],
-                        longitude=PARIS[1], remote_ok=False)
+    await make_proposal(
+        members["di"],
+        category="transport",
+        place_name="Villeurbanne",
+        latitude=VILLEURBANNE[0],
+        longitude=VILLEURBANNE[1],
+        remote_ok=False,
+    )
+    await make_proposal(
+        members["ed"], category="transport", place_name="Paris", latitude=PARIS[0], longitude=PARIS[1], remote_ok=False
+    )
     # and another request in the same category, which is no match for a request
     await make_proposal(members["ed"], purpose=ProposalPurpose.REQUEST, category="comptabilite", **NOWHERE)
     # When ana asks for accounting help with VAT in Lyon
-    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="comptabilite",
-                                  tags=["tva"], place_name="Lyon", latitude=LYON[0], longitude=LYON[1])
+    request = await make_proposal(
+        members["ana"],
+        purpose=ProposalPurpose.REQUEST,
+        category="comptabilite",
+        tags=["tva"],
+        place_name="Lyon",
+        latitude=LYON[0],
+        longitude=LYON[1],
+    )
     # Then bo, cy and di are notified, once each, and not ana herself
     assert await matched(request.post_id) == {"bo", "cy", "di"}
     assert await notify_matches(request) == 0  # running again notifies nobody twice
@@ -65,21 +79,35 @@ async def test_alert_subscriptions_need_every_criterion_they_set(members: dict[s
     await AlertSubscription.create(actor=members["cy"], tag="logo", latitude=LYON[0], longitude=LYON[1], radius_km=10)
     await AlertSubscription.create(actor=members["di"], purpose=ProposalPurpose.OFFER, category="design")
     await AlertSubscription.create(actor=members["ed"], category="design", latitude=PARIS[0], longitude=PARIS[1])
-    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="design", tags=["logo"],
-                                  place_name="Villeurbanne", latitude=VILLEURBANNE[0], longitude=VILLEURBANNE[1],
-                                  remote_ok=False)
+    request = await make_proposal(
+        members["ana"],
+        purpose=ProposalPurpose.REQUEST,
+        category="design",
+        tags=["logo"],
+        place_name="Villeurbanne",
+        latitude=VILLEURBANNE[0],
+        longitude=VILLEURBANNE[1],
+        remote_ok=False,
+    )
     assert await matched(request.post_id) == {"bo", "cy"}
 
 
 async def test_an_alert_naming_a_place_without_coordinates_matches_proposals_in_that_place(
-        members: dict[str, Actor]) -> None:
+    members: dict[str, Actor],
+) -> None:
     # bo and cy typed a town in the alert form (no coordinates); di wants design anywhere
     await add_alert(members["bo"], AlertCriteria(place_name="villeurbanne"))
     await add_alert(members["cy"], AlertCriteria(place_name="Paris"))
     await add_alert(members["di"], AlertCriteria(category="design"))
-    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="design",
-                                  place_name="Villeurbanne (Gratte-Ciel)", latitude=VILLEURBANNE[0],
-                                  longitude=VILLEURBANNE[1], remote_ok=False)
+    request = await make_proposal(
+        members["ana"],
+        purpose=ProposalPurpose.REQUEST,
+        category="design",
+        place_name="Villeurbanne (Gratte-Ciel)",
+        latitude=VILLEURBANNE[0],
+        longitude=VILLEURBANNE[1],
+        remote_ok=False,
+    )
     assert await matched(request.post_id) == {"bo", "di"}
 
 
@@ -94,13 +122,15 @@ async def test_alerts_need_a_criterion_and_both_coordinates(members: dict[str, A
 
 async def test_remote_friendly_proposals_reach_alerts_anywhere(members: dict[str, Actor]) -> None:
     await AlertSubscription.create(actor=members["ed"], category="design", latitude=PARIS[0], longitude=PARIS[1])
-    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="design",
-                                  hours=Decimal(1), remote_ok=True)
+    request = await make_proposal(
+        members["ana"], purpose=ProposalPurpose.REQUEST, category="design", hours=Decimal(1), remote_ok=True
+    )
     assert await matched(request.post_id) == {"ed"}
 
 
 async def test_direct_proposals_notify_nobody(members: dict[str, Actor]) -> None:
     await AlertSubscription.create(actor=members["bo"], category="design")
-    request = await make_proposal(members["ana"], purpose=ProposalPurpose.REQUEST, category="design",
-                                  visibility=Visibility.DIRECT)
+    request = await make_proposal(
+        members["ana"], purpose=ProposalPurpose.REQUEST, category="design", visibility=Visibility.DIRECT
+    )
     assert await matched(request.post_id) == set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from mutual_aid_factories import NOW, delivered_types, deliveries, follow, make_local, make_remote
 
 from fedaid.activitypub.vocab import PUBLIC
 from fedaid.db import Database
@@ -12,7 +13,6 @@ from fedaid.domain import search
 from fedaid.domain.posts import create_post, delete_post, edit_post, get_post, note_of
 from fedaid.errors import Forbidden, Gone
 from fedaid.models import Actor, Delivery, Notification, NotificationKind, Post, PostTag, Visibility
-from mutual_aid_factories import NOW, deliveries, delivered_types, follow, make_local, make_remote
 
 
 @pytest.fixture
@@ -67,10 +67,16 @@ async def test_public_top_level_post_to_the_collective_is_announced_by_the_group
     post = await create_post(ana, "Qui a une camionnette ?", audience=collective, now=NOW)
     # Then the Group announces the unchanged Create and also boosts the note id, to each follower's inbox
     rows = await deliveries(sender__ap_id=collective.ap_id)
-    announces = {(activity["object"]["type"] if isinstance(activity["object"], dict) else activity["object"], inbox)
-                 for _, inbox, activity in rows}
-    assert announces == {("Create", "https://masto.example/inbox"), (post.ap_id, "https://masto.example/inbox"),
-                         ("Create", "https://drivers.example/inbox"), (post.ap_id, "https://drivers.example/inbox")}
+    announces = {
+        (activity["object"]["type"] if isinstance(activity["object"], dict) else activity["object"], inbox)
+        for _, inbox, activity in rows
+    }
+    assert announces == {
+        ("Create", "https://masto.example/inbox"),
+        (post.ap_id, "https://masto.example/inbox"),
+        ("Create", "https://drivers.example/inbox"),
+        (post.ap_id, "https://drivers.example/inbox"),
+    }
     wrapped = next(activity for _, _, activity in rows if isinstance(activity["object"], dict))
     assert wrapped["type"] == "Announce" and wrapped["object"]["id"] == post.ap_id + "/activity"
     assert wrapped["object"]["actor"] == ana.ap_id and wrapped["audience"] == collective.ap_id
@@ -88,7 +94,9 @@ async def test_replies_and_members_only_posts_are_not_boosted(ana: Actor, collec
     assert await deliveries(sender__ap_id=collective.ap_id) == []
     _, inbox, activity = (await deliveries(sender__ap_id=ana.ap_id))[-1]
     assert inbox == "https://masto.example/inbox" and activity["to"] == [
-        f"{ana.ap_id}/followers", f"{collective.ap_id}/followers"]
+        f"{ana.ap_id}/followers",
+        f"{collective.ap_id}/followers",
+    ]
 
 
 async def test_edit_queues_an_update_with_a_later_updated(ana: Actor) -> None:
@@ -121,8 +129,10 @@ async def test_delete_queues_a_tombstone_and_leaves_a_tombstone_here(ana: Actor,
     sent = [activity for _, _, activity in await deliveries(sender__ap_id=ana.ap_id)]
     delete = next(activity for activity in sent if activity["type"] == "Delete")
     assert delete["object"] == {"id": post.ap_id, "type": "Tombstone"} and delete["to"] == note["to"]
-    group_types = [(a["type"], a["object"]["type"] if isinstance(a["object"], dict) else "id")
-                   for _, _, a in await deliveries(sender__ap_id=collective.ap_id)]
+    group_types = [
+        (a["type"], a["object"]["type"] if isinstance(a["object"], dict) else "id")
+        for _, _, a in await deliveries(sender__ap_id=collective.ap_id)
+    ]
     assert ("Announce", "Delete") in group_types and ("Undo", "Announce") in group_types
     with pytest.raises(Gone):
         await get_post(post.id)
@@ -144,4 +154,5 @@ async def test_a_reply_mentions_the_author_it_answers_even_when_not_loaded(ana: 
     reply = await create_post(ana, "Réponse", in_reply_to=bare, now=NOW)
     assert reply.mentions == [mo.ap_id]
     assert [inbox for _, inbox, a in await deliveries() if a["object"]["id"] == reply.ap_id] == [
-        "https://masto.example/inbox"]
+        "https://masto.example/inbox"
+    ]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 
 from fedaid.activitypub.parse import parse_note
 from fedaid.db import Database
@@ -20,7 +21,6 @@ from fedaid.domain.proposals import (
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, ProposalStatus, Visibility
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 
 
 @pytest.fixture
@@ -43,7 +43,11 @@ async def test_a_proposal_is_a_post_addressed_to_the_collective_with_its_tags(an
     post = await Post.get(id=proposal.post_id)
     assert post.audience == collective.ap_id and post.is_local
     assert sorted(await PostTag.filter(post=post).values_list("name", flat=True)) == [
-        "communication", "offre", "plan", "visio"]
+        "communication",
+        "offre",
+        "plan",
+        "visio",
+    ]
     assert proposal.available_hours == proposal.hours == Decimal("2.00")
     _, inbox, create = (await deliveries())[0]
     assert inbox == "https://masto.example/inbox" and create["type"] == "Create"
@@ -68,8 +72,14 @@ async def test_edit_keeps_agreed_hours_and_federates_an_update(ana: Actor) -> No
     proposal = await make_proposal(ana, hours=Decimal(4))
     await Proposal.filter(id=proposal.id).update(available_hours=Decimal(1))  # 3 h already agreed
     await proposal.refresh_from_db()
-    edited = await edit_proposal(proposal, by=ana, hours=Decimal(5), title="Relire et corriger", text="Nouveau texte",
-                                 now=NOW + timedelta(hours=1))
+    edited = await edit_proposal(
+        proposal,
+        by=ana,
+        hours=Decimal(5),
+        title="Relire et corriger",
+        text="Nouveau texte",
+        now=NOW + timedelta(hours=1),
+    )
     assert (edited.hours, edited.available_hours) == (Decimal("5.00"), Decimal("2.00"))
     update = [a for _, _, a in await deliveries() if a["type"] == "Update"][-1]["object"]
     assert update["name"] == "Relire et corriger" and "Nouveau texte" in update["content"]
@@ -103,23 +113,43 @@ async def test_members_only_proposal_is_delivered_to_the_collectives_followers(a
 
 async def store(doc: dict, author: Actor, **options: object) -> Proposal | None:
     note = parse_note(doc)
-    post = await Post.create(id=new_id(), ap_id=note.ap_id, author=author, content=note.content, published_at=NOW,
-                             visibility=Visibility(note.visibility))
+    post = await Post.create(
+        id=new_id(),
+        ap_id=note.ap_id,
+        author=author,
+        content=note.content,
+        published_at=NOW,
+        visibility=Visibility(note.visibility),
+    )
     return await store_remote_proposal(post, note, **options)
 
 
 async def test_remote_fep_proposal_is_kept_and_refreshed(ana: Actor) -> None:
     eve = await make_remote("eve", "cowork.example")
-    doc = {"id": "https://cowork.example/users/eve/statuses/1", "type": ["Note", "Proposal"],
-           "attributedTo": eve.ap_id, "content": "<p>Besoin d'aide</p>", "name": "Compta annuelle",
-           "purpose": "request", "category": "comptabilite", "to": ["https://www.w3.org/ns/activitystreams#Public"],
-           "publishes": {"type": "Intent", "action": "deliverService",
-                         "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"}},
-           "tag": [{"type": "Hashtag", "name": "#demande"}, {"type": "Hashtag", "name": "#bilan"}]}
+    doc = {
+        "id": "https://cowork.example/users/eve/statuses/1",
+        "type": ["Note", "Proposal"],
+        "attributedTo": eve.ap_id,
+        "content": "<p>Besoin d'aide</p>",
+        "name": "Compta annuelle",
+        "purpose": "request",
+        "category": "comptabilite",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "publishes": {
+            "type": "Intent",
+            "action": "deliverService",
+            "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": "3"},
+        },
+        "tag": [{"type": "Hashtag", "name": "#demande"}, {"type": "Hashtag", "name": "#bilan"}],
+    }
     proposal = await store(doc, eve)
     assert proposal is not None and proposal.purpose == ProposalPurpose.REQUEST
     assert (proposal.title, proposal.category, proposal.tags, proposal.hours) == (
-        "Compta annuelle", "comptabilite", ["bilan"], Decimal("3.00"))
+        "Compta annuelle",
+        "comptabilite",
+        ["bilan"],
+        Decimal("3.00"),
+    )
     # an Update with a new status refreshes the same row
     note = parse_note({**doc, "status": "agreed"})
     again = await store_remote_proposal(await Post.get(ap_id=note.ap_id), note)
@@ -128,10 +158,18 @@ async def test_remote_fep_proposal_is_kept_and_refreshed(ana: Actor) -> None:
 
 async def test_mastodon_post_with_hashtag_is_a_proposal_only_when_allowed(ana: Actor, collective: Actor) -> None:
     eve = await make_remote("eve", "masto.example")
-    doc = {"id": "https://masto.example/users/eve/statuses/2", "type": "Note", "attributedTo": eve.ap_id,
-           "content": "<p>#offre je peux traduire 2 h #traduction</p>", "to": [collective.ap_id],
-           "tag": [{"type": "Hashtag", "name": "#offre"}, {"type": "Hashtag", "name": "#traduction"},
-                   {"type": "Mention", "href": collective.ap_id}]}
+    doc = {
+        "id": "https://masto.example/users/eve/statuses/2",
+        "type": "Note",
+        "attributedTo": eve.ap_id,
+        "content": "<p>#offre je peux traduire 2 h #traduction</p>",
+        "to": [collective.ap_id],
+        "tag": [
+            {"type": "Hashtag", "name": "#offre"},
+            {"type": "Hashtag", "name": "#traduction"},
+            {"type": "Mention", "href": collective.ap_id},
+        ],
+    }
     proposal = await store(doc, eve, collective_ap_id=collective.ap_id, allow_hashtag_proposals=True)
     assert proposal is not None and proposal.category == "traduction" and proposal.hours == Decimal("2.00")
     assert await store({**doc, "id": doc["id"] + "0"}, eve) is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -22,7 +22,7 @@ from fedaid.models import (
     PolicyKind,
 )
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ACTIVITY = {
     "@context": "https://www.w3.org/ns/activitystreams",
     "id": "https://aid.example/u/ana/activities/1",
@@ -35,8 +35,14 @@ ACTIVITY = {
 async def make_actor(username: str, domain: str, *, shared: bool = False, is_local: bool = False) -> Actor:
     base = f"https://{domain}"
     return await Actor.create(
-        ap_id=f"{base}/users/{username}", type=ActorType.PERSON, username=username, domain=domain,
-        is_local=is_local, inbox=f"{base}/users/{username}/inbox", shared_inbox=f"{base}/inbox" if shared else None)
+        ap_id=f"{base}/users/{username}",
+        type=ActorType.PERSON,
+        username=username,
+        domain=domain,
+        is_local=is_local,
+        inbox=f"{base}/users/{username}/inbox",
+        shared_inbox=f"{base}/inbox" if shared else None,
+    )
 
 
 @pytest.fixture
@@ -57,14 +63,18 @@ async def test_recipients_sharing_an_inbox_get_one_row(ana: Actor) -> None:
     # Then each distinct inbox gets exactly one row
     assert queued == 3
     assert await queued_inboxes() == [
-        "https://gts.example/users/ed/inbox", "https://gts.example/users/fa/inbox", "https://masto.example/inbox"]
+        "https://gts.example/users/ed/inbox",
+        "https://gts.example/users/fa/inbox",
+        "https://masto.example/inbox",
+    ]
 
 
 async def test_explicit_inboxes_merge_with_recipients(ana: Actor) -> None:
     bo = await make_actor("bo", "masto.example", shared=True)
 
-    queued = await publish(ACTIVITY, sender=ana, to=[bo],
-                           inboxes=["https://masto.example/inbox", "https://relay.example/inbox"], now=NOW)
+    queued = await publish(
+        ACTIVITY, sender=ana, to=[bo], inboxes=["https://masto.example/inbox", "https://relay.example/inbox"], now=NOW
+    )
 
     assert queued == 2
     assert await queued_inboxes() == ["https://masto.example/inbox", "https://relay.example/inbox"]
@@ -105,8 +115,11 @@ async def test_unavailable_hosts_are_skipped(ana: Actor) -> None:
 async def test_blocked_domains_and_their_subdomains_are_skipped(ana: Actor) -> None:
     await DomainPolicy.create(domain="spam.example", kind=PolicyKind.BLOCK)
     await DomainPolicy.create(domain="quiet.example", kind=PolicyKind.SILENCE)
-    recipients = [await make_actor("bo", "spam.example"), await make_actor("cy", "eu.spam.example"),
-                  await make_actor("di", "quiet.example")]
+    recipients = [
+        await make_actor("bo", "spam.example"),
+        await make_actor("cy", "eu.spam.example"),
+        await make_actor("di", "quiet.example"),
+    ]
 
     assert await publish(ACTIVITY, sender=ana, to=recipients, now=NOW) == 1
     assert await queued_inboxes() == ["https://quiet.example/users/di/inbox"]
@@ -150,8 +163,12 @@ async def test_followers_of_lists_accepted_remote_followers(ana: Actor) -> None:
     gone = await make_actor("ex", "old.example")
     gone.deleted_at = NOW
     await gone.save()
-    for follower, state in ((bo, FollowState.ACCEPTED), (cy, FollowState.PENDING), (li, FollowState.ACCEPTED),
-                            (gone, FollowState.ACCEPTED)):
+    for follower, state in (
+        (bo, FollowState.ACCEPTED),
+        (cy, FollowState.PENDING),
+        (li, FollowState.ACCEPTED),
+        (gone, FollowState.ACCEPTED),
+    ):
         await Follow.create(follower=follower, target=ana, state=state)
     await Follow.create(follower=ana, target=cy, state=FollowState.ACCEPTED)
     # When asking for ana's followers

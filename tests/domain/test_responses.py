@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
 from fedaid.activitypub.proposals import parse_agreement_offer, render_offer_agreement
 from fedaid.db import Database
@@ -14,10 +15,16 @@ from fedaid.domain.proposals import close_proposal
 from fedaid.domain.responses import list_responses, record_remote_response, respond
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
-    Actor, Agreement, Notification, NotificationKind, Post, Proposal, ProposalPurpose, Visibility,
+    Actor,
+    Agreement,
+    Notification,
+    NotificationKind,
+    Post,
+    Proposal,
+    ProposalPurpose,
+    Visibility,
 )
 from fedaid.models.ids import new_id
-from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
 
 @pytest.fixture
@@ -61,8 +68,14 @@ async def test_a_remote_reply_to_a_local_proposal_notifies_once(ana: Actor) -> N
     proposal = await make_proposal(ana)
     mo = await make_remote("mo", "masto.example")
     post = await Post.get(id=proposal.post_id)
-    reply = await Post.create(id=new_id(), ap_id=f"{mo.ap_id}/statuses/9", author=mo, in_reply_to=post,
-                              in_reply_to_ap_id=post.ap_id, published_at=NOW)
+    reply = await Post.create(
+        id=new_id(),
+        ap_id=f"{mo.ap_id}/statuses/9",
+        author=mo,
+        in_reply_to=post,
+        in_reply_to_ap_id=post.ap_id,
+        published_at=NOW,
+    )
     assert await record_remote_response(reply) and await record_remote_response(reply)
     assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE).count() == 1
     unrelated = await Post.create(id=new_id(), ap_id=f"{mo.ap_id}/statuses/10", author=mo, published_at=NOW)
@@ -75,13 +88,24 @@ async def test_a_peers_reply_and_its_offer_are_linked_whichever_arrives_first(an
     proposal = await make_proposal(ana)
     post = await Post.get(id=proposal.post_id)
     bob = await make_remote("bob", "cowork.example", mastodon=False)
-    offer = parse_agreement_offer(render_offer_agreement(
-        Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/1"), offerer=bob,
-        proposal_ap_id=post.ap_id, author_ap_id=ana.ap_id))
+    offer = parse_agreement_offer(
+        render_offer_agreement(
+            Agreement(id=1, hours=Decimal(1), offer_activity_id=f"{bob.ap_id}/offers/1"),
+            offerer=bob,
+            proposal_ap_id=post.ap_id,
+            author_ap_id=ana.ap_id,
+        )
+    )
 
     async def reply_arrives() -> Post:
-        reply = await Post.create(id=new_id(), ap_id=f"{bob.ap_id}/posts/3", author=bob, in_reply_to=post,
-                                  in_reply_to_ap_id=post.ap_id, published_at=NOW)
+        reply = await Post.create(
+            id=new_id(),
+            ap_id=f"{bob.ap_id}/posts/3",
+            author=bob,
+            in_reply_to=post,
+            in_reply_to_ap_id=post.ap_id,
+            published_at=NOW,
+        )
         await record_remote_response(reply)
         return reply
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from mutual_aid_factories import LYON, NOW, PARIS, VILLEURBANNE, make_local, make_proposal, make_remote
 
 from fedaid.activitypub.parse import parse_note
 from fedaid.db import Database
@@ -15,7 +16,6 @@ from fedaid.domain.proposals import close_proposal, store_remote_proposal
 from fedaid.domain.search import SearchFilters, bounding_box, distance_km, reindex_all, search, search_terms
 from fedaid.models import Actor, Post, ProposalPurpose, ProposalStatus, Visibility
 from fedaid.models.ids import new_id
-from mutual_aid_factories import LYON, NOW, PARIS, VILLEURBANNE, make_local, make_proposal, make_remote
 
 NOWHERE = {"place_name": "", "latitude": None, "longitude": None, "remote_ok": False}
 
@@ -50,17 +50,20 @@ async def test_a_title_match_ranks_above_a_text_match_then_newest_first(ana: Act
 
 
 async def test_tags_and_category_are_searched(ana: Actor) -> None:
-    await make_proposal(ana, title="Un coup de main", text="Samedi", tags=["demenagement"], category="transport",
-                        **NOWHERE)
+    await make_proposal(
+        ana, title="Un coup de main", text="Samedi", tags=["demenagement"], category="transport", **NOWHERE
+    )
     assert titles(await search("demenagement")) == ["Un coup de main"]
     assert titles(await search("transport")) == ["Un coup de main"]
 
 
 async def test_filters_purpose_category_tag_status_and_remote(ana: Actor) -> None:
-    offer = await make_proposal(ana, title="Site web offert", category="informatique", tags=["wordpress"],
-                                **{**NOWHERE, "remote_ok": True})
-    await make_proposal(ana, purpose=ProposalPurpose.REQUEST, title="Site web demandé", category="informatique",
-                        **NOWHERE)
+    offer = await make_proposal(
+        ana, title="Site web offert", category="informatique", tags=["wordpress"], **{**NOWHERE, "remote_ok": True}
+    )
+    await make_proposal(
+        ana, purpose=ProposalPurpose.REQUEST, title="Site web demandé", category="informatique", **NOWHERE
+    )
     closed = await make_proposal(ana, title="Site web ancien", category="design", **NOWHERE)
     await close_proposal(closed, by=ana)
     assert titles(await search("site", SearchFilters(purpose=ProposalPurpose.REQUEST))) == ["Site web demandé"]
@@ -79,8 +82,9 @@ async def test_near_a_place_within_km_is_exact(ana: Actor) -> None:
     assert box is not None and box[0] < corner[0] < box[1] and box[2] < corner[1] < box[3]
     assert distance_km(*LYON, *corner) > 10
     for title, (lat, lon) in (("Lyon", LYON), ("Villeurbanne", VILLEURBANNE), ("Paris", PARIS), ("Coin", corner)):
-        await make_proposal(ana, title=f"Transport {title}", place_name=title, latitude=lat, longitude=lon,
-                            remote_ok=False)
+        await make_proposal(
+            ana, title=f"Transport {title}", place_name=title, latitude=lat, longitude=lon, remote_ok=False
+        )
     await make_proposal(ana, title="Transport sans lieu", **NOWHERE)
     near = await search("transport", SearchFilters(near=LYON, within_km=10))
     assert sorted(titles(near)) == ["Transport Lyon", "Transport Villeurbanne"]
@@ -92,9 +96,17 @@ async def test_filter_by_collective_and_members_only_posts_stay_private(ana: Act
     await make_proposal(ana, title="Conseil juridique", category="soutienjuridique", **NOWHERE)
     await make_proposal(ana, title="Conseil entre membres", visibility=Visibility.FOLLOWERS, **NOWHERE)
     eve = await make_remote("eve", "cowork.example", mastodon=False)
-    note = parse_note({"id": f"{eve.ap_id}/posts/1", "type": "Note", "attributedTo": eve.ap_id, "purpose": "offer",
-                       "name": "Conseil en statuts", "content": "<p>SCOP, SCIC</p>",
-                       "to": ["https://www.w3.org/ns/activitystreams#Public"]})
+    note = parse_note(
+        {
+            "id": f"{eve.ap_id}/posts/1",
+            "type": "Note",
+            "attributedTo": eve.ap_id,
+            "purpose": "offer",
+            "name": "Conseil en statuts",
+            "content": "<p>SCOP, SCIC</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }
+    )
     post = await Post.create(id=new_id(), ap_id=note.ap_id, author=eve, content=note.content, published_at=NOW)
     await store_remote_proposal(post, note)
     assert sorted(titles(await search("conseil"))) == ["Conseil en statuts", "Conseil juridique"]
@@ -144,8 +156,9 @@ async def test_words_in_a_post_cannot_pose_as_filters(ana: Actor) -> None:
 
 
 async def test_each_map_grid_serves_its_radius(ana: Actor) -> None:
-    await make_proposal(ana, title="Transport Lyon", place_name="Lyon", latitude=LYON[0], longitude=LYON[1],
-                        remote_ok=False)
+    await make_proposal(
+        ana, title="Transport Lyon", place_name="Lyon", latitude=LYON[0], longitude=LYON[1], remote_ok=False
+    )
     for km in (5, 30, 100, 300):  # the fine, middle and coarse cells, then a plain box
         assert titles(await search("transport", SearchFilters(near=VILLEURBANNE, within_km=km))) == ["Transport Lyon"]
     assert await search("transport", SearchFilters(near=VILLEURBANNE, within_km=4)) == []

@@ -78,11 +78,20 @@ class FakeInboxes:
 
     async def actors(self, names: list[str], *, shared: bool = False) -> list[Actor]:
         """Remote actors living here, each with its own inbox and, when `shared`, this server's `/inbox`."""
-        await Actor.bulk_create([
-            Actor(ap_id=self.url(f"/users/{name}"), type=ActorType.PERSON, username=name, domain=self.host,
-                  inbox=self.url(f"/users/{name}/inbox"), shared_inbox=self.url("/inbox") if shared else None)
-            for name in names
-        ], batch_size=500)
+        await Actor.bulk_create(
+            [
+                Actor(
+                    ap_id=self.url(f"/users/{name}"),
+                    type=ActorType.PERSON,
+                    username=name,
+                    domain=self.host,
+                    inbox=self.url(f"/users/{name}/inbox"),
+                    shared_inbox=self.url("/inbox") if shared else None,
+                )
+                for name in names
+            ],
+            batch_size=500,
+        )
         return await Actor.filter(domain=self.host, username__in=names).order_by("id")
 
     async def actor(self, name: str, *, shared: bool = False) -> Actor:
@@ -91,7 +100,8 @@ class FakeInboxes:
     def script(self, path: str, *answers: Answer | int) -> None:
         """Answer the next POSTs to `path` with these, in order; then `default` again."""
         self._scripts.setdefault(path, []).extend(
-            answer if isinstance(answer, Answer) else Answer(answer) for answer in answers)
+            answer if isinstance(answer, Answer) else Answer(answer) for answer in answers
+        )
 
     def arrivals(self) -> Counter[tuple[str, str]]:
         """How many times each (inbox path, activity id) arrived."""
@@ -126,8 +136,14 @@ class FakeInboxes:
         key_id = parse_signature_header(headers.get("Signature", "")).get("keyid")  # keys are stored lowercased
         if key_id not in self.public_keys:
             return f"unknown keyId {key_id!r}"
-        verifier = httpsig.HeaderVerifier(headers, self.public_keys[key_id], required_headers=REQUIRED_SIGNED,
-                                          method="POST", path=request.raw_path, sign_header="signature")
+        verifier = httpsig.HeaderVerifier(
+            headers,
+            self.public_keys[key_id],
+            required_headers=REQUIRED_SIGNED,
+            method="POST",
+            path=request.raw_path,
+            sign_header="signature",
+        )
         try:
             return "" if verifier.verify() else "httpsig: the signature does not verify"
         except Exception as err:  # httpsig raises bare Exceptions for missing headers
@@ -144,6 +160,14 @@ async def make_sender(name: str = "ana", base_url: str = "https://aid.example") 
     private_pem, public_pem = _KEYS[0]
     ap_id = f"{base_url}/u/{name}"
     return await Actor.create(
-        ap_id=ap_id, type=ActorType.PERSON, username=name, domain=base_url.split("://", 1)[1], is_local=True,
-        inbox=f"{ap_id}/inbox", shared_inbox=f"{base_url}/inbox", key_id=f"{ap_id}#main-key",
-        public_key_pem=public_pem, private_key_pem=private_pem)
+        ap_id=ap_id,
+        type=ActorType.PERSON,
+        username=name,
+        domain=base_url.split("://", 1)[1],
+        is_local=True,
+        inbox=f"{ap_id}/inbox",
+        shared_inbox=f"{base_url}/inbox",
+        key_id=f"{ap_id}#main-key",
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+    )

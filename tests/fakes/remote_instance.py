@@ -12,9 +12,8 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
-from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -24,13 +23,14 @@ from aiohttp import web
 
 from fedaid.keys import generate_key_pair
 
+from testsupport import FIXTURES
+
 JSONDict = dict[str, Any]
 AP_JSON = "application/activity+json"
 AS = "https://www.w3.org/ns/activitystreams"
 SECURITY = "https://w3id.org/security/v1"
 # The @context Mastodon puts on actors, taken from a real one.
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"
-MASTODON_CONTEXT = json.loads((_SHARED / "mastodon" / "person.json").read_text())["@context"]
+MASTODON_CONTEXT = json.loads((FIXTURES / "mastodon" / "person.json").read_text())["@context"]
 
 
 @dataclass
@@ -80,15 +80,17 @@ class FakeRemoteInstance:
         self.inbox_status: int | None = None  # force this answer to inbox POSTs (e.g. 500, 410)
         self.server: Any = None  # the TestServer, set by start_fake_remote
         self.app = web.Application(middlewares=[self._record])
-        self.app.add_routes([
-            web.get("/.well-known/webfinger", self.serve_webfinger),
-            web.get("/users/{name}", self.serve_actor),
-            web.get("/users/{name}/main-key", self.serve_key_stub),
-            web.get("/users/{name}/{collection:followers|following|outbox}", self.serve_collection),
-            web.post("/users/{name}/inbox", self.record_post),
-            web.post("/inbox", self.record_post),
-            web.get("/{path:.*}", self.serve_object),
-        ])
+        self.app.add_routes(
+            [
+                web.get("/.well-known/webfinger", self.serve_webfinger),
+                web.get("/users/{name}", self.serve_actor),
+                web.get("/users/{name}/main-key", self.serve_key_stub),
+                web.get("/users/{name}/{collection:followers|following|outbox}", self.serve_collection),
+                web.post("/users/{name}/inbox", self.record_post),
+                web.post("/inbox", self.record_post),
+                web.get("/{path:.*}", self.serve_object),
+            ]
+        )
 
     # --- addresses --------------------------------------------------------------------------
 
@@ -166,13 +168,20 @@ class FakeRemoteInstance:
     def actor_doc(self, name: str) -> JSONDict:
         user, actor_id = self.users[name], self.actor_id(name)
         doc: JSONDict = {
-            "@context": MASTODON_CONTEXT, "id": actor_id, "type": "Person",
-            "following": f"{actor_id}/following", "followers": f"{actor_id}/followers",
-            "inbox": f"{actor_id}/inbox", "outbox": f"{actor_id}/outbox",
-            "preferredUsername": user.preferred_username, "name": user.preferred_username.title(),
+            "@context": MASTODON_CONTEXT,
+            "id": actor_id,
+            "type": "Person",
+            "following": f"{actor_id}/following",
+            "followers": f"{actor_id}/followers",
+            "inbox": f"{actor_id}/inbox",
+            "outbox": f"{actor_id}/outbox",
+            "preferredUsername": user.preferred_username,
+            "name": user.preferred_username.title(),
             "summary": f"<p>{user.preferred_username} helps with gardening.</p>",
-            "url": self.url(f"/@{user.preferred_username}"), "manuallyApprovesFollowers": False,
-            "discoverable": True, "published": "2024-01-01T00:00:00Z",
+            "url": self.url(f"/@{user.preferred_username}"),
+            "manuallyApprovesFollowers": False,
+            "discoverable": True,
+            "published": "2024-01-01T00:00:00Z",
             "publicKey": {"id": self.key_id(name), "owner": actor_id, "publicKeyPem": user.public_pem},
             "icon": {"type": "Image", "mediaType": "image/png", "url": self.url(f"/avatars/{name}.png")},
         }
@@ -191,14 +200,20 @@ class FakeRemoteInstance:
             jrd = self.webfinger_overrides[username.lower()]
             return _jrd_response(jrd) if jrd is not None else web.Response(status=404)
         user = self.users.get(username) or next(
-            (u for u in self.users.values() if u.preferred_username.lower() == username.lower()), None)
+            (u for u in self.users.values() if u.preferred_username.lower() == username.lower()), None
+        )
         if user is None:
             return web.Response(status=404)
         if user.name in self.deleted_users:
             return web.Response(status=410)
         jrd = self.jrd(user.preferred_username, self.actor_id(user.name))
-        jrd["links"].append({"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
-                             "href": self.url(f"/@{user.preferred_username}")})
+        jrd["links"].append(
+            {
+                "rel": "http://webfinger.net/rel/profile-page",
+                "type": "text/html",
+                "href": self.url(f"/@{user.preferred_username}"),
+            }
+        )
         return _jrd_response(jrd)
 
     async def serve_actor(self, request: web.Request) -> web.Response:
@@ -215,14 +230,28 @@ class FakeRemoteInstance:
         if self.software != "gotosocial" or name not in self.users or name in self.deleted_users:
             return web.Response(status=404)
         actor = self.actor_doc(name)
-        return _ap_response({"@context": [SECURITY, AS], "id": actor["id"], "preferredUsername":
-                             actor["preferredUsername"], "publicKey": actor["publicKey"], "type": "Person"})
+        return _ap_response(
+            {
+                "@context": [SECURITY, AS],
+                "id": actor["id"],
+                "preferredUsername": actor["preferredUsername"],
+                "publicKey": actor["publicKey"],
+                "type": "Person",
+            }
+        )
 
     async def serve_collection(self, request: web.Request) -> web.Response:
         if request.match_info["name"] not in self.users:
             return web.Response(status=404)
-        return _ap_response({"@context": AS, "id": self.url(request.path), "type": "OrderedCollection",
-                             "totalItems": 0, "orderedItems": []})
+        return _ap_response(
+            {
+                "@context": AS,
+                "id": self.url(request.path),
+                "type": "OrderedCollection",
+                "totalItems": 0,
+                "orderedItems": [],
+            }
+        )
 
     async def serve_object(self, request: web.Request) -> web.Response:
         if request.path in self.deleted_objects:
@@ -261,8 +290,14 @@ class FakeRemoteInstance:
         pem = self.trusted_keys.get(key_id) or await _fetch_public_key(key_id)
         required = ["(request-target)", "host", "date"] + (["digest"] if request.method == "POST" else [])
         try:
-            verifier = httpsig.HeaderVerifier(dict(request.headers), pem or "", required_headers=required,
-                                              method=request.method, path=request.path_qs, sign_header="signature")
+            verifier = httpsig.HeaderVerifier(
+                dict(request.headers),
+                pem or "",
+                required_headers=required,
+                method=request.method,
+                path=request.path_qs,
+                sign_header="signature",
+            )
             verified = pem is not None and verifier.verify()
         except Exception:  # httpsig raises bare Exception for missing headers and bad keys
             verified = False
@@ -270,34 +305,65 @@ class FakeRemoteInstance:
             verified = False
         return key_id, bool(verified)
 
-    def sign_post(self, url: str, activity: JSONDict, *, as_user: str = "alice", sign_content_type: bool = True,
-                  algorithm: str = "rsa-sha256", date: datetime | None = None) -> tuple[dict[str, str], bytes]:
+    def sign_post(
+        self,
+        url: str,
+        activity: JSONDict,
+        *,
+        as_user: str = "alice",
+        sign_content_type: bool = True,
+        algorithm: str = "rsa-sha256",
+        date: datetime | None = None,
+    ) -> tuple[dict[str, str], bytes]:
         """The headers and body Mastodon would send to `url`, signed by httpsig's HeaderSigner."""
         body = json.dumps(activity).encode()
         parts = urlsplit(url)
-        moment = date or datetime.now(timezone.utc)
-        headers = {"Host": parts.netloc, "Date": formatdate(moment.timestamp(), usegmt=True),
-                   "Digest": _digest(body), "Content-Type": AP_JSON}
+        moment = date or datetime.now(UTC)
+        headers = {
+            "Host": parts.netloc,
+            "Date": formatdate(moment.timestamp(), usegmt=True),
+            "Digest": _digest(body),
+            "Content-Type": AP_JSON,
+        }
         covered = ["(request-target)", "host", "date", "digest"] + (["content-type"] if sign_content_type else [])
-        signer = httpsig.HeaderSigner(self.key_id(as_user), self.users[as_user].private_pem,
-                                      algorithm=algorithm, headers=covered, sign_header="signature")
+        signer = httpsig.HeaderSigner(
+            self.key_id(as_user),
+            self.users[as_user].private_pem,
+            algorithm=algorithm,
+            headers=covered,
+            sign_header="signature",
+        )
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return dict(signer.sign(headers, host=parts.netloc, method="POST", path=path)), body
 
-    async def post_signed(self, url: str, activity: JSONDict, *, as_user: str = "alice",
-                          sign_content_type: bool = True, algorithm: str = "rsa-sha256",
-                          date: datetime | None = None, tamper_body: bool = False) -> tuple[int, str]:
+    async def post_signed(
+        self,
+        url: str,
+        activity: JSONDict,
+        *,
+        as_user: str = "alice",
+        sign_content_type: bool = True,
+        algorithm: str = "rsa-sha256",
+        date: datetime | None = None,
+        tamper_body: bool = False,
+    ) -> tuple[int, str]:
         """POST `activity` to one of our inboxes as Mastodon would; returns (status, response text)."""
-        headers, body = self.sign_post(url, activity, as_user=as_user, sign_content_type=sign_content_type,
-                                       algorithm=algorithm, date=date)
+        headers, body = self.sign_post(
+            url, activity, as_user=as_user, sign_content_type=sign_content_type, algorithm=algorithm, date=date
+        )
         if tamper_body:
             body = body.replace(b"}", b', "tampered": true}', 1)
         async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
             return response.status, await response.text()
 
 
-async def start_fake_remote(aiohttp_server: Any, *, software: str = "mastodon", usernames: tuple[str, ...] = ("alice",),
-                            authorized_fetch: bool | None = None) -> FakeRemoteInstance:
+async def start_fake_remote(
+    aiohttp_server: Any,
+    *,
+    software: str = "mastodon",
+    usernames: tuple[str, ...] = ("alice",),
+    authorized_fetch: bool | None = None,
+) -> FakeRemoteInstance:
     """Start a fake server (pytest-aiohttp's `aiohttp_server` fixture) with one user per name."""
     fake = FakeRemoteInstance(software=software, authorized_fetch=authorized_fetch)
     fake.server = await aiohttp_server(fake.app)
@@ -309,8 +375,10 @@ async def start_fake_remote(aiohttp_server: Any, *, software: str = "mastodon", 
 async def _fetch_public_key(key_id: str) -> str | None:
     """The PEM behind `key_id`, by a plain GET of its URL without the fragment (an actor or a key)."""
     try:
-        async with aiohttp.ClientSession() as session, session.get(
-                urldefrag(key_id).url, headers={"Accept": AP_JSON}) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(urldefrag(key_id).url, headers={"Accept": AP_JSON}) as response,
+        ):
             doc = await response.json(content_type=None)
     except (aiohttp.ClientError, ValueError):
         return None
@@ -330,8 +398,9 @@ def _ap_response(doc: JSONDict, status: int = 200) -> web.Response:
 
 
 def _jrd_response(jrd: JSONDict) -> web.Response:
-    return web.Response(body=json.dumps(jrd).encode(), content_type="application/jrd+json",
-                        headers={"Access-Control-Allow-Origin": "*"})
+    return web.Response(
+        body=json.dumps(jrd).encode(), content_type="application/jrd+json", headers={"Access-Control-Allow-Origin": "*"}
+    )
 
 
 def _tombstone(object_id: str, former_type: str | None) -> web.Response:

@@ -25,9 +25,14 @@ async def main(database_url: str, lease_seconds: float) -> None:
     await db.connect()
     try:
         with db.active():
-            worker = DeliveryWorker(f"fedaid-test-worker/{os.getpid()}", True, allow_http=True,
-                                    lease=timedelta(seconds=lease_seconds), total_timeout=lease_seconds / 2,
-                                    connect_timeout=min(5.0, lease_seconds / 4))
+            worker = DeliveryWorker(
+                f"fedaid-test-worker/{os.getpid()}",
+                True,
+                allow_http=True,
+                lease=timedelta(seconds=lease_seconds),
+                total_timeout=lease_seconds / 2,
+                connect_timeout=min(5.0, lease_seconds / 4),
+            )
             async with worker:
                 print("ready", flush=True)
                 await worker.run_forever(stop, idle_sleep=0.05)

@@ -11,7 +11,6 @@ import sys
 
 import aiohttp
 import pytest
-from testsupport import drain
 
 from fedaid.appkeys import FETCHER
 from fedaid.domain import follows
@@ -21,19 +20,28 @@ from fedaid.domain.posts import create_post
 from fedaid.federation.fetch import RemoteNotFound
 from fedaid.models import AccountRole, Actor, Follow, Notification, NotificationKind, Post, Visibility
 
+from testsupport import drain
+
 AP = "application/activity+json"
 
 
 def fedaid_cli(instance, *args: str) -> subprocess.CompletedProcess:
     """Run the `fedaid` command against a running instance's data folder and database."""
     settings = instance.settings
-    env = {**os.environ, "FEDAID_DATA_DIR": str(settings.data_dir), "FEDAID_DATABASE_URL": settings.database_url,
-           "FEDAID_BASE_URL": settings.base_url, "FEDAID_COLLECTIVE_SLUG": settings.collective_slug,
-           "FEDAID_COLLECTIVE_NAME": settings.collective_name, "FEDAID_SECRET_KEY": settings.secret_key,
-           "FEDAID_ALLOW_HTTP": "true", "FEDAID_ALLOW_PRIVATE_ADDRESSES": "true",
-           "FEDAID_FEDERATION_MODE": settings.federation_mode, "FEDAID_LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "fedaid", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+    env = {
+        **os.environ,
+        "FEDAID_DATA_DIR": str(settings.data_dir),
+        "FEDAID_DATABASE_URL": settings.database_url,
+        "FEDAID_BASE_URL": settings.base_url,
+        "FEDAID_COLLECTIVE_SLUG": settings.collective_slug,
+        "FEDAID_COLLECTIVE_NAME": settings.collective_name,
+        "FEDAID_SECRET_KEY": settings.secret_key,
+        "FEDAID_ALLOW_HTTP": "true",
+        "FEDAID_ALLOW_PRIVATE_ADDRESSES": "true",
+        "FEDAID_FEDERATION_MODE": settings.federation_mode,
+        "FEDAID_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run([sys.executable, "-m", "fedaid", *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 async def cli(instance, *args: str) -> str:
@@ -59,8 +67,9 @@ async def network(make_instance):
     coworking = await make_instance("coworking")
     coaching = await make_instance("coaching")
     with drivers.db.active():
-        await add_member(drivers.base_url, "ana", email="ana@example.org", password="correct horse battery",
-                         role=AccountRole.ADMIN)
+        await add_member(
+            drivers.base_url, "ana", email="ana@example.org", password="correct horse battery", role=AccountRole.ADMIN
+        )
     assert "allow" in await cli(drivers, "domain", "allow", coworking.settings.domain)
     return drivers, coworking, coaching
 
@@ -91,8 +100,12 @@ async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(ne
     # When a drivers member posts for members only
     with drivers.db.active():
         ana = await Actor.get(username="ana", is_local=True)
-        post = await create_post(ana, "Covoiturage vers Lyon jeudi, réservé aux membres", visibility=Visibility.FOLLOWERS,
-                                 audience=await get_collective("drivers"))
+        post = await create_post(
+            ana,
+            "Covoiturage vers Lyon jeudi, réservé aux membres",
+            visibility=Visibility.FOLLOWERS,
+            audience=await get_collective("drivers"),
+        )
     await drain(drivers, coworking, coaching)
 
     # Then the ally has it, members-only, and nobody else does

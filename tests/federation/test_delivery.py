@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from fakes.inboxes import Answer, FakeInboxes, make_sender
 
 from fedaid.db import Database
 from fedaid.domain.publish import followers_of, publish
@@ -28,7 +27,9 @@ from fedaid.federation.delivery import (
 )
 from fedaid.models import Actor, Delivery, DeliveryState, DomainHealth, Follow, FollowState
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+from fakes.inboxes import Answer, FakeInboxes, make_sender
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class ManualClock:
@@ -60,8 +61,13 @@ NO_JITTER, MAX_JITTER = FixedJitter(0.0), FixedJitter(0.999999)
 
 
 def activity(number: int = 1, actor: str = "https://aid.example/u/ana") -> dict:
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/{number}",
-            "type": "Create", "actor": actor, "object": {"type": "Note", "content": f"note {number} · ça marche"}}
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor}/activities/{number}",
+        "type": "Create",
+        "actor": actor,
+        "object": {"type": "Note", "content": f"note {number} · ça marche"},
+    }
 
 
 @pytest.fixture
@@ -78,6 +84,7 @@ async def sender(db: Database) -> Actor:
 async def make_inboxes(aiohttp_server, sender: Actor) -> Callable[..., Awaitable[FakeInboxes]]:
     async def make(**options: float) -> FakeInboxes:
         return await FakeInboxes({sender.key_id: sender.public_key_pem}, **options).start(aiohttp_server)
+
     return make
 
 
@@ -121,14 +128,29 @@ async def the_row() -> Delivery:
 # --- pure rules ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "step"), [
-    (200, Step.DONE), (202, Step.DONE), (204, Step.DONE),
-    (410, Step.FORGET_RECIPIENT),
-    (None, Step.RETRY), (500, Step.RETRY), (502, Step.RETRY), (503, Step.RETRY), (401, Step.RETRY),
-    (408, Step.RETRY), (429, Step.RETRY),
-    (400, Step.GIVE_UP), (403, Step.GIVE_UP), (404, Step.GIVE_UP), (413, Step.GIVE_UP), (422, Step.GIVE_UP),
-    (501, Step.GIVE_UP), (301, Step.GIVE_UP),
-])
+@pytest.mark.parametrize(
+    ("status", "step"),
+    [
+        (200, Step.DONE),
+        (202, Step.DONE),
+        (204, Step.DONE),
+        (410, Step.FORGET_RECIPIENT),
+        (None, Step.RETRY),
+        (500, Step.RETRY),
+        (502, Step.RETRY),
+        (503, Step.RETRY),
+        (401, Step.RETRY),
+        (408, Step.RETRY),
+        (429, Step.RETRY),
+        (400, Step.GIVE_UP),
+        (403, Step.GIVE_UP),
+        (404, Step.GIVE_UP),
+        (413, Step.GIVE_UP),
+        (422, Step.GIVE_UP),
+        (501, Step.GIVE_UP),
+        (301, Step.GIVE_UP),
+    ],
+)
 def test_next_step_reads_status_codes_as_mastodon_does(status: int | None, step: Step) -> None:
     assert next_step(status) is step
 
@@ -157,8 +179,9 @@ def test_retry_delay_honours_a_longer_retry_after_as_http_date() -> None:
 def test_retry_delay_keeps_its_own_backoff_when_retry_after_is_shorter_or_unreadable() -> None:
     assert retry_delay(3, "5", START, NO_JITTER) == timedelta(seconds=96)
     assert retry_delay(3, "soon", START, NO_JITTER) == timedelta(seconds=96)
-    assert retry_delay(3, format_datetime(START - timedelta(hours=1), usegmt=True), START, NO_JITTER) == \
-        timedelta(seconds=96)
+    assert retry_delay(3, format_datetime(START - timedelta(hours=1), usegmt=True), START, NO_JITTER) == timedelta(
+        seconds=96
+    )
 
 
 def test_retry_after_is_capped() -> None:
@@ -181,17 +204,19 @@ def test_a_lease_shorter_than_the_timeout_is_refused() -> None:
 
 
 async def test_fan_out_to_200_recipients_arrives_once_per_distinct_inbox(
-        sender: Actor, make_inboxes, make_worker, clock: ManualClock) -> None:
+    sender: Actor, make_inboxes, make_worker, clock: ManualClock
+) -> None:
     # Given 200 recipients on three servers: one with a shared inbox, one without, one mixed
     masto, gts, mixed = await make_inboxes(), await make_inboxes(), await make_inboxes()
-    recipients = (await masto.actors([f"m{n}" for n in range(80)], shared=True)
-                  + await gts.actors([f"g{n}" for n in range(60)])
-                  + await mixed.actors([f"s{n}" for n in range(30)], shared=True)
-                  + await mixed.actors([f"p{n}" for n in range(30)]))
+    recipients = (
+        await masto.actors([f"m{n}" for n in range(80)], shared=True)
+        + await gts.actors([f"g{n}" for n in range(60)])
+        + await mixed.actors([f"s{n}" for n in range(30)], shared=True)
+        + await mixed.actors([f"p{n}" for n in range(30)])
+    )
     assert len(recipients) == 200
     # When one activity is published to all of them (one inbox also named explicitly) and delivered
-    queued = await publish(activity(), sender=sender, to=recipients, inboxes=[gts.url("/users/g0/inbox")],
-                           now=clock())
+    queued = await publish(activity(), sender=sender, to=recipients, inboxes=[gts.url("/users/g0/inbox")], now=clock())
     attempted = await deliver_everything_due(await make_worker(batch_size=50))
     # Then each distinct inbox received it exactly once, signed in a way httpsig verifies
     assert queued == attempted == 1 + 60 + 31
@@ -200,12 +225,15 @@ async def test_fan_out_to_200_recipients_arrives_once_per_distinct_inbox(
     assert set(mixed.arrivals().values()) == {1} and len(mixed.arrivals()) == 31
     assert masto.rejected == gts.rejected == mixed.rejected == []
     assert {item.body for item in masto.received + gts.received} == {(await Delivery.first()).payload.encode()}
-    assert await Delivery.filter(state=DeliveryState.DONE, last_status=202, attempts=1,
-                                 delivered_at=clock()).count() == queued
+    assert (
+        await Delivery.filter(state=DeliveryState.DONE, last_status=202, attempts=1, delivered_at=clock()).count()
+        == queued
+    )
 
 
-async def test_signing_in_the_event_loop_works_as_well(sender: Actor, remote: FakeInboxes, make_worker,
-                                                        clock: ManualClock) -> None:
+async def test_signing_in_the_event_loop_works_as_well(
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock
+) -> None:
     await publish(activity(), sender=sender, to=await remote.actors(["bo", "cy"]), now=clock())
 
     assert await (await make_worker(signing_threads=0)).run_once() == 2
@@ -214,7 +242,8 @@ async def test_signing_in_the_event_loop_works_as_well(sender: Actor, remote: Fa
 
 
 async def test_one_pass_signs_each_row_for_its_own_body_and_sender(
-        sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     # Given three activities to eleven inboxes (rows of several signing chunks), one from a sender without a key
     inboxes = await remote.actors([f"r{n}" for n in range(11)])
     keyless = await make_sender("keyless")
@@ -234,8 +263,9 @@ async def test_one_pass_signs_each_row_for_its_own_body_and_sender(
     assert await Delivery.filter(state=DeliveryState.GIVEN_UP, sender=keyless).count() == 11
 
 
-async def test_a_delivered_row_is_not_sent_again(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                                 clock: ManualClock) -> None:
+async def test_a_delivered_row_is_not_sent_again(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
     await worker.run_once()
 
@@ -249,7 +279,8 @@ async def test_a_delivered_row_is_not_sent_again(sender: Actor, remote: FakeInbo
 
 
 async def test_an_inbox_answering_500_then_202_gets_the_activity_on_retry(
-        sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     # Given an inbox that fails once
     bo = await remote.actor("bo")
     remote.script("/users/bo/inbox", 500)
@@ -269,7 +300,8 @@ async def test_an_inbox_answering_500_then_202_gets_the_activity_on_retry(
 
 
 async def test_a_410_stops_deliveries_to_the_inbox_and_forgets_the_follower(
-        sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock
+) -> None:
     # Given two followers, one of whom is gone, and two activities queued for both
     gone, stays = await remote.actor("gone"), await remote.actor("stays")
     for follower in (gone, stays):
@@ -284,13 +316,16 @@ async def test_a_410_stops_deliveries_to_the_inbox_and_forgets_the_follower(
     assert remote.paths() == ["/users/stays/inbox"] * 2
     gone_rows = await Delivery.filter(inbox=gone.inbox).order_by("id")
     assert [(row.state, row.last_status) for row in gone_rows] == [
-        (DeliveryState.GONE, 410), (DeliveryState.GONE, None)]
+        (DeliveryState.GONE, 410),
+        (DeliveryState.GONE, None),
+    ]
     assert [actor.id for actor in await followers_of(sender)] == [stays.id]
     assert await publish(activity(3), sender=sender, to=await followers_of(sender), now=clock()) == 1
 
 
-async def test_a_400_is_not_retried(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                    clock: ManualClock) -> None:
+async def test_a_400_is_not_retried(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     remote.script("/users/bo/inbox", 400)
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
 
@@ -320,8 +355,9 @@ async def test_a_timeout_is_retried(sender: Actor, remote: FakeInboxes, make_wor
     assert remote.paths() == ["/users/bo/inbox"]
 
 
-async def test_retry_after_is_honoured(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                       clock: ManualClock) -> None:
+async def test_retry_after_is_honoured(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     # Given an inbox that asks us to come back in an hour
     remote.script("/users/bo/inbox", Answer(429, headers={"Retry-After": "3600"}))
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
@@ -336,8 +372,9 @@ async def test_retry_after_is_honoured(sender: Actor, remote: FakeInboxes, worke
     assert (await the_row()).state == DeliveryState.DONE
 
 
-async def test_retry_after_as_http_date_is_honoured(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                                    clock: ManualClock) -> None:
+async def test_retry_after_as_http_date_is_honoured(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     later = format_datetime(clock() + timedelta(minutes=20), usegmt=True)
     remote.script("/users/bo/inbox", Answer(503, headers={"Retry-After": later}))
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
@@ -347,8 +384,9 @@ async def test_retry_after_as_http_date_is_honoured(sender: Actor, remote: FakeI
     assert (await the_row()).next_attempt_at == clock() + timedelta(minutes=20)
 
 
-async def test_delivery_gives_up_after_16_attempts(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                                   clock: ManualClock) -> None:
+async def test_delivery_gives_up_after_16_attempts(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     remote.script("/users/bo/inbox", *([503] * MAX_ATTEMPTS))
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
 
@@ -363,8 +401,9 @@ async def test_delivery_gives_up_after_16_attempts(sender: Actor, remote: FakeIn
     assert await worker.run_once() == 0
 
 
-async def test_a_sender_without_a_key_gives_up(db: Database, remote: FakeInboxes, worker: DeliveryWorker,
-                                               clock: ManualClock) -> None:
+async def test_a_sender_without_a_key_gives_up(
+    db: Database, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     keyless = await make_sender("keyless")
     keyless.private_key_pem = None
     await keyless.save()
@@ -377,8 +416,9 @@ async def test_a_sender_without_a_key_gives_up(db: Database, remote: FakeInboxes
     assert remote.posts == 0
 
 
-async def test_outcomes_are_logged_with_structured_fields(sender: Actor, remote: FakeInboxes, worker: DeliveryWorker,
-                                                          clock: ManualClock, caplog) -> None:
+async def test_outcomes_are_logged_with_structured_fields(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock, caplog
+) -> None:
     remote.script("/users/bo/inbox", 500)
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
 
@@ -390,16 +430,26 @@ async def test_outcomes_are_logged_with_structured_fields(sender: Actor, remote:
     row = await the_row()
     retry, delivered = [record for record in caplog.records if record.name == "fedaid.delivery"]
     assert (retry.levelno, retry.delivery_id, retry.inbox, retry.status, retry.attempt) == (
-        logging.INFO, row.id, row.inbox, 500, 1)
+        logging.INFO,
+        row.id,
+        row.inbox,
+        500,
+        1,
+    )
     assert (delivered.levelno, delivered.delivery_id, delivered.status, delivered.attempt) == (
-        logging.DEBUG, row.id, 202, 2)
+        logging.DEBUG,
+        row.id,
+        202,
+        2,
+    )
 
 
 # --- claiming -----------------------------------------------------------------------------------
 
 
-async def test_a_claimed_row_waits_for_its_lease_to_expire(sender: Actor, remote: FakeInboxes,
-                                                           worker: DeliveryWorker, clock: ManualClock) -> None:
+async def test_a_claimed_row_waits_for_its_lease_to_expire(
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     # Given a row another worker claimed (and died holding) a moment ago
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
     await Delivery.all().update(claimed_until=clock() + timedelta(seconds=60))
@@ -411,8 +461,9 @@ async def test_a_claimed_row_waits_for_its_lease_to_expire(sender: Actor, remote
     assert remote.posts == 1 and (await the_row()).claimed_until is None
 
 
-async def test_batches_are_claimed_in_due_order(sender: Actor, remote: FakeInboxes, make_worker,
-                                                clock: ManualClock) -> None:
+async def test_batches_are_claimed_in_due_order(
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock
+) -> None:
     actors = await remote.actors(["a", "b", "c"])
     for number, actor in enumerate(actors):
         await publish(activity(number), sender=sender, to=[actor], now=clock() - timedelta(minutes=number))
@@ -428,12 +479,17 @@ async def test_batches_are_claimed_in_due_order(sender: Actor, remote: FakeInbox
 
 
 async def test_ten_consecutive_failures_pause_a_host_for_a_minute(
-        sender: Actor, make_inboxes, make_worker, clock: ManualClock) -> None:
+    sender: Actor, make_inboxes, make_worker, clock: ManualClock
+) -> None:
     # Given a host answering 500 to everything, with 12 inboxes to deliver to, and a healthy host
     failing, healthy = await make_inboxes(), await make_inboxes()
     failing.default = Answer(500)
-    await publish(activity(), sender=sender, to=await failing.actors([f"u{n}" for n in range(12)])
-                  + await healthy.actors(["ok"]), now=clock())
+    await publish(
+        activity(),
+        sender=sender,
+        to=await failing.actors([f"u{n}" for n in range(12)]) + await healthy.actors(["ok"]),
+        now=clock(),
+    )
     worker = await make_worker(per_host_concurrency=1)
     # When a pass meets ten failures in a row
     assert await worker.run_once() == 11
@@ -455,7 +511,8 @@ async def test_ten_consecutive_failures_pause_a_host_for_a_minute(
 
 
 async def test_a_host_failing_on_7_distinct_days_becomes_unavailable(
-        sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     # Given an inbox that keeps failing, once per day for a week
     bo = await remote.actor("bo")
     remote.script("/users/bo/inbox", *([500] * 7))
@@ -479,7 +536,8 @@ async def test_a_host_failing_on_7_distinct_days_becomes_unavailable(
 
 
 async def test_several_failures_on_one_day_count_once_and_a_success_clears_them(
-        sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, worker: DeliveryWorker, clock: ManualClock
+) -> None:
     bo = await remote.actor("bo")
     remote.script("/users/bo/inbox", 500, 500, 500)
     await publish(activity(), sender=sender, to=[bo], now=clock())
@@ -498,11 +556,13 @@ async def test_several_failures_on_one_day_count_once_and_a_success_clears_them(
 
 
 async def test_an_inbox_at_a_private_address_is_refused_without_connecting(
-        sender: Actor, make_worker, clock: ManualClock) -> None:
+    sender: Actor, make_worker, clock: ManualClock
+) -> None:
     # connect_timeout 30 s: connecting to 10.0.0.1 would hang this test rather than return a quick refusal.
     worker = await make_worker(allow_private_addresses=False, connect_timeout=30, total_timeout=40)
-    await publish(activity(), sender=sender, inboxes=["http://10.0.0.1/inbox", "http://[fd00::1]:8080/inbox"],
-                  now=clock())
+    await publish(
+        activity(), sender=sender, inboxes=["http://10.0.0.1/inbox", "http://[fd00::1]:8080/inbox"], now=clock()
+    )
 
     assert await worker.run_once() == 2
 
@@ -513,10 +573,12 @@ async def test_an_inbox_at_a_private_address_is_refused_without_connecting(
 
 
 async def test_a_name_resolving_to_loopback_is_refused_when_private_addresses_are_not_allowed(
-        sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock) -> None:
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock
+) -> None:
     worker = await make_worker(allow_private_addresses=False)
-    await publish(activity(), sender=sender, inboxes=[f"http://localhost:{remote.server.port}/users/bo/inbox"],
-                  now=clock())
+    await publish(
+        activity(), sender=sender, inboxes=[f"http://localhost:{remote.server.port}/users/bo/inbox"], now=clock()
+    )
 
     await worker.run_once()
 
@@ -525,8 +587,9 @@ async def test_a_name_resolving_to_loopback_is_refused_when_private_addresses_ar
     assert remote.posts == 0
 
 
-async def test_plain_http_is_refused_unless_allowed(sender: Actor, remote: FakeInboxes, make_worker,
-                                                    clock: ManualClock) -> None:
+async def test_plain_http_is_refused_unless_allowed(
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock
+) -> None:
     worker = await make_worker(allow_http=False)
     await publish(activity(), sender=sender, to=[await remote.actor("bo")], now=clock())
 

@@ -15,16 +15,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from fakes.inboxes import FakeInboxes, make_sender
 
 from fedaid.db import Database
 from fedaid.domain.publish import publish
 from fedaid.models import Actor, Delivery, DeliveryState
 
+from fakes.inboxes import FakeInboxes, make_sender
+
 WORKER_SCRIPT = Path(__file__).with_name("delivery_worker_process.py")
-ACTIVITY = {"@context": "https://www.w3.org/ns/activitystreams", "id": "https://aid.example/u/ana/activities/1",
-            "type": "Create", "actor": "https://aid.example/u/ana",
-            "object": {"type": "Note", "content": "Qui peut aider samedi ?"}}
+ACTIVITY = {
+    "@context": "https://www.w3.org/ns/activitystreams",
+    "id": "https://aid.example/u/ana/activities/1",
+    "type": "Create",
+    "actor": "https://aid.example/u/ana",
+    "object": {"type": "Note", "content": "Qui peut aider samedi ?"},
+}
 SERVERS = 4
 PER_SERVER = 250  # 1,000 distinct inboxes
 
@@ -32,7 +37,8 @@ PER_SERVER = 250  # 1,000 distinct inboxes
 async def start_worker(database_url: str, lease_seconds: float) -> asyncio.subprocess.Process:
     """A worker process, returned once it has connected and is polling the queue."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(WORKER_SCRIPT), database_url, str(lease_seconds), stdout=asyncio.subprocess.PIPE)
+        sys.executable, str(WORKER_SCRIPT), database_url, str(lease_seconds), stdout=asyncio.subprocess.PIPE
+    )
     assert process.stdout is not None
     async with asyncio.timeout(30):
         assert (await process.stdout.readline()).strip() == b"ready"
@@ -78,7 +84,8 @@ def arrivals(servers: list[FakeInboxes]) -> Counter[tuple[str, str]]:
 
 
 async def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_only_what_was_in_flight(
-        db: Database, aiohttp_server, workers: list) -> None:
+    db: Database, aiohttp_server, workers: list
+) -> None:
     # Given 1,000 deliveries queued for four slow-ish servers, and a worker process sending them
     sender = await make_sender()
     keys = {sender.key_id: sender.public_key_pem}
@@ -89,6 +96,7 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_only_what_w
     # When it is killed with SIGKILL in the middle of the fan-out
     async def many_arrived() -> bool:
         return sum(arrivals(servers).values()) >= 437  # mid-batch: a batch is 100 rows
+
     await wait_until(many_arrived, seconds=30, poll=0.005)
     os.kill(first.pid, signal.SIGKILL)
     await first.wait()
@@ -101,6 +109,7 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_only_what_w
 
     async def queue_drained() -> bool:
         return not await Delivery.filter(state=DeliveryState.PENDING).exists()
+
     await wait_until(queue_drained, seconds=30, poll=0.1)
     await stop_worker(second)
 
@@ -114,7 +123,8 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_only_what_w
 
 
 async def test_two_workers_on_postgresql_share_one_queue_without_sending_anything_twice(
-        backend: str, db: Database, aiohttp_server, workers: list) -> None:
+    backend: str, db: Database, aiohttp_server, workers: list
+) -> None:
     if backend != "postgres":
         pytest.skip("several worker processes share a queue only on PostgreSQL (FOR UPDATE SKIP LOCKED)")
     # Given two worker processes polling the same queue
@@ -127,6 +137,7 @@ async def test_two_workers_on_postgresql_share_one_queue_without_sending_anythin
 
     async def queue_drained() -> bool:
         return not await Delivery.filter(state=DeliveryState.PENDING).exists()
+
     await wait_until(queue_drained, seconds=60, poll=0.1)
     await asyncio.gather(*(stop_worker(process) for process in workers))
 

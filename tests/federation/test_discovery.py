@@ -5,13 +5,28 @@ import json
 import aiohttp
 import jsonschema
 import pytest
-from testsupport import VECTORS
 
 from fedaid.domain.members import add_member, remove_member
 
+from testsupport import VECTORS
+
 AP = "application/activity+json"
-ACTOR_FIELDS = ("id", "type", "preferredUsername", "inbox", "outbox", "followers", "following", "endpoints",
-                "publicKey", "manuallyApprovesFollowers", "discoverable", "published", "url", "name")
+ACTOR_FIELDS = (
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "outbox",
+    "followers",
+    "following",
+    "endpoints",
+    "publicKey",
+    "manuallyApprovesFollowers",
+    "discoverable",
+    "published",
+    "url",
+    "name",
+)
 
 
 @pytest.fixture
@@ -30,14 +45,20 @@ async def get(url: str, accept: str = AP, **params) -> tuple[int, dict, dict]:
             return response.status, dict(response.headers), body
 
 
-@pytest.mark.parametrize(("user", "kind", "ap_type"), [
-    ("ana", "u/ana", "Person"), ("drivers", "c/drivers", "Group"), (None, "actor", "Application"),
-])
+@pytest.mark.parametrize(
+    ("user", "kind", "ap_type"),
+    [
+        ("ana", "u/ana", "Person"),
+        ("drivers", "c/drivers", "Group"),
+        (None, "actor", "Application"),
+    ],
+)
 async def test_webfinger_round_trips_to_an_actor_whose_id_is_its_url(drivers, user, kind, ap_type) -> None:
     domain = drivers.settings.domain
     user = user or domain
-    status, headers, jrd = await get(f"{drivers.base_url}/.well-known/webfinger", accept="application/jrd+json",
-                                     resource=f"acct:{user}@{domain}")
+    status, headers, jrd = await get(
+        f"{drivers.base_url}/.well-known/webfinger", accept="application/jrd+json", resource=f"acct:{user}@{domain}"
+    )
     assert status == 200
     assert headers["Content-Type"].startswith("application/jrd+json")
     assert headers["Access-Control-Allow-Origin"] == "*"
@@ -66,8 +87,9 @@ async def test_actor_url_serves_html_to_people_and_json_to_servers(drivers) -> N
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "Accept" in headers["Vary"].split(", ")
     assert "@ana@" in body["text"]
-    status, headers, _ = await get(f"{drivers.base_url}/u/ana",
-                                   accept='application/ld+json; profile="https://www.w3.org/ns/activitystreams"')
+    status, headers, _ = await get(
+        f"{drivers.base_url}/u/ana", accept='application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+    )
     assert status == 200 and headers["Content-Type"].startswith(AP)
 
 
@@ -93,10 +115,18 @@ async def test_nodeinfo_validates_against_its_schema(drivers, version) -> None:
     assert doc["usage"]["users"]["total"] == 1
 
 
-@pytest.mark.parametrize(("resource", "status"), [
-    (None, 400), ("", 400), ("ana", 400), ("acct:ana", 400), ("mailto:ana@x", 400),
-    ("acct:nobody@{domain}", 404), ("acct:ana@elsewhere.example", 404),
-])
+@pytest.mark.parametrize(
+    ("resource", "status"),
+    [
+        (None, 400),
+        ("", 400),
+        ("ana", 400),
+        ("acct:ana", 400),
+        ("mailto:ana@x", 400),
+        ("acct:nobody@{domain}", 404),
+        ("acct:ana@elsewhere.example", 404),
+    ],
+)
 async def test_webfinger_bad_input(drivers, resource, status) -> None:
     params = {} if resource is None else {"resource": resource.format(domain=drivers.settings.domain)}
     got, _, body = await get(f"{drivers.base_url}/.well-known/webfinger", accept="application/jrd+json", **params)
@@ -111,6 +141,9 @@ async def test_unknown_actor_is_404_and_removed_member_is_410_with_tombstone(dri
         await remove_member("ana")
     status, headers, body = await get(f"{drivers.base_url}/u/ana")
     assert status == 410 and body["type"] == "Tombstone" and body["id"] == f"{drivers.base_url}/u/ana"
-    status, _, _ = await get(f"{drivers.base_url}/.well-known/webfinger", accept="application/jrd+json",
-                             resource=f"acct:ana@{drivers.settings.domain}")
+    status, _, _ = await get(
+        f"{drivers.base_url}/.well-known/webfinger",
+        accept="application/jrd+json",
+        resource=f"acct:ana@{drivers.settings.domain}",
+    )
     assert status == 410

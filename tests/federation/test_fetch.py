@@ -62,6 +62,7 @@ class Remote:
     def serve_json(self, path: str, document: Any, content_type: str = "application/activity+json") -> None:
         async def handler(request: web.Request) -> web.Response:
             return web.Response(body=json.dumps(document).encode(), headers={"Content-Type": content_type})
+
         self.handlers[path] = handler
 
     def serve_actor(self, path: str, content_type: str = "application/activity+json") -> str:
@@ -73,11 +74,13 @@ class Remote:
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         async def handler(request: web.Request) -> web.Response:
             return web.Response(status=status, headers={"Location": location})
+
         self.handlers[path] = handler
 
     def answer_status(self, path: str, status: int) -> None:
         async def handler(request: web.Request) -> web.Response:
             return web.Response(status=status)
+
         self.handlers[path] = handler
 
 
@@ -91,8 +94,13 @@ async def remote(aiohttp_server: Any) -> Remote:
 
 
 def actor(url: str) -> dict[str, Any]:
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": url, "type": "Person",
-            "preferredUsername": "ana", "inbox": f"{url}/inbox"}
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": url,
+        "type": "Person",
+        "preferredUsername": "ana",
+        "inbox": f"{url}/inbox",
+    }
 
 
 def only_127_0_0_1(ip: IPAddress) -> bool:
@@ -102,8 +110,13 @@ def only_127_0_0_1(ip: IPAddress) -> bool:
 
 @asynccontextmanager
 async def open_fetcher(**overrides: Any) -> AsyncIterator[Fetcher]:
-    options: dict[str, Any] = {"allow_private_addresses": True, "allow_http": True, "user_agent": "fedaid-test",
-                               "connect_timeout": 1, "total_timeout": 3}
+    options: dict[str, Any] = {
+        "allow_private_addresses": True,
+        "allow_http": True,
+        "user_agent": "fedaid-test",
+        "connect_timeout": 1,
+        "total_timeout": 3,
+    }
     options.update(overrides)
     async with Fetcher(**options) as fetcher:
         yield fetcher
@@ -115,12 +128,21 @@ class FakeResolver(AbstractResolver):
     def __init__(self, addresses: dict[str, str]) -> None:
         self.addresses = addresses
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         address = self.addresses[host]
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [{"hostname": host, "host": address, "port": port, "family": family,
-                 "proto": 0, "flags": socket.AI_NUMERICHOST}]
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": family,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
 
     async def close(self) -> None:
         pass
@@ -128,43 +150,47 @@ class FakeResolver(AbstractResolver):
 
 # --- the address policy, pure -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("address", "public"), [
-    ("8.8.8.8", True),
-    ("1.1.1.1", True),
-    ("2606:4700:4700::1111", True),
-    ("64:ff9b::808:808", True),        # NAT64 form of 8.8.8.8
-    ("127.0.0.1", False),
-    ("127.255.0.9", False),
-    ("::1", False),
-    ("10.0.0.1", False),
-    ("172.16.0.1", False),
-    ("172.31.255.254", False),
-    ("192.168.1.1", False),
-    ("fc00::1", False),
-    ("fd12:3456::1", False),
-    ("169.254.169.254", False),
-    ("fe80::1", False),
-    ("100.64.0.0", False),
-    ("100.64.0.1", False),
-    ("100.127.255.255", False),
-    ("224.0.0.1", False),
-    ("239.255.255.250", False),
-    ("ff02::1", False),
-    ("ff0e::1", False),
-    ("0.0.0.0", False),
-    ("::", False),
-    ("240.0.0.1", False),
-    ("255.255.255.255", False),
-    ("192.0.2.1", False),              # documentation
-    ("2001:db8::1", False),            # documentation
-    ("::ffff:127.0.0.1", False),       # IPv4-mapped loopback
-    ("::ffff:10.0.0.1", False),
-    ("::ffff:169.254.169.254", False),
-    ("::ffff:8.8.8.8", True),
-    ("64:ff9b::a00:1", False),         # NAT64 form of 10.0.0.1
-    ("2002:a00:1::1", False),          # 6to4 form of 10.0.0.1
-    ("fec0::1", False),                # deprecated site-local
-])
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("1.1.1.1", True),
+        ("2606:4700:4700::1111", True),
+        ("64:ff9b::808:808", True),  # NAT64 form of 8.8.8.8
+        ("127.0.0.1", False),
+        ("127.255.0.9", False),
+        ("::1", False),
+        ("10.0.0.1", False),
+        ("172.16.0.1", False),
+        ("172.31.255.254", False),
+        ("192.168.1.1", False),
+        ("fc00::1", False),
+        ("fd12:3456::1", False),
+        ("169.254.169.254", False),
+        ("fe80::1", False),
+        ("100.64.0.0", False),
+        ("100.64.0.1", False),
+        ("100.127.255.255", False),
+        ("224.0.0.1", False),
+        ("239.255.255.250", False),
+        ("ff02::1", False),
+        ("ff0e::1", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("192.0.2.1", False),  # documentation
+        ("2001:db8::1", False),  # documentation
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:169.254.169.254", False),
+        ("::ffff:8.8.8.8", True),
+        ("64:ff9b::a00:1", False),  # NAT64 form of 10.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 form of 10.0.0.1
+        ("fec0::1", False),  # deprecated site-local
+    ],
+)
 def test_is_public_address(address: str, public: bool) -> None:
     assert is_public_address(ip_address(address)) is public
 
@@ -173,7 +199,7 @@ def test_socket_factory_refuses_a_disallowed_address() -> None:
     make_socket = guarded_socket_factory(is_public_address)
     with pytest.raises(OSError, match="10.0.0.1 is a private or reserved address"):
         make_socket((socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("10.0.0.1", 80)))
-    make_socket(((socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("8.8.8.8", 80)))).close()
+    make_socket((socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("8.8.8.8", 80))).close()
 
 
 @pytest.mark.parametrize("url", ["https://aid.example/a", "http://aid.example/a", "https://other.example/b"])
@@ -189,15 +215,19 @@ def test_check_url_refuses_https_to_http_downgrade_even_when_http_is_allowed() -
 
 # --- the SSRF guard, against the network ---------------------------------------------------------
 
-@pytest.mark.parametrize("url", [
-    "http://10.0.0.1/x",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://100.64.0.1/x",
-    "http://[::1]/x",
-    "http://[::ffff:127.0.0.1]/x",
-    "http://0.0.0.0/x",
-    "http://224.0.0.1/x",
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.1/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/x",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+        "http://224.0.0.1/x",
+    ],
+)
 async def test_refuses_private_addresses_before_connecting(url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="fedaid.fetch")
     # Connecting to any of these would fail differently (timeout, refused); UnsafeAddress proves no attempt.
@@ -245,12 +275,15 @@ async def test_connects_to_a_name_whose_address_is_allowed(remote: Remote) -> No
     assert remote.requests[0].host == f"aid.example:{remote.port}"
 
 
-@pytest.mark.parametrize("target", [
-    "http://10.0.0.1/x",
-    "http://[::1]:{port}/users/ana",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://rebind.example/x",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://10.0.0.1/x",
+        "http://[::1]:{port}/users/ana",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://rebind.example/x",
+    ],
+)
 async def test_refuses_a_redirect_to_a_private_address(remote: Remote, target: str) -> None:
     # Given a first hop we may reach, redirecting to an address we may not
     target = target.format(port=remote.port)
@@ -291,8 +324,10 @@ async def test_refuses_a_redirect_to_another_scheme(remote: Remote, target: str)
     assert target in str(refusal.value)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://aid.example/x", "ftp://aid.example/x",
-                                 "https:///no-host", "//aid.example/x"])
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "gopher://aid.example/x", "ftp://aid.example/x", "https:///no-host", "//aid.example/x"],
+)
 async def test_refuses_other_schemes_and_hostless_urls(url: str) -> None:
     async with open_fetcher() as fetcher:
         with pytest.raises(UnsafeAddress):
@@ -301,10 +336,11 @@ async def test_refuses_other_schemes_and_hostless_urls(url: str) -> None:
 
 # --- redirects, answers, caps --------------------------------------------------------------------
 
+
 async def test_follows_three_redirects_and_checks_the_id_against_the_final_url(remote: Remote) -> None:
     final = remote.serve_actor("/users/ana")
     remote.redirect("/r1", final, status=301)
-    remote.redirect("/r2", "/r1", status=307)     # relative Location
+    remote.redirect("/r2", "/r1", status=307)  # relative Location
     remote.redirect("/r3", remote.url("/r2"), status=308)
     async with open_fetcher() as fetcher:
         document = await fetcher.get_json(remote.url("/r3"))
@@ -334,6 +370,7 @@ async def test_refuses_a_streamed_body_over_one_mib(remote: Remote) -> None:
         except ConnectionResetError:
             pass  # the fetcher hung up, as it should
         return response
+
     remote.handlers["/big"] = stream_forever
     async with open_fetcher() as fetcher:
         with pytest.raises(FetchError, match="response larger than 1 MiB"):
@@ -348,8 +385,9 @@ async def test_refuses_a_declared_length_over_the_cap(remote: Remote) -> None:
             await fetcher.get_json(url)
 
 
-@pytest.mark.parametrize("content_type", ["text/html", "application/json", "application/octet-stream",
-                                          "text/plain; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["text/html", "application/json", "application/octet-stream", "text/plain; charset=utf-8"]
+)
 async def test_refuses_a_content_type_that_is_not_activitypub(remote: Remote, content_type: str) -> None:
     url = remote.serve_actor("/users/ana", content_type=content_type)
     async with open_fetcher() as fetcher:
@@ -357,9 +395,14 @@ async def test_refuses_a_content_type_that_is_not_activitypub(remote: Remote, co
             await fetcher.get_json(url)
 
 
-@pytest.mark.parametrize("content_type", ["application/activity+json; charset=utf-8",
-                                          'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
-                                          "application/ld+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/activity+json; charset=utf-8",
+        'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+        "application/ld+json",
+    ],
+)
 async def test_accepts_activitypub_content_types_with_any_parameters(remote: Remote, content_type: str) -> None:
     url = remote.serve_actor("/users/ana", content_type=content_type)
     async with open_fetcher() as fetcher:
@@ -391,9 +434,10 @@ async def test_refuses_a_document_whose_id_is_the_first_url_of_a_redirect(remote
             await fetcher.get_json(start)
 
 
-@pytest.mark.parametrize(("body", "problem"), [([actor("x")], "list, not an object"),
-                                               ("Person", "str, not an object"),
-                                               (None, "NoneType, not an object")])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [([actor("x")], "list, not an object"), ("Person", "str, not an object"), (None, "NoneType, not an object")],
+)
 async def test_refuses_json_that_is_not_an_object(remote: Remote, body: Any, problem: str) -> None:
     remote.serve_json("/users/ana", body)
     async with open_fetcher() as fetcher:
@@ -404,16 +448,19 @@ async def test_refuses_json_that_is_not_an_object(remote: Remote, body: Any, pro
 async def test_refuses_a_body_that_is_not_json(remote: Remote) -> None:
     async def broken(request: web.Request) -> web.Response:
         return web.Response(body=b"{not json", content_type="application/activity+json")
+
     remote.handlers["/users/ana"] = broken
     async with open_fetcher() as fetcher:
         with pytest.raises(FetchError, match="not valid JSON"):
             await fetcher.get_json(remote.url("/users/ana"))
 
 
-@pytest.mark.parametrize(("status", "error"), [(404, RemoteNotFound), (410, RemoteGone),
-                                               (401, RemoteStatusError), (500, RemoteStatusError)])
-async def test_error_statuses_carry_the_remote_status(remote: Remote, status: int,
-                                                      error: type[RemoteStatusError]) -> None:
+@pytest.mark.parametrize(
+    ("status", "error"), [(404, RemoteNotFound), (410, RemoteGone), (401, RemoteStatusError), (500, RemoteStatusError)]
+)
+async def test_error_statuses_carry_the_remote_status(
+    remote: Remote, status: int, error: type[RemoteStatusError]
+) -> None:
     remote.answer_status("/users/ana", status)
     async with open_fetcher() as fetcher:
         with pytest.raises(error, match=f"answered {status}") as failure:
@@ -428,6 +475,7 @@ async def test_a_slow_server_raises_fetch_error(remote: Remote) -> None:
     async def stall(request: web.Request) -> web.Response:
         await asyncio.wait_for(release.wait(), timeout=5)
         return web.Response(status=204)
+
     remote.handlers["/users/ana"] = stall
     try:
         async with open_fetcher(total_timeout=0.3) as fetcher:
@@ -439,6 +487,7 @@ async def test_a_slow_server_raises_fetch_error(remote: Remote) -> None:
 
 # --- signing and WebFinger -----------------------------------------------------------------------
 
+
 async def test_signs_every_hop_and_the_headers_arrive(remote: Remote) -> None:
     # Given a signer that records what it is asked to sign
     calls: list[tuple[str, str, dict[str, str]]] = []
@@ -446,6 +495,7 @@ async def test_signs_every_hop_and_the_headers_arrive(remote: Remote) -> None:
     def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         calls.append((method, url, headers))
         return {"Signature": f'keyId="instance#main-key",signature="{len(calls)}"', "Date": "test-date"}
+
     final = remote.serve_actor("/users/ana")
     remote.redirect("/start", "/users/ana")
     # When
@@ -455,7 +505,9 @@ async def test_signs_every_hop_and_the_headers_arrive(remote: Remote) -> None:
     expected_headers = {"Accept": AP_ACCEPT, "User-Agent": "fedaid-test"}
     assert calls == [("GET", remote.url("/start"), expected_headers), ("GET", final, expected_headers)]
     assert [request.headers["Signature"] for request in remote.requests] == [
-        'keyId="instance#main-key",signature="1"', 'keyId="instance#main-key",signature="2"']
+        'keyId="instance#main-key",signature="1"',
+        'keyId="instance#main-key",signature="2"',
+    ]
     assert remote.requests[1].headers["Date"] == "test-date"
 
 
@@ -465,9 +517,11 @@ async def test_unsigned_fetches_do_not_call_the_signer(remote: Remote) -> None:
     def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         calls.append(url)
         return {"Signature": "x"}
+
     url = remote.serve_actor("/users/ana")
-    remote.serve_json("/.well-known/webfinger", {"subject": "acct:ana@aid.example", "links": []},
-                      content_type="application/jrd+json")
+    remote.serve_json(
+        "/.well-known/webfinger", {"subject": "acct:ana@aid.example", "links": []}, content_type="application/jrd+json"
+    )
     async with open_fetcher(sign=sign) as fetcher:
         await fetcher.get_json(url, signed=False)
         await fetcher.get_jrd(remote.url("/.well-known/webfinger?resource=acct:ana@aid.example"))
@@ -476,8 +530,10 @@ async def test_unsigned_fetches_do_not_call_the_signer(remote: Remote) -> None:
 
 
 async def test_get_jrd_asks_for_jrd_and_skips_the_id_check(remote: Remote) -> None:
-    jrd = {"subject": "acct:ana@aid.example",
-           "links": [{"rel": "self", "type": "application/activity+json", "href": "https://aid.example/users/ana"}]}
+    jrd = {
+        "subject": "acct:ana@aid.example",
+        "links": [{"rel": "self", "type": "application/activity+json", "href": "https://aid.example/users/ana"}],
+    }
     remote.serve_json("/.well-known/webfinger", jrd, content_type="application/jrd+json")
     async with open_fetcher() as fetcher:
         assert await fetcher.get_jrd(remote.url("/.well-known/webfinger?resource=acct:ana@aid.example")) == jrd

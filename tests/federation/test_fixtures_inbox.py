@@ -13,14 +13,12 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from testsupport import FIXTURES
-from fakes.remote_instance import start_fake_remote
 from test_inbox import post_raw, start_drivers
 
 from fedaid.activitypub import parse
@@ -29,12 +27,29 @@ from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import agreements, remote_posts
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.errors import InvalidActivity
-from fedaid.models.ids import new_id
 from fedaid.federation.remote_actors import self_link
 from fedaid.models import (
-    AccountRole, Actor, Agreement, AgreementState, Exchange, Favourite, Follow, FollowState, InboxItem, InboxState,
-    Notification, NotificationKind, Post, ProposalPurpose, Report, Visibility,
+    AccountRole,
+    Actor,
+    Agreement,
+    AgreementState,
+    Exchange,
+    Favourite,
+    Follow,
+    FollowState,
+    InboxItem,
+    InboxState,
+    Notification,
+    NotificationKind,
+    Post,
+    ProposalPurpose,
+    Report,
+    Visibility,
 )
+from fedaid.models.ids import new_id
+
+from fakes.remote_instance import start_fake_remote
+from testsupport import FIXTURES
 
 ALL_FILES = sorted(str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*.json"))
 CAPTURE = "mastodon/signed_post_accept_follow_capture.json"
@@ -99,8 +114,11 @@ def test_every_fixture_goes_through_the_parser(name: str) -> None:
 
 
 def test_every_activity_fixture_has_an_inbox_case() -> None:
-    activities = {name for name in ALL_FILES if isinstance(doc := load(name), dict)
-                  and types_of(doc) & ACTIVITY_TYPES and "actor" in doc}
+    activities = {
+        name
+        for name in ALL_FILES
+        if isinstance(doc := load(name), dict) and types_of(doc) & ACTIVITY_TYPES and "actor" in doc
+    }
     assert activities == set(CASES)
 
 
@@ -115,8 +133,8 @@ class Stage:
     fake: Any
     doc: dict
     names: dict[str, str] = field(default_factory=dict)  # fixture actor URL → fake user name
-    ours: dict[str, str] = field(default_factory=dict)   # fixture URL → URL on our instance
-    origins: set[str] = field(default_factory=set)       # fixture hosts that now live on the fake
+    ours: dict[str, str] = field(default_factory=dict)  # fixture URL → URL on our instance
+    origins: set[str] = field(default_factory=set)  # fixture hosts that now live on the fake
 
     @property
     def base(self) -> str:
@@ -183,7 +201,7 @@ Step = Callable[[Stage], Awaitable[None]]
 @dataclass(frozen=True)
 class Case:
     ours: dict[str, str] = field(default_factory=dict)  # fixture URL → "collective", "ana", "post:N", "follow"
-    groups: tuple[str, ...] = ()                         # fixture actors that are Groups
+    groups: tuple[str, ...] = ()  # fixture actors that are Groups
     setup: Step | None = None
     check: Step | None = None
     status: int = 202
@@ -206,8 +224,14 @@ async def collective_follows(stage: Stage, url: str) -> None:
 async def remote_post(stage: Stage, author_url: str, post_url: str, **values: Any) -> None:
     author = await stage.actor_row(author_url)
     with stage.db():
-        await Post.create(id=new_id(), ap_id=stage.rewrite(post_url), author=author, content="<p>avant</p>",
-                          published_at=datetime(2021, 1, 1, tzinfo=timezone.utc), **values)
+        await Post.create(
+            id=new_id(),
+            ap_id=stage.rewrite(post_url),
+            author=author,
+            content="<p>avant</p>",
+            published_at=datetime(2021, 1, 1, tzinfo=UTC),
+            **values,
+        )
 
 
 async def post_state(stage: Stage, fixture_url: str) -> Post | None:
@@ -241,8 +265,9 @@ ALICE = "https://market.example/users/alice"
 async def our_proposal(stage: Stage) -> None:
     with stage.db():
         ana = await Actor.get(username="ana", is_local=True)
-        proposal = await create_proposal(ana, ProposalTerms(purpose=ProposalPurpose.OFFER, title="Vélo",
-                                                            text="Je prête mon vélo", hours=Decimal(2)))
+        proposal = await create_proposal(
+            ana, ProposalTerms(purpose=ProposalPurpose.OFFER, title="Vélo", text="Je prête mon vélo", hours=Decimal(2))
+        )
         stage.ours[PROPOSAL] = proposal.post.ap_id
 
 
@@ -295,8 +320,14 @@ async def ana_posts(stage: Stage) -> None:
     with stage.db():
         ana = await Actor.get(username="ana", is_local=True)
         for number in (1, 2):
-            await Post.create(id=number, ap_id=stage.ana(f"/posts/{number}"), author=ana, is_local=True,
-                              content="<p>Je prête ma perceuse</p>", published_at=datetime.now(timezone.utc))
+            await Post.create(
+                id=number,
+                ap_id=stage.ana(f"/posts/{number}"),
+                author=ana,
+                is_local=True,
+                content="<p>Je prête ma perceuse</p>",
+                published_at=datetime.now(UTC),
+            )
 
 
 async def both_follows(stage: Stage) -> None:
@@ -408,8 +439,9 @@ async def follow_then_undo(stage: Stage) -> None:
     asonix = await stage.actor_row(actors_in(stage.doc)[0])
     with stage.db():
         ours = await Actor.get(username="drivers", is_local=True)
-        await Follow.create(follower=asonix, target=ours, state=FollowState.ACCEPTED,
-                            ap_id=stage.rewrite(stage.doc["object"]["id"]))
+        await Follow.create(
+            follower=asonix, target=ours, state=FollowState.ACCEPTED, ap_id=stage.rewrite(stage.doc["object"]["id"])
+        )
 
 
 MOVE_TARGET = "https://alice.com/users/109835986274379"
@@ -433,59 +465,104 @@ async def mentioned_ana(stage: Stage) -> None:
 
 CASES: dict[str, Case] = {
     "fep/fep0837_offer_agreement.json": Case(ours={ALICE: "ana"}, setup=our_proposal, check=offer_recorded),
-    "fep/fep0837_accept_agreement.json": Case(ours={"https://social.example/users/bob": "ana"},
-                                              setup=anas_offer_on_alices_proposal,
-                                              check=lambda s: agreement_in(s, AgreementState.ACCEPTED)),
-    "fep/fep0837_reject_agreement.json": Case(ours={"https://social.example/users/bob": "ana"},
-                                              setup=anas_offer_on_alices_proposal,
-                                              check=lambda s: agreement_in(s, AgreementState.REJECTED)),
-    "fep/fep0837_confirmation_receipt.json": Case(ours={"https://social.example/users/bob": "ana"},
-                                                  setup=accepted_agreement, check=confirmation_counted),
+    "fep/fep0837_accept_agreement.json": Case(
+        ours={"https://social.example/users/bob": "ana"},
+        setup=anas_offer_on_alices_proposal,
+        check=lambda s: agreement_in(s, AgreementState.ACCEPTED),
+    ),
+    "fep/fep0837_reject_agreement.json": Case(
+        ours={"https://social.example/users/bob": "ana"},
+        setup=anas_offer_on_alices_proposal,
+        check=lambda s: agreement_in(s, AgreementState.REJECTED),
+    ),
+    "fep/fep0837_confirmation_receipt.json": Case(
+        ours={"https://social.example/users/bob": "ana"}, setup=accepted_agreement, check=confirmation_counted
+    ),
     "friendica/update_note.json": Case(setup=friendica_comment_exists, check=friendica_comment_edited),
-    "gotosocial/delete_direct.json": Case(status=400),        # no activity id (see REFUSED)
+    "gotosocial/delete_direct.json": Case(status=400),  # no activity id (see REFUSED)
     "gotosocial/delete_note_public.json": Case(status=400),
-    "gotosocial/flag.json": Case(ours={"http://fossbros-anonymous.io/users/foss_satan/statuses/01FVW7JHQFSFK166WWKR8CBA6M":
-                                       "post:1", "http://fossbros-anonymous.io/users/foss_satan": "ana"},
-                                 setup=ana_posts, check=report_filed),
-    "lemmy/accept_follow.json": Case(ours={"http://ds9.lemmy.ml/activities/follow/6abcd50b-b8ca-4952-86b0-a6dd8cc12866":
-                                           "follow", LEMMY_ALPHA: "ana"},
-                                     groups=(LEMMY_GROUP,), setup=lemmy_follow_pending, check=follow_is_accepted),
-    "lemmy/announce_create_page.json": Case(groups=(LEMMY_GROUP,), setup=lambda s: collective_follows(s, LEMMY_GROUP),
-                                            check=announced_page_stored),
+    "gotosocial/flag.json": Case(
+        ours={
+            "http://fossbros-anonymous.io/users/foss_satan/statuses/01FVW7JHQFSFK166WWKR8CBA6M": "post:1",
+            "http://fossbros-anonymous.io/users/foss_satan": "ana",
+        },
+        setup=ana_posts,
+        check=report_filed,
+    ),
+    "lemmy/accept_follow.json": Case(
+        ours={
+            "http://ds9.lemmy.ml/activities/follow/6abcd50b-b8ca-4952-86b0-a6dd8cc12866": "follow",
+            LEMMY_ALPHA: "ana",
+        },
+        groups=(LEMMY_GROUP,),
+        setup=lemmy_follow_pending,
+        check=follow_is_accepted,
+    ),
+    "lemmy/announce_create_page.json": Case(
+        groups=(LEMMY_GROUP,), setup=lambda s: collective_follows(s, LEMMY_GROUP), check=announced_page_stored
+    ),
     "lemmy/create_page.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.PUBLIC)),
     "lemmy/delete_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_deleted),
     "lemmy/delete_user.json": Case(setup=lemmy_user_known_and_followed, check=lemmy_user_deleted),
-    "lemmy/follow_group.json": Case(ours={LEMMY_GROUP: "collective"}, check=lambda s: someone_follows_us(s, target="drivers")),
+    "lemmy/follow_group.json": Case(
+        ours={LEMMY_GROUP: "collective"}, check=lambda s: someone_follows_us(s, target="drivers")
+    ),
     "lemmy/update_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_updated),
     "mastodon/block.json": Case(ours={"https://example.com/~mallory": "ana"}, setup=both_follows, check=no_follows),
-    "mastodon/create_note_reply.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.UNLISTED)),
+    "mastodon/create_note_reply.json": Case(
+        setup=follows_author, check=lambda s: stored(s, visibility=Visibility.UNLISTED)
+    ),
     "mastodon/delete_note.json": Case(setup=felix_status_exists, check=felix_status_deleted),
-    "mastodon/flag.json": Case(ours={"https://example.com/users/1": "ana", "https://example.com/posts/380590": "post:1"},
-                               setup=ana_posts, check=report_filed),
-    "mastodon/follow.json": Case(ours={"https://ds9.lemmy.ml/c/testcom": "collective"},
-                                 check=lambda s: someone_follows_us(s, target="drivers")),
+    "mastodon/flag.json": Case(
+        ours={"https://example.com/users/1": "ana", "https://example.com/posts/380590": "post:1"},
+        setup=ana_posts,
+        check=report_filed,
+    ),
+    "mastodon/follow.json": Case(
+        ours={"https://ds9.lemmy.ml/c/testcom": "collective"}, check=lambda s: someone_follows_us(s, target="drivers")
+    ),
     "mastodon/move.json": Case(setup=move_target_confirms, check=moved),
-    "mastodon/undo_follow.json": Case(ours={"https://ds9.lemmy.ml/c/testcom": "collective"}, setup=follow_then_undo,
-                                      check=no_follows),
-    "mastodon/undo_like_page.json": Case(ours={"https://ds9.lemmy.ml/post/147": "post:1"}, setup=favourite_of_ana_post,
-                                         check=favourite_gone),
-    CAPTURE: Case(ours={"https://fedi-test.mooo.com/users/rarely-typical/follows/test": "follow",
-                        "https://fedi-test.mooo.com/users/rarely-typical": "ana"},
-                  setup=lambda s: pending_follow_of(s, "https://tech.lgbt/users/rarely_typical"), check=follow_is_accepted),
-    "mbin/accept_follow.json": Case(ours={"https://some-other.instance/f/object/c51ea652-e594-4920-a989-f5350f0cec05":
-                                          "follow", "https://some-other.instance/u/someUser": "ana"},
-                                    groups=("https://some-mbin.instance/m/someMag",),
-                                    setup=lambda s: pending_follow_of(s, "https://some-mbin.instance/m/someMag"),
-                                    check=follow_is_accepted),
-    "mitra/accept_follow_by_id.json": Case(ours={"https://voyager.lemmy.ml/activities/follow/7d782f02-b91d-4455-b6c0-772540f00c2d":
-                                                 "follow", "https://voyager.lemmy.ml/u/silverpill": "ana"},
-                                           groups=("https://mitra.social/users/localtestgroup",),
-                                           setup=lambda s: pending_follow_of(s, "https://mitra.social/users/localtestgroup"),
-                                           check=follow_is_accepted),
+    "mastodon/undo_follow.json": Case(
+        ours={"https://ds9.lemmy.ml/c/testcom": "collective"}, setup=follow_then_undo, check=no_follows
+    ),
+    "mastodon/undo_like_page.json": Case(
+        ours={"https://ds9.lemmy.ml/post/147": "post:1"}, setup=favourite_of_ana_post, check=favourite_gone
+    ),
+    CAPTURE: Case(
+        ours={
+            "https://fedi-test.mooo.com/users/rarely-typical/follows/test": "follow",
+            "https://fedi-test.mooo.com/users/rarely-typical": "ana",
+        },
+        setup=lambda s: pending_follow_of(s, "https://tech.lgbt/users/rarely_typical"),
+        check=follow_is_accepted,
+    ),
+    "mbin/accept_follow.json": Case(
+        ours={
+            "https://some-other.instance/f/object/c51ea652-e594-4920-a989-f5350f0cec05": "follow",
+            "https://some-other.instance/u/someUser": "ana",
+        },
+        groups=("https://some-mbin.instance/m/someMag",),
+        setup=lambda s: pending_follow_of(s, "https://some-mbin.instance/m/someMag"),
+        check=follow_is_accepted,
+    ),
+    "mitra/accept_follow_by_id.json": Case(
+        ours={
+            "https://voyager.lemmy.ml/activities/follow/7d782f02-b91d-4455-b6c0-772540f00c2d": "follow",
+            "https://voyager.lemmy.ml/u/silverpill": "ana",
+        },
+        groups=("https://mitra.social/users/localtestgroup",),
+        setup=lambda s: pending_follow_of(s, "https://mitra.social/users/localtestgroup"),
+        check=follow_is_accepted,
+    ),
     "mitra/create_post.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.PUBLIC)),
-    "mitra/like_with_proof.json": Case(ours={"https://server2.example/users/bob/posts/141892712081205472": "post:1",
-                                             "https://server2.example/users/bob": "ana"},
-                                       setup=ana_posts, check=favourite_added),
+    "mitra/like_with_proof.json": Case(
+        ours={
+            "https://server2.example/users/bob/posts/141892712081205472": "post:1",
+            "https://server2.example/users/bob": "ana",
+        },
+        setup=ana_posts,
+        check=favourite_added,
+    ),
     "pleroma/create_note.json": Case(ours={"https://enterprise.lemmy.ml/u/picard": "ana"}, check=mentioned_ana),
     "pleroma/follow.json": Case(ours={"https://lemmy.ca/u/kinetix": "ana"}, check=someone_follows_us),
 }
@@ -509,8 +586,13 @@ async def drivers(make_instance):
 
     instance = await start_drivers(make_instance)
     with instance.db.active():
-        await add_member(instance.base_url, "root", email="root@example.org", password="correct horse battery",
-                         role=AccountRole.ADMIN)
+        await add_member(
+            instance.base_url,
+            "root",
+            email="root@example.org",
+            password="correct horse battery",
+            role=AccountRole.ADMIN,
+        )
     return instance
 
 

@@ -9,20 +9,30 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
 import aiohttp
 import httpsig
 import pytest
-from fakes.remote_instance import AS, FakeRemoteInstance, start_fake_remote
 
 from fedaid.domain import policy
 from fedaid.domain.members import add_member
 from fedaid.models import (
-    Actor, Delivery, Favourite, Follow, FollowState, InboxItem, InboxState, Notification, PolicyKind, Post,
+    Actor,
+    Delivery,
+    Favourite,
+    Follow,
+    FollowState,
+    InboxItem,
+    InboxState,
+    Notification,
+    PolicyKind,
+    Post,
 )
+
+from fakes.remote_instance import AS, FakeRemoteInstance, start_fake_remote
 
 AP = "application/activity+json"
 COUNTED = (InboxItem, Follow, Post, Notification, Favourite, Delivery)
@@ -53,26 +63,50 @@ async def follow_remote(instance, follower_username: str, target_ap_id: str) -> 
     with instance.db.active():
         follower = await Actor.get(username=follower_username, is_local=True)
         target = await Actor.get(ap_id=target_ap_id)
-        await Follow.get_or_create(follower=follower, target=target,
-                                   defaults={"state": FollowState.ACCEPTED, "ap_id": f"{follower.ap_id}/follows/x"})
+        await Follow.get_or_create(
+            follower=follower,
+            target=target,
+            defaults={"state": FollowState.ACCEPTED, "ap_id": f"{follower.ap_id}/follows/x"},
+        )
 
 
-def note(fake: FakeRemoteInstance, number: int, content: str = "<p>Bonjour</p>", *, user: str = "alice",
-         **fields) -> dict:
+def note(
+    fake: FakeRemoteInstance, number: int, content: str = "<p>Bonjour</p>", *, user: str = "alice", **fields
+) -> dict:
     actor = fake.actor_id(user)
-    return {"id": fake.url(f"/users/{user}/statuses/{number}"), "type": "Note", "attributedTo": actor,
-            "content": content, "published": "2026-01-05T10:00:00Z", "to": [f"{AS}#Public"],
-            "cc": [f"{actor}/followers"], **fields}
+    return {
+        "id": fake.url(f"/users/{user}/statuses/{number}"),
+        "type": "Note",
+        "attributedTo": actor,
+        "content": content,
+        "published": "2026-01-05T10:00:00Z",
+        "to": [f"{AS}#Public"],
+        "cc": [f"{actor}/followers"],
+        **fields,
+    }
 
 
 def create(fake: FakeRemoteInstance, obj: dict, *, user: str = "alice") -> dict:
-    return {"@context": AS, "id": f"{obj['id']}/activity", "type": "Create", "actor": fake.actor_id(user),
-            "published": obj.get("published"), "to": obj.get("to"), "cc": obj.get("cc"), "object": obj}
+    return {
+        "@context": AS,
+        "id": f"{obj['id']}/activity",
+        "type": "Create",
+        "actor": fake.actor_id(user),
+        "published": obj.get("published"),
+        "to": obj.get("to"),
+        "cc": obj.get("cc"),
+        "object": obj,
+    }
 
 
 def follow(fake: FakeRemoteInstance, target: str, number: int = 1, *, user: str = "alice") -> dict:
-    return {"@context": AS, "id": fake.url(f"/follows/{user}/{number}"), "type": "Follow",
-            "actor": fake.actor_id(user), "object": target}
+    return {
+        "@context": AS,
+        "id": fake.url(f"/follows/{user}/{number}"),
+        "type": "Follow",
+        "actor": fake.actor_id(user),
+        "object": target,
+    }
 
 
 async def post_raw(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -118,8 +152,12 @@ async def test_a_mastodon_follow_of_a_member_gets_a_signed_accept_that_httpsig_v
     assert "content-type" in accept.headers["Signature"]
     doc = accept.activity
     assert doc["type"] == "Accept" and doc["actor"] == ana and doc["id"].startswith(f"{ana}#accepts/follows/")
-    assert doc["object"] == {"id": fake.url("/follows/alice/1"), "type": "Follow", "actor": fake.actor_id("alice"),
-                             "object": ana}
+    assert doc["object"] == {
+        "id": fake.url("/follows/alice/1"),
+        "type": "Follow",
+        "actor": fake.actor_id("alice"),
+        "object": ana,
+    }
 
 
 async def test_the_same_activity_twice_is_stored_once(drivers, fake, inbox):
@@ -132,11 +170,13 @@ async def test_the_same_activity_twice_is_stored_once(drivers, fake, inbox):
 
 
 async def test_concurrent_deliveries_are_all_stored_without_a_5xx(drivers, fake, inbox):
-    activities = [follow(fake, f"{drivers.base_url}/u/ana", number, user=("alice", "bob")[number % 2])
-                  for number in range(50)]
+    activities = [
+        follow(fake, f"{drivers.base_url}/u/ana", number, user=("alice", "bob")[number % 2]) for number in range(50)
+    ]
 
-    statuses = await asyncio.gather(*(fake.post_signed(inbox, activity, as_user=activity["actor"].rsplit("/", 1)[1])
-                                      for activity in activities))
+    statuses = await asyncio.gather(
+        *(fake.post_signed(inbox, activity, as_user=activity["actor"].rsplit("/", 1)[1]) for activity in activities)
+    )
 
     assert [status for status, _ in statuses] == [202] * 50
     assert (await row_counts(drivers))["InboxItem"] == 50
@@ -155,8 +195,10 @@ async def test_script_and_onerror_in_remote_content_are_removed(drivers, fake, i
     # Given ana follows alice
     await fake.post_signed(inbox, follow(fake, f"{drivers.base_url}/u/ana"))
     await follow_remote(drivers, "ana", fake.actor_id("alice"))
-    hostile = '<p>Hi<script>alert(1)</script><img src="https://x.example/a.png" onerror="alert(2)"></p>' \
-              '<a href="javascript:alert(3)" onclick="alert(4)">x</a>'
+    hostile = (
+        '<p>Hi<script>alert(1)</script><img src="https://x.example/a.png" onerror="alert(2)"></p>'
+        '<a href="javascript:alert(3)" onclick="alert(4)">x</a>'
+    )
 
     # When alice posts hostile HTML
     status, _ = await fake.post_signed(inbox, create(fake, note(fake, 1, hostile, summary="<b onmouseover=x>cw</b>")))
@@ -173,8 +215,14 @@ async def test_script_and_onerror_in_remote_content_are_removed(drivers, fake, i
 
 async def test_delete_of_an_unknown_actor_is_answered_202_without_any_fetch(drivers, fake, inbox):
     gone = fake.actor_id("carol")  # never seen, and not served
-    activity = {"@context": AS, "id": f"{gone}#delete", "type": "Delete", "actor": gone, "object": gone,
-                "to": [f"{AS}#Public"]}
+    activity = {
+        "@context": AS,
+        "id": f"{gone}#delete",
+        "type": "Delete",
+        "actor": gone,
+        "object": gone,
+        "to": [f"{AS}#Public"],
+    }
     before = await row_counts(drivers)
     requests_before = len(fake.requests)
 
@@ -186,8 +234,13 @@ async def test_delete_of_an_unknown_actor_is_answered_202_without_any_fetch(driv
 
 
 async def test_an_activity_signed_by_another_actor_is_taken_from_its_origin(drivers, fake, inbox):
-    like = {"@context": AS, "id": fake.url("/likes/1"), "type": "Like", "actor": fake.actor_id("alice"),
-            "object": f"{drivers.base_url}/u/ana/posts/1"}
+    like = {
+        "@context": AS,
+        "id": fake.url("/likes/1"),
+        "type": "Like",
+        "actor": fake.actor_id("alice"),
+        "object": f"{drivers.base_url}/u/ana/posts/1",
+    }
     before = await row_counts(drivers)
 
     # Signed by bob, and its origin does not serve it: refused
@@ -218,15 +271,26 @@ def _resign(headers: dict[str, str]) -> dict[str, str]:
     name = next(k for k in headers if k.lower() == "signature")
     signature = headers[name]
     start = signature.index('signature="') + len('signature="')
-    corrupted = signature[:start] + ("A" if signature[start] != "A" else "B") + signature[start + 1:]
+    corrupted = signature[:start] + ("A" if signature[start] != "A" else "B") + signature[start + 1 :]
     return {**headers, name: corrupted}
 
 
-@pytest.mark.parametrize("case", [
-    "unsigned", "wrong_signature", "date_two_hours_old", "digest_mismatch", "object_on_another_host",
-    "body_over_cap", "json_not_an_object", "nesting_1000_deep", "blocked_domain", "wrong_content_type",
-    "unknown_personal_inbox",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unsigned",
+        "wrong_signature",
+        "date_two_hours_old",
+        "digest_mismatch",
+        "object_on_another_host",
+        "body_over_cap",
+        "json_not_an_object",
+        "nesting_1000_deep",
+        "blocked_domain",
+        "wrong_content_type",
+        "unknown_personal_inbox",
+    ],
+)
 async def test_bad_inputs_are_refused_and_leave_no_row(drivers, fake, inbox, case):
     ana = f"{drivers.base_url}/u/ana"
     activity = follow(fake, ana)
@@ -240,7 +304,7 @@ async def test_bad_inputs_are_refused_and_leave_no_row(drivers, fake, inbox, cas
             headers = _resign(headers)
             expected = 401
         case "date_two_hours_old":
-            headers, body = fake.sign_post(inbox, activity, date=datetime.now(timezone.utc) - timedelta(hours=2))
+            headers, body = fake.sign_post(inbox, activity, date=datetime.now(UTC) - timedelta(hours=2))
             expected = 401
         case "digest_mismatch":
             body = body.replace(b'"Follow"', b'"Follow", "extra": 1')
@@ -284,15 +348,24 @@ async def test_bad_inputs_are_refused_and_leave_no_row(drivers, fake, inbox, cas
 def _sign_bytes(fake: FakeRemoteInstance, url: str, body: bytes) -> tuple[dict[str, str], bytes]:
     """Headers signed over an arbitrary body, as a broken or hostile server could send."""
     parts = urlsplit(url)
-    headers = {"Host": parts.netloc, "Date": formatdate(usegmt=True), "Content-Type": AP,
-               "Digest": "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()}
-    signer = httpsig.HeaderSigner(fake.key_id("alice"), fake.users["alice"].private_pem, algorithm="rsa-sha256",
-                                  headers=["(request-target)", "host", "date", "digest", "content-type"])
+    headers = {
+        "Host": parts.netloc,
+        "Date": formatdate(usegmt=True),
+        "Content-Type": AP,
+        "Digest": "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode(),
+    }
+    signer = httpsig.HeaderSigner(
+        fake.key_id("alice"),
+        fake.users["alice"].private_pem,
+        algorithm="rsa-sha256",
+        headers=["(request-target)", "host", "date", "digest", "content-type"],
+    )
     return dict(signer.sign(headers, host=parts.netloc, method="POST", path=parts.path)), body
 
 
-@pytest.mark.parametrize("content_type", [
-    AP, f"{AP}; charset=utf-8", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'])
+@pytest.mark.parametrize(
+    "content_type", [AP, f"{AP}; charset=utf-8", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"']
+)
 async def test_content_types_of_interop_27_are_accepted(drivers, fake, inbox, content_type):
     headers, body = fake.sign_post(inbox, follow(fake, f"{drivers.base_url}/u/ana"), sign_content_type=False)
 
@@ -313,8 +386,13 @@ async def test_a_blocked_domain_stored_before_the_block_is_not_applied(drivers, 
 
 async def test_failures_are_kept_on_the_item_and_retried(drivers, fake, inbox):
     # A Create of an id only, which its origin does not serve: the fetch fails
-    activity = {"@context": AS, "id": fake.url("/users/alice/statuses/9/activity"), "type": "Create",
-                "actor": fake.actor_id("alice"), "object": fake.url("/users/alice/statuses/9")}
+    activity = {
+        "@context": AS,
+        "id": fake.url("/users/alice/statuses/9/activity"),
+        "type": "Create",
+        "actor": fake.actor_id("alice"),
+        "object": fake.url("/users/alice/statuses/9"),
+    }
     assert (await fake.post_signed(inbox, activity))[0] == 202
 
     await drivers.run_worker_once()
@@ -323,4 +401,4 @@ async def test_failures_are_kept_on_the_item_and_retried(drivers, fake, inbox):
         item = await InboxItem.get()
         assert item.state == InboxState.PENDING and item.attempts == 1
         assert "404" in item.last_error
-        assert item.next_attempt_at > datetime.now(timezone.utc)
+        assert item.next_attempt_at > datetime.now(UTC)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from testsupport import drain
-from fakes.remote_instance import start_fake_remote
 from test_inbox import start_drivers
 
+from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows, policy
 from fedaid.domain.instance import get_collective
 from fedaid.federation.signatures import sign_request
-from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.models import PolicyKind
+
+from fakes.remote_instance import start_fake_remote
+from testsupport import drain
 
 AP = "application/activity+json"
 
@@ -25,8 +26,10 @@ async def get(url: str, headers: dict[str, str] | None = None) -> int:
 
 def signed_by(fake, user: str, url: str) -> dict[str, str]:
     """A GET signed the way Mastodon signs it, by one of the fake's users."""
-    return {"Accept": AP, **sign_request("GET", url, key_id=fake.key_id(user),
-                                          private_key_pem=fake.users[user].private_pem, accept=AP)}
+    return {
+        "Accept": AP,
+        **sign_request("GET", url, key_id=fake.key_id(user), private_key_pem=fake.users[user].private_pem, accept=AP),
+    }
 
 
 @pytest.fixture
@@ -34,8 +37,9 @@ async def fake(aiohttp_server):
     return await start_fake_remote(aiohttp_server, usernames=("alice",))
 
 
-@pytest.mark.parametrize("path", ["/u/ana", "/c/drivers", "/u/ana/followers", "/c/drivers/following",
-                                  "/u/ana/outbox", "/actor/followers"])
+@pytest.mark.parametrize(
+    "path", ["/u/ana", "/c/drivers", "/u/ana/followers", "/c/drivers/following", "/u/ana/outbox", "/actor/followers"]
+)
 async def test_ap_json_needs_a_signed_get_in_authorized_fetch_mode(make_instance, fake, path):
     drivers = await start_drivers(make_instance, authorized_fetch=True)
     url = drivers.base_url + path

@@ -15,8 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fakes.remote_instance import start_fake_remote
-from testsupport import FIXTURES, drain
 
 from fedaid.app import EXPIRY
 from fedaid.appkeys import REMOTE_ACTORS
@@ -28,9 +26,22 @@ from fedaid.domain.ledger import Ledger, Tally, ledger_of
 from fedaid.domain.members import add_member
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.models import (
-    Actor, Agreement, AgreementState, Delivery, InboxItem, InboxState, Notification, NotificationKind, Post,
-    Proposal, ProposalPurpose, ProposalStatus,
+    Actor,
+    Agreement,
+    AgreementState,
+    Delivery,
+    InboxItem,
+    InboxState,
+    Notification,
+    NotificationKind,
+    Post,
+    Proposal,
+    ProposalPurpose,
+    ProposalStatus,
 )
+
+from fakes.remote_instance import start_fake_remote
+from testsupport import FIXTURES, drain
 
 FEP = FIXTURES / "fep"
 AS = "https://www.w3.org/ns/activitystreams"
@@ -92,8 +103,9 @@ async def network(make_instance):
     for instance, username in ((drivers, "ana"), (coworking, "bea"), (coaching, "cyd")):
         with instance.db.active():
             await ensure_default_categories()
-            await add_member(instance.base_url, username, email=f"{username}@example.org",
-                             password="correct horse battery")
+            await add_member(
+                instance.base_url, username, email=f"{username}@example.org", password="correct horse battery"
+            )
     with drivers.db.active():
         drivers_group = (await get_collective("drivers")).ap_id
     for instance in (coworking, coaching):
@@ -109,14 +121,23 @@ async def member(instance, username: str) -> Actor:
         return await Actor.get(username=username, is_local=True)
 
 
-async def publish_offer(drivers, author: Actor, hours: int, *,
-                        purpose: ProposalPurpose = ProposalPurpose.OFFER) -> str:
+async def publish_offer(drivers, author: Actor, hours: int, *, purpose: ProposalPurpose = ProposalPurpose.OFFER) -> str:
     """A drivers member offers (or asks for) transport; returns the proposal's id (URL)."""
     with drivers.db.active():
-        offer = await create_proposal(author, ProposalTerms(
-            purpose=purpose, title="Transport de matériel en camionnette",
-            text="Je déplace votre matériel dans Lyon avec la camionnette du collectif.", category="transport",
-            hours=Decimal(hours), place_name="Lyon", latitude=45.764, longitude=4.8357), language="fr")
+        offer = await create_proposal(
+            author,
+            ProposalTerms(
+                purpose=purpose,
+                title="Transport de matériel en camionnette",
+                text="Je déplace votre matériel dans Lyon avec la camionnette du collectif.",
+                category="transport",
+                hours=Decimal(hours),
+                place_name="Lyon",
+                latitude=45.764,
+                longitude=4.8357,
+            ),
+            language="fr",
+        )
     return offer.post.ap_id
 
 
@@ -157,8 +178,11 @@ async def ledger_on(instance, someone: Actor) -> Ledger:
 
 def tally(given: int, received_: int, by_collective: dict[str, tuple[int, int]]) -> Ledger:
     """A Ledger in whole hours; `by_collective` maps a domain to (given, received)."""
-    return Ledger(Decimal(given), Decimal(received_),
-                  {domain: Tally(Decimal(g), Decimal(r)) for domain, (g, r) in by_collective.items()})
+    return Ledger(
+        Decimal(given),
+        Decimal(received_),
+        {domain: Tally(Decimal(g), Decimal(r)) for domain, (g, r) in by_collective.items()},
+    )
 
 
 async def test_a_coworking_member_answers_a_drivers_offer_and_both_ledgers_count_it(network):
@@ -173,8 +197,9 @@ async def test_a_coworking_member_answers_a_drivers_offer_and_both_ledgers_count
         assert await proposal_on(instance, offer_ap_id) == (ProposalStatus.OPEN, Decimal(3))
 
     # When a coworking member answers it and offers to take 2 of the hours
-    offered = await offer_to_take(coworking, bea, offer_ap_id, 2,
-                                  reply="Avec plaisir : deux bureaux à déménager mardi.")
+    offered = await offer_to_take(
+        coworking, bea, offer_ap_id, 2, reply="Avec plaisir : deux bureaux à déménager mardi."
+    )
     await drain(drivers, coworking, coaching)
 
     # Then drivers has the reply as a response, and the offer, linked to it, waiting for its author
@@ -245,8 +270,11 @@ async def test_a_coworking_member_answers_a_drivers_offer_and_both_ledgers_count
     assert_hours(final["resourceQuantity"], "2")
 
     # the proposal itself, a Note with the FEP-0837 Intent, as coworking received it from drivers
-    proposal_note = next(doc["object"]["object"] for doc in await received(coworking, "Announce")
-                         if isinstance(doc["object"], dict) and doc["object"]["object"]["id"] == offer_ap_id)
+    proposal_note = next(
+        doc["object"]["object"]
+        for doc in await received(coworking, "Announce")
+        if isinstance(doc["object"], dict) and doc["object"]["object"]["id"] == offer_ap_id
+    )
     proposal_fixture = fixture("proposal_full")
     assert proposal_note["type"] == "Note" and proposal_note["purpose"] == "offer"
     assert proposal_note["attributedTo"] == ana.ap_id and AS + "#Public" in proposal_note["to"]
@@ -321,14 +349,30 @@ def mastodon_note(fake, number: int, content: str, *, mentions: list[str], **fie
     """A public status as Mastodon sends it: mentioned actors in cc and as Mention tags."""
     actor = fake.actor_id("alice")
     tags = [{"type": "Mention", "href": href} for href in mentions] + fields.pop("tag", [])
-    return {"id": fake.url(f"/users/alice/statuses/{number}"), "type": "Note", "attributedTo": actor,
-            "content": content, "published": "2026-03-02T09:30:00Z", "to": [f"{AS}#Public"],
-            "cc": [f"{actor}/followers", *mentions], "tag": tags, **fields}
+    return {
+        "id": fake.url(f"/users/alice/statuses/{number}"),
+        "type": "Note",
+        "attributedTo": actor,
+        "content": content,
+        "published": "2026-03-02T09:30:00Z",
+        "to": [f"{AS}#Public"],
+        "cc": [f"{actor}/followers", *mentions],
+        "tag": tags,
+        **fields,
+    }
 
 
 async def post_from_mastodon(fake, instance, note: dict[str, Any]) -> None:
-    activity = {"@context": AS, "id": f"{note['id']}/activity", "type": "Create", "actor": note["attributedTo"],
-                "published": note["published"], "to": note["to"], "cc": note["cc"], "object": note}
+    activity = {
+        "@context": AS,
+        "id": f"{note['id']}/activity",
+        "type": "Create",
+        "actor": note["attributedTo"],
+        "published": note["published"],
+        "to": note["to"],
+        "cc": note["cc"],
+        "object": note,
+    }
     status, text = await fake.post_signed(f"{instance.base_url}/inbox", activity)
     assert status == 202, text
     await drain(instance)
@@ -342,13 +386,22 @@ async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direc
         await add_member(drivers.base_url, "ana", email="ana@example.org", password="correct horse battery")
     ana = await member(drivers, "ana")
     with drivers.db.active():
-        request = await create_proposal(ana, ProposalTerms(
-            purpose=ProposalPurpose.REQUEST, title="Relire nos statuts", text="Une heure de relecture juridique.",
-            category="administratif", hours=Decimal(1)), language="fr")
+        request = await create_proposal(
+            ana,
+            ProposalTerms(
+                purpose=ProposalPurpose.REQUEST,
+                title="Relire nos statuts",
+                text="Une heure de relecture juridique.",
+                category="administratif",
+                hours=Decimal(1),
+            ),
+            language="fr",
+        )
 
     # Given a Mastodon user replies to ana's request
-    reply = mastodon_note(fake, 7, "<p>@ana Je suis juriste, je peux relire.</p>", mentions=[ana.ap_id],
-                          inReplyTo=request.post.ap_id)
+    reply = mastodon_note(
+        fake, 7, "<p>@ana Je suis juriste, je peux relire.</p>", mentions=[ana.ap_id], inReplyTo=request.post.ap_id
+    )
     await post_from_mastodon(fake, drivers, reply)
 
     # Then it appears as a response, and ana is told
@@ -375,16 +428,18 @@ async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direc
 
 
 @pytest.mark.parametrize("outside_proposals", [True, False])
-async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(make_instance, aiohttp_server,
-                                                                              outside_proposals):
+async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(
+    make_instance, aiohttp_server, outside_proposals
+):
     drivers = await make_instance("drivers", outside_proposals=outside_proposals)
     coworking = await make_instance("coworking")
     fake = await start_fake_remote(aiohttp_server)
     for instance, username in ((drivers, "ana"), (coworking, "bea")):
         with instance.db.active():
             await ensure_default_categories()
-            await add_member(instance.base_url, username, email=f"{username}@example.org",
-                             password="correct horse battery")
+            await add_member(
+                instance.base_url, username, email=f"{username}@example.org", password="correct horse battery"
+            )
     with drivers.db.active():
         collective = await get_collective("drivers")
     with coworking.db.active():
@@ -393,15 +448,27 @@ async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(mak
     await drain(drivers, coworking)
 
     # When a Mastodon user mentions the collective with #offre, and a coworking member publishes an offer
-    plain = mastodon_note(fake, 8, "<p>@drivers #offre Je peux traduire vos devis, 2 h #traduction</p>",
-                          mentions=[collective.ap_id],
-                          tag=[{"type": "Hashtag", "name": "#offre"}, {"type": "Hashtag", "name": "#traduction"}])
+    plain = mastodon_note(
+        fake,
+        8,
+        "<p>@drivers #offre Je peux traduire vos devis, 2 h #traduction</p>",
+        mentions=[collective.ap_id],
+        tag=[{"type": "Hashtag", "name": "#offre"}, {"type": "Hashtag", "name": "#traduction"}],
+    )
     await post_from_mastodon(fake, drivers, plain)
     bea = await member(coworking, "bea")
     with coworking.db.active():
-        fep = await create_proposal(bea, ProposalTerms(
-            purpose=ProposalPurpose.OFFER, title="Prêt d'une salle de réunion", text="Le jeudi soir.",
-            category="pret", hours=Decimal(2)), language="fr")
+        fep = await create_proposal(
+            bea,
+            ProposalTerms(
+                purpose=ProposalPurpose.OFFER,
+                title="Prêt d'une salle de réunion",
+                text="Le jeudi soir.",
+                category="pret",
+                hours=Decimal(2),
+            ),
+            language="fr",
+        )
     await drain(drivers, coworking)
 
     # Then the plain post is kept either way, and is a proposal only when outside proposals are allowed
@@ -522,9 +589,17 @@ async def test_an_offer_past_its_date_expires_in_the_worker_and_the_allies_hear_
     drivers, coworking, coaching = network
     ana = await member(drivers, "ana")
     with drivers.db.active():
-        offer = await create_proposal(ana, ProposalTerms(
-            purpose=ProposalPurpose.OFFER, title="Prêt d'une remorque", text="Pour un déménagement.",
-            category="pret", expires_at=datetime.now(UTC) + timedelta(days=1)), language="fr")
+        offer = await create_proposal(
+            ana,
+            ProposalTerms(
+                purpose=ProposalPurpose.OFFER,
+                title="Prêt d'une remorque",
+                text="Pour un déménagement.",
+                category="pret",
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            ),
+            language="fr",
+        )
     await drain(drivers, coworking, coaching)
     assert (await proposal_on(coworking, offer.post.ap_id))[0] == ProposalStatus.OPEN
 
@@ -537,6 +612,9 @@ async def test_an_offer_past_its_date_expires_in_the_worker_and_the_allies_hear_
     # Then it expired at home, and the Update told the allied collectives
     for instance in (drivers, coworking, coaching):
         assert (await proposal_on(instance, offer.post.ap_id))[0] == ProposalStatus.EXPIRED
-    [update] = [doc["object"]["object"] for doc in await received(coworking, "Announce")
-                if isinstance(doc["object"], dict) and doc["object"]["type"] == "Update"]
+    [update] = [
+        doc["object"]["object"]
+        for doc in await received(coworking, "Announce")
+        if isinstance(doc["object"], dict) and doc["object"]["type"] == "Update"
+    ]
     assert update["id"] == offer.post.ap_id and update["status"] == "expired" and "updated" in update

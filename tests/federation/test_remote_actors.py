@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 from aiohttp import web
-from fakes.remote_instance import AS, SECURITY, FakeRemoteInstance, start_fake_remote
 
 from fedaid.db import Database
 from fedaid.errors import FetchError, Gone, InvalidInput, NotFound, SignatureError
@@ -22,6 +21,8 @@ from fedaid.federation.signatures import sign_request
 from fedaid.keys import generate_key_pair
 from fedaid.models import Actor, ActorType
 
+from fakes.remote_instance import AS, SECURITY, FakeRemoteInstance, start_fake_remote
+
 LOCAL = "aid.test"
 
 
@@ -29,7 +30,7 @@ class Clock:
     """A clock the test moves by hand."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -40,9 +41,12 @@ class Clock:
 
 def sign_as(actor: Actor) -> GetSigner:
     """Sign GETs as `actor`, the way production signs them as the instance actor (INTEROP 36)."""
+
     def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
-        return sign_request(method, url, key_id=actor.key_id, private_key_pem=actor.private_key_pem,
-                            accept=headers.get("Accept"))
+        return sign_request(
+            method, url, key_id=actor.key_id, private_key_pem=actor.private_key_pem, accept=headers.get("Accept")
+        )
+
     return sign
 
 
@@ -55,16 +59,23 @@ def clock() -> Clock:
 async def instance_actor(db: Database) -> Actor:
     private_pem, public_pem = generate_key_pair()
     return await Actor.create(
-        ap_id=f"https://{LOCAL}/actor", type=ActorType.APPLICATION, username=LOCAL, domain=LOCAL, is_local=True,
-        inbox=f"https://{LOCAL}/actor/inbox", key_id=f"https://{LOCAL}/actor#main-key",
-        public_key_pem=public_pem, private_key_pem=private_pem,
+        ap_id=f"https://{LOCAL}/actor",
+        type=ActorType.APPLICATION,
+        username=LOCAL,
+        domain=LOCAL,
+        is_local=True,
+        inbox=f"https://{LOCAL}/actor/inbox",
+        key_id=f"https://{LOCAL}/actor#main-key",
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
     )
 
 
 @pytest.fixture
 async def fetcher(instance_actor: Actor) -> AsyncIterator[Fetcher]:
-    async with Fetcher(allow_private_addresses=True, allow_http=True, user_agent="fedaid-test",
-                       sign=sign_as(instance_actor)) as fetcher:
+    async with Fetcher(
+        allow_private_addresses=True, allow_http=True, user_agent="fedaid-test", sign=sign_as(instance_actor)
+    ) as fetcher:
         yield fetcher
 
 
@@ -76,10 +87,12 @@ def actors(fetcher: Fetcher, clock: Clock) -> RemoteActors:
 @pytest.fixture
 def start_remote(aiohttp_server, instance_actor: Actor):
     """Start a fake server that knows our instance actor's key."""
+
     async def start(**options) -> FakeRemoteInstance:
         fake = await start_fake_remote(aiohttp_server, **options)
         fake.trust_key(instance_actor.key_id, instance_actor.public_key_pem)
         return fake
+
     return start
 
 
@@ -96,12 +109,14 @@ async def gotosocial(start_remote) -> FakeRemoteInstance:
 @pytest.fixture
 async def our_inbox(aiohttp_server, actors: RemoteActors, db: Database) -> str:
     """Our side: an inbox URL that answers 202 with the verified signer's id, or 401 with the reason."""
+
     async def receive(request: web.Request) -> web.Response:
         body = await request.read()
         with db.active():
             try:
-                signer = await actors.verify_request(request.method, f"http://{request.host}{request.raw_path}",
-                                                     request.headers, body)
+                signer = await actors.verify_request(
+                    request.method, f"http://{request.host}{request.raw_path}", request.headers, body
+                )
             except SignatureError as err:
                 return web.Response(status=401, text=str(err))
         return web.Response(status=202, text=signer.ap_id)
@@ -113,15 +128,21 @@ async def our_inbox(aiohttp_server, actors: RemoteActors, db: Database) -> str:
 
 def follow(fake: FakeRemoteInstance, name: str = "alice") -> dict:
     actor = fake.actor_id(name)
-    return {"@context": AS, "id": f"{actor}#follows/1", "type": "Follow", "actor": actor,
-            "object": f"https://{LOCAL}/c/collective"}
+    return {
+        "@context": AS,
+        "id": f"{actor}#follows/1",
+        "type": "Follow",
+        "actor": actor,
+        "object": f"https://{LOCAL}/c/collective",
+    }
 
 
 # --- parse_acct --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["alice@Example.ORG", "@alice@example.org", "acct:alice@example.org",
-                                  " alice@example.org "])
+@pytest.mark.parametrize(
+    "text", ["alice@Example.ORG", "@alice@example.org", "acct:alice@example.org", " alice@example.org "]
+)
 def test_parse_acct_reads_the_three_spellings(text):
     assert parse_acct(text) == ("alice", "example.org")
 
@@ -130,8 +151,21 @@ def test_parse_acct_keeps_the_port():
     assert parse_acct("alice@127.0.0.1:8080") == ("alice", "127.0.0.1:8080")
 
 
-@pytest.mark.parametrize("text", ["", "alice", "@alice", "alice@", "@@example.org", "a@b@c", "alice@exa mple.org",
-                                  "alice@example.org/path", "alice@example.org:port", "https://example.org/@alice"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "alice",
+        "@alice",
+        "alice@",
+        "@@example.org",
+        "a@b@c",
+        "alice@exa mple.org",
+        "alice@example.org/path",
+        "alice@example.org:port",
+        "https://example.org/@alice",
+    ],
+)
 def test_parse_acct_refuses_malformed_addresses(text):
     with pytest.raises(InvalidInput, match="is not an address like name@example.org"):
         parse_acct(text)
@@ -146,7 +180,11 @@ async def test_resolve_acct_finds_the_actor_and_stores_it(actors, mastodon, inst
     stored = await Actor.get(ap_id=mastodon.actor_id("alice"))
     assert actor.id == stored.id
     assert (stored.username, stored.domain, stored.type, stored.is_local) == (
-        "alice", mastodon.domain, ActorType.PERSON, False)
+        "alice",
+        mastodon.domain,
+        ActorType.PERSON,
+        False,
+    )
     assert stored.inbox == mastodon.url("/users/alice/inbox")
     assert stored.shared_inbox == mastodon.url("/inbox")
     assert stored.followers_url == mastodon.url("/users/alice/followers")
@@ -192,7 +230,8 @@ async def test_resolve_acct_refuses_an_actor_whose_own_webfinger_names_another(a
 
 @pytest.mark.parametrize("answer", ["another actor", "404"])
 async def test_resolve_acct_refuses_a_claim_on_an_actor_of_a_server_that_does_not_confirm_it(
-        actors, mastodon, start_remote, answer):
+    actors, mastodon, start_remote, answer
+):
     # Given eve@A names bob on server B, but B's WebFinger for bob names someone else, or no one
     other = await start_remote(usernames=("bob", "carol"))
     mastodon.set_webfinger("eve", mastodon.jrd("eve", other.actor_id("bob")))
@@ -220,8 +259,11 @@ async def test_webfinger_self_link_of_another_type_is_ignored(actors, mastodon):
     jrd = mastodon.jrd("alice")
     jrd["links"] = [
         {"rel": "self", "type": "text/html", "href": mastodon.url("/@alice")},
-        {"rel": "self", "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
-         "href": mastodon.actor_id("alice")},
+        {
+            "rel": "self",
+            "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+            "href": mastodon.actor_id("alice"),
+        },
     ]
     mastodon.set_webfinger("alice", jrd)
 
@@ -326,10 +368,16 @@ async def test_owner_of_a_gotosocial_main_key_stub_is_fetched_from_the_stub_owne
 
 async def test_owner_of_key_refuses_a_key_document_its_owner_does_not_confirm(actors, mastodon):
     # Given a key document claiming alice as owner, while alice's own document names another key
-    key_url = mastodon.add_object("/keys/alice", {
-        "@context": [SECURITY, AS], "id": mastodon.url("/keys/alice"), "type": "Key",
-        "owner": mastodon.actor_id("alice"), "publicKeyPem": mastodon.users["alice"].public_pem,
-    })
+    key_url = mastodon.add_object(
+        "/keys/alice",
+        {
+            "@context": [SECURITY, AS],
+            "id": mastodon.url("/keys/alice"),
+            "type": "Key",
+            "owner": mastodon.actor_id("alice"),
+            "publicKeyPem": mastodon.users["alice"].public_pem,
+        },
+    )
 
     with pytest.raises(SignatureError, match="does not confirm that the key .*/keys/alice is its own"):
         await actors.owner_of_key(key_url)

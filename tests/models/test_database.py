@@ -1,6 +1,5 @@
 """The schema, its migrations and the per-instance database contexts, on both backends."""
 
-
 from fedaid.db import Database
 from fedaid.models import Actor, ActorType
 
@@ -16,8 +15,13 @@ async def test_second_migrate_changes_nothing(db: Database) -> None:
 async def test_two_instances_keep_separate_rows(make_database) -> None:
     first, second = await make_database(), await make_database()
     with first.active():
-        await Actor.create(ap_id="https://a.example/u/ana", type=ActorType.PERSON, username="ana",
-                           domain="a.example", inbox="https://a.example/u/ana/inbox")
+        await Actor.create(
+            ap_id="https://a.example/u/ana",
+            type=ActorType.PERSON,
+            username="ana",
+            domain="a.example",
+            inbox="https://a.example/u/ana/inbox",
+        )
     with second.active():
         assert await Actor.all().count() == 0
     with first.active():
@@ -34,8 +38,9 @@ async def test_sqlite_keeps_its_wal_file_between_checkpoints_unless_the_url_says
     # Tortoise alone would set 16384
     assert await sqlite_pragmas(tmp_path / "default.sqlite3", "", "journal_size_limit") == [64 * 1024 * 1024]
     # the URL's value wins, and its other pragmas still apply
-    pragmas = await sqlite_pragmas(tmp_path / "set.sqlite3", "?synchronous=FULL&journal_size_limit=4096",
-                                   "journal_size_limit", "synchronous")
+    pragmas = await sqlite_pragmas(
+        tmp_path / "set.sqlite3", "?synchronous=FULL&journal_size_limit=4096", "journal_size_limit", "synchronous"
+    )
     assert pragmas == [4096, 2]
 
 

@@ -9,7 +9,7 @@ def test_ids_made_in_one_burst_sort_in_the_order_they_were_made() -> None:
     # Given a thousand ids made as fast as possible (many share a millisecond)
     ids = [new_id() for _ in range(1000)]
     # Then each is larger than the one before
-    assert all(earlier < later for earlier, later in zip(ids, ids[1:]))
+    assert all(earlier < later for earlier, later in zip(ids, ids[1:], strict=False))
 
 
 def test_an_id_for_a_given_time_carries_that_time() -> None:

@@ -14,8 +14,14 @@ from collections.abc import AsyncIterator  # noqa: E402
 import pytest  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 REQUIRE_BROWSER = os.environ.get("FEDAID_TEST_REQUIRE_BROWSER", "") == "1"
 
 

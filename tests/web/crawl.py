@@ -63,7 +63,8 @@ class _ActiveContent(HTMLParser):
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}>")
             if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
-                    ("javascript:", "data:text")):
+                ("javascript:", "data:text")
+            ):
                 self.found.append(f"<{tag} {name}={value}>")
 
 

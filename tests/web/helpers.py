@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from html import unescape
 
 import aiohttp
-from testsupport import PASSWORD
 from tortoise.transactions import in_transaction
 
 from fedaid.domain.actors import create_local_actor
 from fedaid.domain.members import Member
 from fedaid.domain.passwords import hash_password
 from fedaid.models import Account, AccountRole, AccountState, ActorType
+
+from testsupport import PASSWORD
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -40,8 +41,9 @@ class Visitor:
 
     def __init__(self, base_url: str, *, language: str = "fr") -> None:
         self.base_url = base_url
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                             headers={"Accept-Language": language, "Accept": "text/html"})
+        self.session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Accept-Language": language, "Accept": "text/html"}
+        )
         self.last: Page | None = None
 
     async def close(self) -> None:
@@ -52,8 +54,9 @@ class Visitor:
             self.last = Page(response.status, str(response.url), await response.text(), dict(response.headers))
         return self.last
 
-    async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: bool = True,
-                   from_page: str | None = None) -> Page:
+    async def post(
+        self, path: str, data: dict[str, str] | None = None, *, csrf: bool = True, from_page: str | None = None
+    ) -> Page:
         """POST a form; the CSRF token comes from `from_page` (fetched now) or the last page seen."""
         form = dict(data or {})
         if csrf:
@@ -71,14 +74,26 @@ class Visitor:
         return page
 
 
-async def make_member(base_url: str, username: str, *, role: AccountRole = AccountRole.MEMBER,
-                      state: AccountState = AccountState.APPROVED, locale: str = "fr",
-                      display_name: str = "") -> Member:
+async def make_member(
+    base_url: str,
+    username: str,
+    *,
+    role: AccountRole = AccountRole.MEMBER,
+    state: AccountState = AccountState.APPROVED,
+    locale: str = "fr",
+    display_name: str = "",
+) -> Member:
     """A member who signs in with PASSWORD (the same Person and Account rows `add_member` makes)."""
     async with in_transaction():
-        actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username,
-                                         name=display_name or username.title())
-        account = await Account.create(actor=actor, email=f"{username}@example.org", password_hash=await hash_password(PASSWORD),
-                                       role=role, state=state, locale=locale)
+        actor = await create_local_actor(
+            base_url, type=ActorType.PERSON, username=username, name=display_name or username.title()
+        )
+        account = await Account.create(
+            actor=actor,
+            email=f"{username}@example.org",
+            password_hash=await hash_password(PASSWORD),
+            role=role,
+            state=state,
+            locale=locale,
+        )
     return Member(actor, account)
-

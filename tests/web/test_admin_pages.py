@@ -89,8 +89,9 @@ async def test_admin_creates_an_invitation_link_that_works(instance, admin):
     try:
         page = await visitor.get(link)
         token = link.split("=", 1)[1]
-        page = await visitor.post("/signup", {"invite": token, "username": "dina", "email": "dina@example.org",
-                                              "password": PASSWORD})
+        page = await visitor.post(
+            "/signup", {"invite": token, "username": "dina", "email": "dina@example.org", "password": PASSWORD}
+        )
         assert page.url.endswith("/u/dina")
     finally:
         await visitor.close()
@@ -119,8 +120,15 @@ async def test_collective_settings_show_on_the_about_page(admin):
     await admin.get("/admin/collective")
     page = await admin.post("/admin/collective", {"name": "", "summary": "", "rules": "", "contact": ""})
     assert page.status == 400 and 'id="name-error"' in page
-    page = await admin.post("/admin/collective", {"name": "Chauffeurs de Lyon", "summary": "Un collectif.",
-                                                  "rules": "Respect.\n\nEntraide.", "contact": "admin@example.org"})
+    page = await admin.post(
+        "/admin/collective",
+        {
+            "name": "Chauffeurs de Lyon",
+            "summary": "Un collectif.",
+            "rules": "Respect.\n\nEntraide.",
+            "contact": "admin@example.org",
+        },
+    )
     assert page.status == 200
     page = await admin.get("/about")
     assert "Chauffeurs de Lyon" in page and "<p>Entraide.</p>" in page and "admin@example.org" in page
@@ -142,8 +150,15 @@ async def oauth_app(instance):
 
 
 def authorize_path(app, redirect_uri: str, **extra: str) -> str:
-    return "/oauth/authorize?" + urlencode({"client_id": app.client_id, "response_type": "code",
-                                            "redirect_uri": redirect_uri, "scope": "read write", **extra})
+    return "/oauth/authorize?" + urlencode(
+        {
+            "client_id": app.client_id,
+            "response_type": "code",
+            "redirect_uri": redirect_uri,
+            "scope": "read write",
+            **extra,
+        }
+    )
 
 
 async def test_consent_needs_sign_in_then_redirects_with_code_and_state(instance, oauth_app):
@@ -157,9 +172,11 @@ async def test_consent_needs_sign_in_then_redirects_with_code_and_state(instance
         assert "Toot" in page and "Autoriser" in page
         form = {name: value for name, value in parse_qs(urlsplit(path).query, keep_blank_values=True).items()}
         data = {name: values[0] for name, values in form.items()}
-        async with visitor.session.post(instance.base_url + "/oauth/authorize",
-                                        data={**data, "decision": "approve", "csrf_token": page.csrf},
-                                        allow_redirects=False) as response:
+        async with visitor.session.post(
+            instance.base_url + "/oauth/authorize",
+            data={**data, "decision": "approve", "csrf_token": page.csrf},
+            allow_redirects=False,
+        ) as response:
             location = response.headers["Location"]
         query = parse_qs(urlsplit(location).query)
         assert location.startswith("https://client.example/cb?") and query["state"] == ["s1"] and query["code"]
@@ -176,9 +193,11 @@ async def test_denying_consent_redirects_with_access_denied(instance, oauth_app)
         path = authorize_path(oauth_app, "https://client.example/cb", state="s2")
         page = await visitor.get(path)
         data = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
-        async with visitor.session.post(instance.base_url + "/oauth/authorize",
-                                        data={**data, "decision": "deny", "csrf_token": page.csrf},
-                                        allow_redirects=False) as response:
+        async with visitor.session.post(
+            instance.base_url + "/oauth/authorize",
+            data={**data, "decision": "deny", "csrf_token": page.csrf},
+            allow_redirects=False,
+        ) as response:
             location = response.headers["Location"]
         assert "error=access_denied" in location and "state=s2" in location
     finally:

@@ -28,8 +28,10 @@ async def test_first_admin_signs_up_with_the_invite_link_and_is_signed_in(instan
     # When someone follows it and fills in the form
     page = await visitor.get(f"/signup?invite={token}")
     assert page.status == 200 and 'name="username"' in page
-    page = await visitor.post("/signup", {"invite": token, "username": "ana", "display_name": "Ana",
-                                          "email": "ana@example.org", "password": PASSWORD})
+    page = await visitor.post(
+        "/signup",
+        {"invite": token, "username": "ana", "display_name": "Ana", "email": "ana@example.org", "password": PASSWORD},
+    )
     # Then they land on their profile, signed in, as an admin
     assert page.status == 200, page.text[:3000]
     assert page.url.endswith("/u/ana") and "/signout" in page
@@ -46,8 +48,10 @@ async def test_sign_up_refuses_bad_input_beside_each_field_and_keeps_what_was_ty
         token = await create_invite()
         await make_member(instance.base_url, "taken")
     await visitor.get(f"/signup?invite={token}")
-    page = await visitor.post("/signup", {"invite": token, "username": "taken", "display_name": "Zoé <b>",
-                                          "email": "not-an-email", "password": "short"})
+    page = await visitor.post(
+        "/signup",
+        {"invite": token, "username": "taken", "display_name": "Zoé <b>", "email": "not-an-email", "password": "short"},
+    )
     assert page.status == 400
     assert 'id="username-error"' in page and "déjà pris" in page
     assert 'id="email-error"' in page and 'value="not-an-email"' in page

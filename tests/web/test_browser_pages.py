@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.site_data import populate
 from tests.web.browsing import DESKTOP, PHONE, Person
+from tests.web.site_data import populate
 
 pytestmark = pytest.mark.browser
 
@@ -67,9 +67,23 @@ async def test_a_form_sent_without_its_csrf_token_is_refused_with_a_clear_messag
         await bea.context.close()
 
 
-PAGES = ["/", "/search?q=devis", "/about", "/c/drivers", "/u/ana", "/u/bea", "/agreements", "/notifications",
-         "/settings", "/admin/members", "/admin/federation", "/admin/reports", "/admin/deliveries",
-         "/admin/collective", "/feed.atom"]
+PAGES = [
+    "/",
+    "/search?q=devis",
+    "/about",
+    "/c/drivers",
+    "/u/ana",
+    "/u/bea",
+    "/agreements",
+    "/notifications",
+    "/settings",
+    "/admin/members",
+    "/admin/federation",
+    "/admin/reports",
+    "/admin/deliveries",
+    "/admin/collective",
+    "/feed.atom",
+]
 
 
 async def test_hostile_names_titles_texts_and_remote_content_stay_inert_everywhere(browser, site):
@@ -79,8 +93,12 @@ async def test_hostile_names_titles_texts_and_remote_content_stay_inert_everywhe
     ana.page.on("console", lambda message: executed.append(message.text) if "__xss" in message.text else None)
     try:
         await ana.sign_in("ana")
-        paths = [*PAGES, f"/proposals/{data.proposal.id}", f"/proposals/{data.remote_proposal.id}",
-                 f"/proposals/{data.proposal.id}/edit"]
+        paths = [
+            *PAGES,
+            f"/proposals/{data.proposal.id}",
+            f"/proposals/{data.remote_proposal.id}",
+            f"/proposals/{data.proposal.id}/edit",
+        ]
         for path in paths:
             await ana.go(path)
             await ana.page.wait_for_load_state("load")
@@ -108,7 +126,8 @@ async def test_keyboard_users_can_skip_to_the_content_and_every_field_has_a_labe
                 !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.name)""")
             assert not unlabelled, f"{path}: fields without a label: {unlabelled}"
             landmarks = await ana.page.evaluate(
-                "() => ['header', 'nav', 'main', 'footer'].filter((tag) => !document.querySelector(tag))")
+                "() => ['header', 'nav', 'main', 'footer'].filter((tag) => !document.querySelector(tag))"
+            )
             assert not landmarks, f"{path} misses {landmarks}"
     finally:
         await ana.context.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from testsupport import drain
 
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.members import create_invite
@@ -19,7 +18,10 @@ from fedaid.models import AccountRole
 from tests.web.browsing import PAYLOAD, Person
 from tests.web.helpers import PASSWORD, make_member
 
+from testsupport import drain
+
 pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 async def instances(make_instance):

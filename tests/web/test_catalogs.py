@@ -24,8 +24,10 @@ def test_every_message_of_the_pages_has_a_french_translation():
             ok = bool(strings)
         if not ok:
             missing.append(message.id)
-    assert not missing, ("Missing French translations (run `python -m fedaid.web.catalogs update` and "
-                         f"translate fedaid/locale/fr/LC_MESSAGES/messages.po): {missing}")
+    assert not missing, (
+        "Missing French translations (run `python -m fedaid.web.catalogs update` and "
+        f"translate fedaid/locale/fr/LC_MESSAGES/messages.po): {missing}"
+    )
 
 
 def test_translations_keep_the_same_placeholders():

@@ -37,9 +37,17 @@ async def bea(instance):
     await visitor.close()
 
 
-OFFER = {"purpose": "offer", "title": "Relecture de devis", "text": "Je relis vos devis en anglais.",
-         "category": "communication", "tags": "devis anglais", "hours": "1,5", "place_name": "Lyon",
-         "remote_ok": "on", "visibility": "public"}
+OFFER = {
+    "purpose": "offer",
+    "title": "Relecture de devis",
+    "text": "Je relis vos devis en anglais.",
+    "category": "communication",
+    "tags": "devis anglais",
+    "hours": "1,5",
+    "place_name": "Lyon",
+    "remote_ok": "on",
+    "visibility": "public",
+}
 
 
 def proposal_id(page) -> int:
@@ -50,8 +58,9 @@ def proposal_id(page) -> int:
 
 async def test_a_new_offer_with_bad_input_is_refused_beside_each_field_and_keeps_what_was_typed(ana):
     await ana.get("/proposals/new")
-    page = await ana.post("/proposals/new", {**OFFER, "title": "", "hours": "beaucoup", "tags": "a/b",
-                                             "expires_on": "2001-01-01"})
+    page = await ana.post(
+        "/proposals/new", {**OFFER, "title": "", "hours": "beaucoup", "tags": "a/b", "expires_on": "2001-01-01"}
+    )
     assert page.status == 400
     for field in ("title", "hours", "tags", "expires_on"):
         assert f'id="{field}-error"' in page, field
@@ -67,8 +76,7 @@ async def test_post_edit_and_close_an_offer(instance, ana):
     pid = proposal_id(page)
     page = await ana.get(f"/proposals/{pid}/edit")
     assert 'value="Relecture de devis"' in page
-    page = await ana.post(f"/proposals/{pid}/edit", {**OFFER, "title": "Relecture de devis et factures",
-                                                     "hours": "3"})
+    page = await ana.post(f"/proposals/{pid}/edit", {**OFFER, "title": "Relecture de devis et factures", "hours": "3"})
     assert page.status == 200 and "Relecture de devis et factures" in page and "3 h" in page
     page = await ana.post(f"/proposals/{pid}/close", {})
     assert "Fermée" in page
@@ -92,8 +100,9 @@ async def test_respond_offer_an_agreement_accept_and_both_confirm(instance, ana,
     await bea.get(f"/proposals/{pid}")
     page = await bea.post(f"/proposals/{pid}/responses", {"text": "Oui !", "offer_agreement": "on", "hours": "9"})
     assert page.status == 400 and 'id="hours-error"' in page and "Oui !" in page
-    page = await bea.post(f"/proposals/{pid}/responses", {"text": "Oui, merci !", "offer_agreement": "on",
-                                                          "hours": "1"})
+    page = await bea.post(
+        f"/proposals/{pid}/responses", {"text": "Oui, merci !", "offer_agreement": "on", "hours": "1"}
+    )
     assert page.status == 200 and "Oui, merci !" in page
     # Then ana sees it, accepts, and both confirm
     page = await ana.get(f"/proposals/{pid}")
@@ -131,16 +140,23 @@ async def test_settings_change_profile_language_and_alerts(instance, ana):
     page = await ana.get("/settings")
     page = await ana.post("/settings/profile", {"name": "", "summary": "x", "language": "fr"})
     assert page.status == 400 and 'id="name-error"' in page
-    page = await ana.post("/settings/profile", {"name": "Ana Lopez", "summary": "Je traduis.\n\nEt je relis.",
-                                                "language": "en"}, from_page="/settings")
+    page = await ana.post(
+        "/settings/profile",
+        {"name": "Ana Lopez", "summary": "Je traduis.\n\nEt je relis.", "language": "en"},
+        from_page="/settings",
+    )
     assert page.status == 200 and '<html lang="en">' in page and "Saved." in page
     page = await ana.get("/u/ana")
     assert "Ana Lopez" in page and "<p>Je traduis.</p>" in page
-    page = await ana.post("/settings/alerts", {"purpose": "", "category": "", "tag": "", "place_name": ""},
-                          from_page="/settings")
+    page = await ana.post(
+        "/settings/alerts", {"purpose": "", "category": "", "tag": "", "place_name": ""}, from_page="/settings"
+    )
     assert page.status == 400 and "Choose a category, a tag or a place." in page
-    page = await ana.post("/settings/alerts", {"purpose": "request", "category": "communication", "tag": "devis",
-                                               "place_name": "Lyon"}, from_page="/settings")
+    page = await ana.post(
+        "/settings/alerts",
+        {"purpose": "request", "category": "communication", "tag": "devis", "place_name": "Lyon"},
+        from_page="/settings",
+    )
     assert page.status == 200 and "#devis" in page
     with instance.db.active():
         alert = await AlertSubscription.get(tag="devis")

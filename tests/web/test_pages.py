@@ -41,20 +41,50 @@ async def site(make_instance):
 
 
 def seeds(data) -> list[str]:
-    authorize = "/oauth/authorize?" + urlencode({"client_id": data.oauth_app.client_id, "response_type": "code",
-                                                 "redirect_uri": data.oauth_redirect, "scope": "read write",
-                                                 "state": "xyz"})
-    return ["/", "/about", "/search?q=devis", "/signin", "/signup", "/c/drivers", "/u/ana", "/u/bea",
-            f"/proposals/{data.proposal.id}", f"/proposals/{data.remote_proposal.id}", "/feed.atom",
-            "/categories/communication/feed.atom", "/u/ana/feed.atom", "/proposals/new?purpose=request",
-            f"/proposals/{data.proposal.id}/edit", "/agreements", "/notifications", "/settings", "/admin",
-            "/admin/members", "/admin/federation", "/admin/reports", "/admin/deliveries", "/admin/collective",
-            authorize, "/no/such/page", "/?purpose=offer&category=communication&tag=devis&place=Lyon&remote=on"]
+    authorize = "/oauth/authorize?" + urlencode(
+        {
+            "client_id": data.oauth_app.client_id,
+            "response_type": "code",
+            "redirect_uri": data.oauth_redirect,
+            "scope": "read write",
+            "state": "xyz",
+        }
+    )
+    return [
+        "/",
+        "/about",
+        "/search?q=devis",
+        "/signin",
+        "/signup",
+        "/c/drivers",
+        "/u/ana",
+        "/u/bea",
+        f"/proposals/{data.proposal.id}",
+        f"/proposals/{data.remote_proposal.id}",
+        "/feed.atom",
+        "/categories/communication/feed.atom",
+        "/u/ana/feed.atom",
+        "/proposals/new?purpose=request",
+        f"/proposals/{data.proposal.id}/edit",
+        "/agreements",
+        "/notifications",
+        "/settings",
+        "/admin",
+        "/admin/members",
+        "/admin/federation",
+        "/admin/reports",
+        "/admin/deliveries",
+        "/admin/collective",
+        authorize,
+        "/no/such/page",
+        "/?purpose=offer&category=communication&tag=devis&place=Lyon&remote=on",
+    ]
 
 
 # The admin's crawl also runs on PostgreSQL: it reaches every query the pages make.
-@pytest.mark.parametrize(("backend", "who"), [("sqlite", "nobody"), ("sqlite", "bea"), ("sqlite", "ana"),
-                                              ("postgres", "ana")])
+@pytest.mark.parametrize(
+    ("backend", "who"), [("sqlite", "nobody"), ("sqlite", "bea"), ("sqlite", "ana"), ("postgres", "ana")]
+)
 async def test_crawl_finds_no_server_error_and_no_english_in_french(site, who):
     instance, data = site
     visitor = Visitor(instance.base_url, language="fr")
@@ -111,7 +141,7 @@ async def test_feeds_are_atom_and_escape_content(site):
     try:
         page = await visitor.get("/feed.atom")
         assert page.status == 200 and page.headers["Content-Type"].startswith("application/atom+xml")
-        assert "<feed xmlns=\"http://www.w3.org/2005/Atom\">" in page.text
+        assert '<feed xmlns="http://www.w3.org/2005/Atom">' in page.text
         assert "Relecture de devis" in page.text and "<script>" not in page.text
         page = await visitor.get("/categories/communication/feed.atom")
         assert page.status == 200 and "Relecture de devis" in page.text
@@ -136,8 +166,11 @@ async def test_pages_send_a_strict_content_security_policy(site):
 async def test_inbox_posts_get_json_errors_without_page_headers_or_cookie(site):
     instance, _ = site
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{instance.base_url}/u/ana/inbox", data=b'{"type": "Follow"}',
-                             headers={"Content-Type": "application/activity+json"}) as answer:
+        async with http.post(
+            f"{instance.base_url}/u/ana/inbox",
+            data=b'{"type": "Follow"}',
+            headers={"Content-Type": "application/activity+json"},
+        ) as answer:
             assert answer.status == 400  # an activity without an id
             assert "error" in await answer.json()
             assert "Content-Security-Policy" not in answer.headers and "Set-Cookie" not in answer.headers

@@ -12,7 +12,15 @@ from fedaid.domain import search
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.policy import set_domain_policy
 from fedaid.models import (
-    Actor, ActorType, Follow, FollowState, PolicyKind, Post, Proposal, ProposalPurpose, Visibility,
+    Actor,
+    ActorType,
+    Follow,
+    FollowState,
+    PolicyKind,
+    Post,
+    Proposal,
+    ProposalPurpose,
+    Visibility,
 )
 from fedaid.web.listings import ProposalFilters, list_proposals
 from tests.web.helpers import Visitor, make_member
@@ -20,12 +28,30 @@ from tests.web.helpers import Visitor, make_member
 
 async def remote_proposal(host: str, username: str, title: str) -> Proposal:
     """A public request by `username@host`, as the inbox worker would have stored it."""
-    author = await Actor.create(ap_id=f"https://{host}/users/{username}", type=ActorType.PERSON, username=username,
-                                domain=host, name=username.title(), inbox=f"https://{host}/users/{username}/inbox")
-    post = await Post.create(ap_id=f"https://{host}/users/{username}/statuses/1", author=author, is_local=False,
-                             content=f"<p>{title}</p>", visibility=Visibility.PUBLIC, published_at=datetime.now(UTC))
-    proposal = await Proposal.create(post=post, purpose=ProposalPurpose.REQUEST, title=title, category="",
-                                     hours=Decimal(2), available_hours=Decimal(2))
+    author = await Actor.create(
+        ap_id=f"https://{host}/users/{username}",
+        type=ActorType.PERSON,
+        username=username,
+        domain=host,
+        name=username.title(),
+        inbox=f"https://{host}/users/{username}/inbox",
+    )
+    post = await Post.create(
+        ap_id=f"https://{host}/users/{username}/statuses/1",
+        author=author,
+        is_local=False,
+        content=f"<p>{title}</p>",
+        visibility=Visibility.PUBLIC,
+        published_at=datetime.now(UTC),
+    )
+    proposal = await Proposal.create(
+        post=post,
+        purpose=ProposalPurpose.REQUEST,
+        title=title,
+        category="",
+        hours=Decimal(2),
+        available_hours=Decimal(2),
+    )
     post.author = author
     await search.index_post(post, proposal=proposal)
     return proposal
