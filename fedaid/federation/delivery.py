@@ -27,8 +27,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from enum import Enum
 
 import aiohttp
 from aiohttp.resolver import DefaultResolver
@@ -36,6 +34,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 from yarl import URL
 
+from fedaid.domain.retries import MAX_ATTEMPTS, Step, next_step, retry_delay
 from fedaid.errors import FedaidError, SignatureError, UnsafeAddress
 from fedaid.federation.fetch import (
     GuardedResolver,
@@ -48,11 +47,10 @@ from fedaid.federation.fetch import (
 )
 from fedaid.federation.signatures import body_digest, http_date, request_target_of, sign_post
 from fedaid.models import Actor, Delivery, DeliveryState, DomainHealth, Follow
+from fedaid.storage.claims import claim_due
 
 log = logging.getLogger("fedaid.delivery")
 
-MAX_ATTEMPTS = 16  # Mastodon: Sidekiq `retry: 16`, about 3 days (INTEROP 46)
-MAX_RETRY_AFTER = timedelta(days=3)  # a Retry-After further away than the whole retry window is capped
 BREAKER_THRESHOLD = 10  # Mastodon's Stoplight: 10 failures → 60 s cool-off (INTEROP 46)
 BREAKER_COOL_OFF = timedelta(seconds=60)
 UNAVAILABLE_AFTER_DAYS = 7  # Mastodon's DeliveryFailureTracker::FAILURE_DAYS_THRESHOLD
@@ -62,51 +60,6 @@ PASSES_IN_FLIGHT = 2  # run_forever claims the next batch while the last one fin
 INBOXES_KEPT = 10_000  # checked and parsed inbox URLs kept by a worker
 SIGNING_CHUNK = 8  # rows signed per hand-off to a signing thread
 CLAIMED_FIELDS = ("id", "sender_id", "inbox", "host", "payload", "attempts")
-
-
-class Step(Enum):
-    DONE = "done"
-    FORGET_RECIPIENT = "forget_recipient"
-    RETRY = "retry"
-    GIVE_UP = "give_up"
-
-
-def next_step(status: int | None) -> Step:
-    """What to do with a Delivery after one attempt; None means no HTTP answer."""
-    if status is not None and 200 <= status < 300:
-        return Step.DONE
-    if status == 410:
-        return Step.FORGET_RECIPIENT
-    if status == 501:
-        return Step.GIVE_UP  # Mastodon: Not Implemented will fail the same way again (INTEROP 45)
-    if status is None or status >= 500 or status in (401, 408, 429):
-        return Step.RETRY  # temporary, or a stale copy of our key (401); honour Retry-After
-    return Step.GIVE_UP  # any other 4xx will fail the same way again
-
-
-def retry_delay(attempt: int, retry_after: str | None, now: datetime, rng: random.Random) -> timedelta:
-    """How long to wait after failed attempt number `attempt` (1-based): Mastodon's backoff or Retry-After."""
-    delay = timedelta(seconds=attempt**4 + 15 + rng.random() * 0.5 * attempt**4)
-    asked = parse_retry_after(retry_after, now)
-    if asked is not None and asked > delay:
-        delay = max(delay, min(asked, MAX_RETRY_AFTER))
-    return delay
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """A `Retry-After` header (delay in seconds, or an HTTP date) as a delay from `now`; None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(moment - now, timedelta(0))
 
 
 def utcnow() -> datetime:
@@ -314,20 +267,12 @@ class DeliveryWorker:
     async def _claim(self, now: datetime) -> list[Delivery]:
         """Due, unclaimed rows of hosts whose breaker is closed, leased to this worker in one transaction."""
         skipped = [host for host, breaker in self._breakers.items() if breaker.is_open(now)]
-        async with in_transaction() as connection:
-            query = Delivery.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).filter(
-                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-            )
-            if skipped:
-                query = query.exclude(host__in=skipped)
-            query = query.order_by("next_attempt_at", "id").limit(self._batch_size).only(*CLAIMED_FIELDS)
-            if connection.capabilities.dialect == "postgres":
-                # Other workers skip these rows instead of waiting; SQLite has a single writer anyway.
-                query = query.select_for_update(skip_locked=True)
-            rows = await query
-            if rows:
-                await Delivery.filter(id__in=[row.id for row in rows]).update(claimed_until=now + self._lease)
-        return rows
+        due = Delivery.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        if skipped:
+            due = due.exclude(host__in=skipped)
+        return await claim_due(
+            due.only(*CLAIMED_FIELDS), now, self._lease, self._batch_size, order=("next_attempt_at", "id")
+        )
 
     async def _deliver_all(self, rows: list[Delivery], senders: dict[int, Actor], deadline: float) -> list[_Result]:
         gone: set[str] = set()  # inboxes that answered 410 in this pass: their other rows are not sent

@@ -61,6 +61,7 @@ from fedaid.models import (
     Post,
     Report,
 )
+from fedaid.storage.claims import claim_due
 
 log = logging.getLogger("fedaid.inbox_worker")
 
@@ -124,19 +125,8 @@ class InboxWorker:
         return len(items)
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
-        async with in_transaction() as connection:
-            query = (
-                InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-                .order_by("id")
-                .limit(self._batch_size)
-            )
-            if connection.capabilities.dialect == "postgres":
-                query = query.select_for_update(skip_locked=True)
-            items = await query
-            if items:
-                await InboxItem.filter(id__in=[item.id for item in items]).update(claimed_until=now + LEASE)
-        return items
+        due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
+        return await claim_due(due, now, LEASE, self._batch_size)
 
     async def _process(self, item: InboxItem) -> bool:
         """Apply one item; True when done, else its failure is recorded on the row."""

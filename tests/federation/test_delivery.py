@@ -16,15 +16,8 @@ import pytest
 
 from fedaid.db import Database
 from fedaid.domain.publish import followers_of, publish
-from fedaid.federation.delivery import (
-    MAX_ATTEMPTS,
-    DeliveryWorker,
-    Step,
-    mark_domain_alive,
-    next_step,
-    parse_retry_after,
-    retry_delay,
-)
+from fedaid.domain.retries import MAX_ATTEMPTS, Step, next_step, parse_retry_after, retry_delay
+from fedaid.federation.delivery import DeliveryWorker, mark_domain_alive
 from fedaid.models import Actor, Delivery, DeliveryState, DomainHealth, Follow, FollowState
 
 from fakes.inboxes import Answer, FakeInboxes, make_sender

@@ -1,0 +1,32 @@
+"""Claiming due rows of a queue table (deliveries, inbox items, mail and push jobs) for one worker.
+
+A claimed row carries `claimed_until`; a worker that dies leaves it to be claimed again after the lease.
+On PostgreSQL other workers skip locked rows instead of waiting; SQLite has a single writer anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+RowT = TypeVar("RowT", bound=Model)
+
+
+async def claim_due(
+    due: QuerySet[RowT], now: datetime, lease: timedelta, limit: int, *, order: tuple[str, ...] = ("id",)
+) -> list[RowT]:
+    """The first `limit` rows of `due` that no live lease holds, leased until `now + lease` in one transaction."""
+    model = due.model
+    async with in_transaction() as connection:
+        query = due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by(*order).limit(limit)
+        if connection.capabilities.dialect == "postgres":
+            query = query.select_for_update(skip_locked=True)
+        rows = await query
+        if rows:
+            await model.filter(pk__in=[row.pk for row in rows]).update(claimed_until=now + lease)
+    return rows
