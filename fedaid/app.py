@@ -11,7 +11,7 @@ from aiohttp import web
 import fedaid
 from fedaid.api import routes as api_routes
 from fedaid.api import streaming
-from fedaid.appkeys import DATABASE, FETCHER, REMOTE_ACTORS, SETTINGS
+from fedaid.appkeys import DATABASE, FETCHER, PAGE_ROUTES, REMOTE_ACTORS, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain.expiry import ExpiryTimer
@@ -27,6 +27,7 @@ from fedaid.models import Actor
 from fedaid.negotiation import negotiated
 from fedaid.web import profiles, proposals, site
 from fedaid.web import routes as web_routes
+from fedaid.web.sessions import PageRoutes
 from fedaid.worker import Job, run_jobs_forever
 
 log = logging.getLogger("fedaid.app")
@@ -72,14 +73,20 @@ def setup_templates(app: web.Application, settings: Settings) -> None:
 
 
 def add_routes(app: web.Application) -> None:
+    """Every route; the kind of each (page, negotiated document, other) is recorded in `PAGE_ROUTES`."""
     signed = object_routes.signed_fetch  # authorized fetch: AP JSON only for signed GETs (not /actor)
     actor_page = negotiated(signed(actor_routes.serve_actor_json), profiles.serve_profile_html)
     app.router.add_routes(discovery.routes())
     app.router.add_routes(api_routes.routes())
-    app.router.add_routes(web_routes.routes())
+    pages = app.router.add_routes(web_routes.page_routes())
+    app.router.add_routes(web_routes.public_files())
     app.router.add_get("/actor", actor_routes.serve_actor_json)
-    for pattern in ("/{kind:u|c}/{name}",):
-        app.router.add_get(pattern, actor_page)
+    documents = app.router.add_routes(
+        [
+            web.get("/{kind:u|c}/{name}", actor_page),
+            web.get("/u/{name}/posts/{post_id}", object_routes.post_handler(proposals.serve_post_html)),
+        ]
+    )
     app.router.add_get("/actor/followers", signed(actor_routes.serve_followers))
     app.router.add_get("/actor/following", signed(actor_routes.serve_following))
     app.router.add_get("/actor/outbox", signed(actor_routes.serve_outbox))
@@ -87,7 +94,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/{kind:u|c}/{name}/following", signed(actor_routes.serve_following))
     app.router.add_get("/{kind:u|c}/{name}/outbox", signed(actor_routes.serve_outbox))
     app.router.add_routes(inbox.routes())
-    app.router.add_get("/u/{name}/posts/{post_id}", object_routes.post_handler(proposals.serve_post_html))
+    app[PAGE_ROUTES] = PageRoutes(pages=frozenset(pages), documents=frozenset(documents))
 
 
 def _open_database(*, owns_database: bool):

@@ -12,8 +12,10 @@ from fedaid.db import Database
 if TYPE_CHECKING:
     from fedaid.federation.fetch import Fetcher
     from fedaid.federation.remote_actors import RemoteActors
+    from fedaid.web.sessions import PageRoutes
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 FETCHER: web.AppKey[Fetcher] = web.AppKey("fetcher")
 REMOTE_ACTORS: web.AppKey[RemoteActors] = web.AppKey("remote_actors")
+PAGE_ROUTES: web.AppKey[PageRoutes] = web.AppKey("page_routes")

@@ -1,4 +1,8 @@
-"""Every HTML page's route, in one list that `create_app` adds."""
+"""Every HTML page's route, and the files and feeds beside them; `create_app` adds them.
+
+Which list a route is in is its policy: the routes of `page_routes()` read the session cookie and check the
+CSRF token of every unsafe method (`web.sessions.PageRoutes`); feeds and static files read neither.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,21 @@ from aiohttp import web
 from fedaid.web import admin, agreements, auth, collective, home, oauth, proposals, settings, site
 
 
-def routes() -> list[web.AbstractRouteDef]:
+def public_files() -> list[web.AbstractRouteDef]:
+    """Static files and the Atom feeds: the same for everyone, no session, no cookie."""
     return [
         *site.static_routes(),
-        # public
-        web.get("/", home.show_home),
         web.get("/feed.atom", home.home_feed),
         web.get("/categories/{slug}/feed.atom", home.category_feed),
         web.get("/u/{name}/feed.atom", home.member_feed),
+    ]
+
+
+def page_routes() -> list[web.AbstractRouteDef]:
+    """People's pages: signed in by the session cookie, every form checked for its CSRF token."""
+    return [
+        # public
+        web.get("/", home.show_home),
         web.get("/about", collective.show_about),
         web.get("/search", collective.show_search),
         web.get(r"/proposals/{id:\d+}", proposals.show_proposal),

@@ -2,6 +2,8 @@
 
 The session cookie holds only an account id, a CSRF token and the time of sign-in; it is encrypted
 and signed with a key derived from `Settings.secret_key`, HttpOnly, SameSite=Lax, Secure on https.
+Which requests a session signs in, and which must carry a CSRF token, is decided by the matched route
+(`PageRoutes`), never by a header: a page may set `Accept` or `Content-Type` on a cross-site form.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from fedaid.appkeys import PAGE_ROUTES
 from fedaid.config import Settings
 from fedaid.errors import Forbidden, TooManyRequests, Unauthorized
 from fedaid.models import Account, AccountRole, AccountState, Actor
@@ -65,13 +68,50 @@ class Viewer:
 
 
 VIEWER = web.RequestKey("viewer", object)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class PageRoutes:
+    """The routes people's browsers use, from the app's route table; every other route ignores the session.
+
+    `pages` answer HTML only: the session signs the member in, and every unsafe method needs the CSRF token.
+    `documents` answer one URL two ways (HTML to people, AP JSON to servers, by `Accept`); they are GET-only,
+    so `Accept` chooses how to answer, never whether a check applies.
+    """
+
+    pages: frozenset[web.AbstractRoute]
+    documents: frozenset[web.AbstractRoute]
+
+    def __post_init__(self) -> None:
+        unsafe = [route for route in self.documents if route.method not in SAFE_METHODS]
+        if unsafe:
+            raise ValueError(f"negotiated documents must be read-only, not {unsafe}")
+
+    def is_page(self, request: web.Request) -> bool:
+        return request.match_info.route in self.pages
+
+    def reads_session(self, request: web.Request) -> bool:
+        route = request.match_info.route
+        return route in self.pages or route in self.documents
+
+
+def needs_csrf_check(request: web.Request) -> bool:
+    """True for every unsafe method sent to a page route, whatever the request's headers say."""
+    return request.method not in SAFE_METHODS and request.app[PAGE_ROUTES].is_page(request)
 
 
 async def current_viewer(request: web.Request) -> Viewer | None:
-    """The approved, signed-in member making this request, or None (looked up once per request)."""
+    """The approved, signed-in member making this request, or None (looked up once per request).
+
+    Only page routes read the session: the API, the feeds and the federation routes sign nobody in by cookie.
+    """
     if VIEWER in request:
         return request[VIEWER]  # type: ignore[return-value]
     viewer = None
+    if not request.app[PAGE_ROUTES].reads_session(request):
+        request[VIEWER] = None
+        return None
     session = await get_session(request)
     account_id = session.get(ACCOUNT_KEY)
     if isinstance(account_id, int):

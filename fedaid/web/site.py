@@ -18,7 +18,7 @@ from aiohttp_session import AbstractStorage, session_middleware
 from markupsafe import Markup
 
 from fedaid.activitypub.sanitize import sanitize_html
-from fedaid.appkeys import SETTINGS
+from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
 from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError
@@ -36,16 +36,16 @@ from fedaid.web.sessions import (
     cookie_storage,
     csrf_token,
     current_viewer,
+    needs_csrf_check,
 )
 
 log = logging.getLogger("fedaid.web")
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LANGUAGE_COOKIE = "fedaid_lang"
-# Paths answered to servers and API clients: no CSRF form token, no HTML error pages.
+# Paths answered to servers and API clients: their unmatched addresses get no HTML error page.
 NON_PAGE_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo", "/inbox", "/static/")
 NON_PAGE_SUFFIXES = ("/inbox", "/outbox", "/followers", "/following")
-UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SECURITY_HEADERS = {
     # No inline script anywhere: a script that slipped into a page still would not run.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -117,8 +117,18 @@ async def page_context(request: web.Request) -> dict[str, object]:
     }
 
 
-def is_page_request(request: web.Request) -> bool:
-    """True for requests made by people's browsers to the HTML pages."""
+def answers_with_page(request: web.Request) -> bool:
+    """True when the answer is an HTML page: always on a page route, on a negotiated document when the
+    client does not ask for AP JSON, and for addresses matching no route outside the API and federation
+    paths (their 404 page). This picks a representation only; the checks follow the route (`PageRoutes`)."""
+    routes = request.app[PAGE_ROUTES]
+    route = request.match_info.route
+    if route in routes.pages:
+        return True
+    if route in routes.documents:
+        return not wants_activity_json(request)
+    if request.match_info.http_exception is None:
+        return False
     path = request.path
     if path.startswith(NON_PAGE_PREFIXES) or path.endswith(NON_PAGE_SUFFIXES) or path.endswith(".atom"):
         return False
@@ -154,8 +164,9 @@ def browser_middleware(storage: AbstractStorage):
 
 @web.middleware
 async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Set the language, check CSRF tokens on forms, and show expected errors as translated pages."""
-    if not is_page_request(request):
+    """Set the language, check the CSRF token of every unsafe method to a page route, and show expected
+    errors as translated pages. Only page routes take unsafe methods here, and they always answer a page."""
+    if not answers_with_page(request):
         token = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
         try:
             return await handler(request)
@@ -165,7 +176,7 @@ async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
     try:
         request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = await page_context(request)
         try:
-            if request.method in UNSAFE_METHODS:
+            if needs_csrf_check(request):
                 await check_csrf(request)
             response = await handler(request)
         except FedaidError as err:
