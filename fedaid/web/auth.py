@@ -14,7 +14,8 @@ from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.errors import Conflict, InvalidInput
 from fedaid.models import AccountState
 from fedaid.web import i18n
-from fedaid.web.forms import Form, safe_next
+from fedaid.web.forms import Form
+from fedaid.web.redirects import local_path
 from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
 from fedaid.web.site import LANGUAGE_COOKIE
 
@@ -22,7 +23,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 async def show_sign_in(request: web.Request) -> web.Response:
-    form = Form.of(next=safe_next(request.query.get("next")))
+    form = Form.of(next=local_path(request.query.get("next")))
     return aiohttp_jinja2.render_template("auth/signin.html", request, {"form": form})
 
 
@@ -44,7 +45,7 @@ async def sign_in_post(request: web.Request) -> web.Response:
         else:
             request.app[SIGN_IN_LIMITER].forget(request.remote or "", login)
             await sign_in(request, account)
-            raise web.HTTPSeeOther(safe_next(form.get("next")))
+            raise web.HTTPSeeOther(local_path(form.get("next")))
     form.values.pop("password", None)
     return aiohttp_jinja2.render_template("auth/signin.html", request, {"form": form}, status=400)
 
@@ -147,7 +148,7 @@ async def switch_language(request: web.Request) -> web.Response:
     """The switcher on every page: remembers the choice in a cookie, and in the member's settings."""
     form = await Form.read(request)
     language = form.get("lang")
-    response = web.HTTPSeeOther(safe_next(form.get("next")))
+    response = web.HTTPSeeOther(local_path(form.get("next")))
     if language in i18n.LANGUAGES:
         response.set_cookie(
             LANGUAGE_COOKIE,

@@ -124,10 +124,3 @@ class Form:
         if len(tags) > limit:
             self.fail(name, "Use at most %(count)s tags.", count=limit)
         return tags[:limit]
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """A path on this site to go back to; anything else (other sites, `//host`) becomes `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
