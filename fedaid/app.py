@@ -11,7 +11,7 @@ from aiohttp import web
 import fedaid
 from fedaid.api import routes as api_routes
 from fedaid.api import streaming
-from fedaid.appkeys import DATABASE, FETCHER, PAGE_ROUTES, REMOTE_ACTORS, SETTINGS
+from fedaid.appkeys import DATABASE, FETCHER, MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES, REMOTE_ACTORS, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain.expiry import ExpiryTimer
@@ -20,8 +20,10 @@ from fedaid.federation import actor_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
 from fedaid.federation.inbox_worker import InboxWorker
+from fedaid.federation.media_worker import MediaWorker
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.federation.signatures import sign_request
+from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
@@ -50,6 +52,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)
+    app[MEDIA_FILES] = LocalFileStore(settings.media_dir)
     setup_templates(app, settings)
     add_routes(app)
     app.on_startup.append(_open_database(owns_database=database is None))
@@ -156,6 +159,7 @@ def worker_jobs(app: web.Application) -> list[Job]:
     return [
         Job("inbox", app[INBOX_WORKER].run_once),
         Job("deliveries", app[DELIVERY_WORKER].run_once),
+        Job("media and threads", app[MEDIA_WORKER].run_once),
         Job("expiry", app[EXPIRY].run_once),
     ]
 
@@ -166,6 +170,7 @@ async def _start_federation(app: web.Application) -> None:
     app[REMOTE_ACTORS] = RemoteActors(app[FETCHER], local_domain=settings.domain)
     checks = inbox.setup_inbox(app)
     app[INBOX_WORKER] = InboxWorker(settings, app[REMOTE_ACTORS], app[FETCHER], checks.policies)
+    app[MEDIA_WORKER] = MediaWorker(settings, app[FETCHER], app[MEDIA_FILES], app[INBOX_WORKER])
     delivery = DeliveryWorker(
         f"{USER_AGENT} (+{settings.base_url})",
         settings.allow_private_addresses,
@@ -180,6 +185,8 @@ async def _start_federation(app: web.Application) -> None:
 
 
 async def _stop_federation(app: web.Application) -> None:
+    if MEDIA_WORKER in app:
+        await app[MEDIA_WORKER].close()
     if DELIVERY_WORKER in app:
         await app[DELIVERY_WORKER].close()
 

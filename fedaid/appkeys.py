@@ -11,7 +11,9 @@ from fedaid.db import Database
 
 if TYPE_CHECKING:
     from fedaid.federation.fetch import Fetcher
+    from fedaid.federation.media_worker import MediaWorker
     from fedaid.federation.remote_actors import RemoteActors
+    from fedaid.filestore import FileStore
     from fedaid.web.sessions import PageRoutes
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +21,5 @@ DATABASE = web.AppKey("database", Database)
 FETCHER: web.AppKey[Fetcher] = web.AppKey("fetcher")
 REMOTE_ACTORS: web.AppKey[RemoteActors] = web.AppKey("remote_actors")
 PAGE_ROUTES: web.AppKey[PageRoutes] = web.AppKey("page_routes")
+MEDIA_FILES: web.AppKey[FileStore] = web.AppKey("media_files")
+MEDIA_WORKER: web.AppKey[MediaWorker] = web.AppKey("media_worker")

@@ -43,6 +43,13 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     max_body_bytes: int = 1024 * 1024
+    # Remote pictures and documents are fetched up to this size; larger ones stay links to their server.
+    remote_media_max_bytes: int = 16 * 1024 * 1024
+    # How many posts up a conversation a reply's missing parents are fetched (0: none).
+    thread_fetch_depth: int = 10
+    # With nginx in front: files are sent by nginx from this internal location after fedaid's check
+    # (X-Accel-Redirect), e.g. "/_media/"; empty: fedaid sends them itself. See deploy/nginx.conf.
+    media_accel_redirect: str = ""
 
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)
@@ -58,6 +65,11 @@ class Settings:
         _require_choice("FEDAID_REGISTRATION_MODE", self.registration_mode, REGISTRATION_MODES)
         _require_choice("FEDAID_FEDERATION_MODE", self.federation_mode, FEDERATION_MODES)
         _require_choice("FEDAID_LOG_FORMAT", self.log_format, LOG_FORMATS)
+
+    @property
+    def media_dir(self) -> Path:
+        """Where media files are kept: `media/` in the data folder."""
+        return Path(self.data_dir) / "media"
 
     @property
     def domain(self) -> str:

@@ -14,8 +14,9 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from fedaid.activitypub.attachments import render_attachments
 from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, ActivityType, ObjectType
-from fedaid.models import Actor, Category, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.models import Actor, Category, MediaAttachment, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 
 JSONDict = dict[str, Any]
 
@@ -251,6 +252,7 @@ def render_note(
     proposal: Proposal | None = None,
     category: Category | None = None,
     audience: Actor | None = None,
+    media: Sequence[MediaAttachment] = (),
 ) -> JSONDict:
     """The Note for a local post (INTEROP 58-66), with FEP-0837 properties when it is a proposal."""
     base = origin_of(author.ap_id)
@@ -277,6 +279,8 @@ def render_note(
             ),
         ],
     }
+    if media:
+        note["attachment"] = render_attachments(list(media), base_url=base)
     if post.language:
         note["contentMap"] = {post.language: content}
     if post.in_reply_to_ap_id:

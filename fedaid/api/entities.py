@@ -13,10 +13,16 @@ from urllib.parse import quote
 
 import fedaid
 from fedaid.config import Settings
+from fedaid.domain.media import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
+from fedaid.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
+from fedaid.imaging import MAX_PIXELS, SUPPORTED_TYPES
 from fedaid.models import (
     Account,
     Actor,
     ActorType,
+    MediaAttachment,
+    MediaKind,
+    MediaState,
     Notification,
     NotificationKind,
     OAuthApp,
@@ -181,6 +187,39 @@ class StatusParts:
     favourited: bool = False
     reblogged: bool = False
     application: OAuthApp | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _meta_size(width: int | None, height: int | None) -> dict[str, Any] | None:
+    if not width or not height:
+        return None
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": round(width / height, 4)}
+
+
+def render_media(media: MediaAttachment, *, base_url: str) -> dict[str, Any]:
+    """Mastodon's MediaAttachment. Our files are served from /media/<key>; a remote file we have not
+    cached (a video, a link to a page, a picture not fetched yet) keeps its remote address."""
+    is_ready = media.state == MediaState.READY
+    url = f"{base_url}/media/{media.file_key}" if media.file_key and is_ready else None
+    preview = f"{base_url}/media/{media.thumbnail_key}" if media.thumbnail_key and is_ready else None
+    if url is None and not media.is_local and is_ready:
+        url = media.remote_url
+    return {
+        "id": str(media.id),
+        "type": str(media.kind),
+        "url": url,
+        "preview_url": preview or (url if media.kind == MediaKind.IMAGE else None),
+        "remote_url": media.remote_url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {
+            "original": _meta_size(media.width, media.height),
+            "small": _meta_size(media.small_width, media.small_height),
+            "focus": {"x": media.focus_x, "y": media.focus_y},
+        },
+        "description": media.description or None,
+        "blurhash": media.blurhash,
+    }
 
 
 def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str, Any]:
@@ -211,7 +250,7 @@ def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str,
         "application": (
             {"name": parts.application.name, "website": parts.application.website} if parts.application else None
         ),
-        "media_attachments": [],
+        "media_attachments": parts.media,
         "mentions": parts.mentions,
         "tags": [{"name": name, "url": f"{base_url}/tags/{quote(name)}"} for name in parts.tags],
         "emojis": [],
@@ -363,14 +402,14 @@ def render_instance_v2(
             },
             "statuses": {
                 "max_characters": MAX_STATUS_CHARACTERS,
-                "max_media_attachments": 0,
+                "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
                 "characters_reserved_per_url": 23,
             },
             "media_attachments": {
-                "supported_mime_types": [],
-                "description_limit": 1500,
-                "image_size_limit": 0,
-                "image_matrix_limit": 0,
+                "supported_mime_types": list(SUPPORTED_TYPES),
+                "description_limit": MAX_DESCRIPTION,
+                "image_size_limit": MAX_UPLOAD_BYTES,
+                "image_matrix_limit": MAX_PIXELS,
                 "video_size_limit": 0,
                 "video_frame_rate_limit": 0,
                 "video_matrix_limit": 0,

@@ -16,6 +16,7 @@ from fedaid.api import (
     fedaid_v1,
     instance,
     markers,
+    media,
     notifications,
     oauth,
     reactions,
@@ -117,6 +118,12 @@ def routes() -> list[web.RouteDef]:
         ("POST", r"/api/v1/statuses/{id:\d+}/unreblog", reactions.unreblog),
         ("GET", r"/api/v1/statuses/{id:\d+}/reblogged_by", reactions.reblogged_by),
         ("GET", "/api/v1/favourites", reactions.favourites),
+        # media
+        ("POST", "/api/v2/media", media.upload_v2),
+        ("POST", "/api/v1/media", media.upload_v1),
+        ("GET", r"/api/v1/media/{id:\d+}", media.show),
+        ("PUT", r"/api/v1/media/{id:\d+}", media.update),
+        ("DELETE", r"/api/v1/media/{id:\d+}", media.delete),
         # timelines
         ("GET", "/api/v1/timelines/home", timelines.home),
         ("GET", "/api/v1/timelines/public", timelines.public),

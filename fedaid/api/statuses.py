@@ -14,7 +14,7 @@ from fedaid.api.params import Params, read_params
 from fedaid.api.reactions import take_back_own_boost
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post, visible_to
-from fedaid.domain import posts, proposals, responses
+from fedaid.domain import media, posts, proposals, responses
 from fedaid.domain.proposals import ProposalTerms
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visibility
@@ -53,8 +53,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
     text = params.str("status") or ""
-    if params.list("media_ids"):
-        raise InvalidInput("fedaid takes no media attachments: post text only.")
+    attached = await media.check_attachable(actor, params.list("media_ids"))
     if params.dict("poll") or params.list("poll[options]"):
         raise InvalidInput("Polls are not available on fedaid.")
     visibility = VISIBILITIES.get(params.str("visibility") or "public")
@@ -85,13 +84,13 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             expires_at=draft.expires_at,
         )
         proposal = await proposals.create_proposal(
-            actor, terms, visibility=visibility, mentions=mentions, language=language
+            actor, terms, visibility=visibility, mentions=mentions, language=language, media=attached
         )
         return proposal.post
     answered = await Proposal.get_or_none(post_id=in_reply_to.id) if in_reply_to is not None else None
     if answered is not None and answered.status == ProposalStatus.OPEN and in_reply_to.author_id != actor.id:
         # A reply to an open offer or request is a response: its author is told as such.
-        return await responses.respond(answered, actor, text, visibility=visibility, language=language)
+        return await responses.respond(answered, actor, text, visibility=visibility, language=language, media=attached)
     return await posts.create_post(
         actor,
         text,
@@ -101,6 +100,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
         summary=params.str("spoiler_text") or "",
         sensitive=params.bool("sensitive"),
         language=language,
+        media=attached,
     )
 
 

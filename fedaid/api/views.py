@@ -22,6 +22,7 @@ from fedaid.api.entities import (
     StatusParts,
     render_account,
     render_credential_account,
+    render_media,
     render_mention,
     render_notification,
     render_reblog_status,
@@ -32,6 +33,7 @@ from fedaid.api.pagination import Page, paged
 from fedaid.api.rawsql import marks, select
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
+from fedaid.domain.media import media_of_posts
 from fedaid.models import (
     Account,
     Actor,
@@ -284,6 +286,7 @@ class Presenter:
         for post_id, name in await PostTag.filter(post_id__in=ids).order_by("id").values_list("post_id", "name"):
             tags[post_id].append(name)
         proposals = {row.post_id: row for row in await Proposal.filter(post_id__in=ids)}
+        attached = await media_of_posts(ids)
         replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id")
         favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
         reblogs = await _counts(Reblog.filter(post_id__in=ids), "post_id")
@@ -298,6 +301,7 @@ class Presenter:
                     tags=tags.get(post.id, []),
                     mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
                     proposal=proposals.get(post.id),
+                    media=[render_media(item, base_url=self.settings.base_url) for item in attached.get(post.id, [])],
                     replies_count=replies.get(post.id, 0),
                     favourites_count=favourites.get(post.id, 0),
                     reblogs_count=reblogs.get(post.id, 0),

@@ -30,12 +30,14 @@ from fedaid.activitypub.notes import (
     text_to_html,
 )
 from fedaid.activitypub.vocab import PUBLIC
+from fedaid.domain import media as attachments
 from fedaid.domain import search
 from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     Category,
+    MediaAttachment,
     Notification,
     NotificationKind,
     Post,
@@ -67,6 +69,7 @@ class NoteContext:
     proposal: Proposal | None
     category: Category | None
     audience: Actor | None
+    media: list[MediaAttachment]
 
 
 def _now(now: datetime | None) -> datetime:
@@ -88,9 +91,12 @@ async def create_post(
     sensitive: bool = False,
     language: str | None = None,
     notify_mentions: bool = True,
+    media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
 ) -> Post:
-    """Publish a member's post and queue its Create for followers and mentioned actors."""
+    """Publish a member's post and queue its Create for followers and mentioned actors.
+
+    `media` are uploads already checked by `media.check_attachable`."""
     async with in_transaction():
         post = await insert_post(
             author,
@@ -103,6 +109,7 @@ async def create_post(
             sensitive=sensitive,
             language=language,
             notify_mentions=notify_mentions,
+            media=media,
             now=now,
         )
         await search.index_post(post, tags=await tags_of(post))
@@ -123,11 +130,12 @@ async def insert_post(
     language: str | None = None,
     extra_tags: Iterable[str] = (),
     notify_mentions: bool = True,
+    media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
 ) -> Post:
-    """Store a local post, its hashtags and mention notifications, without federating it yet."""
+    """Store a local post, its hashtags, attachments and mention notifications, without federating it yet."""
     _check_author(author)
-    _check_text(text, summary)
+    _check_text(text if not media else text or "-", summary)
     published = _now(now)
     mentions = await _with_parent_author(mentions, author, in_reply_to)
     html, hashtags = text_to_html(text, base_url=origin_of(author.ap_id), mentions=mentions)
@@ -153,6 +161,7 @@ async def insert_post(
         published_at=published,
     )
     await set_tags(post, [*hashtags, *extra_tags])
+    await attachments.attach(post, media)
     if notify_mentions:
         await _notify_mentioned(post, author, mentions)
     return post
@@ -313,6 +322,7 @@ async def note_context(post: Post) -> NoteContext:
         proposal=proposal,
         category=category,
         audience=audience,
+        media=(await attachments.media_of_posts([post.id])).get(post.id, []),
     )
 
 
@@ -331,6 +341,7 @@ def _render(context: NoteContext) -> dict[str, Any]:
         proposal=context.proposal,
         category=context.category,
         audience=context.audience,
+        media=context.media,
     )
 
 

@@ -25,6 +25,7 @@ from fedaid.models import (
     Actor,
     ActorType,
     Category,
+    MediaAttachment,
     Post,
     Proposal,
     ProposalPurpose,
@@ -100,6 +101,7 @@ async def create_proposal(
     collective: Actor | None = None,
     mentions: Sequence[Actor] = (),
     language: str | None = None,
+    media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
 ) -> Proposal:
     """Publish an offer or a request, addressed to the collective; members whose offers or alerts match hear of it.
@@ -119,6 +121,7 @@ async def create_proposal(
             audience=collective,
             language=language,
             extra_tags=proposal_tags(draft, language="en" if (language or "").startswith("en") else "fr"),
+            media=media,
             now=moment,
         )
         proposal = await Proposal.create(post=post, **values, available_hours=values["hours"])

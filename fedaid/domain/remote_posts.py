@@ -14,10 +14,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fedaid.activitypub.attachments import parse_attachments
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
-from fedaid.domain import proposals, responses, search
+from fedaid.domain import proposals, remote_media, responses, search, threads
 from fedaid.domain.post_edits import keep_version
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
@@ -84,11 +85,14 @@ async def store_remote_note(
     visibility: Visibility,
     audience: Actor | None = None,
     outside_proposals: bool = True,
+    thread_depth: int = 0,
+    max_thread_depth: int = 0,
 ) -> Post | None:
     """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is.
 
     `outside_proposals` is the instance's setting: whether a plain post with #offre/#demande that
-    mentions the collective becomes a proposal (FEP-0837 proposals always do).
+    mentions the collective becomes a proposal (FEP-0837 proposals always do). A reply to a post we do not
+    have asks for that post (`threads`), `thread_depth` being how far below the reply that arrived this one is.
     """
     _check_author(note, author)
     existing = await Post.get_or_none(ap_id=note.ap_id)
@@ -97,7 +101,8 @@ async def store_remote_note(
     published = min(note.published_at or utcnow(), utcnow())
     post_id = await _free_post_id(published)
     try:
-        return await _insert_note(note, author, post_id, published, visibility, audience, outside_proposals)
+        thread = (thread_depth + 1, max_thread_depth)
+        return await _insert_note(note, author, post_id, published, visibility, audience, outside_proposals, thread)
     except IntegrityError:
         existing = await Post.get_or_none(ap_id=note.ap_id)
         if existing is None:
@@ -113,6 +118,7 @@ async def _insert_note(
     visibility: Visibility,
     audience: Actor | None,
     outside_proposals: bool,
+    thread: tuple[int, int],
 ) -> Post:
     async with in_transaction():
         parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
@@ -137,8 +143,12 @@ async def _insert_note(
         await _store_tags(post, note.hashtags)
         await _notify_mentions(post, author, note.mentions)
         await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
+        await remote_media.record_attachments(post, parse_attachments(note.raw.get("attachment")))
         if parent is not None:
             await responses.record_remote_response(post)
+        elif note.in_reply_to:
+            await threads.ask_for_parent(note.in_reply_to, depth=thread[0], max_depth=thread[1])
+        await threads.link_waiting_replies(post)
     return post
 
 
@@ -160,6 +170,7 @@ async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals:
         await PostTag.filter(post=post).delete()
         await _store_tags(post, note.hashtags)
         await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
+        await remote_media.replace_attachments(post, parse_attachments(note.raw.get("attachment")))
     return post
 
 

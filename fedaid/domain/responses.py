@@ -6,6 +6,7 @@ A response is an ordinary reply Post; the proposal's author can turn one into an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.expressions import Q
@@ -17,6 +18,7 @@ from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
+    MediaAttachment,
     Notification,
     NotificationKind,
     Post,
@@ -33,6 +35,7 @@ async def respond(
     *,
     visibility: Visibility | None = None,
     language: str | None = None,
+    media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
 ) -> Post:
     """A local member answers an open proposal: a reply to its author, who is notified."""
@@ -49,6 +52,7 @@ async def respond(
             in_reply_to=post,
             language=language or post.language,
             notify_mentions=False,
+            media=media,
             now=now,
         )
         await _notify_author(post, reply, responder)

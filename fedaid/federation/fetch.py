@@ -48,6 +48,10 @@ class RemoteStatusError(FetchError):
         self.status_code = status_code
 
 
+class ResponseTooLarge(FetchError):
+    """The answer was larger than the caller's cap."""
+
+
 class RemoteNotFound(RemoteStatusError):
     """The other server answered 404."""
 
@@ -246,24 +250,29 @@ class Fetcher:
             )
         return document
 
+    async def get_media(self, url: str, *, max_bytes: int) -> tuple[str, bytes]:
+        """GET a media file, unsigned (as Mastodon fetches them), refused past `max_bytes`: its type and bytes."""
+        answer = await self._fetch(url, accept="*/*", signed=False, max_bytes=max_bytes)
+        return answer.content_type, answer.body
+
     async def get_jrd(self, url: str) -> dict[str, Any]:
         """GET a WebFinger JRD, unsigned (INTEROP 1-4)."""
         # No media type check: servers label JRD variously, and a body that is not a JSON object fails below.
         return _parse_object(await self._fetch(url, accept=JRD_ACCEPT, signed=False))
 
-    async def _fetch(self, url: str, *, accept: str, signed: bool) -> _Answer:
+    async def _fetch(self, url: str, *, accept: str, signed: bool, max_bytes: int | None = None) -> _Answer:
         """GET `url`, following at most `max_redirects` redirects, each hop checked again."""
         try:
             async with asyncio.timeout(self._total_timeout):
-                return await self._follow_redirects(url, accept=accept, signed=signed)
+                return await self._follow_redirects(url, accept=accept, signed=signed, max_bytes=max_bytes)
         except TimeoutError as err:
             raise FetchError(f"Could not fetch {url}: no complete answer within {self._total_timeout:g} s.") from err
 
-    async def _follow_redirects(self, url: str, *, accept: str, signed: bool) -> _Answer:
+    async def _follow_redirects(self, url: str, *, accept: str, signed: bool, max_bytes: int | None) -> _Answer:
         hop, previous = url, None
         for _ in range(self._max_redirects + 1):
             self._check_hop(hop, previous)
-            answer = await self._get_once(hop, accept=accept, signed=signed)
+            answer = await self._get_once(hop, accept=accept, signed=signed, max_bytes=max_bytes)
             if isinstance(answer, _Answer):
                 return answer
             previous, hop = hop, urljoin(hop, answer.location)
@@ -276,7 +285,7 @@ class Fetcher:
         except UnsafeAddress as err:
             raise _refused(url, str(err)) from err
 
-    async def _get_once(self, url: str, *, accept: str, signed: bool) -> _Answer | _Redirect:
+    async def _get_once(self, url: str, *, accept: str, signed: bool, max_bytes: int | None) -> _Answer | _Redirect:
         """One GET without following redirects."""
         if self._session is None:
             raise RuntimeError("Fetcher.start() must be awaited before fetching")
@@ -288,7 +297,8 @@ class Fetcher:
                 if response.status in REDIRECT_STATUSES and location:
                     return _Redirect(location)
                 _check_status(url, response.status)
-                return _Answer(url, response.content_type, await self._read_capped(url, response))
+                body = await self._read_capped(url, response, max_bytes or self._max_bytes)
+                return _Answer(url, response.content_type, body)
         except aiohttp.ServerTimeoutError as err:
             raise FetchError(f"Could not fetch {url}: timed out ({err}).") from err
         except aiohttp.ClientConnectorError as err:
@@ -304,16 +314,16 @@ class Fetcher:
             headers.update(self._sign("GET", url, dict(headers)))
         return headers
 
-    async def _read_capped(self, url: str, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_capped(self, url: str, response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
         """Read the body, giving up as soon as it passes `max_bytes` (INTEROP 48, 82)."""
-        too_large = f"response larger than {_format_size(self._max_bytes)}"
-        if response.content_length is not None and response.content_length > self._max_bytes:
-            raise _refused(url, too_large, FetchError)
+        too_large = f"response larger than {_format_size(max_bytes)}"
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise _refused(url, too_large, ResponseTooLarge)
         body = bytearray()
         async for chunk in response.content.iter_chunked(CHUNK_BYTES):
             body += chunk
-            if len(body) > self._max_bytes:
-                raise _refused(url, too_large, FetchError)
+            if len(body) > max_bytes:
+                raise _refused(url, too_large, ResponseTooLarge)
         return bytes(body)
 
 

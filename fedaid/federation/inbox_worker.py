@@ -344,6 +344,7 @@ async def _store_note(ctx: Context, note: NoteDoc, author: Actor) -> None:
         visibility=await remote_posts.visibility_for(note),
         audience=ctx.via_group,
         outside_proposals=ctx.settings.outside_proposals,
+        max_thread_depth=ctx.settings.thread_fetch_depth,
     )
 
 

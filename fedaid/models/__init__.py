@@ -13,6 +13,7 @@ from fedaid.models.favourite import Favourite
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.marker import Marker, MarkerTimeline
+from fedaid.models.media import MediaAttachment, MediaKind, MediaState, WorkItem, WorkKind, WorkState
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.post import Post, PostTag, Visibility
@@ -46,6 +47,9 @@ __all__ = [
     "Invite",
     "Marker",
     "MarkerTimeline",
+    "MediaAttachment",
+    "MediaKind",
+    "MediaState",
     "Notification",
     "NotificationKind",
     "OAuthApp",
@@ -61,4 +65,7 @@ __all__ = [
     "Reblog",
     "Report",
     "Visibility",
+    "WorkItem",
+    "WorkKind",
+    "WorkState",
 ]

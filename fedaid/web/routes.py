@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedaid.web import admin, agreements, auth, collective, home, oauth, proposals, settings, site
+from fedaid.web import admin, agreements, auth, collective, home, media_files, oauth, proposals, settings, site
 
 
 def public_files() -> list[web.AbstractRouteDef]:
@@ -30,6 +30,7 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/search", collective.show_search),
         web.get(r"/proposals/{id:\d+}", proposals.show_proposal),
         web.get(r"/posts/{id:\d+}", proposals.go_to_post),
+        web.get("/media/{key}", media_files.serve_media_file),
         # signing up and in
         web.get("/signin", auth.show_sign_in),
         web.post("/signin", auth.sign_in_post),

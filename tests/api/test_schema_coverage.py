@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 from factories import make_post
 from mastodon_schema import MastodonSchema
+from pictures import photo
 
 from fedaid.api.routes import EMPTY_LISTS, EMPTY_OBJECTS, routes
 from fedaid.domain.categories import ensure_default_categories
@@ -137,6 +139,15 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
     ]:
         answer = await api.call(method, path, token=token["access_token"], **kwargs)
         assert answer.status == 200, (method, path, answer.status, answer.body)
+    for path in ("/api/v2/media", "/api/v1/media"):
+        form = aiohttp.FormData()
+        form.add_field("file", photo(64, 48), filename="p.jpg", content_type="image/jpeg")
+        uploaded = await api.post(path, token=token["access_token"], data=form)
+        assert uploaded.status in (200, 202), uploaded.body
+    media_path = f"/api/v1/media/{uploaded.body['id']}"
+    for method, kwargs in [("GET", {}), ("PUT", {"json": {"description": "alt"}}), ("DELETE", {})]:
+        answer = await api.call(method, media_path, token=token["access_token"], **kwargs)
+        assert answer.status == 200, (method, media_path, answer.status, answer.body)
     deleted = await api.call("DELETE", f"/api/v1/statuses/{own.body['id']}", token=token["access_token"])
     assert deleted.status == 200 and deleted.body["text"] == "à supprimer"
     with api.instance.db.active():

@@ -1,0 +1,302 @@
+"""Pictures and documents members attach to their posts: upload, describe, attach, and files that go
+when nothing refers to them any more.
+
+An upload is checked at once (type, size, pixels: refusals store nothing), kept as it came, and queued
+(`WorkItem`) for its decode and re-encode, which `process_upload` does in a thread. Attaching is the
+same for every kind of post (plain posts, proposals, and any later kind): `check_attachable` before
+the post's transaction, `attach` inside it. No HTTP here; files go through a `FileStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from fedaid.clock import utcnow
+from fedaid.domain import work
+from fedaid.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from fedaid.filestore import FileStore
+from fedaid.imaging import PDF, ProcessedImage, UnsupportedMedia, process_image, sniff
+from fedaid.models import Actor, MediaAttachment, MediaKind, MediaState, Post, WorkKind
+from fedaid.models.ids import new_id
+
+log = logging.getLogger("fedaid.media")
+
+MAX_ATTACHMENTS = 4
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # Mastodon's image_size_limit
+MAX_DESCRIPTION = 1500  # Mastodon's description_limit
+UNATTACHED_KEPT = timedelta(days=1)  # an upload never attached is pruned after this
+
+
+class NotAttachable(InvalidInput):
+    """The media cannot go on this post (a 422, as Mastodon answers)."""
+
+    status = 422
+
+
+# ---------------------------------------------------------------- upload and describe
+
+
+def read_focus(raw: str | None) -> tuple[float, float]:
+    """Mastodon's `focus` parameter, "x,y" with each between -1 and 1 (0,0 is the centre)."""
+    if not raw:
+        return 0.0, 0.0
+    try:
+        x, y = (float(part) for part in raw.split(","))
+    except ValueError:
+        raise InvalidInput("focus must be two numbers between -1 and 1, as x,y (e.g. 0.2,-0.5).") from None
+    if not (-1 <= x <= 1 and -1 <= y <= 1):
+        raise InvalidInput("focus must be two numbers between -1 and 1, as x,y (e.g. 0.2,-0.5).")
+    return x, y
+
+
+def _check_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"A description holds at most {MAX_DESCRIPTION} characters.")
+    return description
+
+
+async def upload(
+    owner: Actor,
+    data: bytes,
+    store: FileStore,
+    *,
+    description: str = "",
+    focus: tuple[float, float] = (0.0, 0.0),
+) -> MediaAttachment:
+    """Check an upload and keep it: a PDF is ready at once, a picture is queued for processing."""
+    if not owner.is_local or owner.is_deleted:
+        raise Forbidden("Only a member of this instance can upload here.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"A file may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB.")
+    if not data:
+        raise UnsupportedMedia("The file is empty.")
+    description = _check_description(description)
+    content_type = sniff(data)  # refusals happen here, before anything is stored
+    is_pdf = content_type == PDF
+    key = store.put(data, content_type)
+    async with in_transaction():
+        media = await MediaAttachment.create(
+            id=new_id(),
+            owner=owner,
+            kind=MediaKind.UNKNOWN if is_pdf else MediaKind.IMAGE,
+            state=MediaState.READY if is_pdf else MediaState.PROCESSING,
+            content_type=content_type,
+            description=description,
+            focus_x=focus[0],
+            focus_y=focus[1],
+            file_key=key,
+            size=len(data),
+        )
+        if not is_pdf:
+            await work.queue(WorkKind.PROCESS_UPLOAD, str(media.id))
+    return media
+
+
+async def process_upload(media: MediaAttachment, store: FileStore) -> None:
+    """Decode and re-encode an uploaded picture in a thread: EXIF gone, shrunk, with `small` and blurhash."""
+    if media.state != MediaState.PROCESSING or media.file_key is None:
+        return
+    raw_key = media.file_key
+    path = store.path_of(raw_key)
+    if path is None:
+        await _fail(media, "the uploaded file is missing", store)
+        return
+    try:
+        processed = await asyncio.to_thread(lambda: process_image(path.read_bytes()))
+    except UnsupportedMedia as err:
+        await _fail(media, str(err), store)
+        return
+    await store_processed(media, processed, store)
+    await release_files([raw_key], store)
+
+
+async def store_processed(media: MediaAttachment, processed: ProcessedImage, store: FileStore) -> None:
+    """Keep a processed picture's two files and their sizes on the row: it is ready."""
+    media.file_key = store.put(processed.original.data, processed.original.content_type)
+    media.thumbnail_key = store.put(processed.small.data, processed.small.content_type)
+    media.content_type = processed.original.content_type
+    media.width, media.height = processed.original.width, processed.original.height
+    media.small_width, media.small_height = processed.small.width, processed.small.height
+    media.blurhash, media.size = processed.blurhash, len(processed.original.data)
+    media.kind, media.state, media.last_error = MediaKind.IMAGE, MediaState.READY, ""
+    await media.save()
+
+
+async def _fail(media: MediaAttachment, reason: str, store: FileStore) -> None:
+    log.info("media failed", extra={"media_id": media.id, "reason": reason})
+    keys = [key for key in (media.file_key, media.thumbnail_key) if key]
+    await MediaAttachment.filter(id=media.id).update(
+        state=MediaState.FAILED, last_error=reason[:2000], file_key=None, thumbnail_key=None
+    )
+    await release_files(keys, store)
+
+
+async def get_own_media(media_id: str | int, owner: Actor) -> MediaAttachment:
+    """One of `owner`'s uploads; NotFound for anyone else's (as Mastodon answers)."""
+    try:
+        number = int(media_id)
+    except (TypeError, ValueError):
+        raise NotFound("Record not found") from None
+    media = await MediaAttachment.get_or_none(id=number, owner_id=owner.id)
+    if media is None:
+        raise NotFound("Record not found")
+    return media
+
+
+async def describe(
+    media: MediaAttachment, *, description: str | None = None, focus: tuple[float, float] | None = None
+) -> MediaAttachment:
+    """Change the alt text or the focal point of an upload."""
+    if description is not None:
+        media.description = _check_description(description)
+    if focus is not None:
+        media.focus_x, media.focus_y = focus
+    await media.save(update_fields=["description", "focus_x", "focus_y"])
+    return media
+
+
+# ---------------------------------------------------------------- attaching to posts
+
+
+async def check_attachable(
+    owner: Actor, media_ids: Sequence[str | int], *, post: Post | None = None
+) -> list[MediaAttachment]:
+    """The uploads `media_ids` names, in order, if `owner` may put them on a post (or on `post`, when editing)."""
+    if not media_ids:
+        return []
+    if len(media_ids) > MAX_ATTACHMENTS:
+        raise NotAttachable(f"A post holds at most {MAX_ATTACHMENTS} pictures or documents.")
+    try:
+        ids = list(dict.fromkeys(int(media_id) for media_id in media_ids))
+    except (TypeError, ValueError):
+        raise NotAttachable("media_ids must be the ids of your uploads.") from None
+    found = {media.id: media for media in await MediaAttachment.filter(id__in=ids, owner_id=owner.id)}
+    if len(found) != len(ids):
+        raise NotAttachable("One of the media_ids is not one of your uploads.")
+    ordered = [found[media_id] for media_id in ids]
+    for media in ordered:
+        if media.post_id is not None and (post is None or media.post_id != post.id):
+            raise NotAttachable("One of the media is already attached to another post.")
+        if media.state == MediaState.PROCESSING:
+            raise NotAttachable("Cannot attach files that have not finished processing. Try again in a moment!")
+        if media.state != MediaState.READY:
+            raise NotAttachable("One of the media could not be processed: upload it again.")
+    return ordered
+
+
+async def attach(post: Post, media: Sequence[MediaAttachment]) -> None:
+    """Put checked uploads on `post`, in order; call it in the post's transaction. Uploads it no longer
+    shows (an edit) become orphans, pruned later."""
+    await MediaAttachment.filter(post_id=post.id).exclude(id__in=[m.id for m in media]).update(post_id=None)
+    for position, item in enumerate(media):
+        await MediaAttachment.filter(id=item.id).update(post_id=post.id, position=position)
+
+
+async def media_of_posts(post_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
+    """Each post's attachments, in their order."""
+    ids = list(set(post_ids))
+    found: dict[int, list[MediaAttachment]] = defaultdict(list)
+    if ids:
+        for media in await MediaAttachment.filter(post_id__in=ids).order_by("post_id", "position", "id"):
+            found[media.post_id].append(media)
+    return found
+
+
+async def posts_showing(key: str) -> list[Post]:
+    """The posts (not deleted) whose attachments use the file `key`, with their authors."""
+    post_ids = await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key), post_id__isnull=False).values_list(
+        "post_id", flat=True
+    )
+    if not post_ids:
+        return []
+    return list(await Post.filter(id__in=list(post_ids), deleted_at__isnull=True).select_related("author"))
+
+
+async def uploaders_of(key: str) -> set[int]:
+    """The actors whose own uploads (attached or not) use the file `key`: they may always see it."""
+    rows = await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key), owner_id__isnull=False).values_list(
+        "owner_id", flat=True
+    )
+    return set(rows)
+
+
+# ---------------------------------------------------------------- files that nothing refers to
+
+
+async def release_files(keys: Iterable[str], store: FileStore) -> int:
+    """Delete each file no attachment refers to any more (rows are the reference count); returns how many."""
+    deleted = 0
+    for key in dict.fromkeys(keys):
+        if not await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key)).exists():
+            store.delete(key)
+            deleted += 1
+    return deleted
+
+
+async def forget_media_of(post_ids: Iterable[int], store: FileStore) -> int:
+    """The posts are deleted: their attachments go, and each file nothing else uses."""
+    ids = list(post_ids)
+    if not ids:
+        return 0
+    rows = await MediaAttachment.filter(post_id__in=ids)
+    keys = [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
+    await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
+    return await release_files(keys, store)
+
+
+async def forget_media_of_deleted_posts(store: FileStore, *, limit: int = 500) -> int:
+    """Attachments of deleted posts go, with each file nothing else uses; returns the files deleted."""
+    post_ids = (
+        await MediaAttachment.filter(post__deleted_at__isnull=False).limit(limit).values_list("post_id", flat=True)
+    )
+    return await forget_media_of(set(post_ids), store)
+
+
+async def delete_unattached(media: MediaAttachment, store: FileStore) -> None:
+    """An upload its owner no longer wants, before it went on a post."""
+    if media.post_id is not None:
+        raise NotAttachable("This media is attached to a post: delete or edit the post instead.")
+    keys = [key for key in (media.file_key, media.thumbnail_key) if key]
+    await media.delete()
+    await release_files(keys, store)
+
+
+async def prune(
+    store: FileStore, *, remote_older_than: timedelta | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Remove uploads never attached, attachments of deleted posts, cached remote files older than
+    `remote_older_than` (their rows stay, as links, and are fetched again when wanted), and stray files."""
+    moment = now or utcnow()
+    orphans = MediaAttachment.filter(post_id__isnull=True, created_at__lt=moment - UNATTACHED_KEPT)
+    gone = MediaAttachment.filter(post__deleted_at__isnull=False)
+    keys: list[str] = []
+    removed = 0
+    for query in (orphans, gone):
+        rows = await query
+        keys += [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
+        removed += await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
+    uncached = 0
+    if remote_older_than is not None:
+        old = await MediaAttachment.filter(
+            is_local=False, fetched_at__lt=moment - remote_older_than, file_key__isnull=False
+        )
+        keys += [key for row in old for key in (row.file_key, row.thumbnail_key) if key]
+        uncached = await MediaAttachment.filter(id__in=[row.id for row in old]).update(
+            file_key=None, thumbnail_key=None, fetched_at=None
+        )
+    deleted = await release_files(keys, store)
+    referenced = set(await MediaAttachment.filter(file_key__isnull=False).values_list("file_key", flat=True))
+    referenced |= set(await MediaAttachment.filter(thumbnail_key__isnull=False).values_list("thumbnail_key", flat=True))
+    for key in store.keys():
+        if key not in referenced:
+            store.delete(key)
+            deleted += 1
+    return {"attachments_removed": removed, "remote_uncached": uncached, "files_deleted": deleted}

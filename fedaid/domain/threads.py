@@ -1,0 +1,41 @@
+"""Whole conversations: a reply whose parent we lack asks for it (queued work, bounded in depth and rate),
+and replies that arrived before their parent are linked to it when it comes. No network here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from fedaid.clock import utcnow
+from fedaid.domain import responses, work
+from fedaid.models import Post, WorkKind
+
+log = logging.getLogger("fedaid.threads")
+
+# Parent fetches are caused by what strangers send: at most this many are queued per minute.
+PARENT_FETCHES_PER_MINUTE = 60
+
+
+async def ask_for_parent(ap_id: str, *, depth: int, max_depth: int, now: datetime | None = None) -> bool:
+    """Queue a fetch of the post `ap_id`, `depth` replies above the one that arrived; True when queued."""
+    if depth > max_depth:
+        log.info("thread fetch stops at its depth", extra={"ap_id": ap_id, "depth": depth})
+        return False
+    moment = now or utcnow()
+    if await Post.filter(ap_id=ap_id).exists():
+        return False
+    if await work.count_recent(WorkKind.FETCH_PARENT, moment - timedelta(minutes=1)) >= PARENT_FETCHES_PER_MINUTE:
+        log.info("thread fetch skipped: too many this minute", extra={"ap_id": ap_id})
+        return False
+    return await work.queue(WorkKind.FETCH_PARENT, ap_id, depth=depth, now=moment)
+
+
+async def link_waiting_replies(parent: Post) -> int:
+    """Replies stored before `parent` now point at it (and count as responses when it is a proposal)."""
+    waiting = await Post.filter(in_reply_to_ap_id=parent.ap_id, in_reply_to_id__isnull=True)
+    for reply in waiting:
+        reply.in_reply_to_id = parent.id
+        await reply.save(update_fields=["in_reply_to_id"])
+        if not reply.is_local:
+            await responses.record_remote_response(reply)
+    return len(waiting)

@@ -1,0 +1,95 @@
+"""Where media files live: a small interface, and files in the data folder as its one implementation.
+
+Files are named by their content (SHA-256 and an extension), so one picture uploaded twice is stored once
+and a name never points at other bytes. An object store can implement the same four methods later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+CONTENT_TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
+_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp|pdf)")
+
+
+def key_for(data: bytes, content_type: str) -> str:
+    """The content-addressed name of `data`: its SHA-256 in hex, then the extension of its type."""
+    return f"{hashlib.sha256(data).hexdigest()}.{EXTENSIONS[content_type]}"
+
+
+def is_key(name: str) -> bool:
+    return _KEY.fullmatch(name) is not None
+
+
+def content_type_of(key: str) -> str:
+    return CONTENT_TYPES[key.rsplit(".", 1)[1]]
+
+
+class FileStore(Protocol):
+    def put(self, data: bytes, content_type: str) -> str:
+        """Store `data` (once) and return its key."""
+
+    def path_of(self, key: str) -> Path | None:
+        """Where the file can be read from, None when it is not stored."""
+
+    def delete(self, key: str) -> None:
+        """Remove the file; nothing happens when it is not there."""
+
+    def keys(self) -> list[str]:
+        """Every stored key (for pruning)."""
+
+
+class LocalFileStore:
+    """Files under `<root>/<first two hex digits>/<key>`, written atomically (a temporary file, then a rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not is_key(key):
+            raise ValueError(f"{key!r} is not a media file key")
+        return self.root / key[:2] / key
+
+    def put(self, data: bytes, content_type: str) -> str:
+        key = key_for(data, content_type)
+        path = self._path(key)
+        if path.exists():
+            return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return key
+
+    def path_of(self, key: str) -> Path | None:
+        if not is_key(key):
+            return None
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def delete(self, key: str) -> None:
+        if is_key(key):
+            self._path(key).unlink(missing_ok=True)
+
+    def keys(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(path.name for path in self.root.glob("??/*") if is_key(path.name))
