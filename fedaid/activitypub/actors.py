@@ -42,7 +42,16 @@ def render_actor(actor: Actor) -> JSONDict:
     }
     if actor.icon_url:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
+    if actor.is_group:
+        doc["groupKind"] = str(actor.group_kind)
+    if actor.is_collective:
+        doc["ledger"] = ledger_url(actor)  # hours between collectives, a collection of its own
     return doc
+
+
+def ledger_url(collective: Actor) -> str:
+    """Where a collective publishes the hours it gave and received per other collective."""
+    return f"{collective.ap_id}/ledger"
 
 
 def render_actor_tombstone(actor: Actor) -> JSONDict:

@@ -140,6 +140,8 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "fedaid": "https://fedaid.org/ns#",
     "status": "fedaid:status",
     "category": "fedaid:category",
+    "groupKind": "fedaid:groupKind",
+    "ledger": {"@id": "fedaid:ledger", "@type": "@id"},
     # FEP-0837: ValueFlows proposals, intents and agreements
     "vf": "https://w3id.org/valueflows/ont/vf#",
     "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",

@@ -29,6 +29,7 @@ from fedaid.models import (
     ActorType,
     Follow,
     FollowState,
+    GroupKind,
     Notification,
     NotificationKind,
     PolicyKind,
@@ -60,7 +61,8 @@ class Alliance:
 
 
 def is_alliance(follower: Actor, target: Actor) -> bool:
-    return follower.type == ActorType.GROUP and target.type == ActorType.GROUP and follower.is_local != target.is_local
+    """Two collectives on different servers; a coaching circle (a Group too) never makes an alliance."""
+    return follower.is_collective and target.is_collective and follower.is_local != target.is_local
 
 
 # --- our actors following others -----------------------------------------------------------------
@@ -272,7 +274,7 @@ async def _find_follow(
 
 async def request_alliance(collective: Actor, group: Actor) -> Follow:
     """Our collective asks another to ally: a Follow of its Group."""
-    if not (collective.is_local and collective.is_group) or not group.is_group or group.is_local:
+    if not (collective.is_local and collective.is_collective) or not group.is_collective or group.is_local:
         raise InvalidInput(f"{group.acct} is not another server's collective (a Group actor).")
     return await follow(collective, group)
 
@@ -282,6 +284,7 @@ async def list_alliances(collective: Actor) -> list[Alliance]:
     rows = (
         await Follow.filter(Q(follower=collective) | Q(target=collective))
         .filter(Q(follower__type=ActorType.GROUP) & Q(target__type=ActorType.GROUP))
+        .filter(follower__group_kind=GroupKind.COLLECTIVE, target__group_kind=GroupKind.COLLECTIVE)
         .select_related("follower", "target")
     )
     states: dict[int, dict[str, FollowState]] = {}
@@ -328,12 +331,15 @@ async def end_alliance(collective: Actor, group: Actor) -> bool:
 
 async def is_ally_server(host: str) -> bool:
     """Whether a collective on `host` is allied with one of ours (an accepted follow in either direction)."""
-    groups_here = await Actor.filter(is_local=True, type=ActorType.GROUP).values_list("id", flat=True)
+    groups_here = await Actor.filter(is_local=True, type=ActorType.GROUP, group_kind=GroupKind.COLLECTIVE).values_list(
+        "id", flat=True
+    )
     if not groups_here:
         return False
     return await Follow.filter(
         Q(follower_id__in=groups_here, target__domain=host, target__type=ActorType.GROUP)
         | Q(target_id__in=groups_here, follower__domain=host, follower__type=ActorType.GROUP),
+        Q(target__group_kind=GroupKind.COLLECTIVE, follower__group_kind=GroupKind.COLLECTIVE),
         state=FollowState.ACCEPTED,
     ).exists()
 
@@ -361,6 +367,10 @@ async def _notify_about(row: Follow, follower: Actor, target: Actor, kind: Notif
     """A member hears about their own followers; admins hear about the collective's."""
     if target.type == ActorType.PERSON:
         await _notify(target, kind, follower)
+        return
+    if target.group_kind == GroupKind.CIRCLE:  # a circle's facilitators decide who joins it
+        for facilitator in await Actor.filter(facilitates__circle__actor_id=target.id).order_by("id"):
+            await _notify(facilitator, kind, follower)
         return
     for admin in await admin_actors():
         await _notify(admin, kind, follower)

@@ -25,7 +25,7 @@ from fedaid.clock import utcnow
 from fedaid.errors import FetchError, Gone, InvalidActivity, InvalidInput, NotFound, SignatureError
 from fedaid.federation.fetch import AP_MEDIA_TYPES, Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.signatures import SignedRequest, read_signature, verify_signature
-from fedaid.models import Actor, ActorType
+from fedaid.models import Actor, ActorType, GroupKind
 
 log = logging.getLogger("fedaid.remote_actors")
 
@@ -296,6 +296,8 @@ class RemoteActors:
             raise FetchError(f"{parsed.ap_id[:URL_MAX]}…: its id or inbox is longer than {URL_MAX} characters.")
         return {
             "type": ActorType(parsed.type),
+            # fedaid's circles say so (`groupKind`); every other Group counts as a collective.
+            "group_kind": GroupKind.CIRCLE if parsed.raw.get("groupKind") == GroupKind.CIRCLE else GroupKind.COLLECTIVE,
             "username": parsed.preferred_username,
             "domain": domain,
             "is_local": False,

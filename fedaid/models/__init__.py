@@ -1,10 +1,21 @@
 """Tortoise models only: rows and their constraints, no HTTP or AS2."""
 
 from fedaid.models.account import Account, AccountRole, AccountState, Invite
-from fedaid.models.actor import Actor, ActorType
+from fedaid.models.actor import Actor, ActorType, GroupKind
 from fedaid.models.agreement import Agreement, AgreementState
 from fedaid.models.alert_subscription import AlertSubscription
 from fedaid.models.category import Category, CategoryFamily
+from fedaid.models.circle import Circle, CircleFacilitator
+from fedaid.models.coaching_session import (
+    CalendarToken,
+    CoachingSession,
+    Frequency,
+    JoinMode,
+    Participation,
+    ParticipationState,
+    SessionSeries,
+    SessionStatus,
+)
 from fedaid.models.collective_page import CollectivePage
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
@@ -14,6 +25,7 @@ from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.marker import Marker, MarkerTimeline
 from fedaid.models.media import MediaAttachment, MediaKind, MediaState, WorkItem, WorkKind, WorkState
+from fedaid.models.mentoring import MentoringMeeting, Mentorship, MentorshipState
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.post import Post, PostTag, Visibility
@@ -31,8 +43,12 @@ __all__ = [
     "Agreement",
     "AgreementState",
     "AlertSubscription",
+    "CalendarToken",
     "Category",
     "CategoryFamily",
+    "Circle",
+    "CircleFacilitator",
+    "CoachingSession",
     "CollectivePage",
     "Delivery",
     "DeliveryState",
@@ -42,19 +58,27 @@ __all__ = [
     "Favourite",
     "Follow",
     "FollowState",
+    "Frequency",
+    "GroupKind",
     "InboxItem",
     "InboxState",
     "Invite",
+    "JoinMode",
     "Marker",
     "MarkerTimeline",
     "MediaAttachment",
     "MediaKind",
     "MediaState",
+    "MentoringMeeting",
+    "Mentorship",
+    "MentorshipState",
     "Notification",
     "NotificationKind",
     "OAuthApp",
     "OAuthCode",
     "OAuthToken",
+    "Participation",
+    "ParticipationState",
     "PolicyKind",
     "Post",
     "PostEdit",
@@ -64,6 +88,8 @@ __all__ = [
     "ProposalStatus",
     "Reblog",
     "Report",
+    "SessionSeries",
+    "SessionStatus",
     "Visibility",
     "WorkItem",
     "WorkKind",

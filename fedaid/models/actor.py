@@ -14,12 +14,20 @@ class ActorType(StrEnum):
     ORGANIZATION = "Organization"
 
 
+class GroupKind(StrEnum):
+    """What a Group is: a collective (alliances and the collective ledger are between these) or a circle."""
+
+    COLLECTIVE = "collective"
+    CIRCLE = "circle"
+
+
 class Actor(Model):
     """One ActivityPub actor. `ap_id` is its URL, and local actors also hold their private key."""
 
     id = fields.IntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
     type = fields.CharEnumField(ActorType, max_length=16)
+    group_kind = fields.CharEnumField(GroupKind, max_length=16, default=GroupKind.COLLECTIVE)
     username = fields.CharField(max_length=255)
     domain = fields.CharField(max_length=255)
     is_local = fields.BooleanField(default=False)
@@ -61,6 +69,11 @@ class Actor(Model):
     @property
     def is_group(self) -> bool:
         return self.type == ActorType.GROUP
+
+    @property
+    def is_collective(self) -> bool:
+        """A Group that is a collective, not a coaching circle."""
+        return self.type == ActorType.GROUP and self.group_kind == GroupKind.COLLECTIVE
 
     @property
     def delivery_inbox(self) -> str:

@@ -16,6 +16,10 @@ class NotificationKind(StrEnum):
     MATCH = "match"
     AGREEMENT = "agreement"
     EXCHANGE = "exchange"
+    SESSION = "session"  # a seat given, a move or a cancellation of a coaching session
+    SESSION_REMINDER = "session.reminder"
+    SESSION_FOLLOW_UP = "session.follow_up"
+    MENTORING = "mentoring"
     ADMIN_REPORT = "admin.report"
     ADMIN_SIGN_UP = "admin.sign_up"
 
@@ -26,6 +30,7 @@ class Notification(Model):
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     from_actor = fields.ForeignKeyField("models.Actor", related_name="+", null=True, on_delete=fields.CASCADE)
     post = fields.ForeignKeyField("models.Post", related_name="+", null=True, on_delete=fields.CASCADE)
+    session = fields.ForeignKeyField("models.CoachingSession", related_name="+", null=True, on_delete=fields.CASCADE)
     is_read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
