@@ -16,6 +16,7 @@ from fedaid.errors import ConfigError
 REGISTRATION_MODES = ("open", "approval", "invite")
 FEDERATION_MODES = ("open", "allowlist")
 LOG_FORMATS = ("json", "text")
+SESSION_ADDRESS_MODES = ("masked", "full", "none")
 CONFIG_FILE_NAME = "fedaid.toml"
 
 
@@ -50,6 +51,9 @@ class Settings:
     # With nginx in front: files are sent by nginx from this internal location after fedaid's check
     # (X-Accel-Redirect), e.g. "/_media/"; empty: fedaid sends them itself. See deploy/nginx.conf.
     media_accel_redirect: str = ""
+    # What a member's list of signed-in browsers shows of each one's address: "masked" keeps the network
+    # (IPv4 /24, IPv6 /48), "full" the whole address, "none" nothing.
+    session_addresses: str = "masked"
 
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)
@@ -65,6 +69,7 @@ class Settings:
         _require_choice("FEDAID_REGISTRATION_MODE", self.registration_mode, REGISTRATION_MODES)
         _require_choice("FEDAID_FEDERATION_MODE", self.federation_mode, FEDERATION_MODES)
         _require_choice("FEDAID_LOG_FORMAT", self.log_format, LOG_FORMATS)
+        _require_choice("FEDAID_SESSION_ADDRESSES", self.session_addresses, SESSION_ADDRESS_MODES)
 
     @property
     def media_dir(self) -> Path:

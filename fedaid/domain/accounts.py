@@ -1,10 +1,12 @@
-"""Members' accounts: signing in, availability of names, admin changes of state and role, profile, language."""
+"""Members' accounts: signing in, passwords, availability of names, admin changes of state and role, profile,
+language."""
 
 from __future__ import annotations
 
 from fedaid.domain import paragraphs
 from fedaid.domain.actors import USERNAME_PATTERN
-from fedaid.domain.passwords import check_password
+from fedaid.domain.passwords import check_password, hash_password
+from fedaid.domain.sign_ins import end_everything
 from fedaid.errors import Forbidden, NotFound
 from fedaid.models import Account, AccountRole, AccountState, Actor
 
@@ -54,6 +56,8 @@ async def set_account_state(account: Account, state: AccountState, *, by: Accoun
         raise Forbidden("You cannot suspend your own account.")
     account.state = state
     await account.save(update_fields=["state"])
+    if state == AccountState.SUSPENDED:
+        await end_everything(account)  # reinstating later does not bring old sessions or tokens back
     return account
 
 
@@ -65,6 +69,16 @@ async def set_account_role(account: Account, role: AccountRole, *, by: Account) 
     account.role = role
     await account.save(update_fields=["role"])
     return account
+
+
+async def change_password(account: Account, current: str, new: str) -> None:
+    """Replace the password once the current one is given; every browser session and app token of the
+    account ends (the caller starts a fresh session for the browser that made the change)."""
+    if not await check_password(account.password_hash, current):
+        raise Forbidden("The current password is wrong.")
+    account.password_hash = await hash_password(new)
+    await account.save(update_fields=["password_hash"])
+    await end_everything(account)
 
 
 async def set_locale(account: Account, language: str) -> None:

@@ -33,6 +33,7 @@ from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.reblog import Reblog
 from fedaid.models.report import Report
+from fedaid.models.web_session import WebSession
 
 __all__ = [
     "Account",
@@ -91,6 +92,7 @@ __all__ = [
     "SessionSeries",
     "SessionStatus",
     "Visibility",
+    "WebSession",
     "WorkItem",
     "WorkKind",
     "WorkState",

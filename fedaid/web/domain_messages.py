@@ -26,6 +26,8 @@ MESSAGES = (
     lazy("This application is unknown here: its client_id does not match any registered app."),
     lazy("Only response_type=code is supported."),
     lazy("The redirect_uri does not match any redirect URI the application registered."),
+    lazy("The application's redirect_uri is not allowed: it must be https, loopback or an app's."),
+    lazy("The current password is wrong."),
     lazy("This account cannot sign in to apps yet."),
     lazy("PKCE needs code_challenge_method=S256; the plain method is not accepted."),
     lazy("The code_challenge must be 43 to 128 characters (a base64url SHA-256)."),

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedaid.web import admin, agreements, auth, collective, home, media_files, oauth, proposals, settings, site
+from fedaid.web import (
+    admin,
+    agreements,
+    auth,
+    collective,
+    home,
+    media_files,
+    oauth,
+    proposals,
+    security,
+    settings,
+    site,
+)
 
 
 def public_files() -> list[web.AbstractRouteDef]:
@@ -57,6 +69,11 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post("/settings/profile", settings.save_profile),
         web.post("/settings/alerts", settings.add_alert_post),
         web.post(r"/settings/alerts/{id:\d+}/delete", settings.remove_alert_post),
+        web.get("/settings/security", security.show_security),
+        web.post("/settings/password", security.change_password_post),
+        web.post(r"/settings/sessions/{id:\d+}/end", security.end_session_post),
+        web.post("/settings/sessions/end-all", security.end_all_sessions_post),
+        web.post(r"/settings/apps/{id:\d+}/revoke", security.revoke_app_post),
         web.get("/oauth/authorize", oauth.show_authorize),
         web.post("/oauth/authorize", oauth.answer_authorize),
         # admins

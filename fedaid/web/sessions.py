@@ -1,7 +1,9 @@
 """Who is signed in: encrypted session cookies, CSRF tokens and the sign-in rate limit.
 
-The session cookie holds only an account id, a CSRF token and the time of sign-in; it is encrypted
-and signed with a key derived from `Settings.secret_key`, HttpOnly, SameSite=Lax, Secure on https.
+The session cookie holds only a session token and a CSRF token; it is encrypted and signed with a key
+derived from `Settings.secret_key`, HttpOnly, SameSite=Lax, Secure on https. The token names a row of
+`domain.sessions`: signing out, a password change or a suspension deletes rows, and copies of the cookie
+stop working at once.
 Which requests a session signs in, and which must carry a CSRF token, is decided by the matched route
 (`PageRoutes`), never by a header: a page may set `Accept` or `Content-Type` on a cross-site form.
 """
@@ -20,15 +22,16 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from fedaid.appkeys import PAGE_ROUTES
+from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
+from fedaid.domain.sign_ins import end_session, find_session, masked_address, start_session
 from fedaid.errors import Forbidden, TooManyRequests, Unauthorized
 from fedaid.models import Account, AccountRole, AccountState, Actor
 
 COOKIE_NAME = "fedaid_session"
 SESSION_MAX_AGE = 30 * 24 * 3600
 CSRF_FIELD = "csrf_token"
-ACCOUNT_KEY = "account_id"
+TOKEN_KEY = "session"  # the random token of the session's WebSession row
 CSRF_KEY = "csrf"
 
 
@@ -57,6 +60,7 @@ class Viewer:
 
     account: Account
     actor: Actor
+    session_id: int  # this browser's WebSession
 
     @property
     def is_admin(self) -> bool:
@@ -113,13 +117,14 @@ async def current_viewer(request: web.Request) -> Viewer | None:
         request[VIEWER] = None
         return None
     session = await get_session(request)
-    account_id = session.get(ACCOUNT_KEY)
-    if isinstance(account_id, int):
-        account = await Account.get_or_none(id=account_id).select_related("actor")
+    token = session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        row = await find_session(token)
+        account = row.account if row else None
         if account and account.state == AccountState.APPROVED and account.actor.deleted_at is None:
-            viewer = Viewer(account, account.actor)
-        else:
-            session.pop(ACCOUNT_KEY, None)
+            viewer = Viewer(account, account.actor, row.id)
+        else:  # ended (signed out, password changed, suspended...) or expired: the cookie is only a cookie now
+            session.pop(TOKEN_KEY, None)
     request[VIEWER] = viewer
     return viewer
 
@@ -149,16 +154,28 @@ async def require_moderator(request: web.Request) -> Viewer:
 
 
 async def sign_in(request: web.Request, account: Account) -> None:
-    """Start a fresh session (a new cookie, a new CSRF token) for `account`."""
+    """Start a fresh session (a new row, a new cookie, a new CSRF token) for `account`."""
+    old = (await get_session(request)).get(TOKEN_KEY)
+    if isinstance(old, str):
+        await end_session(old)
+    settings = request.app[SETTINGS]
+    token = await start_session(
+        account,
+        user_agent=request.headers.get("User-Agent", ""),
+        address=masked_address(request.remote, settings.session_addresses),
+    )
     session = await new_session(request)
-    session[ACCOUNT_KEY] = account.id
+    session[TOKEN_KEY] = token
     session[CSRF_KEY] = secrets.token_urlsafe(32)
-    session["signed_in_at"] = int(time.time())
     request.pop(VIEWER, None)
 
 
 async def sign_out(request: web.Request) -> None:
+    """End this browser's session on the server too: a copy of the cookie signs nobody in afterwards."""
     session = await get_session(request)
+    token = session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        await end_session(token)
     session.invalidate()
     request[VIEWER] = None
 
