@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -14,9 +15,10 @@ from fedaid.api import streaming
 from fedaid.appkeys import DATABASE, FETCHER, MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES, REMOTE_ACTORS, SETTINGS
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain.demand_question import DemandUpdates
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
-from fedaid.federation import actor_routes, discovery, inbox, object_routes
+from fedaid.federation import actor_routes, demand_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
 from fedaid.federation.inbox_worker import InboxWorker
@@ -27,7 +29,7 @@ from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
-from fedaid.web import profiles, proposals, site
+from fedaid.web import demands, profiles, proposals, site
 from fedaid.web import routes as web_routes
 from fedaid.web.sessions import PageRoutes
 from fedaid.worker import Job, run_jobs_forever
@@ -42,6 +44,7 @@ INSTANCE_ACTOR = web.AppKey("instance_actor", Actor)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 EXPIRY = web.AppKey("expiry", ExpiryTimer)
+DEMAND_UPDATES = web.AppKey("demand_updates", DemandUpdates)
 
 
 def create_app(settings: Settings, *, database: Database | None = None, run_worker: bool = True) -> web.Application:
@@ -88,6 +91,10 @@ def add_routes(app: web.Application) -> None:
         [
             web.get("/{kind:u|c}/{name}", actor_page),
             web.get("/u/{name}/posts/{post_id}", object_routes.post_handler(proposals.serve_post_html)),
+            web.get(
+                r"/c/{name}/demands/{id:\d+}",
+                negotiated(signed(demand_routes.serve_question_json), demands.show_demand_by_url),
+            ),
         ]
     )
     app.router.add_get("/actor/followers", signed(actor_routes.serve_followers))
@@ -161,6 +168,7 @@ def worker_jobs(app: web.Application) -> list[Job]:
         Job("deliveries", app[DELIVERY_WORKER].run_once),
         Job("media and threads", app[MEDIA_WORKER].run_once),
         Job("expiry", app[EXPIRY].run_once),
+        Job("demands", app[DEMAND_UPDATES].run_once),
     ]
 
 
@@ -182,6 +190,7 @@ async def _start_federation(app: web.Application) -> None:
     await delivery.start()
     app[DELIVERY_WORKER] = delivery
     app[EXPIRY] = ExpiryTimer()
+    app[DEMAND_UPDATES] = DemandUpdates(timedelta(seconds=settings.demand_update_interval))
 
 
 async def _stop_federation(app: web.Application) -> None:

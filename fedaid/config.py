@@ -54,6 +54,8 @@ class Settings:
     # What a member's list of signed-in browsers shows of each one's address: "masked" keeps the network
     # (IPv4 /24, IPv6 /48), "full" the whole address, "none" nothing.
     session_addresses: str = "masked"
+    # At most one Update(Question) per demand per this many seconds, however many supports arrive.
+    demand_update_interval: int = 60
 
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)

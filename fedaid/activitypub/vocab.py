@@ -142,6 +142,12 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "category": "fedaid:category",
     "groupKind": "fedaid:groupKind",
     "ledger": {"@id": "fedaid:ledger", "@type": "@id"},
+    # collective demands: a Question owned by a Group (docs/demands.md)
+    "demandTarget": "fedaid:demandTarget",
+    "claims": {"@id": "fedaid:claims", "@container": "@list"},
+    "cosigners": {"@id": "fedaid:cosigners", "@container": "@set"},
+    "statusHistory": {"@id": "fedaid:statusHistory", "@container": "@list"},
+    "listedByName": "fedaid:listedByName",
     # FEP-0837: ValueFlows proposals, intents and agreements
     "vf": "https://w3id.org/valueflows/ont/vf#",
     "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
@@ -173,6 +179,7 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
+    "votersCount": "toot:votersCount",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",

@@ -18,7 +18,7 @@ from fedaid.activitypub.attachments import parse_attachments
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
-from fedaid.domain import proposals, remote_media, responses, search, threads
+from fedaid.domain import proposals, remote_demands, remote_media, responses, search, threads
 from fedaid.domain.post_edits import keep_version
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
@@ -144,6 +144,7 @@ async def _insert_note(
         await _notify_mentions(post, author, note.mentions)
         await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
         await remote_media.record_attachments(post, parse_attachments(note.raw.get("attachment")))
+        await remote_demands.store_remote_question(post, note, author)
         if parent is not None:
             await responses.record_remote_response(post)
         elif note.in_reply_to:

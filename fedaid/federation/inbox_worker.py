@@ -46,6 +46,7 @@ from fedaid.config import Settings
 from fedaid.domain import agreements, exchanges, follows, reactions, remote_posts
 from fedaid.domain.policy import DomainPolicies, host_of_url
 from fedaid.errors import Conflict, FedaidError, FetchError, Forbidden, Gone, InvalidActivity, InvalidInput, NotFound
+from fedaid.federation.demand_activities import apply_demand_activity
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.models import (
@@ -201,6 +202,8 @@ class InboxWorker:
 
 
 async def dispatch(ctx: Context, activity: Activity) -> None:
+    if await apply_demand_activity(ctx.actor, activity):
+        return  # a vote, its withdrawal, or a collective co-signing a demand
     match activity.type:
         case ActivityType.FOLLOW:
             await apply_follow(ctx, activity)

@@ -18,6 +18,7 @@ from fedaid.models.coaching_session import (
 )
 from fedaid.models.collective_page import CollectivePage
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
+from fedaid.models.demand import Demand, DemandCosigner, DemandStatus, DemandStatusChange
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
 from fedaid.models.exchange import Exchange
 from fedaid.models.favourite import Favourite
@@ -28,6 +29,7 @@ from fedaid.models.media import MediaAttachment, MediaKind, MediaState, WorkItem
 from fedaid.models.mentoring import MentoringMeeting, Mentorship, MentorshipState
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from fedaid.models.poll import Poll, PollVote
 from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
@@ -52,6 +54,10 @@ __all__ = [
     "CoachingSession",
     "CollectivePage",
     "Delivery",
+    "Demand",
+    "DemandCosigner",
+    "DemandStatus",
+    "DemandStatusChange",
     "DeliveryState",
     "DomainHealth",
     "DomainPolicy",
@@ -81,6 +87,8 @@ __all__ = [
     "Participation",
     "ParticipationState",
     "PolicyKind",
+    "Poll",
+    "PollVote",
     "Post",
     "PostEdit",
     "PostTag",

@@ -8,6 +8,7 @@ from tortoise.models import Model
 
 class AccountRole(StrEnum):
     MEMBER = "member"
+    ORGANISER = "organiser"  # publishes the collective's demands and moves them along
     MODERATOR = "moderator"
     ADMIN = "admin"
 
@@ -36,6 +37,11 @@ class Account(Model):
     @property
     def is_admin(self) -> bool:
         return self.role == AccountRole.ADMIN
+
+    @property
+    def is_organiser(self) -> bool:
+        """Admins and organisers publish demands and change their status."""
+        return self.role in (AccountRole.ADMIN, AccountRole.ORGANISER)
 
 
 class Invite(Model):

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     SESSION_REMINDER = "session.reminder"
     SESSION_FOLLOW_UP = "session.follow_up"
     MENTORING = "mentoring"
+    POLL = "poll"  # a poll one voted in, or a demand one drafted, has ended
+    DEMAND = "demand"  # a demand one supports changed status, or a collective co-signed one of ours
     ADMIN_REPORT = "admin.report"
     ADMIN_SIGN_UP = "admin.sign_up"
 

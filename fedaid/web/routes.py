@@ -13,6 +13,7 @@ from fedaid.web import (
     agreements,
     auth,
     collective,
+    demands,
     home,
     media_files,
     oauth,
@@ -43,6 +44,7 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get(r"/proposals/{id:\d+}", proposals.show_proposal),
         web.get(r"/posts/{id:\d+}", proposals.go_to_post),
         web.get("/media/{key}", media_files.serve_media_file),
+        *demands.routes(),
         # signing up and in
         web.get("/signin", auth.show_sign_in),
         web.post("/signin", auth.sign_in_post),

@@ -1,0 +1,121 @@
+"""Reading demands for the pages, the APIs and the command line: listings (open first), one demand with its
+supporters, co-signers and history, and the rows of the letter and CSV handed to the target.
+
+Drafts are shown only to the members of the instance (who may publish them); published demands, local or
+from elsewhere, to everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fedaid.clock import utcnow
+from fedaid.domain import polls
+from fedaid.domain.demands import get_demand
+from fedaid.errors import NotFound
+from fedaid.models import Actor, Demand, DemandCosigner, DemandStatus, DemandStatusChange, Poll, PollVote
+
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Supporter:
+    actor: Actor
+    supported_at: datetime
+
+
+@dataclass(frozen=True)
+class DemandView:
+    """One demand as a page shows it."""
+
+    demand: Demand
+    collective: Actor
+    poll: Poll | None
+    supporters_count: int
+    named_supporters: list[Supporter]
+    cosigners: list[DemandCosigner]
+    history: list[DemandStatusChange]
+    has_ended: bool
+    my_vote: PollVote | None
+
+    @property
+    def is_supportable(self) -> bool:
+        return self.poll is not None and not self.has_ended and self.demand.status in polls.SUPPORTABLE
+
+
+def may_see(demand: Demand, viewer: Actor | None) -> bool:
+    """Published demands are public; a draft is for the members of its collective's instance."""
+    if demand.status != DemandStatus.DRAFT:
+        return True
+    return viewer is not None and viewer.is_local and demand.is_local
+
+
+async def list_demands(viewer: Actor | None, *, status: DemandStatus | None = None) -> list[Demand]:
+    """Demands here and from elsewhere: open ones first, then the others, newest first in each group."""
+    query = Demand.all().select_related("collective")
+    if status is not None:
+        query = query.filter(status=status)
+    if viewer is None or not viewer.is_local:
+        query = query.exclude(status=DemandStatus.DRAFT)
+    rows = await query.order_by("-id").limit(LIST_LIMIT)
+    return [row for row in rows if row.status == DemandStatus.OPEN] + [
+        row for row in rows if row.status != DemandStatus.OPEN
+    ]
+
+
+async def visible_demand(demand_id: int | str, viewer: Actor | None) -> Demand:
+    demand = await get_demand(demand_id)
+    if not may_see(demand, viewer):
+        raise NotFound("There is no such demand.")
+    return demand
+
+
+async def view_of(demand: Demand, viewer: Actor | None, *, now: datetime | None = None) -> DemandView:
+    collective = demand.collective if isinstance(demand.collective, Actor) else await Actor.get(id=demand.collective_id)
+    poll = await Poll.get_or_none(post_id=demand.post_id) if demand.post_id else None
+    my_vote = None
+    if poll is not None and viewer is not None:
+        my_vote = await PollVote.get_or_none(poll_id=poll.id, voter_id=viewer.id, choice=0)
+    return DemandView(
+        demand=demand,
+        collective=collective,
+        poll=poll,
+        supporters_count=poll.voters_count if poll else 0,
+        named_supporters=await named_supporters(demand) if demand.is_local else [],
+        cosigners=list(await DemandCosigner.filter(demand_id=demand.id).order_by("signed_at", "id")),
+        history=list(await DemandStatusChange.filter(demand_id=demand.id).order_by("changed_at", "id")),
+        has_ended=poll is not None and polls.has_ended(poll, now or utcnow()),
+        my_vote=my_vote,
+    )
+
+
+async def named_supporters(demand: Demand) -> list[Supporter]:
+    """The supporters who agreed to be listed by name, in the order they supported."""
+    if demand.post_id is None:
+        return []
+    votes = await PollVote.filter(poll__post_id=demand.post_id, is_named=True).order_by("id").select_related("voter")
+    return [Supporter(vote.voter, vote.created_at) for vote in votes]
+
+
+async def export_rows(demand: Demand) -> list[dict[str, str]]:
+    """The named supporters and the co-signing collectives, for the CSV handed to the target."""
+    rows = [
+        {
+            "kind": "cosigner",
+            "name": cosigner.name,
+            "address": cosigner.url or cosigner.group_ap_id,
+            "date": cosigner.signed_at.date().isoformat(),
+        }
+        for cosigner in await DemandCosigner.filter(demand_id=demand.id).order_by("signed_at", "id")
+    ]
+    rows += [
+        {
+            "kind": "supporter",
+            "name": supporter.actor.name or supporter.actor.username,
+            "address": f"@{supporter.actor.acct}",
+            "date": supporter.supported_at.date().isoformat(),
+        }
+        for supporter in await named_supporters(demand)
+    ]
+    return rows
