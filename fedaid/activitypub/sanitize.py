@@ -79,8 +79,11 @@ _BLOCK_END = re.compile(r"</(?:p|h[1-6]|blockquote|pre|ul|ol)>")
 _ITEM_END = re.compile(r"</li>")
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Bidirectional overrides and isolates let a display name pose as another (e.g. reversed text).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Format characters (Unicode category Cf) change how the text around them reads without showing: bidi
+# embeddings, overrides, isolates and marks let a name pose as another (reversed text), zero-width ones hide
+# differences. Zero-width joiner and non-joiner stay: emoji sequences and Persian or Indic spelling need them.
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+_BREAKING = frozenset(("Cc", "Zl", "Zp"))  # control characters, line and paragraph separators: a space
 
 
 def sanitize_html(html: str) -> str:
@@ -102,11 +105,21 @@ def plain_text(html: str) -> str:
 
 
 def sanitize_text(text: str) -> str:
-    """One line of plain text for display names and labels: no tags, no control characters."""
-    kept = "".join(
-        " " if unicodedata.category(char) == "Cc" else char for char in plain_text(text) if char not in _BIDI_CONTROLS
-    )
-    return " ".join(kept.split())
+    """One line of plain text from remote HTML, for display names and labels: no tags, no control characters."""
+    return clean_display_name(plain_text(text))
+
+
+def clean_display_name(text: str) -> str:
+    """One line of text as people will see it: no control, bidi or other invisible format characters, spaces
+    collapsed. Every name is stored through this, local ones (typed here) and remote ones alike."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _BREAKING:
+            kept.append(" ")
+        elif category != "Cf" or char in _KEPT_FORMAT:
+            kept.append(char)
+    return " ".join("".join(kept).split())
 
 
 def _rewrite_headings_and_images(canonical: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from tortoise.expressions import Q, Subquery
 
+from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.pagination import fetch_page, paged_response, read_page
 from fedaid.api.params import read_params
@@ -12,6 +13,7 @@ from fedaid.api.views import boosts_in, presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows
+from fedaid.domain.actors import MAX_NAME_LENGTH
 from fedaid.errors import FedaidError, InvalidInput, NotFound
 from fedaid.models import Actor, Follow, FollowState, Post, PostTag, Reblog
 
@@ -54,9 +56,9 @@ def _profile_changes(params) -> dict[str, object]:
     changes: dict[str, object] = {}
     if "display_name" in params:
         name = (params.str("display_name") or "").strip()
-        if len(name) > 255:
+        if len(name) > MAX_NAME_LENGTH:
             raise InvalidInput("Validation failed: Display name is too long (maximum is 255 characters)")
-        changes["name"] = name
+        changes["name"] = clean_display_name(name)
     if "note" in params:
         note = params.str("note") or ""
         if len(note) > 5000:

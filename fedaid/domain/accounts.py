@@ -4,7 +4,7 @@ language."""
 from __future__ import annotations
 
 from fedaid.domain import paragraphs
-from fedaid.domain.actors import USERNAME_PATTERN
+from fedaid.domain.actors import USERNAME_PATTERN, display_name
 from fedaid.domain.passwords import check_password, hash_password
 from fedaid.domain.sign_ins import end_everything
 from fedaid.errors import Forbidden, NotFound
@@ -89,7 +89,14 @@ async def set_locale(account: Account, language: str) -> None:
 
 async def update_profile(actor: Actor, *, name: str, summary: str) -> Actor:
     """A member's display name and plain-text presentation (stored as escaped paragraphs)."""
-    actor.name = name or actor.username
+    actor.name = display_name(name, actor.username)
     actor.summary = paragraphs.to_html(summary)
     await actor.save(update_fields=["name", "summary"])
+    return actor
+
+
+async def rename(actor: Actor, name: str) -> Actor:
+    """A member's display name alone (`display_name` cleans it)."""
+    actor.name = display_name(name, actor.username)
+    await actor.save(update_fields=["name"])
     return actor

@@ -9,6 +9,7 @@ import re
 
 from tortoise.exceptions import IntegrityError
 
+from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.clock import utcnow
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.keys import generate_key_pair
@@ -37,6 +38,12 @@ RESERVED_NAMES = frozenset(
     }
 )
 _PATH_PREFIX = {ActorType.PERSON: "/u/", ActorType.GROUP: "/c/"}
+MAX_NAME_LENGTH = 255  # Actor.name
+
+
+def display_name(name: str, username: str) -> str:
+    """The name a local actor shows: cleaned as every name is (`clean_display_name`), else its username."""
+    return clean_display_name(name or "")[:MAX_NAME_LENGTH] or username
 
 
 def check_username(username: str) -> str:
@@ -73,7 +80,7 @@ async def create_local_actor(
             username=username,
             domain=domain,
             is_local=True,
-            name=name or username,
+            name=display_name(name, username),
             summary=summary,
             url=ap_id,
             inbox=f"{ap_id}/inbox",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from fedaid.domain.actors import create_local_actor, get_local_actor
+from fedaid.activitypub.sanitize import clean_display_name
+from fedaid.domain.actors import create_local_actor, display_name, get_local_actor
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.errors import InvalidInput
 from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage
@@ -55,9 +56,9 @@ async def update_collective(slug: str, *, name: str | None = None, summary: str 
     """Change the collective's public name or summary."""
     collective = await get_collective(slug)
     if name is not None:
-        if not name.strip():
+        if not clean_display_name(name):
             raise InvalidInput("The collective needs a name.")
-        collective.name = name.strip()[:255]
+        collective.name = display_name(name, slug)
     if summary is not None:
         collective.summary = summary.strip()
     await collective.save(update_fields=["name", "summary"])

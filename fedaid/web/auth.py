@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.accounts import authenticate, email_taken, set_locale, username_taken
+from fedaid.domain.accounts import authenticate, email_taken, rename, set_locale, username_taken
 from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
 from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
 from fedaid.domain.notifications import notify_admins_of_sign_up
@@ -137,10 +137,8 @@ async def _create_account(request: web.Request, mode: object, form: Form, userna
         if state == AccountState.PENDING:
             await notify_admins_of_sign_up(member.actor)
         return member
-    display_name = form.get("display_name").strip()
-    if display_name:
-        member.actor.name = display_name
-        await member.actor.save(update_fields=["name"])
+    if form.get("display_name").strip():
+        await rename(member.actor, form.get("display_name"))
     return member
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from fedaid.activitypub.sanitize import plain_text, sanitize_html, sanitize_text
+from fedaid.activitypub.sanitize import clean_display_name, plain_text, sanitize_html, sanitize_text
 
 from testsupport import FIXTURES
 
@@ -240,3 +240,30 @@ def test_plain_text_of_mastodon_mention() -> None:
 )
 def test_sanitize_text(raw: str, expected: str) -> None:
     assert sanitize_text(raw) == expected
+
+
+# ---------------------------------------------------------------- display names
+
+HIDDEN = [
+    ("Ana\u202eotnot", "Anaotnot"),  # right-to-left override: would read "Anatonto"
+    ("\u202bAna\u202c", "Ana"),
+    ("\u2066Ana\u2069 \u2067x\u2069 \u2068y\u2069", "Ana x y"),  # isolates
+    ("\u200eAna\u200f\u061c", "Ana"),  # marks
+    ("A\u200bn\u2060a\ufeff", "Ana"),  # zero-width space, word joiner, BOM
+    ("A\u00adna", "Ana"),  # soft hyphen
+    ("Ana\x00\x07\x1b[31m", "Ana [31m"),
+    ("Ana\nAdmin\r\tx", "Ana Admin x"),
+    ("Ana\u2028Admin\u2029x\x85y", "Ana Admin x y"),
+    ("  Ana   B  ", "Ana B"),
+]
+
+
+@pytest.mark.parametrize("raw, clean", HIDDEN)
+def test_display_names_lose_control_bidi_and_invisible_characters(raw, clean) -> None:
+    assert clean_display_name(raw) == clean
+    assert sanitize_text(raw) == clean  # remote names: the same rule after the HTML is read
+
+
+def test_display_names_keep_what_scripts_and_emoji_need() -> None:
+    for name in ("👩\u200d👩\u200d👧", "می\u200cخواهم", "Zoé <3 & co", "עדן", "مريم", "❤\ufe0f"):
+        assert clean_display_name(name) == name

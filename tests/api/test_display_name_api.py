@@ -1,0 +1,18 @@
+"""The client API stores display names through the one rule every name follows (issue 14, found item 8)."""
+
+from __future__ import annotations
+
+from fedaid.models import Actor
+
+
+async def test_update_credentials_strips_bidi_and_control_characters(api) -> None:
+    await api.add_member("ana")
+    for sent, stored in (
+        ("\u202eAna\u200b\u2066 Admin\u2069", "Ana Admin"),
+        ("Ana\nB\x00", "Ana B"),
+        ("👩\u200d👩\u200d👧 Ana", "👩\u200d👩\u200d👧 Ana"),
+    ):
+        answer = await api.call("PATCH", "/api/v1/accounts/update_credentials", as_="ana", data={"display_name": sent})
+        assert answer.status == 200 and answer.body["display_name"] == stored, answer.body
+        with api.instance.db.active():
+            assert (await Actor.get(username="ana")).name == stored
