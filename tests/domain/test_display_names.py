@@ -58,7 +58,7 @@ async def test_names_stored_before_the_rule_are_cleaned_on_upgrade(db: Database)
     await Actor.filter(id=ana.id).update(name=SPOOF)
     await Actor.filter(id=bea.id).update(name="\u202e\u200b")
     # When the upgrade step runs
-    step = importlib.import_module("migrations.0013_clean_display_names")
+    step = importlib.import_module("migrations.0014_clean_display_names")
     client = db.context.db()
     await step.clean_names(None, SimpleNamespace(collect_sql=False, client=client))
     # Then each reads as it looks, and a name with nothing visible becomes the username

@@ -41,7 +41,7 @@ async def keep_names(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0012_web_sessions")]
+    dependencies = [("models", "0013_demands_and_polls")]
 
     initial = False
 
