@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 from test_inbox import post_raw, start_drivers
 
@@ -398,6 +399,7 @@ async def lemmy_page_deleted(stage: Stage) -> None:
 async def lemmy_page_updated(stage: Stage) -> None:
     post = await post_state(stage, "http://ds9.lemmy.ml/post/1")
     assert post is not None and post.content.strip() == "<p>test body</p>" and post.updated_at is not None
+    await shows_media(stage, "image", fixture_url="http://ds9.lemmy.ml/post/1")
 
 
 async def lemmy_user_known_and_followed(stage: Stage) -> None:
@@ -463,6 +465,16 @@ async def mentioned_ana(stage: Stage) -> None:
         assert await Notification.filter(kind=NotificationKind.MENTION, post_id=post.id).exists()
 
 
+async def shows_media(stage: Stage, *kinds: str, fixture_url: str | None = None) -> None:
+    """The post is stored and the client API shows its attachments, of these Mastodon types, in order."""
+    post = await post_state(stage, fixture_url or stage.doc["object"]["id"])
+    assert post is not None and not post.is_deleted
+    async with aiohttp.ClientSession() as session, session.get(f"{stage.base}/api/v1/statuses/{post.id}") as answer:
+        status = await answer.json()
+    assert [media["type"] for media in status["media_attachments"]] == list(kinds)
+    assert all(media["url"] or media["remote_url"] for media in status["media_attachments"])
+
+
 CASES: dict[str, Case] = {
     "fep/fep0837_offer_agreement.json": Case(ours={ALICE: "ana"}, setup=our_proposal, check=offer_recorded),
     "fep/fep0837_accept_agreement.json": Case(
@@ -501,13 +513,16 @@ CASES: dict[str, Case] = {
     "lemmy/announce_create_page.json": Case(
         groups=(LEMMY_GROUP,), setup=lambda s: collective_follows(s, LEMMY_GROUP), check=announced_page_stored
     ),
-    "lemmy/create_page.json": Case(setup=follows_author, check=lambda s: stored(s, visibility=Visibility.PUBLIC)),
+    "lemmy/create_page.json": Case(setup=follows_author, check=lambda s: shows_media(s, "image")),
     "lemmy/delete_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_deleted),
     "lemmy/delete_user.json": Case(setup=lemmy_user_known_and_followed, check=lemmy_user_deleted),
     "lemmy/follow_group.json": Case(
         ours={LEMMY_GROUP: "collective"}, check=lambda s: someone_follows_us(s, target="drivers")
     ),
     "lemmy/update_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_updated),
+    "mobilizon/create_event_with_links.json": Case(
+        setup=follows_author, check=lambda s: shows_media(s, "unknown", "unknown")
+    ),
     "mastodon/block.json": Case(ours={"https://example.com/~mallory": "ana"}, setup=both_follows, check=no_follows),
     "mastodon/create_note_reply.json": Case(
         setup=follows_author, check=lambda s: stored(s, visibility=Visibility.UNLISTED)
