@@ -29,7 +29,7 @@ from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
-from fedaid.web import demands, profiles, proposals, site
+from fedaid.web import demands, profiles, proposals, site, uploads
 from fedaid.web import routes as web_routes
 from fedaid.web.sessions import PageRoutes
 from fedaid.worker import Job, run_jobs_forever
@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_middleware],
+        middlewares=[request_middleware, uploads.larger_forms],
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)

@@ -108,11 +108,13 @@ def process_image(data: bytes) -> ProcessedImage:
 
     try:
         with image_module.open(io.BytesIO(data)) as opened:
+            # A JPEG far larger than we keep is decoded at a half, a quarter or an eighth of its size.
+            opened.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
             opened.load()
             upright = ImageOps.exif_transpose(opened)
     except (image_module.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
         raise UnsupportedMedia("The picture cannot be decoded: it is damaged or incomplete.") from err
-    picture = _plain_pixels(upright, image_module)
+    picture = _plain_pixels(upright)
     picture.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), image_module.Resampling.LANCZOS)
     original = _encode(picture, keep_png=header.content_type == "image/png")
     small_image = picture.copy()
@@ -121,13 +123,13 @@ def process_image(data: bytes) -> ProcessedImage:
     return ProcessedImage(original=original, small=small, blurhash=_blurhash(small_image, image_module))
 
 
-def _plain_pixels(image: Any, image_module: ModuleType) -> Any:
-    """A new image holding only pixels (no EXIF, ICC, text chunks): RGBA when transparent, else RGB."""
+def _plain_pixels(image: Any) -> Any:
+    """The pixels alone, RGBA when transparent, else RGB; no EXIF, ICC profile or text chunk is kept (the
+    encoders write only what `info` and their arguments hold, and `info` is emptied)."""
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     mode = "RGBA" if has_alpha else "RGB"
-    converted = image.convert(mode)
-    plain = image_module.new(mode, converted.size)
-    plain.paste(converted)
+    plain = image.convert(mode) if image.mode != mode else image
+    plain.info = {}
     return plain
 
 
@@ -146,7 +148,7 @@ def _encode(image: Any, *, keep_png: bool) -> Rendition:
         image.save(out, format="PNG", optimize=False)
         content_type = "image/png"
     else:
-        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        image.save(out, format="JPEG", quality=JPEG_QUALITY)
         content_type = "image/jpeg"
     return Rendition(out.getvalue(), content_type, image.width, image.height)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedaid.cli import agreements, alliances, collective, follows, members, proposals, serve
+from fedaid.cli import agreements, alliances, collective, follows, media, members, proposals, serve
 from fedaid.errors import FedaidError
 
-COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements)
+COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements, media)
 
 
 def build_parser() -> argparse.ArgumentParser:

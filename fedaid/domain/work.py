@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
 from fedaid.models import WorkItem, WorkKind, WorkState
+from fedaid.storage.claims import claim_due
 
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)
@@ -38,19 +38,8 @@ async def queue(kind: WorkKind, target: str, *, depth: int = 0, now: datetime | 
 async def claim(kinds: tuple[WorkKind, ...], limit: int, *, now: datetime | None = None) -> list[WorkItem]:
     """Up to `limit` due items of these kinds, leased to this worker."""
     moment = now or utcnow()
-    async with in_transaction() as connection:
-        query = (
-            WorkItem.filter(state=WorkState.PENDING, next_attempt_at__lte=moment, kind__in=kinds)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=moment))
-            .order_by("id")
-            .limit(limit)
-        )
-        if connection.capabilities.dialect == "postgres":
-            query = query.select_for_update(skip_locked=True)
-        items = await query
-        if items:
-            await WorkItem.filter(id__in=[item.id for item in items]).update(claimed_until=moment + LEASE)
-    return items
+    due = WorkItem.filter(state=WorkState.PENDING, next_attempt_at__lte=moment, kind__in=kinds)
+    return await claim_due(due, moment, LEASE, limit)
 
 
 async def finish(item: WorkItem) -> None:

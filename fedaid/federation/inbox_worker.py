@@ -330,7 +330,7 @@ async def apply_create(ctx: Context, activity: Activity) -> None:
     if isinstance(obj, str):  # Create of an id only: the origin says what it is
         note, _ = await ctx.worker.fetch_note(obj, ctx.actor)
     elif _embedded_type(obj) in POST_TYPES or _has_post_type(obj):
-        note = parse_note(obj, followers_url=ctx.actor.followers_url)
+        note = parse_note(_with_author(obj, ctx.actor.ap_id), followers_url=ctx.actor.followers_url)
     else:
         return  # Create of something that is not a post (e.g. a Question's vote, an Offer): ignored
     await _store_note(ctx, note, ctx.actor)
@@ -535,6 +535,14 @@ def _embedded_type(value: object) -> str | None:
 
 def _has_post_type(value: object) -> bool:
     return isinstance(value, dict) and any(name in POST_TYPES for name in as_list(value.get("type")))
+
+
+def _with_author(obj: JSONDict, actor_ap_id: str) -> JSONDict:
+    """A post created without `attributedTo` is its creator's when both share an origin (as Mastodon's
+    ActivityPub::Activity::Create reads it); across origins it stays unattributed, and is refused."""
+    if obj.get("attributedTo") or not same_origin(id_of(obj), actor_ap_id):
+        return obj
+    return {**obj, "attributedTo": actor_ap_id}
 
 
 def _attributed_to(doc: JSONDict) -> str | None:

@@ -10,10 +10,12 @@ from aiohttp import web
 from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.exchanges import find_exchange
+from fedaid.domain.media import media_of_posts
 from fedaid.domain.responses import list_responses
+from fedaid.domain.threads import conversation
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
-from fedaid.web import i18n
+from fedaid.web import i18n, uploads
 from fedaid.web.forms import Form
 from fedaid.web.listings import cards_for, category_choices, visibilities_for
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
@@ -76,6 +78,7 @@ async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[st
     mine = [a for a in agreements if viewer and viewer.actor.id in (a.provider_id, a.receiver_id)]
     exchanges = {a.id: await find_exchange(a) for a in mine}
     return {
+        "media": await media_of_posts([proposal.post.id, *(response.id for response in responses)]),
         "card": card,
         "proposal": proposal,
         "post": proposal.post,
@@ -108,10 +111,15 @@ async def new_proposal_post(request: web.Request) -> web.Response:
     form = await Form.read(request)
     terms = await _read_terms(form, purpose=form.get("purpose"))
     visibility = form.choice("visibility", VISIBILITY_CHOICES)
+    attached = await uploads.attachments_from(request, form, viewer.actor) if form.is_valid else []
     if form.is_valid and terms is not None:
         try:
             proposal = await proposal_rules.create_proposal(
-                viewer.actor, terms, visibility=Visibility(visibility), language=i18n.current_language.get()
+                viewer.actor,
+                terms,
+                visibility=Visibility(visibility),
+                language=i18n.current_language.get(),
+                media=attached,
             )
         except InvalidInput as err:
             form.fail(_field_of(str(err)), str(err))
@@ -291,10 +299,12 @@ async def _go_to(request: web.Request, post: Post) -> web.Response:
         parent = await Proposal.get_or_none(post_id=post.in_reply_to_id)
         if parent is not None:
             raise web.HTTPSeeOther(f"/proposals/{parent.id}#response-{post.id}")
-    if not post.is_local:
-        raise web.HTTPSeeOther(post.url or post.ap_id)
     viewer = await current_viewer(request)
-    if post.visibility not in visibilities_for(viewer is not None):
+    shown = visibilities_for(viewer is not None)
+    if post.visibility not in shown:
         raise web.HTTPNotFound()
     await post.fetch_related("author")
-    return aiohttp_jinja2.render_template("proposals/post.html", request, {"post": post})
+    ancestors, replies = await conversation(post, shown)
+    media = await media_of_posts([post.id, *(other.id for other in (*ancestors, *replies))])
+    context = {"post": post, "ancestors": ancestors, "replies": replies, "media": media}
+    return aiohttp_jinja2.render_template("proposals/post.html", request, context)

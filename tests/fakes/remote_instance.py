@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import aiohttp
+import blurhash
 import httpsig
 from aiohttp import web
 
@@ -73,6 +74,8 @@ class FakeRemoteInstance:
         self.users: dict[str, FakeUser] = {}
         self.deleted_users: set[str] = set()
         self.objects: dict[str, JSONDict] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # path → (body, content type): media it serves
+        self.attachment_problems: list[str] = []  # what Mastodon would refuse in attachments we were sent
         self.deleted_objects: set[str] = set()
         self.webfinger_overrides: dict[str, JSONDict | None] = {}
         self.trusted_keys: dict[str, str] = {}
@@ -137,6 +140,11 @@ class FakeRemoteInstance:
     def add_object(self, path: str, doc: JSONDict) -> str:
         """Serve `doc` at `path` as AP JSON; returns its URL."""
         self.objects[path] = doc
+        return self.url(path)
+
+    def add_file(self, path: str, body: bytes, content_type: str) -> str:
+        """Serve a media file at `path`; returns its URL."""
+        self.files[path] = (body, content_type)
         return self.url(path)
 
     def delete_object(self, path: str) -> None:
@@ -254,6 +262,9 @@ class FakeRemoteInstance:
         )
 
     async def serve_object(self, request: web.Request) -> web.Response:
+        if request.path in self.files:
+            body, content_type = self.files[request.path]
+            return web.Response(body=body, content_type=content_type)
         if request.path in self.deleted_objects:
             return _tombstone(self.url(request.path), self.objects.get(request.path, {}).get("type"))
         if request.path not in self.objects:
@@ -262,6 +273,8 @@ class FakeRemoteInstance:
 
     async def record_post(self, request: web.Request) -> web.Response:
         """Inbox: already recorded by the middleware; 202 when our signature verified, like Mastodon."""
+        if self.software == "mastodon":
+            self.attachment_problems += mastodon_attachment_problems(request[SEEN].activity)
         if self.inbox_status is not None:
             return web.Response(status=self.inbox_status)
         return web.Response(status=202 if request[SEEN].verified else 401)
@@ -355,6 +368,39 @@ class FakeRemoteInstance:
             body = body.replace(b"}", b', "tampered": true}', 1)
         async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
             return response.status, await response.text()
+
+
+def mastodon_attachment_problems(activity: JSONDict) -> list[str]:
+    """What Mastodon's ActivityPub::Activity::Create#process_attachments and MediaAttachment would not take
+    from a Create(Note)'s `attachment`: each one needs an http(s) `url` string and a `mediaType`; `name` is
+    the description (at most 1,500 characters); `blurhash` must be a valid hash, `focalPoint` two numbers in
+    [-1, 1], `width`/`height` positive integers."""
+    note = activity.get("object")
+    if activity.get("type") != "Create" or not isinstance(note, dict):
+        return []
+    problems = []
+    attachments = note.get("attachment", [])
+    for number, item in enumerate(attachments if isinstance(attachments, list) else [attachments]):
+        where = f"{note.get('id')} attachment {number}"
+        if item.get("type") not in ("Document", "Image", "Video", "Audio"):
+            problems.append(f"{where}: type {item.get('type')!r}")
+        if not isinstance(item.get("url"), str) or not item["url"].startswith(("http://", "https://")):
+            problems.append(f"{where}: url {item.get('url')!r}")
+        if not isinstance(item.get("mediaType"), str) or "/" not in item["mediaType"]:
+            problems.append(f"{where}: mediaType {item.get('mediaType')!r}")
+        if item.get("name") is not None and (not isinstance(item["name"], str) or len(item["name"]) > 1500):
+            problems.append(f"{where}: name {item.get('name')!r}")
+        if "blurhash" in item and not (
+            isinstance(item["blurhash"], str) and blurhash.is_valid_blurhash(item["blurhash"])
+        ):
+            problems.append(f"{where}: blurhash {item.get('blurhash')!r}")
+        focus = item.get("focalPoint", [0, 0])
+        if not (isinstance(focus, list) and len(focus) == 2 and all(-1 <= float(v) <= 1 for v in focus)):
+            problems.append(f"{where}: focalPoint {focus!r}")
+        for side in ("width", "height"):
+            if side in item and not (isinstance(item[side], int) and item[side] > 0):
+                problems.append(f"{where}: {side} {item.get(side)!r}")
+    return problems
 
 
 async def start_fake_remote(

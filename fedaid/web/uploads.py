@@ -1,0 +1,69 @@
+"""Pictures and documents sent with a page's form (multipart, no JavaScript needed): up to four files, each
+with its own alt-text field, checked all together before any is kept."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES
+from fedaid.domain import media
+from fedaid.imaging import UnsupportedMedia, sniff
+from fedaid.models import Actor, MediaAttachment, MediaState
+from fedaid.web.forms import Form
+
+SLOTS = tuple(range(1, media.MAX_ATTACHMENTS + 1))  # fields picture_1 … picture_4 and alt_1 … alt_4
+# A form with its four files: the app's body limit (kept small for the inbox) is raised for these only.
+MAX_FORM_BYTES = media.MAX_ATTACHMENTS * media.MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+@web.middleware
+async def larger_forms(request: web.Request, handler) -> web.StreamResponse:
+    """Multipart forms sent to a page route may carry files up to MAX_FORM_BYTES in all."""
+    if request.method == "POST" and request.content_type == "multipart/form-data":
+        if request.app[PAGE_ROUTES].is_page(request):
+            request = request.clone(client_max_size=MAX_FORM_BYTES)
+    return await handler(request)
+
+
+async def attachments_from(request: web.Request, form: Form, owner: Actor) -> list[MediaAttachment]:
+    """The files of the form, kept and processed, in slot order; problems go beside their field (nothing
+    is kept then). A fifth file, or any other file field, is refused whole."""
+    posted = await request.post()
+    files = {key: value for key, value in posted.items() if isinstance(value, FileField) and value.filename}
+    chosen = [(slot, files.pop(f"picture_{slot}")) for slot in SLOTS if f"picture_{slot}" in files]
+    if files:
+        form.fail("picture_1", "A post holds at most %(count)s pictures or documents.", count=len(SLOTS))
+        return []
+    contents = []
+    for slot, upload in chosen:
+        field = f"picture_{slot}"
+        data = upload.file.read(media.MAX_UPLOAD_BYTES + 1)
+        if len(data) > media.MAX_UPLOAD_BYTES:
+            form.fail(field, "This file is larger than 16 MiB.")
+            continue
+        try:
+            sniff(data)
+        except UnsupportedMedia:
+            form.fail(field, "This file is not a picture (JPEG, PNG, GIF or WebP) or a PDF document.")
+            continue
+        contents.append((slot, data, form.text(f"alt_{slot}", max_length=media.MAX_DESCRIPTION)))
+    if not form.is_valid:
+        return []
+    return await _keep(request, form, owner, contents)
+
+
+async def _keep(request: web.Request, form: Form, owner: Actor, contents: list) -> list[MediaAttachment]:
+    kept = []
+    for slot, data, alt in contents:
+        field = f"picture_{slot}"
+        upload = await media.upload(owner, data, request.app[MEDIA_FILES], description=alt)
+        if upload.state == MediaState.PROCESSING:
+            await request.app[MEDIA_WORKER].process_now(upload)
+            upload = await MediaAttachment.get(id=upload.id)
+        if upload.state != MediaState.READY:
+            form.fail(field, "This picture cannot be read: it is damaged or incomplete.")
+        kept.append(upload)
+    if not form.is_valid:
+        return []
+    return await media.check_attachable(owner, [upload.id for upload in kept])

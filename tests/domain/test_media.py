@@ -1,0 +1,102 @@
+"""Tests for fedaid/domain/media.py and remote_media.py: attaching, files counted by the rows naming them,
+pruning, and the Note that carries attachments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from mutual_aid_factories import make_local, make_remote
+from pictures import pdf, photo
+
+from fedaid.activitypub.attachments import parse_attachments
+from fedaid.db import Database
+from fedaid.domain import media, remote_media
+from fedaid.domain.posts import create_post, delete_post, note_of
+from fedaid.filestore import LocalFileStore
+from fedaid.models import Actor, MediaAttachment, MediaState, Post, WorkItem, WorkKind
+from fedaid.models.ids import new_id
+
+
+@pytest.fixture
+async def ana(db: Database) -> Actor:
+    return await make_local("ana")
+
+
+@pytest.fixture
+def store(tmp_path) -> LocalFileStore:
+    return LocalFileStore(tmp_path / "media")
+
+
+async def ready_upload(ana: Actor, data: bytes, store: LocalFileStore, alt: str = "") -> MediaAttachment:
+    upload = await media.upload(ana, data, store, description=alt)
+    await media.process_upload(upload, store)
+    return await MediaAttachment.get(id=upload.id)
+
+
+async def test_an_upload_is_processed_and_its_raw_file_released(ana: Actor, store: LocalFileStore) -> None:
+    upload = await media.upload(ana, photo(2500, 1000), store, description="A van")
+    raw = upload.file_key
+    assert upload.state == MediaState.PROCESSING and store.keys() == [raw]
+    assert await WorkItem.filter(kind=WorkKind.PROCESS_UPLOAD, target=str(upload.id)).exists()
+    await media.process_upload(upload, store)
+    done = await MediaAttachment.get(id=upload.id)
+    assert done.state == MediaState.READY and (done.width, done.height) == (1920, 768)
+    assert raw not in store.keys() and sorted(store.keys()) == sorted([done.file_key, done.thumbnail_key])
+
+
+async def test_a_note_carries_its_attachments_and_deleting_the_post_frees_its_files(
+    ana: Actor, store: LocalFileStore
+) -> None:
+    picture = await ready_upload(ana, photo(), store, "A drill")
+    flyer = await ready_upload(ana, pdf(), store, "Flyer")
+    post = await create_post(ana, "Perceuse et flyer", media=await media.check_attachable(ana, [picture.id, flyer.id]))
+    note = await note_of(post)
+    assert [(a["type"], a["name"]) for a in note["attachment"]] == [("Image", "A drill"), ("Document", "Flyer")]
+    await delete_post(post, by=ana)
+    assert await media.forget_media_of_deleted_posts(store) == 3  # picture, its small version, the PDF
+    assert store.keys() == [] and not await MediaAttachment.all().exists()
+
+
+async def test_a_file_shared_by_two_uploads_stays_while_one_refers_to_it(ana: Actor, store: LocalFileStore) -> None:
+    first = await ready_upload(ana, photo(), store)
+    second = await ready_upload(ana, photo(), store)
+    assert first.file_key == second.file_key
+    await media.delete_unattached(first, store)
+    assert second.file_key in store.keys()
+    await media.delete_unattached(second, store)
+    assert store.keys() == []
+
+
+async def test_attaching_refuses_more_than_four_and_uploads_of_others(ana: Actor, store: LocalFileStore) -> None:
+    cy = await make_local("cy")
+    mine = [await ready_upload(ana, photo(100 + n, 80), store) for n in range(5)]
+    with pytest.raises(media.NotAttachable, match="at most 4"):
+        await media.check_attachable(ana, [m.id for m in mine])
+    with pytest.raises(media.NotAttachable, match="not one of your uploads"):
+        await media.check_attachable(cy, [mine[0].id])
+
+
+async def test_prune_removes_old_orphans_stray_files_and_old_remote_copies(ana: Actor, store: LocalFileStore) -> None:
+    # Given an upload never attached, two days old; an attached one; a stray file; a remote copy fetched long ago
+    orphan = await ready_upload(ana, photo(900, 600), store)
+    await MediaAttachment.filter(id=orphan.id).update(created_at=datetime.now(UTC) - timedelta(days=2))
+    kept = await ready_upload(ana, photo(200, 300), store)
+    await create_post(ana, "avec image", media=[kept])
+    stray = store.put(pdf() + b"%stray\n%%EOF", "application/pdf")
+    remote = await make_remote("bo", "masto.example")
+    post = await Post.create(
+        id=new_id(), ap_id="https://masto.example/users/bo/statuses/1", author=remote, published_at=datetime.now(UTC)
+    )
+    [row] = await remote_media.record_attachments(
+        post, parse_attachments({"type": "Document", "mediaType": "image/jpeg", "url": "https://masto.example/1.jpg"})
+    )
+    await remote_media.store_fetched(row, photo(1000, 800), store)
+    await MediaAttachment.filter(id=row.id).update(fetched_at=datetime.now(UTC) - timedelta(days=40))
+    # When the prune runs, dropping remote copies older than 30 days
+    done = await media.prune(store, remote_older_than=timedelta(days=30))
+    # Then only the attached upload's files are left; the remote row stays, as a link
+    assert done == {"attachments_removed": 1, "remote_uncached": 1, "files_deleted": 5}
+    assert sorted(store.keys()) == sorted({kept.file_key, kept.thumbnail_key}) and stray not in store.keys()
+    link = await MediaAttachment.get(id=row.id)
+    assert link.file_key is None and link.remote_url == "https://masto.example/1.jpg"
