@@ -226,3 +226,15 @@ async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error
         fedaid, "proposal", "add", "offer", "X", "--as", "bob", "--hours", "deux", env=env
     )
     assert bad_hours.returncode == 2 and "--hours must be a number" in bad_hours.stderr
+
+
+async def test_media_prune_deletes_files_nothing_refers_to(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    assert (await asyncio.to_thread(fedaid, "migrate", env=env)).returncode == 0
+    stray = tmp_path / "data" / "media" / "ab" / ("ab" * 32 + ".jpg")
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"left behind by a crash")
+    pruned = await asyncio.to_thread(fedaid, "media", "prune", "--remote-days", "30", env=env)
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.stdout.strip() == "0 attachments removed, 0 remote copies dropped, 1 files deleted."
+    assert not stray.exists()

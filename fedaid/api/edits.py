@@ -11,7 +11,7 @@ from fedaid.api.params import read_params
 from fedaid.api.statuses import mentioned, unprocessable
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post
-from fedaid.domain import post_edits
+from fedaid.domain import media, post_edits
 from fedaid.errors import InvalidInput
 
 
@@ -22,8 +22,9 @@ async def update(request: web.Request) -> web.Response:
     params = await read_params(request)
     text = params.str("status") or ""
     try:
-        if params.list("media_ids"):
-            raise InvalidInput("fedaid takes no media attachments: post text only.")
+        attached = None
+        if "media_ids" in params:  # absent: the attachments stay as they are, as on Mastodon
+            attached = await media.check_attachable(caller.actor, params.list("media_ids"), post=post)
         if params.dict("poll") or params.list("poll[options]"):
             raise InvalidInput("Polls are not available on fedaid.")
         post = await post_edits.edit_with_history(
@@ -33,6 +34,7 @@ async def update(request: web.Request) -> web.Response:
             summary=params.str("spoiler_text"),
             sensitive=params.bool("sensitive") if "sensitive" in params else None,
             mentions=await mentioned(request, text),
+            media=attached,
         )
     except InvalidInput as err:  # Mastodon answers validation failures with 422
         return unprocessable(str(err))

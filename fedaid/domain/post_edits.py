@@ -8,8 +8,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from fedaid.domain import media as attachments
 from fedaid.domain import posts, proposals
-from fedaid.models import Actor, Post, PostEdit, Proposal
+from fedaid.models import Actor, MediaAttachment, Post, PostEdit, Proposal
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,16 @@ async def edit_with_history(
     summary: str | None = None,
     sensitive: bool | None = None,
     mentions: Sequence[Actor] | None = None,
+    media: Sequence[MediaAttachment] | None = None,
 ) -> Post:
-    """Replace the text of a post (a proposal's through its rules), keep the old version, federate the Update."""
+    """Replace the text of a post (a proposal's through its rules), keep the old version, federate the Update.
+
+    `media` (checked by `media.check_attachable`) replaces the attachments; None leaves them as they are."""
     posts.check_can_change(post, by)
     async with in_transaction():
         await keep_version(post)
+        if media is not None:
+            await attachments.attach(post, media)
         proposal = await Proposal.get_or_none(post_id=post.id)
         if proposal is not None:
             await proposals.edit_proposal(proposal, by=by, text=text)

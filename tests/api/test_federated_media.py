@@ -9,7 +9,7 @@ import asyncio
 import re
 
 import aiohttp
-from pictures import pdf, photo
+from pictures import pdf, photo, stored_files
 
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows
@@ -242,3 +242,28 @@ async def test_a_reply_chain_fifty_deep_stops_at_the_configured_depth(make_api, 
         )
     ).body
     assert len(context["ancestors"]) == 5
+
+
+async def test_a_remote_picture_over_the_size_cap_stays_a_link_and_nothing_is_kept(make_api, aiohttp_server) -> None:
+    # Given an instance that caches remote files of at most 50 KB, and a Mastodon post with a larger picture
+    api = await make_api("alpha", remote_media_max_bytes=50_000)
+    ana = await api.add_member("ana")
+    mastodon = await start_fake_remote(aiohttp_server, usernames=("alice",))
+    big = photo(2000, 1500)
+    assert len(big) > 50_000
+    note = reply(mastodon, 1, parent=None, mention=ana.actor.ap_id)
+    note["attachment"] = {
+        "type": "Image",
+        "mediaType": "image/jpeg",
+        "url": mastodon.add_file("/big.jpg", big, "image/jpeg"),
+    }
+    # When it arrives and the worker runs
+    await send_create(mastodon, api.base_url, note)
+    await drain(api.instance)
+    # Then the picture is shown as a link to its server, and no file was kept
+    post = await post_by_ap_id(api.instance, note["id"])
+    [shown] = (await api.get(f"/api/v1/statuses/{post.id}")).body["media_attachments"]
+    assert shown["type"] == "image" and shown["url"] == shown["remote_url"] == mastodon.url("/big.jpg")
+    assert stored_files(api.instance.settings.data_dir) == []
+    with api.instance.db.active():
+        assert "larger than" in (await MediaAttachment.get()).last_error

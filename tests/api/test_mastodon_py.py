@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 import requests
+from pictures import exif_of, photo
 
 from fedaid.api.streaming import STREAM_HUB
 from fedaid.domain.categories import ensure_default_categories
@@ -197,3 +198,38 @@ async def test_mastodon_py_looks_up_and_follows_a_member_of_another_instance(mak
     assert (await asyncio.to_thread(ana_app.account_lookup, bob_acct)).id == remote_bob.id
     followers = await beta.get(f"/api/v1/accounts/{bob.actor.id}/followers")
     assert [a["acct"] for a in followers.body] == [f"ana@{alpha.instance.settings.domain}"]
+
+
+async def test_mastodon_py_uploads_a_picture_with_a_description_posts_and_reads_it_back(
+    make_api, mastodon_schema, tmp_path
+) -> None:
+    # Given ana, signed in with Mastodon.py, and a photo on her disk
+    alpha = await make_api("alpha")
+    await alpha.add_member("ana")
+    ana_app = await asyncio.to_thread(
+        client_for, alpha, checked_session(mastodon_schema), access_token=alpha.tokens["ana"]
+    )
+    photo_file = tmp_path / "perceuse.jpg"
+    photo_file.write_bytes(photo(1600, 1200))
+    # When she uploads it with a description and a focal point (v2: processed after the answer)
+    uploaded = await asyncio.to_thread(
+        ana_app.media_post, str(photo_file), description="A red drill", focus=(0.2, -0.3)
+    )
+    assert uploaded.url is None and uploaded.type == "image"
+    processed = uploaded
+    deadline = asyncio.get_running_loop().time() + 20
+    while processed.url is None:
+        assert asyncio.get_running_loop().time() < deadline, "the upload was not processed"
+        await asyncio.sleep(0.05)
+        processed = await asyncio.to_thread(ana_app.media, uploaded)
+    # And posts a status with it
+    status = await asyncio.to_thread(ana_app.status_post, "Perceuse à prêter", media_ids=[processed])
+    # Then she reads it back with its picture, description, sizes and focal point
+    again = await asyncio.to_thread(ana_app.status, status.id)
+    [attached] = again.media_attachments
+    assert (attached.id, attached.description, attached.type) == (processed.id, "A red drill", "image")
+    assert (attached.meta.original.width, attached.meta.original.height) == (1600, 1200)
+    assert (attached.meta.focus.x, attached.meta.focus.y) == (0.2, -0.3) and attached.blurhash
+    picture = await asyncio.to_thread(requests.get, attached.url, timeout=10)
+    assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/jpeg"
+    assert exif_of(picture.content) == {}

@@ -1,0 +1,84 @@
+"""The proposal form takes pictures and documents without JavaScript: multipart, one alt text per file; the
+page shows each picture with its alt text; a bad file or a fifth one is refused and nothing is kept."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+from pictures import photo, stored_files
+
+from fedaid.domain.categories import ensure_default_categories
+from tests.web.helpers import Page, Visitor, make_member
+
+OFFER = {
+    "purpose": "offer",
+    "title": "Perceuse à prêter",
+    "text": "Une perceuse sans fil, avec ses forets.",
+    "category": "outils",
+    "hours": "2",
+    "visibility": "public",
+}
+
+
+@pytest.fixture
+async def instance(make_instance):
+    instance = await make_instance("drivers")
+    with instance.db.active():
+        await ensure_default_categories()
+        await make_member(instance.base_url, "ana")
+    return instance
+
+
+@pytest.fixture
+async def ana(instance):
+    visitor = Visitor(instance.base_url)
+    await visitor.sign_in("ana")
+    yield visitor
+    await visitor.close()
+
+
+async def send_offer(visitor: Visitor, files: dict[str, tuple[bytes, str]], alts: dict[str, str]) -> Page:
+    """What a browser sends for the form: its fields, the files chosen, multipart/form-data."""
+    form_page = await visitor.get("/proposals/new")
+    assert 'enctype="multipart/form-data"' in form_page and 'type="file"' in form_page
+    form = aiohttp.FormData()
+    for name, value in {**OFFER, **alts, "csrf_token": form_page.csrf}.items():
+        form.add_field(name, value)
+    for name, (data, filename) in files.items():
+        form.add_field(name, data, filename=filename, content_type="image/jpeg")
+    async with visitor.session.post(visitor.base_url + "/proposals/new", data=form) as response:
+        return Page(response.status, str(response.url), await response.text(), dict(response.headers))
+
+
+async def test_an_offer_with_two_pictures_shows_them_with_their_alt_text(instance, ana) -> None:
+    page = await send_offer(
+        ana,
+        {"picture_1": (photo(2400, 1600), "perceuse.jpg"), "picture_2": (photo(800, 1200), "forets.jpg")},
+        {"alt_1": "Une perceuse rouge", "alt_2": "Trois forets sur une table"},
+    )
+    assert page.status == 200 and re.search(r"/proposals/\d+$", page.url), page.text[:500]
+    images = re.findall(r"<img [^>]+>", page.text)
+    assert len(images) == 2
+    assert 'alt="Une perceuse rouge"' in images[0] and 'loading="lazy"' in images[0]
+    assert 'width="' in images[0] and "srcset=" in images[0]  # a phone picks the small version
+    assert "<figcaption>Trois forets sur une table</figcaption>" in page.text
+    src = re.search(r'src="(/media/[^"]+)"', images[0])[1]
+    async with ana.session.get(ana.base_url + src) as picture:
+        assert picture.status == 200 and picture.headers["Content-Type"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("files", "field"),
+    [
+        ({"picture_1": (photo(), "a.jpg"), "picture_2": (b"just some text\n" * 20, "b.jpg")}, "picture_2"),
+        ({f"picture_{n}": (photo(100 + n, 100), f"{n}.jpg") for n in range(1, 6)}, "picture_1"),
+    ],
+    ids=["text named .jpg", "five files"],
+)
+async def test_a_bad_or_fifth_file_is_refused_and_nothing_is_kept(instance, ana, files, field) -> None:
+    page = await send_offer(ana, files, {})
+    assert page.status == 400 and f'id="{field}-error"' in page
+    assert 'value="Perceuse à prêter"' in page  # what was typed stays
+    assert stored_files(instance.settings.data_dir) == []
