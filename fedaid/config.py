@@ -7,6 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,9 @@ class Settings:
     session_addresses: str = "masked"
     # At most one Update(Question) per demand per this many seconds, however many supports arrive.
     demand_update_interval: int = 60
+    # Comma-separated addresses or CIDRs of reverse proxies (nginx) whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    trusted_proxy_networks: tuple[IPv4Network | IPv6Network, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)
@@ -72,6 +76,7 @@ class Settings:
         _require_choice("FEDAID_FEDERATION_MODE", self.federation_mode, FEDERATION_MODES)
         _require_choice("FEDAID_LOG_FORMAT", self.log_format, LOG_FORMATS)
         _require_choice("FEDAID_SESSION_ADDRESSES", self.session_addresses, SESSION_ADDRESS_MODES)
+        object.__setattr__(self, "trusted_proxy_networks", _parse_networks(self.trusted_proxies))
 
     @property
     def media_dir(self) -> Path:
@@ -98,7 +103,7 @@ class Settings:
         values.update(read_config_file(data_dir))
         for f in dataclasses.fields(cls):
             raw = environ.get(f"FEDAID_{f.name.upper()}")
-            if raw is not None and f.name != "data_dir":
+            if raw is not None and f.name != "data_dir" and f.init:
                 values[f.name] = _convert(f, raw)
         return cls(**values)
 
@@ -112,7 +117,7 @@ def read_config_file(data_dir: Path) -> dict[str, Any]:
         stored = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"{path} cannot be read: {err}") from err
-    known = {f.name for f in dataclasses.fields(Settings)}
+    known = {f.name for f in dataclasses.fields(Settings) if f.init}
     unknown = sorted(set(stored) - known)
     if unknown:
         raise ConfigError(f"{path} has unknown settings: {', '.join(unknown)}")
@@ -161,3 +166,18 @@ def _convert(f: dataclasses.Field, raw: str) -> Any:
 def _require_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+
+
+def _parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """`10.0.0.1, 192.168.0.0/16, ::1` as networks (a lone address is a network of one)."""
+    networks = []
+    for part in value.replace(" ", ",").split(","):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"FEDAID_TRUSTED_PROXIES must list addresses or CIDRs such as 127.0.0.1 or 10.0.0.0/8 (got {part!r})"
+            ) from None
+    return tuple(networks)

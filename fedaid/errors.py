@@ -2,9 +2,11 @@
 
 
 class FedaidError(Exception):
-    """An expected failure. `status` is the HTTP answer; str(error) is safe to show."""
+    """An expected failure. `status` is the HTTP answer; str(error) is safe to show; `retry_after`, when set,
+    is sent as the `Retry-After` header (seconds)."""
 
     status = 500
+    retry_after: int | None = None
 
 
 class InvalidInput(FedaidError):
@@ -54,7 +56,23 @@ class UnsupportedMediaType(FedaidError):
 
 
 class TooManyRequests(FedaidError):
+    """Too many attempts; `retry_after` is how many seconds to wait (sent as `Retry-After`)."""
+
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(FedaidError):
+    """The server cannot answer for a moment (its database is locked or unreachable); `Retry-After` says when."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FetchError(FedaidError):

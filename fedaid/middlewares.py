@@ -8,11 +8,14 @@ import random
 from aiohttp import web
 
 from fedaid.appkeys import DATABASE
-from fedaid.errors import FedaidError
+from fedaid.errors import FedaidError, Unavailable
 from fedaid.logs import request_id
 from fedaid.negotiation import wants_activity_json
+from fedaid.storage.availability import is_unavailable
 
 log = logging.getLogger("fedaid.http")
+
+DATABASE_RETRY_AFTER = 5  # seconds: a locked SQLite file or a restarting PostgreSQL is usually back by then
 
 
 def new_request_id() -> str:
@@ -26,7 +29,8 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
 
     - an id on each of its log lines, handed back in `X-Request-Id`;
     - this instance's database for its queries;
-    - a FedaidError turned into its status with a readable reason, anything else into a logged 500.
+    - a FedaidError turned into its status with a readable reason (and `Retry-After` when it has one), a locked
+      or unreachable database into 503, anything else into a logged 500.
     """
     incoming = request.headers.get("X-Request-Id", "")
     rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
@@ -46,12 +50,19 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
 
 
 def answer_error(request: web.Request, err: Exception) -> web.Response:
-    """A FedaidError → its status and reason (logged at info); anything else → 500, logged with its traceback."""
+    """A FedaidError → its status and reason (logged at info); a database that is locked or unreachable for now
+    → 503 with `Retry-After`; anything else → 500, logged with its traceback."""
+    if is_unavailable(err):
+        log.warning("database unavailable: %s", err, extra={"path": request.path, "method": request.method})
+        err = Unavailable("The service is busy for a moment; try again shortly.", retry_after=DATABASE_RETRY_AFTER)
     if isinstance(err, FedaidError):
         log.info(
             "refused", extra={"status": err.status, "reason": str(err), "path": request.path, "method": request.method}
         )
-        return error_response(request, err.status, str(err))
+        response = error_response(request, err.status, str(err))
+        if err.retry_after is not None:
+            response.headers["Retry-After"] = str(err.retry_after)
+        return response
     log.exception("internal error", extra={"path": request.path, "method": request.method})
     return error_response(request, 500, "Something went wrong on our side; the error has been logged.")
 

@@ -94,14 +94,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 async def make_instance(make_database, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[RunningInstance]]]:
     """Start fedaid instances on 127.0.0.1 (a real aiohttp server each); stopped after the test."""
     runners: list[web.AppRunner] = []
+    opened: list[Database] = []
 
-    async def start(slug: str = "collective", **overrides: object) -> RunningInstance:
+    async def start(
+        slug: str = "collective", *, beside: RunningInstance | None = None, **overrides: object
+    ) -> RunningInstance:
+        """A new instance; `beside=other`: another process of `other` (same URL and database, its own port)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        db = await make_database()
+        if beside is None:
+            db = await make_database()
+        else:
+            db = Database(beside.db.url)
+            await db.connect()
+            opened.append(db)
         values: dict[str, object] = dict(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=beside.base_url if beside else f"http://127.0.0.1:{port}",
             database_url=db.url,
             data_dir=tmp_path / slug,
             secret_key=f"test-secret-{slug}-0123456789abcdef",
@@ -122,3 +131,5 @@ async def make_instance(make_database, tmp_path: Path) -> AsyncIterator[Callable
     yield start
     for runner in runners:
         await runner.cleanup()
+    for db in opened:
+        await db.close()

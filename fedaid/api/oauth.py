@@ -15,9 +15,10 @@ from fedaid.api.auth import app_caller, forget_token, user_caller
 from fedaid.api.entities import iso, render_application
 from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS
+from fedaid.client_address import client_address
 from fedaid.domain import oauth
 from fedaid.domain.oauth import OAuthError, TokenPair
-from fedaid.errors import FedaidError
+from fedaid.errors import FedaidError, TooManyRequests
 
 GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
 
@@ -27,7 +28,11 @@ async def create_app(request: web.Request) -> web.Response:
     params = await read_params(request)
     redirect = params.raw("redirect_uris", params.raw("redirect_uri"))
     app, secret = await oauth.register_app(
-        params.str("client_name", "") or "", redirect, params.raw("scopes"), params.str("website")
+        params.str("client_name", "") or "",
+        redirect,
+        params.raw("scopes"),
+        params.str("website"),
+        address=client_address(request),
     )
     return web.json_response(render_application(app, client_secret=secret))
 
@@ -44,7 +49,9 @@ async def issue_token(request: web.Request) -> web.Response:
     client_id, client_secret = _client_credentials(request, params.str("client_id"), params.str("client_secret"))
     grant = params.str("grant_type")
     try:
-        pair = await _grant(grant, client_id, client_secret, params)
+        pair = await _grant(grant, client_id, client_secret, params, client_address(request))
+    except TooManyRequests:
+        raise  # 429 with Retry-After, from the request middleware
     except OAuthError as err:
         return _oauth_error(err.code, str(err), err.status)
     except FedaidError as err:
@@ -52,7 +59,9 @@ async def issue_token(request: web.Request) -> web.Response:
     return web.json_response(_render_token(pair), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-async def _grant(grant: str | None, client_id: str | None, client_secret: str | None, params) -> TokenPair:
+async def _grant(
+    grant: str | None, client_id: str | None, client_secret: str | None, params, address: str
+) -> TokenPair:
     scope = params.str("scope") or params.str("scopes")
     match grant:
         case "authorization_code":
@@ -61,7 +70,7 @@ async def _grant(grant: str | None, client_id: str | None, client_secret: str | 
             )
         case "password":
             return await oauth.password_grant(
-                client_id, client_secret, params.str("username"), params.str("password"), scope
+                client_id, client_secret, params.str("username"), params.str("password"), scope, address=address
             )
         case "client_credentials":
             return await oauth.client_credentials_grant(client_id, client_secret, scope)

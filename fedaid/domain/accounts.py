@@ -3,7 +3,7 @@ language."""
 
 from __future__ import annotations
 
-from fedaid.domain import paragraphs
+from fedaid.domain import limits, paragraphs
 from fedaid.domain.actors import USERNAME_PATTERN, display_name
 from fedaid.domain.passwords import check_password, hash_password
 from fedaid.domain.sign_ins import end_everything
@@ -21,11 +21,23 @@ async def find_account_by_login(login: str) -> Account | None:
     return await Account.get_or_none(actor__username=login, actor__is_local=True).select_related("actor")
 
 
-async def authenticate(login: str, password: str) -> Account | None:
-    """The account for these credentials, or None; unknown names take as long to refuse as wrong passwords."""
+async def authenticate(login: str, password: str, *, address: str) -> Account | None:
+    """The account for these credentials, or None; unknown names take as long to refuse as wrong passwords.
+
+    Every check counts for the client's `address` and for the account (`limits`): TooManyRequests (429) when
+    either has failed too often lately.
+    """
     account = await find_account_by_login(login)
+    subject = _password_subject(account, login)
+    await limits.before_password_check(address, subject)
     matches = await check_password(account.password_hash if account else None, password)
+    await limits.after_password_check(address, subject, matched=matches)
     return account if matches else None
+
+
+def _password_subject(account: Account | None, login: str) -> str:
+    """What the per-account limit counts: the account, however it is named, else the name typed."""
+    return f"account {account.id}" if account is not None else f"login {login.strip().lower()}"
 
 
 async def username_taken(username: str) -> bool:
@@ -71,10 +83,15 @@ async def set_account_role(account: Account, role: AccountRole, *, by: Account) 
     return account
 
 
-async def change_password(account: Account, current: str, new: str) -> None:
+async def change_password(account: Account, current: str, new: str, *, address: str) -> None:
     """Replace the password once the current one is given; every browser session and app token of the
-    account ends (the caller starts a fresh session for the browser that made the change)."""
-    if not await check_password(account.password_hash, current):
+    account ends (the caller starts a fresh session for the browser that made the change). The check of the
+    current password is limited like a sign-in (429 when the address or the account failed too often)."""
+    subject = _password_subject(account, "")
+    await limits.before_password_check(address, subject)
+    matches = await check_password(account.password_hash, current)
+    await limits.after_password_check(address, subject, matched=matches)
+    if not matches:
         raise Forbidden("The current password is wrong.")
     account.password_hash = await hash_password(new)
     await account.save(update_fields=["password_hash"])

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
+from fedaid.domain import limits
 from fedaid.domain.accounts import authenticate as authenticate_member
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.models import Account, AccountState, OAuthApp, OAuthCode, OAuthToken
@@ -234,9 +235,17 @@ def _is_loopback(host: str) -> bool:
 
 
 async def register_app(
-    name: str, redirect_uris: str | list[str] | None, scopes: str | list[str] | None = None, website: str | None = None
+    name: str,
+    redirect_uris: str | list[str] | None,
+    scopes: str | list[str] | None = None,
+    website: str | None = None,
+    *,
+    address: str,
 ) -> tuple[OAuthApp, str]:
-    """A new client app; returns it with its client secret in clear, which is not stored."""
+    """A new client app; returns it with its client secret in clear, which is not stored.
+
+    A few registrations per client `address` at a time (`limits.APP_REGISTRATION`), then 429.
+    """
     name = (name or "").strip()
     if not name:
         raise InvalidInput("Validation failed: Application name can't be blank")
@@ -247,6 +256,7 @@ async def register_app(
     website = (website or "").strip() or None
     if website and not urlsplit(website).scheme.startswith("http"):
         raise InvalidInput("Validation failed: Application website must be an http(s) URL.")
+    await limits.take(limits.APP_REGISTRATION, address)
     secret = secrets.token_urlsafe(32)
     app = await OAuthApp.create(
         client_id=secrets.token_urlsafe(32),
@@ -409,12 +419,17 @@ async def password_grant(
     username: str | None,
     password: str | None,
     scope: str | None = None,
+    *,
+    address: str,
 ) -> TokenPair:
-    """Resource-owner password grant (Mastodon.py's `log_in(username, password)`); username is the email."""
+    """Resource-owner password grant (Mastodon.py's `log_in(username, password)`); username is the email.
+
+    The password check is limited per client `address` and per account like a web sign-in (429 when exceeded).
+    """
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope, default=app.scopes)
     _check_within(scopes, app.scopes)
-    account = await authenticate_member(username or "", password or "")
+    account = await authenticate_member(username or "", password or "", address=address)
     if account is None:
         raise OAuthError("invalid_grant", "The email or the password is wrong.")
     if account.state != AccountState.APPROVED:

@@ -33,6 +33,7 @@ from fedaid.models.poll import Poll, PollVote
 from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
+from fedaid.models.rate_limit import RateLimit
 from fedaid.models.reblog import Reblog
 from fedaid.models.report import Report
 from fedaid.models.web_session import WebSession
@@ -95,6 +96,7 @@ __all__ = [
     "Proposal",
     "ProposalPurpose",
     "ProposalStatus",
+    "RateLimit",
     "Reblog",
     "Report",
     "SessionSeries",

@@ -6,6 +6,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
+from fedaid.client_address import client_address
+from fedaid.domain import limits
 from fedaid.domain.accounts import authenticate, email_taken, rename, set_locale, username_taken
 from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
 from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
@@ -16,7 +18,7 @@ from fedaid.models import AccountState
 from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.redirects import local_path
-from fedaid.web.sessions import SIGN_IN_LIMITER, SIGN_UP_LIMITER, current_viewer, sign_in, sign_out
+from fedaid.web.sessions import current_viewer, sign_in, sign_out
 from fedaid.web.site import LANGUAGE_COOKIE
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -34,8 +36,7 @@ async def sign_in_post(request: web.Request) -> web.Response:
     if not password:
         form.fail("password", "Fill in this field.")
     if form.is_valid:
-        request.app[SIGN_IN_LIMITER].check(request.remote or "", login)
-        account = await authenticate(login, password)
+        account = await authenticate(login, password, address=client_address(request))
         if account is None:
             form.fail("password", "This name or email and this password do not match.")
         elif account.state == AccountState.PENDING:
@@ -43,7 +44,6 @@ async def sign_in_post(request: web.Request) -> web.Response:
         elif account.state == AccountState.SUSPENDED:
             form.fail("login", "This account is suspended.")
         else:
-            request.app[SIGN_IN_LIMITER].forget(request.remote or "", login)
             await sign_in(request, account)
             raise web.HTTPSeeOther(local_path(form.get("next")))
     form.values.pop("password", None)
@@ -81,7 +81,7 @@ async def sign_up_post(request: web.Request) -> web.Response:
         return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=403)
     username, email, password = await _check_sign_up(form)
     if form.is_valid:
-        request.app[SIGN_UP_LIMITER].check(request.remote or "", "sign-up")
+        await limits.take(limits.SIGN_UP, client_address(request))
         try:
             member = await _create_account(request, context["mode"], form, username, email, password)
         except (InvalidInput, Conflict) as err:

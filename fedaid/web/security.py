@@ -7,12 +7,13 @@ from aiohttp import web
 from ua_parser import parse as parse_user_agent
 
 from fedaid.appkeys import SETTINGS
+from fedaid.client_address import client_address
 from fedaid.domain.accounts import change_password
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.domain.sign_ins import end_all_sessions, end_session_of, list_authorized_apps, list_sessions, revoke_app
 from fedaid.errors import Forbidden, InvalidInput
 from fedaid.web.forms import Form
-from fedaid.web.sessions import SIGN_IN_LIMITER, Viewer, require_viewer, sign_in, sign_out
+from fedaid.web.sessions import Viewer, require_viewer, sign_in, sign_out
 
 PAGE = "/settings/security"
 
@@ -34,9 +35,8 @@ async def change_password_post(request: web.Request) -> web.Response:
     elif new != form.get("confirm_password"):
         form.fail("confirm_password", "The two new passwords differ.")
     if form.is_valid:
-        request.app[SIGN_IN_LIMITER].check(request.remote or "", viewer.actor.username)
         try:
-            await change_password(viewer.account, current, new)
+            await change_password(viewer.account, current, new, address=client_address(request))
         except Forbidden as err:
             form.fail("current_password", str(err))
         except InvalidInput as err:

@@ -13,19 +13,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
+from fedaid.client_address import client_address
 from fedaid.config import Settings
 from fedaid.domain.sign_ins import end_session, find_session, masked_address, start_session
-from fedaid.errors import Forbidden, TooManyRequests, Unauthorized
+from fedaid.errors import Forbidden, Unauthorized
 from fedaid.models import Account, AccountRole, AccountState, Actor
 
 COOKIE_NAME = "fedaid_session"
@@ -162,7 +160,7 @@ async def sign_in(request: web.Request, account: Account) -> None:
     token = await start_session(
         account,
         user_agent=request.headers.get("User-Agent", ""),
-        address=masked_address(request.remote, settings.session_addresses),
+        address=masked_address(client_address(request), settings.session_addresses),
     )
     session = await new_session(request)
     session[TOKEN_KEY] = token
@@ -206,41 +204,3 @@ def _quote(path: str) -> str:
     from urllib.parse import quote
 
     return quote(path, safe="/")
-
-
-@dataclass
-class SignInLimiter:
-    """At most `limit` sign-in attempts per minute for one address and name; kept in this process only."""
-
-    limit: int = 5
-    window: float = 60.0
-    clock: Callable[[], float] = time.monotonic
-    message: str = "Too many sign-in attempts. Wait a minute, then try again."
-    attempts: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
-
-    def check(self, address: str, username: str) -> None:
-        """Count one attempt, or raise TooManyRequests when this pair has used its quota."""
-        now = self.clock()
-        key = (address, username.strip().lower())
-        recent = self.attempts.setdefault(key, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.limit:
-            raise TooManyRequests(self.message)
-        recent.append(now)
-        if len(self.attempts) > 10_000:
-            self._forget_idle(now)
-
-    def forget(self, address: str, username: str) -> None:
-        """A successful sign-in clears the count."""
-        self.attempts.pop((address, username.strip().lower()), None)
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, times in self.attempts.items() if not times or times[-1] <= now - self.window]:
-            del self.attempts[key]
-
-
-SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", SignInLimiter)
-# Sign-ups: 10 an hour from one address, whatever the name (DESIGN 9).
-SIGN_UP_LIMITER = web.AppKey("sign_up_limiter", SignInLimiter)
-SIGN_UP_LIMIT, SIGN_UP_WINDOW = 10, 3600.0

@@ -27,11 +27,6 @@ from fedaid.negotiation import wants_activity_json
 from fedaid.web import i18n
 from fedaid.web.sessions import (
     CSRF_FIELD,
-    SIGN_IN_LIMITER,
-    SIGN_UP_LIMIT,
-    SIGN_UP_LIMITER,
-    SIGN_UP_WINDOW,
-    SignInLimiter,
     check_csrf,
     cookie_storage,
     csrf_token,
@@ -58,7 +53,7 @@ SECURITY_HEADERS = {
 
 
 def setup_site(app: web.Application, settings: Settings, templates_dir: Path) -> jinja2.Environment:
-    """Templates, sessions, the pages middleware and the sign-in limiter for `app`."""
+    """Templates, sessions and the pages middleware for `app`."""
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -67,12 +62,6 @@ def setup_site(app: web.Application, settings: Settings, templates_dir: Path) ->
     )
     configure_environment(env)
     env.globals["site_name"] = settings.collective_name
-    app[SIGN_IN_LIMITER] = SignInLimiter()
-    app[SIGN_UP_LIMITER] = SignInLimiter(
-        limit=SIGN_UP_LIMIT,
-        window=SIGN_UP_WINDOW,
-        message=i18n.lazy("Too many sign-ups from your address. Try again in an hour."),
-    )
     app.middlewares.append(browser_middleware(cookie_storage(settings)))
     return env
 
@@ -182,6 +171,8 @@ async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
         except FedaidError as err:
             log.info("page refused", extra={"status": err.status, "reason": str(err), "path": request.path})
             response = render_error(request, err.status, str(err))
+            if err.retry_after is not None:
+                response.headers["Retry-After"] = str(err.retry_after)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as err:
             response = render_error(request, err.status, i18n.lazy("There is no page at this address."))
         add_page_headers(response)
@@ -222,7 +213,4 @@ def render_error(request: web.Request, status: int, reason: str) -> web.Response
         "title": i18n.gettext(ERROR_TITLES.get(status, i18n.lazy("Something went wrong"))),
         "reason": i18n.gettext(reason),
     }
-    response = aiohttp_jinja2.render_template("errors/error.html", request, context, status=status)
-    if status == 429:
-        response.headers["Retry-After"] = "60"
-    return response
+    return aiohttp_jinja2.render_template("errors/error.html", request, context, status=status)

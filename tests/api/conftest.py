@@ -89,7 +89,9 @@ class Api:
 
 async def issue_token(member: Member, scopes: str) -> str:
     """A token for `member` through the domain (the HTTP flows have their own tests)."""
-    app, secret = await oauth.register_app("test client", ["urn:ietf:wg:oauth:2.0:oob"], "read write follow push")
+    app, secret = await oauth.register_app(
+        "test client", ["urn:ietf:wg:oauth:2.0:oob"], "read write follow push", address="127.0.0.1"
+    )
     request = await oauth.check_authorization_request(app.client_id, None, scopes, "code")
     code = await oauth.grant_code(request, member.account)
     return (await oauth.exchange_code(app.client_id, secret, code, None)).access_token

@@ -14,6 +14,7 @@ from fedaid.models import OAuthApp, OAuthCode, OAuthToken
 
 REDIRECT = "https://app.example/callback"
 BASE = "https://aid.example"
+ADDRESS = "192.0.2.10"
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ async def ana(db: Database) -> Member:
 
 @pytest.fixture
 async def client(db: Database) -> tuple[OAuthApp, str]:
-    return await oauth.register_app("Tusky", [REDIRECT], "read write follow push", "https://tusky.app")
+    return await oauth.register_app("Tusky", [REDIRECT], "read write follow push", "https://tusky.app", address=ADDRESS)
 
 
 def test_scope_hierarchy_read_covers_its_sub_scopes_and_follow_covers_follows() -> None:
@@ -40,7 +41,9 @@ def test_scope_hierarchy_read_covers_its_sub_scopes_and_follow_covers_follows() 
 
 async def test_app_secret_and_tokens_are_stored_only_as_hashes(client, ana) -> None:
     app, secret = client
-    pair = await oauth.password_grant(app.client_id, secret, "ana@aid.example", "correct horse battery", "read")
+    pair = await oauth.password_grant(
+        app.client_id, secret, "ana@aid.example", "correct horse battery", "read", address=ADDRESS
+    )
     stored = await OAuthToken.get(id=pair.token.id)
     assert stored.token_hash == oauth.hash_secret(pair.access_token) != pair.access_token
     assert pair.access_token not in repr(await OAuthToken.all().values())
@@ -96,15 +99,19 @@ async def test_code_without_pkce_needs_the_client_secret(client, ana) -> None:
 async def test_password_grant_refuses_a_wrong_password_and_a_wrong_secret(client, ana) -> None:
     app, secret = client
     with pytest.raises(oauth.OAuthError, match="password"):
-        await oauth.password_grant(app.client_id, secret, "ana@aid.example", "wrong password!", "read")
+        await oauth.password_grant(app.client_id, secret, "ana@aid.example", "wrong password!", "read", address=ADDRESS)
     with pytest.raises(oauth.OAuthError) as err:
-        await oauth.password_grant(app.client_id, "bad", "ana@aid.example", "correct horse battery", "read")
+        await oauth.password_grant(
+            app.client_id, "bad", "ana@aid.example", "correct horse battery", "read", address=ADDRESS
+        )
     assert err.value.status == 401 and err.value.code == "invalid_client"
 
 
 async def test_refresh_rotates_the_pair_and_revoke_refuses_the_token(client, ana) -> None:
     app, secret = client
-    first = await oauth.password_grant(app.client_id, secret, "ana", "correct horse battery", "read write")
+    first = await oauth.password_grant(
+        app.client_id, secret, "ana", "correct horse battery", "read write", address=ADDRESS
+    )
     second = await oauth.refresh_grant(app.client_id, secret, first.refresh_token)
     with pytest.raises(Unauthorized, match="revoked"):
         await oauth.authenticate(first.access_token)

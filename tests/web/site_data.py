@@ -94,7 +94,7 @@ async def populate(base_url: str) -> SiteData:
         last_error=f"503 {XSS}",
     )
     redirect = "http://127.0.0.1:9/callback"
-    oauth_app, _ = await register_app(f"Toot {XSS}", redirect, "read write")
+    oauth_app, _ = await register_app(f"Toot {XSS}", redirect, "read write", address="127.0.0.1")
     return SiteData(proposal, remote, oauth_app, redirect)
 
 

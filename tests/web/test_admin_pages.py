@@ -145,7 +145,9 @@ async def test_delivery_health_and_reports_pages_answer(admin):
 @pytest.fixture
 async def oauth_app(instance):
     with instance.db.active():
-        app, _ = await register_app("Toot", ["https://client.example/cb", "urn:ietf:wg:oauth:2.0:oob"], "read write")
+        app, _ = await register_app(
+            "Toot", ["https://client.example/cb", "urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1"
+        )
     return app
 
 

@@ -95,7 +95,7 @@ async def test_a_cross_site_domain_block_by_an_admin_is_refused(instance, ana, a
 @pytest.mark.parametrize("accept", ACCEPTS)
 async def test_a_cross_site_oauth_approval_issues_no_code(instance, ana, accept):
     with instance.db.active():
-        app, _ = await register_app("Evil", ["https://evil.test/cb"], "read write")
+        app, _ = await register_app("Evil", ["https://evil.test/cb"], "read write", address="127.0.0.1")
     fields = {
         "client_id": app.client_id,
         "redirect_uri": "https://evil.test/cb",

@@ -1,0 +1,52 @@
+"""Which database errors mean "try again in a moment" (locked, busy, unreachable) rather than a bug.
+
+The request middleware answers those with 503 and `Retry-After`; the command line names them in one line.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import asyncpg  # type: ignore[import-untyped]
+from tortoise.exceptions import BaseORMException, DBConnectionError
+
+# SQLite result codes (the low byte of extended codes): https://www.sqlite.org/rescode.html
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_CANTOPEN = 5, 6, 10, 14
+_SQLITE_UNAVAILABLE = frozenset({_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_CANTOPEN})
+_POSTGRES_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, and a connection that went away
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.TooManyConnectionsError,
+    asyncpg.LockNotAvailableError,  # lock_timeout
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.QueryCanceledError,  # statement_timeout
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+# Either driver's errors, as they reach the code (Tortoise wraps some of them): the command line's net.
+DATABASE_ERRORS = (sqlite3.DatabaseError, asyncpg.PostgresError, BaseORMException)
+
+
+def is_unavailable(err: BaseException) -> bool:
+    """True when `err` (or what it wraps) says the database is locked, busy or unreachable for now."""
+    for cause in _chain(err):
+        if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", 0) & 0xFF in _SQLITE_UNAVAILABLE:
+            return True
+        if isinstance(cause, (*_POSTGRES_UNAVAILABLE, DBConnectionError, ConnectionError)):
+            return True
+    return False
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    """`err`, what it was raised from, and an exception passed as its first argument (Tortoise's wrapping)."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [err]
+    while pending and len(seen) < 8:
+        current = pending.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        first = current.args[0] if current.args else None
+        pending += [current.__cause__, current.__context__, first if isinstance(first, BaseException) else None]
+    return seen
