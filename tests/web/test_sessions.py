@@ -71,7 +71,7 @@ async def api_status(instance, token: str) -> int:
 
 async def new_app(instance, name: str = "Tusky"):
     with instance.db.active():
-        return await oauth.register_app(name, ["urn:ietf:wg:oauth:2.0:oob"], "read write")
+        return await oauth.register_app(name, ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1")
 
 
 async def token_for(instance, username: str, app=None) -> str:
