@@ -15,6 +15,7 @@ import fedaid
 from fedaid.config import Settings
 from fedaid.domain.media import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
 from fedaid.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
+from fedaid.domain.polls import has_ended, option_counts
 from fedaid.imaging import MAX_PIXELS, SUPPORTED_TYPES
 from fedaid.models import (
     Account,
@@ -26,6 +27,7 @@ from fedaid.models import (
     Notification,
     NotificationKind,
     OAuthApp,
+    Poll,
     Post,
     Proposal,
     Reblog,
@@ -41,6 +43,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # fedaid's notification kinds as Mastodon types: a response to a proposal is a reply that mentions its
 # author, a match is a new post one asked to hear about. The fedaid kind stays in `fedaid.kind`.
 NOTIFICATION_TYPES = {
+    NotificationKind.DEMAND: "update",  # a demand one supports changed, shown with its status
     NotificationKind.RESPONSE: "mention",
     NotificationKind.MATCH: "status",
 }
@@ -172,6 +175,21 @@ def _number(value: Decimal | float | int | None) -> float | int | None:
     return int(number) if number.is_integer() else number
 
 
+def render_poll(poll: Poll, *, is_local: bool) -> dict[str, Any]:
+    """Mastodon's Poll entity, without what only the viewer knows (`voted`, `own_votes`)."""
+    counts = option_counts(poll, is_local=is_local)
+    return {
+        "id": str(poll.id),
+        "expires_at": iso(poll.expires_at) if poll.expires_at else None,
+        "expired": has_ended(poll),
+        "multiple": poll.is_multiple,
+        "votes_count": sum(counts),
+        "voters_count": poll.voters_count,
+        "options": [{"title": title, "votes_count": count} for title, count in zip(poll.options, counts, strict=True)],
+        "emojis": [],
+    }
+
+
 @dataclass
 class StatusParts:
     """What a status needs besides its Post and author: loaded in batch by `views.statuses`."""
@@ -188,6 +206,7 @@ class StatusParts:
     reblogged: bool = False
     application: OAuthApp | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
+    poll: dict[str, Any] | None = None
 
 
 def _meta_size(width: int | None, height: int | None) -> dict[str, Any] | None:
@@ -255,7 +274,7 @@ def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str,
         "tags": [{"name": name, "url": f"{base_url}/tags/{quote(name)}"} for name in parts.tags],
         "emojis": [],
         "card": None,
-        "poll": None,
+        "poll": parts.poll,
         "filtered": [],
         "fedaid": render_proposal(parts.proposal) if parts.proposal else None,
     }

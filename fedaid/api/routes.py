@@ -19,6 +19,7 @@ from fedaid.api import (
     media,
     notifications,
     oauth,
+    polls,
     reactions,
     search,
     statuses,
@@ -118,6 +119,9 @@ def routes() -> list[web.RouteDef]:
         ("POST", r"/api/v1/statuses/{id:\d+}/unreblog", reactions.unreblog),
         ("GET", r"/api/v1/statuses/{id:\d+}/reblogged_by", reactions.reblogged_by),
         ("GET", "/api/v1/favourites", reactions.favourites),
+        # polls (a demand is a status with a poll)
+        ("GET", r"/api/v1/polls/{id:\d+}", polls.show),
+        ("POST", r"/api/v1/polls/{id:\d+}/votes", polls.vote),
         # media
         ("POST", "/api/v2/media", media.upload_v2),
         ("POST", "/api/v1/media", media.upload_v1),

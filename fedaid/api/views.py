@@ -25,6 +25,7 @@ from fedaid.api.entities import (
     render_media,
     render_mention,
     render_notification,
+    render_poll,
     render_reblog_status,
     render_relationship,
     render_status,
@@ -34,6 +35,7 @@ from fedaid.api.rawsql import marks, select
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
 from fedaid.domain.media import media_of_posts
+from fedaid.domain.polls import own_choices, polls_of_posts
 from fedaid.models import (
     Account,
     Actor,
@@ -203,7 +205,9 @@ class Presenter:
         accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
         account_of = {int(account["id"]): account for account in accounts}
         mine = await self.reactions([post.id for post in posts])
-        return [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})} for post in posts]
+        shown = [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})} for post in posts]
+        await self._own_votes(shown)
+        return shown
 
     async def status_page(
         self,
@@ -235,6 +239,7 @@ class Presenter:
             post_id: {**bodies[post_id], "account": accounts[row[4]], **mine.get(post_id, {})}
             for post_id, row in shown.items()
         }
+        await self._own_votes(list(statuses.values()))
         return (
             [
                 statuses[post_id]
@@ -277,6 +282,16 @@ class Presenter:
             found[post_id][key] = True
         return found
 
+    async def _own_votes(self, statuses: list[dict[str, Any]]) -> None:
+        """`voted` and `own_votes` of the viewer in each poll shown (the cached bodies carry neither)."""
+        with_poll = [status for status in statuses if status.get("poll")]
+        if self.viewer is None or not with_poll:
+            return
+        chosen = await own_choices([int(status["poll"]["id"]) for status in with_poll], self.viewer)
+        for status in with_poll:
+            mine = chosen.get(int(status["poll"]["id"]), [])
+            status["poll"] = {**status["poll"], "voted": bool(mine), "own_votes": mine}
+
     async def _render_statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
         """Statuses without their `account` (filled in by `statuses`, from the account cache)."""
         if not posts:
@@ -287,6 +302,7 @@ class Presenter:
             tags[post_id].append(name)
         proposals = {row.post_id: row for row in await Proposal.filter(post_id__in=ids)}
         attached = await media_of_posts(ids)
+        polled = await polls_of_posts(ids)
         replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id")
         favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
         reblogs = await _counts(Reblog.filter(post_id__in=ids), "post_id")
@@ -306,6 +322,7 @@ class Presenter:
                     favourites_count=favourites.get(post.id, 0),
                     reblogs_count=reblogs.get(post.id, 0),
                     in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+                    poll=render_poll(polled[post.id], is_local=post.is_local) if post.id in polled else None,
                 ),
                 base_url=self.settings.base_url,
             )

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,10 +22,10 @@ import aiohttp
 import pytest
 from test_inbox import post_raw, start_drivers
 
-from fedaid.activitypub import parse
+from fedaid.activitypub import parse, questions
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import agreements, remote_posts
+from fedaid.domain import agreements, demands, remote_posts
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.errors import InvalidActivity
 from fedaid.federation.remote_actors import self_link
@@ -48,6 +48,7 @@ from fedaid.models import (
     Visibility,
 )
 from fedaid.models.ids import new_id
+from fedaid.models.poll import Poll, PollVote
 
 from fakes.remote_instance import start_fake_remote
 from testsupport import FIXTURES
@@ -86,6 +87,8 @@ def parse_any(name: str, doc: Any) -> object:
         return activity
     if kinds & ACTOR_TYPES:
         return parse.parse_actor(doc)
+    if "Question" in kinds and "attributedTo" not in doc:  # docs excerpts of polls: the poll is still read
+        return questions.parse_poll(doc)
     if kinds & POST_TYPES:
         return parse.parse_note(doc)
     if kinds & COLLECTION_TYPES:
@@ -475,6 +478,48 @@ async def shows_media(stage: Stage, *kinds: str, fixture_url: str | None = None)
     assert all(media["url"] or media["remote_url"] for media in status["media_attachments"])
 
 
+# Polls: a Mastodon poll arrives, and Mastodon votes in one of our polls (a demand's).
+RIN_POLL = "https://testing.uguu.ltd/objects/9d300947-2dcb-445d-8978-9a3b4b84fa14"
+ALICE_POLL = "https://mastodon.example/users/alice/statuses/1009947848598745"
+
+
+def our_poll(question_url: str, option: str) -> Step:
+    """A published demand of ours whose poll offers the fixture's option (our demands offer one of their own)."""
+
+    async def setup(stage: Stage) -> None:
+        with stage.db():
+            root = await Actor.get(username="root", is_local=True)
+            group = await Actor.get(username="drivers", is_local=True)
+            terms = demands.DemandTerms(
+                title="Un tarif minimum", target="Plateforme", claims=["1 €/km"],
+                deadline=datetime.now(UTC) + timedelta(days=30),
+            )  # fmt: skip
+            demand = await demands.draft_demand(root, terms, collective=group)
+            await demands.publish_demand(demand, by=root)
+            await Poll.filter(post_id=demand.post_id).update(options=[option])
+        stage.ours[question_url] = demand.ap_id
+
+    return setup
+
+
+def vote_counted(question_url: str) -> Step:
+    async def check(stage: Stage) -> None:
+        with stage.db():
+            poll = await Poll.get(post__ap_id=stage.ours[question_url])
+            vote = await PollVote.get(poll_id=poll.id).select_related("voter")
+        assert poll.voters_count == 1 and not vote.is_named
+        assert vote.voter.ap_id == stage.remote(actors_in(stage.doc)[0])
+
+    return check
+
+
+async def poll_kept(stage: Stage) -> None:
+    post = await stored(stage, visibility=Visibility.PUBLIC)
+    with stage.db():
+        poll = await Poll.get(post_id=post.id)
+    assert poll.options[1] == "Everyone knows that!" and poll.counts == [0, 1, 0, 1] and not poll.is_multiple
+
+
 CASES: dict[str, Case] = {
     "fep/fep0837_offer_agreement.json": Case(ours={ALICE: "ana"}, setup=our_proposal, check=offer_recorded),
     "fep/fep0837_accept_agreement.json": Case(
@@ -523,6 +568,17 @@ CASES: dict[str, Case] = {
     "mobilizon/create_event_with_links.json": Case(
         setup=follows_author, check=lambda s: shows_media(s, "unknown", "unknown")
     ),
+    "mastodon/create_poll_vote.json": Case(
+        ours={"https://testing.uguu.ltd/users/rin": "collective"},
+        setup=our_poll(RIN_POLL, "suya.."),
+        check=vote_counted(RIN_POLL),
+    ),
+    "mastodon/create_poll_vote_docs.json": Case(
+        ours={"https://mastodon.example/users/alice": "collective"},
+        setup=our_poll(ALICE_POLL, "orange"),
+        check=vote_counted(ALICE_POLL),
+    ),
+    "mastodon/create_question_oneof.json": Case(setup=follows_author, check=poll_kept),
     "mastodon/block.json": Case(ours={"https://example.com/~mallory": "ana"}, setup=both_follows, check=no_follows),
     "mastodon/create_note_reply.json": Case(
         setup=follows_author, check=lambda s: stored(s, visibility=Visibility.UNLISTED)
