@@ -99,6 +99,7 @@ PARSER_OF = {
     "mitra/accept_follow_by_id.json": "activity",
     "mitra/create_post.json": "activity",
     "mitra/like_with_proof.json": "activity",
+    "mobilizon/create_event_with_links.json": "activity",
     "mobilizon/event.json": "note",
     "nodeinfo/nodeinfo_2.1_example.json": "json",
     "nodeinfo/well_known_nodeinfo.json": "json",
