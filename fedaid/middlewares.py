@@ -52,7 +52,7 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
 def answer_error(request: web.Request, err: Exception) -> web.Response:
     """A FedaidError → its status and reason (logged at info); a database that is locked or unreachable for now
     → 503 with `Retry-After`; anything else → 500, logged with its traceback."""
-    if is_unavailable(err):
+    if not isinstance(err, FedaidError) and is_unavailable(err):
         log.warning("database unavailable: %s", err, extra={"path": request.path, "method": request.method})
         err = Unavailable("The service is busy for a moment; try again shortly.", retry_after=DATABASE_RETRY_AFTER)
     if isinstance(err, FedaidError):

@@ -6,15 +6,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from fedaid.api.views import RENDER_CACHE
-from fedaid.domain.oauth import authenticate, has_scope, hash_secret, require_scope
+from fedaid.domain.oauth import authenticate, has_scope, require_scope
 from fedaid.errors import Unauthorized
 from fedaid.models import Account, Actor, OAuthToken
 
 CALLER = web.RequestKey("api_caller", object)
-# A checked token is trusted this long by this process. Revoking through this process forgets it at once
-# (`forget_token`); another web process may still accept it for up to this many seconds.
-TOKEN_TTL = 2.0
 
 
 @dataclass(frozen=True)
@@ -45,24 +41,12 @@ async def optional_caller(request: web.Request) -> Caller | None:
     bearer = bearer_of(request)
     if bearer is None:
         return None
-    cache = request.app.get(RENDER_CACHE)
-    key = ("token", hash_secret(bearer))
-    known = cache.get(key) if cache else None
-    if known is None:
-        known = await authenticate(bearer)
-        if cache:
-            cache.put(key, known, ttl=TOKEN_TTL)
-    token, account = known
+    # Read from the database on every request, never from a cache of this process: a token revoked or
+    # refreshed through any process is refused at once by all of them.
+    token, account = await authenticate(bearer)
     caller = Caller(token, account)
     request[CALLER] = caller
     return caller
-
-
-def forget_token(request: web.Request, bearer: str | None) -> None:
-    """Stop trusting a token this process checked recently (it was just revoked)."""
-    cache = request.app.get(RENDER_CACHE)
-    if cache and bearer:
-        cache.forget(("token", hash_secret(bearer)))
 
 
 async def app_caller(request: web.Request, *scopes: str) -> Caller:

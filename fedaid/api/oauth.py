@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from fedaid.api.auth import app_caller, forget_token, user_caller
+from fedaid.api.auth import app_caller, user_caller
 from fedaid.api.entities import iso, render_application
 from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS
@@ -121,7 +121,6 @@ async def revoke_token(request: web.Request) -> web.Response:
         await oauth.revoke(params.str("token"), client_id=client_id, client_secret=client_secret)
     except OAuthError as err:
         return _oauth_error(err.code, str(err), err.status)
-    forget_token(request, params.str("token"))
     return web.json_response({})
 
 

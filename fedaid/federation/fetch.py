@@ -299,14 +299,16 @@ class Fetcher:
                 _check_status(url, response.status)
                 body = await self._read_capped(url, response, max_bytes or self._max_bytes)
                 return _Answer(url, response.content_type, body)
+        # What went wrong is said in terms of the URL; what its name resolved to and the socket's words go to
+        # the log only, since the message may reach whoever sent the URL (an unsigned inbox POST, a search).
         except aiohttp.ServerTimeoutError as err:
-            raise FetchError(f"Could not fetch {url}: timed out ({err}).") from err
+            raise _failed(url, "no answer in time", err) from err
         except aiohttp.ClientConnectorError as err:
             if isinstance(err.os_error, RefusedConnection):
-                raise _refused(url, str(err.os_error)) from err
-            raise FetchError(f"Could not fetch {url}: cannot connect ({err.os_error}).") from err
+                raise _refused(url, "its host is not a public address", detail=str(err.os_error)) from err
+            raise _failed(url, "cannot connect to its server", err.os_error) from err
         except aiohttp.ClientError as err:
-            raise FetchError(f"Could not fetch {url}: {err.__class__.__name__} {err}.") from err
+            raise _failed(url, "the connection failed", err) from err
 
     def _headers(self, url: str, accept: str, signed: bool) -> dict[str, str]:
         headers = {"Accept": accept, "User-Agent": self._user_agent}
@@ -327,10 +329,16 @@ class Fetcher:
         return bytes(body)
 
 
-def _refused(url: str, reason: str, error: type[FetchError] = UnsafeAddress) -> FetchError:
-    """Log a refusal and build the error to raise; the message names the URL and the reason."""
-    log.info("Refused to fetch %s: %s", url, reason)
+def _refused(url: str, reason: str, error: type[FetchError] = UnsafeAddress, *, detail: str = "") -> FetchError:
+    """Log a refusal (with `detail`, which stays in the log) and build the error: the URL and the reason."""
+    log.info("Refused to fetch %s: %s", url, detail or reason)
     return error(f"Refused to fetch {url}: {reason}.")
+
+
+def _failed(url: str, reason: str, cause: BaseException) -> FetchError:
+    """Log a failed fetch with its cause and build the error, which names only the URL and the reason."""
+    log.info("Could not fetch %s: %s (%s: %s)", url, reason, cause.__class__.__name__, cause)
+    return FetchError(f"Could not fetch {url}: {reason}.")
 
 
 def _check_status(url: str, status: int) -> None:

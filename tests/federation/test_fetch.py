@@ -250,16 +250,18 @@ async def test_refuses_a_name_that_resolves_to_loopback(remote: Remote) -> None:
     remote.serve_actor("/users/ana")
     url = f"http://localhost:{remote.port}/users/ana"
     async with open_fetcher(allow_private_addresses=False) as fetcher:
-        with pytest.raises(UnsafeAddress, match="localhost resolves to .*private or reserved"):
+        with pytest.raises(UnsafeAddress, match="its host is not a public address") as refusal:
             await fetcher.get_json(url, check_id=False)
+    assert "127.0.0.1" not in str(refusal.value)  # what the name resolves to is not told
     assert remote.requests == []
 
 
 async def test_refuses_a_name_rebound_to_a_private_address() -> None:
     resolver = FakeResolver({"rebind.example": "10.0.0.1"})
     async with open_fetcher(allow_private_addresses=False, resolver=resolver) as fetcher:
-        with pytest.raises(UnsafeAddress, match="rebind.example resolves to 10.0.0.1"):
+        with pytest.raises(UnsafeAddress, match="its host is not a public address") as refusal:
             await fetcher.get_json("http://rebind.example/users/ana")
+    assert "10.0.0.1" not in str(refusal.value)
 
 
 async def test_connects_to_a_name_whose_address_is_allowed(remote: Remote) -> None:
@@ -292,7 +294,7 @@ async def test_refuses_a_redirect_to_a_private_address(remote: Remote, target: s
     resolver = FakeResolver({"rebind.example": "10.0.0.1"})
     # When / Then
     async with open_fetcher(address_allowed=only_127_0_0_1, resolver=resolver) as fetcher:
-        with pytest.raises(UnsafeAddress, match="private or reserved address") as refusal:
+        with pytest.raises(UnsafeAddress, match="private or reserved address|not a public address") as refusal:
             await fetcher.get_json(remote.url("/start"))
     assert target in str(refusal.value)
     assert remote.paths == ["/start"]
