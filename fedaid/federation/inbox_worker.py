@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fedaid.activitypub.events import is_event, join_reference, parse_event, parse_join
 from fedaid.activitypub.parse import (
     Activity,
     JSONDict,
@@ -43,7 +44,16 @@ from fedaid.activitypub.sanitize import sanitize_text
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, POST_TYPES, ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import agreements, exchanges, follows, reactions, remote_posts
+from fedaid.domain import (
+    agreements,
+    attendance,
+    exchanges,
+    follows,
+    participation,
+    reactions,
+    remote_events,
+    remote_posts,
+)
 from fedaid.domain.policy import DomainPolicies, host_of_url
 from fedaid.errors import Conflict, FedaidError, FetchError, Forbidden, Gone, InvalidActivity, InvalidInput, NotFound
 from fedaid.federation.demand_activities import apply_demand_activity
@@ -231,6 +241,12 @@ async def dispatch(ctx: Context, activity: Activity) -> None:
             await apply_move(ctx, activity)
         case ActivityType.OFFER:
             await apply_offer(ctx, activity)
+        case ActivityType.JOIN:
+            await apply_join(ctx, activity)
+        case ActivityType.LEAVE:
+            await apply_leave(ctx, activity)
+        case ActivityType.ARRIVE:
+            await apply_arrive(ctx, activity)
         case _:
             log.debug("ignored activity type", extra={"type": activity.type, "activity_id": activity.ap_id})
 
@@ -251,6 +267,8 @@ async def apply_follow(ctx: Context, activity: Activity) -> None:
 async def apply_accept(ctx: Context, activity: Activity) -> None:
     """Accept of a Follow (embedded, or its id as Mitra sends it), else of a FEP-0837 agreement offer."""
     kind = _embedded_type(activity.object)
+    if kind in (ActivityType.JOIN, None) and await _join_answer(ctx, activity, accepted=True):
+        return
     if kind == ActivityType.FOLLOW or (kind is None and "result" not in activity.raw):
         if await follows.receive_accept(ctx.actor, _follow_ref(activity.object)) or kind == ActivityType.FOLLOW:
             return
@@ -260,10 +278,18 @@ async def apply_accept(ctx: Context, activity: Activity) -> None:
 async def apply_reject(ctx: Context, activity: Activity) -> None:
     """Reject of a Follow (a refusal, or "remove follower"), else of a FEP-0837 agreement offer."""
     kind = _embedded_type(activity.object)
+    if kind in (ActivityType.JOIN, None) and await _join_answer(ctx, activity, accepted=False):
+        return
     if kind in (None, ActivityType.FOLLOW):
         if await follows.receive_reject(ctx.actor, _follow_ref(activity.object)) or kind == ActivityType.FOLLOW:
             return
     await _agreement_step(activity, lambda: agreements.receive_reject(parse_agreement_reject(activity.raw), ctx.actor))
+
+
+async def _join_answer(ctx: Context, activity: Activity, *, accepted: bool) -> bool:
+    """Mobilizon's answer to a Join: the Join embedded, or its id alone. True when it answered one of ours."""
+    join_id, _ = join_reference(activity.object)
+    return await participation.receive_join_answer(ctx.actor, join_id, accepted=accepted)
 
 
 async def apply_offer(ctx: Context, activity: Activity) -> None:
@@ -317,6 +343,38 @@ def _follow_ref(value: str | JSONDict | None) -> follows.FollowRef:
     return follows.FollowRef(id_of(value))
 
 
+# --- coaching sessions: Join, Leave, Arrive (Mobilizon's RSVP flow) ------------------------------
+
+
+async def apply_join(ctx: Context, activity: Activity) -> None:
+    """A Join of one of our sessions, or of a circle (a Group: the same as a Follow)."""
+    join = parse_join(activity.raw)
+    circle = await _local_actor(join.object_ap_id)
+    if circle is not None and circle.is_group:
+        kind = await ctx.worker.policies.kind_for(ctx.actor.domain)
+        await follows.receive_follow(
+            ctx.actor, circle, join.ap_id, federation_mode=ctx.settings.federation_mode, domain_policy=kind
+        )
+        return
+    await _agreement_step(activity, lambda: participation.receive_join(ctx.actor, join))
+
+
+async def apply_leave(ctx: Context, activity: Activity) -> None:
+    """A Leave of one of our sessions (the seat frees), or of a circle (the membership ends)."""
+    target = activity.object_ap_id
+    circle = await _local_actor(target)
+    if circle is not None and circle.is_group:
+        await follows.receive_undo_follow(ctx.actor, follows.FollowRef(None, ctx.actor.ap_id, circle.ap_id))
+        return
+    await participation.receive_leave(ctx.actor, target or "")
+
+
+async def apply_arrive(ctx: Context, activity: Activity) -> None:
+    """A confirmed attendance of a group session, from the participant or from the session's organiser."""
+    location = id_of(activity.raw.get("location"))
+    await _agreement_step(activity, lambda: attendance.receive_attendance(ctx.actor, activity.object_ap_id, location))
+
+
 # --- posts ---------------------------------------------------------------------------------------
 
 
@@ -327,6 +385,8 @@ async def apply_create(ctx: Context, activity: Activity) -> None:
         )
         return
     obj = activity.object
+    if is_event(obj):  # a session published elsewhere (Mobilizon, Gancio, a fedaid circle)
+        await remote_events.receive_event(parse_event(obj), ctx.actor)
     if isinstance(obj, str):  # Create of an id only: the origin says what it is
         note, _ = await ctx.worker.fetch_note(obj, ctx.actor)
     elif _embedded_type(obj) in POST_TYPES or _has_post_type(obj):
@@ -358,6 +418,8 @@ async def apply_update(ctx: Context, activity: Activity) -> None:
         ctx.worker.forget_actor(ctx.actor.ap_id)
         await ctx.worker.remote_actors.get_actor(ctx.actor.ap_id, refresh=True)
         return
+    if is_event(obj):  # a session moved, or cancelled by its ical:status
+        await remote_events.receive_event(parse_event(obj), ctx.actor)
     if isinstance(obj, dict) and (_has_post_type(obj)):
         await remote_posts.update_remote_note(
             parse_note(obj, followers_url=ctx.actor.followers_url),
@@ -370,6 +432,7 @@ async def apply_delete(ctx: Context, activity: Activity) -> None:
     if activity.object is None:
         raise InvalidActivity("Delete has no object")
     tombstone = parse_tombstone(activity.object)
+    await remote_events.receive_event_delete(tombstone.ap_id, ctx.actor)
     await remote_posts.delete_remote_post(tombstone.ap_id, ctx.actor)
 
 
