@@ -1,4 +1,4 @@
-"""RSA key pairs for local actors (Mastodon verifies RSA only, INTEROP 38)."""
+"""RSA key pairs for local actors (Mastodon verifies RSA only, Mastodon's app/lib/signed_request.rb)."""
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa

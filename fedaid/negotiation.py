@@ -1,4 +1,4 @@
-"""Content negotiation: one URL answers AP JSON to servers and HTML to people (INTEROP 26)."""
+"""Content negotiation: one URL answers AP JSON to servers and HTML to people (ActivityPub §3.2)."""
 
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ class Migration(migrations.Migration):
                 "table": "domain_health",
                 "app": "models",
                 "pk_attr": "id",
-                "table_description": "Delivery failures per remote host: unavailable after failures on 7 distinct days (INTEROP 46).",
+                "table_description": "Delivery failures per remote host: unavailable after failures on 7 distinct days (as Mastodon).",
             },
             bases=["Model"],
         ),

@@ -18,12 +18,12 @@ JSONDict = dict[str, Any]
 
 
 def follow_ap_id(follower: Actor, row_id: int) -> str:
-    """The id of a Follow sent by a local actor: under its owner, unique, dereferenceable (INTEROP 52)."""
+    """The id of a Follow sent by a local actor: under its owner, unique, dereferenceable (FollowSerializer)."""
     return f"{follower.ap_id}/follows/{row_id}"
 
 
 def render_follow(follow: Follow, follower: Actor, target: Actor, *, with_context: bool = True) -> JSONDict:
-    """A Follow as Mastodon sends it: the target's id as object, nothing else (INTEROP 52)."""
+    """A Follow as Mastodon sends it: the target's id as object, nothing else (ActivityPub::FollowSerializer)."""
     doc: JSONDict = {
         "id": follow.ap_id,
         "type": ActivityType.FOLLOW.value,
@@ -34,7 +34,7 @@ def render_follow(follow: Follow, follower: Actor, target: Actor, *, with_contex
 
 
 def render_accept(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
-    """Mastodon's Accept: `<target>#accepts/follows/<n>`, signed by the target, with the Follow embedded (INTEROP 53).
+    """Mastodon's Accept: `<target>#accepts/follows/<n>`, signed by the target, Follow embedded.
 
     `<n>` is new on every call: a re-sent Follow gets a re-sent Accept, which an already-delivered id
     would keep out of the delivery queue.
@@ -49,7 +49,7 @@ def render_accept(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
 
 
 def render_reject(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
-    """A refusal, or "remove this follower" (INTEROP 55): Mastodon's shape, Follow embedded."""
+    """A refusal, or "remove this follower": Mastodon's RejectFollowSerializer shape, Follow embedded."""
     return {
         "@context": AS_CONTEXT,
         "id": f"{target.ap_id}#rejects/follows/{new_id()}",
@@ -60,7 +60,7 @@ def render_reject(follow: Follow, follower: Actor, target: Actor) -> JSONDict:
 
 
 def render_undo(activity: JSONDict, actor: Actor) -> JSONDict:
-    """Undo of one of `actor`'s activities, embedded without its @context (INTEROP 56)."""
+    """Undo of one of `actor`'s activities, embedded without its @context (mastodon/mastodon#4906)."""
     inner = {key: value for key, value in activity.items() if key != "@context"}
     return {
         "@context": AS_CONTEXT,
@@ -88,7 +88,7 @@ def render_update_actor(actor: Actor) -> JSONDict:
 
 
 def render_delete_actor(actor: Actor) -> JSONDict:
-    """Mastodon's Delete of a whole actor: `<actor>#delete`, object = the actor id, public (INTEROP 51)."""
+    """Mastodon's Delete of a whole actor: `<actor>#delete`, object = the actor id, public (DeleteActorSerializer)."""
     return {
         "@context": AS_CONTEXT,
         "id": f"{actor.ap_id}#delete",
@@ -102,7 +102,7 @@ def render_delete_actor(actor: Actor) -> JSONDict:
 def render_flag(
     instance: Actor, reported: Actor, post_ap_ids: Iterable[str], comment: str, report_ap_id: str
 ) -> JSONDict:
-    """A report sent by the instance actor, as Mastodon sends it: object = [actor, posts...] (INTEROP 69)."""
+    """A report sent by the instance actor, as Mastodon sends it: object = [actor, posts...] (its spec page, #Flag)."""
     return {
         "@context": AS_CONTEXT,
         "id": report_ap_id,
@@ -110,26 +110,4 @@ def render_flag(
         "actor": instance.ap_id,
         "content": comment,
         "object": [reported.ap_id, *post_ap_ids],
-    }
-
-
-def render_block(block_ap_id: str, actor: Actor, target: Actor) -> JSONDict:
-    return {
-        "@context": AS_CONTEXT,
-        "id": block_ap_id,
-        "type": ActivityType.BLOCK.value,
-        "actor": actor.ap_id,
-        "object": target.ap_id,
-    }
-
-
-def render_move(actor: Actor, target_ap_id: str) -> JSONDict:
-    """Move (account migration): object = the old actor, target = the new one (INTEROP 23)."""
-    return {
-        "@context": AS_CONTEXT,
-        "id": f"{actor.ap_id}#moves/{new_id()}",
-        "type": ActivityType.MOVE.value,
-        "actor": actor.ap_id,
-        "object": actor.ap_id,
-        "target": target_ap_id,
     }

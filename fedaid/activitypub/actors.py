@@ -20,7 +20,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def render_actor(actor: Actor) -> JSONDict:
-    """The Person, Group or Application document of a local actor (INTEROP 12-25)."""
+    """The Person, Group or Application document of a local actor (docs.joinmastodon.org/spec/activitypub)."""
     doc: JSONDict = {
         "@context": ACTIVITY_CONTEXT,
         "id": actor.ap_id,
@@ -55,7 +55,7 @@ def ledger_url(collective: Actor) -> str:
 
 
 def render_actor_tombstone(actor: Actor) -> JSONDict:
-    """What a removed actor's URL answers, with 410 (INTEROP 49)."""
+    """What a removed actor's URL answers, with 410 (ActivityPub §6.4; mastodon/mastodon#33290)."""
     return {
         "@context": AS_CONTEXT,
         "id": actor.ap_id,

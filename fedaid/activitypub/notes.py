@@ -15,20 +15,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fedaid.activitypub.attachments import render_attachments
-from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, PUBLIC, ActivityType, ObjectType
+from fedaid.activitypub.hashtags import HASHTAG, PURPOSE_TAGS
+from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, HOUR_UNIT, PUBLIC, ActivityType, ObjectType
 from fedaid.models import Actor, Category, MediaAttachment, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 
 JSONDict = dict[str, Any]
 
-HOUR_UNIT = "hour"  # om2 unit name (FEP-0837 resourceQuantity.hasUnit)
 DELIVER_SERVICE = "deliverService"
 
-# The hashtag a proposal carries for its purpose, per language; inbound, any of them marks a proposal.
-PURPOSE_TAGS = {
-    "fr": {ProposalPurpose.OFFER: "offre", ProposalPurpose.REQUEST: "demande"},
-    "en": {ProposalPurpose.OFFER: "offer", ProposalPurpose.REQUEST: "request"},
-}
-PURPOSE_OF_TAG = {tag: purpose for tags in PURPOSE_TAGS.values() for purpose, tag in tags.items()}
 _PURPOSE_LABELS = {
     "fr": {ProposalPurpose.OFFER: "OFFRE", ProposalPurpose.REQUEST: "DEMANDE"},
     "en": {ProposalPurpose.OFFER: "OFFER", ProposalPurpose.REQUEST: "REQUEST"},
@@ -50,8 +44,6 @@ _STATUS_LABELS = {
 }
 _REMOTE_LABELS = {"fr": ("à distance", "ou"), "en": ("remote", "or")}
 
-# Hashtags as Mastodon finds them: after a start, space or opening punctuation; letters, digits, "_".
-_HASHTAG = re.compile(r"(?:^|(?<=[\s(\[{\"'«]))#(\w{1,100})")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
@@ -82,7 +74,7 @@ def tag_href(base_url: str, name: str) -> str:
 
 
 def hashtag_html(base_url: str, name: str) -> str:
-    """Mastodon's hashtag markup; Mitra needs `rel="tag"` or class `hashtag` (INTEROP 63)."""
+    """Mastodon's hashtag markup; Mitra needs `rel="tag"` or class `hashtag` (Mitra's FEDERATION.md)."""
     return (
         f'<a href="{escape(tag_href(base_url, name))}" class="mention hashtag" rel="tag">'
         f"#<span>{escape(name)}</span></a>"
@@ -90,7 +82,7 @@ def hashtag_html(base_url: str, name: str) -> str:
 
 
 def mention_html(actor: Actor) -> str:
-    """Mastodon's mention markup (INTEROP 63), linking the actor's profile page."""
+    """Mastodon's mention markup (docs.joinmastodon.org/spec/activitypub/#Mention), linking the actor's profile page."""
     return (
         f'<span class="h-card"><a href="{escape(actor.url or actor.ap_id)}" class="u-url mention">'
         f"@<span>{escape(actor.username)}</span></a></span>"
@@ -145,7 +137,7 @@ def _inline_html(line: str, base_url: str, mentions: Sequence[Actor], hashtags: 
     for actor in mentions:
         for match in _mention_pattern(actor).finditer(line):
             pieces.append((match.start(), match.end(), mention_html(actor), None))
-    for match in _HASHTAG.finditer(line):
+    for match in HASHTAG.finditer(line):
         pieces.append((match.start(), match.end(), hashtag_html(base_url, match[1]), match[1].lower()))
     out, position = [], 0
     for start, end, html, hashtag in sorted(pieces):
@@ -223,7 +215,7 @@ def note_content(
 def addressing(
     visibility: Visibility, author: Actor, *, mentions: Sequence[Actor] = (), audience: Actor | None = None
 ) -> tuple[list[str], list[str]]:
-    """`to` and `cc` the way Mastodon computes visibility (INTEROP 61); `audience` is a collective (FEP-1b12)."""
+    """`to` and `cc` as Mastodon's StatusParser#visibility reads them; `audience` is a collective (FEP-1b12)."""
     followers = followers_of_actor(author)
     mentioned = [actor.ap_id for actor in mentions]
     group = [audience.ap_id] if audience is not None else []
@@ -254,7 +246,7 @@ def render_note(
     audience: Actor | None = None,
     media: Sequence[MediaAttachment] = (),
 ) -> JSONDict:
-    """The Note for a local post (INTEROP 58-66), with FEP-0837 properties when it is a proposal."""
+    """The Note for a local post as Mastodon reads it, with FEP-0837 properties when it is a proposal."""
     base = origin_of(author.ap_id)
     content = note_content(post, author, tags=tags, proposal=proposal, category=category)
     to, cc = addressing(post.visibility, author, mentions=mentions, audience=audience)
@@ -363,7 +355,7 @@ def render_create(note: JSONDict) -> JSONDict:
 
 
 def render_update(note: JSONDict) -> JSONDict:
-    """Update(Note) with the full new note, which must carry `updated` (INTEROP 65)."""
+    """Update(Note) with the full new note, which must carry `updated` (mastodon/mastodon#31114)."""
     updated = note.get("updated")
     if not updated:
         raise ValueError("an edited note needs `updated`")
@@ -381,7 +373,7 @@ def render_update(note: JSONDict) -> JSONDict:
 
 
 def render_delete(post: Post, author: Actor, *, to: Sequence[str], cc: Sequence[str]) -> JSONDict:
-    """Delete with a Tombstone object, addressed to the original audience (INTEROP 66)."""
+    """Delete with a Tombstone object, addressed to the original audience (Mastodon's ActivityPub::Activity::Delete)."""
     return {
         "@context": list(ACTIVITY_CONTEXT),
         "id": f"{post.ap_id}#delete",
@@ -415,7 +407,7 @@ def render_announce(
     to: Sequence[str],
     cc: Sequence[str],
 ) -> JSONDict:
-    """A group's Announce: of an activity kept unchanged (FEP-1b12), or of a note id (Mastodon's boost, INTEROP 68)."""
+    """A group's Announce: of an activity kept unchanged (FEP-1b12), or of a note id (a Mastodon boost)."""
     announce: JSONDict = {
         "@context": list(ACTIVITY_CONTEXT),
         "id": announce_id,

@@ -11,7 +11,7 @@ from html import escape, unescape
 
 import nh3
 
-# Mastodon's sanitize_config (INTEROP 64 and 83).
+# Mastodon's sanitize_config (Sanitize::Config::MASTODON_STRICT, docs.joinmastodon.org/spec/activitypub/#sanitization).
 LINK_SCHEMES = frozenset({"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"})
 ALLOWED_TAGS = frozenset("p br span a del pre code em strong b i u ul ol li blockquote".split())
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {

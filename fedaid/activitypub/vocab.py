@@ -15,7 +15,7 @@ AP_CONTENT_TYPE: Final = "application/activity+json"
 LD_CONTENT_TYPE: Final = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
-# Mastodon's public_collection? accepts all three spellings (INTEROP 61).
+# Mastodon's public_collection? accepts all three spellings (Mastodon's ActivityPub::Parser::StatusParser#visibility).
 PUBLIC_ADDRESSES: Final = frozenset({PUBLIC, "as:Public", "Public"})
 
 
@@ -27,7 +27,7 @@ class ActorType(StrEnum):
     ORGANIZATION = "Organization"
 
 
-# The types Mastodon accepts as actors (INTEROP 15). StrEnum members hash as their strings,
+# The types Mastodon accepts as actors (FetchRemoteActorService). StrEnum members hash as their strings,
 # so `"Person" in ACTOR_TYPES` holds.
 ACTOR_TYPES: Final = frozenset(ActorType)
 
@@ -97,7 +97,7 @@ class ObjectType(StrEnum):
 
 
 # Objects we store as posts. Mastodon shows Note and Question fully and "converts" the others to
-# a title and a link (INTEROP 58); a FEP-0837 Proposal may arrive alone or as ["Note", "Proposal"].
+# a title and a link (mastodon/mastodon#24079); a FEP-0837 Proposal may arrive alone or as ["Note", "Proposal"].
 POST_TYPES: Final = frozenset(
     {
         ObjectType.NOTE,
@@ -134,7 +134,7 @@ PROPOSAL_FIELDS: Final = (
 )
 
 # Compact terms fedaid uses beyond the AS2 core. Mastodon reads compact names only and never expands
-# JSON-LD (INTEROP 77), so the names here must be exactly the ones peers read.
+# JSON-LD (docs.joinmastodon.org/spec/activitypub/#namespaces), so the names here must be exactly the ones peers read.
 FEDAID_CONTEXT: Final[dict[str, Any]] = {
     # fedaid's own terms
     "fedaid": "https://fedaid.org/ns#",
@@ -169,7 +169,7 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "satisfies": "vf:satisfies",
     "hasUnit": "om2:hasUnit",
     "hasNumericalValue": "om2:hasNumericalValue",
-    # Mastodon's terms (INTEROP 76-77), including its schema -> "http://schema.org#" quirk
+    # Mastodon's terms (its spec page, #namespaces), including its schema -> "http://schema.org#" quirk
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "sensitive": "as:sensitive",
     "Hashtag": "as:Hashtag",
@@ -187,3 +187,5 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
 
 # The @context of every document fedaid emits. Shared constants: copy before changing.
 ACTIVITY_CONTEXT: Final[list[Any]] = [AS_CONTEXT, SECURITY_CONTEXT, FEDAID_CONTEXT]
+
+HOUR_UNIT: Final = "hour"  # om2 unit name (FEP-0837 resourceQuantity.hasUnit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from tortoise.expressions import Q, Subquery
 
@@ -13,6 +15,7 @@ from fedaid.api.views import boosts_in, presenter
 from fedaid.api.visibility import visible_to
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows
+from fedaid.domain.accounts import set_locale, update_profile
 from fedaid.domain.actors import MAX_NAME_LENGTH
 from fedaid.errors import FedaidError, InvalidInput, NotFound
 from fedaid.models import Actor, Follow, FollowState, Post, PostTag, Reblog
@@ -40,20 +43,15 @@ async def update_credentials(request: web.Request) -> web.Response:
     caller = await user_caller(request, "write:accounts")
     params = await read_params(request)
     actor, account = caller.actor, caller.account
-    changes = _profile_changes(params)
-    if changes:
-        for name, value in changes.items():
-            setattr(actor, name, value)
-        await actor.save(update_fields=list(changes))
+    await update_profile(actor, **_profile_changes(params))  # federates as Update(Person)
     language = params.dict("source").get("language") or params.str("source[language]")
     if language:
-        account.locale = str(language)[:16]
-        await account.save(update_fields=["locale"])
+        await set_locale(account, str(language)[:16])
     return web.json_response(await presenter(request, actor).credential_account(actor, account))
 
 
-def _profile_changes(params) -> dict[str, object]:
-    changes: dict[str, object] = {}
+def _profile_changes(params) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
     if "display_name" in params:
         name = (params.str("display_name") or "").strip()
         if len(name) > MAX_NAME_LENGTH:
@@ -65,7 +63,7 @@ def _profile_changes(params) -> dict[str, object]:
             raise InvalidInput("Validation failed: Note is too long (maximum is 5000 characters)")
         changes["summary"] = note
     if "locked" in params:
-        changes["manually_approves_followers"] = params.bool("locked")
+        changes["locked"] = params.bool("locked")
     if "discoverable" in params:
         changes["discoverable"] = params.bool("discoverable")
     return changes

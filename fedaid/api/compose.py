@@ -11,24 +11,16 @@ Pure: the caller passes the category slugs that exist. Errors say what to add, f
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from fedaid.activitypub.hashtags import HASHTAG, PURPOSE_OF_TAG, hashtags_in, hours_in_text, purposes_of
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
 
-HASHTAG = re.compile(r"(?<![\w/&#])#(\w{1,100})", re.UNICODE)
-PURPOSE_TAGS = {
-    "offre": ProposalPurpose.OFFER,
-    "offer": ProposalPurpose.OFFER,
-    "demande": ProposalPurpose.REQUEST,
-    "request": ProposalPurpose.REQUEST,
-}
 REMOTE_TAGS = frozenset({"adistance", "remote", "distanciel"})
-HOURS = re.compile(r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(?:h|hr|hrs|heures?|hours?)(?!\w)", re.IGNORECASE)
 PLACE = re.compile(r"(?:📍|\b(?:lieu|place|à|in)\s*:)\s*([^\n#·|]{1,200})", re.IGNORECASE)
 EXPIRY = re.compile(r"(?:jusqu'au|jusqu’au|until|expires?|expire le)\s+(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 MAX_TITLE = 200
@@ -52,14 +44,9 @@ class ProposalDraft:
     expires_at: datetime | None
 
 
-def hashtags(text: str) -> list[str]:
-    """The status's hashtags, lowercased, in order, once each."""
-    return list(dict.fromkeys(name.lower() for name in HASHTAG.findall(html.unescape(text or ""))))
-
-
 def purpose_of(tags: list[str]) -> ProposalPurpose | None:
     """OFFER or REQUEST when the tags say so; NotAProposal when they say both."""
-    purposes = {PURPOSE_TAGS[tag] for tag in tags if tag in PURPOSE_TAGS}
+    purposes = purposes_of(tags)
     if len(purposes) > 1:
         raise NotAProposal(
             "A status cannot be both an offer (#offre, #offer) and a request "
@@ -70,7 +57,7 @@ def purpose_of(tags: list[str]) -> ProposalPurpose | None:
 
 def read_proposal(text: str, categories: list[str], *, today: date | None = None) -> ProposalDraft | None:
     """The proposal a status describes, None when it has no purpose hashtag, NotAProposal when incomplete."""
-    tags = hashtags(text)
+    tags = hashtags_in(text)
     purpose = purpose_of(tags)
     if purpose is None:
         return None
@@ -82,7 +69,7 @@ def read_proposal(text: str, categories: list[str], *, today: date | None = None
         purpose=purpose,
         title=title,
         category=category,
-        tags=tuple(t for t in tags if t not in PURPOSE_TAGS and t != category),
+        tags=tuple(t for t in tags if t not in PURPOSE_OF_TAG and t != category),
         hours=_hours(text),
         place_name=_place(text),
         remote_ok=bool(REMOTE_TAGS & set(tags)),
@@ -111,12 +98,8 @@ def _category(tags: list[str], categories: list[str]) -> str:
 
 
 def _hours(text: str) -> Decimal:
-    match = HOURS.search(HASHTAG.sub("", text))
-    if match is None:
-        return Decimal(1)
-    try:
-        hours = Decimal(match[1].replace(",", "."))
-    except InvalidOperation:
+    hours = hours_in_text(text)
+    if hours is None:
         return Decimal(1)
     if not Decimal("0.25") <= hours <= Decimal(1000):
         raise NotAProposal("The hours must be between 0.25 and 1000, e.g. 2 h.")

@@ -3,9 +3,13 @@ language."""
 
 from __future__ import annotations
 
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.activities import render_update_actor
 from fedaid.domain import limits, paragraphs
 from fedaid.domain.actors import USERNAME_PATTERN, display_name
 from fedaid.domain.passwords import check_password, hash_password
+from fedaid.domain.publish import followers_of, publish
 from fedaid.domain.sign_ins import end_everything
 from fedaid.errors import Forbidden, NotFound
 from fedaid.models import Account, AccountRole, AccountState, Actor
@@ -104,16 +108,42 @@ async def set_locale(account: Account, language: str) -> None:
     await account.save(update_fields=["locale"])
 
 
-async def update_profile(actor: Actor, *, name: str, summary: str) -> Actor:
-    """A member's display name and plain-text presentation (stored as escaped paragraphs)."""
-    actor.name = display_name(name, actor.username)
-    actor.summary = paragraphs.to_html(summary)
-    await actor.save(update_fields=["name", "summary"])
+async def update_profile(
+    actor: Actor,
+    *,
+    name: str | None = None,
+    summary: str | None = None,
+    locked: bool | None = None,
+    discoverable: bool | None = None,
+) -> Actor:
+    """Change what a member shows of themselves: display name, plain-text presentation (stored as escaped
+    paragraphs), whether follows need approval, whether they are listed; their followers elsewhere get an
+    Update of the actor in the same transaction."""
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = display_name(name, actor.username)
+    if summary is not None:
+        changes["summary"] = paragraphs.to_html(summary)
+    if locked is not None:
+        changes["manually_approves_followers"] = locked
+    if discoverable is not None:
+        changes["discoverable"] = discoverable
+    if changes:
+        await save_and_announce(actor, changes)
     return actor
 
 
+async def save_and_announce(actor: Actor, changes: dict[str, object]) -> None:
+    """Save a local actor's changed fields and queue Update(Person) or Update(Group) for its followers
+    elsewhere, as Mastodon does on a profile change (ActivityPub::UpdateDistributionWorker)."""
+    for field, value in changes.items():
+        setattr(actor, field, value)
+    async with in_transaction():
+        await actor.save(update_fields=list(changes))
+        await publish(render_update_actor(actor), sender=actor, to=await followers_of(actor))
+
+
 async def rename(actor: Actor, name: str) -> Actor:
-    """A member's display name alone (`display_name` cleans it)."""
-    actor.name = display_name(name, actor.username)
-    await actor.save(update_fields=["name"])
+    """A member's display name alone (`display_name` cleans it); followers elsewhere hear of it."""
+    await save_and_announce(actor, {"name": display_name(name, actor.username)})
     return actor

@@ -6,6 +6,7 @@ The URL layout lives here once: every row stores its `ap_id` at creation, so not
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
 
@@ -108,6 +109,23 @@ async def get_local_actor(username: str, *, types: tuple[ActorType, ...] | None 
     if actor is None:
         raise NotFound(f"There is no {username!r} here.")
     return actor
+
+
+async def load_actors(ids: Iterable[int]) -> dict[int, Actor]:
+    """Actors by id, each loaded once (the signers of a delivery pass)."""
+    return {actor.id: actor for actor in await Actor.filter(id__in=sorted(set(ids)))}
+
+
+async def find_local_actor_named(username: str) -> Actor | None:
+    """The actor of this instance with that user name, whatever its case (deleted ones included)."""
+    return await Actor.filter(is_local=True, username__iexact=username).first()
+
+
+async def find_local_actor(ap_id: str | None) -> Actor | None:
+    """The actor of this instance with that AS2 id, or None."""
+    if ap_id is None:
+        return None
+    return await Actor.get_or_none(ap_id=ap_id, is_local=True)
 
 
 async def get_instance_actor() -> Actor:

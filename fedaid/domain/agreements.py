@@ -15,10 +15,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import format_hours, language_of, render_undo
+from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, AgreementOfferDoc, AgreementRejectDoc
 from fedaid.activitypub.proposals import (
-    AgreementAcceptDoc,
-    AgreementOfferDoc,
-    AgreementRejectDoc,
     render_accept_agreement,
     render_offer_agreement,
     render_reject_agreement,

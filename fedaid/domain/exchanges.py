@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.proposals import ConfirmationDoc, confirmation_ap_id, render_confirmation
+from fedaid.activitypub.parse.agreements import ConfirmationDoc
+from fedaid.activitypub.proposals import confirmation_ap_id, render_confirmation
 from fedaid.domain import proposals
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet

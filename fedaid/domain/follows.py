@@ -1,7 +1,7 @@
 """Follows between actors, and alliances: a collective (Group) following another collective.
 
 No network: every answer to another server is a `Delivery` queued by `publish` in the same
-transaction as the change. Everything received is idempotent (INTEROP 54): a Follow, Accept,
+transaction as the change. Everything received is idempotent (as in Mastodon's Activity::Follow): a Follow, Accept,
 Reject or Undo seen twice changes nothing the second time.
 
 An alliance is a pair of follows between two collectives. It starts as the other collective's
@@ -19,7 +19,10 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.activities import follow_ap_id, render_accept, render_follow, render_reject, render_undo_follow
+from fedaid.activitypub.parse.inbound import FollowRef, FollowRequested
 from fedaid.clock import utcnow
+from fedaid.domain.actors import find_local_actor
+from fedaid.domain.inbound import Incoming
 from fedaid.domain.policy import AllianceDecision, alliance_decision
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, InvalidInput, NotFound
@@ -134,8 +137,21 @@ async def receive_follow(
     return row
 
 
+async def receive_follow_request(incoming: Incoming, requested: FollowRequested) -> Follow | None:
+    """A Follow from elsewhere: of one of our actors, decided by the federation mode and the domain's policy;
+    a Follow of someone who is not here is acknowledged and ignored."""
+    target = await find_local_actor(requested.target_ap_id)
+    if target is None:
+        return None
+    follower = incoming.actor
+    kind = await incoming.policies.kind_for(follower.domain)
+    return await receive_follow(
+        follower, target, requested.ap_id, federation_mode=incoming.federation_mode, domain_policy=kind
+    )
+
+
 async def _follow_again(row: Follow, follower: Actor, target: Actor, ap_id: str) -> Follow:
-    """Mastodon re-sends Follow for a follow that exists: answer Accept again, tell nobody (INTEROP 54)."""
+    """Mastodon re-sends Follow for a follow that exists: answer Accept again, tell nobody (Activity::Follow)."""
     if row.ap_id != ap_id and not await Follow.filter(ap_id=ap_id).exists():
         row.ap_id = ap_id
         await row.save(update_fields=["ap_id"])
@@ -187,17 +203,8 @@ async def reject_follow(row: Follow) -> None:
 # --- answers to our follows, and undos ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FollowRef:
-    """A Follow as an Accept, Reject or Undo names it: its id, and the actor/object pair when embedded."""
-
-    ap_id: str | None
-    follower_ap_id: str | None = None
-    target_ap_id: str | None = None
-
-
 async def receive_accept(actor: Actor, ref: FollowRef) -> Follow | None:
-    """`actor` accepts a local actor's follow of it: matched by the Follow id, then by the pair (INTEROP 53)."""
+    """`actor` accepts a local actor's follow of it: matched by the Follow id, then by the pair (Activity::Accept)."""
     row = await _find_follow(ref, target=actor, local_side="follower")
     if row is None or row.state == FollowState.ACCEPTED:
         return row
@@ -207,7 +214,7 @@ async def receive_accept(actor: Actor, ref: FollowRef) -> Follow | None:
 
 
 async def receive_reject(actor: Actor, ref: FollowRef) -> bool:
-    """`actor` refuses a local actor's follow, or removes it as a follower (INTEROP 55)."""
+    """`actor` refuses a local actor's follow, or removes it as a follower (Activity::Reject)."""
     row = await _find_follow(ref, target=actor, local_side="follower")
     if row is None:
         return False
@@ -219,7 +226,7 @@ async def receive_reject(actor: Actor, ref: FollowRef) -> bool:
 
 
 async def receive_undo_follow(actor: Actor, ref: FollowRef) -> bool:
-    """`actor` stops following a local actor (INTEROP 56); ending an alliance ends both halves."""
+    """`actor` stops following a local actor (mastodon/mastodon#4906); ending an alliance ends both halves."""
     row = await _find_follow(ref, follower=actor, local_side="target")
     if row is None:
         return False
@@ -378,6 +385,21 @@ async def _notify_about(row: Follow, follower: Actor, target: Actor, kind: Notif
 
 async def _notify(recipient: Actor, kind: NotificationKind, from_actor: Actor) -> None:
     await Notification.create(recipient=recipient, kind=kind, from_actor=from_actor)
+
+
+async def forget_followers_behind(inbox: str) -> int:
+    """The remote actors behind an inbox that answered 410 are gone: their follows end; how many actors."""
+    follower_ids = await Actor.filter(Q(inbox=inbox) | Q(shared_inbox=inbox), is_local=False).values_list(
+        "id", flat=True
+    )
+    if follower_ids:
+        await Follow.filter(follower_id__in=follower_ids).delete()
+    return len(follower_ids)
+
+
+async def is_followed_here(actor: Actor) -> bool:
+    """Whether a member or collective of ours follows `actor` (accepted)."""
+    return await Follow.filter(target=actor, follower__is_local=True, state=FollowState.ACCEPTED).exists()
 
 
 async def admin_actors() -> list[Actor]:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.sanitize import clean_display_name
+from fedaid.domain.accounts import save_and_announce
 from fedaid.domain.actors import create_local_actor, display_name, get_local_actor
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.errors import InvalidInput
-from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage
+from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage, Post
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,17 @@ async def get_collective(slug: str) -> Actor:
 
 
 async def update_collective(slug: str, *, name: str | None = None, summary: str | None = None) -> Actor:
-    """Change the collective's public name or summary."""
+    """Change the collective's public name or summary; servers that follow it hear of it."""
     collective = await get_collective(slug)
+    changes: dict[str, object] = {}
     if name is not None:
         if not clean_display_name(name):
             raise InvalidInput("The collective needs a name.")
-        collective.name = display_name(name, slug)
+        changes["name"] = display_name(name, slug)
     if summary is not None:
-        collective.summary = summary.strip()
-    await collective.save(update_fields=["name", "summary"])
+        changes["summary"] = summary.strip()
+    if changes:
+        await save_and_announce(collective, changes)  # Update(Group) to its followers and allies elsewhere
     return collective
 
 
@@ -74,6 +77,10 @@ async def count_local_members() -> int:
     return await Account.filter(
         state=AccountState.APPROVED, actor__deleted_at__isnull=True, actor__type=ActorType.PERSON
     ).count()
+
+
+async def count_local_posts() -> int:
+    return await Post.filter(is_local=True).count()
 
 
 async def find_collective_page(collective: Actor) -> CollectivePage | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
-from fedaid.activitypub.notes import PURPOSE_OF_TAG
+from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
 from fedaid.domain.search import bounding_box, distance_km, fold
 from fedaid.models import (
     AlertSubscription,

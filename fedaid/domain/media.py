@@ -139,6 +139,11 @@ async def _fail(media: MediaAttachment, reason: str, store: FileStore) -> None:
     await release_files(keys, store)
 
 
+async def find_media(media_id: str) -> MediaAttachment | None:
+    """An attachment by its id as a queue item names it, or None."""
+    return await MediaAttachment.get_or_none(id=int(media_id)) if media_id.isdigit() else None
+
+
 async def get_own_media(media_id: str | int, owner: Actor) -> MediaAttachment:
     """One of `owner`'s uploads; NotFound for anyone else's (as Mastodon answers)."""
     try:

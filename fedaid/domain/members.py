@@ -10,9 +10,11 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
+from fedaid.activitypub.activities import render_delete_actor
 from fedaid.clock import utcnow
 from fedaid.domain.actors import create_local_actor, get_local_actor
 from fedaid.domain.passwords import hash_password
+from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Conflict, Gone, InvalidInput, NotFound
 from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, Follow, Invite
 
@@ -73,12 +75,14 @@ async def get_member(username: str) -> Member:
 
 
 async def remove_member(username: str) -> Actor:
-    """Close a member's account: the actor stays as a tombstone (410) so peers learn it is gone."""
+    """Close a member's account: the actor stays as a tombstone (410), and the servers of its followers get a
+    Delete of the actor, as Mastodon sends one (ActivityPub::DeleteActorSerializer), so peers learn it is gone."""
     member = await get_member(username)
     async with in_transaction():
         actor = member.actor
         actor.deleted_at = utcnow()
         await actor.save(update_fields=["deleted_at"])
+        await publish(render_delete_actor(actor), sender=actor, to=await followers_of(actor))
         await member.account.delete()
         await Follow.filter(follower=actor).delete()
     return actor

@@ -5,9 +5,24 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from tortoise.transactions import in_transaction
+
+from fedaid.activitypub.parse.inbound import Reported
 from fedaid.clock import utcnow
+from fedaid.domain.follows import admin_actors
 from fedaid.errors import NotFound
-from fedaid.models import Delivery, DeliveryState, DomainHealth, InboxItem, InboxState, Report
+from fedaid.models import (
+    Actor,
+    Delivery,
+    DeliveryState,
+    DomainHealth,
+    InboxItem,
+    InboxState,
+    Notification,
+    NotificationKind,
+    Post,
+    Report,
+)
 
 RECENT_ERRORS = 20
 BUSIEST_HOSTS = 20
@@ -37,6 +52,30 @@ async def delivery_health() -> DeliveryHealth:
         recent_errors=await Delivery.exclude(last_error="").order_by("-id").limit(RECENT_ERRORS),
         pending_by_host=sorted(pending_hosts.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST_HOSTS],
     )
+
+
+async def receive_report(reporter: Actor, reported: Reported) -> Report | None:
+    """A report from elsewhere about our members or their posts, kept for the admins (ActivityPub Flag,
+    as Mastodon sends it: the reported account and posts in `object`, the comment in `content`)."""
+    ids = list(reported.object_ap_ids)
+    local_actors = await Actor.filter(ap_id__in=ids, is_local=True) if ids else []
+    posts = await Post.filter(ap_id__in=ids, is_local=True) if ids else []
+    target_id = local_actors[0].id if local_actors else (posts[0].author_id if posts else None)
+    if target_id is None:
+        return None  # about nobody here
+    async with in_transaction():
+        if await Report.filter(ap_id=reported.ap_id).exists():
+            return None
+        report = await Report.create(
+            ap_id=reported.ap_id,
+            reporter=reporter,
+            target_id=target_id,
+            post_ap_ids=[post.ap_id for post in posts],
+            comment=reported.comment,
+        )
+        for admin in await admin_actors():
+            await Notification.create(recipient=admin, kind=NotificationKind.ADMIN_REPORT, from_actor=reporter)
+    return report
 
 
 async def list_reports(*, resolved: bool) -> list[Report]:

@@ -2,7 +2,7 @@
 
 Each change and the Delivery rows announcing it are written in one transaction (`publish`). A
 member's public top-level post addressed to the local collective is also announced by the
-collective's Group (FEP-1b12, INTEROP 70-74). No HTTP and no signing here.
+collective's Group (FEP-1b12, docs/interop.md). No HTTP and no signing here.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ async def edit_post(
     mentions: Sequence[Actor] | None = None,
     now: datetime | None = None,
 ) -> Post:
-    """Change a post's text or content warning and queue an Update(Note) to its audience (INTEROP 65)."""
+    """Change a post's text or content warning and queue an Update(Note) to its audience (mastodon/mastodon#31114)."""
     async with in_transaction():
         await update_post_text(post, by=by, text=text, summary=summary, sensitive=sensitive, mentions=mentions, now=now)
         await search.index_post(post, tags=await tags_of(post))
@@ -365,7 +365,7 @@ async def federate_post(post: Post, change: Change, *, now: datetime | None = No
 
 
 def _is_announced(post: Post) -> bool:
-    """Public top-level posts only: boosting replies floods Mastodon timelines (INTEROP 72)."""
+    """Public top-level posts only: boosting replies floods Mastodon timelines (mastodon/mastodon#18069)."""
     return post.visibility == Visibility.PUBLIC and post.in_reply_to_ap_id is None
 
 
@@ -379,7 +379,7 @@ async def _recipients(post: Post, context: NoteContext) -> list[Actor]:
         if not group.is_local:
             recipients.append(group)  # a remote group relays it to its own followers
         elif post.visibility == Visibility.FOLLOWERS:
-            # Mastodon cannot fetch members-only posts a group boosts, so they go directly (INTEROP 73).
+            # Mastodon cannot fetch members-only posts a group boosts, so they go directly (LemmyNet/lemmy#2224).
             recipients += await followers_of(group)
     return recipients
 

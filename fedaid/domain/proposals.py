@@ -16,11 +16,12 @@ from decimal import Decimal, InvalidOperation
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.notes import PURPOSE_OF_TAG, language_of, proposal_tags
+from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
+from fedaid.activitypub.notes import language_of, proposal_tags
 from fedaid.activitypub.parse import NoteDoc
-from fedaid.activitypub.proposals import ProposalDoc, parse_proposal
+from fedaid.activitypub.parse.proposals import ProposalDoc
 from fedaid.domain import matching, posts, search
-from fedaid.errors import Conflict, InvalidActivity, InvalidInput, NotFound
+from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     ActorType,
@@ -304,9 +305,8 @@ async def store_remote_proposal(
     Called by `remote_posts` on Create and Update, inside its transaction. A new open proposal
     notifies the members it matches.
     """
-    try:
-        doc = parse_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=allow_hashtag_proposals)
-    except InvalidActivity:
+    doc = proposal_of(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=allow_hashtag_proposals)
+    if doc is None:
         return None
     values = await _remote_values(doc, note)
     existing = await Proposal.get_or_none(post_id=post.id)
@@ -322,6 +322,16 @@ async def store_remote_proposal(
     if existing is None:
         await matching.notify_matches(proposal)
     return proposal
+
+
+def proposal_of(note: NoteDoc, *, collective_ap_id: str | None, allow_hashtag_proposals: bool) -> ProposalDoc | None:
+    """The proposal a received post counts as: its FEP-0837 data, or a purpose hashtag when the instance
+    takes proposals from outside and the post mentions or addresses our collective."""
+    doc = note.proposal
+    if doc is None or not doc.is_from_hashtags:
+        return doc
+    reaches = collective_ap_id is not None and collective_ap_id in (*note.mentions, *note.to, *note.cc, *note.audience)
+    return doc if allow_hashtag_proposals and reaches else None
 
 
 async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """Queue outbound activities as `Delivery` rows; `federation/delivery.py` signs and sends them later.
 
 No network and no signing here: call `publish` inside the transaction of the change that causes it,
-so a crash between commit and send loses nothing (DESIGN 6).
+so a crash between commit and send loses nothing (docs/architecture.md, Outbound).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ async def publish(
 ) -> int:
     """Queue `activity` for every distinct inbox: call it inside the transaction of the change that causes it.
 
-    Recipients on the same server share one row when they share an inbox (INTEROP 47); local actors,
+    Recipients on the same server share one row when they share an inbox (ActivityPub §7.1.3); local actors,
     unavailable hosts and blocked domains get none. Publishing the same activity again queues
     nothing for inboxes that already have it. Returns the number of rows queued.
     """

@@ -4,7 +4,7 @@ received from elsewhere (recorded, so counts and home timelines show them). No H
 A favourite of a remote post queues a Like for its author's inbox; a boost queues an Announce for the
 author and the booster's followers; taking either back queues its Undo. Each change and its Delivery
 rows are written in one transaction (`publish`). Local authors get a notification instead.
-Likes from elsewhere are kept by the inbox worker (`apply_like`); taking them back is here.
+Likes from elsewhere are kept (`receive_like`) and taken back here too.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import render_undo
+from fedaid.activitypub.parse.inbound import Liked
 from fedaid.activitypub.reactions import render_boost, render_like
 from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Forbidden, Gone
@@ -88,6 +89,20 @@ async def unreblog(post: Post, actor: Actor) -> bool:
             render_undo(actor, render_boost(row, actor, post, author)), sender=actor, to=await _audience(actor, author)
         )
     return True
+
+
+async def receive_like(actor: Actor, liked: Liked) -> Favourite | None:
+    """A Like from elsewhere of one of our posts: kept once, and its author hears of it."""
+    post = await Post.get_or_none(ap_id=liked.object_ap_id or "", deleted_at=None)
+    if post is None or not post.is_local:
+        return None
+    async with in_transaction():
+        if await Favourite.filter(actor=actor, post=post).exists():
+            return None
+        like_id = None if await Favourite.filter(ap_id=liked.ap_id).exists() else liked.ap_id
+        row = await Favourite.create(ap_id=like_id, actor=actor, post=post)
+        await _notify(await _author(post), NotificationKind.FAVOURITE, actor, post)
+    return row
 
 
 async def receive_boost(post: Post, actor: Actor, announce_id: str) -> Reblog | None:

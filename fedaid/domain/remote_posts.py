@@ -1,7 +1,7 @@
 """Posts from other servers: store a received Note as a `Post`, apply its edits and its deletion.
 
 No network: the inbox worker fetches and parses; this module gets a `NoteDoc` whose HTML is already
-sanitised (`parse_note`, Mastodon's allowlist, INTEROP 64/83) and the author's loaded `Actor`.
+sanitised (`parse_note`, Mastodon's allowlist, Mastodon's sanitizer) and the author's loaded `Actor`.
 Every function is idempotent, so an activity applied twice changes nothing the second time.
 """
 
@@ -16,7 +16,6 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.attachments import parse_attachments
 from fedaid.activitypub.parse import NoteDoc
-from fedaid.activitypub.proposals import looks_like_proposal
 from fedaid.clock import utcnow
 from fedaid.domain import proposals, remote_demands, remote_media, responses, search, threads
 from fedaid.domain.post_edits import keep_version
@@ -24,7 +23,6 @@ from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor,
     ActorType,
-    CoachingSession,
     DomainPolicy,
     Follow,
     FollowState,
@@ -44,7 +42,7 @@ MAX_TAG_LENGTH = 100
 
 
 async def is_relevant(note: NoteDoc, author: Actor) -> bool:
-    """Like Mastodon's `related_to_local_activity?` (INTEROP 67): someone here follows the author, the note
+    """Like Mastodon's Activity::Create#related_to_local_activity?: someone here follows the author, the note
     is addressed to a local actor or to an actor (or followers collection) followed here, such as an
     allied collective's members-only audience, or it replies to a post we have."""
     if await Follow.filter(target=author, follower__is_local=True, state=FollowState.ACCEPTED).exists():
@@ -55,13 +53,7 @@ async def is_relevant(note: NoteDoc, author: Actor) -> bool:
     followed_here = Actor.filter(follower_rows__follower__is_local=True, follower_rows__state=FollowState.ACCEPTED)
     if addressed and await followed_here.filter(Q(ap_id__in=addressed) | Q(followers_url__in=addressed)).exists():
         return True
-    if note.in_reply_to is None:
-        return False
-    # A reply to a post we have, or to a coaching session here or joined from here (its follow-up thread).
-    return (
-        await Post.filter(ap_id=note.in_reply_to).exists()
-        or await CoachingSession.filter(ap_id=note.in_reply_to).exists()
-    )
+    return note.in_reply_to is not None and await Post.filter(ap_id=note.in_reply_to).exists()
 
 
 async def visibility_for(note: NoteDoc) -> Visibility:
@@ -161,7 +153,7 @@ async def _insert_note(
 
 
 async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals: bool = True) -> Post | None:
-    """Apply an edit by the author, only when its `updated` is newer than what we have (INTEROP 65)."""
+    """Apply an edit by the author, only when its `updated` is newer than what we have (mastodon/mastodon#31114)."""
     _check_author(note, author)
     post = await Post.get_or_none(ap_id=note.ap_id, author=author, is_local=False, deleted_at=None)
     if post is None or note.updated_at is None:
@@ -183,7 +175,7 @@ async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals:
 
 
 async def delete_remote_post(ap_id: str, author: Actor) -> bool:
-    """The author deleted it: keep a Tombstone (deleted_at, no content) so it is never re-created (INTEROP 66)."""
+    """The author deleted it: keep a Tombstone (deleted_at, no content) so it is never re-created (Activity::Delete)."""
     post = await Post.get_or_none(ap_id=ap_id, author=author, is_local=False)
     if post is None or post.is_deleted:
         return False
@@ -242,10 +234,10 @@ async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -
 
 async def _index_and_read_proposal(post: Post, note: NoteDoc, *, outside_proposals: bool) -> None:
     """Make the post searchable; when it carries a proposal (FEP-0837, or, when outside proposals are
-    allowed, #offre/#demande addressed to our collective, DESIGN 4), the mutual-aid layer keeps it as one."""
-    collective = await proposals.default_collective()
-    collective_ap_id = collective.ap_id if collective is not None else None
-    if looks_like_proposal(note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals):
+    allowed, #offre/#demande addressed to our collective, see docs/architecture.md), the mutual-aid layer keeps it."""
+    if note.proposal is not None:
+        collective = await proposals.default_collective()
+        collective_ap_id = collective.ap_id if collective is not None else None
         if (
             await proposals.store_remote_proposal(
                 post, note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals

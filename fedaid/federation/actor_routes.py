@@ -5,16 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedaid.activitypub.actors import (
-    COLLECTION_PAGE_SIZE,
     render_actor,
     render_actor_tombstone,
     render_collection,
     render_collection_page,
 )
 from fedaid.activitypub.vocab import AP_CONTENT_TYPE
+from fedaid.domain import served
 from fedaid.domain.actors import get_instance_actor, get_local_actor
 from fedaid.errors import InvalidInput
-from fedaid.models import Actor, ActorType, Follow, FollowState, Post, Visibility
+from fedaid.models import Actor, ActorType
 
 ACTOR_PATHS = {"u": (ActorType.PERSON,), "c": (ActorType.GROUP,)}
 
@@ -49,42 +49,22 @@ def page_number(request: web.Request) -> int | None:
 
 async def serve_followers(request: web.Request) -> web.Response:
     actor = await actor_from_path(request)
-    query = Follow.filter(target=actor, state=FollowState.ACCEPTED)
-    return await _serve_actor_list(request, actor.followers_url, query, "follower__ap_id")
+    return _collection(actor.followers_url, await served.followers_page(actor, page_number(request)), request)
 
 
 async def serve_following(request: web.Request) -> web.Response:
     actor = await actor_from_path(request)
-    query = Follow.filter(follower=actor, state=FollowState.ACCEPTED)
-    return await _serve_actor_list(request, actor.following_url, query, "target__ap_id")
-
-
-async def _serve_actor_list(request: web.Request, collection_id: str, query, field: str) -> web.Response:
-    total = await query.count()
-    page = page_number(request)
-    if page is None:
-        return activity_json(render_collection(collection_id, total))
-    items = (
-        await query.order_by("-id")
-        .offset((page - 1) * COLLECTION_PAGE_SIZE)
-        .limit(COLLECTION_PAGE_SIZE)
-        .values_list(field, flat=True)
-    )
-    return activity_json(render_collection_page(collection_id, page, list(items), total))
+    return _collection(actor.following_url, await served.following_page(actor, page_number(request)), request)
 
 
 async def serve_outbox(request: web.Request) -> web.Response:
     """Public posts only: members-only and direct posts never appear here."""
     actor = await actor_from_path(request)
-    query = Post.filter(author=actor, visibility=Visibility.PUBLIC, deleted_at__isnull=True)
-    total = await query.count()
+    return _collection(actor.outbox, await served.outbox_page(actor, page_number(request)), request)
+
+
+def _collection(collection_id: str, found: served.CollectionPage, request: web.Request) -> web.Response:
     page = page_number(request)
-    if page is None:
-        return activity_json(render_collection(actor.outbox, total))
-    ids = (
-        await query.order_by("-id")
-        .offset((page - 1) * COLLECTION_PAGE_SIZE)
-        .limit(COLLECTION_PAGE_SIZE)
-        .values_list("ap_id", flat=True)
-    )
-    return activity_json(render_collection_page(actor.outbox, page, list(ids), total))
+    if page is None or found.items is None:
+        return activity_json(render_collection(collection_id, found.total))
+    return activity_json(render_collection_page(collection_id, page, found.items, found.total))

@@ -1,4 +1,4 @@
-"""How other servers find us: WebFinger (INTEROP 1-8), host-meta (9) and NodeInfo (10-11)."""
+"""How other servers find us: WebFinger (RFC 7033), host-meta (RFC 6415) and NodeInfo (jhass/nodeinfo)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from aiohttp import web
 
 import fedaid
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.instance import count_local_members
+from fedaid.domain.actors import find_local_actor_named
+from fedaid.domain.instance import count_local_members, count_local_posts
 from fedaid.errors import Gone, InvalidInput, NotFound
-from fedaid.models import Actor, Post
+from fedaid.models import Actor
 
 JRD_CONTENT_TYPE = "application/jrd+json"
 NODEINFO_VERSIONS = ("2.0", "2.1")
@@ -21,7 +22,7 @@ _CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 def render_webfinger(actor: Actor, subscribe_template: str) -> dict[str, Any]:
-    """The JRD for a local actor: one `self` link equal to its id (INTEROP 3), aliases, profile page."""
+    """The JRD for a local actor: one `self` link equal to its id (mastodon/mastodon#18741), aliases, profile page."""
     return {
         "subject": f"acct:{actor.username}@{actor.domain}",
         "aliases": [actor.ap_id],
@@ -53,7 +54,7 @@ def parse_resource(resource: str | None, base_url: str, domain: str) -> str:
 async def serve_webfinger(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     username = parse_resource(request.query.get("resource"), settings.base_url, settings.domain)
-    actor = await Actor.filter(is_local=True, username__iexact=username).first()
+    actor = await find_local_actor_named(username)
     if actor is None:
         raise NotFound(f"No account {username!r} on this instance.")
     if actor.is_deleted:
@@ -85,7 +86,7 @@ async def serve_nodeinfo_links(request: web.Request) -> web.Response:
 def render_nodeinfo(
     version: str, *, users: int, posts: int, open_registrations: bool, node_name: str, node_description: str
 ) -> dict[str, Any]:
-    """A NodeInfo 2.0 or 2.1 document (INTEROP 10-11); `software.name` is `fedaid`."""
+    """A NodeInfo 2.0 or 2.1 document (jhass/nodeinfo PROTOCOL.md and schemas/2.1); `software.name` is `fedaid`."""
     software: dict[str, str] = {"name": "fedaid", "version": fedaid.__version__}
     if version == "2.1":
         software["homepage"] = "https://fedaid.org"
@@ -108,7 +109,7 @@ async def serve_nodeinfo(request: web.Request) -> web.Response:
     doc = render_nodeinfo(
         version,
         users=await count_local_members(),
-        posts=await Post.filter(is_local=True).count(),
+        posts=await count_local_posts(),
         open_registrations=settings.registration_mode == "open",
         node_name=settings.collective_name,
         node_description=settings.collective_summary,

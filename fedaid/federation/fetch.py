@@ -1,6 +1,6 @@
 """The one fetcher for every outbound GET: SSRF guard, redirects, size and time caps, signing.
 
-It knows media types and the `id` rule (INTEROP 12, 14, 29, 48, 81), nothing else about AS2;
+It knows media types and the `id` rule (Mastodon's JsonLdHelper and app/lib/request.rb), nothing else about AS2;
 callers parse what comes back.
 """
 
@@ -57,11 +57,11 @@ class RemoteNotFound(RemoteStatusError):
 
 
 class RemoteGone(RemoteStatusError):
-    """The other server answered 410: the object or actor was deleted (INTEROP 49)."""
+    """The other server answered 410: the object or actor was deleted (ActivityPub §6.4; mastodon/mastodon#33290)."""
 
 
 def is_public_address(ip: IPAddress) -> bool:
-    """Whether `ip` is a public unicast address, the only kind another server may live at (INTEROP 81)."""
+    """Whether `ip` is a public unicast address, the only kind another server may live at."""
     embedded = _embedded_ipv4(ip)
     if embedded is not None:
         return is_public_address(embedded)
@@ -239,7 +239,7 @@ class Fetcher:
     async def get_json(
         self, url: str, *, accept: str = AP_ACCEPT, signed: bool = True, check_id: bool = True
     ) -> dict[str, Any]:
-        """GET an ActivityPub document; its `id` must be the URL that served it (INTEROP 14, 29)."""
+        """GET an ActivityPub document; its `id` must be the URL that served it (JsonLdHelper)."""
         answer = await self._fetch(url, accept=accept, signed=signed)
         if answer.content_type not in _json_media_types(accept):
             raise _refused(answer.url, f"the content type {answer.content_type!r} is not ActivityPub JSON", FetchError)
@@ -256,7 +256,7 @@ class Fetcher:
         return answer.content_type, answer.body
 
     async def get_jrd(self, url: str) -> dict[str, Any]:
-        """GET a WebFinger JRD, unsigned (INTEROP 1-4)."""
+        """GET a WebFinger JRD, unsigned (docs.joinmastodon.org/spec/webfinger)."""
         # No media type check: servers label JRD variously, and a body that is not a JSON object fails below.
         return _parse_object(await self._fetch(url, accept=JRD_ACCEPT, signed=False))
 
@@ -317,7 +317,7 @@ class Fetcher:
         return headers
 
     async def _read_capped(self, url: str, response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-        """Read the body, giving up as soon as it passes `max_bytes` (INTEROP 48, 82)."""
+        """Read the body, giving up as soon as it passes `max_bytes` (Mastodon's Request#body_with_limit)."""
         too_large = f"response larger than {_format_size(max_bytes)}"
         if response.content_length is not None and response.content_length > max_bytes:
             raise _refused(url, too_large, ResponseTooLarge)

@@ -1,17 +1,17 @@
-"""The inbox: take activities from other servers, check them, store them, answer 202 (DESIGN 5).
+"""The inbox: take activities from other servers, check them, store them, answer 202 (docs/architecture.md, Inbound).
 
     POST /inbox, /u/<name>/inbox, /c/<slug>/inbox
       │
       ├─ body over the cap ─────────────────────────────────── 413
-      ├─ content type not AP JSON (INTEROP 27) ─────────────── 415
+      ├─ content type not AP JSON (ActivityPub §7; docs.gotosocial.org federation/actors) ─────────────── 415
       ├─ not one JSON object, or nested too deep ───────────── 400
       ├─ actor's or keyId's domain blocked ─────────────────── 403  nothing fetched, nothing stored
-      ├─ Delete of an actor we do not know (INTEROP 50) ────── 202  dropped, nothing fetched
+      ├─ Delete of an actor we do not know (fedify-dev/fedify#472) 202  dropped, nothing fetched
       ├─ signature (RemoteActors.verify_signer, cached keys)── 401
       ├─ signer is not the actor → fetch the activity from
-      │  its origin: same id, actor and type → use that copy ─ 403 otherwise (INTEROP 79)
-      ├─ ids off the actor's origin (INTEROP 80) ───────────── 400
-      ├─ activity id already stored ────────────────────────── 202  stored once (INTEROP 84)
+      │  its origin: same id, actor and type → use that copy ─ 403 otherwise (ActivityPub §7.1.2)
+      ├─ ids off the actor's origin (FEP-fe34) ───────────── 400
+      ├─ activity id already stored ────────────────────────── 202  stored once
       └─ InboxItem stored ──────────────────────────────────── 202  inbox_worker.py applies it later
 
 Nothing here applies an activity: the worker does, so a slow database or a crash never loses what
@@ -51,15 +51,15 @@ from fedaid.errors import (
 )
 from fedaid.federation.delivery import mark_domain_alive
 from fedaid.federation.fetch import Fetcher
-from fedaid.federation.remote_actors import RemoteActors, Signer
-from fedaid.models import Actor, ActorType, InboxItem, InboxState
+from fedaid.federation.remote_actors import RemoteActors, Signer, is_known_remote_actor
+from fedaid.models import ActorType, InboxItem, InboxState
 
 log = logging.getLogger("fedaid.inbox")
 
 INBOX: web.AppKey[Inbox] = web.AppKey("inbox")
 DOMAIN_POLICIES = web.AppKey("domain_policies", DomainPolicies)
 
-# INTEROP 27; GoToSocial refuses anything else. ld+json is taken with or without the AS profile.
+# ActivityPub §7; GoToSocial refuses anything else. ld+json is taken with or without the AS profile.
 AP_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 COLUMN_MAX = 512  # InboxItem.activity_id and actor_ap_id are varchar(512)
 ALIVE_NOTE_INTERVAL = 600.0  # seconds between two "this host is alive" writes for one host
@@ -86,7 +86,7 @@ class Inbox:
         doc = load_json_object(body)
         await self._check_domains(doc, headers)
         leaving = _actor_deleting_itself(doc)
-        if leaving and not await _is_known_remote_actor(leaving):
+        if leaving and not await is_known_remote_actor(leaving):
             log.info("dropped Delete of an unknown actor", extra={"actor": leaving})
             return
         activity = parse_activity(doc)
@@ -128,7 +128,7 @@ class Inbox:
             raise SignatureError(f"The signer's key cannot be found: {err}") from err
 
     async def _note_alive(self, signer: Signer) -> None:
-        """A signed request from a host ends its "unavailable" mark (INTEROP 46); written at most every 10 min."""
+        """A signed request from a host ends its "unavailable" mark; written at most every 10 min."""
         host = host_of_url(signer.delivery_inbox)
         now = time.monotonic()
         if now - self._alive_noted.get(host, -ALIVE_NOTE_INTERVAL) < ALIVE_NOTE_INTERVAL:
@@ -137,7 +137,7 @@ class Inbox:
         await mark_domain_alive(host)
 
     async def _fetch_from_origin(self, activity: Activity, signer: Signer) -> Activity:
-        """A forwarded activity: trusted only as its origin serves it (INTEROP 79)."""
+        """A forwarded activity: trusted only as its origin serves it (ActivityPub §7.1.2)."""
         refusal = (
             f"The request is signed by {signer.ap_id}, not by the activity's actor "
             f"{activity.actor_ap_id}, and the activity could not be confirmed by its origin"
@@ -173,7 +173,7 @@ class InboxWriter:
     Every request still answers only once its row is committed (a group commit): the batch is whatever
     arrived while the previous one was being written, so a lone request waits for nobody. Rows go in
     with one plain INSERT rather than through model instances, the costliest part of the hot path; an
-    activity id already stored (or twice in one batch) is skipped by the database (INTEROP 84).
+    activity id already stored (or twice in one batch) is skipped by the database.
     """
 
     def __init__(self, max_batch: int = 500, clock: Callable[[], datetime] = utcnow) -> None:
@@ -238,7 +238,7 @@ def _insert_sql(dialect: str, count: int) -> str:
 
 
 def check_content_type(value: str) -> None:
-    """415 unless the body is labelled ActivityPub JSON (INTEROP 27)."""
+    """415 unless the body is labelled ActivityPub JSON (ActivityPub §7; docs.gotosocial.org federation/actors)."""
     media_type, _, params = value.partition(";")
     media_type = media_type.strip().lower()
     if media_type not in AP_MEDIA_TYPES:
@@ -260,11 +260,6 @@ def _actor_deleting_itself(doc: JSONDict) -> str | None:
         return None
     actor = id_of(doc.get("actor"))
     return actor if actor is not None and id_of(doc.get("object")) == actor else None
-
-
-async def _is_known_remote_actor(ap_id: str) -> bool:
-    """Mastodon sends Delete(actor) for accounts we never saw; fetching their key would only fail (INTEROP 50)."""
-    return await Actor.filter(ap_id=ap_id, is_local=False, deleted_at__isnull=True).exists()
 
 
 def _key_id(headers: Mapping[str, str]) -> str | None:

@@ -22,7 +22,7 @@ from fedaid.errors import FedaidError, Gone, InvalidActivity, NotFound, UnsafeAd
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound, ResponseTooLarge
 from fedaid.federation.inbox_worker import InboxWorker
 from fedaid.filestore import FileStore
-from fedaid.models import MediaAttachment, Post, WorkItem, WorkKind, WorkState
+from fedaid.models import MediaAttachment, WorkItem, WorkKind, WorkState
 
 log = logging.getLogger("fedaid.media_worker")
 
@@ -95,7 +95,7 @@ class MediaWorker:
                 await remote_media.give_up(pending, error)
 
     async def _process_upload(self, media_id: str) -> None:
-        upload = await MediaAttachment.get_or_none(id=int(media_id)) if media_id.isdigit() else None
+        upload = await media.find_media(media_id)
         if upload is not None:
             await media.process_upload(upload, self.store)
 
@@ -112,7 +112,7 @@ class MediaWorker:
 
     async def _fetch_parent(self, item: WorkItem) -> None:
         """The post a reply answers, fetched from its origin and kept (asking for its own parent in turn)."""
-        if await Post.filter(ap_id=item.target).exists():
+        if await remote_posts.find_post(item.target) is not None:
             return
         note, author = await self.inbox_worker.fetch_note(item.target)
         if not same_origin(note.ap_id, author.ap_id):

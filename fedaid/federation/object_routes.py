@@ -1,4 +1,4 @@
-"""GETs of local objects as AP JSON, and who may make them (INTEROP 36, 49, 86; DESIGN 9).
+"""GETs of local objects as AP JSON, and who may make them (docs/interop.md, docs/architecture.md).
 
     GET /u/<name>/posts/<id>   public, unlisted ─────────────────────────────────► Note
                                deleted ──────────────────────────────────────────► 410 + Tombstone
@@ -21,12 +21,12 @@ from aiohttp import web
 from fedaid.activitypub.notes import render_tombstone
 from fedaid.activitypub.vocab import AP_CONTENT_TYPE
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain.follows import is_ally_server
+from fedaid.domain import served
 from fedaid.domain.policy import host_of_url
 from fedaid.domain.posts import note_of
 from fedaid.errors import FetchError, Forbidden, NotFound, SignatureError, Unauthorized
 from fedaid.federation.inbox import DOMAIN_POLICIES, _key_id
-from fedaid.models import Actor, Follow, FollowState, Post, Visibility
+from fedaid.models import Actor, Visibility
 from fedaid.negotiation import wants_activity_json
 
 log = logging.getLogger("fedaid.objects")
@@ -89,26 +89,16 @@ def signed_fetch(handler: Handler) -> Handler:
 async def serve_post_json(request: web.Request) -> web.Response:
     """A local post as AP JSON: public ones to anyone, members-only ones to the servers of its audience."""
     ap_id = request.app[SETTINGS].base_url + request.path
-    post = await Post.get_or_none(ap_id=ap_id, is_local=True).select_related("author")
+    post = await served.find_local_post(ap_id)
     if post is None:
         raise NotFound("There is no such post here.")
     if post.is_deleted:
         return _activity_json(render_tombstone(post), status=410)
     if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
         signer = await signer_of(request, required=False)
-        if signer is None or not await may_see(signer, post):
+        if signer is None or not await served.server_may_see(signer.domain, post):
             raise NotFound("There is no such post here.")  # 404, not 403: do not reveal that it exists
     return _activity_json(await note_of(post))
-
-
-async def may_see(signer: Actor, post: Post) -> bool:
-    """Whether a server (known by the actor that signed its GET) may see a members-only or direct post."""
-    host = signer.domain
-    if post.visibility == Visibility.DIRECT:
-        return bool(post.mentions) and await Actor.filter(ap_id__in=list(post.mentions), domain=host).exists()
-    if await Follow.filter(target_id=post.author_id, follower__domain=host, state=FollowState.ACCEPTED).exists():
-        return True
-    return await is_ally_server(host)
 
 
 def _activity_json(doc: dict, status: int = 200) -> web.Response:

@@ -1,7 +1,7 @@
 """Other servers' actors: WebFinger resolution, the database cache, keyId → owner, verified signers.
 
 All network access goes through the one `Fetcher`. Before an actor is stored, its server's WebFinger
-must confirm it (the loop-back, INTEROP 4 and 85). This module knows nothing of inboxes or activities.
+must confirm it (the loop-back, FetchRemoteActorService#check_webfinger!). It knows nothing of inboxes or activities.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def domain_of(url: str) -> str:
 
 
 def self_link(jrd: JSONDict, acct: str) -> str:
-    """The actor id in a WebFinger answer: its one `self` link of an ActivityPub type (INTEROP 3, 90)."""
+    """The actor id in a WebFinger answer: its one `self` link of an ActivityPub type (mastodon/mastodon#18741)."""
     links = jrd.get("links")
     hrefs = {
         link["href"]
@@ -122,7 +122,7 @@ class RemoteActors:
     # --- finding actors ---------------------------------------------------------------------
 
     async def resolve_acct(self, acct: str) -> Actor:
-        """The actor `user@host` names, found by WebFinger and confirmed by its loop-back (INTEROP 1-4)."""
+        """The actor `user@host` names, found by WebFinger and confirmed by its loop-back."""
         username, host = parse_acct(acct)
         if host == self._local_domain:
             return await _get_local(username__iexact=username)
@@ -138,7 +138,7 @@ class RemoteActors:
         return await Actor.get_or_none(key_id=key_id)
 
     async def owner_of_key(self, key_id: str, *, refresh: bool = False) -> Actor:
-        """The actor that owns `key_id`, which its own document must confirm (INTEROP 20, 37, 80).
+        """The actor that owns `key_id`, which its own document must confirm (FEP-fe34).
 
         Cached owners are returned as they are (a failed verification refreshes them, see
         verify_request). Raises NotFound, Gone, FetchError, or SignatureError when the claim fails.
@@ -161,10 +161,10 @@ class RemoteActors:
     # --- verifying signatures ---------------------------------------------------------------
 
     async def verify_request(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Actor:
-        """The actor who signed this request, or SignatureError (401) (INTEROP 30-39).
+        """The actor who signed this request, or SignatureError (401) (docs.joinmastodon.org/spec/security).
 
         `url` is the full URL as received. On a mismatch the signer is refetched once, at most
-        every `refetch_interval` per key, in case the key was rotated (INTEROP 39). Gone (410)
+        every `refetch_interval` per key, in case the key was rotated (Mastodon's Account#possibly_stale?). Gone (410)
         and FetchError (502) pass through: the owner was deleted, or its server cannot be reached.
         """
         return copy((await self._verified(method, url, headers, body)).actor)
@@ -255,7 +255,7 @@ class RemoteActors:
         url, fragment = urldefrag(key_id)
         try:
             # `<actor>#main-key` (Mastodon): the URL is the actor, whose id must be that URL. Without a
-            # fragment it may be a stub carrying its owner's id (GoToSocial's `/main-key`, INTEROP 20),
+            # fragment it may be a stub carrying its owner's id (GoToSocial's `/main-key`),
             # read only to learn the owner.
             doc = await self._fetcher.get_json(url, check_id=bool(fragment))
         except RemoteGone as err:
@@ -268,7 +268,7 @@ class RemoteActors:
             key = parse_key_document(doc, key_id=key_id)
         except InvalidActivity as err:
             raise SignatureError(f"{url} does not hold the key {key_id}: {err}.") from err
-        # Only the owner's own document is trusted for the key (bidirectional claim, INTEROP 37).
+        # Only the owner's own document is trusted for the key (bidirectional claim, FetchRemoteKeyService).
         return await self._load(key.owner, refresh=True)
 
     async def _store(self, doc: JSONDict, *, claimed_as: Acct | None = None) -> Actor:
@@ -332,7 +332,7 @@ class RemoteActors:
     # --- WebFinger --------------------------------------------------------------------------
 
     async def _check_loop_back(self, acct: Acct, ap_id: str) -> None:
-        """WebFinger for the actor's own acct must name `ap_id`, after at most one subject redirect (INTEROP 4)."""
+        """WebFinger for the actor's own acct must name `ap_id`, after at most one subject redirect."""
         scheme = urlsplit(ap_id).scheme
         try:
             jrd = await self._webfinger(*acct, scheme=scheme)
@@ -462,3 +462,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+async def is_known_remote_actor(ap_id: str) -> bool:
+    """Whether the cache holds this remote actor, not deleted: Mastodon sends Delete(actor) for accounts we
+    never saw, and fetching their key would only fail (their server answers 410)."""
+    return await Actor.filter(ap_id=ap_id, is_local=False, deleted_at__isnull=True).exists()

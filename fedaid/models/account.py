@@ -1,9 +1,15 @@
 """Local logins bound to a Person actor, and the invitations that create them."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
 
 
 class AccountRole(StrEnum):
@@ -23,7 +29,10 @@ class Account(Model):
     """A member who signs in here. The password is an argon2id hash, never the password."""
 
     id = fields.IntField(primary_key=True)
-    actor = fields.OneToOneField("models.Actor", related_name="account", on_delete=fields.CASCADE)
+    actor: fields.OneToOneRelation[Actor] = fields.OneToOneField(
+        "models.Actor", related_name="account", on_delete=fields.CASCADE
+    )
+    actor_id: int
     email = fields.CharField(max_length=320, unique=True)
     password_hash = fields.CharField(max_length=255, default="")
     role = fields.CharEnumField(AccountRole, max_length=16, default=AccountRole.MEMBER)
@@ -50,7 +59,10 @@ class Invite(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     role = fields.CharEnumField(AccountRole, max_length=16, default=AccountRole.MEMBER)
-    created_by = fields.ForeignKeyField("models.Account", related_name="invites", null=True, on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="invites", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
     used_at = fields.DatetimeField(null=True)
     expires_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -77,5 +77,5 @@ class Actor(Model):
 
     @property
     def delivery_inbox(self) -> str:
-        """Where to POST to this actor: its server's shared inbox when it has one (INTEROP 18, 47)."""
+        """Where to POST to this actor: its server's shared inbox when it has one (ActivityPub §7.1.3)."""
         return self.shared_inbox or self.inbox

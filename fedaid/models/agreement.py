@@ -1,9 +1,17 @@
 """Agreements between a provider and a receiver of help on a proposal (FEP-0837 Agreement)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.post import Post
+    from fedaid.models.proposal import Proposal
 
 
 class AgreementState(StrEnum):
@@ -19,12 +27,22 @@ class Agreement(Model):
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True, null=True)
-    proposal = fields.ForeignKeyField("models.Proposal", related_name="agreements", on_delete=fields.CASCADE)
-    response = fields.ForeignKeyField(
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "models.Proposal", related_name="agreements", on_delete=fields.CASCADE
+    )
+    proposal_id: int
+    response: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="response_agreements", null=True, on_delete=fields.SET_NULL
     )
-    provider = fields.ForeignKeyField("models.Actor", related_name="agreements_given", on_delete=fields.CASCADE)
-    receiver = fields.ForeignKeyField("models.Actor", related_name="agreements_received", on_delete=fields.CASCADE)
+    response_id: int | None
+    provider: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="agreements_given", on_delete=fields.CASCADE
+    )
+    provider_id: int
+    receiver: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="agreements_received", on_delete=fields.CASCADE
+    )
+    receiver_id: int
     hours = fields.DecimalField(max_digits=8, decimal_places=2)
     state = fields.CharEnumField(AgreementState, max_length=16, default=AgreementState.OFFERED, db_index=True)
     offer_activity_id = fields.CharField(max_length=512, unique=True, null=True)

@@ -1,14 +1,24 @@
 """What the collective's about page says besides its name and summary: its rules and how to reach it."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
 
 
 class CollectivePage(Model):
     """One row per local collective Group, edited by its admins. Rules and contact are plain text."""
 
     id = fields.IntField(primary_key=True)
-    collective = fields.OneToOneField("models.Actor", related_name="page", on_delete=fields.CASCADE)
+    collective: fields.OneToOneRelation[Actor] = fields.OneToOneField(
+        "models.Actor", related_name="page", on_delete=fields.CASCADE
+    )
+    collective_id: int
     rules = fields.TextField(default="")
     contact = fields.TextField(default="")
     updated_at = fields.DatetimeField(auto_now=True)

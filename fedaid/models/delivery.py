@@ -1,9 +1,15 @@
 """The outbound queue: one row per activity and distinct inbox, written with the change that causes it."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
 
 
 class DeliveryState(StrEnum):
@@ -19,7 +25,10 @@ class Delivery(Model):
     id = fields.BigIntField(primary_key=True)
     activity_id = fields.CharField(max_length=512)
     payload = fields.TextField()
-    sender = fields.ForeignKeyField("models.Actor", related_name="deliveries", on_delete=fields.CASCADE)
+    sender: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    sender_id: int
     inbox = fields.CharField(max_length=512)
     host = fields.CharField(max_length=255, db_index=True)
     state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.PENDING)
@@ -38,11 +47,11 @@ class Delivery(Model):
 
 
 class DomainHealth(Model):
-    """Delivery failures per remote host: unavailable after failures on 7 distinct days (INTEROP 46)."""
+    """Delivery failures per remote host: unavailable after failures on 7 distinct days (as Mastodon)."""
 
     id = fields.IntField(primary_key=True)
     host = fields.CharField(max_length=255, unique=True)
-    failure_days = fields.JSONField(default=list)
+    failure_days: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     is_unavailable = fields.BooleanField(default=False)
     last_error = fields.TextField(default="")
     last_failure_at = fields.DatetimeField(null=True)

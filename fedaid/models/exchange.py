@@ -1,14 +1,24 @@
 """The record that help was given: each side of an agreement confirms it, and only then does it count."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.agreement import Agreement
 
 
 class Exchange(Model):
     """Hours given under one agreement. The ledger counts it once both confirmation times are set."""
 
     id = fields.BigIntField(primary_key=True)
-    agreement = fields.OneToOneField("models.Agreement", related_name="exchange", on_delete=fields.CASCADE)
+    agreement: fields.OneToOneRelation[Agreement] = fields.OneToOneField(
+        "models.Agreement", related_name="exchange", on_delete=fields.CASCADE
+    )
+    agreement_id: int
     hours = fields.DecimalField(max_digits=8, decimal_places=2)
     provider_confirmed_at = fields.DatetimeField(null=True)
     receiver_confirmed_at = fields.DatetimeField(null=True)

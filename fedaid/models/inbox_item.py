@@ -1,6 +1,9 @@
 """The inbound queue: verified activities waiting to be applied by a worker."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -20,7 +23,7 @@ class InboxItem(Model):
     activity_type = fields.CharField(max_length=64)
     actor_ap_id = fields.CharField(max_length=512)
     signed_by = fields.CharField(max_length=512, default="")
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     state = fields.CharEnumField(InboxState, max_length=16, default=InboxState.PENDING)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")

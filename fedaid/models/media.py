@@ -1,10 +1,17 @@
 """Pictures and documents attached to posts, local uploads and remote attachments, and the queued work
 that fetches remote media and the parents of replies."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.post import Post
 
 
 class MediaKind(StrEnum):
@@ -28,8 +35,14 @@ class MediaAttachment(Model):
     several rows may share a file, which goes once no row names it."""
 
     id = fields.BigIntField(primary_key=True)
-    owner = fields.ForeignKeyField("models.Actor", related_name="media", null=True, on_delete=fields.CASCADE)
-    post = fields.ForeignKeyField("models.Post", related_name="media", null=True, on_delete=fields.SET_NULL)
+    owner: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="media", null=True, on_delete=fields.CASCADE
+    )
+    owner_id: int | None
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="media", null=True, on_delete=fields.SET_NULL
+    )
+    post_id: int | None
     position = fields.SmallIntField(default=0)
     kind = fields.CharEnumField(MediaKind, max_length=16, default=MediaKind.UNKNOWN)
     state = fields.CharEnumField(MediaState, max_length=16, default=MediaState.PROCESSING, db_index=True)

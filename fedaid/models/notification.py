@@ -1,9 +1,16 @@
 """Things a local member should hear about (Mastodon notification types plus mutual-aid ones)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.post import Post
 
 
 class NotificationKind(StrEnum):
@@ -28,10 +35,19 @@ class NotificationKind(StrEnum):
 
 class Notification(Model):
     id = fields.BigIntField(primary_key=True)
-    recipient = fields.ForeignKeyField("models.Actor", related_name="notifications", on_delete=fields.CASCADE)
+    recipient: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="notifications", on_delete=fields.CASCADE
+    )
+    recipient_id: int
     kind = fields.CharEnumField(NotificationKind, max_length=32)
-    from_actor = fields.ForeignKeyField("models.Actor", related_name="+", null=True, on_delete=fields.CASCADE)
-    post = fields.ForeignKeyField("models.Post", related_name="+", null=True, on_delete=fields.CASCADE)
+    from_actor: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="+", null=True, on_delete=fields.CASCADE
+    )
+    from_actor_id: int | None
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="+", null=True, on_delete=fields.CASCADE
+    )
+    post_id: int | None
     session = fields.ForeignKeyField("models.CoachingSession", related_name="+", null=True, on_delete=fields.CASCADE)
     is_read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)

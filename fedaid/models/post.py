@@ -1,9 +1,15 @@
 """Every Note we know, local or remote: what the Mastodon API calls a status."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
 
 
 class Visibility(StrEnum):
@@ -18,7 +24,10 @@ class Post(Model):
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
-    author = fields.ForeignKeyField("models.Actor", related_name="posts", on_delete=fields.CASCADE)
+    author: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="posts", on_delete=fields.CASCADE
+    )
+    author_id: int
     is_local = fields.BooleanField(default=False)
     content = fields.TextField(default="")
     summary = fields.TextField(default="")
@@ -27,10 +36,13 @@ class Post(Model):
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC, db_index=True)
     url = fields.CharField(max_length=512, null=True)
     in_reply_to_ap_id = fields.CharField(max_length=512, null=True, db_index=True)
-    in_reply_to = fields.ForeignKeyField("models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL)
+    in_reply_to: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    in_reply_to_id: int | None
     audience = fields.CharField(max_length=512, null=True)
-    mentions = fields.JSONField(default=list)
-    addressed_to = fields.JSONField(default=list)
+    mentions: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    addressed_to: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     published_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
@@ -48,7 +60,10 @@ class PostTag(Model):
     """One hashtag of a post, lowercased without `#`, for tag timelines and search."""
 
     id = fields.BigIntField(primary_key=True)
-    post = fields.ForeignKeyField("models.Post", related_name="tags", on_delete=fields.CASCADE)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="tags", on_delete=fields.CASCADE
+    )
+    post_id: int
     name = fields.CharField(max_length=100, db_index=True)
 
     class Meta:

@@ -1,9 +1,15 @@
 """An offer or a request for help: the mutual-aid extension of a Post (FEP-0837 Proposal)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.post import Post
 
 
 class ProposalPurpose(StrEnum):
@@ -21,11 +27,14 @@ class ProposalStatus(StrEnum):
 
 class Proposal(Model):
     id = fields.BigIntField(primary_key=True)
-    post = fields.OneToOneField("models.Post", related_name="proposal", on_delete=fields.CASCADE)
+    post: fields.OneToOneRelation[Post] = fields.OneToOneField(
+        "models.Post", related_name="proposal", on_delete=fields.CASCADE
+    )
+    post_id: int
     purpose = fields.CharEnumField(ProposalPurpose, max_length=16, db_index=True)
     title = fields.CharField(max_length=200)
     category = fields.CharField(max_length=64, default="", db_index=True)
-    tags = fields.JSONField(default=list)
+    tags: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     hours = fields.DecimalField(max_digits=8, decimal_places=2, default=1)
     available_hours = fields.DecimalField(max_digits=8, decimal_places=2, default=1)
     place_name = fields.CharField(max_length=200, default="")

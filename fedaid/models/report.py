@@ -1,7 +1,14 @@
 """Reports (AS2 Flag) that other servers send about our members or their posts, for admins to review."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
 
 
 class Report(Model):
@@ -9,11 +16,15 @@ class Report(Model):
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
-    reporter = fields.ForeignKeyField("models.Actor", related_name="reports_sent", on_delete=fields.CASCADE)
-    target = fields.ForeignKeyField(
+    reporter: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="reports_sent", on_delete=fields.CASCADE
+    )
+    reporter_id: int
+    target: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="reports_received", null=True, on_delete=fields.CASCADE
     )
-    post_ap_ids = fields.JSONField(default=list)
+    target_id: int | None
+    post_ap_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     comment = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)

@@ -1,6 +1,6 @@
 """Read-only queries behind the pages: lists of proposals with what their cards show.
 
-Reading only: every change goes through `fedaid.domain`. Visibility follows DESIGN 3: people who are
+Reading only: every change goes through `fedaid.domain`. Visibility (docs/architecture.md): people who are
 not signed in see public proposals; members also see members-only ones (from here and from allies).
 Proposals from silenced domains are kept but left out of the lists, except for their authors' followers;
 their own pages still show them.

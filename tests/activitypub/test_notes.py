@@ -1,4 +1,4 @@
-"""Tests for fedaid/activitypub/notes.py: the Note a proposal renders to meets INTEROP 58-66, field by field.
+"""Tests for fedaid/activitypub/notes.py: the Note a proposal renders to meets what Mastodon reads, field by field.
 
 Pure: rows are built in memory, nothing touches a database.
 """
@@ -134,7 +134,7 @@ def without_rel(html: str) -> str:
     return re.sub(r' rel="[^"]*"', "", html)
 
 
-# ---------------------------------------------------------------- INTEROP 58-60: a Note with FEP-0837 data
+# ---------------------------------------------------------------- a Note with FEP-0837 data (Activity::Create)
 
 
 def test_a_proposal_is_a_plain_note_with_fep0837_properties() -> None:
@@ -182,7 +182,7 @@ def test_our_parser_reads_back_what_we_render() -> None:
     assert set(note.hashtags) == {"offre", "communication", "plan", "visio"}
 
 
-# ---------------------------------------------------------------- content (INTEROP 63-64)
+# ---------------------------------------------------------------- content (Mastodon's sanitizer)
 
 
 def test_content_starts_with_a_readable_line_then_text_then_hashtags() -> None:
@@ -235,7 +235,7 @@ def test_hashtags_are_tags_with_href_and_mentions_are_tagged_and_addressed() -> 
     ) in note["content"]
 
 
-# ---------------------------------------------------------------- addressing (INTEROP 61)
+# ---------------------------------------------------------------- addressing (StatusParser#visibility)
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_direct_addressing_names_only_mentioned_actors() -> None:
     assert addressing(Visibility.DIRECT, ANA, mentions=[BOB], audience=GROUP) == ([BOB.ap_id], [])
 
 
-# ---------------------------------------------------------------- Create, Update, Delete (INTEROP 58, 65, 66)
+# ---------------------------------------------------------------- Create, Update, Delete
 
 
 def test_create_wraps_the_note_with_the_same_audience() -> None:

@@ -1,4 +1,4 @@
-"""Tests for fedaid/activitypub/proposals.py: FEP-0837 proposals and agreements, read and written.
+"""Tests for activitypub/proposals.py, parse/proposals.py and parse/agreements.py: FEP-0837, read and written.
 
 The JSON we send is compared with the FEP's own examples in tests/fixtures/real/fep: the same keys,
 the same value types, recursively. Pure: nothing touches a database.
@@ -15,20 +15,22 @@ from typing import Any
 import pytest
 
 from fedaid.activitypub.parse import parse_note
-from fedaid.activitypub.proposals import (
-    confirmation_ap_id,
+from fedaid.activitypub.parse.agreements import (
     is_confirmation,
-    looks_like_proposal,
     parse_agreement_accept,
     parse_agreement_offer,
     parse_agreement_reject,
     parse_confirmation,
-    parse_proposal,
+)
+from fedaid.activitypub.parse.proposals import ProposalDoc
+from fedaid.activitypub.proposals import (
+    confirmation_ap_id,
     render_accept_agreement,
     render_confirmation,
     render_offer_agreement,
     render_reject_agreement,
 )
+from fedaid.domain.proposals import proposal_of
 from fedaid.errors import InvalidActivity
 from fedaid.models import Actor, ActorType, Agreement, AgreementState, Exchange, ProposalPurpose, ProposalStatus
 
@@ -102,13 +104,19 @@ def note(**fields: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- proposals in
 
 
+def proposal_in(doc: dict[str, Any]) -> ProposalDoc:
+    proposal = parse_note(doc).proposal
+    assert proposal is not None
+    return proposal
+
+
 @pytest.mark.parametrize("types", ["Proposal", ["Note", "Proposal"], "Note"])
 def test_fep_proposals_are_read_whatever_their_type(types: Any) -> None:
     doc = copy.deepcopy(fixture("fep0837_proposal_full"))
     doc["type"] = types
     doc["publishes"]["resourceQuantity"] = {"hasUnit": "hour", "hasNumericalValue": "3"}
     doc["publishes"]["availableQuantity"] = {"hasUnit": "hour", "hasNumericalValue": "1.5"}
-    proposal = parse_proposal(parse_note(doc))
+    proposal = proposal_in(doc)
     assert proposal.purpose == ProposalPurpose.OFFER and proposal.title == "Offering used bike"
     assert (proposal.hours, proposal.available_hours) == (Decimal("3.00"), Decimal("1.50"))
     assert proposal.place is not None and (proposal.place.latitude, proposal.place.longitude) == (25.0, -71.0)
@@ -126,7 +134,7 @@ def test_an_agreed_proposal_with_no_hours_left_reads_as_zero_available() -> None
             "availableQuantity": {"hasUnit": "hour", "hasNumericalValue": "0"},
         },
     )
-    proposal = parse_proposal(parse_note(doc))
+    proposal = proposal_in(doc)
     assert (proposal.hours, proposal.available_hours) == (Decimal("3.00"), Decimal("0.00"))
 
 
@@ -134,11 +142,11 @@ def test_a_proposal_of_zero_hours_falls_back_to_one_hour() -> None:
     doc = note(
         purpose="offer", publishes={"type": "Intent", "resourceQuantity": {"hasUnit": "hour", "hasNumericalValue": 0}}
     )
-    assert parse_proposal(parse_note(doc)).hours == Decimal(1)
+    assert proposal_in(doc).hours == Decimal(1)
 
 
 def test_quantities_in_other_units_fall_back_to_one_hour() -> None:
-    proposal = parse_proposal(parse_note(fixture("fep0837_proposal_minimal")))
+    proposal = proposal_in(fixture("fep0837_proposal_minimal"))
     assert proposal.hours == Decimal(1) and proposal.available_hours == Decimal(1)
     assert proposal.title == "" and proposal.status is None
 
@@ -153,7 +161,7 @@ def test_fedaid_status_category_place_and_end_time_are_read() -> None:
         location={"type": "Place", "name": "Lyon", "latitude": 45.76, "longitude": 4.83, "radius": 5000, "units": "m"},
         tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Hashtag", "name": "#Anglais"}],
     )
-    proposal = parse_proposal(parse_note(doc))
+    proposal = proposal_in(doc)
     assert proposal.purpose == ProposalPurpose.REQUEST and proposal.status == ProposalStatus.AGREED
     assert proposal.category == "traduction" and proposal.tags == ("anglais",)
     assert proposal.place is not None and proposal.place.radius_km == 5.0
@@ -166,25 +174,24 @@ def test_a_mastodon_post_mentioning_the_collective_with_a_purpose_hashtag_is_a_p
         tag=[{"type": "Hashtag", "name": "#demande"}, {"type": "Mention", "href": COLLECTIVE}],
     )
     parsed = parse_note(doc)
-    proposal = parse_proposal(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True)
-    assert proposal.purpose == ProposalPurpose.REQUEST and proposal.is_from_hashtags
+    proposal = proposal_of(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True)
+    assert proposal is not None and proposal.purpose == ProposalPurpose.REQUEST and proposal.is_from_hashtags
     assert proposal.hours == Decimal("2.00") and proposal.title.startswith("#demande Qui peut")
     # not when the policy forbids outside members, nor without the collective
-    assert not looks_like_proposal(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=False)
-    with pytest.raises(InvalidActivity):
-        parse_proposal(parsed, collective_ap_id="https://other.example/c/x", allow_hashtag_proposals=True)
+    assert proposal_of(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=False) is None
+    assert proposal_of(parsed, collective_ap_id="https://other.example/c/x", allow_hashtag_proposals=True) is None
 
 
 @pytest.mark.parametrize("tag", ["#offre", "#offer", "#demande", "#request"])
 def test_all_four_purpose_hashtags_count(tag: str) -> None:
     parsed = parse_note(note(tag=[{"type": "Hashtag", "name": tag}, {"type": "Mention", "href": COLLECTIVE}]))
     expected = ProposalPurpose.OFFER if tag in ("#offre", "#offer") else ProposalPurpose.REQUEST
-    assert parse_proposal(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True).purpose == expected
+    proposal = proposal_of(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True)
+    assert proposal is not None and proposal.purpose == expected
 
 
 def test_a_plain_note_is_no_proposal() -> None:
-    with pytest.raises(InvalidActivity):
-        parse_proposal(parse_note(note()))
+    assert parse_note(note()).proposal is None
 
 
 # ---------------------------------------------------------------- agreements out: the fixtures' shape

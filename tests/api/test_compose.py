@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from fedaid.api.compose import NotAProposal, hashtags, read_proposal
+from fedaid.activitypub.hashtags import hashtags_in as hashtags
+from fedaid.api.compose import NotAProposal, read_proposal
 from fedaid.models import ProposalPurpose
 
 CATEGORIES = ["transport", "comptabilite"]

@@ -13,7 +13,8 @@ import pytest
 from mutual_aid_factories import NOW, deliveries, follow, make_local, make_proposal, make_remote
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.proposals import parse_agreement_accept, parse_agreement_offer, render_offer_agreement
+from fedaid.activitypub.parse.agreements import parse_agreement_accept, parse_agreement_offer
+from fedaid.activitypub.proposals import render_offer_agreement
 from fedaid.db import Database
 from fedaid.domain.agreements import (
     accept_agreement,

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
-from fedaid.activitypub.proposals import AgreementAcceptDoc, ConfirmationDoc, confirmation_ap_id, parse_confirmation
+from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, ConfirmationDoc, parse_confirmation
+from fedaid.activitypub.proposals import confirmation_ap_id
 from fedaid.db import Database
 from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_agreement, receive_accept
 from fedaid.domain.categories import ensure_default_categories

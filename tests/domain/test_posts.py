@@ -89,7 +89,7 @@ async def test_replies_and_members_only_posts_are_not_boosted(ana: Actor, collec
     reloaded = await get_post(parent.id)
     await create_post(ana, "Réponse", in_reply_to=reloaded, audience=collective, now=NOW)
     assert await deliveries(sender__ap_id=collective.ap_id) == []
-    # Members-only goes straight from the author to the collective's followers (INTEROP 73)
+    # Members-only goes straight from the author to the collective's followers (LemmyNet/lemmy#2224)
     await create_post(ana, "Entre membres", visibility=Visibility.FOLLOWERS, audience=collective, now=NOW)
     assert await deliveries(sender__ap_id=collective.ap_id) == []
     _, inbox, activity = (await deliveries(sender__ap_id=ana.ap_id))[-1]

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, make_remote
 
-from fedaid.activitypub.proposals import parse_agreement_offer, render_offer_agreement
+from fedaid.activitypub.parse.agreements import parse_agreement_offer
+from fedaid.activitypub.proposals import render_offer_agreement
 from fedaid.db import Database
 from fedaid.domain.agreements import receive_offer
 from fedaid.domain.categories import ensure_default_categories

@@ -69,7 +69,7 @@ class FakeRemoteInstance:
         if software not in ("mastodon", "gotosocial"):
             raise ValueError(f"unknown software {software!r}")
         self.software = software
-        # Every GoToSocial server refuses unsigned GETs; Mastodon only with AUTHORIZED_FETCH (INTEROP 36).
+        # Every GoToSocial server refuses unsigned GETs; Mastodon only with AUTHORIZED_FETCH.
         self.authorized_fetch = software == "gotosocial" if authorized_fetch is None else authorized_fetch
         self.users: dict[str, FakeUser] = {}
         self.deleted_users: set[str] = set()
@@ -193,7 +193,7 @@ class FakeRemoteInstance:
             "publicKey": {"id": self.key_id(name), "owner": actor_id, "publicKeyPem": user.public_pem},
             "icon": {"type": "Image", "mediaType": "image/png", "url": self.url(f"/avatars/{name}.png")},
         }
-        if self.software == "mastodon":  # GoToSocial publishes no shared inbox (INTEROP 18)
+        if self.software == "mastodon":  # GoToSocial publishes no shared inbox
             doc["endpoints"] = {"sharedInbox": self.url("/inbox")}
         return doc | user.overrides
 

@@ -66,7 +66,7 @@ class Remote:
         self.handlers[path] = handler
 
     def serve_actor(self, path: str, content_type: str = "application/activity+json") -> str:
-        """Serve an actor whose id is its own URL, as INTEROP 14 requires; return that URL."""
+        """Serve an actor whose id is its own URL, as Mastodon's JsonLdHelper requires; return that URL."""
         url = self.url(path)
         self.serve_json(path, actor(url), content_type)
         return url

@@ -1,4 +1,4 @@
-"""Authorized-fetch mode (INTEROP 36, 86): AP JSON only for valid signed GETs; blocked domains get 403."""
+"""Authorized-fetch mode (Mastodon's AUTHORIZED_FETCH): AP JSON only for valid signed GETs; blocked domains get 403."""
 
 from __future__ import annotations
 

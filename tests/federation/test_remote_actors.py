@@ -40,7 +40,7 @@ class Clock:
 
 
 def sign_as(actor: Actor) -> GetSigner:
-    """Sign GETs as `actor`, the way production signs them as the instance actor (INTEROP 36)."""
+    """Sign GETs as `actor`, the way production signs them as the instance actor (AUTHORIZED_FETCH)."""
 
     def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         return sign_request(

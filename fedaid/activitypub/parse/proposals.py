@@ -1,0 +1,163 @@
+"""FEP-0837 proposals read from incoming posts: `Proposal`, `["Note","Proposal"]`, a `Note` with `purpose`,
+or a plain post whose hashtags (#offre, #demande, #offer, #request) say what it is."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fedaid.activitypub.hashtags import PURPOSE_OF_TAG, hours_in_text, purpose_of_hashtags
+from fedaid.activitypub.parse.values import JSONDict, as_list, datetime_of
+from fedaid.activitypub.sanitize import plain_text, sanitize_text
+from fedaid.activitypub.vocab import HOUR_UNIT
+from fedaid.models import ProposalPurpose, ProposalStatus
+
+# Units we read as hours: the om2 name, its prefixed and full IRIs, and a few plain spellings.
+HOUR_UNITS = frozenset(
+    {HOUR_UNIT, "om2:hour", "http://www.ontology-of-units-of-measure.org/resource/om-2/hour", "h", "hours"}
+)
+MAX_HOURS = Decimal("999999.99")  # what Proposal.hours and Agreement.hours can hold
+MAX_TITLE = 200
+_KM_PER_UNIT = {"km": 1.0, "m": 0.001, "miles": 1.609344, "feet": 0.0003048, "cm": 0.00001, "inches": 0.0000254}
+
+
+@dataclass(frozen=True)
+class PlaceDoc:
+    name: str
+    latitude: float | None
+    longitude: float | None
+    radius_km: float | None
+
+
+@dataclass(frozen=True)
+class ProposalDoc:
+    purpose: ProposalPurpose
+    title: str  # plain text
+    hours: Decimal
+    available_hours: Decimal
+    category: str  # fedaid:category slug, "" when absent
+    tags: tuple[str, ...]  # hashtags without the purpose tags
+    place: PlaceDoc | None
+    starts_at: datetime | None
+    expires_at: datetime | None
+    status: ProposalStatus | None  # fedaid:status, when sent
+    has_reciprocal: bool  # something is expected back (FEP-0837 reciprocal intent)
+    is_from_hashtags: bool  # a plain post read as a proposal through its hashtags
+
+
+def read_proposal(extra: JSONDict, *, hashtags: tuple[str, ...], name: str, content: str) -> ProposalDoc | None:
+    """The proposal a post carries: FEP-0837 data, else a purpose hashtag; None when it carries none.
+
+    A proposal read from hashtags only is marked `is_from_hashtags`: whether such a post counts is
+    the domain's decision (it must reach our collective, and the instance must allow it).
+    """
+    purpose = _purpose(extra.get("purpose"))
+    from_hashtags = purpose is None
+    if purpose is None:
+        purpose = purpose_of_hashtags(hashtags)
+    if purpose is None:
+        return None
+    publishes = first_dict(extra.get("publishes"))
+    hours = hours_of(publishes.get("resourceQuantity")) if publishes else None
+    if hours is None:
+        hours = _hours_in_text(content) or Decimal(1)
+    # Nothing left is a real answer once every hour is agreed: 0 available, not "unknown".
+    available = hours_of(publishes.get("availableQuantity"), allow_zero=True) if publishes else None
+    status = extra.get("status")
+    return ProposalDoc(
+        purpose=purpose,
+        title=_title(name, content),
+        hours=hours,
+        available_hours=min(available, hours) if available is not None else hours,
+        category=_slug(extra.get("category")),
+        tags=tuple(tag for tag in hashtags if tag not in PURPOSE_OF_TAG),
+        place=parse_place(extra.get("location")),
+        starts_at=datetime_of(extra.get("startTime")),
+        expires_at=datetime_of(extra.get("endTime")),
+        status=ProposalStatus(status) if status in ProposalStatus._value2member_map_ else None,
+        has_reciprocal=bool(first_dict(extra.get("reciprocal"))),
+        is_from_hashtags=from_hashtags,
+    )
+
+
+def parse_place(value: Any) -> PlaceDoc | None:
+    """The first Place of `location`: name, coordinates in range, radius converted to km."""
+    place = first_dict(value)
+    if not place:
+        return None
+    latitude, longitude = _float(place.get("latitude")), _float(place.get("longitude"))
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        latitude = longitude = None
+    radius = _float(place.get("radius"))
+    factor = _KM_PER_UNIT.get(place.get("units") if isinstance(place.get("units"), str) else "m")
+    radius_km = radius * factor if radius is not None and radius >= 0 and factor else None
+    name = sanitize_text(place["name"])[:200] if isinstance(place.get("name"), str) else ""
+    if not name and latitude is None:
+        return None
+    return PlaceDoc(name=name, latitude=latitude, longitude=longitude, radius_km=radius_km)
+
+
+def _purpose(value: Any) -> ProposalPurpose | None:
+    return ProposalPurpose(value) if value in ProposalPurpose._value2member_map_ else None
+
+
+def _title(name: str, content: str) -> str:
+    if name:
+        return name[:MAX_TITLE]
+    first_line = next((line for line in plain_text(content).split("\n") if line.strip()), "")
+    return (first_line[: MAX_TITLE - 1] + "…") if len(first_line) > MAX_TITLE else first_line
+
+
+def _hours_in_text(html: str) -> Decimal | None:
+    hours = hours_in_text(plain_text(html))
+    return _decimal(str(hours)) if hours is not None else None
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    slug = value.strip().lstrip("#").lower()
+    return slug if re.fullmatch(r"\w{1,64}", slug) else ""
+
+
+def first_dict(value: Any) -> JSONDict:
+    return next((item for item in as_list(value) if isinstance(item, dict)), {})
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _decimal(value: Any, *, allow_zero: bool = False) -> Decimal | None:
+    """A positive (or, when allowed, zero) quantity we can store, from a number or a numeric string; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero) or number > MAX_HOURS:
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def hours_of(value: Any, *, allow_zero: bool = False) -> Decimal | None:
+    """Hours from a `resourceQuantity`-like object, when its unit is an hour."""
+    if not isinstance(value, dict):
+        return None
+    unit = value.get("hasUnit")
+    if isinstance(unit, dict):
+        unit = unit.get("id") or unit.get("@id")
+    if unit not in HOUR_UNITS:
+        return None
+    return _decimal(value.get("hasNumericalValue"), allow_zero=allow_zero)

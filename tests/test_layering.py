@@ -1,0 +1,140 @@
+"""The layers hold, read from the source with `ast` (docs/architecture.md describes them).
+
+- activitypub/ is pure: no `await`, no async code, no HTTP client or server imports;
+- domain/ imports nothing from web/, api/, federation/ or aiohttp;
+- federation/ queries only its queues (inbox items, deliveries, domain health, work items) and, in remote_actors.py,
+  the remote-actor cache;
+- the inbox worker writes no rows but its queue's, and dispatches to domain `receive_*` functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "fedaid"
+HTTP_MODULES = ("aiohttp", "httpx", "requests", "urllib.request", "http.client", "socket", "ssl")
+QUERY_METHODS = frozenset(
+    {
+        "all",
+        "annotate",
+        "bulk_create",
+        "bulk_update",
+        "count",
+        "create",
+        "delete",
+        "exclude",
+        "exists",
+        "filter",
+        "first",
+        "get",
+        "get_or_create",
+        "get_or_none",
+        "raw",
+        "select_for_update",
+        "update",
+        "update_or_create",
+        "values",
+        "values_list",
+    }
+)
+FEDERATION_QUEUES = frozenset({"InboxItem", "Delivery", "DomainHealth", "WorkItem"})
+
+
+def modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+def tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def imported_modules(module: ast.Module) -> Iterator[str]:
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def model_names(module: ast.Module) -> set[str]:
+    """Names this module imported from fedaid.models (the ORM models and their enums)."""
+    names: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fedaid.models"):
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def queried_models(module: ast.Module) -> set[str]:
+    """Models this module queries: `Model.filter(...)`, `Model.get_or_none(...)`, `Model.create(...)`..."""
+    models = model_names(module)
+    found = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            if isinstance(target, ast.Name) and target.id in models and node.func.attr in QUERY_METHODS:
+                found.add(target.id)
+    return found
+
+
+def is_within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(PACKAGE.parent))
+
+
+@pytest.mark.parametrize("path", modules("activitypub"), ids=rel)
+def test_activitypub_is_pure(path: Path) -> None:
+    module = tree(path)
+    asynchronous = [
+        node.lineno
+        for node in ast.walk(module)
+        if isinstance(node, (ast.Await, ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith))
+    ]
+    assert not asynchronous, f"{rel(path)} awaits or defines async code at lines {asynchronous}"
+    http = [name for name in imported_modules(module) if any(is_within(name, bad) for bad in HTTP_MODULES)]
+    assert not http, f"{rel(path)} imports {http}"
+    assert not queried_models(module), f"{rel(path)} queries the database"
+
+
+@pytest.mark.parametrize("path", modules("domain"), ids=rel)
+def test_domain_imports_no_outer_layer(path: Path) -> None:
+    outer = ("fedaid.web", "fedaid.api", "fedaid.federation", "fedaid.config", "aiohttp")
+    found = [name for name in imported_modules(tree(path)) if any(is_within(name, bad) for bad in outer)]
+    assert not found, f"{rel(path)} imports {found}"
+
+
+@pytest.mark.parametrize("path", modules("federation"), ids=rel)
+def test_federation_queries_only_its_queues_and_the_actor_cache(path: Path) -> None:
+    allowed = FEDERATION_QUEUES | ({"Actor"} if path.name == "remote_actors.py" else set())
+    extra = queried_models(tree(path)) - allowed
+    assert not extra, f"{rel(path)} queries {sorted(extra)}: that is the domain's work"
+
+
+def test_the_inbox_worker_only_dispatches_to_domain_receive_functions() -> None:
+    module = tree(PACKAGE / "federation" / "inbox_worker.py")
+    assert queried_models(module) <= {"InboxItem"}
+    dispatch = next(n for n in module.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "dispatch")
+    (match,) = [node for node in dispatch.body if isinstance(node, ast.Match)]
+    for case in match.cases:
+        calls = [node for node in ast.walk(case) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)]
+        called = {call.func.attr for call in calls}  # type: ignore[union-attr]
+        assert len(case.body) == 1, "one call per case"
+        assert all(name.startswith("receive_") for name in called) or called == {"debug"}, called
+
+
+def test_the_checks_see_violations() -> None:
+    """The readers above are not blind: they find a query, an await and an outer import in a sample."""
+    sample = ast.parse(
+        "from fedaid.models import Post\nfrom fedaid.web import site\nasync def f():\n    await Post.filter(id=1)\n"
+    )
+    assert queried_models(sample) == {"Post"}
+    assert "fedaid.web.site" in set(imported_modules(sample))
+    assert any(isinstance(node, ast.Await) for node in ast.walk(sample))
