@@ -18,7 +18,7 @@ from fedaid.db import Database
 from fedaid.domain.demand_question import DemandUpdates
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
-from fedaid.federation import actor_routes, demand_routes, discovery, inbox, object_routes
+from fedaid.federation import actor_routes, circle_routes, demand_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
 from fedaid.federation.inbox_worker import InboxWorker
@@ -29,7 +29,7 @@ from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor
 from fedaid.negotiation import negotiated
-from fedaid.web import demands, profiles, proposals, site, uploads
+from fedaid.web import coaching, demands, ledger, profiles, proposals, site, uploads
 from fedaid.web import routes as web_routes
 from fedaid.web.sessions import PageRoutes
 from fedaid.worker import Job, run_jobs_forever
@@ -95,6 +95,11 @@ def add_routes(app: web.Application) -> None:
                 r"/c/{name}/demands/{id:\d+}",
                 negotiated(signed(demand_routes.serve_question_json), demands.show_demand_by_url),
             ),
+            web.get(
+                r"/c/{name}/events/{session_id:\d+}",
+                negotiated(signed(circle_routes.serve_event_json), coaching.show_session),
+            ),
+            web.get("/c/{name}/ledger", negotiated(signed(circle_routes.serve_ledger_json), ledger.show_ledger)),
         ]
     )
     app.router.add_get("/actor/followers", signed(actor_routes.serve_followers))

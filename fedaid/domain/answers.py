@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, AgreementRejectDoc
 from fedaid.activitypub.parse.inbound import AgreementConfirmed, AgreementOffered, Answered, Undone
 from fedaid.activitypub.vocab import ActivityType
-from fedaid.domain import agreements, exchanges, follows, reactions
+from fedaid.domain import agreements, exchanges, follows, participation, reactions
 from fedaid.domain.inbound import Incoming
 from fedaid.errors import Conflict, Forbidden, InvalidActivity, InvalidInput, NotFound
 
@@ -23,7 +23,12 @@ _NOT_OURS = (InvalidActivity, NotFound, Forbidden, Conflict, InvalidInput)
 
 
 async def receive_answer(incoming: Incoming, answer: Answered) -> None:
-    """Accept or Reject: of one of our follows (by its id, as Mitra sends it, or embedded), else of our offer."""
+    """Accept or Reject: of a Join of ours (Mobilizon), of one of our follows (by its id, as Mitra sends it, or
+    embedded), else of our offer."""
+    if answer.join_ap_id is not None and await participation.receive_join_answer(
+        incoming.actor, answer.join_ap_id, accepted=answer.is_accept
+    ):
+        return
     if answer.follow is not None:
         receive = follows.receive_accept if answer.is_accept else follows.receive_reject
         if await receive(incoming.actor, answer.follow):
@@ -67,6 +72,11 @@ async def receive_undo(incoming: Incoming, undone: Undone) -> None:
             await reactions.receive_undo_boost(actor, undone.ap_id)
         case _:
             pass  # Undo(Block), an agreement step that does not parse...: nothing of theirs is kept
+
+
+async def tolerant(step: Awaitable[object], activity_id: str) -> None:
+    """Run a mutual-aid step from elsewhere; one about nothing of ours is logged and ignored."""
+    await _agreement_step(step, activity_id)
 
 
 async def _agreement_step(step: Awaitable[object], activity_id: str) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.transactions import in_transaction
 
+from fedaid.domain import follows
 from fedaid.domain.actors import create_local_actor
 from fedaid.errors import Forbidden, InvalidInput, NotFound
 from fedaid.models import (
@@ -24,6 +25,8 @@ from fedaid.models import (
     Follow,
     FollowState,
     GroupKind,
+    Notification,
+    NotificationKind,
 )
 
 
@@ -137,6 +140,19 @@ async def get_request(circle: Circle, follow_id: int) -> Follow:
     row = await Follow.get_or_none(id=follow_id, target_id=circle.actor_id)
     if row is None:
         raise NotFound("No such request to join this circle.")
+    return row
+
+
+async def join_circle(circle: Circle, member: Actor) -> Follow:
+    """A member here joins: at once in an open circle; in a closed one, the facilitators are asked."""
+    if circle.is_open:
+        return await follows.follow(member, circle.actor)
+    row, created = await Follow.get_or_create(
+        follower=member, target=circle.actor, defaults={"ap_id": f"{member.ap_id}/joins/circle/{circle.id}"}
+    )
+    if created:
+        for facilitator in await facilitators_of(circle):
+            await Notification.create(recipient=facilitator, kind=NotificationKind.FOLLOW_REQUEST, from_actor=member)
     return row
 
 

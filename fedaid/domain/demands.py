@@ -263,7 +263,7 @@ async def cosign(demand: Demand, group: Actor, *, by: Actor, now: datetime | Non
     """Our collective co-signs another collective's demand: its Group sends the signed endorsement (an Accept of
     the Question) to the demand's collective and Announces the demand to its own followers."""
     await _require_organiser(by)
-    if not group.is_local or not group.is_group:
+    if not group.is_local or not group.is_collective:
         raise Forbidden("Only one of this instance's collectives can co-sign.")
     if demand.is_local and demand.collective_id == group.id:
         raise Conflict("A collective does not co-sign its own demand.")
@@ -308,7 +308,7 @@ async def receive_endorsement(group: Actor, question_ap_id: str, endorsement_ap_
     demand = await Demand.get_or_none(ap_id=question_ap_id, is_local=True)
     if demand is None:
         return False
-    if not group.is_group:
+    if not group.is_collective:
         log.info("endorsement refused: not a collective", extra={"actor": group.ap_id})
         return True
     if demand.status not in polls.SUPPORTABLE:

@@ -1,7 +1,8 @@
 """The ledger: hours each member gave and received, never netted into one balance.
 
-Derived, not stored: it sums the exchanges both sides confirmed, and splits them by the collective
-of the other party (their instance's domain). No HTTP here.
+Derived, not stored: it sums the confirmed transfers of hours (exchanges, group sessions, mentoring
+meetings; see `hour_transfers`), and splits them by the collective of the other party (their
+instance's domain). No HTTP here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tortoise.expressions import Q
-
-from fedaid.models import Actor, Exchange
+from fedaid.domain import hour_transfers
+from fedaid.models import Actor
 
 
 @dataclass
@@ -30,27 +30,16 @@ class Ledger:
     by_collective: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
 
-def confirmed_exchanges() -> Q:
-    """Exchanges the ledger counts: confirmed by the provider and by the receiver."""
-    return Q(provider_confirmed_at__isnull=False, receiver_confirmed_at__isnull=False)
-
-
 async def ledger_of(actor: Actor) -> Ledger:
     """Hours `actor` gave and received, in total and per collective of the other party."""
-    exchanges = await (
-        Exchange.filter(confirmed_exchanges())
-        .filter(Q(agreement__provider_id=actor.id) | Q(agreement__receiver_id=actor.id))
-        .prefetch_related("agreement__provider", "agreement__receiver")
-    )
     ledger = Ledger()
-    for exchange in exchanges:
-        agreement = exchange.agreement
-        if agreement.provider_id == actor.id:
-            ledger.given += exchange.hours
-            ledger.by_collective[agreement.receiver.domain].given += exchange.hours
-        if agreement.receiver_id == actor.id:
-            ledger.received += exchange.hours
-            ledger.by_collective[agreement.provider.domain].received += exchange.hours
+    for transfer in await hour_transfers.transfers([actor.id]):
+        if transfer.provider_id == actor.id:
+            ledger.given += transfer.hours
+            ledger.by_collective[transfer.receiver_domain].given += transfer.hours
+        if transfer.receiver_id == actor.id:
+            ledger.received += transfer.hours
+            ledger.by_collective[transfer.provider_domain].received += transfer.hours
     ledger.by_collective = dict(ledger.by_collective)
     return ledger
 
@@ -60,9 +49,7 @@ async def hours_given_by(actor_ids: list[int]) -> dict[int, Decimal]:
     totals: dict[int, Decimal] = {actor_id: Decimal("0.00") for actor_id in actor_ids}
     if not actor_ids:
         return totals
-    rows = await Exchange.filter(confirmed_exchanges(), agreement__provider_id__in=actor_ids).values_list(
-        "agreement__provider_id", "hours"
-    )
-    for provider_id, hours in rows:
-        totals[provider_id] += Decimal(str(hours))
+    for transfer in await hour_transfers.transfers(actor_ids):
+        if transfer.provider_id in totals:
+            totals[transfer.provider_id] += transfer.hours
     return totals

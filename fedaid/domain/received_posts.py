@@ -10,7 +10,7 @@ from __future__ import annotations
 from fedaid.activitypub.parse import NoteDoc, same_origin
 from fedaid.activitypub.parse.inbound import Boosted, PostCreated, PostDeleted, PostUpdated, Wrapped
 from fedaid.activitypub.vocab import ActivityType
-from fedaid.domain import reactions, remote_posts
+from fedaid.domain import reactions, remote_events, remote_posts
 from fedaid.domain.follows import is_followed_here
 from fedaid.domain.inbound import Incoming
 from fedaid.errors import InvalidActivity
@@ -19,18 +19,29 @@ from fedaid.models import Actor, ActorType, Post
 
 async def receive_post_created(incoming: Incoming, created: PostCreated) -> None:
     """Keep a post when someone here follows, is addressed by or was replied to by its author."""
+    if created.event is not None:  # a session published elsewhere
+        await remote_events.receive_event(created.event, incoming.actor)
     note = created.note
-    if note is None:  # Create of an id only: the origin says what it is
-        note, _ = await incoming.remote.fetch_note(created.ap_id, incoming.actor)
+    if note is None:
+        if created.event is not None:
+            return  # an Event that is not also a post
+        note, _ = await incoming.remote.fetch_note(created.ap_id, incoming.actor)  # an id only: ask its origin
     await _store_note(incoming, note, incoming.actor)
 
 
 async def receive_post_updated(incoming: Incoming, updated: PostUpdated) -> None:
-    """An edit by the post's author, applied when newer than our copy."""
-    await remote_posts.update_remote_note(updated.note, incoming.actor, outside_proposals=incoming.outside_proposals)
+    """An edit by the post's author, applied when newer than our copy; a session moved or cancelled."""
+    if updated.event is not None:
+        await remote_events.receive_event(updated.event, incoming.actor)
+    if updated.note is not None:
+        await remote_posts.update_remote_note(
+            updated.note, incoming.actor, outside_proposals=incoming.outside_proposals
+        )
 
 
 async def receive_post_deleted(incoming: Incoming, deleted: PostDeleted) -> None:
+    """The author deleted a post or a session of theirs."""
+    await remote_events.receive_event_delete(deleted.ap_id, incoming.actor)
     await remote_posts.delete_remote_post(deleted.ap_id, incoming.actor)
 
 

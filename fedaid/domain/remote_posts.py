@@ -23,6 +23,7 @@ from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor,
     ActorType,
+    CoachingSession,
     DomainPolicy,
     Follow,
     FollowState,
@@ -53,7 +54,13 @@ async def is_relevant(note: NoteDoc, author: Actor) -> bool:
     followed_here = Actor.filter(follower_rows__follower__is_local=True, follower_rows__state=FollowState.ACCEPTED)
     if addressed and await followed_here.filter(Q(ap_id__in=addressed) | Q(followers_url__in=addressed)).exists():
         return True
-    return note.in_reply_to is not None and await Post.filter(ap_id=note.in_reply_to).exists()
+    if note.in_reply_to is None:
+        return False
+    # A reply to a post we have, or to a coaching session here or joined from here (its follow-up thread).
+    return (
+        await Post.filter(ap_id=note.in_reply_to).exists()
+        or await CoachingSession.filter(ap_id=note.in_reply_to).exists()
+    )
 
 
 async def visibility_for(note: NoteDoc) -> Visibility:

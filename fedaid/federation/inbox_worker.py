@@ -22,7 +22,15 @@ from fedaid.activitypub.parse import Activity, JSONDict, NoteDoc, as_list, id_of
 from fedaid.activitypub.parse import inbound as msg
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import answers, follows, moderation, reactions, received_posts, remote_accounts
+from fedaid.domain import (
+    answers,
+    follows,
+    moderation,
+    reactions,
+    received_posts,
+    received_sessions,
+    remote_accounts,
+)
 from fedaid.domain.inbound import Incoming
 from fedaid.domain.policy import DomainPolicies, host_of_url
 from fedaid.errors import FedaidError, FetchError, Gone, InvalidActivity, NotFound
@@ -241,5 +249,11 @@ async def dispatch(incoming: Incoming, received: msg.Received) -> None:
             await moderation.receive_report(incoming.actor, received)
         case msg.Moved():
             await remote_accounts.receive_move(incoming, received)
+        case msg.Joined():
+            await received_sessions.receive_join(incoming, received)
+        case msg.Left():
+            await received_sessions.receive_leave(incoming, received)
+        case msg.Arrived():
+            await received_sessions.receive_arrive(incoming, received)
         case msg.Ignored(reason=reason):
             log.debug("activity ignored", extra={"actor": incoming.actor.ap_id, "reason": reason})

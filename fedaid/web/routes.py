@@ -12,6 +12,9 @@ from fedaid.web import (
     admin,
     agreements,
     auth,
+    calendars,
+    circles,
+    coaching,
     collective,
     demands,
     home,
@@ -31,6 +34,8 @@ def public_files() -> list[web.AbstractRouteDef]:
         web.get("/feed.atom", home.home_feed),
         web.get("/categories/{slug}/feed.atom", home.category_feed),
         web.get("/u/{name}/feed.atom", home.member_feed),
+        web.get("/circles/{slug}/calendar.ics", calendars.circle_calendar),
+        web.get("/calendar/{token}.ics", calendars.member_calendar),
     ]
 
 
@@ -41,6 +46,9 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/", home.show_home),
         web.get("/about", collective.show_about),
         web.get("/search", collective.show_search),
+        web.get("/circles", circles.show_circles),
+        web.get("/circles/{slug}", circles.show_circle),
+        web.get(r"/sessions/{session_id:\d+}", coaching.show_remote_session),
         web.get(r"/proposals/{id:\d+}", proposals.show_proposal),
         web.get(r"/posts/{id:\d+}", proposals.go_to_post),
         web.get("/media/{key}", media_files.serve_media_file),
@@ -65,6 +73,9 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post(r"/agreements/{id:\d+}/reject", agreements.reject_post),
         web.post(r"/agreements/{id:\d+}/cancel", agreements.cancel_post),
         web.post(r"/agreements/{id:\d+}/confirm", agreements.confirm_post),
+        *_circle_forms(),
+        web.get("/settings/calendar", calendars.show_calendar_settings),
+        web.post("/settings/calendar", calendars.renew_calendar_post),
         web.get("/notifications", settings.show_notifications),
         web.post("/notifications/read", settings.read_notifications),
         web.get("/settings", settings.show_settings),
@@ -92,5 +103,34 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post(r"/admin/reports/{id:\d+}/resolve", admin.resolve_report_post),
         web.get("/admin/deliveries", admin.show_deliveries),
         web.get("/admin/collective", admin.show_collective_settings),
+        web.get("/admin/circles", circles.admin_circles),
+        web.post("/admin/circles", circles.admin_create_circle_post),
         web.post("/admin/collective", admin.save_collective_settings),
+    ]
+
+
+def _circle_forms() -> list[web.AbstractRouteDef]:
+    """Joining circles and sessions, attendance, follow-up, and the facilitators' tools."""
+    session = r"/c/{name}/events/{session_id:\d+}"
+    remote = r"/sessions/{session_id:\d+}"
+    return [
+        web.post("/circles/{slug}/join", circles.join_circle_post),
+        web.post("/circles/{slug}/leave", circles.leave_circle_post),
+        web.post(r"/circles/{slug}/requests/{id:\d+}/{action:approve|reject}", circles.answer_request_post),
+        web.post("/circles/{slug}/sessions", circles.schedule_post),
+        *(
+            web.post(f"{prefix}/{verb}", handler)
+            for prefix in (session, remote)
+            for verb, handler in (
+                ("join", coaching.join_post),
+                ("leave", coaching.leave_post),
+                ("attended", coaching.attended_post),
+            )
+        ),
+        web.post(f"{session}/participants/{{participation_id:\\d+}}/confirm", coaching.confirm_participant_post),
+        web.post(f"{session}/participants/{{participation_id:\\d+}}/{{action:accept|reject}}", coaching.answer_post),
+        web.post(f"{session}/move", coaching.move_post),
+        web.post(f"{session}/capacity", coaching.capacity_post),
+        web.post(f"{session}/cancel", coaching.cancel_post),
+        web.post(f"{session}/follow-up", coaching.follow_up_post),
     ]

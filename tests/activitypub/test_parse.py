@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fedaid.activitypub.events import is_event, parse_event
 from fedaid.activitypub.parse import (
     MAX_ADDRESSEES,
     MAX_TAGS,
@@ -38,6 +39,10 @@ from testsupport import FIXTURES
 # "capture" is a recorded HTTP request whose body is an activity; "question" a poll (activitypub/questions.py).
 PARSER_OF = {
     "as2/question_with_vote_replies.json": "question",
+    "as2/invite_event.json": "activity",
+    "as2/join_group.json": "activity",
+    "as2/tentative_accept_invite_event.json": "activity",
+    "as2/tentative_reject_invite_event.json": "activity",
     "fep/fep0837_accept_agreement.json": "activity",
     "fep/fep0837_actor_payment_link.json": "actor",
     "fep/fep0837_confirmation_receipt.json": "activity",
@@ -45,11 +50,19 @@ PARSER_OF = {
     "fep/fep0837_proposal_full.json": "note",
     "fep/fep0837_proposal_minimal.json": "note",
     "fep/fep0837_reject_agreement.json": "activity",
+    "fep/fep8a8e_event_capacity_attendees.json": "event",
+    "fep/fep8a8e_event_hybrid_locations.json": "event",
+    "fep/fep8a8e_event_join_mode_external.json": "event",
+    "fep/fep8a8e_event_organizers_collection.json": "event",
+    "fep/fep8a8e_event_postal_address.json": "event",
+    "fep/fep8a8e_event_virtual_location.json": "event",
     "fep/fep8b32_object_with_proof.json": "note",
     "fep/fep9967_question.json": "question",
     "fep/fep9967_vote_note.json": "note",
     "friendica/person.json": "actor",
     "friendica/update_note.json": "activity",
+    "gancio/application_actor.json": "actor",
+    "gancio/create_event_demo.json": "activity",
     "gotosocial/delete_direct.json": "activity",
     "gotosocial/delete_note_public.json": "activity",
     "gotosocial/flag.json": "activity",
@@ -99,8 +112,17 @@ PARSER_OF = {
     "mitra/accept_follow_by_id.json": "activity",
     "mitra/create_post.json": "activity",
     "mitra/like_with_proof.json": "activity",
+    "mobilizon/accept_join_event.json": "activity",
     "mobilizon/create_event_with_links.json": "activity",
-    "mobilizon/event.json": "note",
+    "mobilizon/event.json": "event",
+    "mobilizon/event_mobilizon_org.json": "event",
+    "mobilizon/group.json": "actor",
+    "mobilizon/group_members_collection.json": "collection",
+    "mobilizon/invite_group_member.json": "activity",
+    "mobilizon/join_event.json": "activity",
+    "mobilizon/join_event_signed.json": "activity",
+    "mobilizon/join_participation_message_docs.json": "activity",
+    "mobilizon/leave_event_signed.json": "activity",
     "nodeinfo/nodeinfo_2.1_example.json": "json",
     "nodeinfo/well_known_nodeinfo.json": "json",
     "pleroma/create_note.json": "activity",
@@ -130,6 +152,18 @@ REFUSED = {
         "activity id is missing",
         "GoToSocial docs excerpt without an id; we require one to deduplicate",
     ),
+    **{
+        f"mobilizon/{name}.json": (
+            "activity id and actor are on different servers",
+            "Rebased's test fixture pairs mobilizon.org's actor with a mobilizon.mkljczk.pl id; a signer owns only "
+            "its own server's ids (the inbox test re-hosts both on one server)",
+        )
+        for name in ("accept_join_event", "join_event")
+    },
+    **{
+        f"as2/{name}.json": ("activity id is missing", "an ActivityStreams vocabulary example: no ids at all")
+        for name in ("invite_event", "join_group", "tentative_accept_invite_event", "tentative_reject_invite_event")
+    },
 }
 
 
@@ -148,6 +182,8 @@ def parse_embedded(activity: Activity) -> None:
             parse_tombstone(item)
         elif isinstance(item, dict) and set(as_list(item.get("type"))) & POST_TYPES:
             parse_note(item)
+            if is_event(item):
+                parse_event(item)
         elif isinstance(item, dict) and set(as_list(item.get("type"))) & ACTIVITY_TYPES:
             parse_embedded(parse_activity(item))
 
@@ -160,6 +196,8 @@ def parse_fixture(name: str, doc: dict[str, Any]) -> None:
             parse_actor(doc)
         case "note":
             parse_note(doc)
+        case "event":  # sessions from Mobilizon, Gancio and the FEP-8a8e examples (some name no organiser)
+            parse_event(doc)
         case "key":
             parse_key_document(doc)
         case "collection":

@@ -23,10 +23,13 @@ import pytest
 from test_inbox import post_raw, start_drivers
 
 from fedaid.activitypub import parse, questions
+from fedaid.activitypub.events import JoinDoc, is_event, parse_event
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import agreements, demands, remote_posts
+from fedaid.domain import agreements, demands, participation, remote_posts
+from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
+from fedaid.domain.sessions import SessionTerms, schedule_session
 from fedaid.errors import InvalidActivity
 from fedaid.federation.remote_actors import self_link
 from fedaid.models import (
@@ -34,6 +37,7 @@ from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
+    CoachingSession,
     Exchange,
     Favourite,
     Follow,
@@ -42,6 +46,8 @@ from fedaid.models import (
     InboxState,
     Notification,
     NotificationKind,
+    Participation,
+    ParticipationState,
     Post,
     ProposalPurpose,
     Report,
@@ -89,6 +95,8 @@ def parse_any(name: str, doc: Any) -> object:
         return parse.parse_actor(doc)
     if "Question" in kinds and "attributedTo" not in doc:  # docs excerpts of polls: the poll is still read
         return questions.parse_poll(doc)
+    if is_event(doc):  # a session (Mobilizon, FEP-8a8e): some name no organiser, so no post
+        return parse_event(doc)
     if kinds & POST_TYPES:
         return parse.parse_note(doc)
     if kinds & COLLECTION_TYPES:
@@ -104,6 +112,11 @@ REFUSED = {
     "gotosocial/delete_note_public.json": "activity id is missing",
     "fep/fep0837_actor_payment_link.json": "preferredUsername is missing",  # an excerpt of an actor
     "mastodon/actor_property_value.json": "preferredUsername is missing",
+    # Rebased's captures pair mobilizon.org's actor with mobilizon.mkljczk.pl ids (re-hosted on one server below).
+    "mobilizon/accept_join_event.json": "activity id and actor are on different servers",
+    "mobilizon/join_event.json": "activity id and actor are on different servers",
+    **{f"as2/{name}.json": "activity id is missing" for name in ("invite_event", "join_group")},
+    **{f"as2/tentative_{name}_invite_event.json": "activity id is missing" for name in ("accept", "reject")},
 }
 
 
@@ -209,6 +222,7 @@ class Case:
     setup: Step | None = None
     check: Step | None = None
     status: int = 202
+    origins: tuple[str, ...] = ()  # other hosts of the fixture's senders, re-hosted on the fake too
 
 
 async def ana_follows(stage: Stage, url: str, *, state: str = FollowState.ACCEPTED, ap_id: str | None = None) -> None:
@@ -520,7 +534,116 @@ async def poll_kept(stage: Stage) -> None:
     assert poll.options[1] == "Everyone knows that!" and poll.counts == [0, 1, 0, 1] and not poll.is_multiple
 
 
+# Coaching sessions (Mobilizon's RSVP flow): a circle here with a session ahead, or a session elsewhere.
+MOBILIZON_EVENT = "http://mobilizon.test/events/some-uuid"
+MOBILIZON_ADMIN = "http://mobilizon2.test/@admin"
+PLEROMA_EVENT = "https://pleroma.mkljczk.pl/objects/b800bdb9-2cbb-40b6-9b29-196cfbd42398"
+MKLJCZK_EVENT = "https://mobilizon.mkljczk.pl/events/d9d08e46-81af-4ee9-91e5-1298f49beea9"
+MKLJCZK_JOIN = "https://pleroma.mkljczk.pl/activities/7d1f3986-8b2c-48c2-b89e-d27ba8459777"
+TCIT = "https://mobilizon.org/@tcit"
+
+
+async def our_session(stage: Stage, fixture_url: str) -> CoachingSession:
+    """A circle here, facilitated by ana, with a session in three days that the fixture's URL now names."""
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        circle = await create_circle(stage.base, CircleTerms(slug="marketing", name="Marketing", facilitators=(ana,)))
+        start = datetime.now(UTC) + timedelta(days=3)
+        terms = SessionTerms(title="Positionnement", starts_at=start, ends_at=start + timedelta(hours=2), capacity=6)
+        session = await schedule_session(circle, ana, terms)
+    stage.ours[fixture_url] = session.ap_id
+    return session
+
+
+async def participation_of(stage: Stage, actor_url: str) -> Participation:
+    with stage.db():
+        return await Participation.get(actor__ap_id=stage.remote(actor_url))
+
+
+async def joined(stage: Stage) -> None:
+    row = await participation_of(stage, actors_in(stage.doc)[0])
+    assert row.state == ParticipationState.ACCEPTED and row.join_ap_id == stage.rewrite(stage.doc["id"])
+    if stage.doc.get("participationMessage"):
+        assert row.message.split() == stage.doc["participationMessage"].split()  # the no-break space is kept as one
+
+
+async def admin_has_a_seat(stage: Stage) -> None:
+    session = await our_session(stage, MOBILIZON_EVENT)
+    admin = await stage.actor_row(MOBILIZON_ADMIN)
+    with stage.db():
+        await participation.receive_join(admin, JoinDoc(f"{admin.ap_id}/j", admin.ap_id, session.ap_id, ""))
+
+
+async def seat_freed(stage: Stage) -> None:
+    row = await participation_of(stage, MOBILIZON_ADMIN)
+    with stage.db():
+        session = await CoachingSession.get(id=row.session_id)
+    assert row.state == ParticipationState.LEFT and session.accepted_count == 0
+
+
+async def ana_joined_a_session_elsewhere(stage: Stage) -> None:
+    """tcit (Mobilizon) publishes an event; ana's Join of it waits for tcit's answer."""
+    stage.origins.add("mobilizon.mkljczk.pl")
+    tcit = await stage.actor_row(TCIT)
+    with stage.db():
+        ana = await Actor.get(username="ana", is_local=True)
+        start = datetime.now(UTC) + timedelta(days=3)
+        session = await CoachingSession.create(
+            id=new_id(),
+            ap_id=stage.rewrite(MKLJCZK_EVENT),
+            organizer=tcit,
+            title="Atelier",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
+        await Participation.create(
+            session=session, actor=ana, state=ParticipationState.PENDING, join_ap_id=stage.ana("/joins/1")
+        )
+    stage.ours[MKLJCZK_JOIN] = stage.ana("/joins/1")
+
+
+async def ana_has_her_seat(stage: Stage) -> None:
+    with stage.db():
+        row = await Participation.get(join_ap_id=stage.ana("/joins/1"))
+        assert await Notification.filter(kind=NotificationKind.SESSION, recipient_id=row.actor_id).exists()
+    assert row.state == ParticipationState.ACCEPTED
+
+
+async def event_kept(stage: Stage) -> None:
+    """The Event is shown here, read-only, with what its page needs."""
+    with stage.db():
+        session = await CoachingSession.get(ap_id=stage.rewrite(stage.doc["object"]["id"]))
+    assert not session.is_local and session.title and session.starts_at
+    location = stage.doc["object"].get("location") or {}
+    assert session.place_name == location.get("name", "")
+
+
+async def event_kept_with_its_links(stage: Stage) -> None:
+    await event_kept(stage)
+    await shows_media(stage, "unknown", "unknown")
+
+
+def join_case(fixture_url: str, **values: Any) -> Case:
+    return Case(setup=lambda s: our_session(s, fixture_url), check=joined, **values)
+
+
 CASES: dict[str, Case] = {
+    "as2/invite_event.json": Case(status=400),  # ActivityStreams examples carry no ids (see REFUSED)
+    "as2/join_group.json": Case(status=400),
+    "as2/tentative_accept_invite_event.json": Case(status=400),
+    "as2/tentative_reject_invite_event.json": Case(status=400),
+    "gancio/create_event_demo.json": Case(setup=follows_author, check=event_kept),
+    "mobilizon/accept_join_event.json": Case(
+        ours={"https://pleroma.mkljczk.pl/users/mkljczk": "ana"},
+        setup=ana_joined_a_session_elsewhere,
+        check=ana_has_her_seat,
+    ),
+    "mobilizon/create_event_with_links.json": Case(setup=follows_author, check=event_kept_with_its_links),
+    "mobilizon/invite_group_member.json": Case(),  # an invitation into a Mobilizon group: acknowledged, ignored
+    "mobilizon/join_event.json": join_case(PLEROMA_EVENT, origins=("mobilizon.mkljczk.pl",)),
+    "mobilizon/join_event_signed.json": join_case(MOBILIZON_EVENT),
+    "mobilizon/join_participation_message_docs.json": join_case(MOBILIZON_EVENT),
+    "mobilizon/leave_event_signed.json": Case(setup=admin_has_a_seat, check=seat_freed),
     "fep/fep0837_offer_agreement.json": Case(ours={ALICE: "ana"}, setup=our_proposal, check=offer_recorded),
     "fep/fep0837_accept_agreement.json": Case(
         ours={"https://social.example/users/bob": "ana"},
@@ -565,9 +688,6 @@ CASES: dict[str, Case] = {
         ours={LEMMY_GROUP: "collective"}, check=lambda s: someone_follows_us(s, target="drivers")
     ),
     "lemmy/update_page.json": Case(setup=lemmy_page_exists, check=lemmy_page_updated),
-    "mobilizon/create_event_with_links.json": Case(
-        setup=follows_author, check=lambda s: shows_media(s, "unknown", "unknown")
-    ),
     "mastodon/create_poll_vote.json": Case(
         ours={"https://testing.uguu.ltd/users/rin": "collective"},
         setup=our_poll(RIN_POLL, "suya.."),
@@ -672,15 +792,17 @@ async def test_every_activity_fixture_goes_through_the_inbox(drivers, aiohttp_se
     case, doc = CASES[name], load(name)
     fake = await start_fake_remote(aiohttp_server, usernames=())
     stage = Stage(drivers, fake, doc)
-    for url in actors_in(doc):
+    anonymous = [] if parse.id_of(doc["actor"]) else ["https://w3c.example/sally"]  # AS2 examples: no ids
+    for url in [*actors_in(doc), *anonymous]:
         if url not in case.ours:
             stage.add_actor(url, type="Group" if url in case.groups else "Person")
+    stage.origins.update(case.origins)
     stage.ours.update({url: our_url(stage, key) for url, key in case.ours.items()})
     if case.setup is not None:
         await case.setup(stage)
     stage.ours.update({url: our_url(stage, value) for url, value in stage.ours.items()})
     activity = stage.rewrite(doc)
-    signer = stage.names[parse.id_of(doc["actor"])]
+    signer = stage.names[parse.id_of(doc["actor"]) or "https://w3c.example/sally"]
 
     headers, body = fake.sign_post(f"{drivers.base_url}/inbox", activity, as_user=signer)
     status = await post_raw(f"{drivers.base_url}/inbox", body, headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fedaid.activitypub.events import EventDoc, JoinDoc, is_event, join_reference, parse_event, parse_join
 from fedaid.activitypub.parse.activities import Activity, parse_activity, parse_tombstone
 from fedaid.activitypub.parse.agreements import (
     AgreementAcceptDoc,
@@ -54,6 +55,7 @@ class Answered:
 
     is_accept: bool
     follow: FollowRef | None  # None when it cannot be about a Follow
+    join_ap_id: str | None  # the Join it answers, when it may answer one (Mobilizon's RSVP flow)
     agreement: AgreementAcceptDoc | AgreementRejectDoc | None  # None when it is not about an agreement
     agreement_error: str = ""  # why it is not, when it could have been
 
@@ -83,15 +85,38 @@ class Undone:
 
 @dataclass(frozen=True)
 class PostCreated:
-    """Create of a post: embedded (`note`), or by id only (`note` None: its origin says what it is)."""
+    """Create of a post or an event: embedded (`note`, `event`), or by id only (both None: its origin says
+    what it is)."""
 
     ap_id: str
     note: NoteDoc | None
+    event: EventDoc | None = None  # a session published elsewhere (Mobilizon, Gancio, a fedaid circle)
 
 
 @dataclass(frozen=True)
 class PostUpdated:
-    note: NoteDoc
+    note: NoteDoc | None
+    event: EventDoc | None = None  # a session moved, or cancelled by its ical:status
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Join of one of our sessions, or of a circle (a Group: then the same as a Follow)."""
+
+    join: JoinDoc
+
+
+@dataclass(frozen=True)
+class Left:
+    target_ap_id: str | None
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """A confirmed attendance of a group session: `participant_ap_id` arrived at `event_ap_id`."""
+
+    participant_ap_id: str | None
+    event_ap_id: str | None
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,9 @@ Received = (
     | Blocked
     | Reported
     | Moved
+    | Joined
+    | Left
+    | Arrived
 )
 
 
@@ -195,6 +223,12 @@ def read_activity(activity: Activity, *, followers_url: str | None = None) -> Re
             return _flag(activity)
         case ActivityType.MOVE:
             return _move(activity)
+        case ActivityType.JOIN:
+            return Joined(parse_join(activity.raw))
+        case ActivityType.LEAVE:
+            return Left(activity.object_ap_id)
+        case ActivityType.ARRIVE:
+            return Arrived(activity.object_ap_id, id_of(activity.raw.get("location")))
         case _:
             return Ignored(f"{activity.type} is not a type we act on")
 
@@ -244,26 +278,36 @@ def _guarded(read: Callable[[], Received]) -> Received:
 def _accept(activity: Activity) -> Answered:
     """Accept of a Follow (embedded, or its id as Mitra sends it), else of a FEP-0837 agreement offer."""
     kind = embedded_type(activity.object)
+    join = _join_answered(activity, kind)
     may_be_follow = kind == ActivityType.FOLLOW or (kind is None and "result" not in activity.raw)
     follow = follow_ref(activity.object) if may_be_follow else None
     if kind == ActivityType.FOLLOW:
-        return Answered(True, follow, None)
+        return Answered(True, follow, join, None)
     try:
-        return Answered(True, follow, parse_agreement_accept(activity.raw))
+        return Answered(True, follow, join, parse_agreement_accept(activity.raw))
     except InvalidActivity as err:
-        return Answered(True, follow, None, str(err))
+        return Answered(True, follow, join, None, str(err))
 
 
 def _reject(activity: Activity) -> Answered:
     """Reject of a Follow (a refusal, or "remove follower"), else of a FEP-0837 agreement offer."""
     kind = embedded_type(activity.object)
+    join = _join_answered(activity, kind)
     follow = follow_ref(activity.object) if kind in (None, ActivityType.FOLLOW) else None
     if kind == ActivityType.FOLLOW:
-        return Answered(False, follow, None)
+        return Answered(False, follow, join, None)
     try:
-        return Answered(False, follow, parse_agreement_reject(activity.raw))
+        return Answered(False, follow, join, parse_agreement_reject(activity.raw))
     except InvalidActivity as err:
-        return Answered(False, follow, None, str(err))
+        return Answered(False, follow, join, None, str(err))
+
+
+def _join_answered(activity: Activity, kind: str | None) -> str | None:
+    """Mobilizon's answer to a Join names the Join embedded, or its id alone."""
+    if kind not in (ActivityType.JOIN, None):
+        return None
+    join_id, _ = join_reference(activity.object)
+    return join_id
 
 
 def _undo(activity: Activity) -> Undone:
@@ -290,9 +334,12 @@ def _create(activity: Activity, followers_url: str | None) -> Received:
     obj = activity.object
     if isinstance(obj, str):
         return PostCreated(obj, None)
+    event = parse_event(obj) if is_event(obj) else None
     if isinstance(obj, dict) and (embedded_type(obj) in POST_TYPES or has_post_type(obj)):
         note = parse_note(_with_author(obj, activity.actor_ap_id), followers_url=followers_url)
-        return PostCreated(note.ap_id, note)
+        return PostCreated(note.ap_id, note, event)
+    if event is not None:
+        return PostCreated(event.ap_id, None, event)
     return Ignored("Create of something that is not a post (e.g. a Question's vote, an Offer)")
 
 
@@ -308,8 +355,11 @@ def _update(activity: Activity, followers_url: str | None) -> Received:
     obj = activity.object
     if activity.object_ap_id == activity.actor_ap_id:
         return ActorUpdated(activity.actor_ap_id)
+    event = parse_event(obj) if is_event(obj) else None  # type: ignore[arg-type]
     if isinstance(obj, dict) and has_post_type(obj):
-        return PostUpdated(parse_note(obj, followers_url=followers_url))
+        return PostUpdated(parse_note(obj, followers_url=followers_url), event)
+    if event is not None:
+        return PostUpdated(None, event)
     return Ignored("Update of something that is not a post or the actor itself")
 
 
