@@ -11,6 +11,9 @@ import sys
 
 from fedaid.cli import agreements, alliances, collective, follows, media, members, proposals, serve
 from fedaid.errors import FedaidError
+from fedaid.storage.availability import DATABASE_ERRORS
+
+DATABASE_ADVICE = "Check FEDAID_DATABASE_URL; restore a damaged SQLite file from a backup"
 
 COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements, media)
 
@@ -32,5 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     except FedaidError as err:
         print(f"fedaid: error: {err}", file=sys.stderr)
         return 2
+    except DATABASE_ERRORS as err:
+        # A damaged or unreadable file, or a server that went away: raised by whichever query met it first.
+        print(f"fedaid: error: the database cannot be used: {_one_line(err)}. {DATABASE_ADVICE}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or err.__class__.__name__

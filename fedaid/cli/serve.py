@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import signal
 
@@ -13,11 +14,17 @@ from fedaid.app import create_app, worker_jobs
 from fedaid.cli.context import initialise_data_dir, load_settings, open_database
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.errors import ConfigError
 from fedaid.domain.instance import has_admin
 from fedaid.domain.members import create_invite
 from fedaid.models import AccountRole
 from fedaid.worker import run_jobs_forever, run_jobs_once
 
+LISTEN_ERRORS = {
+    errno.EADDRINUSE: "the port is already in use",
+    errno.EADDRNOTAVAIL: "this machine has no such address",
+    errno.EACCES: "this user may not use that port",
+}
 YOUNG_COLLECTION_THRESHOLD = 10_000  # allocations between two young collections (Python's default: 700)
 
 
@@ -52,7 +59,15 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     if admin_link:
         print(f"Create the first admin account (the link works once): {admin_link}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None, loop=new_event_loop())
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None, loop=new_event_loop())
+    except OSError as err:
+        if err.errno not in LISTEN_ERRORS:
+            raise
+        raise ConfigError(
+            f"Cannot listen on {args.host}:{args.port}: {LISTEN_ERRORS[err.errno]}. "
+            "Stop what uses it or choose another with --port / --host."
+        ) from err
     return 0
 
 

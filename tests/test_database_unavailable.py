@@ -1,0 +1,52 @@
+"""A locked database during a request: 503 with Retry-After and a short body, never a traceback page."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiohttp
+import pytest
+
+from fedaid.domain.members import add_member
+from fedaid.domain.oauth import register_app
+
+from testsupport import PASSWORD
+
+
+@pytest.fixture(params=("sqlite",))
+def backend(request: pytest.FixtureRequest) -> str:
+    """Locking is SQLite's: another connection holds the file exclusively."""
+    return request.param
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/oauth/token", {"grant_type": "password", "username": "ana@example.org", "password": PASSWORD}),
+        ("/api/v1/apps", {"client_name": "Toot", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}),
+    ],
+)
+async def test_a_locked_sqlite_database_answers_503_with_retry_after(make_instance, path, data):
+    # Given an instance whose SQLite file another connection holds with an exclusive transaction (in WAL mode,
+    # writers wait for it)
+    instance = await make_instance("drivers")
+    with instance.db.active():
+        await add_member(instance.base_url, "ana", email="ana@example.org", password=PASSWORD)
+        app, secret = await register_app("Toot", ["urn:ietf:wg:oauth:2.0:oob"], "read", address="192.0.2.1")
+    if path == "/oauth/token":
+        data = {**data, "client_id": app.client_id, "client_secret": secret}
+    file = instance.db.url.split("://", 1)[1].split("?", 1)[0]
+    holder = sqlite3.connect(file, timeout=10, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        # When a request needs the database
+        async with aiohttp.ClientSession() as session, session.post(instance.base_url + path, data=data) as answer:
+            status, headers, body = answer.status, answer.headers, await answer.text()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    # Then it is told to come back shortly, in a few words
+    assert status == 503
+    assert int(headers["Retry-After"]) >= 1
+    assert "Traceback" not in body and "sqlite" not in body.lower() and len(body) < 200
