@@ -14,9 +14,9 @@ from fedaid.app import create_app, worker_jobs
 from fedaid.cli.context import initialise_data_dir, load_settings, open_database
 from fedaid.config import Settings
 from fedaid.db import Database
-from fedaid.errors import ConfigError
 from fedaid.domain.instance import has_admin
 from fedaid.domain.members import create_invite
+from fedaid.errors import ConfigError
 from fedaid.models import AccountRole
 from fedaid.worker import run_jobs_forever, run_jobs_once
 
