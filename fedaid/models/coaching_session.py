@@ -1,9 +1,16 @@
 """Coaching sessions (AS2 `Event`s), their series and their participants with seats and a waiting list."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.circle import Circle
 
 
 class Frequency(StrEnum):
@@ -41,7 +48,10 @@ class SessionSeries(Model):
     """Sessions repeating weekly, fortnightly or monthly, each created ahead as its own row."""
 
     id = fields.IntField(primary_key=True)
-    circle = fields.ForeignKeyField("models.Circle", related_name="series", on_delete=fields.CASCADE)
+    circle: fields.ForeignKeyRelation[Circle] = fields.ForeignKeyField(
+        "models.Circle", related_name="series", on_delete=fields.CASCADE
+    )
+    circle_id: int
     frequency = fields.CharEnumField(Frequency, max_length=16)
     first_starts_at = fields.DatetimeField()
     until = fields.DatetimeField()
@@ -58,11 +68,18 @@ class CoachingSession(Model):
     ap_id = fields.CharField(max_length=512, unique=True)
     url = fields.CharField(max_length=512, null=True)
     is_local = fields.BooleanField(default=False)
-    circle = fields.ForeignKeyField("models.Circle", related_name="sessions", null=True, on_delete=fields.CASCADE)
-    organizer = fields.ForeignKeyField("models.Actor", related_name="organised_sessions", on_delete=fields.CASCADE)
-    series = fields.ForeignKeyField(
+    circle: fields.ForeignKeyNullableRelation[Circle] = fields.ForeignKeyField(
+        "models.Circle", related_name="sessions", null=True, on_delete=fields.CASCADE
+    )
+    circle_id: int | None
+    organizer: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="organised_sessions", on_delete=fields.CASCADE
+    )
+    organizer_id: int
+    series: fields.ForeignKeyNullableRelation[SessionSeries] = fields.ForeignKeyField(
         "models.SessionSeries", related_name="sessions", null=True, on_delete=fields.SET_NULL
     )
+    series_id: int | None
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")  # sanitised HTML
     category = fields.CharField(max_length=64, default="")
@@ -99,8 +116,14 @@ class Participation(Model):
     """The RSVP of one actor to one session (a Join), its answer, and the confirmations of attendance."""
 
     id = fields.BigIntField(primary_key=True)
-    session = fields.ForeignKeyField("models.CoachingSession", related_name="participations", on_delete=fields.CASCADE)
-    actor = fields.ForeignKeyField("models.Actor", related_name="participations", on_delete=fields.CASCADE)
+    session: fields.ForeignKeyRelation[CoachingSession] = fields.ForeignKeyField(
+        "models.CoachingSession", related_name="participations", on_delete=fields.CASCADE
+    )
+    session_id: int
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="participations", on_delete=fields.CASCADE
+    )
+    actor_id: int
     state = fields.CharEnumField(ParticipationState, max_length=16, db_index=True)
     join_ap_id = fields.CharField(max_length=512, unique=True, null=True)
     answer_ap_id = fields.CharField(max_length=512, unique=True, null=True)  # our Accept/Reject, or theirs
@@ -124,7 +147,10 @@ class CalendarToken(Model):
     """The secret of the personal calendar feed of a member (calendar apps cannot sign in), stored hashed."""
 
     id = fields.IntField(primary_key=True)
-    actor = fields.OneToOneField("models.Actor", related_name="calendar_token", on_delete=fields.CASCADE)
+    actor: fields.OneToOneRelation[Actor] = fields.OneToOneField(
+        "models.Actor", related_name="calendar_token", on_delete=fields.CASCADE
+    )
+    actor_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

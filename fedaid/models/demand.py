@@ -1,10 +1,17 @@
 """Collective demands (revendications): what a collective asks of a target, its status history and the
 collectives that co-sign it. Supporters are the votes of the demand's poll (`PollVote`)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.post import Post
 
 
 class DemandStatus(StrEnum):
@@ -24,16 +31,23 @@ class Demand(Model):
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, null=True, unique=True)
-    collective = fields.ForeignKeyField("models.Actor", related_name="demands", on_delete=fields.CASCADE)
-    author = fields.ForeignKeyField(
+    collective: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="demands", on_delete=fields.CASCADE
+    )
+    collective_id: int
+    author: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="demands_drafted", null=True, on_delete=fields.SET_NULL
     )
-    post = fields.OneToOneField("models.Post", related_name="demand", null=True, on_delete=fields.SET_NULL)
+    author_id: int | None
+    post: fields.OneToOneNullableRelation[Post] = fields.OneToOneField(
+        "models.Post", related_name="demand", null=True, on_delete=fields.SET_NULL
+    )
+    post_id: int | None
     is_local = fields.BooleanField(default=True)
     title = fields.CharField(max_length=200)
     text = fields.TextField(default="")
     target = fields.CharField(max_length=300, default="")
-    claims = fields.JSONField(default=list)
+    claims: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     deadline = fields.DatetimeField(null=True)
     language = fields.CharField(max_length=16, default="fr")
     status = fields.CharEnumField(DemandStatus, max_length=16, default=DemandStatus.DRAFT, db_index=True)
@@ -52,7 +66,10 @@ class DemandStatusChange(Model):
     """When a demand reached a status: the dated history shown on its page and sent in its Question."""
 
     id = fields.BigIntField(primary_key=True)
-    demand = fields.ForeignKeyField("models.Demand", related_name="history", on_delete=fields.CASCADE)
+    demand: fields.ForeignKeyRelation[Demand] = fields.ForeignKeyField(
+        "models.Demand", related_name="history", on_delete=fields.CASCADE
+    )
+    demand_id: int
     status = fields.CharEnumField(DemandStatus, max_length=16)
     changed_at = fields.DatetimeField()
 
@@ -66,7 +83,10 @@ class DemandCosigner(Model):
     the server of the demand (remote demands)."""
 
     id = fields.BigIntField(primary_key=True)
-    demand = fields.ForeignKeyField("models.Demand", related_name="cosigners", on_delete=fields.CASCADE)
+    demand: fields.ForeignKeyRelation[Demand] = fields.ForeignKeyField(
+        "models.Demand", related_name="cosigners", on_delete=fields.CASCADE
+    )
+    demand_id: int
     group_ap_id = fields.CharField(max_length=512)
     name = fields.CharField(max_length=255, default="")
     url = fields.CharField(max_length=512, null=True)

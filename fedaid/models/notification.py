@@ -9,6 +9,9 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from fedaid.models.coaching_session import CoachingSession
+
+if TYPE_CHECKING:
     from fedaid.models.actor import Actor
     from fedaid.models.post import Post
 
@@ -48,7 +51,10 @@ class Notification(Model):
         "models.Post", related_name="+", null=True, on_delete=fields.CASCADE
     )
     post_id: int | None
-    session = fields.ForeignKeyField("models.CoachingSession", related_name="+", null=True, on_delete=fields.CASCADE)
+    session: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
+        "models.CoachingSession", related_name="+", null=True, on_delete=fields.CASCADE
+    )
+    session_id: int | None
     is_read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 

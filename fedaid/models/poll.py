@@ -1,7 +1,15 @@
 """Polls (AS2 Question) of posts, local or remote, and the votes cast in them."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from fedaid.models.actor import Actor
+    from fedaid.models.post import Post
 
 
 class Poll(Model):
@@ -9,9 +17,14 @@ class Poll(Model):
     `voters_count` is kept by each vote, in the same transaction."""
 
     id = fields.BigIntField(primary_key=True)
-    post = fields.OneToOneField("models.Post", related_name="poll", on_delete=fields.CASCADE)
-    options = fields.JSONField(default=list)  # option titles, plain text
-    counts = fields.JSONField(default=list)  # votes per option (remote polls), same order as `options`
+    post: fields.OneToOneRelation[Post] = fields.OneToOneField(
+        "models.Post", related_name="poll", on_delete=fields.CASCADE
+    )
+    post_id: int
+    options: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # option titles, plain text
+    counts: fields.JSONField[list[Any]] = fields.JSONField(
+        default=list
+    )  # votes per option (remote polls), same order as `options`
     is_multiple = fields.BooleanField(default=False)  # anyOf (several choices) rather than oneOf
     voters_count = fields.IntField(default=0)
     expires_at = fields.DatetimeField(null=True)
@@ -28,8 +41,14 @@ class PollVote(Model):
     The unique (poll, voter, choice) triple is what counts a vote once per actor, whoever races whom."""
 
     id = fields.BigIntField(primary_key=True)
-    poll = fields.ForeignKeyField("models.Poll", related_name="votes", on_delete=fields.CASCADE)
-    voter = fields.ForeignKeyField("models.Actor", related_name="poll_votes", on_delete=fields.CASCADE)
+    poll: fields.ForeignKeyRelation[Poll] = fields.ForeignKeyField(
+        "models.Poll", related_name="votes", on_delete=fields.CASCADE
+    )
+    poll_id: int
+    voter: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="poll_votes", on_delete=fields.CASCADE
+    )
+    voter_id: int
     choice = fields.IntField()
     is_named = fields.BooleanField(default=False)  # the voter agreed to be listed by name
     ap_id = fields.CharField(max_length=512, null=True, unique=True)  # the vote Note's id
