@@ -238,3 +238,31 @@ async def test_media_prune_deletes_files_nothing_refers_to(empty_database_url, t
     assert pruned.returncode == 0, pruned.stderr
     assert pruned.stdout.strip() == "0 attachments removed, 0 remote copies dropped, 1 files deleted."
     assert not stray.exists()
+
+
+async def test_a_member_drafts_a_demand_an_organiser_publishes_moves_and_exports_it(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+
+    async def run(*args: str, stdin: str = "", code: int = 0) -> str:
+        result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)
+        assert result.returncode == code, result.stderr
+        return result.stdout + result.stderr
+
+    for name, extra in (("ana", ()), ("orga", ("--organiser",))):
+        await run(
+            "member", "add", name, "--email", f"{name}@example.org", *extra, "--password-stdin", stdin="a long pass\n"
+        )
+    drafted = await run(
+        "demand", "add", "Un tarif minimum", "--as", "ana", "--target", "Plateforme VTC",
+        "--claim", "1,20 € par km", "--claim", "Des tarifs publiés", "--deadline", "2099-01-31T18:00+01:00",
+    )  # fmt: skip
+    demand_id = drafted.split("#", 1)[1].split(":", 1)[0]
+    refused = await run("demand", "publish", demand_id, "--as", "ana", code=2)
+    assert "admins and organisers" in refused
+    assert "/c/collective/demands/" in await run("demand", "publish", demand_id, "--as", "orga")
+    assert "is now delivered" in await run("demand", "status", demand_id, "delivered", "--as", "orga")
+    listing = await run("demand", "list")
+    assert (
+        f"#{demand_id}\tdelivered\t@collective@localhost:8080\t2099-01-31T17:00:00+00:00\tUn tarif minimum" in listing
+    )
+    assert (await run("demand", "export", demand_id)).splitlines()[0] == "kind,name,address,date"

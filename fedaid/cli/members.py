@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--email", required=True)
     add.add_argument("--admin", action="store_true", help="give the admin role")
+    add.add_argument("--organiser", action="store_true", help="give the organiser role (publishes demands)")
     add.add_argument(
         "--password-stdin",
         action="store_true",
@@ -44,7 +45,7 @@ def read_password() -> str:
 def run_add(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
     password = read_password()
-    role = AccountRole.ADMIN if args.admin else AccountRole.MEMBER
+    role = AccountRole.ADMIN if args.admin else AccountRole.ORGANISER if args.organiser else AccountRole.MEMBER
 
     async def add(_actors) -> members.Member:
         return await members.add_member(
