@@ -18,7 +18,7 @@ from fedaid.errors import InvalidInput
 # Mastodon's image_matrix_limit (7680 × 4320): larger pictures are refused before their pixels are decoded.
 MAX_PIXELS = 33_177_600
 DISPLAY_SIZE = 1920  # longer side of the picture we keep and serve
-SMALL_PIXELS = 230_400  # Mastodon's `small` version: 640 × 360 worth of pixels
+SMALL_SIZE = 800  # longer side of the `small` version: a 390-px phone screen at twice its density
 BLURHASH_COMPONENTS = (4, 3)
 JPEG_QUALITY = 85
 PDF = "application/pdf"
@@ -118,7 +118,7 @@ def process_image(data: bytes) -> ProcessedImage:
     picture.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), image_module.Resampling.LANCZOS)
     original = _encode(picture, keep_png=header.content_type == "image/png")
     small_image = picture.copy()
-    small_image.thumbnail(_small_box(picture.width, picture.height), image_module.Resampling.LANCZOS)
+    small_image.thumbnail((SMALL_SIZE, SMALL_SIZE), image_module.Resampling.LANCZOS)
     small = _encode(small_image, keep_png=header.content_type == "image/png")
     return ProcessedImage(original=original, small=small, blurhash=_blurhash(small_image, image_module))
 
@@ -131,14 +131,6 @@ def _plain_pixels(image: Any) -> Any:
     plain = image.convert(mode) if image.mode != mode else image
     plain.info = {}
     return plain
-
-
-def _small_box(width: int, height: int) -> tuple[int, int]:
-    """The box a `small` version fits in: about SMALL_PIXELS pixels, the original's proportions."""
-    if width * height <= SMALL_PIXELS:
-        return width, height
-    scale = (SMALL_PIXELS / (width * height)) ** 0.5
-    return max(1, int(width * scale)), max(1, int(height * scale))
 
 
 def _encode(image: Any, *, keep_png: bool) -> Rendition:

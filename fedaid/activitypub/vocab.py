@@ -180,6 +180,8 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "votersCount": "toot:votersCount",
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
