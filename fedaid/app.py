@@ -12,12 +12,22 @@ from aiohttp import web
 import fedaid
 from fedaid.api import routes as api_routes
 from fedaid.api import streaming
-from fedaid.appkeys import DATABASE, FETCHER, MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES, REMOTE_ACTORS, SETTINGS
+from fedaid.appkeys import (
+    DATABASE,
+    FETCHER,
+    MEDIA_FILES,
+    MEDIA_WORKER,
+    PAGE_ROUTES,
+    REMOTE_ACTORS,
+    SETTINGS,
+    VAPID_PUBLIC_KEY,
+)
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain.demand_question import DemandUpdates
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
+from fedaid.domain.push_subscriptions import ensure_vapid_key
 from fedaid.federation import actor_routes, circle_routes, demand_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
@@ -27,8 +37,11 @@ from fedaid.federation.remote_actors import RemoteActors
 from fedaid.federation.signatures import sign_request
 from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
-from fedaid.models import Actor
+from fedaid.models import Actor, JobChannel
 from fedaid.negotiation import negotiated
+from fedaid.outbound.mail import MailSender
+from fedaid.outbound.push import PushSender
+from fedaid.outbound.worker import OutboundWorker, Sender
 from fedaid.web import coaching, demands, ledger, profiles, proposals, site, uploads
 from fedaid.web import routes as web_routes
 from fedaid.web.sessions import PageRoutes
@@ -45,6 +58,7 @@ DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 EXPIRY = web.AppKey("expiry", ExpiryTimer)
 DEMAND_UPDATES = web.AppKey("demand_updates", DemandUpdates)
+OUTBOUND_WORKER = web.AppKey("outbound_worker", OutboundWorker)
 
 
 def create_app(settings: Settings, *, database: Database | None = None, run_worker: bool = True) -> web.Application:
@@ -125,6 +139,7 @@ def _open_database(*, owns_database: bool):
                 collective_slug=settings.collective_slug,
                 collective_summary=settings.collective_summary,
             )
+            app[VAPID_PUBLIC_KEY] = (await ensure_vapid_key()).public_key  # first run, or the upgrade adding push
         app[INSTANCE_ACTOR] = actors.instance
         if settings.allow_private_addresses:
             log.warning(
@@ -174,6 +189,7 @@ def worker_jobs(app: web.Application) -> list[Job]:
         Job("media and threads", app[MEDIA_WORKER].run_once),
         Job("expiry", app[EXPIRY].run_once),
         Job("demands", app[DEMAND_UPDATES].run_once),
+        Job("mail and push", app[OUTBOUND_WORKER].run_once),
     ]
 
 
@@ -196,6 +212,19 @@ async def _start_federation(app: web.Application) -> None:
     app[DELIVERY_WORKER] = delivery
     app[EXPIRY] = ExpiryTimer()
     app[DEMAND_UPDATES] = DemandUpdates(timedelta(seconds=settings.demand_update_interval))
+    with app[DATABASE].active():
+        vapid_key = await ensure_vapid_key()
+    app[OUTBOUND_WORKER] = OutboundWorker(outbound_senders(settings, PushSender(settings, app[FETCHER], vapid_key)))
+
+
+def outbound_senders(settings: Settings, push: PushSender) -> dict[JobChannel, Sender]:
+    """The channels this instance reaches members by: push always, mail only when SMTP is configured."""
+    senders: dict[JobChannel, Sender] = {JobChannel.PUSH: push}
+    if settings.is_mail_enabled:
+        senders[JobChannel.MAIL] = MailSender(settings)
+    else:
+        log.info("FEDAID_SMTP_URL is not set: email is off")
+    return senders
 
 
 async def _stop_federation(app: web.Application) -> None:

@@ -23,3 +23,4 @@ REMOTE_ACTORS: web.AppKey[RemoteActors] = web.AppKey("remote_actors")
 PAGE_ROUTES: web.AppKey[PageRoutes] = web.AppKey("page_routes")
 MEDIA_FILES: web.AppKey[FileStore] = web.AppKey("media_files")
 MEDIA_WORKER: web.AppKey[MediaWorker] = web.AppKey("media_worker")
+VAPID_PUBLIC_KEY = web.AppKey("vapid_public_key", str)  # what Mastodon apps subscribe to pushes with

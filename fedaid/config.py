@@ -18,6 +18,7 @@ REGISTRATION_MODES = ("open", "approval", "invite")
 FEDERATION_MODES = ("open", "allowlist")
 LOG_FORMATS = ("json", "text")
 SESSION_ADDRESS_MODES = ("masked", "full", "none")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 CONFIG_FILE_NAME = "fedaid.toml"
 
 
@@ -60,6 +61,18 @@ class Settings:
     # Comma-separated addresses or CIDRs of reverse proxies (nginx) whose X-Forwarded-For is believed.
     trusted_proxies: str = ""
     trusted_proxy_networks: tuple[IPv4Network | IPv6Network, ...] = field(init=False, repr=False, compare=False)
+    # Mail to members: smtp://host:25 (plain), smtp+starttls://user:password@host:587, smtps://…:465 (TLS).
+    # Empty: no mail is queued and the admin page says email is off.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""  # the sender address; noreply@<domain> when empty
+
+    @property
+    def is_mail_enabled(self) -> bool:
+        return bool(self.smtp_url)
+
+    @property
+    def mail_sender(self) -> str:
+        return self.mail_from or f"noreply@{urlsplit(self.base_url).hostname}"
 
     def __post_init__(self) -> None:
         base = urlsplit(self.base_url)
@@ -77,6 +90,11 @@ class Settings:
         _require_choice("FEDAID_LOG_FORMAT", self.log_format, LOG_FORMATS)
         _require_choice("FEDAID_SESSION_ADDRESSES", self.session_addresses, SESSION_ADDRESS_MODES)
         object.__setattr__(self, "trusted_proxy_networks", _parse_networks(self.trusted_proxies))
+        if self.smtp_url and urlsplit(self.smtp_url).scheme not in SMTP_SCHEMES:
+            raise ConfigError(
+                "FEDAID_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://, "
+                "e.g. smtp+starttls://user:password@mail.example:587"
+            )
 
     @property
     def media_dir(self) -> Path:

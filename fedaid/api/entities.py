@@ -360,7 +360,7 @@ def render_relationship(
     }
 
 
-def render_application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:
+def render_application(app: OAuthApp, *, vapid_key: str, client_secret: str | None = None) -> dict[str, Any]:
     """Mastodon's Application (CredentialApplication with the secret, right after registration)."""
     rendered: dict[str, Any] = {
         "id": str(app.id),
@@ -369,7 +369,7 @@ def render_application(app: OAuthApp, *, client_secret: str | None = None) -> di
         "scopes": app.scopes.split(),
         "redirect_uri": "\n".join(app.redirect_uris),
         "redirect_uris": list(app.redirect_uris),
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     }
     if client_secret is not None:
         rendered.update(client_id=app.client_id, client_secret=client_secret, client_secret_expires_at=0)
@@ -388,7 +388,7 @@ def render_tag(name: str, *, base_url: str, following: bool = False) -> dict[str
 
 
 def render_instance_v2(
-    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], member_count: int
+    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], member_count: int, vapid_key: str
 ) -> dict[str, Any]:
     base, domain = settings.base_url, settings.domain
     streaming = base.replace("http", "ws", 1)
@@ -411,7 +411,7 @@ def render_instance_v2(
                 "privacy_policy": None,
                 "terms_of_service": None,
             },
-            "vapid": {"public_key": ""},
+            "vapid": {"public_key": vapid_key},
             "accounts": {
                 "max_featured_tags": 0,
                 "max_pinned_statuses": 0,
@@ -454,7 +454,9 @@ def render_instance_v1(
     settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], stats: dict[str, int]
 ) -> dict[str, Any]:
     base = settings.base_url
-    v2 = render_instance_v2(settings, contact=contact, languages=languages, member_count=stats["user_count"])
+    v2 = render_instance_v2(
+        settings, contact=contact, languages=languages, member_count=stats["user_count"], vapid_key=""
+    )
     config = v2["configuration"]
     return {
         "uri": settings.domain,

@@ -9,7 +9,7 @@ from aiohttp import web
 from fedaid.api.auth import optional_caller, user_caller
 from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
-from fedaid.appkeys import SETTINGS
+from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
 from fedaid.domain.instance import count_local_members
 from fedaid.domain.markers import unread_notifications
 from fedaid.models import Account, AccountRole, Actor, Post
@@ -33,7 +33,11 @@ async def instance_v2(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     return web.json_response(
         render_instance_v2(
-            settings, contact=await _contact(request), languages=LANGUAGES, member_count=await count_local_members()
+            settings,
+            contact=await _contact(request),
+            languages=LANGUAGES,
+            member_count=await count_local_members(),
+            vapid_key=request.app[VAPID_PUBLIC_KEY],
         )
     )
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from fedaid.api.auth import app_caller, user_caller
 from fedaid.api.entities import iso, render_application
 from fedaid.api.params import read_params
-from fedaid.appkeys import SETTINGS
+from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
 from fedaid.client_address import client_address
 from fedaid.domain import oauth
 from fedaid.domain.oauth import OAuthError, TokenPair
@@ -34,13 +34,13 @@ async def create_app(request: web.Request) -> web.Response:
         params.str("website"),
         address=client_address(request),
     )
-    return web.json_response(render_application(app, client_secret=secret))
+    return web.json_response(render_application(app, client_secret=secret, vapid_key=request.app[VAPID_PUBLIC_KEY]))
 
 
 async def verify_app(request: web.Request) -> web.Response:
     """GET /api/v1/apps/verify_credentials: any valid token shows its app."""
     caller = await app_caller(request)
-    return web.json_response(render_application(caller.token.app))
+    return web.json_response(render_application(caller.token.app, vapid_key=request.app[VAPID_PUBLIC_KEY]))
 
 
 async def issue_token(request: web.Request) -> web.Response:

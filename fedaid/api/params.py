@@ -66,7 +66,7 @@ class Params:
 
 
 def _fold(pairs: Iterable[tuple[str, Any]], into: dict[str, Any]) -> dict[str, Any]:
-    """`a[]=1&a[]=2` → a: [1, 2]; `a[b]=1` → a: {b: 1}; a repeated plain key → a list."""
+    """`a[]=1&a[]=2` → a: [1, 2]; `a[b][c]=1` → a: {b: {c: 1}}; a repeated plain key → a list."""
     for key, value in pairs:
         if key.endswith("[]"):
             into.setdefault(key[:-2], [])
@@ -75,9 +75,12 @@ def _fold(pairs: Iterable[tuple[str, Any]], into: dict[str, Any]) -> dict[str, A
             into[key[:-2]].append(value)
         elif "[" in key and key.endswith("]"):
             outer, _, inner = key[:-1].partition("[")
-            target = into.setdefault(outer, {})
+            *parents, last = [outer, *inner.split("][")]  # a[b][c]=1 → a: {b: {c: 1}} (Mastodon's push keys)
+            target: Any = into
+            for parent in parents:
+                target = target.setdefault(parent, {}) if isinstance(target, dict) else None
             if isinstance(target, dict):
-                target[inner] = value
+                target[last] = value
         elif key in into and key not in ("access_token",):
             existing = into[key]
             into[key] = existing + [value] if isinstance(existing, list) else [existing, value]

@@ -20,6 +20,7 @@ from fedaid.api import (
     notifications,
     oauth,
     polls,
+    push,
     reactions,
     search,
     statuses,
@@ -141,6 +142,11 @@ def routes() -> list[web.RouteDef]:
         ("GET", "/api/v1/follow_requests", accounts.follow_requests),
         ("POST", r"/api/v1/follow_requests/{id:\d+}/authorize", accounts.authorize_follow),
         ("POST", r"/api/v1/follow_requests/{id:\d+}/reject", accounts.reject_follow),
+        # Web Push
+        ("POST", "/api/v1/push/subscription", push.create),
+        ("GET", "/api/v1/push/subscription", push.show),
+        ("PUT", "/api/v1/push/subscription", push.update),
+        ("DELETE", "/api/v1/push/subscription", push.delete),
         # search
         ("GET", "/api/v2/search", search.search_v2),
         # streaming

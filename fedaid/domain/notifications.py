@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fedaid.models import Account, AccountRole, AccountState, Actor, Notification, NotificationKind
+from dataclasses import dataclass
+from datetime import datetime
+
+from fedaid.models import Account, AccountRole, AccountState, Actor, Notification, NotificationKind, Post, Proposal
 
 
 async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notification]:
@@ -26,3 +29,46 @@ async def notify_admins_of_sign_up(actor: Actor) -> None:
     )
     for admin_actor_id in admins:
         await Notification.create(recipient_id=admin_actor_id, kind=NotificationKind.ADMIN_SIGN_UP, from_actor=actor)
+
+
+@dataclass(frozen=True)
+class NotificationStory:
+    """What a notification tells, ready for a mail, a push or a page: who, what kind, about which proposal."""
+
+    id: int
+    kind: str
+    who: str
+    from_actor_id: int | None
+    proposal_title: str
+    post_id: int | None
+    created_at: datetime
+
+
+async def tell_notifications(ids: list[int]) -> list[NotificationStory]:
+    """The stories of these notifications, oldest first; those deleted meanwhile are left out."""
+    notifications = await Notification.filter(id__in=ids).order_by("id").prefetch_related("from_actor", "post")
+    stories = []
+    for notification in notifications:
+        actor, post = notification.from_actor, notification.post
+        stories.append(
+            NotificationStory(
+                id=notification.id,
+                kind=str(notification.kind),
+                who=(actor.name or actor.username) if actor else "",
+                from_actor_id=actor.id if actor else None,
+                proposal_title=await _proposal_title(post) if post else "",
+                post_id=post.id if post else None,
+                created_at=notification.created_at,
+            )
+        )
+    return stories
+
+
+async def _proposal_title(post: Post) -> str:
+    """The title of the proposal this post is, or answers."""
+    for post_id in (post.id, post.in_reply_to_id):
+        if post_id is not None:
+            title = await Proposal.filter(post_id=post_id).first().values_list("title", flat=True)
+            if title:
+                return str(title)
+    return ""

@@ -177,6 +177,14 @@ class _Answer:
     body: bytes
 
 
+@dataclass(frozen=True)
+class PostAnswer:
+    """The status of a POST, and its Retry-After if the server sent one."""
+
+    status: int
+    retry_after: str | None
+
+
 class Fetcher:
     """Safe GETs to other servers."""
 
@@ -259,6 +267,27 @@ class Fetcher:
         """GET a WebFinger JRD, unsigned (docs.joinmastodon.org/spec/webfinger)."""
         # No media type check: servers label JRD variously, and a body that is not a JSON object fails below.
         return _parse_object(await self._fetch(url, accept=JRD_ACCEPT, signed=False))
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostAnswer:
+        """POST `body` unsigned, redirects not followed (Web Push to a push service, RFC 8030 5)."""
+        self._check_hop(url, None)
+        if self._session is None:
+            raise RuntimeError("Fetcher.start() must be awaited before posting")
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                async with self._session.post(
+                    url, data=body, headers={**headers, "User-Agent": self._user_agent}, allow_redirects=False
+                ) as response:
+                    await response.content.read(CHUNK_BYTES)  # a bounded look: the answer is not used
+                    return PostAnswer(response.status, response.headers.get("Retry-After"))
+        except TimeoutError as err:
+            raise FetchError(f"Could not post to {url}: no answer within {self._total_timeout:g} s.") from err
+        except aiohttp.ClientConnectorError as err:
+            if isinstance(err.os_error, RefusedConnection):
+                raise _refused(url, str(err.os_error)) from err
+            raise FetchError(f"Could not post to {url}: cannot connect ({err.os_error}).") from err
+        except aiohttp.ClientError as err:
+            raise FetchError(f"Could not post to {url}: {err.__class__.__name__} {err}.") from err
 
     async def _fetch(self, url: str, *, accept: str, signed: bool, max_bytes: int | None = None) -> _Answer:
         """GET `url`, following at most `max_redirects` redirects, each hop checked again."""

@@ -29,6 +29,7 @@ from fedaid.models.media import MediaAttachment, MediaKind, MediaState, WorkItem
 from fedaid.models.mentoring import MentoringMeeting, Mentorship, MentorshipState
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from fedaid.models.outbound_job import JobChannel, JobState, OutboundJob, PushSubscription, VapidKey
 from fedaid.models.poll import Poll, PollVote
 from fedaid.models.post import Post, PostTag, Visibility
 from fedaid.models.post_edit import PostEdit
@@ -55,11 +56,11 @@ __all__ = [
     "CoachingSession",
     "CollectivePage",
     "Delivery",
+    "DeliveryState",
     "Demand",
     "DemandCosigner",
     "DemandStatus",
     "DemandStatusChange",
-    "DeliveryState",
     "DomainHealth",
     "DomainPolicy",
     "Exchange",
@@ -71,6 +72,8 @@ __all__ = [
     "InboxItem",
     "InboxState",
     "Invite",
+    "JobChannel",
+    "JobState",
     "JoinMode",
     "Marker",
     "MarkerTimeline",
@@ -85,6 +88,7 @@ __all__ = [
     "OAuthApp",
     "OAuthCode",
     "OAuthToken",
+    "OutboundJob",
     "Participation",
     "ParticipationState",
     "PolicyKind",
@@ -96,11 +100,13 @@ __all__ = [
     "Proposal",
     "ProposalPurpose",
     "ProposalStatus",
+    "PushSubscription",
     "RateLimit",
     "Reblog",
     "Report",
     "SessionSeries",
     "SessionStatus",
+    "VapidKey",
     "Visibility",
     "WebSession",
     "WorkItem",

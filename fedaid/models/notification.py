@@ -57,6 +57,7 @@ class Notification(Model):
     session_id: int | None
     is_read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    dispatched_at = fields.DatetimeField(null=True, db_index=True)  # when its mail and push jobs were queued
 
     class Meta:
         table = "notification"

@@ -171,7 +171,9 @@ async def resolve_report_post(request: web.Request) -> web.Response:
 async def show_deliveries(request: web.Request) -> web.Response:
     await require_admin(request)
     return aiohttp_jinja2.render_template(
-        "admin/deliveries.html", request, {"health": await moderation.delivery_health()}
+        "admin/deliveries.html",
+        request,
+        {"health": await moderation.delivery_health(), "is_mail_enabled": request.app[SETTINGS].is_mail_enabled},
     )
 
 

@@ -1,6 +1,6 @@
 """Keep the gettext catalogs in step with the code: `python -m fedaid.web.catalogs update`.
 
-Extracts every message of the pages (Python in `fedaid/web/`, templates in `templates/`) and merges
+Extracts every message of the pages and mails (Python in `fedaid/web/`, templates in `templates/`) and merges
 it into `fedaid/locale/<lang>/LC_MESSAGES/messages.po`, keeping existing translations. No runtime use.
 """
 
@@ -32,7 +32,7 @@ KEYWORDS = {
 }
 SOURCES = [
     ("fedaid/web", [("**.py", "python")], {}),
-    ("templates", [("**.html", "jinja2")], {"extensions": "jinja2.ext.i18n"}),
+    ("templates", [("**.html", "jinja2"), ("**.txt", "jinja2")], {"extensions": "jinja2.ext.i18n"}),
 ]
 
 

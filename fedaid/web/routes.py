@@ -18,6 +18,7 @@ from fedaid.web import (
     collective,
     demands,
     home,
+    mail_settings,
     media_files,
     oauth,
     proposals,
@@ -28,7 +29,7 @@ from fedaid.web import (
 
 
 def public_files() -> list[web.AbstractRouteDef]:
-    """Static files and the Atom feeds: the same for everyone, no session, no cookie."""
+    """Static files, the Atom feeds and one-click unsubscribing: the same for everyone, no session, no cookie."""
     return [
         *site.static_routes(),
         web.get("/feed.atom", home.home_feed),
@@ -36,6 +37,8 @@ def public_files() -> list[web.AbstractRouteDef]:
         web.get("/u/{name}/feed.atom", home.member_feed),
         web.get("/circles/{slug}/calendar.ics", calendars.circle_calendar),
         web.get("/calendar/{token}.ics", calendars.member_calendar),
+        # The link is its own proof, posted by mail clients without a session (RFC 8058 one-click): no CSRF token.
+        web.post(r"/unsubscribe/{account}/{groups}/{token}", mail_settings.unsubscribe_post),
     ]
 
 
@@ -57,6 +60,8 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/signin", auth.show_sign_in),
         web.post("/signin", auth.sign_in_post),
         web.post("/signout", auth.sign_out_post),
+        web.get(r"/unsubscribe/{account}/{groups}/{token}", mail_settings.show_unsubscribe),
+        web.get("/unsubscribed", mail_settings.show_unsubscribed),
         web.get("/signup", auth.show_sign_up),
         web.post("/signup", auth.sign_up_post),
         web.post("/language", auth.switch_language),
@@ -80,6 +85,8 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post("/notifications/read", settings.read_notifications),
         web.get("/settings", settings.show_settings),
         web.post("/settings/profile", settings.save_profile),
+        web.get("/settings/mail", mail_settings.show_mail_settings),
+        web.post("/settings/mail", mail_settings.save_mail_settings),
         web.post("/settings/alerts", settings.add_alert_post),
         web.post(r"/settings/alerts/{id:\d+}/delete", settings.remove_alert_post),
         web.get("/settings/security", security.show_security),
