@@ -6,9 +6,13 @@ test then asserts that each implemented (method, path) was checked at least once
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 
 import aiohttp
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from factories import make_post
 from mastodon_schema import MastodonSchema
 from pictures import photo
@@ -45,6 +49,17 @@ def implemented_mastodon_operations(schema: MastodonSchema) -> set[tuple[str, st
     return found - NOT_JSON
 
 
+def push_subscription() -> dict:
+    """What a browser's PushManager gives an app: an endpoint and the keys to encrypt for."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    encode = lambda raw: base64.urlsafe_b64encode(raw).decode().rstrip("=")  # noqa: E731
+    return {
+        "endpoint": "https://push.example/send/1",
+        "keys": {"p256dh": encode(point), "auth": encode(os.urandom(16))},
+    }
+
+
 async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> None:
     api.schema = schema = MastodonSchema()
     ana, bea = await api.add_member("ana"), await api.add_member("bea")
@@ -76,7 +91,7 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
                 "grant_type": "password",
                 "username": "ana",
                 "password": PASSWORD,
-                "scope": "read write follow profile",
+                "scope": "read write follow push profile",
             },
         )
     ).body
@@ -127,6 +142,10 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
         ("GET", "/api/v1/notifications/unread_count", {}),
         ("POST", f"/api/v1/notifications/{note.id}/dismiss", {}),
         ("POST", "/api/v1/notifications/clear", {}),
+        ("POST", "/api/v1/push/subscription", {"json": {"subscription": push_subscription()}}),
+        ("GET", "/api/v1/push/subscription", {}),
+        ("PUT", "/api/v1/push/subscription", {"json": {"data": {"alerts": {"mention": True}}}}),
+        ("DELETE", "/api/v1/push/subscription", {}),
     ]
     for method, path, kwargs in calls:
         answer = await api.call(method, path, token=token["access_token"], **kwargs)
