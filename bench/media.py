@@ -112,7 +112,9 @@ async def bench_uploads(args: argparse.Namespace, photos: list[bytes]) -> None:
         try:
             with database.active():
                 member = await add_member(base_url, "ana", email="ana@example.org", password="correct horse battery")
-                app, secret = await oauth.register_app("bench", ["urn:ietf:wg:oauth:2.0:oob"], "read write")
+                app, secret = await oauth.register_app(
+                    "bench", ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1"
+                )
                 request = await oauth.check_authorization_request(app.client_id, None, "read write", "code")
                 code = await oauth.grant_code(request, member.account)
                 token = (await oauth.exchange_code(app.client_id, secret, code, None)).access_token
