@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from cryptography.hazmat.primitives import serialization
@@ -18,9 +19,10 @@ from mastodon_schema import MastodonSchema
 from pictures import photo
 
 from fedaid.api.routes import EMPTY_LISTS, EMPTY_OBJECTS, routes
+from fedaid.domain import demands
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.follows import follow
-from fedaid.models import Follow, FollowState, Notification, NotificationKind
+from fedaid.models import AccountRole, Follow, FollowState, Notification, NotificationKind
 
 from testsupport import PASSWORD
 
@@ -58,6 +60,20 @@ def push_subscription() -> dict:
         "endpoint": "https://push.example/send/1",
         "keys": {"p256dh": encode(point), "auth": encode(os.urandom(16))},
     }
+
+
+async def demand_poll_id(api) -> int:
+    """The poll of a published demand of the collective."""
+    organiser = await api.add_member("orga", role=AccountRole.ORGANISER)
+    with api.instance.db.active():
+        terms = demands.DemandTerms(
+            title="Un tarif minimum",
+            target="Plateforme",
+            claims=["1 €/km"],
+            deadline=datetime.now(UTC) + timedelta(days=9),
+        )
+        demand = await demands.publish_demand(await demands.draft_demand(organiser.actor, terms), by=organiser.actor)
+        return (await demands.poll_of(demand)).id
 
 
 async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> None:
@@ -167,6 +183,11 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
     for method, kwargs in [("GET", {}), ("PUT", {"json": {"description": "alt"}}), ("DELETE", {})]:
         answer = await api.call(method, media_path, token=token["access_token"], **kwargs)
         assert answer.status == 200, (method, media_path, answer.status, answer.body)
+    # A demand's poll: read it and vote in it
+    poll_id = await demand_poll_id(api)
+    assert (await api.get(f"/api/v1/polls/{poll_id}", token=token["access_token"])).status == 200
+    voted = await api.post(f"/api/v1/polls/{poll_id}/votes", token=token["access_token"], json={"choices": [0]})
+    assert voted.status == 200, voted.body
     deleted = await api.call("DELETE", f"/api/v1/statuses/{own.body['id']}", token=token["access_token"])
     assert deleted.status == 200 and deleted.body["text"] == "à supprimer"
     with api.instance.db.active():
