@@ -225,9 +225,11 @@ def addressing(
         case Visibility.UNLISTED:
             return [followers], _unique([PUBLIC, *group, *mentioned])
         case Visibility.FOLLOWERS:
-            # Members-only: the author's followers and, through the collective, its members and allies.
+            return [followers], _unique(mentioned)
+        case Visibility.MEMBERS:
+            # The collective's followers collection names its allies; only their servers receive it.
             group_followers = [followers_of_actor(audience)] if audience is not None else []
-            return _unique([followers, *group_followers]), _unique([*group, *mentioned])
+            return group_followers, _unique([*group, *mentioned])
         case _:
             return _unique(mentioned), []
 

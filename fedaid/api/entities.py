@@ -312,8 +312,8 @@ def render_reblog_status(reblog: Reblog, original: dict[str, Any], account: dict
 
 
 def _visibility(value: str) -> str:
-    """fedaid's members-only posts are Mastodon's followers-only ("private")."""
-    return "private" if value == "followers" else value
+    """Followers-only and members-only posts are both Mastodon's "private": shown to a chosen audience."""
+    return "private" if value in ("followers", "members") else value
 
 
 def render_tombstone_status(post: Post, account: dict[str, Any], *, base_url: str) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from fedaid.api.auth import optional_caller
 from fedaid.api.entities import render_tag
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
-from fedaid.api.visibility import can_see, visible_to
+from fedaid.api.visibility import visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import search as full_text
-from fedaid.models import Post, PostTag, Visibility
+from fedaid.domain.visibility import local_viewer
+from fedaid.models import Post, PostTag
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -76,6 +77,5 @@ async def _statuses(q: str, viewer, limit: int, offset: int) -> list[Post]:
         return list(await base.filter(ap_id=q).limit(1)) or list(await base.filter(url=q).limit(1))
     if viewer is None or not full_text.search_terms(q):
         return []
-    filters = full_text.SearchFilters(visibilities=(Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS))
-    hits = await full_text.search(q, filters, limit=limit, offset=offset)
-    return [hit.post for hit in hits if await can_see(hit.post, viewer)]
+    hits = await full_text.search(q, limit=limit, offset=offset, viewer=local_viewer(viewer))
+    return [hit.post for hit in hits]

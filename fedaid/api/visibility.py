@@ -1,47 +1,21 @@
-"""Which posts a reader may see, as query filters and as a check on one post.
-
-Public and unlisted posts are for everyone; members-only ("followers") posts for the author, their accepted
-followers and members of the author's instance; direct posts for the author and the actors they mention.
-"""
+"""The API's reads of the visibility rule (`fedaid.domain.visibility`) for the caller's actor."""
 
 from __future__ import annotations
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
+from fedaid.domain import visibility
 from fedaid.errors import NotFound
-from fedaid.models import Actor, Follow, FollowState, Post, Reblog, Visibility
-
-OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
-
-
-def followed_ids(viewer: Actor) -> Subquery:
-    return Subquery(Follow.filter(follower_id=viewer.id, state=FollowState.ACCEPTED).values("target_id"))
+from fedaid.models import Actor, Post, Reblog
 
 
 def visible_to(viewer: Actor | None) -> Q:
-    """A filter on Post for everything `viewer` may read (not counting direct mentions)."""
-    if viewer is None:
-        return Q(visibility__in=OPEN)
-    members_only = Q(visibility=Visibility.FOLLOWERS) & (
-        Q(author_id__in=followed_ids(viewer)) | (Q(is_local=True) if viewer.is_local else Q(id=-1))
-    )
-    return Q(visibility__in=OPEN) | Q(author_id=viewer.id) | members_only
+    """A filter on Post for everything `viewer` may read."""
+    return visibility.visible_to(visibility.local_viewer(viewer))
 
 
 async def can_see(post: Post, viewer: Actor | None) -> bool:
-    if post.is_deleted:
-        return False
-    if post.visibility in OPEN:
-        return True
-    if viewer is None:
-        return False
-    if post.author_id == viewer.id or viewer.ap_id in (post.mentions or []):
-        return True
-    if post.visibility == Visibility.FOLLOWERS:
-        if post.is_local and viewer.is_local:
-            return True
-        return await Follow.filter(follower_id=viewer.id, target_id=post.author_id, state=FollowState.ACCEPTED).exists()
-    return False
+    return await visibility.can_see(post, visibility.local_viewer(viewer))
 
 
 async def get_visible_post(post_id: str | int, viewer: Actor | None) -> Post:

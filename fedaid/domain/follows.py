@@ -336,21 +336,6 @@ async def end_alliance(collective: Actor, group: Actor) -> bool:
     return had
 
 
-async def is_ally_server(host: str) -> bool:
-    """Whether a collective on `host` is allied with one of ours (an accepted follow in either direction)."""
-    groups_here = await Actor.filter(is_local=True, type=ActorType.GROUP, group_kind=GroupKind.COLLECTIVE).values_list(
-        "id", flat=True
-    )
-    if not groups_here:
-        return False
-    return await Follow.filter(
-        Q(follower_id__in=groups_here, target__domain=host, target__type=ActorType.GROUP)
-        | Q(target_id__in=groups_here, follower__domain=host, follower__type=ActorType.GROUP),
-        Q(target__group_kind=GroupKind.COLLECTIVE, follower__group_kind=GroupKind.COLLECTIVE),
-        state=FollowState.ACCEPTED,
-    ).exists()
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 

@@ -33,10 +33,13 @@ from fedaid.activitypub.vocab import PUBLIC
 from fedaid.domain import media as attachments
 from fedaid.domain import search
 from fedaid.domain.publish import followers_of, publish
+from fedaid.domain.visibility import allied_groups, record_mentions
 from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
+    ActorType,
     Category,
+    GroupKind,
     MediaAttachment,
     Notification,
     NotificationKind,
@@ -137,6 +140,8 @@ async def insert_post(
     _check_author(author)
     _check_text(text if not media else text or "-", summary)
     published = _now(now)
+    if visibility == Visibility.MEMBERS and (audience is None or not audience.is_local):
+        audience = await _collective()  # members of this collective: it names the audience
     mentions = await _with_parent_author(mentions, author, in_reply_to)
     html, hashtags = text_to_html(text, base_url=origin_of(author.ap_id), mentions=mentions)
     post_id = new_id(int(published.timestamp() * 1000))
@@ -162,9 +167,15 @@ async def insert_post(
     )
     await set_tags(post, [*hashtags, *extra_tags])
     await attachments.attach(post, media)
+    await record_mentions(post)
     if notify_mentions:
         await _notify_mentioned(post, author, mentions)
     return post
+
+
+async def _collective() -> Actor | None:
+    collectives = Actor.filter(is_local=True, type=ActorType.GROUP, group_kind=GroupKind.COLLECTIVE)
+    return await collectives.filter(deleted_at__isnull=True).order_by("id").first()
 
 
 def _check_author(author: Actor) -> None:
@@ -267,6 +278,7 @@ async def update_post_text(
     post.mentions = [actor.ap_id for actor in mentions]
     post.updated_at = next_update_time(post, now)
     await post.save(update_fields=["content", "summary", "sensitive", "mentions", "updated_at"])
+    await record_mentions(post)
     await set_tags(post, [*hashtags, *extra_tags])
     await _notify_mentioned(post, by, [a for a in mentions if a.ap_id not in {m.ap_id for m in current_mentions}])
     return post
@@ -370,17 +382,24 @@ def _is_announced(post: Post) -> bool:
 
 
 async def _recipients(post: Post, context: NoteContext) -> list[Actor]:
-    """Mentioned actors; followers unless direct; for members-only posts, the collective's followers too."""
-    recipients = list(context.mentions)
-    if post.visibility != Visibility.DIRECT:
-        recipients += await followers_of(context.author)
+    """Who receives a post, by its visibility (`domain/visibility.py` says who may see it).
+
+    Direct: the mentioned actors. Followers: those and the author's followers. Members: the servers of the
+    collectives allied with ours, never individual followers of the author or of the collective. Public and
+    unlisted: mentioned actors, the author's followers, and a remote collective it is addressed to, which
+    relays it to its own followers.
+    """
+    match post.visibility:
+        case Visibility.DIRECT:
+            return list(context.mentions)
+        case Visibility.MEMBERS:
+            return list(await Actor.filter(allied_groups()).order_by("id"))
+        case Visibility.FOLLOWERS:
+            return [*context.mentions, *await followers_of(context.author)]
+    recipients = [*context.mentions, *await followers_of(context.author)]
     group = context.audience
-    if group is not None and post.visibility != Visibility.DIRECT:
-        if not group.is_local:
-            recipients.append(group)  # a remote group relays it to its own followers
-        elif post.visibility == Visibility.FOLLOWERS:
-            # Mastodon cannot fetch members-only posts a group boosts, so they go directly (LemmyNet/lemmy#2224).
-            recipients += await followers_of(group)
+    if group is not None and not group.is_local:
+        recipients.append(group)  # a remote group relays it to its own followers
     return recipients
 
 

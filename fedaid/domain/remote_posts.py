@@ -19,10 +19,10 @@ from fedaid.activitypub.parse import NoteDoc
 from fedaid.clock import utcnow
 from fedaid.domain import proposals, remote_demands, remote_media, responses, search, threads
 from fedaid.domain.post_edits import keep_version
+from fedaid.domain.visibility import allied_groups, record_mentions
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor,
-    ActorType,
     CoachingSession,
     DomainPolicy,
     Follow,
@@ -64,21 +64,14 @@ async def is_relevant(note: NoteDoc, author: Actor) -> bool:
 
 
 async def visibility_for(note: NoteDoc) -> Visibility:
-    """The note's visibility; addressed to the followers of a collective we follow, it is members-only."""
-    if note.visibility != "direct":
+    """The note's visibility; not public, and addressed to the followers of an allied collective, it is for
+    members (of that collective and its allies, ours included)."""
+    if note.visibility in ("public", "unlisted"):
         return Visibility(note.visibility)
     addresses = [a for a in (*note.to, *note.cc) if a]
-    if (
-        addresses
-        and await Actor.filter(
-            followers_url__in=addresses,
-            type=ActorType.GROUP,
-            follower_rows__follower__is_local=True,
-            follower_rows__state=FollowState.ACCEPTED,
-        ).exists()
-    ):
-        return Visibility.FOLLOWERS
-    return Visibility.DIRECT
+    if addresses and await Actor.filter(allied_groups(), followers_url__in=addresses).exists():
+        return Visibility.MEMBERS
+    return Visibility(note.visibility)
 
 
 # --- Create, Update, Delete ----------------------------------------------------------------------
@@ -147,6 +140,7 @@ async def _insert_note(
             published_at=published,
         )
         await _store_tags(post, note.hashtags)
+        await record_mentions(post)
         await _notify_mentions(post, author, note.mentions)
         await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
         await remote_media.record_attachments(post, parse_attachments(note.raw.get("attachment")))
@@ -174,6 +168,7 @@ async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals:
         post.sensitive, post.language = note.sensitive, note.language
         post.mentions, post.updated_at = list(note.mentions), note.updated_at
         await post.save(update_fields=["content", "summary", "sensitive", "language", "mentions", "updated_at"])
+        await record_mentions(post)
         await PostTag.filter(post=post).delete()
         await _store_tags(post, note.hashtags)
         await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)

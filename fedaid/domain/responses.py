@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.domain import posts
+from fedaid.domain.visibility import Viewer, visible_to
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
     Actor,
@@ -90,10 +91,10 @@ async def _link_to_offered_agreement(parent: Post, reply: Post) -> None:
         await Agreement.filter(id=agreement.id, response_id__isnull=True).update(response_id=reply.id)
 
 
-async def list_responses(proposal: Proposal) -> list[Post]:
-    """Replies to the proposal, oldest first, deleted ones left out."""
+async def list_responses(proposal: Proposal, viewer: Viewer) -> list[Post]:
+    """The replies to the proposal that `viewer` may see, oldest first."""
     return await (
-        Post.filter(in_reply_to_id=proposal.post_id, deleted_at__isnull=True)
+        Post.filter(visible_to(viewer), in_reply_to_id=proposal.post_id)
         .order_by("published_at", "id")
         .prefetch_related("author")
     )

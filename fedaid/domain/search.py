@@ -14,13 +14,15 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.domain.policy import DomainPolicies
+from fedaid.domain.visibility import Viewer, listable_audiences, listed_to
 from fedaid.models import (
     Actor,
     Follow,
@@ -320,17 +322,27 @@ def _tsquery(terms: Sequence[str], groups: list[list[str]]) -> str:
 
 
 async def search(
-    text: str = "", filters: SearchFilters = SearchFilters(), *, limit: int = 20, offset: int = 0
+    text: str = "",
+    filters: SearchFilters = SearchFilters(),
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    viewer: Viewer | None = None,
 ) -> list[SearchHit]:
-    """Posts matching every word (as prefixes) and every filter: best rank first, then newest."""
+    """Posts matching every word (as prefixes) and every filter: best rank first, then newest.
+
+    With a `viewer`, only what the visibility rule lists for them (a page may then come back short).
+    """
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    if viewer is not None:
+        filters = replace(filters, visibilities=listable_audiences(viewer))
     db = _connection()
     terms = search_terms(text)
     if filters.near is None:
         rows = await _fetch(db, terms, filters, limit=limit, offset=offset)
     else:
         rows = await _fetch_near(db, terms, filters, limit=limit, offset=offset)
-    return await _load(rows)
+    return await _load(rows, listed_to(viewer) if viewer is not None else None)
 
 
 async def without_silenced(hits: list[SearchHit], *, reader: Actor | None) -> list[SearchHit]:
@@ -434,11 +446,12 @@ async def _fetch(
     return [tuple(row.values()) for row in rows]
 
 
-async def _load(rows: list[tuple[int, float]]) -> list[SearchHit]:
+async def _load(rows: list[tuple[int, float]], shown: Q | None = None) -> list[SearchHit]:
     ids = [row[0] for row in rows]
     if not ids:
         return []
-    posts = {post.id: post for post in await Post.filter(id__in=ids).select_related("author")}
+    query = Post.filter(id__in=ids) if shown is None else Post.filter(shown, id__in=ids)
+    posts = {post.id: post for post in await query.select_related("author")}
     proposals = {proposal.post_id: proposal for proposal in await Proposal.filter(post_id__in=ids)}
     return [
         SearchHit(post=posts[post_id], proposal=proposals.get(post_id), rank=float(score or 0.0))

@@ -1,5 +1,5 @@
-"""What this server shows other servers: an actor's followers, following and outbox by pages, and which
-server may see a post that is not public."""
+"""What this server shows other servers: an actor's followers, following and outbox by pages, and its posts
+(who may see one is `domain/visibility.py`'s rule)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from tortoise.queryset import QuerySet
 
 from fedaid.activitypub.actors import COLLECTION_PAGE_SIZE as PAGE_SIZE
-from fedaid.domain.follows import is_ally_server
 from fedaid.models import Actor, Follow, FollowState, Post, Visibility
 
 
@@ -49,16 +48,3 @@ async def _page(query: QuerySet, page: int | None, field: str) -> CollectionPage
 async def find_local_post(ap_id: str) -> Post | None:
     """A post of this server by its AS2 id, with its author loaded (deleted ones included)."""
     return await Post.get_or_none(ap_id=ap_id, is_local=True).select_related("author")
-
-
-async def server_may_see(host: str, post: Post) -> bool:
-    """Whether a server (known by the actor that signed its GET) may see a members-only or direct post:
-    a direct post, the servers of the actors it mentions; a members-only one, the servers of its author's
-    followers and of allied collectives."""
-    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-        return True
-    if post.visibility == Visibility.DIRECT:
-        return bool(post.mentions) and await Actor.filter(ap_id__in=list(post.mentions), domain=host).exists()
-    if await Follow.filter(target_id=post.author_id, follower__domain=host, state=FollowState.ACCEPTED).exists():
-        return True
-    return await is_ally_server(host)

@@ -4,11 +4,11 @@ and replies that arrived before their parent are linked to it when it comes. No 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fedaid.clock import utcnow
 from fedaid.domain import responses, work
+from fedaid.domain.visibility import Viewer, visible_to
 from fedaid.models import Post, WorkKind
 
 log = logging.getLogger("fedaid.threads")
@@ -42,15 +42,14 @@ async def link_waiting_replies(parent: Post) -> int:
     return len(waiting)
 
 
-async def conversation(post: Post, visibilities: Sequence[str], *, limit: int = 40) -> tuple[list[Post], list[Post]]:
+async def conversation(post: Post, viewer: Viewer, *, limit: int = 40) -> tuple[list[Post], list[Post]]:
     """What a page shows around `post`: the posts above it (oldest first) and the replies below it (in
-    order), among those of `visibilities`, deleted ones left out, authors loaded."""
+    order), among those `viewer` may see, authors loaded."""
+    shown = visible_to(viewer)
     ancestors: list[Post] = []
     parent_id = post.in_reply_to_id
     while parent_id is not None and len(ancestors) < limit:
-        parent = await Post.get_or_none(
-            id=parent_id, deleted_at__isnull=True, visibility__in=list(visibilities)
-        ).select_related("author")
+        parent = await Post.filter(shown, id=parent_id).select_related("author").first()
         if parent is None:
             break
         ancestors.insert(0, parent)
@@ -58,9 +57,7 @@ async def conversation(post: Post, visibilities: Sequence[str], *, limit: int = 
     replies: list[Post] = []
     frontier = [post.id]
     while frontier and len(replies) < limit * 5:
-        children = await Post.filter(
-            in_reply_to_id__in=frontier, deleted_at__isnull=True, visibility__in=list(visibilities)
-        ).select_related("author")
+        children = await Post.filter(shown, in_reply_to_id__in=frontier).select_related("author")
         replies.extend(children)
         frontier = [child.id for child in children]
     replies.sort(key=lambda reply: reply.id)

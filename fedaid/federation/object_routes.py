@@ -1,10 +1,8 @@
 """GETs of local objects as AP JSON, and who may make them (docs/interop.md, docs/architecture.md).
 
-    GET /u/<name>/posts/<id>   public, unlisted ─────────────────────────────────► Note
-                               deleted ──────────────────────────────────────────► 410 + Tombstone
-                               members-only: signed by a server of a follower
-                                 of its author, or of an allied collective ──────► Note, else 404
-                               direct: signed by the server of a mentioned actor ► Note, else 404
+    GET /u/<name>/posts/<id>   deleted ──────────────────────────────────────────► 410 + Tombstone
+                               visible to the signer (unsigned: anonymous), by
+                               the rule of domain/visibility.py ─────────────────► Note, else 404
 
 `signed_fetch(handler)` wraps every AP JSON handler (actors, collections, objects): a request signed
 by a blocked domain gets 403, and in authorized-fetch mode an unsigned or badly signed one gets 401.
@@ -24,9 +22,10 @@ from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import served
 from fedaid.domain.policy import host_of_url
 from fedaid.domain.posts import note_of
+from fedaid.domain.visibility import EVERYONE, can_see, viewer_for
 from fedaid.errors import FetchError, Forbidden, NotFound, SignatureError, Unauthorized
 from fedaid.federation.inbox import DOMAIN_POLICIES, _key_id
-from fedaid.models import Actor, Visibility
+from fedaid.models import Actor
 from fedaid.negotiation import wants_activity_json
 
 log = logging.getLogger("fedaid.objects")
@@ -94,9 +93,9 @@ async def serve_post_json(request: web.Request) -> web.Response:
         raise NotFound("There is no such post here.")
     if post.is_deleted:
         return _activity_json(render_tombstone(post), status=410)
-    if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+    if post.visibility not in EVERYONE:
         signer = await signer_of(request, required=False)
-        if signer is None or not await served.server_may_see(signer.domain, post):
+        if not await can_see(post, await viewer_for(signer)):
             raise NotFound("There is no such post here.")  # 404, not 403: do not reveal that it exists
     return _activity_json(await note_of(post))
 

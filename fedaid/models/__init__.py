@@ -31,7 +31,7 @@ from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.outbound_job import JobChannel, JobState, OutboundJob, PushSubscription, VapidKey
 from fedaid.models.poll import Poll, PollVote
-from fedaid.models.post import Post, PostTag, Visibility
+from fedaid.models.post import Post, PostMention, PostTag, Visibility
 from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.rate_limit import RateLimit
@@ -96,6 +96,7 @@ __all__ = [
     "PollVote",
     "Post",
     "PostEdit",
+    "PostMention",
     "PostTag",
     "Proposal",
     "ProposalPurpose",

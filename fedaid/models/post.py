@@ -13,9 +13,12 @@ if TYPE_CHECKING:
 
 
 class Visibility(StrEnum):
+    """Who a post is for; `fedaid.domain.visibility` says who may see each."""
+
     PUBLIC = "public"
     UNLISTED = "unlisted"
-    FOLLOWERS = "followers"  # members-only: followers and allied collectives
+    FOLLOWERS = "followers"  # the author's accepted followers and those mentioned
+    MEMBERS = "members"  # the collective's members and the members of allied collectives
     DIRECT = "direct"
 
 
@@ -69,3 +72,15 @@ class PostTag(Model):
     class Meta:
         table = "post_tag"
         unique_together = (("post", "name"),)
+
+
+class PostMention(Model):
+    """One actor a post mentions, by AP id (known or not): who sees followers-only and direct posts."""
+
+    id = fields.BigIntField(primary_key=True)
+    post = fields.ForeignKeyField("models.Post", related_name="mention_rows", on_delete=fields.CASCADE)
+    ap_id = fields.CharField(max_length=512, db_index=True)
+
+    class Meta:
+        table = "post_mention"
+        unique_together = (("post", "ap_id"),)

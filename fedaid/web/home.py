@@ -7,9 +7,11 @@ from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.categories import get_category
+from fedaid.domain.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
 from fedaid.domain.members import get_member
+from fedaid.domain.visibility import ANONYMOUS
 from fedaid.web import i18n
-from fedaid.web.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
+from fedaid.web.listings import filters_from_query, seen_by
 from fedaid.web.sessions import current_viewer
 
 ATOM_TYPE = "application/atom+xml"
@@ -22,10 +24,8 @@ def _before(request: web.Request) -> int | None:
 
 async def show_home(request: web.Request) -> web.Response:
     viewer = await current_viewer(request)
-    filters = ProposalFilters.from_query(request.query)
-    cards = await list_proposals(
-        filters, is_member=viewer is not None, before=_before(request), reader=viewer.actor if viewer else None
-    )
+    filters = filters_from_query(request.query)
+    cards = await list_proposals(filters, seen_by(viewer), before=_before(request))
     context = {
         "filters": filters,
         "cards": cards,
@@ -36,21 +36,20 @@ async def show_home(request: web.Request) -> web.Response:
 
 
 async def home_feed(request: web.Request) -> web.Response:
-    filters = ProposalFilters.from_query(request.query)
-    cards = await list_proposals(filters, is_member=False)
+    cards = await list_proposals(filters_from_query(request.query), ANONYMOUS)
     return _atom(request, cards, title=request.app[SETTINGS].collective_name, path="/feed.atom")
 
 
 async def category_feed(request: web.Request) -> web.Response:
     category = await get_category(request.match_info["slug"])
-    cards = await list_proposals(ProposalFilters(category=category.slug), is_member=False)
+    cards = await list_proposals(ProposalFilters(category=category.slug), ANONYMOUS)
     title = f"{request.app[SETTINGS].collective_name} · {category.name_in(i18n.current_language.get())}"
     return _atom(request, cards, title=title, path=f"/categories/{category.slug}/feed.atom")
 
 
 async def member_feed(request: web.Request) -> web.Response:
     member = await get_member(request.match_info["name"])
-    cards = await list_proposals(ProposalFilters(status="all"), is_member=False, author=member.actor)
+    cards = await list_proposals(ProposalFilters(status="all"), ANONYMOUS, author=member.actor)
     return _atom(
         request,
         cards,

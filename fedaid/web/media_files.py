@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedaid.api.visibility import OPEN, can_see
 from fedaid.appkeys import MEDIA_FILES, SETTINGS
 from fedaid.domain import media
 from fedaid.domain.oauth import authenticate
+from fedaid.domain.visibility import EVERYONE, can_see, local_viewer
 from fedaid.errors import NotFound, Unauthorized
 from fedaid.filestore import content_type_of, is_key
 from fedaid.models import Actor
@@ -32,7 +32,7 @@ async def serve_media_file(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise NotFound("There is no such file.")
     shown_in = await media.posts_showing(key)
-    is_public = any(post.visibility in OPEN for post in shown_in)
+    is_public = any(post.visibility in EVERYONE for post in shown_in)
     if not is_public and not await _may_read(request, key, shown_in):
         raise NotFound("There is no such file.")  # as for a post one may not see: no hint that it exists
     headers = {
@@ -55,7 +55,7 @@ async def _may_read(request: web.Request, key: str, shown_in: list) -> bool:
     if reader.id in await media.uploaders_of(key):
         return True
     for post in shown_in:
-        if await can_see(post, reader):
+        if await can_see(post, local_viewer(reader)):
             return True
     return False
 

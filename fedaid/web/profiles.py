@@ -8,9 +8,10 @@ from aiohttp import web
 from fedaid.domain.follows import list_alliances
 from fedaid.domain.instance import count_local_members
 from fedaid.domain.ledger import ledger_of
+from fedaid.domain.listings import ProposalFilters, list_proposals
 from fedaid.federation.actor_routes import actor_from_path
 from fedaid.models import Account, AccountState, Actor, ActorType
-from fedaid.web.listings import ProposalFilters, list_proposals
+from fedaid.web.listings import seen_by
 from fedaid.web.sessions import current_viewer
 
 
@@ -28,7 +29,7 @@ async def serve_profile_html(request: web.Request) -> web.Response:
         "actor": actor,
         "account": account,
         "ledger": await ledger_of(actor),
-        "cards": await list_proposals(ProposalFilters(status="all"), is_member=viewer is not None, author=actor),
+        "cards": await list_proposals(ProposalFilters(status="all"), seen_by(viewer), author=actor),
         "is_me": viewer is not None and viewer.actor.id == actor.id,
     }
     return aiohttp_jinja2.render_template("profiles/member.html", request, context)

@@ -10,18 +10,20 @@ from aiohttp import web
 from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.exchanges import find_exchange
+from fedaid.domain.listings import cards_for, category_choices
 from fedaid.domain.media import media_of_posts
 from fedaid.domain.responses import list_responses
 from fedaid.domain.threads import conversation
+from fedaid.domain.visibility import can_see
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 from fedaid.web import i18n, uploads
 from fedaid.web.forms import Form
-from fedaid.web.listings import cards_for, category_choices, visibilities_for
+from fedaid.web.listings import seen_by
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
 
 MAX_TEXT = 5000
-VISIBILITY_CHOICES = (Visibility.PUBLIC.value, Visibility.FOLLOWERS.value)
+VISIBILITY_CHOICES = (Visibility.PUBLIC.value, Visibility.MEMBERS.value)
 
 
 def proposal_id(request: web.Request) -> int:
@@ -34,9 +36,7 @@ def proposal_id(request: web.Request) -> int:
 async def visible_proposal(request: web.Request, viewer: Viewer | None) -> Proposal:
     """The proposal this URL names, if this visitor may see it."""
     proposal = await proposal_rules.get_proposal(proposal_id(request))
-    post = proposal.post
-    is_party = viewer is not None and viewer.actor.id == post.author_id
-    if post.visibility not in visibilities_for(viewer is not None) and not is_party:
+    if not await can_see(proposal.post, seen_by(viewer)):
         if viewer is None:
             raise web.HTTPSeeOther(f"/signin?next=/proposals/{proposal.id}")
         raise Forbidden("This offer or request is not shown to you.")
@@ -52,15 +52,8 @@ async def show_proposal(request: web.Request) -> web.Response:
 
 
 async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[str, object]:
-    (card,) = await cards_for([proposal])
-    responses = await list_responses(proposal)
-    is_member = viewer is not None
-    responses = [
-        r
-        for r in responses
-        if r.visibility in visibilities_for(is_member)
-        or (viewer and viewer.actor.id in (r.author_id, proposal.post.author_id))
-    ]
+    (card,) = await cards_for([proposal], seen_by(viewer))
+    responses = await list_responses(proposal, seen_by(viewer))
     agreements = await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related("provider", "receiver")
     by_response = {a.response_id: a for a in agreements if a.response_id}
     live = (AgreementState.OFFERED, AgreementState.ACCEPTED, AgreementState.FULFILLED)
@@ -299,9 +292,8 @@ async def _go_to(request: web.Request, post: Post) -> web.Response:
         parent = await Proposal.get_or_none(post_id=post.in_reply_to_id)
         if parent is not None:
             raise web.HTTPSeeOther(f"/proposals/{parent.id}#response-{post.id}")
-    viewer = await current_viewer(request)
-    shown = visibilities_for(viewer is not None)
-    if post.visibility not in shown:
+    shown = seen_by(await current_viewer(request))
+    if not await can_see(post, shown):
         raise web.HTTPNotFound()
     await post.fetch_related("author")
     ancestors, replies = await conversation(post, shown)

@@ -8,12 +8,12 @@ from aiohttp import web
 from fedaid.domain import paragraphs
 from fedaid.domain.accounts import set_locale, update_profile
 from fedaid.domain.alerts import AlertCriteria, add_alert, list_alerts, remove_alert
+from fedaid.domain.listings import category_choices
 from fedaid.domain.notifications import list_notifications, mark_all_read
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
 from fedaid.web import i18n
 from fedaid.web.forms import Form
-from fedaid.web.listings import category_choices
 from fedaid.web.sessions import Viewer, require_viewer
 
 

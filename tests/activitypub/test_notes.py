@@ -243,11 +243,7 @@ def test_hashtags_are_tags_with_href_and_mentions_are_tagged_and_addressed() -> 
     [
         (Visibility.PUBLIC, [PUBLIC], ["https://aid.example/u/ana/followers", GROUP.ap_id, BOB.ap_id]),
         (Visibility.UNLISTED, ["https://aid.example/u/ana/followers"], [PUBLIC, GROUP.ap_id, BOB.ap_id]),
-        (
-            Visibility.FOLLOWERS,
-            ["https://aid.example/u/ana/followers", "https://aid.example/c/collectif/followers"],
-            [GROUP.ap_id, BOB.ap_id],
-        ),
+        (Visibility.FOLLOWERS, ["https://aid.example/u/ana/followers"], [BOB.ap_id]),
         (Visibility.DIRECT, [BOB.ap_id], []),
     ],
 )
@@ -258,6 +254,13 @@ def test_addressing_matches_mastodons_visibility(visibility: Visibility, to: lis
     assert (note["to"], note["cc"]) == (to, cc)
     parsed = parse_note(note, followers_url="https://aid.example/u/ana/followers")
     assert parsed.visibility == visibility.value
+
+
+def test_members_addressing_names_the_collectives_followers_not_the_authors() -> None:
+    to, cc = addressing(Visibility.MEMBERS, ANA, mentions=[BOB], audience=GROUP)
+    assert (to, cc) == (["https://aid.example/c/collectif/followers"], [GROUP.ap_id, BOB.ap_id])
+    parsed = parse_note(note_for(make_post(visibility=Visibility.MEMBERS)), followers_url=None)
+    assert parsed.visibility == "direct"  # what Mastodon would make of it; fedaid's allies read `members`
 
 
 def test_direct_addressing_names_only_mentioned_actors() -> None:

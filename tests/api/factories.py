@@ -6,6 +6,7 @@ from typing import Any
 
 from fedaid.clock import utcnow
 from fedaid.domain import search
+from fedaid.domain.visibility import record_mentions
 from fedaid.models import Actor, Post, PostTag, Proposal, ProposalPurpose, Visibility
 from fedaid.models.ids import new_id
 
@@ -33,6 +34,7 @@ async def make_post(
         published_at=utcnow(),
         **fields,
     )
+    await record_mentions(post)
     for name in tags:
         await PostTag.create(post=post, name=name)
     if proposal is not None:

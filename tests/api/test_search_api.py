@@ -14,7 +14,7 @@ async def test_search_finds_statuses_by_words_through_the_full_text_index(api) -
     with api.instance.db.active():
         bike = await create_post(ana.actor, "Atelier de réparation de vélos samedi #entraide")
         await create_post(ana.actor, "Réparation de machines à laver")
-        members = await create_post(bea.actor, "Vélo cargo à prêter", visibility=Visibility.FOLLOWERS)
+        members = await create_post(bea.actor, "Vélo cargo à prêter", visibility=Visibility.MEMBERS)
         stranger = await Actor.create(
             ap_id="https://far.example/users/dan",
             type=ActorType.PERSON,

@@ -53,8 +53,9 @@ async def make_remote(
     )
 
 
-async def follow(follower: Actor, target: Actor) -> Follow:
-    return await Follow.create(follower=follower, target=target, state=FollowState.ACCEPTED)
+async def follow(follower: Actor, target: Actor, *, accepted: bool = True) -> Follow:
+    state = FollowState.ACCEPTED if accepted else FollowState.PENDING
+    return await Follow.create(follower=follower, target=target, state=state)
 
 
 def terms(**overrides: Any) -> ProposalTerms:

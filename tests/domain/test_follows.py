@@ -11,6 +11,7 @@ from fedaid.db import Database
 from fedaid.domain import follows, policy
 from fedaid.domain.follows import FollowRef
 from fedaid.domain.members import add_member
+from fedaid.domain.visibility import is_allied_domain
 from fedaid.models import (
     AccountRole,
     Actor,
@@ -207,14 +208,14 @@ async def test_undo_from_an_ally_ends_both_halves(collective: Actor) -> None:
     ours = await follows.request_alliance(collective, coworking)
     await follows.receive_accept(coworking, FollowRef(ours.ap_id))
     [alliance] = await follows.list_alliances(collective)
-    assert alliance.is_active and await follows.is_ally_server("cowork.example")
+    assert alliance.is_active and await is_allied_domain("cowork.example")
 
     await follows.receive_undo_follow(coworking, FollowRef(theirs.ap_id))
 
     assert await follows.list_alliances(collective) == []
     undo = (await sent())[-1]
     assert undo["type"] == "Undo" and undo["object"]["id"] == ours.ap_id
-    assert not await follows.is_ally_server("cowork.example")
+    assert not await is_allied_domain("cowork.example")
 
 
 async def test_reject_removes_our_follow(collective: Actor) -> None:

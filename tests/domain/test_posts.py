@@ -89,14 +89,28 @@ async def test_replies_and_members_only_posts_are_not_boosted(ana: Actor, collec
     reloaded = await get_post(parent.id)
     await create_post(ana, "Réponse", in_reply_to=reloaded, audience=collective, now=NOW)
     assert await deliveries(sender__ap_id=collective.ap_id) == []
-    # Members-only goes straight from the author to the collective's followers (LemmyNet/lemmy#2224)
-    await create_post(ana, "Entre membres", visibility=Visibility.FOLLOWERS, audience=collective, now=NOW)
+    # Members-only is not boosted either (its delivery: test_members_posts_go_to_allied_collectives_only)
+    await create_post(ana, "Entre membres", visibility=Visibility.MEMBERS, audience=collective, now=NOW)
     assert await deliveries(sender__ap_id=collective.ap_id) == []
-    _, inbox, activity = (await deliveries(sender__ap_id=ana.ap_id))[-1]
-    assert inbox == "https://masto.example/inbox" and activity["to"] == [
-        f"{ana.ap_id}/followers",
-        f"{collective.ap_id}/followers",
-    ]
+
+
+async def test_members_posts_go_to_allied_collectives_only(ana: Actor, collective: Actor) -> None:
+    # Given a Mastodon user following the collective and one following ana, an allied collective, and a
+    # collective that asked for an alliance nobody approved yet
+    await follow(await make_remote("mo", "masto.example"), collective)
+    await follow(await make_remote("fan", "fans.example"), ana)
+    ally = await make_remote("ally", "ally.example", group=True, mastodon=False)
+    await follow(ally, collective)
+    await follow(collective, ally)
+    await follow(await make_remote("asking", "asking.example", group=True, mastodon=False), collective, accepted=False)
+    await Delivery.all().delete()
+    # When ana posts for members, mentioning nobody
+    post = await create_post(ana, "Entre membres", visibility=Visibility.MEMBERS, now=NOW)
+    # Then only the ally's server receives it, addressed to the collective's followers collection
+    rows = await deliveries()
+    assert [(sender, inbox) for sender, inbox, _ in rows] == [(ana.ap_id, "https://ally.example/inbox")]
+    assert rows[0][2]["object"]["to"] == [f"{collective.ap_id}/followers"]
+    assert post.audience == collective.ap_id  # the collective is its audience even when not named
 
 
 async def test_edit_queues_an_update_with_a_later_updated(ana: Actor) -> None:

@@ -104,9 +104,12 @@ async def test_close_then_delete(ana: Actor) -> None:
         await get_proposal(proposal.id)
 
 
-async def test_members_only_proposal_is_delivered_to_the_collectives_followers(ana: Actor, collective: Actor) -> None:
-    await follow(await make_remote("garage", "drivers.example", group=True, mastodon=False), collective)
-    await make_proposal(ana, visibility=Visibility.FOLLOWERS)
+async def test_members_only_proposal_is_delivered_to_allied_collectives_only(ana: Actor, collective: Actor) -> None:
+    garage = await make_remote("garage", "drivers.example", group=True, mastodon=False)
+    await follow(garage, collective)
+    await follow(collective, garage)
+    await follow(await make_remote("mo", "masto.example"), collective)  # a follower, not an ally
+    await make_proposal(ana, visibility=Visibility.MEMBERS)
     sent = [(sender, inbox) for sender, inbox, _ in await deliveries()]
     assert sent == [(ana.ap_id, "https://drivers.example/inbox")]
 

@@ -14,6 +14,7 @@ from fedaid.domain.agreements import receive_offer
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.proposals import close_proposal
 from fedaid.domain.responses import list_responses, record_remote_response, respond
+from fedaid.domain.visibility import local_viewer
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
     Actor,
@@ -43,7 +44,7 @@ async def test_a_members_response_is_a_reply_that_notifies_the_author(ana: Actor
     assert reply.mentions == [ana.ap_id]
     kinds = await Notification.filter(recipient=ana).values_list("kind", flat=True)
     assert kinds == [NotificationKind.RESPONSE]
-    assert [p.id for p in await list_responses(proposal)] == [reply.id]
+    assert [p.id for p in await list_responses(proposal, local_viewer(ana))] == [reply.id]
 
 
 async def test_a_response_to_a_remote_author_is_delivered_to_them(ana: Actor) -> None:

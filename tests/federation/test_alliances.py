@@ -103,7 +103,7 @@ async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(ne
         post = await create_post(
             ana,
             "Covoiturage vers Lyon jeudi, réservé aux membres",
-            visibility=Visibility.FOLLOWERS,
+            visibility=Visibility.MEMBERS,
             audience=await get_collective("drivers"),
         )
     await drain(drivers, coworking, coaching)
@@ -111,7 +111,7 @@ async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(ne
     # Then the ally has it, members-only, and nobody else does
     with coworking.db.active():
         received = await Post.get(ap_id=post.ap_id)
-    assert received.visibility == Visibility.FOLLOWERS and "Lyon" in received.content
+    assert received.visibility == Visibility.MEMBERS and "Lyon" in received.content
     with coaching.db.active():
         assert not await Post.filter(ap_id=post.ap_id).exists()
     # and its URL refuses anonymous GETs, and GETs signed by a server that is not an ally, but serves the ally

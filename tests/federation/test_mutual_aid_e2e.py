@@ -25,6 +25,7 @@ from fedaid.domain.instance import get_collective
 from fedaid.domain.ledger import Ledger, Tally, ledger_of
 from fedaid.domain.members import add_member
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
+from fedaid.domain.visibility import local_viewer
 from fedaid.models import (
     Actor,
     Agreement,
@@ -406,7 +407,7 @@ async def test_a_mastodon_reply_becomes_an_agreement_and_its_writer_gets_a_direc
 
     # Then it appears as a response, and ana is told
     with drivers.db.active():
-        [response] = await responses.list_responses(request)
+        [response] = await responses.list_responses(request, local_viewer(ana))
         assert response.ap_id == reply["id"] and "juriste" in response.content
         assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE, post=response).exists()
 

@@ -10,7 +10,9 @@ import pytest
 
 from fedaid.domain import search
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.listings import ProposalFilters, list_proposals
 from fedaid.domain.policy import set_domain_policy
+from fedaid.domain.visibility import local_viewer
 from fedaid.models import (
     Actor,
     ActorType,
@@ -22,7 +24,6 @@ from fedaid.models import (
     ProposalPurpose,
     Visibility,
 )
-from fedaid.web.listings import ProposalFilters, list_proposals
 from tests.web.helpers import Visitor, make_member
 
 
@@ -114,8 +115,8 @@ async def test_members_still_see_the_silenced_authors_they_follow(instance):
     with instance.db.active():
         ana = await Actor.get(username="ana", is_local=True)
         bea = await Actor.get(username="bea", is_local=True)
-        for_ana = await list_proposals(ProposalFilters(), is_member=True, reader=ana)
-        for_bea = await list_proposals(ProposalFilters(), is_member=True, reader=bea)
+        for_ana = await list_proposals(ProposalFilters(), local_viewer(ana))
+        for_bea = await list_proposals(ProposalFilters(), local_viewer(bea))
     assert {card.proposal.id for card in for_ana} == {instance.loud.id, instance.fine.id}
     assert {card.proposal.id for card in for_bea} == {instance.fine.id}
 
