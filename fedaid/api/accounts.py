@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
 from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
-from fedaid.api.views import boosts_in, presenter
-from fedaid.api.visibility import visible_to
+from fedaid.api.views import presenter
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain import follows
+from fedaid.domain import follows, timelines
 from fedaid.domain.accounts import set_locale, update_profile
 from fedaid.domain.actors import MAX_NAME_LENGTH
+from fedaid.domain.paging import fetch_page
+from fedaid.domain.visibility import local_viewer
 from fedaid.errors import FedaidError, InvalidInput, NotFound
-from fedaid.models import Actor, Follow, FollowState, Post, PostTag, Reblog
+from fedaid.models import Actor, Follow, FollowState
 
 READ_ACCOUNTS = ("read:accounts",)
 
@@ -113,15 +114,15 @@ async def statuses(request: web.Request) -> web.Response:
     page = read_page(params)
     if params.bool("pinned") or params.bool("only_media"):
         return web.json_response([])  # fedaid has no pinned posts and no media
-    query = Post.filter(author_id=actor.id, deleted_at__isnull=True).filter(visible_to(viewer))
-    if params.bool("exclude_replies"):
-        query = query.filter(in_reply_to_ap_id__isnull=True)
-    tagged = (params.str("tagged") or "").lstrip("#").lower()
-    if tagged:
-        query = query.filter(id__in=Subquery(PostTag.filter(name=tagged).values("post_id")))
-    view = presenter(request, viewer)
-    boosts = None if tagged or params.bool("exclude_reblogs") else boosts_in(Reblog.filter(actor_id=actor.id))
-    statuses, ids = await view.status_page(query, page, boosts)
+    entries = await timelines.of_account(
+        local_viewer(viewer),
+        actor,
+        page,
+        exclude_replies=params.bool("exclude_replies"),
+        tag=(params.str("tagged") or "").lstrip("#").lower(),
+        with_boosts=not params.bool("exclude_reblogs"),
+    )
+    statuses, ids = await presenter(request, viewer).status_page(entries)
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, ids)
 
 

@@ -16,13 +16,14 @@ from tortoise.expressions import Q, Subquery
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import iso
 from fedaid.api.openapi import PREFIX, document
-from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter
 from fedaid.api.visibility import can_see, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import agreements, alerts, exchanges, ledger, posts
 from fedaid.domain import proposals as proposals_domain
+from fedaid.domain.paging import fetch_page
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import (
     Actor,

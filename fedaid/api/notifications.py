@@ -6,10 +6,12 @@ from aiohttp import web
 
 from fedaid.api.auth import user_caller
 from fedaid.api.entities import NOTIFICATION_TYPES
-from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
+from fedaid.domain.notifications import page_of_notifications
+from fedaid.domain.visibility import local_viewer
 from fedaid.errors import NotFound
 from fedaid.models import Notification, NotificationKind
 
@@ -27,14 +29,14 @@ async def index(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:notifications")
     params = await read_params(request)
     page = read_page(params, default=40, maximum=80)
-    query = Notification.filter(recipient_id=caller.actor.id, from_actor_id__isnull=False)
-    if params.list("types"):
-        query = query.filter(kind__in=sorted(_kinds_for(params.list("types"))))
-    if params.list("exclude_types"):
-        query = query.exclude(kind__in=sorted(_kinds_for(params.list("exclude_types"))))
-    if params.str("account_id", "").isdigit():
-        query = query.filter(from_actor_id=int(params.str("account_id")))
-    rows = await fetch_page(query.select_related("from_actor", "post__author"), page)
+    types, excluded = params.list("types"), params.list("exclude_types")
+    rows = await page_of_notifications(
+        local_viewer(caller.actor),
+        page,
+        kinds=_kinds_for(types) if types else None,
+        excluded_kinds=_kinds_for(excluded),
+        from_actor_id=int(params.str("account_id")) if params.str("account_id", "").isdigit() else None,
+    )
     rendered = await presenter(request, caller.actor).notifications(rows)
     return paged_response(request, request.app[SETTINGS].base_url, page, rendered, [row.id for row in rows])
 

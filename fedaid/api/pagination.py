@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,14 +10,7 @@ import orjson
 from aiohttp import web
 
 from fedaid.api.params import Params
-
-
-@dataclass(frozen=True)
-class Page:
-    max_id: int | None
-    since_id: int | None
-    min_id: int | None
-    limit: int
+from fedaid.domain.paging import Page
 
 
 def _as_id(value: str | None) -> int | None:
@@ -36,26 +28,6 @@ def read_page(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
         _as_id(params.str("min_id")),
         max(1, min(limit, maximum)),
     )
-
-
-def paged(query: Any, page: Page, field: str = "id") -> Any:
-    """`query` filtered and ordered for `page`; newest first unless `min_id` asks for the oldest after it."""
-    if page.max_id is not None:
-        query = query.filter(**{f"{field}__lt": page.max_id})
-    if page.since_id is not None:
-        query = query.filter(**{f"{field}__gt": page.since_id})
-    if page.min_id is not None:
-        query = query.filter(**{f"{field}__gt": page.min_id})
-        return query.order_by(field).limit(page.limit)
-    return query.order_by(f"-{field}").limit(page.limit)
-
-
-async def fetch_page(query: Any, page: Page, field: str = "id") -> list[Any]:
-    """The rows of `page`, newest first."""
-    rows = list(await paged(query, page, field))
-    if page.min_id is not None:
-        rows.reverse()
-    return rows
 
 
 def link_header(request: web.Request, base_url: str, page: Page, ids: Sequence[int]) -> str | None:

@@ -8,12 +8,14 @@ from aiohttp import web
 
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import render_reblog_status
-from fedaid.api.pagination import fetch_page, paged_response, read_page
+from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import Presenter, presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.appkeys import SETTINGS
-from fedaid.domain import reactions
+from fedaid.domain import reactions, timelines
+from fedaid.domain.paging import fetch_page
+from fedaid.domain.visibility import local_viewer
 from fedaid.models import Actor, Favourite, Post, Reblog
 
 
@@ -96,8 +98,6 @@ async def favourites(request: web.Request) -> web.Response:
     """GET /api/v1/favourites: the statuses the member favourited, most recently favourited first."""
     caller = await user_caller(request, "read:favourites")
     page = read_page(await read_params(request))
-    rows = await fetch_page(
-        Favourite.filter(actor_id=caller.actor.id, post__deleted_at__isnull=True).select_related("post__author"), page
-    )
+    rows = await timelines.favourites(local_viewer(caller.actor), page)
     statuses = await presenter(request, caller.actor).statuses([row.post for row in rows])
     return paged_response(request, request.app[SETTINGS].base_url, page, statuses, [row.id for row in rows])

@@ -13,9 +13,10 @@ from fedaid.api.compose import read_proposal
 from fedaid.api.params import Params, read_params
 from fedaid.api.reactions import take_back_own_boost
 from fedaid.api.views import presenter
-from fedaid.api.visibility import get_visible_post, visible_to
-from fedaid.domain import media, posts, proposals, responses
+from fedaid.api.visibility import get_visible_post
+from fedaid.domain import media, posts, proposals, responses, timelines
 from fedaid.domain.proposals import ProposalTerms
+from fedaid.domain.visibility import local_viewer
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visibility
 
@@ -143,31 +144,7 @@ async def context(request: web.Request) -> web.Response:
     """Ancestors (oldest first) and descendants (depth first, in order) that the viewer may see."""
     viewer = await viewer_of(request, "read:statuses")
     post = await get_visible_post(request.match_info["id"], viewer)
-    ancestors: list[Post] = []
-    parent_id = post.in_reply_to_id
-    while parent_id and len(ancestors) < 40:
-        parent = (
-            await Post.filter(id=parent_id, deleted_at__isnull=True)
-            .filter(visible_to(viewer))
-            .select_related("author")
-            .first()
-        )
-        if parent is None:
-            break
-        ancestors.insert(0, parent)
-        parent_id = parent.in_reply_to_id
-    descendants: list[Post] = []
-    frontier = [post.id]
-    while frontier and len(descendants) < 200:
-        children = await (
-            Post.filter(in_reply_to_id__in=frontier, deleted_at__isnull=True)
-            .filter(visible_to(viewer))
-            .select_related("author")
-            .order_by("id")
-        )
-        descendants.extend(children)
-        frontier = [child.id for child in children]
-    descendants.sort(key=lambda child: child.id)
+    ancestors, descendants = await timelines.thread_of(post, local_viewer(viewer))
     view = presenter(request, viewer)
     return web.json_response(
         {"ancestors": await view.statuses(ancestors), "descendants": await view.statuses(descendants)}

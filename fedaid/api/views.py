@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -30,12 +30,12 @@ from fedaid.api.entities import (
     render_relationship,
     render_status,
 )
-from fedaid.api.pagination import Page, paged
-from fedaid.api.rawsql import marks, select
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
 from fedaid.domain.media import media_of_posts
 from fedaid.domain.polls import own_choices, polls_of_posts
+from fedaid.domain.reactions import reactions_of
+from fedaid.domain.timelines import Entry, PostStamp
 from fedaid.models import (
     Account,
     Actor,
@@ -81,22 +81,9 @@ class RenderCache:
 RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 
 
-def boosts_in(query: Any) -> Callable[[Page], Awaitable[list[Reblog]]]:
-    """`Presenter.status_page`'s loader of the boosts `query` selects (boosts of deleted posts left out)."""
-
-    async def load(page: Page) -> list[Reblog]:
-        return list(await paged(query.filter(post__deleted_at__isnull=True), page))
-
-    return load
-
-
 def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
     """The Presenter for a request, with its instance's render cache."""
     return Presenter(request.app[SETTINGS], viewer, cache=request.app.get(RENDER_CACHE))
-
-
-# What a page query reads of each post: its id, its `_stamp` and its author.
-_PAGE_FIELDS = ("id", "updated_at", "deleted_at", "visibility", "author_id")
 
 
 def _stamp(post: Post) -> tuple[Any, ...]:
@@ -209,49 +196,34 @@ class Presenter:
         await self._own_votes(shown)
         return shown
 
-    async def status_page(
-        self,
-        query: Any,
-        page: Page,
-        boosts: Callable[[Page], Awaitable[list[Reblog]]] | None = None,
-    ) -> tuple[list[dict[str, Any]], list[int]]:
-        """One page of the posts `query` selects, merged with the page of boosts `boosts` loads if given
-        (see `boosts_in`), rendered newest first, and their ids.
+    async def status_page(self, entries: list[Entry]) -> tuple[list[dict[str, Any]], list[int]]:
+        """A timeline's page (`domain/timelines.py`) rendered in its order, and its entries' ids.
 
-        The page is chosen on a few columns; only posts missing from the cache are loaded whole.
+        Only posts missing from the cache are loaded whole.
         """
-        rows = {row[0]: row for row in await paged(query, page).values_list(*_PAGE_FIELDS)}
-        entries: list[tuple[int, Reblog | None, int]] = [(post_id, None, post_id) for post_id in rows]
-        if boosts is not None:
-            reblogs = await boosts(page)
-            entries += [(reblog.id, reblog, reblog.post_id) for reblog in reblogs]
-        entries = _newest_first(entries, page)
-        boosted = {post_id for _, reblog, post_id in entries if reblog is not None} - rows.keys()
-        if boosted:
-            rows.update((row[0], row) for row in await Post.filter(id__in=boosted).values_list(*_PAGE_FIELDS))
-        shown = {post_id: rows[post_id] for _, _, post_id in entries}
+        shown = {entry.post.id: entry.post for entry in entries}
         bodies = await self._cached_bodies(list(shown.values()))
         accounts = await self.accounts_by_id(
-            [row[4] for row in shown.values()] + [reblog.actor_id for _, reblog, _ in entries if reblog is not None]
+            [post.author_id for post in shown.values()] + [e.boost.actor_id for e in entries if e.boost is not None]
         )
         mine = await self.reactions(list(shown))
         statuses = {
-            post_id: {**bodies[post_id], "account": accounts[row[4]], **mine.get(post_id, {})}
-            for post_id, row in shown.items()
+            post_id: {**bodies[post_id], "account": accounts[post.author_id], **mine.get(post_id, {})}
+            for post_id, post in shown.items()
         }
         await self._own_votes(list(statuses.values()))
         return (
             [
-                statuses[post_id]
-                if reblog is None
-                else render_reblog_status(reblog, statuses[post_id], accounts[reblog.actor_id])
-                for _, reblog, post_id in entries
+                statuses[entry.post.id]
+                if entry.boost is None
+                else render_reblog_status(entry.boost, statuses[entry.post.id], accounts[entry.boost.actor_id])
+                for entry in entries
             ],
-            [entry_id for entry_id, _, _ in entries],
+            [entry.id for entry in entries],
         )
 
-    async def _cached_bodies(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any]]:
-        """Statuses without `account` for page rows (`_PAGE_FIELDS`), rendering only those not cached."""
+    async def _cached_bodies(self, rows: list[PostStamp]) -> dict[int, dict[str, Any]]:
+        """Statuses without `account` for a page's posts, rendering only those not cached."""
         bodies = self._bodies_in_cache(rows)
         if all(body is not None for body in bodies.values()):
             return bodies
@@ -265,20 +237,15 @@ class Presenter:
                     self.cache.put(("status", post.id), body, _stamp(post))
         return bodies
 
-    def _bodies_in_cache(self, rows: list[tuple[Any, ...]]) -> dict[int, dict[str, Any] | None]:
-        return {row[0]: self.cache.get(("status", row[0]), tuple(row[1:4])) for row in rows}
+    def _bodies_in_cache(self, rows: list[PostStamp]) -> dict[int, dict[str, Any] | None]:
+        return {row.id: self.cache.get(("status", row.id), row.stamp) for row in rows}
 
     async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""
         if self.viewer is None or not post_ids:
             return {}
-        ids = marks(len(post_ids))
-        sql = (
-            f"SELECT post_id, 'favourited' FROM favourite WHERE actor_id=? AND post_id IN ({ids}) "
-            f"UNION ALL SELECT post_id, 'reblogged' FROM reblog WHERE actor_id=? AND post_id IN ({ids})"
-        )
         found: dict[int, dict[str, bool]] = defaultdict(dict)
-        for post_id, key in await select(Favourite, sql, [self.viewer.id, *post_ids, self.viewer.id, *post_ids]):
+        for key, post_id in await reactions_of(self.viewer, post_ids):
             found[post_id][key] = True
         return found
 
@@ -353,13 +320,6 @@ class Presenter:
             render_notification(row, accounts[row.from_actor_id], statuses.get(row.post_id) if row.post_id else None)
             for row in shown
         ]
-
-
-def _newest_first(entries: list[Any], page: Page) -> list[Any]:
-    """The page's entries (their first item is the id) newest first; after `min_id`, the oldest ones."""
-    if page.min_id is not None:
-        return sorted(entries, key=lambda entry: entry[0])[: page.limit][::-1]
-    return sorted(entries, key=lambda entry: entry[0], reverse=True)[: page.limit]
 
 
 async def _counts(query: Any, key: str) -> dict[int, int]:

@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 
 from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
 from fedaid.domain.search import bounding_box, distance_km, fold
+from fedaid.domain.visibility import local_viewers_among
 from fedaid.models import (
     AlertSubscription,
     Notification,
@@ -56,6 +57,7 @@ async def notify_matches(proposal: Proposal) -> int:
     recipients = await _members_with_matching_proposals(proposal, post, profile)
     recipients |= await _members_with_matching_alerts(proposal, profile)
     recipients.discard(post.author_id)
+    recipients = await local_viewers_among(post, recipients)  # a followers-only proposal alerts its audience only
     already = set(
         await Notification.filter(post_id=post.id, kind=NotificationKind.MATCH).values_list("recipient_id", flat=True)
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Q, Subquery
+
+from fedaid.domain.paging import Page, fetch_page
+from fedaid.domain.visibility import Viewer, visible_to
 from fedaid.models import Account, AccountRole, AccountState, Actor, Notification, NotificationKind, Post, Proposal
 
 
@@ -12,6 +17,33 @@ async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notificat
     return await (
         Notification.filter(recipient=actor).order_by("-id").limit(limit).prefetch_related("from_actor", "post")
     )
+
+
+async def page_of_notifications(
+    viewer: Viewer,
+    page: Page,
+    *,
+    kinds: Collection[str] | None = None,
+    excluded_kinds: Collection[str] = (),
+    from_actor_id: int | None = None,
+) -> list[Notification]:
+    """The member's notifications on one page, newest first, with `from_actor` and `post__author` loaded.
+
+    A notification about a post the member may no longer see is left out (a deleted post's stays, shown empty).
+    """
+    assert viewer.actor is not None
+    query = Notification.filter(recipient_id=viewer.actor.id, from_actor_id__isnull=False).filter(
+        Q(post_id__isnull=True)
+        | Q(post__deleted_at__isnull=False)
+        | Q(post_id__in=Subquery(Post.filter(visible_to(viewer)).values("id")))
+    )
+    if kinds is not None:
+        query = query.filter(kind__in=sorted(kinds))
+    if excluded_kinds:
+        query = query.exclude(kind__in=sorted(excluded_kinds))
+    if from_actor_id is not None:
+        query = query.filter(from_actor_id=from_actor_id)
+    return await fetch_page(query.select_related("from_actor", "post__author"), page)
 
 
 async def count_unread(actor: Actor) -> int:

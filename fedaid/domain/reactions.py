@@ -182,3 +182,10 @@ async def _notify(author: Actor, kind: NotificationKind, actor: Actor, post: Pos
 
 async def _forget_notification(kind: NotificationKind, actor: Actor, post: Post) -> None:
     await Notification.filter(kind=kind, from_actor_id=actor.id, post_id=post.id).delete()
+
+
+async def reactions_of(actor: Actor, post_ids: list[int]) -> list[tuple[str, int]]:
+    """("favourited" | "reblogged", post id) for each of these posts `actor` favourited or boosted."""
+    liked = await Favourite.filter(actor_id=actor.id, post_id__in=post_ids).values_list("post_id", flat=True)
+    boosted = await Reblog.filter(actor_id=actor.id, post_id__in=post_ids).values_list("post_id", flat=True)
+    return [*(("favourited", post_id) for post_id in liked), *(("reblogged", post_id) for post_id in boosted)]

@@ -110,6 +110,24 @@ async def can_see(post: Post, viewer: Viewer) -> bool:
     return False
 
 
+async def local_viewers_among(post: Post, actor_ids: Iterable[int]) -> set[int]:
+    """Those of these local actors who may see `post` (for alerts and other notices), in two queries at most."""
+    wanted = set(actor_ids)
+    if post.is_deleted or not wanted:
+        return set()
+    if post.visibility in EVERYONE:
+        return wanted
+    actors = await Actor.filter(id__in=sorted(wanted), is_local=True)
+    seeing = {actor.id for actor in actors if actor.id == post.author_id}
+    if post.visibility == Visibility.MEMBERS:
+        return seeing | {actor.id for actor in actors if local_viewer(actor).is_member}
+    seeing |= {actor.id for actor in actors if actor.ap_id in (post.mentions or [])}
+    if post.visibility == Visibility.FOLLOWERS:
+        followers = Follow.filter(target_id=post.author_id, follower_id__in=sorted(wanted), state=FollowState.ACCEPTED)
+        seeing |= set(await followers.values_list("follower_id", flat=True))
+    return seeing
+
+
 async def is_listed(post: Post, viewer: Viewer) -> bool:
     """Whether `post` may appear in `viewer`'s listings: visible, and not unlisted."""
     return post.visibility != Visibility.UNLISTED and await can_see(post, viewer)

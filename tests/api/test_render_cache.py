@@ -6,12 +6,13 @@ import asyncio
 
 from factories import make_post
 
-from fedaid.api.pagination import Page
 from fedaid.api.views import Presenter, RenderCache
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain import timelines
 from fedaid.domain.members import add_member
-from fedaid.models import Post
+from fedaid.domain.paging import Page
+from fedaid.domain.visibility import local_viewer
 
 BASE = "http://aid.example"
 
@@ -29,9 +30,7 @@ async def test_concurrent_requests_missing_the_same_page_render_it_once(db: Data
             rendered.extend(post.id for post in posts)
             return await super()._render_statuses(posts)
 
-    page = Page(None, None, None, 20)
-    pages = await asyncio.gather(
-        *(CountingPresenter(settings, cache=cache).status_page(Post.all(), page) for _ in range(10))
-    )
+    entries = await timelines.of_account(local_viewer(ana), ana, Page(limit=20))
+    pages = await asyncio.gather(*(CountingPresenter(settings, cache=cache).status_page(entries) for _ in range(10)))
     assert len(rendered) == 5  # one rendering of the five statuses, not ten
     assert all(statuses == pages[0][0] for statuses, _ in pages) and len(pages[0][0]) == 5

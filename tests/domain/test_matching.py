@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from mutual_aid_factories import LYON, PARIS, VILLEURBANNE, make_local, make_proposal
+from mutual_aid_factories import LYON, PARIS, VILLEURBANNE, follow, make_local, make_proposal
 
 from fedaid.db import Database
 from fedaid.domain.alerts import AlertCriteria, add_alert
@@ -134,3 +134,20 @@ async def test_direct_proposals_notify_nobody(members: dict[str, Actor]) -> None
         members["ana"], purpose=ProposalPurpose.REQUEST, category="design", visibility=Visibility.DIRECT
     )
     assert await matched(request.post_id) == set()
+
+
+async def test_alerts_reach_only_members_who_may_see_the_proposal(members: dict[str, Actor]) -> None:
+    # Given alerts by bo, who follows ana, and by cy, who does not
+    await follow(members["bo"], members["ana"])
+    for name in ("bo", "cy"):
+        await AlertSubscription.create(actor=members[name], category="design")
+    # When ana asks her followers only, then for members
+    followers_only = await make_proposal(
+        members["ana"], purpose=ProposalPurpose.REQUEST, category="design", visibility=Visibility.FOLLOWERS
+    )
+    for_members = await make_proposal(
+        members["ana"], purpose=ProposalPurpose.REQUEST, category="design", visibility=Visibility.MEMBERS
+    )
+    # Then only her follower hears of the first, every member with an alert of the second
+    assert await matched(followers_only.post_id) == {"bo"}
+    assert await matched(for_members.post_id) == {"bo", "cy"}

@@ -1,0 +1,191 @@
+"""Timelines: which posts and boosts a viewer gets on one page, newest first, each query filtered by the one
+visibility rule (`domain/visibility.py`). The client API renders them; nothing here knows about HTTP.
+
+    home      the viewer's posts and those of whom they follow (unlisted included, direct left out), with
+              their boosts of others' posts
+    public    public posts, `local` or `remote` ones only if asked; silenced domains left out
+    tag       public posts with one of the hashtags (and all of `every`, none of `excluded`)
+    account   what the viewer may see of one author, with the author's boosts unless asked not to
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Subquery
+
+from fedaid.domain.paging import Page, fetch_page, newest_first, paged
+from fedaid.domain.remote_posts import silenced_filter
+from fedaid.domain.visibility import EVERYONE, Viewer, visible_to
+from fedaid.models import (
+    Actor,
+    DomainPolicy,
+    Favourite,
+    Follow,
+    FollowState,
+    PolicyKind,
+    Post,
+    PostTag,
+    Reblog,
+    Visibility,
+)
+
+# What a page reads of each post: enough to find its cached rendering and its author.
+POST_FIELDS = ("id", "updated_at", "deleted_at", "visibility", "author_id")
+
+
+@dataclass(frozen=True)
+class PostStamp:
+    """The few columns of a post a page needs; `stamp` changes whenever its rendering must."""
+
+    id: int
+    updated_at: datetime | None
+    deleted_at: datetime | None
+    visibility: str
+    author_id: int
+
+    @property
+    def stamp(self) -> tuple[Any, ...]:
+        return self.updated_at, self.deleted_at, self.visibility
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a timeline: a post, or a boost of one (then `id` is the boost's)."""
+
+    id: int
+    post: PostStamp
+    boost: Reblog | None = None
+
+
+async def home(viewer: Viewer, page: Page) -> list[Entry]:
+    """The member's posts and those of whom they follow, with their boosts of others' posts."""
+    assert viewer.actor is not None
+    # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
+    followed = Follow.filter(follower_id=viewer.actor.id, state=FollowState.ACCEPTED)
+    authors = [viewer.actor.id, *await followed.values_list("target_id", flat=True)]
+    # Following an author shows their followers-only posts: only the audiences the viewer belongs to as a
+    # follower remain to check, which is what visibility.visible_to() would decide for these authors.
+    audiences = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS]
+    if viewer.is_member:
+        audiences.append(Visibility.MEMBERS)
+    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=audiences)
+    # A boost of a post already in this timeline (its author is followed) would show it twice.
+    boosts = Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True, post__visibility__in=EVERYONE).exclude(
+        post__author_id__in=authors
+    )
+    return await _merged(posts, page, boosts)
+
+
+async def public(viewer: Viewer, page: Page, *, local: bool = False, remote: bool = False) -> list[Entry]:
+    """Public posts, newest first: only this instance's with `local`, only others' with `remote`."""
+    return await _entries(await _public_posts(viewer, local=local, remote=remote), page)
+
+
+async def tagged(
+    viewer: Viewer,
+    page: Page,
+    names: Sequence[str],
+    *,
+    every: Sequence[str] = (),
+    excluded: Sequence[str] = (),
+    local: bool = False,
+    remote: bool = False,
+) -> list[Entry]:
+    """Public posts with any of the hashtags `names`, all of `every` and none of `excluded` (lowercase, no `#`)."""
+    if not names:
+        return []
+    query = (await _public_posts(viewer, local=local, remote=remote)).filter(
+        id__in=Subquery(PostTag.filter(name__in=list(names)).values("post_id"))
+    )
+    for name in every:
+        query = query.filter(id__in=Subquery(PostTag.filter(name=name).values("post_id")))
+    for name in excluded:
+        query = query.exclude(id__in=Subquery(PostTag.filter(name=name).values("post_id")))
+    return await _entries(query, page)
+
+
+async def of_account(
+    viewer: Viewer,
+    author: Actor,
+    page: Page,
+    *,
+    exclude_replies: bool = False,
+    tag: str = "",
+    with_boosts: bool = True,
+) -> list[Entry]:
+    """What `viewer` may see of `author`'s posts (with `tag` only, if given), and the author's boosts."""
+    query = Post.filter(visible_to(viewer), author_id=author.id)
+    if exclude_replies:
+        query = query.filter(in_reply_to_ap_id__isnull=True)
+    if tag:
+        query = query.filter(id__in=Subquery(PostTag.filter(name=tag).values("post_id")))
+    if not with_boosts or tag:
+        return await _entries(query, page)
+    boosts = Reblog.filter(actor_id=author.id, post__deleted_at__isnull=True, post__visibility__in=EVERYONE)
+    return await _merged(query, page, boosts)
+
+
+async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:
+    """The member's favourites of posts they may still see, most recent first, with `post__author` loaded."""
+    assert viewer.actor is not None
+    query = Favourite.filter(
+        actor_id=viewer.actor.id, post_id__in=Subquery(Post.filter(visible_to(viewer)).values("id"))
+    )
+    return await fetch_page(query.select_related("post__author"), page)
+
+
+async def silenced_domains() -> list[str]:
+    return list(await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True))
+
+
+async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
+    # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted".
+    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+    if local:
+        return query.filter(is_local=True)
+    query = query.filter(silenced_filter(await silenced_domains()))
+    return query.filter(is_local=False) if remote else query
+
+
+async def _entries(query: Any, page: Page) -> list[Entry]:
+    rows = await paged(query, page).values_list(*POST_FIELDS)
+    entries = [Entry(row[0], PostStamp(*row)) for row in rows]
+    return newest_first(entries, page, key=lambda entry: entry.id)
+
+
+async def _merged(posts: Any, page: Page, boosts: Any) -> list[Entry]:
+    """The page of `posts` merged with the page of `boosts`, newest first (by post id or boost id)."""
+    rows = {row[0]: PostStamp(*row) for row in await paged(posts, page).values_list(*POST_FIELDS)}
+    reblogs = list(await paged(boosts, page))
+    missing = {reblog.post_id for reblog in reblogs} - rows.keys()
+    if missing:
+        boosted = Post.filter(id__in=sorted(missing)).values_list(*POST_FIELDS)
+        rows.update((row[0], PostStamp(*row)) for row in await boosted)
+    entries = [Entry(post_id, stamp) for post_id, stamp in rows.items() if post_id not in missing]
+    entries += [Entry(reblog.id, rows[reblog.post_id], reblog) for reblog in reblogs if reblog.post_id in rows]
+    return newest_first(entries, page, key=lambda entry: entry.id)
+
+
+async def thread_of(post: Post, viewer: Viewer) -> tuple[list[Post], list[Post]]:
+    """The ancestors (oldest first, up to 40) and descendants (in id order, up to 200) `viewer` may see."""
+    shown = visible_to(viewer)
+    ancestors: list[Post] = []
+    parent_id = post.in_reply_to_id
+    while parent_id and len(ancestors) < 40:
+        parent = await Post.filter(shown, id=parent_id).select_related("author").first()
+        if parent is None:
+            break
+        ancestors.insert(0, parent)
+        parent_id = parent.in_reply_to_id
+    descendants: list[Post] = []
+    frontier = [post.id]
+    while frontier and len(descendants) < 200:
+        children = await Post.filter(shown, in_reply_to_id__in=frontier).select_related("author").order_by("id")
+        descendants.extend(children)
+        frontier = [child.id for child in children]
+    descendants.sort(key=lambda child: child.id)
+    return ancestors, descendants
