@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from fedaid.app import worker_jobs
+from fedaid.app import create_app, worker_jobs
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.worker import run_jobs_once
@@ -185,6 +186,30 @@ class KeyPairPool:
         if number < self._size:
             self._pairs.append(self._generate())
         return self._pairs[number % self._size]
+
+
+async def start_instance(db: Database, data_dir: Path, slug: str, **overrides: object) -> RunningInstance:
+    """A fedaid instance on a free loopback port, on `db`; stop it with `instance.runner.cleanup()`."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    values: dict[str, object] = dict(
+        base_url=f"http://127.0.0.1:{port}",
+        database_url=db.url,
+        data_dir=data_dir,
+        secret_key=f"test-secret-{slug}-0123456789abcdef",
+        collective_slug=slug,
+        collective_name=slug.replace("_", " ").title(),
+        allow_private_addresses=True,
+        allow_http=True,
+    )
+    values.update(overrides)
+    settings = Settings(**values)
+    app = create_app(settings, database=db, run_worker=False)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return RunningInstance(settings, app, db, runner)
 
 
 async def drain(*instances: RunningInstance, max_passes: int = 50) -> None:

@@ -19,7 +19,7 @@ from fedaid.api.openapi import PREFIX, document
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter
-from fedaid.api.visibility import can_see, visible_to
+from fedaid.api.visibility import can_see, listed_to, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import agreements, alerts, exchanges, ledger, posts
 from fedaid.domain import proposals as proposals_domain
@@ -139,7 +139,7 @@ async def proposals(request: web.Request) -> web.Response:
     params = await read_params(request)
     page = read_page(params)
     query = Post.filter(deleted_at__isnull=True, id__in=Subquery(_proposal_filter(params).values("post_id")))
-    query = query.filter(visible_to(viewer))
+    query = query.filter(listed_to(viewer))
     if params.str("tag"):
         query = query.filter(
             id__in=Subquery(PostTag.filter(name=params.str("tag").lstrip("#").lower()).values("post_id"))

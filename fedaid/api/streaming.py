@@ -31,6 +31,8 @@ from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain.oauth import has_scope
 from fedaid.domain.policy import domain_names
+from fedaid.domain.timelines import belongs_at_home
+from fedaid.domain.visibility import local_viewer
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.models import (
     Actor,
@@ -269,9 +271,7 @@ def _wants(
     domains reach their authors' followers only."""
     stream, viewer = subscription.stream, subscription.viewer
     if stream == "user":
-        if post.visibility == Visibility.DIRECT:
-            return viewer.ap_id in (post.mentions or []) or post.author_id == viewer.id
-        return post.author_id == viewer.id or (viewer.id, post.author_id) in follows
+        return belongs_at_home(post, local_viewer(viewer), follows_author=(viewer.id, post.author_id) in follows)
     if post.visibility != Visibility.PUBLIC or is_silenced:
         return False
     if stream.endswith(":local") and not post.is_local:

@@ -14,6 +14,11 @@ def visible_to(viewer: Actor | None) -> Q:
     return visibility.visible_to(visibility.local_viewer(viewer))
 
 
+def listed_to(viewer: Actor | None) -> Q:
+    """A filter on Post for what may be listed to `viewer` (visible, and not unlisted)."""
+    return visibility.listed_to(visibility.local_viewer(viewer))
+
+
 async def can_see(post: Post, viewer: Actor | None) -> bool:
     return await visibility.can_see(post, visibility.local_viewer(viewer))
 

@@ -14,7 +14,7 @@ from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.categories import list_categories
 from fedaid.domain.remote_posts import not_silenced
-from fedaid.domain.search import SearchFilters, search, without_silenced
+from fedaid.domain.search import SearchFilters, search, search_terms, without_silenced
 from fedaid.domain.visibility import Viewer, listed_to, related, visible_to
 from fedaid.models import (
     Actor,
@@ -22,6 +22,7 @@ from fedaid.models import (
     Follow,
     FollowState,
     Post,
+    PostTag,
     Proposal,
     ProposalPurpose,
     ProposalStatus,
@@ -98,6 +99,25 @@ async def search_listings(text: str, viewer: Viewer, *, limit: int = 40) -> tupl
         proposal.post = next(hit.post for hit in hits if hit.post.id == proposal.post_id)
     posts = [hit.post for hit in hits if hit.proposal is None and hit.post.in_reply_to_id is None]
     return await cards_for(proposals, viewer), posts
+
+
+async def search_statuses(text: str, viewer: Viewer, *, limit: int, offset: int) -> list[Post]:
+    """The client API's status search: a post by its URL when visible, else (for members only, as on Mastodon)
+    every word in the text, best match first, among what `viewer` may see listed."""
+    if text.startswith(("http://", "https://")):
+        shown = Post.filter(visible_to(viewer)).select_related("author")
+        return list(await shown.filter(ap_id=text).limit(1)) or list(await shown.filter(url=text).limit(1))
+    if viewer.actor is None or not search_terms(text):
+        return []
+    return [hit.post for hit in await search(text, limit=limit, offset=offset, viewer=viewer)]
+
+
+async def hashtags_starting(prefix: str, *, limit: int, offset: int) -> list[str]:
+    """Hashtag names in use that start with `prefix` (lowercase, without `#`), in alphabetical order."""
+    if not prefix:
+        return []
+    names = PostTag.filter(name__startswith=prefix).distinct().order_by("name").offset(offset).limit(limit)
+    return list(await names.values_list("name", flat=True))
 
 
 async def not_silenced_for(reader: Actor | None) -> Q | None:

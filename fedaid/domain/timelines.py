@@ -67,17 +67,34 @@ async def home(viewer: Viewer, page: Page) -> list[Entry]:
     # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
     followed = Follow.filter(follower_id=viewer.actor.id, state=FollowState.ACCEPTED)
     authors = [viewer.actor.id, *await followed.values_list("target_id", flat=True)]
-    # Following an author shows their followers-only posts: only the audiences the viewer belongs to as a
-    # follower remain to check, which is what visibility.visible_to() would decide for these authors.
-    audiences = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS]
-    if viewer.is_member:
-        audiences.append(Visibility.MEMBERS)
-    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=audiences)
+    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=home_audiences(viewer))
     # A boost of a post already in this timeline (its author is followed) would show it twice.
     boosts = Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True, post__visibility__in=EVERYONE).exclude(
         post__author_id__in=authors
     )
     return await _merged(posts, page, boosts)
+
+
+def home_audiences(viewer: Viewer) -> list[Visibility]:
+    """The audiences of the posts of followed authors that `viewer` sees at home.
+
+    Following an author is what makes their followers-only posts visible, so for these authors this is what
+    visibility.visible_to() decides, without its subqueries.
+    """
+    audiences = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS]
+    if viewer.is_member or viewer.is_ally:
+        audiences.append(Visibility.MEMBERS)
+    return audiences
+
+
+def belongs_at_home(post: Post, viewer: Viewer, *, follows_author: bool) -> bool:
+    """Whether a new post goes to `viewer`'s home stream: as `home()` would list it, and direct posts to the
+    actors they mention."""
+    assert viewer.actor is not None
+    if post.visibility == Visibility.DIRECT:
+        return post.author_id == viewer.actor.id or viewer.actor.ap_id in (post.mentions or [])
+    is_theirs = post.author_id == viewer.actor.id or follows_author
+    return is_theirs and not post.is_deleted and post.visibility in home_audiences(viewer)
 
 
 async def public(viewer: Viewer, page: Page, *, local: bool = False, remote: bool = False) -> list[Entry]:
