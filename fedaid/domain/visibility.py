@@ -33,10 +33,6 @@ class Viewer:
     is_ally: bool = False  # an actor of a server whose collective is allied with ours
     is_server: bool = False  # a remote instance actor, standing for every actor of its server
 
-    @property
-    def is_anonymous(self) -> bool:
-        return self.actor is None
-
 
 ANONYMOUS = Viewer()
 
@@ -60,10 +56,9 @@ def local_viewer(actor: Actor | None) -> Viewer:
 
 
 def _is_instance_actor(actor: Actor) -> bool:
-    """Mastodon's and fedaid's instance actor is an Application; GoToSocial's a Service named after its host."""
-    if actor.type == ActorType.APPLICATION:
-        return True
-    return actor.type == ActorType.SERVICE and actor.username == actor.domain.split(":")[0]
+    """Mastodon's instance actor (`/actor`) and ours are Applications. A Service is a bot on Mastodon and on
+    GoToSocial (its docs/federation/actors.md): it speaks for itself only."""
+    return actor.type == ActorType.APPLICATION
 
 
 def allied_groups() -> Q:
