@@ -105,7 +105,7 @@ async def followers_from_members(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0012_web_sessions")]
+    dependencies = [("models", "0014_clean_display_names")]
 
     initial = False
 
