@@ -1,4 +1,4 @@
-"""Migration 0015 on a filled 0014 database: members-only posts that `followers` stood for become `members`,
+"""Migration 0016 on a filled 0015 database: members-only posts that `followers` stood for become `members`,
 and every post's mentions get their rows."""
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ async def test_followers_posts_meant_for_members_become_members(db: Database) ->
     connection = db.context.db()
     executor = MigrationExecutor(connection, tortoise_config(db.url)["apps"])
     with db.context:
-        await executor.migrate([MigrationTarget("models", "0014_clean_display_names")])
+        await executor.migrate([MigrationTarget("models", "0015_rate_limit")])
 
-    # Given a 0014 database: our collective allied with ally.example's, and posts of each kind
+    # Given a 0015 database: our collective allied with ally.example's, and posts of each kind
     for row in ACTORS:
         await connection.execute_query(
             "INSERT INTO actor (id, ap_id, type, username, domain, is_local, inbox, followers_url, name, summary, "

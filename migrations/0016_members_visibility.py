@@ -105,7 +105,7 @@ async def followers_from_members(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0014_clean_display_names")]
+    dependencies = [("models", "0015_rate_limit")]
 
     initial = False
 
