@@ -112,7 +112,7 @@ async def _start_fake() -> tuple[FakeRemoteInstance, web.AppRunner]:
 
 
 async def _token(member) -> str:
-    app, secret = await oauth.register_app("matrix", ["urn:ietf:wg:oauth:2.0:oob"], "read write")
+    app, secret = await oauth.register_app("matrix", ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1")
     request = await oauth.check_authorization_request(app.client_id, None, "read write", "code")
     code = await oauth.grant_code(request, member.account)
     return (await oauth.exchange_code(app.client_id, secret, code, None)).access_token
