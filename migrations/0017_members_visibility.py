@@ -105,7 +105,7 @@ async def followers_from_members(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0015_rate_limit")]
+    dependencies = [("models", "0016_mail_push_jobs")]
 
     initial = False
 
