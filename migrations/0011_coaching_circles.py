@@ -367,6 +367,7 @@ class Migration(migrations.Migration):
             name="group_kind",
             field=fields.CharEnumField(
                 default=GroupKind.COLLECTIVE,
+                db_default=GroupKind.COLLECTIVE.value,
                 description="COLLECTIVE: collective\nCIRCLE: circle",
                 enum_type=GroupKind,
                 max_length=16,

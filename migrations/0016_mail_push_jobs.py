@@ -159,7 +159,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Account",
             name="mail_choices",
-            field=fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads),
+            field=fields.JSONField(default=dict, db_default="{}", encoder=JSON_DUMPS, decoder=loads),
         ),
         ops.AddField(
             model_name="Notification",

@@ -38,7 +38,7 @@ async def create(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
         stored = await push_subscriptions.subscribe(
-            caller.account,  # type: ignore[arg-type]  (user_caller has an account)
+            caller.account,  # type: ignore[arg-type]  # user_caller has an account
             caller.token,
             bearer_of(request) or "",
             SubscriptionRequest(

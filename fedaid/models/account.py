@@ -38,7 +38,7 @@ class Account(Model):
     role = fields.CharEnumField(AccountRole, max_length=16, default=AccountRole.MEMBER)
     state = fields.CharEnumField(AccountState, max_length=16, default=AccountState.APPROVED)
     locale = fields.CharField(max_length=16, default="fr")
-    mail_choices = fields.JSONField(default=dict)  # mail group → "immediately" | "daily" | "never"
+    mail_choices = fields.JSONField(default=dict, db_default="{}")  # mail group → "immediately" | "daily" | "never"
     digest_sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
