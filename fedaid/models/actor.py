@@ -27,7 +27,9 @@ class Actor(Model):
     id = fields.IntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
     type = fields.CharEnumField(ActorType, max_length=16)
-    group_kind = fields.CharEnumField(GroupKind, max_length=16, default=GroupKind.COLLECTIVE, db_default=GroupKind.COLLECTIVE.value)
+    group_kind = fields.CharEnumField(
+        GroupKind, max_length=16, default=GroupKind.COLLECTIVE, db_default=GroupKind.COLLECTIVE.value
+    )
     username = fields.CharField(max_length=255)
     domain = fields.CharField(max_length=255)
     is_local = fields.BooleanField(default=False)
