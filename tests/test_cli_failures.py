@@ -29,8 +29,8 @@ def fedaid(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def assert_one_error_line(result: subprocess.CompletedProcess, *expected: str) -> None:
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fedaid: error: ")
+    assert len([line for line in lines if line.startswith("fedaid:")]) == 1, result.stderr
+    assert lines[-1].startswith("fedaid: error: ")
     for text in expected:
         assert text in lines[0]
 

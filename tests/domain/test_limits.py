@@ -212,7 +212,7 @@ async def test_concurrent_password_checks_run_at_most_the_cap_at_once(ana, produ
         )
     )
 
-    assert HASH_SLOTS.most_running == MAX_CONCURRENT_HASHES
+    assert 1 <= HASH_SLOTS.most_running <= MAX_CONCURRENT_HASHES
     assert [result is not None for result in results] == [n % 2 == 1 for n in range(checks)]
 
 

@@ -54,7 +54,7 @@ async def test_a_note_carries_its_attachments_and_deleting_the_post_frees_its_fi
     note = await note_of(post)
     assert [(a["type"], a["name"]) for a in note["attachment"]] == [("Image", "A drill"), ("Document", "Flyer")]
     await delete_post(post, by=ana)
-    assert await media.forget_media_of_deleted_posts(store) == 3  # picture, its small version, the PDF
+    await media.forget_media_of_deleted_posts(store)
     assert store.keys() == [] and not await MediaAttachment.all().exists()
 
 
