@@ -32,7 +32,7 @@ def assert_one_error_line(result: subprocess.CompletedProcess, *expected: str) -
     assert len([line for line in lines if line.startswith("fedaid:")]) == 1, result.stderr
     assert lines[-1].startswith("fedaid: error: ")
     for text in expected:
-        assert text in lines[0]
+        assert text in lines[-1]
 
 
 def free_port() -> int:
