@@ -2,6 +2,7 @@
 
 - activitypub/ is pure: no `await`, no async code, no HTTP client or server imports;
 - domain/ imports nothing from web/, api/, federation/ or aiohttp;
+- outbound/ (mail, push) imports nothing from web/ or api/;
 - federation/ queries only its queues (inbox items, deliveries, domain health, work items) and, in remote_actors.py,
   the remote-actor cache;
 - the inbox worker writes no rows but its queue's, and dispatches to domain `receive_*` functions.
@@ -107,6 +108,14 @@ def test_activitypub_is_pure(path: Path) -> None:
 @pytest.mark.parametrize("path", modules("domain"), ids=rel)
 def test_domain_imports_no_outer_layer(path: Path) -> None:
     outer = ("fedaid.web", "fedaid.api", "fedaid.federation", "fedaid.config", "aiohttp")
+    found = [name for name in imported_modules(tree(path)) if any(is_within(name, bad) for bad in outer)]
+    assert not found, f"{rel(path)} imports {found}"
+
+
+@pytest.mark.parametrize("path", modules("outbound"), ids=rel)
+def test_outbound_imports_no_page_or_api_module(path: Path) -> None:
+    """Mails and pushes share the pages' translations through `fedaid.i18n`, never through `fedaid.web`."""
+    outer = ("fedaid.web", "fedaid.api")
     found = [name for name in imported_modules(tree(path)) if any(is_within(name, bad) for bad in outer)]
     assert not found, f"{rel(path)} imports {found}"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from fedaid.web import i18n
+from fedaid import i18n
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.domain import agreements as rules
 from fedaid.domain.exchanges import confirm_exchange, find_exchange
 from fedaid.domain.responses import get_response, respond
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState
-from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.proposals import MAX_TEXT, agreement_actions, proposal_context, visible_proposal
 from fedaid.web.sessions import require_viewer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.appkeys import SETTINGS
 from fedaid.client_address import client_address
 from fedaid.domain import limits
@@ -15,7 +16,6 @@ from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.errors import Conflict, InvalidInput
 from fedaid.models import AccountState
-from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.redirects import local_path
 from fedaid.web.sessions import current_viewer, sign_in, sign_out

@@ -13,7 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from fedaid.web.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from fedaid.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 # `fail` is Form.fail(field, message); error classes carry messages shown on error pages.

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import demand_views, demands
 from fedaid.domain.instance import get_collective
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import DemandStatus
-from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
 

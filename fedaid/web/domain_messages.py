@@ -4,7 +4,7 @@ The domain speaks English (its messages also reach API clients); the pages pass 
 `gettext`, which finds these. Messages built with values (f-strings) stay in English.
 """
 
-from fedaid.web.i18n import lazy
+from fedaid.i18n import lazy
 
 MESSAGES = (
     lazy("There is no such agreement."),

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from fedaid.web.i18n import format_number, gettext
+from fedaid.i18n import format_number, gettext
 
 MAX_HOURS = Decimal(1000)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.categories import get_category
 from fedaid.domain.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
 from fedaid.domain.members import get_member
 from fedaid.domain.visibility import ANONYMOUS
-from fedaid.web import i18n
 from fedaid.web.listings import filters_from_query, seen_by
 from fedaid.web.sessions import current_viewer
 

@@ -11,8 +11,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.domain.oauth import AuthorizationRequest, authorization_redirect, check_authorization_request, grant_code
+from fedaid.i18n import gettext, lazy
 from fedaid.web.forms import Form
-from fedaid.web.i18n import gettext, lazy
 from fedaid.web.sessions import require_viewer
 
 PARAMS = ("client_id", "redirect_uri", "scope", "response_type", "code_challenge", "code_challenge_method", "state")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.exchanges import find_exchange
@@ -17,7 +18,7 @@ from fedaid.domain.threads import conversation
 from fedaid.domain.visibility import can_see
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
-from fedaid.web import i18n, uploads
+from fedaid.web import uploads
 from fedaid.web.forms import Form
 from fedaid.web.listings import seen_by
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer

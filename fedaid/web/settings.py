@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.domain import paragraphs
 from fedaid.domain.accounts import set_locale, update_profile
 from fedaid.domain.alerts import AlertCriteria, add_alert, list_alerts, remove_alert
@@ -12,7 +13,6 @@ from fedaid.domain.listings import category_choices
 from fedaid.domain.notifications import list_notifications, mark_all_read
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
-from fedaid.web import i18n
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, require_viewer
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp_session import AbstractStorage, session_middleware
 from markupsafe import Markup
 
+from fedaid import i18n
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
@@ -24,7 +25,6 @@ from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError
 from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
-from fedaid.web import i18n
 from fedaid.web.sessions import (
     CSRF_FIELD,
     check_csrf,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fedaid.web import i18n
+from fedaid import i18n
 from fedaid.web.catalogs import extract, read_catalog
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")

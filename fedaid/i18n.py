@@ -1,4 +1,4 @@
-"""French and English for the pages: gettext catalogs, the language of a request, localised dates and numbers.
+"""French and English for pages, mails and pushes: gettext catalogs, the reader's language, dates and numbers.
 
 Catalogs live as `.po` files in `fedaid/locale/`; they are compiled in memory when first used, so a fresh
 clone needs no build step. The language of the request being handled lives in a context variable.
@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
