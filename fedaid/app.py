@@ -42,6 +42,7 @@ from fedaid.negotiation import negotiated
 from fedaid.outbound.mail import MailSender
 from fedaid.outbound.push import PushSender
 from fedaid.outbound.worker import OutboundWorker, Sender
+from fedaid.slashes import slash_middleware
 from fedaid.web import coaching, demands, ledger, profiles, proposals, site, uploads
 from fedaid.web import routes as web_routes
 from fedaid.web.sessions import PageRoutes
@@ -65,7 +66,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_middleware, uploads.larger_forms],
+        middlewares=[slash_middleware, request_middleware, uploads.larger_forms],
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)

@@ -1,6 +1,6 @@
-"""Every route of the client API and of OAuth, each with and without a trailing slash.
+"""Every route of the client API and of OAuth (a trailing slash is accepted by `fedaid.slashes`).
 
-Mastodon clients call paths both ways, so each pattern is registered twice. Unknown /api/ paths answer
+Unknown /api/ paths answer
 Mastodon's JSON 404; features fedaid lacks answer with the empty data Mastodon gives when they are off.
 """
 
@@ -22,6 +22,7 @@ from fedaid.api import (
     polls,
     push,
     reactions,
+    reports,
     search,
     statuses,
     streaming,
@@ -69,10 +70,6 @@ EMPTY_LISTS = (
     "/api/v2/admin/accounts",
 )
 EMPTY_OBJECTS = ("/api/v1/instance/translation_languages",)
-
-
-def _both(method: str, path: str, handler: Handler) -> list[web.RouteDef]:
-    return [web.route(method, path, handler), web.route(method, f"{path}/", handler)]
 
 
 def routes() -> list[web.RouteDef]:
@@ -142,6 +139,8 @@ def routes() -> list[web.RouteDef]:
         ("GET", "/api/v1/follow_requests", accounts.follow_requests),
         ("POST", r"/api/v1/follow_requests/{id:\d+}/authorize", accounts.authorize_follow),
         ("POST", r"/api/v1/follow_requests/{id:\d+}/reject", accounts.reject_follow),
+        # reports to the admins
+        ("POST", "/api/v1/reports", reports.create),
         # Web Push
         ("POST", "/api/v1/push/subscription", push.create),
         ("GET", "/api/v1/push/subscription", push.show),
@@ -161,6 +160,6 @@ def routes() -> list[web.RouteDef]:
     table += [("GET", path, instance.empty_list) for path in EMPTY_LISTS]
     table += [("GET", path, instance.empty_object) for path in EMPTY_OBJECTS]
     table += fedaid_v1.table()
-    defs = [route for method, path, handler in table for route in _both(method, path, handler)]
+    defs = [web.route(method, path, handler) for method, path, handler in table]
     defs.append(web.route("*", "/api/{tail:.*}", instance.not_found))
     return defs

@@ -158,6 +158,7 @@ async def test_every_implemented_operation_answers_in_mastodon_shape(api) -> Non
         ("GET", "/api/v1/notifications/unread_count", {}),
         ("POST", f"/api/v1/notifications/{note.id}/dismiss", {}),
         ("POST", "/api/v1/notifications/clear", {}),
+        ("POST", "/api/v1/reports", {"json": {"account_id": b, "comment": "spam", "category": "spam"}}),
         ("POST", "/api/v1/push/subscription", {"json": {"subscription": push_subscription()}}),
         ("GET", "/api/v1/push/subscription", {}),
         ("PUT", "/api/v1/push/subscription", {"json": {"data": {"alerts": {"mention": True}}}}),
