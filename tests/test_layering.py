@@ -147,3 +147,26 @@ def test_the_checks_see_violations() -> None:
     assert queried_models(sample) == {"Post"}
     assert "fedaid.web.site" in set(imported_modules(sample))
     assert any(isinstance(node, ast.Await) for node in ast.walk(sample))
+    own = {"test_inbox"}
+    assert names_a_test_module("tests.federation.test_inbox", own) and names_a_test_module("test_inbox.note", own)
+    assert not names_a_test_module("inbox_support.note", own) and not names_a_test_module("aiohttp.test_utils", own)
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in conftest.py or in helper modules, never in a `test_*` module another imports."""
+    tests = Path(__file__).resolve().parent
+    paths = [path for path in sorted(tests.rglob("test_*.py")) if "fixtures" not in path.parts]
+    own = {path.stem for path in paths}
+    offenders = [
+        f"{path.relative_to(tests)} imports {name}"
+        for path in paths
+        for name in set(imported_modules(tree(path)))
+        if names_a_test_module(name, own)
+    ]
+    assert not offenders, offenders
+
+
+def names_a_test_module(name: str, own: set[str]) -> bool:
+    """`test_inbox`, `tests.federation.test_inbox` or `test_inbox.start_drivers`, for a test module of ours."""
+    parts = name.split(".")
+    return parts[0] in own or (parts[0] == "tests" and any(part in own for part in parts))

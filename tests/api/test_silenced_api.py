@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from factories import make_post
-from test_streaming import read_events
+from streams import read_events, subscribed
 
 from fedaid.domain.policy import set_domain_policy
 from fedaid.models import Actor, ActorType, Follow, FollowState, PolicyKind
@@ -53,10 +51,9 @@ async def test_public_stream_leaves_out_silenced_domains(api) -> None:
         loud = await remote_actor("bob", "masto.example")
         await set_domain_policy("quiet.example", PolicyKind.SILENCE)
     async with api.session.get(f"{api.base_url}/api/v1/streaming/public") as public:
-        await asyncio.sleep(0.3)  # subscribed
+        await subscribed(api, 1)
         with api.instance.db.active():
             await make_post(quiet, "<p>silenced</p>")
             heard = await make_post(loud, "<p>heard</p>")
-        events = await read_events(public, 1)
-        await asyncio.sleep(0.5)  # a later poll brings nothing more either
+        events = await read_events(public, 1)  # the silenced post came first: it was passed over
     assert [event[1]["id"] for event in events] == [str(heard.id)]

@@ -92,8 +92,8 @@ async def test_a_claim_waits_for_a_concurrent_transaction_then_finds_nothing_lef
     # When the second claim starts while the first transaction is still open
     first_task, second_task = asyncio.create_task(first()), asyncio.create_task(second())
     await holding.wait()
-    await asyncio.sleep(0.2)
-    assert not second_task.done()  # it waits on the row lock (or the SQLite writer)
+    finished, _ = await asyncio.wait({second_task}, timeout=0.2)
+    assert not finished  # it waits on the row lock (or the SQLite writer)
     release.set()
     # Then only the first claim took the hours
     assert (await first_task, await second_task) == (True, False)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-from test_inbox import post_raw, start_drivers
+from inbox_support import post_raw, start_drivers
 
 from fedaid.activitypub import parse, questions
 from fedaid.activitypub.events import JoinDoc, is_event, parse_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from test_inbox import start_drivers
+from inbox_support import start_drivers
 
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows, policy

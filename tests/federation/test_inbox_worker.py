@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from test_inbox import create, follow, follow_remote, note, start_drivers
+from inbox_support import create, follow, follow_remote, note, start_drivers
 
 from fedaid.domain.members import add_member
 from fedaid.domain.post_edits import history
