@@ -30,17 +30,16 @@ from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain.oauth import has_scope
-from fedaid.domain.policy import domain_names
+from fedaid.domain.policy import silenced_domains
 from fedaid.domain.timelines import belongs_at_home
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
+from fedaid.hosts import domain_names
 from fedaid.models import (
     Actor,
-    DomainPolicy,
     Follow,
     FollowState,
     Notification,
-    PolicyKind,
     Post,
     PostTag,
     Reblog,
@@ -239,7 +238,7 @@ class StreamHub:
                     target_id__in=sorted({p.author_id for p in posts}),
                 ).values_list("follower_id", "target_id")
             )
-        silenced = await _silenced_domains() if any(not post.is_local for post in posts) else frozenset()
+        silenced = await silenced_domains() if any(not post.is_local for post in posts) else frozenset()
         for post, status in zip(posts, rendered, strict=True):
             event = Event("update", json.dumps(status, ensure_ascii=False))
             is_silenced = not post.is_local and not silenced.isdisjoint(domain_names(post.author.domain))
@@ -258,10 +257,6 @@ class StreamHub:
             for subscription in list(self.subscriptions):
                 if subscription.stream in USER_STREAMS and subscription.viewer.id == row.recipient_id:
                     subscription.push(event)
-
-
-async def _silenced_domains() -> frozenset[str]:
-    return frozenset(await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True))
 
 
 def _wants(

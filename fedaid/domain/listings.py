@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.categories import list_categories
-from fedaid.domain.remote_posts import not_silenced
+from fedaid.domain.policy import not_silenced
 from fedaid.domain.search import SearchFilters, search, search_terms, without_silenced
 from fedaid.domain.visibility import Viewer, listed_to, related, visible_to
 from fedaid.models import (
@@ -121,7 +121,7 @@ async def hashtags_starting(prefix: str, *, limit: int, offset: int) -> list[str
 
 
 async def not_silenced_for(reader: Actor | None) -> Q | None:
-    """A filter on proposals that applies remote_posts.not_silenced() to their posts, sparing the authors
+    """A filter on proposals that applies policy.not_silenced() to their posts, sparing the authors
     `reader` follows; None when no domain is silenced."""
     shown_posts = await not_silenced()
     if not shown_posts.children and not shown_posts.filters:

@@ -10,17 +10,15 @@ instance is `127.0.0.1:<port>`, a policy names `host:port`.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from ipaddress import ip_address
-from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.errors import InvalidInput
+from fedaid.hosts import domain_names, host_of_url
 from fedaid.models import Actor, DomainPolicy, Follow, PolicyKind
 
 FEDERATION_OPEN = "open"
@@ -47,28 +45,6 @@ def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> Alliance
     if federation_mode == FEDERATION_OPEN:
         return AllianceDecision.ASK_ADMIN if kind == PolicyKind.SILENCE else AllianceDecision.ACCEPT
     return AllianceDecision.ASK_ADMIN if kind == PolicyKind.ALLOW else AllianceDecision.REFUSE
-
-
-@functools.lru_cache(maxsize=8192)
-def host_of_url(url: str) -> str:
-    """`host[:port]` of a URL, lowercase, as policies and `Actor.domain` name servers."""
-    try:
-        return urlsplit(url).netloc.rpartition("@")[2].lower()
-    except ValueError:
-        return ""
-
-
-@functools.lru_cache(maxsize=4096)
-def domain_names(host: str) -> tuple[str, ...]:
-    """The names a policy may use for `host`: itself, without its port, and each parent domain."""
-    host = host.lower().rstrip(".")
-    hostname = urlsplit(f"//{host}").hostname or host
-    try:
-        ip_address(hostname)
-        return tuple(dict.fromkeys((host, hostname)))
-    except ValueError:
-        labels = hostname.split(".")
-        return tuple(dict.fromkeys([host] + [".".join(labels[i:]) for i in range(len(labels) - 1)]))
 
 
 def normalise_domain(domain: str) -> str:
@@ -120,10 +96,6 @@ class DomainPolicies:
     async def is_silenced(self, host: str) -> bool:
         return await self.kind_for(host) == PolicyKind.SILENCE
 
-    async def silenced_domains(self) -> frozenset[str]:
-        """Domains whose posts are kept but left out of public timelines (subdomains included)."""
-        return frozenset(name for name, kind in (await self._table()).items() if kind == PolicyKind.SILENCE)
-
     def forget(self) -> None:
         self._loaded_at = None
 
@@ -162,6 +134,25 @@ async def clear_domain_policy(domain: str) -> bool:
     removed = await DomainPolicy.filter(domain=normalise_domain(domain)).delete()
     _generation += 1
     return bool(removed)
+
+
+async def silenced_domains() -> frozenset[str]:
+    """Domains whose posts are kept but left out of public timelines (each covers its subdomains)."""
+    domains = await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True)
+    return frozenset(str(domain) for domain in domains)
+
+
+async def not_silenced() -> Q:
+    """The filter public timelines apply: posts from silenced domains are kept, but not shown there."""
+    return silenced_filter(await silenced_domains())
+
+
+def silenced_filter(domains: Iterable[str]) -> Q:
+    """A filter on posts leaving out those by authors on `domains` or their subdomains."""
+    query = Q()
+    for domain in domains:
+        query &= ~Q(author__domain=domain) & ~Q(author__domain__endswith=f".{domain}")
+    return query
 
 
 async def list_domain_policies() -> list[DomainPolicy]:

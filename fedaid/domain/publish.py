@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from ipaddress import ip_address
 from typing import Any
-from urllib.parse import urlsplit
 
+from fedaid.hosts import domain_names, host_of_url
 from fedaid.models import Actor, Delivery, DomainHealth, DomainPolicy, FollowState, PolicyKind
 
 # Keeps every IN (...) list and multi-row INSERT well under the bound-parameter limits of both backends.
@@ -63,19 +62,14 @@ async def followers_of(actor: Actor) -> list[Actor]:
     ).order_by("id")
 
 
-def inbox_host(inbox: str) -> str:
-    """The `host[:port]` an inbox URL points at, lowercase: the key of DomainHealth and Delivery.host."""
-    return urlsplit(inbox).netloc.rpartition("@")[2].lower()
-
-
 def _distinct_inboxes(to: Iterable[Actor], inboxes: Iterable[str]) -> dict[str, str]:
     """Inbox URL → host, in first-seen order, shared inboxes standing in for their actors."""
     wanted: dict[str, str] = {}
     for actor in to:
         if not actor.is_local:
-            wanted.setdefault(actor.delivery_inbox, inbox_host(actor.delivery_inbox))
+            wanted.setdefault(actor.delivery_inbox, host_of_url(actor.delivery_inbox))
     for inbox in inboxes:
-        wanted.setdefault(inbox, inbox_host(inbox))
+        wanted.setdefault(inbox, host_of_url(inbox))
     return {inbox: host for inbox, host in wanted.items() if host}
 
 
@@ -88,30 +82,19 @@ async def _drop_unreachable(wanted: dict[str, str]) -> dict[str, str]:
     for chunk in _chunks(hosts):
         skipped.update(await DomainHealth.filter(host__in=chunk, is_unavailable=True).values_list("host", flat=True))
     blocked = await _blocked_domains(hosts)
-    skipped.update(host for host in hosts if blocked & _domain_names(host))
+    skipped.update(host for host in hosts if blocked & set(domain_names(host)))
     return {inbox: host for inbox, host in wanted.items() if host not in skipped}
 
 
 async def _blocked_domains(hosts: list[str]) -> set[str]:
     """The blocked domains among the hosts and their parent domains (a block covers subdomains)."""
-    names = sorted(set().union(*(_domain_names(host) for host in hosts)))
+    names = sorted(set().union(*(set(domain_names(host)) for host in hosts)))
     blocked: set[str] = set()
     for chunk in _chunks(names):
         blocked.update(
             await DomainPolicy.filter(domain__in=chunk, kind=PolicyKind.BLOCK).values_list("domain", flat=True)
         )
     return blocked
-
-
-def _domain_names(host: str) -> set[str]:
-    """`host:port`, the hostname and each parent domain: `a.b.example:8080` → that, a.b.example, b.example, example."""
-    hostname = urlsplit(f"//{host}").hostname or host
-    try:
-        ip_address(hostname)
-        return {host, hostname}
-    except ValueError:
-        labels = hostname.split(".")
-        return {host} | {".".join(labels[i:]) for i in range(len(labels))}
 
 
 async def _drop_already_queued(activity_id: str, wanted: dict[str, str]) -> dict[str, str]:

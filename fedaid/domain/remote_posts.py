@@ -24,12 +24,10 @@ from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor,
     CoachingSession,
-    DomainPolicy,
     Follow,
     FollowState,
     Notification,
     NotificationKind,
-    PolicyKind,
     Post,
     PostTag,
     Visibility,
@@ -248,17 +246,3 @@ async def _index_and_read_proposal(post: Post, note: NoteDoc, *, outside_proposa
         ):
             return  # indexed with its proposal
     await search.index_post(post, tags=note.hashtags)
-
-
-async def not_silenced() -> Q:
-    """The filter public timelines apply: posts from silenced domains are kept, but not shown there."""
-    domains = await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True)
-    return silenced_filter(domains)
-
-
-def silenced_filter(silenced_domains: Iterable[str]) -> Q:
-    """A filter leaving out posts from silenced domains (and their subdomains), for public timelines."""
-    query = Q()
-    for domain in silenced_domains:
-        query &= ~Q(author__domain=domain) & ~Q(author__domain__endswith=f".{domain}")
-    return query

@@ -18,15 +18,13 @@ from typing import Any
 from tortoise.expressions import Subquery
 
 from fedaid.domain.paging import Page, fetch_page, newest_first, paged
-from fedaid.domain.remote_posts import silenced_filter
+from fedaid.domain.policy import not_silenced
 from fedaid.domain.visibility import EVERYONE, Viewer, visible_to
 from fedaid.models import (
     Actor,
-    DomainPolicy,
     Favourite,
     Follow,
     FollowState,
-    PolicyKind,
     Post,
     PostTag,
     Reblog,
@@ -155,16 +153,12 @@ async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:
     return await fetch_page(query.select_related("post__author"), page)
 
 
-async def silenced_domains() -> list[str]:
-    return list(await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True))
-
-
 async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
     # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted".
     query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
     if local:
         return query.filter(is_local=True)
-    query = query.filter(silenced_filter(await silenced_domains()))
+    query = query.filter(await not_silenced())
     return query.filter(is_local=False) if remote else query
 
 

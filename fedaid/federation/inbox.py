@@ -38,7 +38,7 @@ from fedaid.appkeys import FETCHER, REMOTE_ACTORS, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain.actors import get_local_actor
-from fedaid.domain.policy import DomainPolicies, host_of_url
+from fedaid.domain.policy import DomainPolicies
 from fedaid.errors import (
     FetchError,
     Forbidden,
@@ -52,6 +52,7 @@ from fedaid.errors import (
 from fedaid.federation.delivery import mark_domain_alive
 from fedaid.federation.fetch import Fetcher
 from fedaid.federation.remote_actors import RemoteActors, Signer, is_known_remote_actor
+from fedaid.hosts import host_of_url
 from fedaid.models import ActorType, InboxItem, InboxState
 
 log = logging.getLogger("fedaid.inbox")

@@ -32,11 +32,12 @@ from fedaid.domain import (
     remote_accounts,
 )
 from fedaid.domain.inbound import Incoming
-from fedaid.domain.policy import DomainPolicies, host_of_url
+from fedaid.domain.policy import DomainPolicies
 from fedaid.errors import FedaidError, FetchError, Gone, InvalidActivity, NotFound
 from fedaid.federation.demand_activities import apply_demand_activity
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.remote_actors import RemoteActors
+from fedaid.hosts import host_of_url
 from fedaid.models import Actor, InboxItem, InboxState
 from fedaid.storage.claims import claim_due
 

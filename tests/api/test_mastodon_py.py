@@ -7,12 +7,8 @@ Every JSON answer Mastodon.py receives is also checked against Mastodon's OpenAP
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import threading
-from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 import requests
 from pictures import exif_of, photo
@@ -24,23 +20,10 @@ from testsupport import PASSWORD, drain, until
 
 mastodon = pytest.importorskip("mastodon")
 from mastodon import Mastodon, MastodonAPIError, StreamListener  # noqa: E402
+from real_clients import checked_session, client_for, consent_in_browser  # noqa: E402
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow", "push"]
-
-
-def checked_session(schema) -> requests.Session:
-    """A requests session that validates each JSON answer (never the event stream, which never ends)."""
-    session = requests.Session()
-
-    def check(response: requests.Response, *args, **kwargs) -> None:
-        if response.headers.get("Content-Type", "").startswith("application/json"):
-            path = urlsplit(response.url).path
-            if not path.startswith("/oauth/token"):  # its errors are RFC 6749's, not Mastodon's Error
-                schema.check(response.request.method, path, response.status_code, response.json())
-
-    session.hooks["response"].append(check)
-    return session
 
 
 class Collector(StreamListener):
@@ -51,42 +34,6 @@ class Collector(StreamListener):
     def on_update(self, status) -> None:
         self.updates.append(status)
         self.arrived.set()
-
-
-def client_for(api, session, **kwargs) -> Mastodon:
-    return Mastodon(
-        api_base_url=api.base_url,
-        version_check_mode="created",
-        session=session,
-        ratelimit_method="throw",
-        request_timeout=20,
-        **kwargs,
-    )
-
-
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-
-
-def hidden_fields(page: str) -> dict[str, str]:
-    return {name: html.unescape(value) for name, value in HIDDEN.findall(page)}
-
-
-async def consent_in_browser(url: str, login: str, password: str) -> str:
-    """What a member does in the browser: sign in, approve the app, read the out-of-band code."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-        async with browser.get(url) as answer:  # not signed in yet: the sign-in page, back here after
-            assert "/signin" in str(answer.url), answer.url
-            sign_in = hidden_fields(await answer.text())
-        async with browser.post(
-            str(answer.url.with_query(None)), data={**sign_in, "login": login, "password": password}
-        ) as answer:
-            assert answer.status == 200 and "/oauth/authorize" in str(answer.url), await answer.text()
-            consent = hidden_fields(await answer.text())
-        async with browser.post(str(answer.url.with_query(None)), data={**consent, "decision": "approve"}) as answer:
-            page = await answer.text()
-    code = re.search(r'id="oauth-code">([^<]+)<', page)
-    assert code, page
-    return html.unescape(code[1])
 
 
 async def sign_in_with_code(api, session, client_id: str, client_secret: str, login: str) -> Mastodon:

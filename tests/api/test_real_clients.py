@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_mastodon_py import checked_session, client_for, consent_in_browser
+from real_clients import checked_session, client_for, consent_in_browser
 
 from testsupport import PASSWORD
 

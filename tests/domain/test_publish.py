@@ -9,6 +9,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from fedaid.db import Database
+from fedaid.domain.policy import DomainPolicies
 from fedaid.domain.publish import followers_of, publish
 from fedaid.models import (
     Actor,
@@ -123,6 +124,18 @@ async def test_blocked_domains_and_their_subdomains_are_skipped(ana: Actor) -> N
 
     assert await publish(ACTIVITY, sender=ana, to=recipients, now=NOW) == 1
     assert await queued_inboxes() == ["https://quiet.example/users/di/inbox"]
+
+
+async def test_a_policy_on_a_top_level_domain_covers_sending_and_receiving_alike(ana: Actor) -> None:
+    # Given a block on a whole suffix, as Mastodon allows (its DomainBlock.rule_for tries every parent)
+    await DomainPolicy.create(domain="spam", kind=PolicyKind.BLOCK)
+    recipients = [await make_actor("bo", "eu.bulk.spam"), await make_actor("cy", "masto.example")]
+    # Then nothing is sent there, and nothing is taken from there either
+    assert await publish(ACTIVITY, sender=ana, to=recipients, now=NOW) == 1
+    assert await queued_inboxes() == ["https://masto.example/users/cy/inbox"]
+    policies = DomainPolicies()
+    assert await policies.is_blocked("eu.bulk.spam") and await policies.is_blocked("eu.bulk.spam:8443")
+    assert not await policies.is_blocked("spam.example")
 
 
 async def test_publishing_the_same_activity_again_queues_only_new_inboxes(ana: Actor) -> None:
