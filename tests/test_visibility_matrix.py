@@ -175,6 +175,9 @@ async def _build(aid: RunningInstance, ally: RunningInstance, mastodon, session)
     )
     assert status == 202
     await drain(aid, ally)
+    with ally.db.active():
+        await follows.approve_alliance(ally_group, await Actor.get(ap_id=ours.ap_id))
+    await drain(aid, ally)
     with aid.db.active():
         assert await Follow.filter(state=FollowState.ACCEPTED).count() == 5  # 2 alliance halves, fol ×2, mo
         men = members["men"].actor

@@ -20,8 +20,12 @@ import pytest
 from aiohttp import web
 
 from fedaid.app import create_app, worker_jobs
+from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain import follows
+from fedaid.domain.instance import get_collective
+from fedaid.models import Actor
 from fedaid.worker import run_jobs_once
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -230,3 +234,17 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0)
 
 
 PASSWORD = "correct horse battery"
+
+
+async def ally(asker: RunningInstance, asked: RunningInstance, *others: RunningInstance) -> None:
+    """`asker`'s collective asks `asked`'s to ally, and an admin of `asked` approves (every request waits)."""
+    with asked.db.active():
+        asked_group = await get_collective(asked.settings.collective_slug)
+    with asker.db.active():
+        ours = await get_collective(asker.settings.collective_slug)
+        await follows.request_alliance(ours, await asker.app[REMOTE_ACTORS].get_actor(asked_group.ap_id))
+    await drain(asker, asked, *others)
+    with asked.db.active():
+        asking = await Actor.get(ap_id=ours.ap_id)
+        await follows.approve_alliance(asked_group, asking)
+    await drain(asker, asked, *others)

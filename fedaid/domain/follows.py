@@ -5,9 +5,10 @@ transaction as the change. Everything received is idempotent (as in Mastodon's A
 Reject or Undo seen twice changes nothing the second time.
 
 An alliance is a pair of follows between two collectives. It starts as the other collective's
-Follow of ours; the federation mode and the domain's policy decide whether it is accepted at once,
-waits for an admin, or is refused (`policy.alliance_decision`). Once ours accepts, ours follows
-back, so members-only posts travel both ways. Either side's Undo or Reject ends both follows.
+Follow of ours; the federation mode and the domain's policy decide whether it may be asked at all
+(`policy.alliance_decision`), and every request that may be made waits for an admin of ours. Once an
+admin accepts, ours follows back, so members-only posts travel both ways (only between collectives
+whose both follows are accepted: `visibility.allied_groups`). Either side's Undo or Reject ends both.
 """
 
 from __future__ import annotations
@@ -280,9 +281,13 @@ async def _find_follow(
 
 
 async def request_alliance(collective: Actor, group: Actor) -> Follow:
-    """Our collective asks another to ally: a Follow of its Group."""
+    """Our collective asks another to ally: a Follow of its Group. When that collective had already asked
+    ours, asking back is the admin's consent: its request is accepted too."""
     if not (collective.is_local and collective.is_collective) or not group.is_collective or group.is_local:
         raise InvalidInput(f"{group.acct} is not another server's collective (a Group actor).")
+    waiting = await Follow.get_or_none(follower=group, target=collective, state=FollowState.PENDING)
+    if waiting is not None:
+        await approve_follow(waiting)
     return await follow(collective, group)
 
 
@@ -364,6 +369,8 @@ async def _notify_about(row: Follow, follower: Actor, target: Actor, kind: Notif
         for facilitator in await Actor.filter(facilitates__circle__actor_id=target.id).order_by("id"):
             await _notify(facilitator, kind, follower)
         return
+    if kind == NotificationKind.FOLLOW_REQUEST and is_alliance(follower, target):
+        kind = NotificationKind.ADMIN_ALLIANCE  # the admins' own kind: it links to the federation page
     for admin in await admin_actors():
         await _notify(admin, kind, follower)
 

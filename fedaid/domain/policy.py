@@ -29,22 +29,23 @@ _generation = 0
 
 
 class AllianceDecision(StrEnum):
-    ACCEPT = "accept"  # allied at once
-    ASK_ADMIN = "ask_admin"  # waits for an admin (Notification follow_request)
+    ACCEPT = "accept"  # accepted at once (the answer to a request we made first, or an ordinary follow)
+    ASK_ADMIN = "ask_admin"  # waits for an admin (Notification admin.alliance)
     REFUSE = "refuse"  # answered with a Reject
 
 
 def alliance_decision(kind: PolicyKind | None, federation_mode: str) -> AllianceDecision:
-    """What to do with another collective's Follow of ours, from its domain's policy and our mode.
+    """What to do with another collective's request to ally (its Follow of ours), from its domain's policy and
+    our mode. The mode only says who may ask; every request that may be made waits for an admin.
 
-    `open`: any collective allies at once (silenced domains wait for an admin).
-    `allowlist`: only allowlisted domains may ally, and each request waits for an admin.
+    `open`: any collective but a blocked one may ask.
+    `allowlist`: only collectives of allowlisted domains may ask.
     """
     if kind == PolicyKind.BLOCK:
         return AllianceDecision.REFUSE
-    if federation_mode == FEDERATION_OPEN:
-        return AllianceDecision.ASK_ADMIN if kind == PolicyKind.SILENCE else AllianceDecision.ACCEPT
-    return AllianceDecision.ASK_ADMIN if kind == PolicyKind.ALLOW else AllianceDecision.REFUSE
+    if federation_mode == FEDERATION_OPEN or kind == PolicyKind.ALLOW:
+        return AllianceDecision.ASK_ADMIN
+    return AllianceDecision.REFUSE
 
 
 def normalise_domain(domain: str) -> str:

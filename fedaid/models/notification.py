@@ -33,6 +33,7 @@ class NotificationKind(StrEnum):
     POLL = "poll"  # a poll one voted in, or a demand one drafted, has ended
     DEMAND = "demand"  # a demand one supports changed status, or a collective co-signed one of ours
     ADMIN_REPORT = "admin.report"
+    ADMIN_ALLIANCE = "admin.alliance"  # another collective asks to ally with ours: an admin decides
     ADMIN_SIGN_UP = "admin.sign_up"
 
 

@@ -106,12 +106,19 @@ async def test_a_repeated_follow_is_accepted_again_without_a_second_row(collecti
     assert await Notification.filter(kind=NotificationKind.FOLLOW).count() == 1
 
 
-async def test_an_alliance_is_accepted_at_once_when_federation_is_open(collective: Actor, admin: Actor) -> None:
+async def test_in_open_mode_an_alliance_request_waits_for_an_admin(collective: Actor, admin: Actor) -> None:
     coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
 
     row = await follows.receive_follow(coworking, collective, "https://cowork.example/f/1", federation_mode="open")
 
-    assert row is not None and row.state == FollowState.ACCEPTED
+    assert row is not None and row.state == FollowState.PENDING
+    assert await sent() == []
+    note = await Notification.get(kind=NotificationKind.ADMIN_ALLIANCE)
+    assert (note.recipient_id, note.from_actor_id) == (admin.id, coworking.id)
+    assert not await is_allied_domain("cowork.example")
+
+    # When the admin approves, an Accept goes out and our collective follows back
+    await follows.approve_alliance(collective, coworking)
     accept, follow_back = await sent()
     assert accept["type"] == "Accept"
     assert (follow_back["type"], follow_back["actor"], follow_back["object"]) == (
@@ -119,6 +126,17 @@ async def test_an_alliance_is_accepted_at_once_when_federation_is_open(collectiv
         collective.ap_id,
         coworking.ap_id,
     )
+
+
+async def test_asking_back_a_collective_that_asked_approves_its_request(collective: Actor, admin: Actor) -> None:
+    coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
+    await follows.receive_follow(coworking, collective, "https://cowork.example/f/1", federation_mode="open")
+
+    await follows.request_alliance(collective, coworking)
+
+    [alliance] = await follows.list_alliances(collective)
+    assert (alliance.theirs, alliance.ours) == (FollowState.ACCEPTED, FollowState.PENDING)
+    assert [doc["type"] for doc in await sent()] == ["Accept", "Follow"]
 
 
 async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(collective: Actor, admin: Actor) -> None:
@@ -131,7 +149,7 @@ async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(co
 
     assert row is not None and row.state == FollowState.PENDING
     assert await sent() == []
-    note = await Notification.get(kind=NotificationKind.FOLLOW_REQUEST)
+    note = await Notification.get(kind=NotificationKind.ADMIN_ALLIANCE)
     assert (note.recipient_id, note.from_actor_id) == (admin.id, coworking.id)
     [alliance] = await follows.list_alliances(collective)
     assert alliance.theirs == FollowState.PENDING and alliance.ours is None
@@ -260,8 +278,8 @@ async def test_a_member_who_approves_followers_gets_a_request(collective: Actor)
 @pytest.mark.parametrize(
     ("kind", "mode", "decision"),
     [
-        (None, "open", "accept"),
-        (PolicyKind.ALLOW, "open", "accept"),
+        (None, "open", "ask_admin"),
+        (PolicyKind.ALLOW, "open", "ask_admin"),
         (PolicyKind.SILENCE, "open", "ask_admin"),
         (PolicyKind.BLOCK, "open", "refuse"),
         (None, "allowlist", "refuse"),

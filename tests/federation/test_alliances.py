@@ -85,7 +85,7 @@ async def test_coworking_asks_drivers_admin_approves_and_both_list_each_other(ne
     # Then the request waits for drivers' admin, who is told
     assert await alliances_of(drivers) == {acct(coworking)[1:]: "asked by them, waiting for an admin"}
     with drivers.db.active():
-        assert await Notification.filter(kind=NotificationKind.FOLLOW_REQUEST).count() == 1
+        assert await Notification.filter(kind=NotificationKind.ADMIN_ALLIANCE).count() == 1
     assert "waiting for an admin" in await cli(drivers, "alliance", "list")
 
     # When the admin approves
@@ -144,10 +144,16 @@ async def test_a_collective_not_on_the_allowlist_is_refused(network):
     assert await alliances_of(coaching) == {}  # the Reject removed its pending request
 
 
-async def test_open_collectives_ally_at_once(network):
+async def test_in_open_mode_a_request_waits_for_an_admin_too(network):
     drivers, coworking, coaching = network
 
     await cli(coaching, "alliance", "request", acct(coworking))
+    await drain(drivers, coworking, coaching)
+
+    assert await alliances_of(coworking) == {acct(coaching)[1:]: "asked by them, waiting for an admin"}
+    assert await alliances_of(coaching) == {acct(coworking)[1:]: "asked by us, waiting for them"}
+
+    await cli(coworking, "alliance", "approve", acct(coaching))
     await drain(drivers, coworking, coaching)
 
     assert await alliances_of(coworking) == {acct(coaching)[1:]: "allied"}

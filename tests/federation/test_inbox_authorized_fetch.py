@@ -10,7 +10,7 @@ from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows, policy
 from fedaid.domain.instance import get_collective
 from fedaid.federation.signatures import sign_request
-from fedaid.models import PolicyKind
+from fedaid.models import Actor, PolicyKind
 
 from fakes.remote_instance import start_fake_remote
 from testsupport import drain
@@ -77,6 +77,10 @@ async def test_two_collectives_in_authorized_fetch_mode_still_ally(make_instance
     with coworking.db.active():
         group = await coworking.app[REMOTE_ACTORS].resolve_acct(f"drivers@{drivers.settings.domain}")
         await follows.request_alliance(await get_collective("coworking"), group)
+    await drain(drivers, coworking)
+    with drivers.db.active():
+        asking = await Actor.get(ap_id=f"{coworking.base_url}/c/coworking")
+        await follows.approve_alliance(await get_collective("drivers"), asking)
 
     await drain(drivers, coworking)
 

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from fedaid.app import EXPIRY
-from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import agreements, exchanges, follows, responses
+from fedaid.domain import agreements, exchanges, responses
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import get_collective
@@ -42,7 +41,7 @@ from fedaid.models import (
 )
 
 from fakes.remote_instance import start_fake_remote
-from testsupport import FIXTURES, drain
+from testsupport import FIXTURES, ally, drain
 
 FEP = FIXTURES / "fep"
 AS = "https://www.w3.org/ns/activitystreams"
@@ -107,13 +106,8 @@ async def network(make_instance):
             await add_member(
                 instance.base_url, username, email=f"{username}@example.org", password="correct horse battery"
             )
-    with drivers.db.active():
-        drivers_group = (await get_collective("drivers")).ap_id
     for instance in (coworking, coaching):
-        with instance.db.active():
-            ours = await get_collective(instance.settings.collective_slug)
-            await follows.request_alliance(ours, await instance.app[REMOTE_ACTORS].get_actor(drivers_group))
-    await drain(drivers, coworking, coaching)
+        await ally(instance, drivers, coworking if instance is coaching else coaching)
     return drivers, coworking, coaching
 
 
@@ -443,10 +437,7 @@ async def test_hashtag_posts_from_outside_become_proposals_only_when_allowed(
             )
     with drivers.db.active():
         collective = await get_collective("drivers")
-    with coworking.db.active():
-        ours = await get_collective("coworking")
-        await follows.request_alliance(ours, await coworking.app[REMOTE_ACTORS].get_actor(collective.ap_id))
-    await drain(drivers, coworking)
+    await ally(coworking, drivers)
 
     # When a Mastodon user mentions the collective with #offre, and a coworking member publishes an offer
     plain = mastodon_note(
