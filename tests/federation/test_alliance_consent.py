@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from test_alliances import acct, alliances_of, cli
+from alliance_support import acct, alliances_of, cli
 
 from fedaid.appkeys import FETCHER
 from fedaid.domain.instance import get_collective

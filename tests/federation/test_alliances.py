@@ -4,16 +4,11 @@ coaching circle. Everything travels over real HTTP, signed, through the inbox an
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
-
 import aiohttp
 import pytest
+from alliance_support import acct, alliances_of, cli
 
 from fedaid.appkeys import FETCHER
-from fedaid.domain import follows
 from fedaid.domain.instance import get_collective
 from fedaid.domain.members import add_member
 from fedaid.domain.posts import create_post
@@ -23,41 +18,6 @@ from fedaid.models import AccountRole, Actor, Follow, Notification, Notification
 from testsupport import drain
 
 AP = "application/activity+json"
-
-
-def fedaid_cli(instance, *args: str) -> subprocess.CompletedProcess:
-    """Run the `fedaid` command against a running instance's data folder and database."""
-    settings = instance.settings
-    env = {
-        **os.environ,
-        "FEDAID_DATA_DIR": str(settings.data_dir),
-        "FEDAID_DATABASE_URL": settings.database_url,
-        "FEDAID_BASE_URL": settings.base_url,
-        "FEDAID_COLLECTIVE_SLUG": settings.collective_slug,
-        "FEDAID_COLLECTIVE_NAME": settings.collective_name,
-        "FEDAID_SECRET_KEY": settings.secret_key,
-        "FEDAID_ALLOW_HTTP": "true",
-        "FEDAID_ALLOW_PRIVATE_ADDRESSES": "true",
-        "FEDAID_FEDERATION_MODE": settings.federation_mode,
-        "FEDAID_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.run([sys.executable, "-m", "fedaid", *args], env=env, capture_output=True, text=True, timeout=60)
-
-
-async def cli(instance, *args: str) -> str:
-    result = await asyncio.to_thread(fedaid_cli, instance, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-async def alliances_of(instance) -> dict[str, str]:
-    with instance.db.active():
-        ours = await get_collective(instance.settings.collective_slug)
-        return {a.group.acct: a.status for a in await follows.list_alliances(ours)}
-
-
-def acct(instance) -> str:
-    return f"@{instance.settings.collective_slug}@{instance.settings.domain}"
 
 
 @pytest.fixture
