@@ -73,6 +73,42 @@ async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path
     assert again.returncode == 2 and again.stderr.startswith("fedaid: error:")
 
 
+async def test_reset_password_prints_a_one_time_link_or_sets_the_password_from_stdin(empty_database_url, tmp_path):
+    from fedaid.db import Database
+    from fedaid.domain.accounts import authenticate
+    from fedaid.domain.password_resets import check_reset_link, reset_password
+    from fedaid.errors import Gone
+
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    add = ("member", "add", "ana", "--email", "ana@example.org", "--password-stdin")
+    assert (await asyncio.to_thread(fedaid, *add, env=env, stdin="a long passphrase\n")).returncode == 0
+    # An instance without mail: the admin prints a link for Ana
+    printed = await asyncio.to_thread(fedaid, "member", "reset-password", "ana", env=env)
+    assert printed.returncode == 0, printed.stderr
+    link = printed.stdout.split()[-1]
+    assert link.startswith("http://localhost:8080/reset/") and "one hour" in printed.stdout
+    # Or sets a password read from standard input
+    set_it = await asyncio.to_thread(
+        fedaid, "member", "reset-password", "ana", "--password-stdin", env=env, stdin="typed by the admin\n"
+    )
+    assert set_it.returncode == 0, set_it.stderr
+    db = Database(empty_database_url)
+    await db.connect()
+    try:
+        with db.active():
+            assert await authenticate("ana", "typed by the admin", address="192.0.2.1") is not None
+            token = link.rsplit("/", 1)[1]
+            assert (await check_reset_link(token)).email == "ana@example.org"
+            await reset_password(token, "chosen through the link")
+            assert await authenticate("ana", "chosen through the link", address="192.0.2.1") is not None
+            with pytest.raises(Gone):
+                await check_reset_link(token)
+    finally:
+        await db.close()
+    unknown = await asyncio.to_thread(fedaid, "member", "reset-password", "nobody", env=env)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("fedaid: error:")
+
+
 @pytest.mark.parametrize(
     ("env", "stdin", "args", "message"),
     [

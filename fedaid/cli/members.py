@@ -1,4 +1,4 @@
-"""`fedaid member add|list|remove`."""
+"""`fedaid member add|list|remove|reset-password`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
-from fedaid.domain import members
+from fedaid.domain import members, password_resets
 from fedaid.errors import InvalidInput
 from fedaid.models import AccountRole
 
@@ -33,6 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove = actions.add_parser("remove", help="close a member's account (its URL then answers 410)")
     remove.add_argument("username")
     remove.set_defaults(handler=run_remove)
+
+    reset = actions.add_parser(
+        "reset-password",
+        help="print a one-time link (valid one hour) with which a member chooses a new password; "
+        "with --password-stdin, set the password read from standard input instead",
+    )
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="set the password read from standard input")
+    reset.set_defaults(handler=run_reset_password)
 
 
 def read_password() -> str:
@@ -70,4 +79,18 @@ def run_remove(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
     actor = run_in_database(settings, lambda _actors: members.remove_member(args.username))
     print(f"Removed @{actor.acct}; {actor.ap_id} now answers 410 Gone.")
+    return 0
+
+
+def run_reset_password(args: argparse.Namespace) -> int:
+    """Without mail, the admin hands the member a link (or sets a password); their sessions and apps end."""
+    settings = initialise_data_dir(load_settings())
+    if args.password_stdin:
+        password = read_password()
+        run_in_database(settings, lambda _actors: password_resets.set_password(args.username, password))
+        print(f"Password of {args.username} set; their browsers and apps are signed out.")
+        return 0
+    link = run_in_database(settings, lambda _actors: password_resets.reset_link_for(args.username, settings.base_url))
+    print(f"Give this link to {args.username}; it works once, within one hour:")
+    print(link)
     return 0

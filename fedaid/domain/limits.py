@@ -1,4 +1,4 @@
-"""Rate limits every process shares (they live in the database): password checks, sign-ups, app registrations.
+"""Rate limits every process shares (they live in the database): password checks, resets, sign-ups, app registrations.
 
 Password checks slow down rather than lock out. Each check counts in two buckets, the client's address and the
 account (or the name typed, when there is no such account): one password tried against many names is slowed by
@@ -44,6 +44,14 @@ KNOWN_ADDRESS = Limit("password-known", 1, 0.0, 0.0, 90 * DAY, "")
 # Mastodon allows 5 app registrations per address in 5 minutes (config/initializers/rack_attack.rb).
 APP_REGISTRATION = Limit(
     "app-registration", 5, 5 * MINUTE, 5 * MINUTE, 5 * MINUTE, "Too many apps registered from your address."
+)
+# Reset mails: per address asking, and per address typed, so nobody floods a member's mailbox. Both count
+# whether or not the address has an account, so the answer tells nothing either way.
+RESET_BY_CLIENT = Limit(
+    "reset-client", 5, 5 * MINUTE, HOUR, HOUR, "Too many reset requests from your address. Try again later."
+)
+RESET_BY_EMAIL = Limit(
+    "reset-email", 3, 15 * MINUTE, HOUR, HOUR, "A reset link was sent to this address a moment ago: look for it."
 )
 SIGN_UP = Limit("sign-up", 10, HOUR, HOUR, HOUR, "Too many sign-ups from your address. Try again in an hour.")
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from py_vapid.utils import b64urlencode
 from tortoise.transactions import in_transaction
 
+from fedaid.domain.sealing import seal
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import Account, OAuthToken, PushSubscription, VapidKey
 
@@ -37,6 +36,7 @@ ALERTS = (
     "admin.report",
 )
 POLICIES = ("all", "followed", "follower", "none")
+SEAL_PURPOSE = "push token"  # the key derivation of sealed access tokens: changing it loses the stored ones
 
 
 class InvalidSubscription(InvalidInput):
@@ -120,7 +120,7 @@ async def subscribe(
             endpoint=request.endpoint,
             p256dh=normal_b64url(request.p256dh),
             auth=normal_b64url(request.auth),
-            access_token_sealed=seal(secret_key, bearer),
+            access_token_sealed=seal(secret_key, bearer, purpose=SEAL_PURPOSE),
             alerts=clean_alerts(request.alerts),
             policy=request.policy,
         )
@@ -154,20 +154,3 @@ async def update_subscription(token: OAuthToken, alerts: dict[str, object], poli
 
 async def unsubscribe(token: OAuthToken) -> None:
     await PushSubscription.filter(token_id=token.id).delete()
-
-
-def _fernet(secret_key: str) -> Fernet:
-    digest = hashlib.sha256(f"fedaid push token:{secret_key}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def seal(secret_key: str, token: str) -> str:
-    return _fernet(secret_key).encrypt(token.encode()).decode()
-
-
-def unseal(secret_key: str, sealed: str) -> str:
-    """The access token a subscription was made with; empty if the instance secret changed since."""
-    try:
-        return _fernet(secret_key).decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        return ""

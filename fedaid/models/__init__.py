@@ -1,6 +1,6 @@
 """Tortoise models only: rows and their constraints, no HTTP or AS2."""
 
-from fedaid.models.account import Account, AccountRole, AccountState, Invite
+from fedaid.models.account import Account, AccountRole, AccountState, AccountToken, Invite, TokenPurpose
 from fedaid.models.actor import Actor, ActorType, GroupKind
 from fedaid.models.agreement import Agreement, AgreementState
 from fedaid.models.alert_subscription import AlertSubscription
@@ -43,6 +43,7 @@ __all__ = [
     "Account",
     "AccountRole",
     "AccountState",
+    "AccountToken",
     "Actor",
     "ActorType",
     "Agreement",
@@ -107,6 +108,7 @@ __all__ = [
     "Report",
     "SessionSeries",
     "SessionStatus",
+    "TokenPurpose",
     "VapidKey",
     "Visibility",
     "WebSession",

@@ -39,6 +39,9 @@ class Account(Model):
     state = fields.CharEnumField(AccountState, max_length=16, default=AccountState.APPROVED)
     locale = fields.CharField(max_length=16, default="fr")
     mail_choices = fields.JSONField(default=dict, db_default="{}")  # mail group → "immediately" | "daily" | "never"
+    sign_up_reason = fields.TextField(default="", db_default="")  # what an applicant wrote, in approval mode
+    # False from a sign-up that must confirm its address (FEDAID_EMAIL_CONFIRMATION) until the link is opened.
+    email_confirmed = fields.BooleanField(default=True, db_default=True)
     digest_sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -71,3 +74,27 @@ class Invite(Model):
 
     class Meta:
         table = "invite"
+
+
+class TokenPurpose(StrEnum):
+    RESET_PASSWORD = "reset_password"
+    CONFIRM_EMAIL = "confirm_email"
+
+
+class AccountToken(Model):
+    """A one-time link mailed to a member (password reset, address confirmation). Only the SHA-256 of its
+    token is stored; `used_at` is set by the one request that uses it."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="tokens", on_delete=fields.CASCADE
+    )
+    account_id: int
+    purpose = fields.CharEnumField(TokenPurpose, max_length=16)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_token"

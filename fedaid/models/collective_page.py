@@ -21,6 +21,8 @@ class CollectivePage(Model):
     collective_id: int
     rules = fields.TextField(default="")
     contact = fields.TextField(default="")
+    # open, approval or invite, as an admin set it on the web; empty: FEDAID_REGISTRATION_MODE holds.
+    registration_mode = fields.CharField(max_length=16, default="", db_default="")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from fedaid.config import Settings
+from fedaid.domain.account_tokens import unsealed
 from fedaid.domain.jobs import Outcome
 from fedaid.domain.mail_choices import unsubscribe_token
 from fedaid.domain.notifications import tell_notifications
@@ -96,8 +97,14 @@ class MailSender:
                 if not stories:
                     raise LookupError("every notification of the digest was deleted")
                 return {"stories": stories, "link": f"{base}/notifications"}
+            case "reset" | "confirm":
+                token = unsealed(self._settings.secret_key, str(job.data.get("token", "")))
+                if not token:
+                    raise LookupError("the link's token cannot be read: the instance secret changed")
+                path = "reset" if job.template == "reset" else "confirm"
+                return {"link": f"{base}/{path}/{token}", "valid_for": job.data.get("valid_for", "")}
             case _:
-                return {key: value for key, value in job.data.items() if isinstance(value, str)}
+                return {**{key: value for key, value in job.data.items() if isinstance(value, str)}, "base_url": base}
 
     def _unsubscribe_url(self, job: OutboundJob) -> str:
         groups = job.data.get("groups") or ([job.data["group"]] if job.data.get("group") else [])

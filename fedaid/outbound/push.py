@@ -18,8 +18,9 @@ from pywebpush import WebPusher, WebPushException
 from fedaid.config import Settings
 from fedaid.domain.jobs import Outcome
 from fedaid.domain.notifications import tell_notifications
-from fedaid.domain.push_subscriptions import unseal
+from fedaid.domain.push_subscriptions import SEAL_PURPOSE
 from fedaid.domain.retries import Step, next_step
+from fedaid.domain.sealing import unseal
 from fedaid.errors import FetchError, UnsafeAddress
 from fedaid.federation.fetch import Fetcher
 from fedaid.models import Actor, OutboundJob, PushSubscription, VapidKey
@@ -78,7 +79,9 @@ class PushSender:
         context = {"story": story, "site_name": self._settings.collective_name}
         texts = render_text("push", account.locale, context, blocks=("title", "body"))
         payload: dict[str, Any] = {
-            "access_token": unseal(self._settings.secret_key, job.push_subscription.access_token_sealed),
+            "access_token": unseal(
+                self._settings.secret_key, job.push_subscription.access_token_sealed, purpose=SEAL_PURPOSE
+            ),
             "preferred_locale": account.locale,
             "notification_id": story.id,  # apps drop a push whose id they already showed
             "notification_type": story.kind,

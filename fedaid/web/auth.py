@@ -26,7 +26,8 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 async def show_sign_in(request: web.Request) -> web.Response:
     form = Form.of(next=local_path(request.query.get("next")))
-    return aiohttp_jinja2.render_template("auth/signin.html", request, {"form": form})
+    context = {"form": form, "done": request.query.get("done", "")}
+    return aiohttp_jinja2.render_template("auth/signin.html", request, context)
 
 
 async def sign_in_post(request: web.Request) -> web.Response:

@@ -50,4 +50,10 @@ MESSAGES = (
     lazy("Choose a category, a tag or a place."),
     lazy("You have too many alerts; remove one first."),
     lazy("There is no such report."),
+    # accounts: one-time links, resets, sign-up, deletion
+    lazy("This link is not valid: check that it was copied whole, or ask for a new one."),
+    lazy("This link was already used: it works once. Ask for a new one if you need it."),
+    lazy("This link has expired. Ask for a new one."),
+    lazy("Too many reset requests from your address. Try again later."),
+    lazy("A reset link was sent to this address a moment ago: look for it."),
 )

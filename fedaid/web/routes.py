@@ -22,6 +22,7 @@ from fedaid.web import (
     media_files,
     oauth,
     proposals,
+    recovery,
     security,
     settings,
     site,
@@ -65,6 +66,10 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/signup", auth.show_sign_up),
         web.post("/signup", auth.sign_up_post),
         web.post("/language", auth.switch_language),
+        web.get("/reset", recovery.show_reset_request),
+        web.post("/reset", recovery.reset_request_post),
+        web.get("/reset/{token}", recovery.show_reset_form),
+        web.post("/reset/{token}", recovery.reset_post),
         # members
         web.get("/proposals/new", proposals.new_proposal_form),
         web.post("/proposals/new", proposals.new_proposal_post),
