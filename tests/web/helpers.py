@@ -9,6 +9,7 @@ from html import unescape
 import aiohttp
 from tortoise.transactions import in_transaction
 
+from fedaid.domain import oauth
 from fedaid.domain.actors import create_local_actor
 from fedaid.domain.members import Member
 from fedaid.domain.passwords import hash_password
@@ -97,3 +98,26 @@ async def make_member(
             locale=locale,
         )
     return Member(actor, account)
+
+
+async def api_status(instance, token: str) -> int:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(
+            instance.base_url + "/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            return response.status
+
+
+async def new_app(instance, name: str = "Tusky"):
+    with instance.db.active():
+        return await oauth.register_app(name, ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1")
+
+
+async def token_for(instance, username: str, app=None) -> str:
+    """A token through the domain's code flow (the HTTP flows have their own tests)."""
+    app, secret = app or await new_app(instance)
+    with instance.db.active():
+        account = await Account.get(actor__username=username)
+        request = await oauth.check_authorization_request(app.client_id, None, "read", "code")
+        code = await oauth.grant_code(request, account)
+        return (await oauth.exchange_code(app.client_id, secret, code, None)).access_token

@@ -12,8 +12,7 @@ import pytest
 
 from fedaid.clock import utcnow
 from fedaid.models import Account, AccountToken, JobState, OutboundJob, RateLimit, WebSession
-from tests.web.helpers import Visitor, make_member
-from tests.web.test_sessions import api_status, token_for
+from tests.web.helpers import Visitor, api_status, make_member, token_for
 
 from fakes.smtp import FakeSmtpServer, html_of, text_of
 from testsupport import BACKENDS, PASSWORD

@@ -4,12 +4,10 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
-from fedaid.domain import oauth
 from fedaid.models import Account, AccountRole, OAuthToken, WebSession
-from tests.web.helpers import Visitor, make_member
+from tests.web.helpers import Visitor, api_status, make_member, new_app, token_for
 
 from testsupport import BACKENDS, PASSWORD
 
@@ -59,29 +57,6 @@ async def copy_of(visitor: Visitor, browsers) -> Visitor:
 async def is_signed_in(visitor: Visitor) -> bool:
     page = await visitor.get("/settings", allow_redirects=False)
     return page.status == 200 and "/signout" in page
-
-
-async def api_status(instance, token: str) -> int:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(
-            instance.base_url + "/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"}
-        ) as response:
-            return response.status
-
-
-async def new_app(instance, name: str = "Tusky"):
-    with instance.db.active():
-        return await oauth.register_app(name, ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1")
-
-
-async def token_for(instance, username: str, app=None) -> str:
-    """A token through the domain's code flow (the HTTP flows have their own tests)."""
-    app, secret = app or await new_app(instance)
-    with instance.db.active():
-        account = await Account.get(actor__username=username)
-        request = await oauth.check_authorization_request(app.client_id, None, "read", "code")
-        code = await oauth.grant_code(request, account)
-        return (await oauth.exchange_code(app.client_id, secret, code, None)).access_token
 
 
 async def test_a_cookie_copied_before_sign_out_no_longer_signs_in(instance, browsers):
