@@ -5,3 +5,8 @@ from datetime import UTC, datetime
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def unix_millis() -> int:
+    """Milliseconds since the Unix epoch (the time part of new row ids)."""
+    return int(utcnow().timestamp() * 1000)

@@ -147,9 +147,35 @@ def test_the_checks_see_violations() -> None:
     assert queried_models(sample) == {"Post"}
     assert "fedaid.web.site" in set(imported_modules(sample))
     assert any(isinstance(node, ast.Await) for node in ast.walk(sample))
+    assert clock_read(ast.parse("datetime.now(UTC)").body[0].value)  # type: ignore[attr-defined]
     own = {"test_inbox"}
     assert names_a_test_module("tests.federation.test_inbox", own) and names_a_test_module("test_inbox.note", own)
     assert not names_a_test_module("inbox_support.note", own) and not names_a_test_module("aiohttp.test_utils", own)
+
+
+CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"), ("time", "time")}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=rel)
+def test_only_clock_py_reads_the_clock(path: Path) -> None:
+    """`fedaid/clock.py` is the one reader of the wall clock, so a test can move time for every rule at once."""
+    if path.name == "clock.py" and path.parent == PACKAGE:
+        return
+    reads = [
+        f"{call.func.value.id}.{call.func.attr}"  # type: ignore[union-attr]
+        for call in ast.walk(tree(path))
+        if isinstance(call, ast.Call) and clock_read(call)
+    ]
+    assert not reads, f"{rel(path)} reads the clock itself ({reads}): use fedaid.clock"
+
+
+def clock_read(call: ast.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and (func.value.id, func.attr) in CLOCK_READS
+    )
 
 
 def test_no_test_module_imports_another() -> None:

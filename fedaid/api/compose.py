@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from fedaid.activitypub.hashtags import HASHTAG, PURPOSE_OF_TAG, hashtags_in, hours_in_text, purposes_of
+from fedaid.clock import utcnow
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
 
@@ -73,7 +74,7 @@ def read_proposal(text: str, categories: list[str], *, today: date | None = None
         hours=_hours(text),
         place_name=_place(text),
         remote_ok=bool(REMOTE_TAGS & set(tags)),
-        expires_at=_expiry(text, today or datetime.now(UTC).date()),
+        expires_at=_expiry(text, today or utcnow().date()),
     )
 
 

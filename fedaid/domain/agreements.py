@@ -8,7 +8,7 @@ No HTTP here: activities for other servers are queued with `publish` in the same
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from tortoise.expressions import Q, Subquery
@@ -21,6 +21,7 @@ from fedaid.activitypub.proposals import (
     render_offer_agreement,
     render_reject_agreement,
 )
+from fedaid.clock import utcnow
 from fedaid.domain import posts, proposals
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -438,7 +439,7 @@ async def _create(
 
 async def _move(agreement: Agreement, old: AgreementState, new: AgreementState) -> bool:
     """A conditional state change: False when another change got there first."""
-    changed = await Agreement.filter(id=agreement.id, state=old).update(state=new, updated_at=datetime.now(UTC))
+    changed = await Agreement.filter(id=agreement.id, state=old).update(state=new, updated_at=utcnow())
     if changed:
         agreement.state = new
     return bool(changed)

@@ -8,13 +8,14 @@ whose `context` is the agreement (FEP-0837 confirmation). No HTTP here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse.agreements import ConfirmationDoc
 from fedaid.activitypub.proposals import confirmation_ap_id, render_confirmation
+from fedaid.clock import utcnow
 from fedaid.domain import proposals
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
@@ -38,7 +39,7 @@ async def confirm_exchange(agreement: Agreement, *, by: Actor, now: datetime | N
     side = _side(agreement, by)
     if not by.is_local:
         raise Forbidden("Confirmations from elsewhere arrive through the inbox.")
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     async with in_transaction():
         exchange = await _exchange_for(agreement)
         if await _record(exchange, side, moment, confirmation_ap_id(by, agreement)):
@@ -61,7 +62,7 @@ async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datet
     side = _side(agreement, actor)
     if actor.is_local:
         raise Forbidden("A local member confirms here, not through the inbox.")
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     async with in_transaction():
         exchange = await _exchange_for(agreement)
         if await _record(exchange, side, doc.published_at or moment, doc.confirmation_ap_id):

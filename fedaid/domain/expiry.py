@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fedaid.clock import utcnow
 from fedaid.domain import proposals
@@ -18,7 +18,7 @@ INTERVAL = timedelta(minutes=1)
 
 async def expire_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
     """Expire open proposals whose time has passed; local ones go out as Update(Note). Returns how many."""
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     due = await (
         Proposal.filter(status=ProposalStatus.OPEN, expires_at__lte=moment, post__deleted_at__isnull=True)
         .order_by("expires_at", "id")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from html import escape
 from typing import Any
@@ -30,6 +30,7 @@ from fedaid.activitypub.notes import (
     text_to_html,
 )
 from fedaid.activitypub.vocab import PUBLIC
+from fedaid.clock import utcnow
 from fedaid.domain import media as attachments
 from fedaid.domain import search
 from fedaid.domain.publish import followers_of, publish
@@ -76,7 +77,7 @@ class NoteContext:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or utcnow()
 
 
 # ---------------------------------------------------------------- create

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from tortoise.expressions import F
@@ -20,6 +20,7 @@ from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
 from fedaid.activitypub.notes import language_of, proposal_tags
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.parse.proposals import ProposalDoc
+from fedaid.clock import utcnow
 from fedaid.domain import matching, posts, search
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
@@ -109,7 +110,7 @@ async def create_proposal(
 
     `collective` defaults to the instance's collective Group.
     """
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     values = await _checked(terms, moment)
     collective = collective or await default_collective()
     async with in_transaction():
@@ -144,7 +145,7 @@ async def edit_proposal(
     posts.check_can_change(post, by)
     if proposal.status not in (ProposalStatus.OPEN, ProposalStatus.AGREED):
         raise Conflict("Only an open offer or request can be edited.")
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     current = {name: getattr(proposal, name) for name in _EDITABLE}
     terms = ProposalTerms(purpose=proposal.purpose, text=text or "-", **{**current, **changes})
     values = await _checked(terms, moment, expiry_may_pass=("expires_at" not in changes))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from fedaid.clock import utcnow
 from fedaid.hosts import domain_names, host_of_url
 from fedaid.models import Actor, Delivery, DomainHealth, DomainPolicy, FollowState, PolicyKind
 
@@ -41,7 +42,7 @@ async def publish(
     if not wanted:
         return 0
     payload = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
-    due = now or datetime.now(UTC)
+    due = now or utcnow()
     rows = [
         Delivery(
             activity_id=activity_id, payload=payload, sender_id=sender.id, inbox=inbox, host=host, next_attempt_at=due

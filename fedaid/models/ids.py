@@ -1,7 +1,8 @@
 """Time-ordered 64-bit ids, like Mastodon's snowflakes: known before insert, sortable for paging."""
 
 import secrets
-import time
+
+from fedaid.clock import unix_millis
 
 _last_now_id = 0
 
@@ -15,6 +16,6 @@ def new_id(at_ms: int | None = None) -> int:
     global _last_now_id
     if at_ms is not None:
         return (at_ms << 16) | secrets.randbits(16)
-    candidate = (int(time.time() * 1000) << 16) | secrets.randbits(16)
+    candidate = (unix_millis() << 16) | secrets.randbits(16)
     _last_now_id = max(candidate, _last_now_id + 1)
     return _last_now_id

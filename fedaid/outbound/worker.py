@@ -16,9 +16,10 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from fedaid.clock import utcnow
 from fedaid.domain.dispatch import dispatch_notifications, queue_digests
 from fedaid.domain.jobs import Outcome, claim_jobs, has_expired, record_outcome, release
 from fedaid.domain.retries import Step
@@ -31,10 +32,6 @@ DIGEST_CHECK_EVERY = timedelta(minutes=5)
 
 class Sender(Protocol):
     async def send(self, job: OutboundJob, now: datetime) -> Outcome: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboundWorker:

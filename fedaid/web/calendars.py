@@ -6,13 +6,14 @@ Each session's UID is its Event id, so a moved session replaces its earlier vers
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import aiohttp_jinja2
 from aiohttp import web
 from icalendar import Calendar, Event
 
 from fedaid.appkeys import SETTINGS
+from fedaid.clock import utcnow
 from fedaid.domain import calendars, circles
 from fedaid.models import CoachingSession
 from fedaid.web.sessions import require_viewer
@@ -34,7 +35,7 @@ def _event(session: CoachingSession) -> Event:
     event.add("summary", session.title)
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
-    event.add("dtstamp", (session.updated_at or datetime.now(UTC)).astimezone(UTC))
+    event.add("dtstamp", (session.updated_at or utcnow()).astimezone(UTC))
     event.add("sequence", session.sequence)
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     event.add("url", session.url or session.ap_id)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.clock import utcnow
 from fedaid.domain import attendance, circles, follow_up, participation, sessions
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import CoachingSession, ParticipationState
@@ -42,7 +43,7 @@ async def show_session(request: web.Request) -> web.Response:
         "waiting": await participation.participants(session, state=ParticipationState.WAITING),
         "pending": await participation.participants(session, state=ParticipationState.PENDING),
         "thread": await follow_up.thread_of(session),
-        "has_started": session.starts_at <= datetime.now(session.starts_at.tzinfo),
+        "has_started": session.starts_at <= utcnow(),
     }
     return aiohttp_jinja2.render_template("coaching/session.html", request, context)
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from fedaid import i18n
 from fedaid.appkeys import SETTINGS
+from fedaid.clock import utcnow
 from fedaid.domain import demand_views, demands
 from fedaid.domain.instance import get_collective
 from fedaid.errors import Conflict, Forbidden, InvalidInput
@@ -129,7 +130,7 @@ def _read_deadline(form: Form) -> datetime | None:
     except ValueError:
         form.fail("deadline", "Write a date like 2026-05-31.")
         return None
-    if day <= datetime.now(UTC):
+    if day <= utcnow():
         form.fail("deadline", "Choose a date in the future.")
         return None
     return day.astimezone(UTC)

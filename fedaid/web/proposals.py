@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid import i18n
+from fedaid.clock import utcnow
 from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.exchanges import find_exchange
@@ -221,7 +222,7 @@ def _read_day(form: Form, name: str) -> datetime | None:
     except ValueError:
         form.fail(name, "Write a date like 2026-05-31.")
         return None
-    if day <= datetime.now(UTC):
+    if day <= utcnow():
         form.fail(name, "Choose a date in the future.")
         return None
     return day.astimezone(UTC)
