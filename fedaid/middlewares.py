@@ -8,8 +8,9 @@ import random
 from aiohttp import web
 
 from fedaid.appkeys import DATABASE
-from fedaid.errors import FedaidError, Unavailable
+from fedaid.errors import FedaidError, InvalidInput, NotFound, Unavailable
 from fedaid.logs import request_id
+from fedaid.models.ids import possible_id
 from fedaid.negotiation import wants_activity_json
 from fedaid.storage.availability import is_unavailable
 
@@ -36,6 +37,10 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
     token = request_id.set(rid)
     try:
+        if has_impossible_id(request.match_info):
+            raise NotFound("Record not found")
+        if "\x00" in request.path or "\x00" in request.query_string or "%00" in request.query_string:
+            raise InvalidInput("The address holds a NUL character, which no value may contain.")
         with request.app[DATABASE].active():
             response = await handler(request)
     except web.HTTPException as err:
@@ -47,6 +52,12 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
         request_id.reset(token)
     response.headers["X-Request-Id"] = rid
     return response
+
+
+def has_impossible_id(match_info: web.UrlMappingMatchInfo) -> bool:
+    """A number in the path too large for any row's id (64-bit): no row can have it, so 404, not a database
+    error (`/api/v1/statuses/99999999999999999999`)."""
+    return any(value.isdigit() and possible_id(value) is None for value in match_info.values())
 
 
 def answer_error(request: web.Request, err: Exception) -> web.Response:

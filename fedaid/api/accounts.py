@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 
 from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.pagination import paged_response, read_page
+from fedaid.api.pagination import paged_response, read_limit, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
@@ -20,15 +20,17 @@ from fedaid.domain.paging import fetch_page
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import FedaidError, InvalidInput, NotFound
 from fedaid.models import Actor, Follow, FollowState
+from fedaid.models.ids import LARGEST_INT_ID, possible_id
 
 READ_ACCOUNTS = ("read:accounts",)
 
 
 async def get_actor(actor_id: str) -> Actor:
     """The actor with this Mastodon account id; 404 when unknown or deleted."""
-    if not actor_id.isdigit():
+    number = possible_id(actor_id, LARGEST_INT_ID)
+    if number is None:
         raise NotFound("Record not found")
-    actor = await Actor.get_or_none(id=int(actor_id), deleted_at__isnull=True)
+    actor = await Actor.get_or_none(id=number, deleted_at__isnull=True)
     if actor is None:
         raise NotFound("Record not found")
     return actor
@@ -136,7 +138,7 @@ async def following(request: web.Request) -> web.Response:
 
 async def _follow_list(request: web.Request, side: str, other: str) -> web.Response:
     actor = await get_actor(request.match_info["id"])
-    page = read_page(await read_params(request), default=40, maximum=80)
+    page = read_page(await read_params(request), default=40, maximum=80, largest=LARGEST_INT_ID)
     rows = await fetch_page(
         Follow.filter(**{f"{side}_id": actor.id}, state=FollowState.ACCEPTED).select_related(other), page
     )
@@ -167,7 +169,7 @@ async def unfollow(request: web.Request) -> web.Response:
 async def relationships(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:follows")
     params = await read_params(request)
-    ids = [int(value) for value in params.list("id") if value.isdigit()]
+    ids = [number for value in params.list("id") if (number := possible_id(value, LARGEST_INT_ID)) is not None]
     actors = {actor.id: actor for actor in await Actor.filter(id__in=ids)} if ids else {}
     known = [actors[actor_id] for actor_id in dict.fromkeys(ids) if actor_id in actors]
     return web.json_response(await presenter(request, caller.actor).relationships(known))
@@ -180,7 +182,7 @@ async def search(request: web.Request) -> web.Response:
     accounts = await search_accounts(
         request,
         params.str("q") or "",
-        limit=params.int("limit", 40) or 40,
+        limit=read_limit(params, 40, 80),
         resolve=params.bool("resolve"),
         following_only=params.bool("following"),
         viewer=caller.actor,
@@ -224,7 +226,7 @@ async def search_accounts(
 async def follow_requests(request: web.Request) -> web.Response:
     """GET /api/v1/follow_requests: who asked to follow the member and waits for an answer."""
     caller = await user_caller(request, "read:follows")
-    page = read_page(await read_params(request), default=40, maximum=80)
+    page = read_page(await read_params(request), default=40, maximum=80, largest=LARGEST_INT_ID)
     rows = await fetch_page(
         Follow.filter(target_id=caller.actor.id, state=FollowState.PENDING).select_related("follower"), page
     )

@@ -28,6 +28,7 @@ from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     Agreement,
+    AgreementState,
     AlertSubscription,
     Category,
     Exchange,
@@ -37,6 +38,7 @@ from fedaid.models import (
     ProposalPurpose,
     ProposalStatus,
 )
+from fedaid.models.ids import LARGEST_INT_ID, possible_id
 
 DEFAULT_RADIUS_KM = 25.0
 
@@ -252,8 +254,9 @@ async def agreement_list(request: web.Request) -> web.Response:
     params = await read_params(request)
     page = read_page(params)
     query = Agreement.filter(Q(provider_id=caller.actor.id) | Q(receiver_id=caller.actor.id))
-    if params.str("state"):
-        query = query.filter(state=params.str("state"))
+    state = params.choice("state", AgreementState)
+    if state is not None:
+        query = query.filter(state=state)
     rows = await fetch_page(query.select_related("proposal", "provider", "receiver"), page)
     return paged_response(
         request, request.app[SETTINGS].base_url, page, await _render_agreements(request, rows), [row.id for row in rows]
@@ -357,7 +360,8 @@ async def my_ledger(request: web.Request) -> web.Response:
 
 
 async def account_ledger(request: web.Request) -> web.Response:
-    actor = await Actor.get_or_none(id=int(request.match_info["id"]), deleted_at__isnull=True)
+    actor_id = possible_id(request.match_info["id"], LARGEST_INT_ID)
+    actor = await Actor.get_or_none(id=actor_id, deleted_at__isnull=True) if actor_id is not None else None
     if actor is None:
         raise NotFound("Record not found")
     return web.json_response(render_ledger(actor, await ledger.ledger_of(actor), request.app[SETTINGS].domain))
@@ -419,7 +423,8 @@ def _alert_criteria(params: Params) -> alerts.AlertCriteria:
 
 async def alert_delete(request: web.Request) -> web.Response:
     caller = await user_caller(request, "write:accounts")
-    if not await alerts.remove_alert(caller.actor, int(request.match_info["id"])):
+    alert_id = possible_id(request.match_info["id"], LARGEST_INT_ID)
+    if alert_id is None or not await alerts.remove_alert(caller.actor, alert_id):
         raise NotFound("Record not found")
     return web.json_response({})
 

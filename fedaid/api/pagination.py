@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -11,22 +12,41 @@ from aiohttp import web
 
 from fedaid.api.params import Params
 from fedaid.domain.paging import Page
+from fedaid.models.ids import LARGEST_BIGINT_ID
 
 
-def _as_id(value: str | None) -> int | None:
+def _as_id(value: str | None, largest: int) -> int | None:
+    """A paging bound: not a number → no bound (as Mastodon ignores it), beyond any id → the largest id."""
     if value is None or not value.strip().isdigit():
         return None
-    return int(value.strip())
+    return min(int(value.strip()), largest)
 
 
-def read_page(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
-    """The page asked for; a limit out of range is brought back into it, as Mastodon does."""
-    limit = params.int("limit", default) or default
+def _leading_number(text: str | None) -> int | None:
+    """Ruby's `to_i` as Mastodon reads numbers from the query: the leading digits, their absolute value."""
+    digits = re.match(r"\s*[-+]?(\d+)", text or "")
+    return min(int(digits[1][:12]), 2**31 - 1) if digits else None
+
+
+def read_limit(params: Params, default: int, maximum: int) -> int:
+    """Mastodon's `limit_param` (app/controllers/api/base_controller.rb): the number asked for, within
+    1…`maximum`; the default when there is none."""
+    return max(1, min(_leading_number(params.str("limit")) or default, maximum))
+
+
+def read_offset(params: Params) -> int:
+    """A search offset: its leading number, 0 without one."""
+    return _leading_number(params.str("offset")) or 0
+
+
+def read_page(params: Params, *, default: int = 20, maximum: int = 40, largest: int = LARGEST_BIGINT_ID) -> Page:
+    """The page asked for; a limit out of range is brought back into it, as Mastodon does. `largest` is the
+    largest id of the rows paged (their column's range)."""
     return Page(
-        _as_id(params.str("max_id")),
-        _as_id(params.str("since_id")),
-        _as_id(params.str("min_id")),
-        max(1, min(limit, maximum)),
+        _as_id(params.str("max_id"), largest),
+        _as_id(params.str("since_id"), largest),
+        _as_id(params.str("min_id"), largest),
+        read_limit(params, default, maximum),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +51,17 @@ class Params:
         except ValueError:
             raise InvalidInput(f"{name} must be a whole number.") from None
 
+    def choice(self, name: str, choices: type[StrEnum]) -> StrEnum | None:
+        """One of an enumeration's values, None when absent; 400 listing every choice otherwise."""
+        value = self.str(name)
+        if value in (None, ""):
+            return None
+        try:
+            return choices(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in choices)
+            raise InvalidInput(f"{name} must be one of: {allowed}.") from None
+
     def list(self, name: str) -> list[str]:
         value = self._values.get(name)
         if value is None:
@@ -94,7 +106,22 @@ async def read_params(request: web.Request) -> Params:
     values = _fold(request.query.items(), {})
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.body_exists:
         values.update(await _read_body(request))
+    if _holds_nul(values):
+        raise InvalidInput("A value holds a NUL character, which no text may contain.")
     return Params(values)
+
+
+def _holds_nul(value: Any, depth: int = 0) -> bool:
+    """True when some text in `value` contains U+0000 (PostgreSQL's text cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_nul(key, depth + 1) or _holds_nul(item, depth + 1) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item, depth + 1) for item in value)
+    return False
 
 
 async def _read_body(request: web.Request) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from aiohttp import web
 from fedaid.api.accounts import search_accounts
 from fedaid.api.auth import optional_caller
 from fedaid.api.entities import render_tag
+from fedaid.api.pagination import read_limit, read_offset
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
@@ -25,8 +26,8 @@ async def search_v2(request: web.Request) -> web.Response:
     params = await read_params(request)
     q = (params.str("q") or "").strip()
     kind = params.str("type")
-    limit = max(1, min(params.int("limit", 20) or 20, 40))
-    offset = max(0, params.int("offset", 0) or 0) if viewer else 0
+    limit = read_limit(params, 20, 40)
+    offset = read_offset(params) if viewer else 0
     settings = request.app[SETTINGS]
     view = presenter(request, viewer)
     result = {"accounts": [], "hashtags": [], "statuses": []}

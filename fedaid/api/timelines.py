@@ -12,6 +12,7 @@ from fedaid.appkeys import SETTINGS
 from fedaid.domain import timelines
 from fedaid.domain.timelines import Entry
 from fedaid.domain.visibility import local_viewer
+from fedaid.models.post import MAX_TAG_LENGTH
 
 
 async def home(request: web.Request) -> web.Response:
@@ -38,15 +39,17 @@ async def tag(request: web.Request) -> web.Response:
     actor = await viewer_of(request, "read:statuses")
     params = await read_params(request)
     names = [_tag_name(name) for name in [request.match_info["name"], *params.list("any")] if name]
-    if params.bool("only_media") or not names:
+    names = [name for name in names if len(name) <= MAX_TAG_LENGTH]  # longer ones tag nothing
+    every = [_tag_name(name) for name in params.list("all")]
+    if params.bool("only_media") or not names or any(len(name) > MAX_TAG_LENGTH for name in every):
         return web.json_response([])
     page = read_page(params)
     entries = await timelines.tagged(
         local_viewer(actor),
         page,
         names,
-        every=[_tag_name(name) for name in params.list("all")],
-        excluded=[_tag_name(name) for name in params.list("none")],
+        every=every,
+        excluded=[name for name in map(_tag_name, params.list("none")) if len(name) <= MAX_TAG_LENGTH],
         local=params.bool("local"),
         remote=params.bool("remote"),
     )

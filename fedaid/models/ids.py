@@ -19,3 +19,17 @@ def new_id(at_ms: int | None = None) -> int:
     candidate = (unix_millis() << 16) | secrets.randbits(16)
     _last_now_id = max(candidate, _last_now_id + 1)
     return _last_now_id
+
+
+LARGEST_INT_ID = 2**31 - 1  # IntField primary keys: actors, accounts, follows, alerts…
+LARGEST_BIGINT_ID = 2**63 - 1  # BigIntField primary keys: posts, notifications, agreements…
+
+
+def possible_id(text: object, largest: int = LARGEST_BIGINT_ID) -> int | None:
+    """`text` as an id some row could have (digits, within the column's range), else None: a lookup by an
+    impossible id finds nothing without asking the database (PostgreSQL refuses out-of-range integers)."""
+    value = str(text).strip()
+    if not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= largest else None

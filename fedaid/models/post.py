@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from fedaid.models.actor import Actor
 
 
+MAX_TAG_LENGTH = 100  # characters of a hashtag's name (PostTag.name)
+
+
 class Visibility(StrEnum):
     """Who a post is for; `fedaid.domain.visibility` says who may see each."""
 
@@ -67,7 +70,7 @@ class PostTag(Model):
         "models.Post", related_name="tags", on_delete=fields.CASCADE
     )
     post_id: int
-    name = fields.CharField(max_length=100, db_index=True)
+    name = fields.CharField(max_length=MAX_TAG_LENGTH, db_index=True)
 
     class Meta:
         table = "post_tag"
