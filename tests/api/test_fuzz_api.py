@@ -15,9 +15,9 @@ import pytest
 import requests
 from factories import make_post
 from jsonschema import Draft202012Validator
+from operations import demand_poll_id, implemented_mastodon_operations
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from test_schema_coverage import demand_poll_id, implemented_mastodon_operations
 
 from fedaid.api.openapi import PREFIX
 from fedaid.domain.categories import ensure_default_categories
