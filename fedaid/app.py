@@ -39,6 +39,9 @@ from fedaid.filestore import LocalFileStore
 from fedaid.middlewares import request_middleware
 from fedaid.models import Actor, JobChannel
 from fedaid.negotiation import negotiated
+from fedaid.ops import health
+from fedaid.ops.metrics import metrics_middleware
+from fedaid.ops.startup import prepare_database
 from fedaid.outbound.mail import MailSender
 from fedaid.outbound.push import PushSender
 from fedaid.outbound.worker import OutboundWorker, Sender
@@ -66,7 +69,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[slash_middleware, request_middleware, uploads.larger_forms],
+        middlewares=[slash_middleware, request_middleware, metrics_middleware, uploads.larger_forms],
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)
@@ -124,6 +127,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/{kind:u|c}/{name}/following", signed(actor_routes.serve_following))
     app.router.add_get("/{kind:u|c}/{name}/outbox", signed(actor_routes.serve_outbox))
     app.router.add_routes(inbox.routes())
+    health.setup(app)
     app[PAGE_ROUTES] = PageRoutes(pages=frozenset(pages), documents=frozenset(documents))
 
 
@@ -132,7 +136,7 @@ def _open_database(*, owns_database: bool):
         settings, db = app[SETTINGS], app[DATABASE]
         if owns_database:
             await db.connect()
-            await db.migrate()
+            await prepare_database(db, settings)
         with db.active():
             actors, _ = await ensure_instance(
                 settings.base_url,

@@ -65,6 +65,8 @@ class Settings:
     # Empty: no mail is queued and the admin page says email is off.
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""  # the sender address; noreply@<domain> when empty
+    # /metrics from anywhere with `Authorization: Bearer <token>`; empty: from loopback only (fedaid/ops/health.py).
+    metrics_token: str = field(default="", repr=False)
 
     @property
     def is_mail_enabled(self) -> bool:
@@ -148,8 +150,11 @@ def write_config_file(data_dir: Path, values: Mapping[str, Any]) -> Path:
     for key, value in values.items():
         lines.append(f"{key} = {_toml_value(value)}")
     path = data_dir / CONFIG_FILE_NAME
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    # Written aside and renamed into place: a process starting meanwhile reads the old file or the new, whole.
+    partial = path.with_name(f".{CONFIG_FILE_NAME}.{os.getpid()}")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.chmod(0o600)
+    partial.replace(path)
     return path
 
 

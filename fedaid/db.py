@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
@@ -29,6 +30,7 @@ SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 #   committed, a power cut may lose the last commits but never corrupts the file (GoToSocial's default too).
 # - Tortoise cuts the WAL back to 16 KiB after every checkpoint, so the file is regrown every few thousand
 #   rows: inserts then cost 40% more CPU. 64 MiB still returns the space a burst of writes takes.
+SQLITE_ENGINE = "fedaid.storage.sqlite_engine"
 SQLITE_PRAGMAS = {"synchronous": "NORMAL", "journal_size_limit": str(64 * 1024 * 1024)}
 
 
@@ -41,13 +43,15 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         )
     if scheme in ("postgresql", "asyncpg"):
         database_url = "postgres" + database_url[len(scheme) :]
+    connection_config: str | dict[str, Any] = database_url
     if scheme == "sqlite":
-        database_url = _with_sqlite_pragmas(database_url)
+        # Tortoise's own SQLite settings from the URL, on the client whose transactions begin IMMEDIATE.
+        connection_config = {**expand_db_url(_with_sqlite_pragmas(database_url)), "engine": SQLITE_ENGINE}
     # The connection is named after its dialect: Tortoise caches SQL per connection name, and
     # the tests run SQLite and PostgreSQL instances in one process.
     connection = "sqlite" if scheme == "sqlite" else "postgres"
     return {
-        "connections": {connection: database_url},
+        "connections": {connection: connection_config},
         "apps": {
             "models": {"models": [MODELS_MODULE], "migrations": MIGRATIONS_MODULE, "default_connection": connection}
         },
@@ -108,6 +112,24 @@ class Database:
                     "`fedaid migrate` again."
                 ) from err
         return applied
+
+    async def pending_migrations(self) -> list[str]:
+        """The names of the migrations not applied yet (all of them on an empty database); changes nothing."""
+        config = tortoise_config(self.url)["apps"]
+        with self.active():
+            executor = MigrationExecutor(self.context.db(), config)
+            await executor.loader.build_graph()
+            try:
+                applied = set(await executor.recorder.applied_migrations())
+            except BaseORMException:  # no migrations table yet: nothing was ever applied
+                applied = set()
+            plan = executor._migration_plan(None, applied, executor.loader.graph)
+        return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+    async def ping(self) -> None:
+        """One trivial query: raises when the database cannot be reached now."""
+        with self.active():
+            await self.context.db().execute_query("SELECT 1")
 
     async def create_schema(self) -> None:
         """Create every table directly from the models (tests only; production uses migrate())."""

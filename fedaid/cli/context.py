@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from fedaid.config import Settings, read_config_file, write_config_file
 from fedaid.db import Database
-from fedaid.domain.instance import InstanceActors, ensure_instance
+from fedaid.domain.instance import InstanceActors
 from fedaid.domain.members import get_member
 from fedaid.errors import ConfigError
 from fedaid.logs import configure_logging
 from fedaid.models import Actor
+from fedaid.ops.startup import prepare_database
 
 T = TypeVar("T")
 
@@ -34,14 +38,31 @@ def initialise_data_dir(settings: Settings) -> Settings:
     folder = Path(settings.data_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        # A nameless file of this process's own (O_TMPFILE where supported): processes starting at the same
+        # moment never see each other's probe.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        with _folder_locked(folder):  # the first of several processes starting at once writes fedaid.toml
+            return _with_secret_key(settings, folder)
     except OSError as err:
         raise ConfigError(
             f"The data folder {folder} is not writable ({err.strerror}): "
             "choose another with FEDAID_DATA_DIR or fix its permissions."
         ) from err
+
+
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _with_secret_key(settings: Settings, folder: Path) -> Settings:
+    """The settings with the secret key of `fedaid.toml`, written there first if it has none."""
     stored = read_config_file(folder)
     if "secret_key" in stored:
         return settings if settings.secret_key else settings.replace(secret_key=stored["secret_key"])
@@ -61,14 +82,7 @@ async def open_database(settings: Settings) -> tuple[Database, InstanceActors]:
     db = Database(settings.database_url)
     await db.connect()
     try:
-        await db.migrate()
-        with db.active():
-            actors, _ = await ensure_instance(
-                settings.base_url,
-                collective_name=settings.collective_name,
-                collective_slug=settings.collective_slug,
-                collective_summary=settings.collective_summary,
-            )
+        actors = await prepare_database(db, settings)
     except BaseException:
         await db.close()  # an open SQLite connection thread would keep the process from exiting
         raise

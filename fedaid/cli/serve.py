@@ -18,6 +18,7 @@ from fedaid.domain.instance import has_admin
 from fedaid.domain.members import create_invite
 from fedaid.errors import ConfigError
 from fedaid.models import AccountRole
+from fedaid.ops.startup import migrate as migrate_one_at_a_time
 from fedaid.worker import run_jobs_forever, run_jobs_once
 
 LISTEN_ERRORS = {
@@ -91,7 +92,7 @@ def run_migrate(args: argparse.Namespace) -> int:
         db = Database(settings.database_url)
         await db.connect()
         try:
-            return await db.migrate(progress=lambda line: print(line, flush=True))
+            return await migrate_one_at_a_time(db, progress=lambda line: print(line, flush=True))
         finally:
             await db.close()
 

@@ -1,7 +1,9 @@
 """Claiming due rows of a queue table (deliveries, inbox items, mail and push jobs) for one worker.
 
 A claimed row carries `claimed_until`; a worker that dies leaves it to be claimed again after the lease.
-On PostgreSQL other workers skip locked rows instead of waiting; SQLite has a single writer anyway.
+On PostgreSQL other workers skip locked rows instead of waiting. On SQLite the transaction begins IMMEDIATE
+(storage/sqlite_engine.py): a second process waits for the write lock (busy timeout) instead of failing with
+"database is locked" when upgrading its read to a write.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Running an instance: start-up, health and readiness, metrics, checks and backups."""
