@@ -9,13 +9,25 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fedaid.cli import agreements, alliances, check, collective, demands, follows, media, members, proposals, serve
+from fedaid.cli import (
+    agreements,
+    alliances,
+    backup,
+    check,
+    collective,
+    demands,
+    follows,
+    media,
+    members,
+    proposals,
+    serve,
+)
 from fedaid.errors import FedaidError
 from fedaid.storage.availability import DATABASE_ERRORS
 
 DATABASE_ADVICE = "Check FEDAID_DATABASE_URL; restore a damaged SQLite file from a backup"
 
-COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements, media, demands, check)
+COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements, media, demands, check, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
