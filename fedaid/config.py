@@ -67,10 +67,17 @@ class Settings:
     mail_from: str = ""  # the sender address; noreply@<domain> when empty
     # /metrics from anywhere with `Authorization: Bearer <token>`; empty: from loopback only (fedaid/ops/health.py).
     metrics_token: str = field(default="", repr=False)
+    # New members confirm their address through a mailed link before they can sign in (needs smtp_url).
+    email_confirmation: bool = False
 
     @property
     def is_mail_enabled(self) -> bool:
         return bool(self.smtp_url)
+
+    @property
+    def needs_email_confirmation(self) -> bool:
+        """Sign-ups confirm their address: asked for, and mail can be sent (without mail it would lock them out)."""
+        return self.email_confirmation and self.is_mail_enabled
 
     @property
     def mail_sender(self) -> str:

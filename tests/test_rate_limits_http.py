@@ -236,6 +236,7 @@ async def test_sign_ups_per_address_are_limited(make_instance, browsers):
         async with browser.session.get(f"{instance.base_url}/signup") as page:
             token = CSRF.search(await page.text())[1]
         form = {"username": f"new{n}", "email": f"new{n}@example.org", "password": PASSWORD, "csrf_token": token}
+        form["reason"] = "A driver in Lyon."
         async with browser.session.post(f"{instance.base_url}/signup", data=form) as answer:
             statuses.append(answer.status)
             headers = dict(answer.headers)

@@ -388,8 +388,15 @@ def render_tag(name: str, *, base_url: str, following: bool = False) -> dict[str
 
 
 def render_instance_v2(
-    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], member_count: int, vapid_key: str
+    settings: Settings,
+    *,
+    registration_mode: str,
+    contact: dict[str, Any] | None,
+    languages: list[str],
+    member_count: int,
+    vapid_key: str,
 ) -> dict[str, Any]:
+    """Mastodon's Instance entity (v2); `registration_mode` is the one in force (`domain.registration`)."""
     base, domain = settings.base_url, settings.domain
     streaming = base.replace("http", "ws", 1)
     return {
@@ -438,11 +445,11 @@ def render_instance_v2(
             "limited_federation": settings.federation_mode == "allowlist",
         },
         "registrations": {
-            "enabled": settings.registration_mode != "invite",
-            "approval_required": settings.registration_mode == "approval",
+            "enabled": registration_mode != "invite",
+            "approval_required": registration_mode == "approval",
             "message": None,
             "min_age": None,
-            "reason_required": None,
+            "reason_required": registration_mode == "approval",
             "url": None,
         },
         "contact": {"email": "", "account": contact},
@@ -451,11 +458,21 @@ def render_instance_v2(
 
 
 def render_instance_v1(
-    settings: Settings, *, contact: dict[str, Any] | None, languages: list[str], stats: dict[str, int]
+    settings: Settings,
+    *,
+    registration_mode: str,
+    contact: dict[str, Any] | None,
+    languages: list[str],
+    stats: dict[str, int],
 ) -> dict[str, Any]:
     base = settings.base_url
     v2 = render_instance_v2(
-        settings, contact=contact, languages=languages, member_count=stats["user_count"], vapid_key=""
+        settings,
+        registration_mode=registration_mode,
+        contact=contact,
+        languages=languages,
+        member_count=stats["user_count"],
+        vapid_key="",
     )
     config = v2["configuration"]
     return {
@@ -470,9 +487,9 @@ def render_instance_v1(
         "stats": stats,
         "thumbnail": f"{base}{DEFAULT_HEADER}",
         "languages": languages,
-        "registrations": settings.registration_mode != "invite",
-        "approval_required": settings.registration_mode == "approval",
-        "invites_enabled": settings.registration_mode == "invite",
+        "registrations": registration_mode != "invite",
+        "approval_required": registration_mode == "approval",
+        "invites_enabled": registration_mode == "invite",
         "configuration": {
             "accounts": {"max_featured_tags": 0},
             "statuses": config["statuses"],

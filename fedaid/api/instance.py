@@ -12,6 +12,7 @@ from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
 from fedaid.domain.instance import count_local_members
 from fedaid.domain.markers import unread_notifications
+from fedaid.domain.registration import registration_mode
 from fedaid.models import Account, AccountRole, Actor, Post
 
 LANGUAGES = ["fr", "en"]
@@ -34,6 +35,7 @@ async def instance_v2(request: web.Request) -> web.Response:
     return web.json_response(
         render_instance_v2(
             settings,
+            registration_mode=await registration_mode(settings.collective_slug, settings.registration_mode),
             contact=await _contact(request),
             languages=LANGUAGES,
             member_count=await count_local_members(),
@@ -50,7 +52,13 @@ async def instance_v1(request: web.Request) -> web.Response:
         "domain_count": len(await Actor.filter(is_local=False).distinct().values_list("domain", flat=True)),
     }
     return web.json_response(
-        render_instance_v1(settings, contact=await _contact(request), languages=LANGUAGES, stats=stats)
+        render_instance_v1(
+            settings,
+            registration_mode=await registration_mode(settings.collective_slug, settings.registration_mode),
+            contact=await _contact(request),
+            languages=LANGUAGES,
+            stats=stats,
+        )
     )
 
 

@@ -45,8 +45,11 @@ async def add_member(
     state: AccountState = AccountState.APPROVED,
     locale: str = "fr",
     display_name: str = "",
+    sign_up_reason: str = "",
+    email_confirmed: bool = True,
 ) -> Member:
-    """Create a member's Person actor and account in one transaction."""
+    """Create a member's Person actor and account in one transaction; `email_confirmed=False` when the address
+    must be confirmed through a mailed link first."""
     email = check_email(email)
     password_hash = await hash_password(password)
     if await Account.filter(email=email).exists():
@@ -54,7 +57,14 @@ async def add_member(
     async with in_transaction():
         actor = await create_local_actor(base_url, type=ActorType.PERSON, username=username, name=display_name)
         account = await Account.create(
-            actor=actor, email=email, password_hash=password_hash, role=role, state=state, locale=locale
+            actor=actor,
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            state=state,
+            locale=locale,
+            sign_up_reason=sign_up_reason,
+            email_confirmed=email_confirmed,
         )
     return Member(actor, account)
 
@@ -110,7 +120,14 @@ async def find_invite(token: str) -> Invite | None:
 
 
 async def redeem_invite(
-    base_url: str, token: str, username: str, *, email: str, password: str, locale: str = "fr"
+    base_url: str,
+    token: str,
+    username: str,
+    *,
+    email: str,
+    password: str,
+    locale: str = "fr",
+    email_confirmed: bool = True,
 ) -> Member:
     """Sign up with an invite; the invite's role is given and the invite cannot be used again."""
     invite = await find_invite(token)
@@ -120,4 +137,12 @@ async def redeem_invite(
         claimed = await Invite.filter(id=invite.id, used_at__isnull=True).update(used_at=utcnow())
         if not claimed:
             raise Conflict("This invitation link has just been used.")
-        return await add_member(base_url, username, email=email, password=password, role=invite.role, locale=locale)
+        return await add_member(
+            base_url,
+            username,
+            email=email,
+            password=password,
+            role=invite.role,
+            locale=locale,
+            email_confirmed=email_confirmed,
+        )

@@ -12,6 +12,7 @@ import fedaid
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.actors import find_local_actor_named
 from fedaid.domain.instance import count_local_members, count_local_posts
+from fedaid.domain.registration import registration_mode
 from fedaid.errors import Gone, InvalidInput, NotFound
 from fedaid.models import Actor
 
@@ -110,7 +111,7 @@ async def serve_nodeinfo(request: web.Request) -> web.Response:
         version,
         users=await count_local_members(),
         posts=await count_local_posts(),
-        open_registrations=settings.registration_mode == "open",
+        open_registrations=await registration_mode(settings.collective_slug, settings.registration_mode) == "open",
         node_name=settings.collective_name,
         node_description=settings.collective_summary,
     )

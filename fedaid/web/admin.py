@@ -11,16 +11,17 @@ from fedaid.domain import follows, moderation, paragraphs, policy
 from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
 from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
 from fedaid.domain.members import create_invite
+from fedaid.domain.registration import REGISTRATION_MODES, decide_application, registration_mode, set_registration_mode
 from fedaid.errors import FedaidError, InvalidInput
 from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKind
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
 
 STATE_ACTIONS = {
-    "approve": AccountState.APPROVED,
     "reinstate": AccountState.APPROVED,
     "suspend": AccountState.SUSPENDED,
 }
+DECISIONS = {"approve": True, "refuse": False}  # for applicants waiting for approval: they are told by mail
 
 
 async def admin_home(request: web.Request) -> web.Response:
@@ -48,7 +49,10 @@ async def member_action(request: web.Request) -> web.Response:
     account = await get_account(_int(request.match_info["id"]))
     form = await Form.read(request)
     action = request.match_info["action"]
-    if action in STATE_ACTIONS:
+    if action in DECISIONS:
+        is_mail_enabled = request.app[SETTINGS].is_mail_enabled
+        await decide_application(account, approve=DECISIONS[action], is_mail_enabled=is_mail_enabled)
+    elif action in STATE_ACTIONS:
         await set_account_state(account, STATE_ACTIONS[action], by=viewer.account)
     elif action == "role":
         role = form.choice("role", [role.value for role in AccountRole])
@@ -184,6 +188,7 @@ async def show_collective_settings(
     request: web.Request, *, form: Form | None = None, status: int = 200
 ) -> web.Response:
     await require_admin(request)
+    settings = request.app[SETTINGS]
     if form is None:
         collective = await _collective(request)
         page = await find_collective_page(collective)
@@ -192,12 +197,9 @@ async def show_collective_settings(
             summary=paragraphs.to_text(collective.summary),
             rules=page.rules if page else "",
             contact=page.contact if page else "",
+            registration_mode=await registration_mode(settings.collective_slug, settings.registration_mode),
         )
-    context = {
-        "form": form,
-        "saved": request.query.get("saved", ""),
-        "registration_mode": request.app[SETTINGS].registration_mode,
-    }
+    context = {"form": form, "saved": request.query.get("saved", ""), "configured_mode": settings.registration_mode}
     return aiohttp_jinja2.render_template("admin/collective.html", request, context, status=status)
 
 
@@ -208,12 +210,15 @@ async def save_collective_settings(request: web.Request) -> web.Response:
     summary = form.text("summary", max_length=2000)
     rules = form.text("rules", max_length=10000)
     contact = form.text("contact", max_length=1000)
+    mode = form.choice("registration_mode", REGISTRATION_MODES, required=False)
     if not form.is_valid:
         return await show_collective_settings(request, form=form, status=400)
     collective = await update_collective(
         request.app[SETTINGS].collective_slug, name=name, summary=paragraphs.to_html(summary)
     )
     await save_collective_page(collective, rules=rules, contact=contact)
+    if mode:
+        await set_registration_mode(collective, mode)
     raise web.HTTPSeeOther("/admin/collective?saved=1")
 
 

@@ -11,9 +11,10 @@ from fedaid.client_address import client_address
 from fedaid.domain import limits
 from fedaid.domain.accounts import authenticate, email_taken, rename, set_locale, username_taken
 from fedaid.domain.actors import RESERVED_NAMES, USERNAME_PATTERN
-from fedaid.domain.members import EMAIL_PATTERN, add_member, find_invite, redeem_invite
+from fedaid.domain.members import EMAIL_PATTERN, Member, add_member, find_invite, redeem_invite
 from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
+from fedaid.domain.registration import MAX_REASON, checked_reason, confirm_email, registration_mode, send_confirmation
 from fedaid.errors import Conflict, InvalidInput
 from fedaid.models import AccountState
 from fedaid.web.forms import Form
@@ -40,6 +41,8 @@ async def sign_in_post(request: web.Request) -> web.Response:
         account = await authenticate(login, password, address=client_address(request))
         if account is None:
             form.fail("password", "This name or email and this password do not match.")
+        elif not account.email_confirmed:
+            form.fail("login", "Confirm your address first: open the link we mailed you.")
         elif account.state == AccountState.PENDING:
             form.fail("login", "Your account is waiting for an admin's approval.")
         elif account.state == AccountState.SUSPENDED:
@@ -65,7 +68,8 @@ async def show_sign_up(request: web.Request) -> web.Response:
 
 async def _sign_up_context(request: web.Request, token: str) -> dict[str, object]:
     """How this visitor may sign up: `mode` is open, approval, invite, or closed (invite needed, none valid)."""
-    mode = request.app[SETTINGS].registration_mode
+    settings = request.app[SETTINGS]
+    mode = await registration_mode(settings.collective_slug, settings.registration_mode)
     invite = await find_invite(token) if token else None
     if token and invite is None:
         return {"mode": "closed", "invalid_invite": True}
@@ -80,7 +84,7 @@ async def sign_up_post(request: web.Request) -> web.Response:
     context = await _sign_up_context(request, token)
     if context["mode"] == "closed":
         return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=403)
-    username, email, password = await _check_sign_up(form)
+    username, email, password = await _check_sign_up(form, asks_reason=context["mode"] == "approval")
     if form.is_valid:
         await limits.take(limits.SIGN_UP, client_address(request))
         try:
@@ -89,15 +93,24 @@ async def sign_up_post(request: web.Request) -> web.Response:
             field = "email" if "email" in str(err).lower() else "username"
             form.fail(field, str(err))
         else:
-            if member.account.state == AccountState.APPROVED:
-                await sign_in(request, member.account)
-                raise web.HTTPSeeOther(f"/u/{member.actor.username}")
-            return aiohttp_jinja2.render_template("auth/pending.html", request, {"actor": member.actor})
+            return await _welcome(request, member)
     form.values.pop("password", None)
     return aiohttp_jinja2.render_template("auth/signup.html", request, {**context, "form": form}, status=400)
 
 
-async def _check_sign_up(form: Form) -> tuple[str, str, str]:
+async def _welcome(request: web.Request, member: Member) -> web.Response:
+    """Signed in at once, or told what comes next: a mail to confirm the address, an admin's decision."""
+    settings = request.app[SETTINGS]
+    if not member.account.email_confirmed:
+        await send_confirmation(member.account, secret_key=settings.secret_key)
+    elif member.account.state == AccountState.APPROVED:
+        await sign_in(request, member.account)
+        raise web.HTTPSeeOther(f"/u/{member.actor.username}")
+    context = {"actor": member.actor, "confirm": not member.account.email_confirmed, "email": member.account.email}
+    return aiohttp_jinja2.render_template("auth/pending.html", request, context)
+
+
+async def _check_sign_up(form: Form, *, asks_reason: bool) -> tuple[str, str, str]:
     username = form.text("username", required=True, max_length=30).lower()
     if username and not USERNAME_PATTERN.match(username):
         form.fail("username", "A name uses 1 to 30 lowercase letters, digits or underscores.")
@@ -114,33 +127,52 @@ async def _check_sign_up(form: Form) -> tuple[str, str, str]:
     password = form.get("password")
     if len(password) < MIN_PASSWORD_LENGTH:
         form.fail("password", "A password needs at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+    if asks_reason:
+        form.text("reason", required=True, max_length=MAX_REASON)
     return username, email, password
 
 
-async def _create_account(request: web.Request, mode: object, form: Form, username: str, email: str, password: str):
-    base_url = request.app[SETTINGS].base_url
+async def _create_account(
+    request: web.Request, mode: object, form: Form, username: str, email: str, password: str
+) -> Member:
+    settings = request.app[SETTINGS]
     language = i18n.current_language.get()
+    confirmed = not settings.needs_email_confirmation
     if mode == "invite":
         member = await redeem_invite(
-            base_url, form.get("invite"), username, email=email, password=password, locale=language
-        )
-    else:
-        state = AccountState.APPROVED if mode == "open" else AccountState.PENDING
-        member = await add_member(
-            base_url,
+            settings.base_url,
+            form.get("invite"),
             username,
             email=email,
             password=password,
-            state=state,
             locale=language,
-            display_name=form.get("display_name").strip(),
+            email_confirmed=confirmed,
         )
-        if state == AccountState.PENDING:
-            await notify_admins_of_sign_up(member.actor)
+        if form.get("display_name").strip():
+            await rename(member.actor, form.get("display_name"))
         return member
-    if form.get("display_name").strip():
-        await rename(member.actor, form.get("display_name"))
+    state = AccountState.APPROVED if mode == "open" else AccountState.PENDING
+    member = await add_member(
+        settings.base_url,
+        username,
+        email=email,
+        password=password,
+        state=state,
+        locale=language,
+        display_name=form.get("display_name").strip(),
+        sign_up_reason=checked_reason(form.get("reason")) if state == AccountState.PENDING else "",
+        email_confirmed=confirmed,
+    )
+    if state == AccountState.PENDING and confirmed:  # else the admins hear of it once the address is confirmed
+        await notify_admins_of_sign_up(member.actor)
     return member
+
+
+async def confirm_email_link(request: web.Request) -> web.Response:
+    """The link of a confirmation mail: the address is confirmed once; a used or expired link says why (4xx)."""
+    account = await confirm_email(request.match_info["token"])
+    done = "confirmed-pending" if account.state == AccountState.PENDING else "confirmed"
+    raise web.HTTPSeeOther(f"/signin?done={done}")
 
 
 async def switch_language(request: web.Request) -> web.Response:

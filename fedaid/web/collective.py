@@ -8,6 +8,7 @@ from aiohttp import web
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.instance import count_local_members, find_collective_page, get_collective
 from fedaid.domain.listings import search_listings
+from fedaid.domain.registration import registration_mode
 from fedaid.web.listings import seen_by
 from fedaid.web.sessions import current_viewer
 
@@ -15,13 +16,14 @@ MAX_QUERY = 200
 
 
 async def show_about(request: web.Request) -> web.Response:
-    collective = await get_collective(request.app[SETTINGS].collective_slug)
+    settings = request.app[SETTINGS]
+    collective = await get_collective(settings.collective_slug)
     page = await find_collective_page(collective)
     context = {
         "collective": collective,
         "page": page,
         "members": await count_local_members(),
-        "registration_mode": request.app[SETTINGS].registration_mode,
+        "registration_mode": await registration_mode(settings.collective_slug, settings.registration_mode),
     }
     return aiohttp_jinja2.render_template("collective/about.html", request, context)
 

@@ -56,4 +56,7 @@ MESSAGES = (
     lazy("This link has expired. Ask for a new one."),
     lazy("Too many reset requests from your address. Try again later."),
     lazy("A reset link was sent to this address a moment ago: look for it."),
+    lazy("Say in a few words why you want to join."),
+    lazy("This person is no longer waiting for approval."),
+    lazy("Choose open, approval or invite."),
 )

@@ -66,6 +66,7 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/signup", auth.show_sign_up),
         web.post("/signup", auth.sign_up_post),
         web.post("/language", auth.switch_language),
+        web.get("/confirm/{token}", auth.confirm_email_link),
         web.get("/reset", recovery.show_reset_request),
         web.post("/reset", recovery.reset_request_post),
         web.get("/reset/{token}", recovery.show_reset_form),

@@ -70,7 +70,8 @@ async def test_approval_mode_creates_a_pending_account_that_cannot_sign_in(make_
     visitor = Visitor(instance.base_url)
     try:
         await visitor.get("/signup")
-        page = await visitor.post("/signup", {"username": "bea", "email": "bea@example.org", "password": PASSWORD})
+        form = {"username": "bea", "email": "bea@example.org", "password": PASSWORD, "reason": "Chauffeuse."}
+        page = await visitor.post("/signup", form)
         assert page.status == 200 and "approbation" in page
         page = await visitor.post("/signin", {"login": "bea", "password": PASSWORD}, from_page="/signin")
         assert page.status == 400 and "approbation" in page
