@@ -10,7 +10,7 @@ from fedaid.models.account import TokenPurpose
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0017_members_visibility")]
+    dependencies = [("models", "0018_alliance_requests")]
 
     initial = False
 
