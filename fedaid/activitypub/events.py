@@ -254,6 +254,7 @@ class EventDoc:
     name: str  # plain text
     content: str  # sanitised HTML
     attributed_to: str | None
+    organizer: str | None  # `actor`: Mobilizon names the member who organises a group's event here
     starts_at: datetime
     ends_at: datetime
     timezone: str
@@ -295,6 +296,7 @@ def parse_event(doc: JSONDict) -> EventDoc:
         name=sanitize_text(doc["name"])[:200] if isinstance(doc.get("name"), str) else "",
         content=sanitize_html(doc["content"]) if isinstance(doc.get("content"), str) else "",
         attributed_to=_first_id(doc.get("attributedTo")) or _first_id(doc.get("actor")),
+        organizer=_first_id(doc.get("actor")),
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=doc["timezone"][:64] if isinstance(doc.get("timezone"), str) else "UTC",

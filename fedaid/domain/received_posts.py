@@ -21,6 +21,8 @@ async def receive_post_created(incoming: Incoming, created: PostCreated) -> None
     """Keep a post when someone here follows, is addressed by or was replied to by its author."""
     if created.event is not None:  # a session published elsewhere
         await remote_events.receive_event(created.event, incoming.actor)
+        if created.event.attributed_to != incoming.actor.ap_id:
+            return  # a group's event sent by its organiser (Mobilizon): a session here, not the group's post
     note = created.note
     if note is None:
         if created.event is not None:
@@ -33,6 +35,8 @@ async def receive_post_updated(incoming: Incoming, updated: PostUpdated) -> None
     """An edit by the post's author, applied when newer than our copy; a session moved or cancelled."""
     if updated.event is not None:
         await remote_events.receive_event(updated.event, incoming.actor)
+        if updated.event.attributed_to != incoming.actor.ap_id:
+            return  # a group's event moved by its organiser: the session is updated, there is no post
     if updated.note is not None:
         await remote_posts.update_remote_note(
             updated.note, incoming.actor, outside_proposals=incoming.outside_proposals

@@ -29,9 +29,15 @@ _TOLD = (ParticipationState.ACCEPTED, ParticipationState.WAITING, ParticipationS
 
 
 async def receive_event(doc: EventDoc, organizer: Actor) -> CoachingSession | None:
-    """A Create or Update of an Event: stored or updated when it concerns someone here, else None."""
-    if doc.attributed_to not in (None, organizer.ap_id):
+    """A Create or Update of an Event: stored or updated when it concerns someone here, else None.
+
+    The sender is the Event's `attributedTo`, or its `actor`: Mobilizon attributes a group's event to the
+    group and sends it from the member who organises it (Mobilizon's `Converter.Event`, `actor` field).
+    """
+    if doc.attributed_to is not None and organizer.ap_id not in (doc.attributed_to, doc.organizer):
         raise InvalidActivity("the event is attributed to another actor than the one who sent it")
+    if doc.attributed_to is not None and not same_origin(doc.attributed_to, organizer.ap_id):
+        raise InvalidActivity("the event is attributed to an actor on another server than its organiser")
     if not same_origin(doc.ap_id, organizer.ap_id):
         raise InvalidActivity("the event's id is not on its organiser's server")
     existing = await CoachingSession.get_or_none(ap_id=doc.ap_id)
