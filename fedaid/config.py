@@ -51,7 +51,7 @@ class Settings:
     # How many posts up a conversation a reply's missing parents are fetched (0: none).
     thread_fetch_depth: int = 10
     # With nginx in front: files are sent by nginx from this internal location after fedaid's check
-    # (X-Accel-Redirect), e.g. "/_media/"; empty: fedaid sends them itself. See deploy/nginx.conf.
+    # (X-Accel-Redirect), e.g. "/_media/"; empty: fedaid sends them itself. See deploy/nginx-fedaid.conf.
     media_accel_redirect: str = ""
     # What a member's list of signed-in browsers shows of each one's address: "masked" keeps the network
     # (IPv4 /24, IPv6 /48), "full" the whole address, "none" nothing.
