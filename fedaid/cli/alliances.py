@@ -12,7 +12,7 @@ import argparse
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
 from fedaid.cli.follows import find_known, resolve_remote
-from fedaid.domain import follows, policy
+from fedaid.domain import follows, policy, suspension
 from fedaid.domain.instance import InstanceActors
 from fedaid.models import PolicyKind
 
@@ -40,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         verb = verbs.add_parser(kind.value, help=DOMAIN_HELP[kind])
         verb.add_argument("domain", help="e.g. example.org (its subdomains are covered too)")
         verb.add_argument("--reason", default="")
-        verb.set_defaults(handler=run_domain_set, kind=kind)
+        if kind == PolicyKind.BLOCK:
+            verb.add_argument("--dry-run", action="store_true", help="only list what the suspension would do")
+        verb.set_defaults(handler=run_domain_block if kind == PolicyKind.BLOCK else run_domain_set, kind=kind)
     clear = verbs.add_parser("clear", help="remove a domain's policy")
     clear.add_argument("domain")
     clear.set_defaults(handler=run_domain_clear)
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 DOMAIN_HELP = {
     PolicyKind.ALLOW: "let a domain's collectives ask for an alliance (federation mode allowlist)",
     PolicyKind.SILENCE: "keep a domain's posts out of public timelines",
-    PolicyKind.BLOCK: "refuse everything from a domain (403) and end every follow with it",
+    PolicyKind.BLOCK: "suspend a domain: Reject/Undo its follows, remove its posts, refuse everything from it (403)",
 }
 
 
@@ -101,6 +103,25 @@ def run_domain_set(args: argparse.Namespace) -> int:
         settings, lambda _actors: policy.set_domain_policy(args.domain, args.kind, reason=args.reason)
     )
     print(f"{row.domain}: {row.kind}")
+    return 0
+
+
+def run_domain_block(args: argparse.Namespace) -> int:
+    """Suspend a domain as the federation page does; `--dry-run` only lists the consequences."""
+    settings = initialise_data_dir(load_settings())
+    if args.dry_run:
+        done = run_in_database(settings, lambda _actors: suspension.consequences(args.domain))
+    else:
+        done = run_in_database(
+            settings, lambda _actors: suspension.suspend_domain(args.domain, reason=args.reason, by=None)
+        )
+    verb = "would" if args.dry_run else "did"
+    print(f"{done.domain}: {'suspension (dry run)' if args.dry_run else 'block'}")
+    print(f"their follows of ours rejected ({verb}): {done.followers_here}")
+    print(f"our follows of theirs undone ({verb}): {done.followed_there}")
+    print(f"stored posts removed ({verb}): {done.posts}")
+    print(f"open agreements cancelled ({verb}): {done.open_agreements}")
+    print(f"alliances ended ({verb}): {', '.join(done.alliances) or 'none'}")
     return 0
 
 

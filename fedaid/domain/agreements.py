@@ -396,6 +396,16 @@ async def _cancelled_from_elsewhere(agreement: Agreement, *, by: Actor, now: dat
     return agreement
 
 
+async def cancel_with_suspended(agreement: Agreement, suspended_ids: set[int]) -> None:
+    """A party's domain is being suspended: the agreement is cancelled as if that party had withdrawn (hours go
+    back to our proposal, our member is told). Nothing is sent to them: their domain is cut off."""
+    party_id = agreement.provider_id if agreement.provider_id in suspended_ids else agreement.receiver_id
+    try:
+        await _cancelled_from_elsewhere(agreement, by=await Actor.get(id=party_id), now=None)
+    except Conflict:  # its proposal was deleted already: only the state is left to change
+        await _move(agreement, AgreementState(agreement.state), AgreementState.CANCELLED)
+
+
 async def _agreement_answered(offer_ap_id: str | None, agreement_ap_id: str | None) -> Agreement:
     agreement = await Agreement.get_or_none(offer_activity_id=offer_ap_id) if offer_ap_id else None
     if agreement is None and agreement_ap_id:

@@ -36,11 +36,12 @@ from fedaid.models.post_edit import PostEdit
 from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.rate_limit import RateLimit
 from fedaid.models.reblog import Reblog
-from fedaid.models.report import Report
+from fedaid.models.report import AdminAction, Report, ReportCategory
 from fedaid.models.web_session import WebSession
 
 __all__ = [
     "Account",
+    "AdminAction",
     "AccountRole",
     "AccountState",
     "AccountToken",
@@ -106,6 +107,7 @@ __all__ = [
     "RateLimit",
     "Reblog",
     "Report",
+    "ReportCategory",
     "SessionSeries",
     "SessionStatus",
     "TokenPurpose",

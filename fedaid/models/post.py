@@ -52,6 +52,7 @@ class Post(Model):
     published_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
+    hidden_at = fields.DatetimeField(null=True)  # hidden by a moderator: seen by its author only (visibility.py)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

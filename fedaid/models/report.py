@@ -1,7 +1,8 @@
-"""Reports (AS2 Flag) that other servers send about our members or their posts, for admins to review."""
+"""Reports for the admins: members' own (web page, POST /api/v1/reports) and those other servers send (AS2 Flag)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
@@ -11,8 +12,17 @@ if TYPE_CHECKING:
     from fedaid.models.actor import Actor
 
 
+class ReportCategory(StrEnum):
+    """Mastodon's report categories (app/models/report.rb)."""
+
+    SPAM = "spam"
+    LEGAL = "legal"
+    VIOLATION = "violation"
+    OTHER = "other"
+
+
 class Report(Model):
-    """A Flag received: who reported whom, which posts, and why. Admins resolve it."""
+    """Who reported whom, which posts, and why; admins act on it, may forward it as a Flag, and resolve it."""
 
     id = fields.BigIntField(primary_key=True)
     ap_id = fields.CharField(max_length=512, unique=True)
@@ -26,8 +36,33 @@ class Report(Model):
     target_id: int | None
     post_ap_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     comment = fields.TextField(default="")
+    category = fields.CharEnumField(ReportCategory, max_length=16, default=ReportCategory.OTHER)
+    forward = fields.BooleanField(default=False)  # the reporter asks that the account's server be told
+    forwarded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
+    resolved_by: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="reports_resolved", null=True, on_delete=fields.SET_NULL
+    )
+    resolved_by_id: int | None
+    resolution_note = fields.TextField(default="")
 
     class Meta:
         table = "report"
+
+
+class AdminAction(Model):
+    """One line of the audit log: what an admin or moderator did, to what, when (the CLI acts as nobody)."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="admin_actions", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: int | None
+    action = fields.CharField(max_length=64)
+    target = fields.CharField(max_length=512, default="")
+    detail = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "admin_action"

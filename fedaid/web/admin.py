@@ -7,13 +7,14 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain import follows, moderation, paragraphs, policy
+from fedaid.domain import audit, follows, moderation, paragraphs, policy
 from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
 from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
 from fedaid.domain.members import create_invite
 from fedaid.domain.registration import REGISTRATION_MODES, decide_application, registration_mode, set_registration_mode
 from fedaid.errors import FedaidError, InvalidInput
 from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKind
+from fedaid.web import suspensions
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
 
@@ -130,16 +131,23 @@ async def alliance_action(request: web.Request) -> web.Response:
 
 
 async def set_policy_post(request: web.Request) -> web.Response:
-    await require_admin(request)
+    """Allow or silence a domain at once; a block first shows what it will do (`web/suspensions.py`)."""
+    viewer = await require_admin(request)
     form = await Form.read(request)
     domain = form.text("domain", required=True, max_length=255).lower()
     kind = form.choice("kind", [kind.value for kind in PolicyKind])
     reason = form.text("reason", max_length=500)
     if domain and ("." not in domain and ":" not in domain or " " in domain or "/" in domain):
         form.fail("domain", "Write a domain like example.org.")
-    if form.is_valid:
+    if form.is_valid and kind == PolicyKind.BLOCK:
+        try:
+            return await suspensions.show_confirmation(request, policy.normalise_domain(domain), reason)
+        except InvalidInput as err:
+            form.fail("domain", str(err))
+    elif form.is_valid:
         try:
             await policy.set_domain_policy(domain, PolicyKind(kind), reason=reason)
+            await audit.record(f"domain.{kind}", policy.normalise_domain(domain), by=viewer.actor, detail=reason)
         except InvalidInput as err:
             form.fail("domain", str(err))
         else:
@@ -148,9 +156,10 @@ async def set_policy_post(request: web.Request) -> web.Response:
 
 
 async def clear_policy_post(request: web.Request) -> web.Response:
-    await require_admin(request)
+    viewer = await require_admin(request)
     form = await Form.read(request)
-    await policy.clear_domain_policy(form.get("domain"))
+    if await policy.clear_domain_policy(form.get("domain")):
+        await audit.record("domain.clear", form.get("domain"), by=viewer.actor)
     raise web.HTTPSeeOther("/admin/federation#policies")
 
 

@@ -26,6 +26,7 @@ from fedaid.web import (
     security,
     settings,
     site,
+    suspensions,
 )
 
 
@@ -112,6 +113,8 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post(r"/admin/alliances/{id:\d+}/{action}", admin.alliance_action),
         web.post("/admin/policies", admin.set_policy_post),
         web.post("/admin/policies/clear", admin.clear_policy_post),
+        web.post("/admin/suspensions", suspensions.confirm_post),
+        web.get("/admin/audit", suspensions.show_audit_log),
         web.get("/admin/reports", admin.show_reports),
         web.post(r"/admin/reports/{id:\d+}/resolve", admin.resolve_report_post),
         web.get("/admin/deliveries", admin.show_deliveries),

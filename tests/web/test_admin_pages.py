@@ -102,9 +102,16 @@ async def test_domain_policies_are_added_checked_and_removed(instance, admin):
     page = await admin.post("/admin/policies", {"domain": "not a domain", "kind": "block", "reason": ""})
     assert page.status == 400 and 'id="domain-error"' in page and 'value="not a domain"' in page
     page = await admin.post("/admin/policies", {"domain": "spam.example", "kind": "block", "reason": "spam"})
+    assert page.status == 200 and "Suspendre spam.example" in page  # a block is confirmed first
+    with instance.db.active():
+        assert not await DomainPolicy.filter(domain="spam.example").exists()
+    page = await admin.post("/admin/suspensions", {"domain": "spam.example", "reason": "spam"})
     assert page.status == 200 and "spam.example" in page
     with instance.db.active():
-        assert await DomainPolicy.filter(domain="spam.example").exists()
+        assert await DomainPolicy.filter(domain="spam.example", kind="block").exists()
+    page = await admin.post("/admin/policies", {"domain": "quiet.example", "kind": "silence", "reason": ""})
+    with instance.db.active():
+        assert await DomainPolicy.filter(domain="quiet.example", kind="silence").exists()
     page = await admin.post("/admin/policies/clear", {"domain": "spam.example"})
     with instance.db.active():
         assert not await DomainPolicy.filter(domain="spam.example").exists()
