@@ -13,6 +13,7 @@ from aiohttp import web
 from fedaid.api import (
     accounts,
     edits,
+    fedaid_demands,
     fedaid_v1,
     instance,
     markers,
@@ -160,6 +161,7 @@ def routes() -> list[web.RouteDef]:
     table += [("GET", path, instance.empty_list) for path in EMPTY_LISTS]
     table += [("GET", path, instance.empty_object) for path in EMPTY_OBJECTS]
     table += fedaid_v1.table()
+    table += fedaid_demands.table()
     defs = [web.route(method, path, handler) for method, path, handler in table]
     defs.append(web.route("*", "/api/{tail:.*}", instance.not_found))
     return defs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,7 +12,19 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from fedaid.domain import demands
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.models import (
+    AccountRole,
+    Actor,
+    ActorType,
+    Agreement,
+    AgreementState,
+    Exchange,
+    GroupKind,
+    Proposal,
+)
+from fedaid.models.ids import new_id
 
 PREFIX = "/api/fedaid/v1"
 
@@ -170,3 +184,109 @@ async def test_alerts_are_listed_created_and_deleted(api, fedaid_schema) -> None
     assert (await api.get(path, as_="ana", check=False)).body == []
     unauthenticated = await api.get(path, check=False)
     fedaid_schema.check("GET", path, unauthenticated.status, unauthenticated.body)
+
+
+# --- collective demands and the ledger between collectives --------------------------------------
+
+
+async def published_demand(api, organiser) -> Any:
+    with api.instance.db.active():
+        demand = await demands.draft_demand(
+            organiser.actor,
+            demands.DemandTerms(
+                title="Un tarif minimum au kilomètre",
+                target="Plateforme VTC",
+                claims=["1,20 € minimum par kilomètre", "Des tarifs publiés"],
+                deadline=datetime.now(UTC) + timedelta(days=30),
+            ),
+        )
+        return await demands.publish_demand(demand, by=organiser.actor)
+
+
+async def test_demands_are_listed_shown_and_supported_through_the_api(api, fedaid_schema) -> None:
+    organiser = await api.add_member("orga", role=AccountRole.ORGANISER)
+    await api.add_member("ana")
+    demand = await published_demand(api, organiser)
+    with api.instance.db.active():
+        draft = await demands.draft_demand(
+            organiser.actor, demands.DemandTerms(title="Brouillon", target="Mairie", claims=["x"])
+        )
+
+    async def call(method: str, template: str, who: str | None = None, **kwargs):
+        path = template.replace("{id}", str(kwargs.pop("id", demand.id)))
+        answer = await api.call(method, path, as_=who, check=False, **kwargs)
+        fedaid_schema.check(method, template, answer.status, answer.body)
+        return answer
+
+    # Anonymous readers see the published demand, not the draft; members here see both
+    anonymous = await call("GET", f"{PREFIX}/demands")
+    assert [row["id"] for row in anonymous.body] == [str(demand.id)]
+    assert anonymous.body[0]["claims"] == ["1,20 € minimum par kilomètre", "Des tarifs publiés"]
+    assert anonymous.body[0]["target"] == "Plateforme VTC" and anonymous.body[0]["status"] == "open"
+    members = await call("GET", f"{PREFIX}/demands", "ana")
+    assert {row["id"] for row in members.body} == {str(demand.id), str(draft.id)}
+    assert (await call("GET", f"{PREFIX}/demands/{{id}}", id=draft.id)).status == 404
+    assert (await call("GET", f"{PREFIX}/demands", params={"status": "nonsense"})).status == 400
+
+    # ana supports it by name; the count, her name and her own support show
+    supported = await call("POST", f"{PREFIX}/demands/{{id}}/support", "ana", json={"named": True})
+    assert supported.status == 200, supported.body
+    assert supported.body["supporters_count"] == 1 and supported.body["supported_by_name"] is True
+    assert [row["account"]["acct"] for row in supported.body["named_supporters"]] == ["ana"]
+    # Twice: refused with a reason, still one
+    again = await call("POST", f"{PREFIX}/demands/{{id}}/support", "ana", json={"named": True})
+    assert again.status == 409 and "already" in again.body["error"]
+    # orga supports it counted only: two supporters, one name
+    counted = await call("POST", f"{PREFIX}/demands/{{id}}/support", "orga")
+    assert counted.body["supporters_count"] == 2 and len(counted.body["named_supporters"]) == 1
+    # Without a token: 401; ana takes her support back
+    assert (await call("POST", f"{PREFIX}/demands/{{id}}/support")).status == 401
+    withdrawn = await call("POST", f"{PREFIX}/demands/{{id}}/withdraw_support", "ana")
+    assert withdrawn.body["supporters_count"] == 1 and withdrawn.body["supported"] is False
+    shown = await call("GET", f"{PREFIX}/demands/{{id}}", "orga")
+    assert shown.body["supported"] is True and shown.body["named_supporters"] == []
+    assert [row["status"] for row in shown.body["history"]] == ["draft", "open"]
+    # And the poll it names is the one the Mastodon API votes in
+    poll = await api.get(f"/api/v1/polls/{shown.body['poll_id']}", as_="orga")
+    assert poll.status == 200 and poll.body["voters_count"] == 1
+
+
+async def test_the_ledger_between_collectives_in_the_api(api, fedaid_schema) -> None:
+    ana = await api.add_member("ana")
+    with api.instance.db.active():
+        await ensure_default_categories()
+    offer = await api.post("/api/v1/statuses", as_="ana", json={"status": "Déménagement\n3 h\n#offre #transport"})
+    assert offer.status == 200, offer.body
+    path = f"{PREFIX}/collective/ledger"
+    empty = await api.get(path, check=False)
+    fedaid_schema.check("GET", path, empty.status, empty.body)
+    assert empty.body["pairs"] == []
+    # Given a confirmed exchange: ana gave 2 hours to a member of the coworking collective, elsewhere
+    with api.instance.db.active():
+        proposal = await Proposal.get(post_id=int(offer.body["id"]))
+        elsewhere = "https://coworking.example"
+        await Actor.create(
+            ap_id=f"{elsewhere}/c/coworking", type=ActorType.GROUP, username="coworking", domain="coworking.example",
+            is_local=False, inbox=f"{elsewhere}/c/coworking/inbox", group_kind=GroupKind.COLLECTIVE,
+        )  # fmt: skip
+        bea = await Actor.create(
+            ap_id=f"{elsewhere}/u/bea", type=ActorType.PERSON, username="bea", domain="coworking.example",
+            is_local=False, inbox=f"{elsewhere}/u/bea/inbox",
+        )  # fmt: skip
+        agreement = await Agreement.create(
+            id=new_id(), proposal=proposal, provider=ana.actor, receiver=bea, hours=Decimal(2),
+            state=AgreementState.FULFILLED,
+        )  # fmt: skip
+        moment = datetime.now(UTC)
+        await Exchange.create(
+            id=new_id(), agreement=agreement, hours=Decimal(2), provider_confirmed_at=moment,
+            receiver_confirmed_at=moment,
+        )  # fmt: skip
+    # Then the collective ledger names the pair, with the hours given
+    answer = await api.get(path, check=False)
+    fedaid_schema.check("GET", path, answer.status, answer.body)
+    assert answer.body["collective"]["acct"] == api.instance.settings.collective_slug
+    assert [(p["domain"], p["given_hours"], p["received_hours"]) for p in answer.body["pairs"]] == [
+        ("coworking.example", 2.0, 0.0)
+    ]
+    assert answer.body["pairs"][0]["collective"]["acct"] == "coworking@coworking.example"

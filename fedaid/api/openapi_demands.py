@@ -1,0 +1,151 @@
+"""The OpenAPI description of the demand and collective-ledger routes (`api/fedaid_demands.py`), added to the
+rest of fedaid's API document (`api/openapi.py`); `document` is what /api/fedaid/v1/openapi.json serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedaid.api import openapi
+from fedaid.api.openapi import DATETIME, DECIMAL, PREFIX, _json, _list_of, _nullable, _operation, _path, _query, _ref
+
+DEMAND_STATUSES = ["draft", "open", "delivered", "answered", "won", "lost", "withdrawn"]
+
+SCHEMAS: dict[str, Any] = {
+    "Demand": {
+        "description": "A collective demand (revendication): its claims, target, deadline, support and history.",
+        "type": "object",
+        "required": [
+            "id", "uri", "collective", "is_local", "title", "text", "target", "claims", "deadline", "status",
+            "published_at", "poll_id", "supporters_count", "named_supporters", "cosigners", "history",
+            "has_ended", "is_supportable", "supported", "supported_by_name",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "uri": _nullable({"type": "string"}),
+            "collective": _ref("AccountRef"),
+            "is_local": {"type": "boolean"},
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "target": {"type": "string", "description": "Who the demand is addressed to"},
+            "claims": {"type": "array", "items": {"type": "string"}},
+            "deadline": _nullable(DATETIME),
+            "status": {"type": "string", "enum": DEMAND_STATUSES},
+            "published_at": _nullable(DATETIME),
+            "poll_id": _nullable({"type": "string", "description": "Its poll in the Mastodon API"}),
+            "supporters_count": {"type": "integer", "minimum": 0},
+            "named_supporters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["account", "supported_at"],
+                    "properties": {"account": _ref("AccountRef"), "supported_at": DATETIME},
+                },
+            },
+            "cosigners": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "uri", "url", "signed_at"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "uri": {"type": "string"},
+                        "url": _nullable({"type": "string"}),
+                        "signed_at": DATETIME,
+                    },
+                },
+            },
+            "history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["status", "changed_at"],
+                    "properties": {"status": {"type": "string", "enum": DEMAND_STATUSES}, "changed_at": DATETIME},
+                },
+            },
+            "has_ended": {"type": "boolean"},
+            "is_supportable": {"type": "boolean"},
+            "supported": {"type": "boolean", "description": "The caller supports it"},
+            "supported_by_name": {"type": "boolean", "description": "The caller is listed by name"},
+        },
+    },
+    "SupportInput": {
+        "type": "object",
+        "properties": {"named": {"type": "boolean", "description": "List the caller by name (default: counted only)"}},
+    },
+    "CollectiveLedger": {
+        "description": "Hours this instance's collective gave to and received from each other collective, "
+        "from the confirmed exchanges this instance took part in.",
+        "type": "object",
+        "required": ["collective", "pairs"],
+        "properties": {
+            "collective": _ref("AccountRef"),
+            "pairs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["domain", "collective", "given_hours", "received_hours"],
+                    "properties": {
+                        "domain": {"type": "string"},
+                        "collective": _nullable(_ref("AccountRef")),
+                        "given_hours": DECIMAL,
+                        "received_hours": DECIMAL,
+                    },
+                },
+            },
+        },
+    },
+}  # fmt: skip
+
+
+def paths() -> dict[str, Any]:
+    P = PREFIX
+    return {
+        f"{P}/demands": {
+            "get": _operation(
+                "Collective demands here and from elsewhere, open ones first (drafts: members here only)",
+                _json(_list_of("Demand")),
+                scope=None,
+                parameters=[_query("status", "Only demands in this status", {"enum": DEMAND_STATUSES})],
+                errors=("400",),
+            )
+        },
+        f"{P}/demands/{{id}}": {
+            "get": _operation(
+                "One demand", _json(_ref("Demand")), scope=None, parameters=[_path("id")], errors=("404",)
+            )
+        },
+        f"{P}/demands/{{id}}/support": {
+            "post": _operation(
+                "Support a demand (once; listed by name only if `named`)",
+                _json(_ref("Demand")),
+                scope="write:statuses",
+                parameters=[_path("id")],
+                body="SupportInput",
+                errors=("401", "403", "404", "409", "422"),
+            )
+        },
+        f"{P}/demands/{{id}}/withdraw_support": {
+            "post": _operation(
+                "Take one's support back, until the deadline",
+                _json(_ref("Demand")),
+                scope="write:statuses",
+                parameters=[_path("id")],
+                errors=("401", "403", "404", "409"),
+            )
+        },
+        f"{P}/collective/ledger": {
+            "get": _operation(
+                "The ledger between this instance's collective and the others", _json(_ref("CollectiveLedger")),
+                scope=None, errors=(),
+            )
+        },
+    }  # fmt: skip
+
+
+def document(base_url: str) -> dict[str, Any]:
+    """fedaid's whole API document: `openapi.document` with the demands and the collective ledger."""
+    doc = openapi.document(base_url)
+    doc["paths"].update(paths())
+    doc["components"]["schemas"] = {**doc["components"]["schemas"], **SCHEMAS}
+    doc["info"]["description"] += " Collective demands and the ledger between collectives."
+    return doc
