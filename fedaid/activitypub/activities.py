@@ -110,4 +110,5 @@ def render_flag(
         "actor": instance.ap_id,
         "content": comment,
         "object": [reported.ap_id, *post_ap_ids],
+        "to": reported.ap_id,
     }

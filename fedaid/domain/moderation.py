@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse.inbound import Reported
-from fedaid.clock import utcnow
 from fedaid.domain.follows import admin_actors
-from fedaid.errors import NotFound
 from fedaid.models import (
     Actor,
     Delivery,
@@ -76,41 +74,3 @@ async def receive_report(reporter: Actor, reported: Reported) -> Report | None:
         for admin in await admin_actors():
             await Notification.create(recipient=admin, kind=NotificationKind.ADMIN_REPORT, from_actor=reporter)
     return report
-
-
-async def list_reports(*, resolved: bool) -> list[Report]:
-    return await (
-        Report.filter(resolved_at__isnull=not resolved)
-        .order_by("-id")
-        .limit(100)
-        .prefetch_related("reporter", "target")
-    )
-
-
-async def resolve_report(report_id: int) -> Report:
-    """Mark a report handled (again is harmless)."""
-    report = await Report.get_or_none(id=report_id)
-    if report is None:
-        raise NotFound("There is no such report.")
-    if report.resolved_at is None:
-        report.resolved_at = utcnow()
-        await report.save(update_fields=["resolved_at"])
-    return report
-
-
-async def file_report(reporter: Actor, target: Actor, post_ids: list[int], comment: str, ap_id: str) -> Report:
-    """A member's report (Mastodon's POST /api/v1/reports) about an actor and some of their posts, kept for the
-    admins here; unknown post ids and posts by someone else are left out."""
-    posts = await Post.filter(id__in=post_ids, author_id=target.id, deleted_at__isnull=True) if post_ids else []
-    async with in_transaction():
-        report = await Report.create(
-            ap_id=ap_id, reporter=reporter, target=target, post_ap_ids=[post.ap_id for post in posts], comment=comment
-        )
-        for admin in await admin_actors():
-            await Notification.create(recipient=admin, kind=NotificationKind.ADMIN_REPORT, from_actor=reporter)
-    return report
-
-
-async def report_post_ids(report: Report) -> list[int]:
-    """The ids of the posts a report names that are still known here."""
-    return list(await Post.filter(ap_id__in=report.post_ap_ids).values_list("id", flat=True))

@@ -299,9 +299,13 @@ def check_can_change(post: Post, by: Actor) -> None:
         raise Forbidden("Only its author can change this post.")
 
 
-async def delete_post(post: Post, *, by: Actor, now: datetime | None = None) -> None:
-    """Delete a post: queue a Delete (Tombstone) to its original audience, then keep only a Tombstone here."""
-    check_can_change(post, by)
+async def delete_post(post: Post, *, by: Actor, now: datetime | None = None, moderated: bool = False) -> None:
+    """Delete a post: queue a Delete (Tombstone) to its original audience, then keep only a Tombstone here.
+    `moderated`: a moderator removes someone else's post (checked by the caller, `domain/reports.py`)."""
+    if not moderated:
+        check_can_change(post, by)
+    elif post.is_deleted:
+        raise Gone("This post was deleted.")
     moment = _now(now)
     async with in_transaction():
         await federate_post(post, Change.DELETE, now=moment)

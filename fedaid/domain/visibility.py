@@ -8,7 +8,8 @@
     direct     the author and the actors it mentions
 
 A remote server that signs a fetch with its instance actor stands for its actors: it sees what any of them sees
-(Mastodon signs most fetches that way). Deleted posts are seen by nobody. No network here.
+(Mastodon signs most fetches that way). Deleted posts are seen by nobody; a post a moderator hid (`hidden_at`) by its
+author only. No network here.
 """
 
 from __future__ import annotations
@@ -86,9 +87,11 @@ async def can_see(post: Post, viewer: Viewer) -> bool:
     """Whether `viewer` may see `post` at all (its page, its thread, a status fetch)."""
     if post.is_deleted:
         return False
+    actor = viewer.actor
+    if post.hidden_at is not None:
+        return actor is not None and post.author_id == actor.id
     if post.visibility in EVERYONE:
         return True
-    actor = viewer.actor
     if actor is None:
         return False
     if post.author_id == actor.id:
@@ -110,6 +113,8 @@ async def local_viewers_among(post: Post, actor_ids: Iterable[int]) -> set[int]:
     wanted = set(actor_ids)
     if post.is_deleted or not wanted:
         return set()
+    if post.hidden_at is not None:
+        return wanted & {post.author_id}
     if post.visibility in EVERYONE:
         return wanted
     actors = await Actor.filter(id__in=sorted(wanted), is_local=True)
@@ -153,12 +158,12 @@ def visible_to(viewer: Viewer) -> Q:
     shown = Q(visibility__in=EVERYONE)
     actor = viewer.actor
     if actor is not None:
-        shown |= Q(author_id=actor.id)
         shown |= Q(visibility__in=FOR_MENTIONED, id__in=Subquery(_mentioning(viewer)))
         shown |= Q(visibility=Visibility.FOLLOWERS, author_id__in=Subquery(_followed(viewer)))
         if viewer.is_member or viewer.is_ally:
             shown |= Q(visibility=Visibility.MEMBERS)
-    return present() & shown
+        return present() & ((Q(hidden_at__isnull=True) & shown) | Q(author_id=actor.id))
+    return present() & Q(hidden_at__isnull=True) & shown
 
 
 def listed_to(viewer: Viewer) -> Q:

@@ -93,7 +93,7 @@ async def serve_post_json(request: web.Request) -> web.Response:
         raise NotFound("There is no such post here.")
     if post.is_deleted:
         return _activity_json(render_tombstone(post), status=410)
-    if post.visibility not in EVERYONE:
+    if post.visibility not in EVERYONE or post.hidden_at is not None:
         signer = await signer_of(request, required=False)
         if not await can_see(post, await viewer_for(signer)):
             raise NotFound("There is no such post here.")  # 404, not 403: do not reveal that it exists

@@ -163,22 +163,7 @@ async def clear_policy_post(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/admin/federation#policies")
 
 
-# ---------------------------------------------------------------- reports and delivery health
-
-
-async def show_reports(request: web.Request) -> web.Response:
-    await require_moderator(request)
-    context = {
-        "open_reports": await moderation.list_reports(resolved=False),
-        "resolved_reports": await moderation.list_reports(resolved=True),
-    }
-    return aiohttp_jinja2.render_template("admin/reports.html", request, context)
-
-
-async def resolve_report_post(request: web.Request) -> web.Response:
-    await require_moderator(request)
-    await moderation.resolve_report(_int(request.match_info["id"]))
-    raise web.HTTPSeeOther("/admin/reports")
+# ---------------------------------------------------------------- delivery health (reports: web/reports.py)
 
 
 async def show_deliveries(request: web.Request) -> web.Response:
