@@ -19,6 +19,7 @@ from fedaid.domain.members import create_invite
 from fedaid.errors import ConfigError
 from fedaid.models import AccountRole
 from fedaid.ops.startup import migrate as migrate_one_at_a_time
+from fedaid.ops.startup import migrate_in_child
 from fedaid.worker import run_jobs_forever, run_jobs_once
 
 LISTEN_ERRORS = {
@@ -50,6 +51,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(
         load_settings(collective_name=args.collective_name, collective_slug=args.collective_slug)
     )
+    migrate_in_child(settings.database_url)
     admin_link = asyncio.run(_first_run_admin_link(settings))
     app = create_app(settings, run_worker=not args.no_worker)
     app.on_startup.append(freeze_startup_objects)
@@ -103,6 +105,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
+    migrate_in_child(settings.database_url)
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(_work(settings, once=args.once))
     return 0

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from py_vapid import Vapid02
-from pywebpush import WebPusher, WebPushException
 
 from fedaid.config import Settings
 from fedaid.domain.jobs import Outcome
@@ -49,6 +48,8 @@ class PushSender:
         payload = await self.payload(job)
         if payload is None:
             return Outcome(Step.GIVE_UP, error="the notification was deleted before its push was sent")
+        from pywebpush import WebPushException  # with requests and urllib3: loaded by the first push only (memory)
+
         try:
             body = encrypt(subscription, payload)
         except WebPushException as err:
@@ -101,6 +102,8 @@ class PushSender:
 
 def encrypt(subscription: PushSubscription, payload: dict[str, Any]) -> bytes:
     """The payload encrypted for the subscription's keys (RFC 8291, aes128gcm)."""
+    from pywebpush import WebPusher
+
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     return WebPusher(info).encode(_encode(payload), content_encoding="aes128gcm")["body"]
 

@@ -7,10 +7,10 @@ Each session's UID is its Event id, so a moved session replaces its earlier vers
 from __future__ import annotations
 
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 import aiohttp_jinja2
 from aiohttp import web
-from icalendar import Calendar, Event
 
 from fedaid.appkeys import SETTINGS
 from fedaid.clock import utcnow
@@ -18,8 +18,13 @@ from fedaid.domain import calendars, circles
 from fedaid.models import CoachingSession
 from fedaid.web.sessions import require_viewer
 
+if TYPE_CHECKING:
+    from icalendar import Event
+
 
 def render_calendar(name: str, sessions: list[CoachingSession]) -> bytes:
+    from icalendar import Calendar  # a few MiB: loaded by the first calendar asked for, not by every process
+
     calendar = Calendar()
     calendar.add("prodid", "-//fedaid//coaching circles//FR")
     calendar.add("version", "2.0")
@@ -30,6 +35,8 @@ def render_calendar(name: str, sessions: list[CoachingSession]) -> bytes:
 
 
 def _event(session: CoachingSession) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", session.ap_id)
     event.add("summary", session.title)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
-from ua_parser import parse as parse_user_agent
 
 from fedaid.appkeys import SETTINGS
 from fedaid.client_address import client_address
@@ -75,6 +74,8 @@ async def revoke_app_post(request: web.Request) -> web.Response:
 
 def describe_browser(user_agent: str) -> str:
     """ "Firefox 128, Linux" from a User-Agent header (uap-core's rules); the header itself when unknown."""
+    from ua_parser import parse as parse_user_agent  # its rules weigh MiBs: loaded when a page lists sessions
+
     parsed = parse_user_agent(user_agent)
     parts = [
         " ".join(filter(None, (parsed.user_agent.family, parsed.user_agent.major))) if parsed.user_agent else "",
