@@ -24,11 +24,11 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import fedaid
+from fedaid.clock import utcnow
 from fedaid.config import CONFIG_FILE_NAME, Settings
 from fedaid.errors import ConfigError
 
@@ -89,7 +89,7 @@ def _fill(settings: Settings, folder: Path) -> BackupSummary:
     manifest = {
         "format": FORMAT,
         "fedaid_version": fedaid.__version__,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": utcnow().isoformat(timespec="seconds"),
         "base_url": settings.base_url,
         "database": "sqlite" if settings.is_sqlite else "postgres",
         "files": files,
