@@ -16,6 +16,7 @@ from fedaid.domain.posts import create_post
 from fedaid.federation.fetch import RemoteNotFound
 from fedaid.models import AccountRole, Actor, Notification, NotificationKind, Post, Visibility
 
+from fakes.smtp import FakeSmtpServer, text_of
 from testsupport import REPO_ROOT, drain
 
 sys.path.insert(0, str(REPO_ROOT))  # for `tests.web.helpers`, as tests/web/conftest.py does
@@ -125,3 +126,21 @@ async def test_an_admin_refuses_a_request_and_the_asker_forgets_it(network):
 
     assert await alliances_of(coworking) == {}
     assert await alliances_of(coaching) == {}
+
+
+async def test_the_admin_is_mailed_about_a_request_in_their_language(make_instance):
+    smtp = await FakeSmtpServer().start()
+    try:
+        coworking = await make_instance("coworking", smtp_url=smtp.url, mail_from="aide@cowork.example")
+        coaching = await make_instance("coaching")
+        with coworking.db.active():
+            await make_member(coworking.base_url, "cora", role=AccountRole.ADMIN, locale="en")
+        await cli(coaching, "alliance", "request", acct(coworking))
+        await drain(coworking, coaching)
+        await drain(coworking, coaching)  # the notification's mail job, then its sending
+
+        (mail,) = smtp.to("cora@example.org")
+        assert "asks to ally with ours" in mail["Subject"] and "coaching" in mail["Subject"].lower()
+        assert coworking.base_url in text_of(mail)
+    finally:
+        await smtp.close()
