@@ -302,3 +302,33 @@ async def test_a_member_drafts_a_demand_an_organiser_publishes_moves_and_exports
         f"#{demand_id}\tdelivered\t@collective@localhost:8080\t2099-01-31T17:00:00+00:00\tUn tarif minimum" in listing
     )
     assert (await run("demand", "export", demand_id)).splitlines()[0] == "kind,name,address,date"
+
+
+async def test_an_admin_creates_a_circle_lists_it_and_adds_a_facilitator(empty_database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+
+    async def run(*args: str, stdin: str = "", code: int = 0) -> str:
+        result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)
+        assert result.returncode == code, result.stderr
+        return result.stdout + result.stderr
+
+    for name in ("fa", "bea"):
+        await run("member", "add", name, "--email", f"{name}@example.org", "--password-stdin", stdin="a long pass\n")
+    created = await run(
+        "circle", "add", "marketing", "--name", "Cercle marketing", "--facilitator", "fa", "--topic", "marketing",
+        "--closed",
+    )  # fmt: skip
+    assert "closed circle http://localhost:8080/c/marketing" in created
+    assert "@marketing@localhost:8080" in created
+    # Bad input: one line with the reason, nothing created
+    unknown = await run("circle", "add", "x", "--name", "X", "--facilitator", "fa", "--topic", "cuisine", code=2)
+    assert "Unknown coaching topics: cuisine" in unknown
+    zone = await run("circle", "add", "y", "--name", "Y", "--facilitator", "fa", "--timezone", "Mars/Olympus", code=2)
+    assert "is not a time zone" in zone
+    assert "No circle 'nope' here" in await run("circle", "facilitator", "nope", "bea", code=2)
+    assert "@bea now facilitates marketing." in await run("circle", "facilitator", "marketing", "bea")
+    listing = await run("circle", "list")
+    assert listing.splitlines() == [
+        "marketing\tclosed\tEurope/Paris\tmarketing\t@fa,@bea\t0 member(s)\t0 session(s) ahead\tCercle marketing",
+        "1 circle(s)",
+    ]

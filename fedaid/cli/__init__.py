@@ -14,6 +14,7 @@ from fedaid.cli import (
     alliances,
     backup,
     check,
+    circles,
     collective,
     demands,
     follows,
@@ -27,7 +28,9 @@ from fedaid.storage.availability import DATABASE_ERRORS
 
 DATABASE_ADVICE = "Check FEDAID_DATABASE_URL; restore a damaged SQLite file from a backup"
 
-COMMAND_GROUPS = (serve, members, collective, alliances, follows, proposals, agreements, media, demands, check, backup)
+COMMAND_GROUPS = (
+    serve, members, collective, alliances, follows, proposals, agreements, media, demands, circles, check, backup,
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
