@@ -51,6 +51,10 @@ class Incoming:
     policies: DomainPolicies
     federation_mode: str
     outside_proposals: bool  # whether plain posts with purpose hashtags may become proposals
+    collective_ap_id: str | None = None  # the instance's collective, looked up once per batch
+    # Senders of the batch that someone here followed when it began: a shortcut for "is this post for us?"
+    # (never a refusal: a follow accepted later in the batch is found by the full check).
+    followed_senders: frozenset[str] = frozenset()
     thread_fetch_depth: int = 0  # how many missing parents of a reply are fetched
     via_group: Actor | None = None  # set while applying an activity a followed Group distributed
 

@@ -103,7 +103,8 @@ async def _apply_confirmed(incoming: Incoming, kind: str, author_ap_id: str, obj
 async def _store_note(incoming: Incoming, note: NoteDoc, author: Actor) -> None:
     if note.attributed_to != author.ap_id:
         raise InvalidActivity("the object is attributed to another actor than the one who created it")
-    if incoming.via_group is None and not await remote_posts.is_relevant(note, author):
+    followed = author.ap_id in incoming.followed_senders
+    if incoming.via_group is None and not followed and not await remote_posts.is_relevant(note, author):
         return  # nobody here follows, is addressed by or was replied to by it
     await remote_posts.store_remote_note(
         note,
@@ -111,5 +112,6 @@ async def _store_note(incoming: Incoming, note: NoteDoc, author: Actor) -> None:
         visibility=await remote_posts.visibility_for(note),
         audience=incoming.via_group,
         outside_proposals=incoming.outside_proposals,
+        collective_ap_id=incoming.collective_ap_id,
         max_thread_depth=incoming.thread_fetch_depth,
     )

@@ -82,13 +82,15 @@ async def store_remote_note(
     visibility: Visibility,
     audience: Actor | None = None,
     outside_proposals: bool = True,
+    collective_ap_id: str | None = None,
     thread_depth: int = 0,
     max_thread_depth: int = 0,
 ) -> Post | None:
     """Keep a received Note; an id we already have (even deleted: a Tombstone) is left as it is.
 
     `outside_proposals` is the instance's setting: whether a plain post with #offre/#demande that
-    mentions the collective becomes a proposal (FEP-0837 proposals always do). A reply to a post we do not
+    mentions the collective becomes a proposal (FEP-0837 proposals always do); `collective_ap_id` names that
+    collective when the caller knows it (else it is looked up). A reply to a post we do not
     have asks for that post (`threads`), `thread_depth` being how far below the reply that arrived this one is.
     """
     _check_author(note, author)
@@ -99,7 +101,8 @@ async def store_remote_note(
     post_id = await _free_post_id(published)
     try:
         thread = (thread_depth + 1, max_thread_depth)
-        return await _insert_note(note, author, post_id, published, visibility, audience, outside_proposals, thread)
+        intake = (outside_proposals, collective_ap_id)
+        return await _insert_note(note, author, post_id, published, visibility, audience, intake, thread)
     except IntegrityError:
         existing = await Post.get_or_none(ap_id=note.ap_id)
         if existing is None:
@@ -114,7 +117,7 @@ async def _insert_note(
     published: datetime,
     visibility: Visibility,
     audience: Actor | None,
-    outside_proposals: bool,
+    intake: tuple[bool, str | None],
     thread: tuple[int, int],
 ) -> Post:
     async with in_transaction():
@@ -138,9 +141,9 @@ async def _insert_note(
             published_at=published,
         )
         await _store_tags(post, note.hashtags)
-        await record_mentions(post)
+        await record_mentions(post, is_new=True)
         await _notify_mentions(post, author, note.mentions)
-        await _index_and_read_proposal(post, note, outside_proposals=outside_proposals)
+        await _index_and_read_proposal(post, note, outside_proposals=intake[0], collective_ap_id=intake[1])
         await remote_media.record_attachments(post, parse_attachments(note.raw.get("attachment")))
         await remote_demands.store_remote_question(post, note, author)
         if parent is not None:
@@ -232,12 +235,15 @@ async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -
         await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
 
 
-async def _index_and_read_proposal(post: Post, note: NoteDoc, *, outside_proposals: bool) -> None:
+async def _index_and_read_proposal(
+    post: Post, note: NoteDoc, *, outside_proposals: bool, collective_ap_id: str | None = None
+) -> None:
     """Make the post searchable; when it carries a proposal (FEP-0837, or, when outside proposals are
     allowed, #offre/#demande addressed to our collective, see docs/architecture.md), the mutual-aid layer keeps it."""
     if note.proposal is not None:
-        collective = await proposals.default_collective()
-        collective_ap_id = collective.ap_id if collective is not None else None
+        if collective_ap_id is None:
+            collective = await proposals.default_collective()
+            collective_ap_id = collective.ap_id if collective is not None else None
         if (
             await proposals.store_remote_proposal(
                 post, note, collective_ap_id=collective_ap_id, allow_hashtag_proposals=outside_proposals

@@ -15,8 +15,11 @@ servers only through the `Remote` the worker passes in. See docs/architecture.md
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import Activity, JSONDict, NoteDoc, as_list, id_of, parse_activity, parse_note
 from fedaid.activitypub.parse import inbound as msg
@@ -26,6 +29,7 @@ from fedaid.domain import (
     answers,
     follows,
     moderation,
+    proposals,
     reactions,
     received_posts,
     received_sessions,
@@ -46,6 +50,9 @@ log = logging.getLogger("fedaid.inbox_worker")
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 100
 LEASE = timedelta(minutes=5)
+ACTOR_CACHE_SECONDS = 60.0
+ACTOR_CACHE_SIZE = 10_000
+TRANSACTION_BUDGET = 0.05  # seconds of applying per transaction (web requests share a SQLite connection)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -72,38 +79,106 @@ class InboxWorker:
         self.policies = policies
         self._batch_size = batch_size
         self._clock = clock
-        self._actors: dict[str, Actor] = {}  # the actors met during one pass (a batch often has few)
+        self._actors: dict[str, Actor] = {}  # the actors met lately (a burst often comes from few)
+        self._actors_since = time.monotonic()
+        self._collective_ap_id: str | None = None
+        self._followed_senders: frozenset[str] = frozenset()
+        self._offline = False  # True inside a batch's transaction: nothing may wait on another server
 
     async def run_once(self) -> int:
-        """Claim and apply up to `batch_size` due items; returns how many were claimed."""
+        """Claim and apply up to `batch_size` due items; returns how many were claimed.
+
+        The authors are loaded first (fetched from their servers when new), outside any transaction. Items
+        are then applied in a few transactions, each closed after `TRANSACTION_BUDGET` so that a web request
+        sharing the SQLite connection never waits long, with a savepoint per item so that one failure undoes
+        only that item. An item that would reach another server (a post given by id only, a boost of a post
+        we lack, an actor's new profile) is set aside and applied alone after the batch commits.
+        """
         items = await self._claim(self._clock())
+        if not items:
+            return 0
+        self._forget_old_actors()
+        collective = await proposals.default_collective()
+        self._collective_ap_id = collective.ap_id if collective is not None else None
+        self._followed_senders = await follows.followed_here_among(item.actor_ap_id for item in items)
+        await self._load_authors(items)
         done: list[int] = []
-        self._actors = {}
-        for item in items:
+        waiting_for_network: list[InboxItem] = []
+        pending = list(items)
+        while pending:
+            async with in_transaction():
+                self._offline = True
+                try:
+                    started = time.monotonic()
+                    while pending and time.monotonic() - started < TRANSACTION_BUDGET:
+                        item = pending.pop(0)
+                        outcome = await self._process_in_batch(item)
+                        if outcome is None:
+                            waiting_for_network.append(item)
+                        elif outcome:
+                            done.append(item.id)
+                    await self._mark_done(done)
+                    done = []
+                finally:
+                    self._offline = False
+        for item in waiting_for_network:
             if await self._process(item):
                 done.append(item.id)
-        self._actors = {}
-        if done:
-            await InboxItem.filter(id__in=done).update(
+        await self._mark_done(done)
+        return len(items)
+
+    def _forget_old_actors(self) -> None:
+        """Actors stay cached across passes for `ACTOR_CACHE_SECONDS` (an Update or Delete of one drops it)."""
+        now = time.monotonic()
+        if now - self._actors_since > ACTOR_CACHE_SECONDS or len(self._actors) > ACTOR_CACHE_SIZE:
+            self._actors, self._actors_since = {}, now
+
+    async def _mark_done(self, ids: list[int]) -> None:
+        if ids:
+            await InboxItem.filter(id__in=ids).update(
                 state=InboxState.DONE, processed_at=self._clock(), claimed_until=None, last_error=""
             )
-        return len(items)
+
+    async def _load_authors(self, items: list[InboxItem]) -> None:
+        """Each item's actor into this pass's cache, before any transaction opens (a new one is fetched)."""
+        for ap_id in dict.fromkeys(item.actor_ap_id for item in items):
+            if await self.policies.is_blocked(host_of_url(ap_id)):
+                continue
+            try:
+                await self.actor(ap_id)
+            except FedaidError:
+                continue  # its item meets the same error when applied alone, and records it
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
         due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
         return await claim_due(due, now, LEASE, self._batch_size)
 
+    async def _process_in_batch(self, item: InboxItem) -> bool | None:
+        """Apply one item within the batch's transaction, under a savepoint; None when it needs the network."""
+        try:
+            async with in_transaction():
+                await self.apply(item.payload)
+            return True
+        except NeedsNetwork:
+            return None
+        except Exception as err:
+            return await self._record_failure(item, err)
+
     async def _process(self, item: InboxItem) -> bool:
-        """Apply one item; True when done, else its failure is recorded on the row."""
+        """Apply one item on its own; True when done, else its failure is recorded on the row."""
         try:
             await self.apply(item.payload)
             return True
-        except InvalidActivity as err:
+        except Exception as err:
+            return await self._record_failure(item, err)
+
+    async def _record_failure(self, item: InboxItem, err: Exception) -> bool:
+        if isinstance(err, InvalidActivity):
             await self._give_up(item, f"invalid: {err}")
-        except FedaidError as err:
+        elif isinstance(err, FedaidError):
             await self._retry(item, f"{err.__class__.__name__}: {err}")
-        except Exception as err:  # the worker's loop boundary: keep the error on the row for inspection
-            log.exception("inbox item failed", extra={"activity_id": item.activity_id})
+        else:  # the worker's loop boundary: keep the error on the row for inspection
+            log.error("inbox item failed", exc_info=err, extra={"activity_id": item.activity_id})
             await self._retry(item, f"{err.__class__.__name__}: {err}")
         return False
 
@@ -156,6 +231,8 @@ class InboxWorker:
             self.policies,
             federation_mode=self.settings.federation_mode,
             outside_proposals=self.settings.outside_proposals,
+            collective_ap_id=self._collective_ap_id,
+            followed_senders=self._followed_senders,
             thread_fetch_depth=self.settings.thread_fetch_depth,
             via_group=via_group,
         )
@@ -165,21 +242,36 @@ class InboxWorker:
         """A remote actor, from this pass's cache, the database, or its server."""
         actor = self._actors.get(ap_id)
         if actor is None:
+            self._online()
             actor = self._actors[ap_id] = await self.remote_actors.get_actor(ap_id)
         return actor
 
     async def refresh_actor(self, ap_id: str) -> Actor:
         """A remote actor as its server serves it now (after an Update of it)."""
+        self._online()
         self._actors.pop(ap_id, None)
         actor = self._actors[ap_id] = await self.remote_actors.get_actor(ap_id, refresh=True)
         return actor
 
     async def fetch_note(self, ap_id: str, author: Actor | None = None) -> tuple[NoteDoc, Actor]:
         """A post as its origin serves it, and its author (fetched when needed)."""
-        doc = await self.fetcher.get_json(ap_id)
+        doc = await self.get_json(ap_id)
         author_id = msg.attributed_to(doc)
         author = author if author is not None and author.ap_id == author_id else await self.actor(author_id or "")
         return parse_note(doc, followers_url=author.followers_url), author
+
+    async def get_json(self, url: str) -> JSONDict:
+        """A document from another server (never within a batch's transaction)."""
+        self._online()
+        return await self.fetcher.get_json(url)
+
+    def _online(self) -> None:
+        if self._offline:
+            raise NeedsNetwork
+
+
+class NeedsNetwork(Exception):
+    """Applying this item would wait on another server: it is applied alone, outside the batch's transaction."""
 
 
 class _WorkerRemote:
@@ -199,14 +291,14 @@ class _WorkerRemote:
 
     async def is_gone(self, ap_id: str) -> bool:
         try:
-            await self._worker.fetcher.get_json(ap_id)
+            await self._worker.get_json(ap_id)
         except (RemoteGone, RemoteNotFound):
             return True
         return False
 
     async def also_known_as(self, ap_id: str) -> tuple[str, ...]:
         try:
-            doc = await self._worker.fetcher.get_json(ap_id)
+            doc = await self._worker.get_json(ap_id)
         except (FetchError, NotFound, Gone) as err:
             raise FetchError(f"The account {ap_id} cannot be fetched: {err}") from err
         return tuple(ref for ref in (id_of(alias) for alias in as_list(doc.get("alsoKnownAs"))) if ref)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from inbox_support import create, follow, follow_remote, note, start_drivers
 
+from fedaid.domain.follows import approve_alliance
 from fedaid.domain.members import add_member
 from fedaid.domain.post_edits import history
 from fedaid.models import (
@@ -217,9 +218,10 @@ async def make_club_a_followed_group(drivers, fake, inbox) -> str:
     fake.patch_actor("club", type="Group")
     club = fake.actor_id("club")
     await deliver(fake, inbox, drivers, follow(fake, f"{drivers.base_url}/c/drivers", user="club"), as_user="club")
-    # drivers (open) allied at once and followed back; the fake club accepts that follow
+    # an admin of drivers approves the alliance, which follows back; the fake club accepts that follow
     with drivers.db.active():
         ours = await Actor.get(username="drivers", is_local=True)
+        await approve_alliance(ours, await Actor.get(ap_id=club))
         assert await Follow.filter(follower=ours, target__ap_id=club).update(state=FollowState.ACCEPTED) == 1
     return club
 
