@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
-from fedaid.domain import members, password_resets
+from fedaid.domain import leaving, members, password_resets
 from fedaid.errors import InvalidInput
 from fedaid.models import AccountRole
 
@@ -77,7 +77,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
-    actor = run_in_database(settings, lambda _actors: members.remove_member(args.username))
+    actor = run_in_database(settings, lambda _actors: leaving.remove_member(args.username))
     print(f"Removed @{actor.acct}; {actor.ap_id} now answers 410 Gone.")
     return 0
 

@@ -1,4 +1,4 @@
-"""Members of the collective: accounts bound to Person actors, invitations, removal."""
+"""Members of the collective: accounts bound to Person actors, and invitations (`leaving` closes accounts)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.activities import render_delete_actor
 from fedaid.clock import utcnow
 from fedaid.domain.actors import create_local_actor, get_local_actor
 from fedaid.domain.passwords import hash_password
-from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Conflict, Gone, InvalidInput, NotFound
-from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, Follow, Invite
+from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, Invite
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVITE_LIFETIME = timedelta(days=7)
@@ -82,20 +80,6 @@ async def get_member(username: str) -> Member:
     if account is None:
         raise NotFound(f"There is no member {username!r} here.")
     return Member(actor, account)
-
-
-async def remove_member(username: str) -> Actor:
-    """Close a member's account: the actor stays as a tombstone (410), and the servers of its followers get a
-    Delete of the actor, as Mastodon sends one (ActivityPub::DeleteActorSerializer), so peers learn it is gone."""
-    member = await get_member(username)
-    async with in_transaction():
-        actor = member.actor
-        actor.deleted_at = utcnow()
-        await actor.save(update_fields=["deleted_at"])
-        await publish(render_delete_actor(actor), sender=actor, to=await followers_of(actor))
-        await member.account.delete()
-        await Follow.filter(follower=actor).delete()
-    return actor
 
 
 def _hash_token(token: str) -> str:

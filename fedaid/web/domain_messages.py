@@ -59,4 +59,5 @@ MESSAGES = (
     lazy("Say in a few words why you want to join."),
     lazy("This person is no longer waiting for approval."),
     lazy("Choose open, approval or invite."),
+    lazy("The password is wrong."),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedaid.web import (
+    account,
     admin,
     agreements,
     auth,
@@ -99,6 +100,10 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post("/settings/mail", mail_settings.save_mail_settings),
         web.post("/settings/alerts", settings.add_alert_post),
         web.post(r"/settings/alerts/{id:\d+}/delete", settings.remove_alert_post),
+        web.get("/settings/account", account.show_account),
+        web.post("/settings/account/delete", account.delete_account_post),
+        web.get("/settings/export.json", account.export_json),
+        web.get("/settings/export/{table}.csv", account.export_csv),
         web.get("/settings/security", security.show_security),
         web.post("/settings/password", security.change_password_post),
         web.post(r"/settings/sessions/{id:\d+}/end", security.end_session_post),

@@ -7,7 +7,8 @@ from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows
 from fedaid.domain.accounts import update_profile
 from fedaid.domain.instance import get_collective, update_collective
-from fedaid.domain.members import add_member, remove_member
+from fedaid.domain.leaving import remove_member
+from fedaid.domain.members import add_member
 from fedaid.models import AccountRole, Actor, Follow
 
 from testsupport import PASSWORD, drain

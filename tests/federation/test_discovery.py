@@ -6,7 +6,8 @@ import aiohttp
 import jsonschema
 import pytest
 
-from fedaid.domain.members import add_member, remove_member
+from fedaid.domain.leaving import remove_member
+from fedaid.domain.members import add_member
 
 from testsupport import VECTORS
 
