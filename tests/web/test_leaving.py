@@ -172,7 +172,7 @@ async def test_a_member_deletes_their_account_and_the_delete_federates(drivers, 
     # And the confirmed exchange stays in Béa's agreements and ledger, with a deleted member
     bea = await browsers(drivers, "bea")
     page = await bea.get("/agreements")
-    assert "Déclaration URSSAF" in page and "deleted member" in page and ">Ana<" not in page
+    assert "Déclaration URSSAF" in page and "membre supprimé·e" in page and ">Ana<" not in page  # Béa reads French
     async with bea.session.get(drivers.base_url + "/settings/export.json") as response:
         data = json.loads(await response.text())
     (row,) = data["agreements"]
