@@ -16,6 +16,7 @@ from fedaid.storage.availability import is_unavailable
 
 log = logging.getLogger("fedaid.http")
 
+API_PREFIXES = ("/api/", "/oauth/")  # the client APIs: their values go to the database as they come
 DATABASE_RETRY_AFTER = 5  # seconds: a locked SQLite file or a restarting PostgreSQL is usually back by then
 
 
@@ -39,7 +40,7 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     try:
         if has_impossible_id(request.match_info):
             raise NotFound("Record not found")
-        if "\x00" in request.path or "\x00" in request.query_string or "%00" in request.query_string:
+        if request.path.startswith(API_PREFIXES) and "\x00" in request.path + request.query_string:
             raise InvalidInput("The address holds a NUL character, which no value may contain.")
         with request.app[DATABASE].active():
             response = await handler(request)

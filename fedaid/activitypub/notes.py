@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from fedaid.activitypub.attachments import render_attachments
 from fedaid.activitypub.hashtags import HASHTAG, PURPOSE_TAGS
 from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, HOUR_UNIT, PUBLIC, ActivityType, ObjectType
-from fedaid.models import Actor, Category, MediaAttachment, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.models import Actor, MediaAttachment, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 
 JSONDict = dict[str, Any]
 
@@ -158,22 +158,34 @@ def _mention_pattern(actor: Actor) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@])@{re.escape(actor.username)}{domain}(?![\w@.-]*\w)", re.IGNORECASE)
 
 
-def proposal_headline(proposal: Proposal, *, category: Category | None, language: str = "fr") -> str:
-    """The readable first line Mastodon users see, e.g. `OFFRE · Communication · 2 h · Lyon ou à distance`."""
+def proposal_headline(proposal: Proposal, *, language: str = "fr") -> str:
+    """The readable first line every client shows: kind · title · hours · place (or "à distance"), e.g.
+    `OFFRE · Relire votre plan · 2 h · Lyon ou à distance`; the kind says when it is no longer open."""
     label = _PURPOSE_LABELS[language][ProposalPurpose(proposal.purpose)]
     status = _STATUS_LABELS[language].get(ProposalStatus(proposal.status))
-    parts = [f"{label} ({status})" if status else label]
-    if category is not None:
-        parts.append(category.name_in(language))
-    elif proposal.category:
-        parts.append(proposal.category)
-    parts.append(format_hours(proposal.hours, language))
+    parts = [f"{label} ({status})" if status else label, proposal.title, format_hours(proposal.hours, language)]
     remote, joiner = _REMOTE_LABELS[language]
     if proposal.place_name and proposal.remote_ok:
         parts.append(f"{proposal.place_name} {joiner} {remote}")
     elif proposal.place_name or proposal.remote_ok:
         parts.append(proposal.place_name or remote)
-    return " · ".join(parts)
+    return " · ".join(part for part in parts if part)
+
+
+_HEADLINE = re.compile(
+    r"^\s*<p>(?:OFFRE|DEMANDE|OFFER|REQUEST)(?: \([^)<]*\))? · [^<]*</p>\s*(?:<p><strong>[^<]*</strong></p>)?"
+)
+
+
+def without_headline(content: str) -> str:
+    """A received proposal's content without the readable line (and the bold title older fedaid versions put
+    after it), for pages that show those fields in their own header."""
+    return _HEADLINE.sub("", content, count=1)
+
+
+def headline_html(proposal: Proposal, *, language: str) -> str:
+    """The readable line as the first paragraph of a `content`."""
+    return f"<p>{escape(proposal_headline(proposal, language=language), quote=False)}</p>"
 
 
 def proposal_tags(proposal: Proposal, *, language: str = "fr") -> list[str]:
@@ -188,9 +200,8 @@ def note_content(
     *,
     tags: Sequence[str],
     proposal: Proposal | None = None,
-    category: Category | None = None,
 ) -> str:
-    """The `content` HTML of a local post: for a proposal the headline, the title, the text, then hashtags."""
+    """The `content` HTML of a local post: for a proposal the readable line, the text, then hashtags."""
     if proposal is None:
         return post.content
     base, language = origin_of(author.ap_id), language_of(post)
@@ -199,11 +210,7 @@ def note_content(
         for name in _unique([*proposal_tags(proposal, language=language), *tags])
         if f'href="{escape(tag_href(base, name))}"' not in post.content
     ]
-    parts = [
-        f"<p>{escape(proposal_headline(proposal, category=category, language=language), quote=False)}</p>",
-        f"<p><strong>{escape(proposal.title, quote=False)}</strong></p>",
-        post.content,
-    ]
+    parts = [headline_html(proposal, language=language), post.content]
     if linked:
         parts.append(f"<p>{' '.join(hashtag_html(base, name) for name in linked)}</p>")
     return "".join(parts)
@@ -244,13 +251,12 @@ def render_note(
     tags: Sequence[str],
     mentions: Sequence[Actor],
     proposal: Proposal | None = None,
-    category: Category | None = None,
     audience: Actor | None = None,
     media: Sequence[MediaAttachment] = (),
 ) -> JSONDict:
     """The Note for a local post as Mastodon reads it, with FEP-0837 properties when it is a proposal."""
     base = origin_of(author.ap_id)
-    content = note_content(post, author, tags=tags, proposal=proposal, category=category)
+    content = note_content(post, author, tags=tags, proposal=proposal)
     to, cc = addressing(post.visibility, author, mentions=mentions, audience=audience)
     all_tags = _unique([*(proposal_tags(proposal, language=language_of(post)) if proposal else []), *tags])
     note: JSONDict = {
@@ -308,6 +314,8 @@ def _proposal_properties(post: Post, proposal: Proposal) -> JSONDict:
     }
     if proposal.category:
         properties["category"] = proposal.category
+    if proposal.remote_ok:
+        properties["remoteOk"] = True  # can be done at a distance (fedaid:remoteOk)
     if place := _place(proposal):
         properties["location"] = place
     if proposal.starts_at is not None:

@@ -131,6 +131,7 @@ PROPOSAL_FIELDS: Final = (
     "endTime",
     "status",
     "category",
+    "remoteOk",
 )
 
 # Compact terms fedaid uses beyond the AS2 core. Mastodon reads compact names only and never expands
@@ -140,6 +141,7 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "fedaid": "https://fedaid.org/ns#",
     "status": "fedaid:status",
     "category": "fedaid:category",
+    "remoteOk": "fedaid:remoteOk",
     "groupKind": "fedaid:groupKind",
     "ledger": {"@id": "fedaid:ledger", "@type": "@id"},
     # collective demands: a Question owned by a Group (docs/demands.md)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import fedaid
+from fedaid.activitypub.notes import headline_html, language_of
 from fedaid.config import Settings
 from fedaid.domain.media import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
 from fedaid.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
@@ -241,6 +242,16 @@ def render_media(media: MediaAttachment, *, base_url: str) -> dict[str, Any]:
     }
 
 
+def readable_content(post: Post, proposal: Proposal | None) -> str:
+    """A proposal's content starts with its readable line (kind · title · hours · place), as on the wire; a
+    remote one that already has it (from another fedaid) keeps its own."""
+    content = post.content or ""
+    if proposal is None:
+        return content
+    line = headline_html(proposal, language=language_of(post))
+    return content if content.startswith(line) else line + content
+
+
 def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str, Any]:
     status = {
         "id": str(post.id),
@@ -249,7 +260,7 @@ def render_status(post: Post, parts: StatusParts, *, base_url: str) -> dict[str,
         "created_at": iso(post.published_at),
         "edited_at": iso(post.updated_at) if post.updated_at else None,
         "account": parts.account,
-        "content": post.content or "",
+        "content": readable_content(post, parts.proposal),
         "visibility": _visibility(str(post.visibility)),
         "sensitive": post.sensitive,
         "spoiler_text": post.summary or "",

@@ -15,7 +15,8 @@ from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import listings
-from fedaid.domain.visibility import local_viewer
+from fedaid.domain.visibility import can_see, local_viewer
+from fedaid.federation.lookup import find_post_by_url
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -47,7 +48,12 @@ async def search_v2(request: web.Request) -> web.Response:
             render_tag(name, base_url=settings.base_url)
             for name in await listings.hashtags_starting(q.lstrip("#").lower(), limit=limit, offset=offset)
         ]
-    if q and kind in (None, "", "statuses"):
+    if q and kind in (None, "", "statuses") and q.startswith(("https://", "http://")):
+        # a post's id or web address, fetched from its server with `resolve` (Mastodon does so for members)
+        post = await find_post_by_url(request.app, q, resolve=params.bool("resolve") and viewer is not None)
+        if post is not None and await can_see(post, local_viewer(viewer)):
+            result["statuses"] = await view.statuses([post])
+    elif q and kind in (None, "", "statuses"):
         found = await listings.search_statuses(q, local_viewer(viewer), limit=limit, offset=offset)
         result["statuses"] = await view.statuses(found)
     return web.json_response(result)

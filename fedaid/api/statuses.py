@@ -6,6 +6,7 @@ import re
 
 from aiohttp import web
 
+from fedaid import i18n
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.api.accounts import resolve_acct
 from fedaid.api.auth import user_caller, viewer_of
@@ -15,10 +16,11 @@ from fedaid.api.reactions import take_back_own_boost
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.domain import media, posts, proposals, responses, timelines
+from fedaid.domain.categories import composer_choices
 from fedaid.domain.proposals import ProposalTerms
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import InvalidInput, NotFound
-from fedaid.models import Actor, Category, Post, Proposal, ProposalStatus, Visibility
+from fedaid.models import Actor, Post, Proposal, ProposalStatus, Visibility
 
 VISIBILITIES = {
     "public": Visibility.PUBLIC,
@@ -44,10 +46,14 @@ async def create(request: web.Request) -> web.Response:
     """POST /api/v1/statuses: a post; with #offre/#offer or #demande/#request, a proposal (422 if it cannot be)."""
     caller = await user_caller(request, "write:statuses")
     params = await read_params(request)
-    try:
+    language = caller.account.locale if caller.account else None
+    token = i18n.current_language.set(language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE)
+    try:  # errors in the member's language
         post = await _create(request, caller.actor, params)
     except InvalidInput as err:  # Mastodon answers validation failures with 422
         return unprocessable(str(err))
+    finally:
+        i18n.current_language.reset(token)
     post = await Post.get(id=post.id).select_related("author")
     return web.json_response(await presenter(request, caller.actor).status(post))
 
@@ -68,8 +74,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             raise InvalidInput("The status it replies to does not exist or is not visible.") from None
     mentions = await mentioned(request, text)
     language = params.str("language") or None
-    categories = list(await Category.filter(is_active=True).values_list("slug", flat=True))
-    draft = read_proposal(text, categories)
+    draft = read_proposal(text, await composer_choices())
     if draft is not None:
         if in_reply_to is not None:
             raise InvalidInput("A reply cannot be an offer or a request: post it on its own.")

@@ -10,6 +10,7 @@ import re
 
 from tortoise.exceptions import IntegrityError
 
+from fedaid.domain.category_words import GENERAL, CategoryChoice
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import Category, CategoryFamily
 
@@ -31,6 +32,7 @@ DEFAULT_CATEGORIES: dict[CategoryFamily, tuple[tuple[str, str, str], ...]] = {
         ("traduction", "Traduction", "Translation"),
         ("gardedenfants", "Garde d'enfants", "Childcare"),
         ("pret", "Prêt de matériel", "Lending"),
+        (GENERAL, "Divers (à trier)", "General (to sort)"),
     ),
     CategoryFamily.COLLECTIVE: (
         ("reunions", "Réunions", "Meetings"),
@@ -62,6 +64,23 @@ async def list_categories(*, include_retired: bool = False) -> list[Category]:
     query = Category.all() if include_retired else Category.filter(is_active=True)
     families = list(DEFAULT_CATEGORIES)
     return sorted(await query, key=lambda category: (families.index(category.family), category.position, category.id))
+
+
+async def composer_choices() -> list[CategoryChoice]:
+    """The active categories a status may be filed under; the general one is added to instances made before
+    it existed (admins who retire it get the list of every category instead)."""
+    if not await Category.filter(slug=GENERAL).exists():
+        family, position = CategoryFamily.SERVICES, len(DEFAULT_CATEGORIES[CategoryFamily.SERVICES]) - 1
+        await Category.get_or_create(
+            slug=GENERAL,
+            defaults={
+                "name_fr": "Divers (à trier)",
+                "name_en": "General (to sort)",
+                "family": family,
+                "position": position,
+            },
+        )
+    return [CategoryChoice(category.slug, category.name_fr, category.name_en) for category in await list_categories()]
 
 
 async def get_category(slug: str) -> Category:

@@ -39,7 +39,6 @@ from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     ActorType,
-    Category,
     GroupKind,
     MediaAttachment,
     Notification,
@@ -71,7 +70,6 @@ class NoteContext:
     tags: list[str]
     mentions: list[Actor]
     proposal: Proposal | None
-    category: Category | None
     audience: Actor | None
     media: list[MediaAttachment]
 
@@ -326,10 +324,9 @@ async def mentions_of(post: Post) -> list[Actor]:
 
 
 async def note_context(post: Post) -> NoteContext:
-    """Load the author, hashtags, mentions, proposal, category and collective a post's Note shows."""
+    """Load the author, hashtags, mentions, proposal and collective a post's Note shows."""
     author = post.author if isinstance(post.author, Actor) else await Actor.get(id=post.author_id)
     proposal = await Proposal.get_or_none(post_id=post.id)
-    category = await Category.get_or_none(slug=proposal.category) if proposal and proposal.category else None
     audience = await Actor.get_or_none(ap_id=post.audience) if post.audience else None
     return NoteContext(
         post=post,
@@ -337,7 +334,6 @@ async def note_context(post: Post) -> NoteContext:
         tags=await tags_of(post),
         mentions=await mentions_of(post),
         proposal=proposal,
-        category=category,
         audience=audience,
         media=(await attachments.media_of_posts([post.id])).get(post.id, []),
     )
@@ -356,7 +352,6 @@ def _render(context: NoteContext) -> dict[str, Any]:
         tags=context.tags,
         mentions=context.mentions,
         proposal=context.proposal,
-        category=context.category,
         audience=context.audience,
         media=context.media,
     )

@@ -349,6 +349,7 @@ async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:
         "hours": min(doc.hours, MAX_HOURS),
         "available_hours": min(doc.available_hours, MAX_HOURS),
         "place_name": place.name if place else "",
+        "remote_ok": doc.remote_ok,
         "latitude": place.latitude if place else None,
         "longitude": place.longitude if place else None,
         "radius_km": place.radius_km if place else None,

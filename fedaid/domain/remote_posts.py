@@ -200,6 +200,11 @@ async def find_post(ap_id: str) -> Post | None:
     return await Post.get_or_none(ap_id=ap_id)
 
 
+async def find_shown_post(ap_id: str) -> Post | None:
+    """The post with this id, not deleted, with its author loaded (to be shown)."""
+    return await Post.filter(ap_id=ap_id, deleted_at__isnull=True).select_related("author").first()
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ KEYWORDS = {
 }
 SOURCES = [
     ("fedaid/web", [("**.py", "python")], {}),
+    ("fedaid/api", [("compose.py", "python")], {}),
     ("templates", [("**.html", "jinja2"), ("**.txt", "jinja2")], {"extensions": "jinja2.ext.i18n"}),
 ]
 

@@ -17,6 +17,7 @@ from fedaid.domain import demand_views, demands
 from fedaid.domain.instance import get_collective
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import DemandStatus
+from fedaid.web import canonical
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
 
@@ -225,7 +226,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/demands", list_demands),
         web.get("/demands/new", new_demand_form),
         web.post("/demands/new", new_demand_post),
-        web.get(f"/demands/{number}", show_demand),
+        web.get(f"/demands/{number}", canonical.redirects(show_demand, canonical.demand)),
         web.get(f"/demands/{number}/edit", edit_demand_form),
         web.post(f"/demands/{number}/edit", edit_demand_post),
         web.post(f"/demands/{number}/publish", publish_post),

@@ -11,6 +11,9 @@ from fedaid.domain.categories import get_category
 from fedaid.domain.listings import PAGE_SIZE, ProposalFilters, category_choices, list_proposals
 from fedaid.domain.members import get_member
 from fedaid.domain.visibility import ANONYMOUS
+from fedaid.errors import NotFound
+from fedaid.models.ids import possible_id
+from fedaid.models.post import MAX_TAG_LENGTH
 from fedaid.web.listings import filters_from_query, seen_by
 from fedaid.web.sessions import current_viewer
 
@@ -18,8 +21,7 @@ ATOM_TYPE = "application/atom+xml"
 
 
 def _before(request: web.Request) -> int | None:
-    raw = request.query.get("before", "")
-    return int(raw) if raw.isdigit() else None
+    return possible_id(request.query.get("before", ""))
 
 
 async def show_home(request: web.Request) -> web.Response:
@@ -56,6 +58,34 @@ async def member_feed(request: web.Request) -> web.Response:
         title=f"{member.actor.name} (@{member.actor.acct})",
         path=f"/u/{member.actor.username}/feed.atom",
     )
+
+
+def _tag(request: web.Request) -> str:
+    """The hashtag of a `/tags/<tag>` address, as posts store it (lowercase, without `#`)."""
+    tag = request.match_info["tag"].lstrip("#").lower()
+    if not tag or len(tag) > MAX_TAG_LENGTH:
+        raise NotFound("There is no such hashtag.")
+    return tag
+
+
+async def show_tag(request: web.Request) -> web.Response:
+    """`/tags/<tag>`, where the hashtag links in posts lead: the offers and requests carrying it."""
+    tag = _tag(request)
+    cards = await list_proposals(
+        ProposalFilters(tag=tag, status="all"), seen_by(await current_viewer(request)), before=_before(request)
+    )
+    context = {
+        "tag": tag,
+        "cards": cards,
+        "older_url": str(request.rel_url.update_query(before=cards[-1].post.id)) if len(cards) == PAGE_SIZE else None,
+    }
+    return aiohttp_jinja2.render_template("tags/show.html", request, context)
+
+
+async def tag_feed(request: web.Request) -> web.Response:
+    tag = _tag(request)
+    cards = await list_proposals(ProposalFilters(tag=tag, status="all"), ANONYMOUS)
+    return _atom(request, cards, title=f"{request.app[SETTINGS].collective_name} · #{tag}", path=f"/tags/{tag}.atom")
 
 
 def _atom(request: web.Request, cards, *, title: str, path: str) -> web.Response:

@@ -14,6 +14,7 @@ from fedaid.web import (
     agreements,
     auth,
     calendars,
+    canonical,
     circles,
     coaching,
     collective,
@@ -39,6 +40,7 @@ def public_files() -> list[web.AbstractRouteDef]:
         web.get("/feed.atom", home.home_feed),
         web.get("/categories/{slug}/feed.atom", home.category_feed),
         web.get("/u/{name}/feed.atom", home.member_feed),
+        web.get("/tags/{tag:[^/.]+}.atom", home.tag_feed),
         web.get("/circles/{slug}/calendar.ics", calendars.circle_calendar),
         web.get("/calendar/{token}.ics", calendars.member_calendar),
         # The link is its own proof, posted by mail clients without a session (RFC 8058 one-click): no CSRF token.
@@ -50,14 +52,15 @@ def page_routes() -> list[web.AbstractRouteDef]:
     """People's pages: signed in by the session cookie, every form checked for its CSRF token."""
     return [
         # public
-        web.get("/", home.show_home),
-        web.get("/about", collective.show_about),
+        web.get("/", canonical.redirects(home.show_home, canonical.collective)),
+        web.get("/about", canonical.redirects(collective.show_about, canonical.collective)),
         web.get("/search", collective.show_search),
+        web.get("/tags/{tag:[^/.]+}", home.show_tag),
         web.get("/circles", circles.show_circles),
-        web.get("/circles/{slug}", circles.show_circle),
-        web.get(r"/sessions/{session_id:\d+}", coaching.show_remote_session),
-        web.get(r"/proposals/{id:\d+}", proposals.show_proposal),
-        web.get(r"/posts/{id:\d+}", proposals.go_to_post),
+        web.get("/circles/{slug}", canonical.redirects(circles.show_circle, canonical.circle)),
+        web.get(r"/sessions/{session_id:\d+}", canonical.redirects(coaching.show_remote_session, canonical.session)),
+        web.get(r"/proposals/{id:\d+}", canonical.redirects(proposals.show_proposal, canonical.proposal)),
+        web.get(r"/posts/{id:\d+}", canonical.redirects(proposals.go_to_post, canonical.post)),
         web.get("/media/{key}", media_files.serve_media_file),
         *demands.routes(),
         # signing up and in

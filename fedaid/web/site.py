@@ -18,6 +18,7 @@ from aiohttp_session import AbstractStorage, session_middleware
 from markupsafe import Markup
 
 from fedaid import i18n
+from fedaid.activitypub.notes import without_headline
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
@@ -75,6 +76,7 @@ def configure_environment(env: jinja2.Environment) -> None:
     env.filters.update(
         {
             "safe_html": lambda html: Markup(sanitize_html(html or "")),
+            "without_headline": lambda html: without_headline(html or ""),
             "when": i18n.format_when,
             "day": i18n.format_day,
             "number": i18n.format_number,

@@ -23,6 +23,7 @@ from fedaid.activitypub.notes import (
     render_undo,
     render_update,
     text_to_html,
+    without_headline,
 )
 from fedaid.activitypub.parse import parse_activity, parse_note
 from fedaid.activitypub.sanitize import sanitize_html
@@ -30,8 +31,6 @@ from fedaid.activitypub.vocab import AS_CONTEXT, FEDAID_CONTEXT, PUBLIC
 from fedaid.models import (
     Actor,
     ActorType,
-    Category,
-    CategoryFamily,
     Post,
     Proposal,
     ProposalPurpose,
@@ -70,9 +69,6 @@ BOB = Actor(
     is_local=False,
     url="https://masto.example/@bob",
     inbox="https://masto.example/users/bob/inbox",
-)
-COMMUNICATION = Category(
-    slug="communication", name_fr="Communication", name_en="Communication strategy", family=CategoryFamily.COACHING
 )
 
 
@@ -124,9 +120,7 @@ def make_proposal(**overrides: object) -> Proposal:
 
 
 def note_for(post: Post, proposal: Proposal | None = None, *, mentions: tuple[Actor, ...] = ()) -> dict:
-    return render_note(
-        post, ANA, tags=["visio"], mentions=list(mentions), proposal=proposal, category=COMMUNICATION, audience=GROUP
-    )
+    return render_note(post, ANA, tags=["visio"], mentions=list(mentions), proposal=proposal, audience=GROUP)
 
 
 def without_rel(html: str) -> str:
@@ -188,8 +182,7 @@ def test_our_parser_reads_back_what_we_render() -> None:
 def test_content_starts_with_a_readable_line_then_text_then_hashtags() -> None:
     content = note_for(make_post(), make_proposal())["content"]
     assert content.startswith(
-        "<p>OFFRE · Communication · 2 h · Lyon ou à distance</p>"
-        "<p><strong>Relire votre plan de communication</strong></p><p>Je relis votre plan. "
+        "<p>OFFRE · Relire votre plan de communication · 2 h · Lyon ou à distance</p><p>Je relis votre plan. "
     )
     assert content.endswith(
         '<p><a href="https://aid.example/tags/offre" class="mention hashtag" rel="tag">#<span>offre</span></a> '
@@ -214,10 +207,12 @@ def test_headline_in_english_and_with_a_status() -> None:
     proposal = make_proposal(
         purpose=ProposalPurpose.REQUEST, status=ProposalStatus.EXPIRED, remote_ok=False, hours=Decimal("1.5")
     )
-    assert proposal_headline(proposal, category=COMMUNICATION, language="en") == (
-        "REQUEST (expired) · Communication strategy · 1.5 h · Lyon"
+    assert proposal_headline(proposal, language="en") == (
+        "REQUEST (expired) · Relire votre plan de communication · 1.5 h · Lyon"
     )
-    assert proposal_headline(proposal, category=COMMUNICATION) == "DEMANDE (expirée) · Communication · 1,5 h · Lyon"
+    assert proposal_headline(proposal) == "DEMANDE (expirée) · Relire votre plan de communication · 1,5 h · Lyon"
+    remote_only = make_proposal(place_name="", remote_ok=True)
+    assert proposal_headline(remote_only).endswith(" · 2 h · à distance")
     assert format_hours(Decimal("3.00")) == "3 h"
 
 
@@ -341,3 +336,21 @@ def test_text_to_html_links_urls_hashtags_and_known_mentions_only() -> None:
     assert tags == ["entraide"]
     assert '<a href="https://x.example/a#b" rel="nofollow noopener noreferrer">https://x.example/a#b</a>' in html
     assert "@carol@else.example" in html and html.endswith("<p>Fin</p>")
+
+
+def test_remote_ok_travels_in_fedaid_context_fields_and_survives_parsing() -> None:
+    note = note_for(make_post(), make_proposal(remote_ok=True, place_name=""))
+    assert note["remoteOk"] is True and FEDAID_CONTEXT["remoteOk"] == "fedaid:remoteOk"
+    parsed = parse_note(note, followers_url="https://aid.example/u/ana/followers")
+    assert parsed.proposal is not None and parsed.proposal.remote_ok
+    local_only = parse_note(note_for(make_post(), make_proposal(remote_ok=False)))
+    assert local_only.proposal is not None and not local_only.proposal.remote_ok
+
+
+def test_pages_show_a_received_proposal_once_without_its_readable_line() -> None:
+    content = note_for(make_post(), make_proposal())["content"]
+    assert without_headline(content).startswith("<p>Je relis votre plan. ")
+    older = "<p>OFFRE · Communication · 2 h · Lyon</p><p><strong>Relire</strong></p><p>Texte</p>"
+    assert without_headline(older) == "<p>Texte</p>"
+    assert without_headline("<p>OFFRE spéciale · la suite</p>") == "<p>OFFRE spéciale · la suite</p>"
+    assert without_headline("<p>Bonjour</p>") == "<p>Bonjour</p>"

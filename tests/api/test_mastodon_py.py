@@ -103,7 +103,7 @@ async def test_mastodon_py_signs_in_posts_reads_and_streams(make_api, mastodon_s
     # And an offer that cannot be one says why
     with pytest.raises(MastodonAPIError) as refused:
         await asyncio.to_thread(ana_app.status_post, "#offre #demande")
-    assert "both an offer" in str(refused.value)
+    assert "à la fois une offre" in str(refused.value)  # in her language (French by default)
 
     # And her timelines show her statuses: home, public and tag
     home = await asyncio.to_thread(ana_app.timeline_home)

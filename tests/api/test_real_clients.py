@@ -15,6 +15,7 @@ from testsupport import PASSWORD
 
 pytest.importorskip("toot")
 pytest.importorskip("mastodon")
+from mastodon import MastodonAPIError  # noqa: E402
 
 
 async def _line_with(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> str:
@@ -109,3 +110,27 @@ async def test_both_slash_forms_answer_on_api_oauth_and_well_known_routes(make_a
     assert str(report.target_account.id) == str(bob.actor.id) and report.comment == "Spam"
     unknown = await api.post("/api/v1/reports/", as_="ana", json={"account_id": "99999999"})
     assert unknown.status == 404
+
+
+async def test_mastodon_py_posts_an_offer_without_a_category_hashtag(make_api, mastodon_schema) -> None:
+    # Given a member signed in with Mastodon.py, her account in French
+    api = await make_api("alpha")
+    await api.add_member("ana")
+    client = await asyncio.to_thread(client_for, api, checked_session(mastodon_schema), access_token=api.tokens["ana"])
+    # When she posts an offer naming no category
+    status = await asyncio.to_thread(client.status_post, "#offre Je prête ma perceuse")
+    # Then it is an offer in the lending category, one hour as lending suggests
+    assert status.fedaid.purpose == "offer" and status.fedaid.category == "pret" and status.fedaid.hours == 1
+    # And its content starts with the readable line: kind · title · hours
+    assert status.content.startswith("<p>OFFRE · Je prête ma perceuse · 1 h</p>"), status.content
+    listed = await api.get("/api/fedaid/v1/proposals", params={"category": "pret"})
+    assert [p["id"] for p in listed.body] == [str(status.id)]
+    # When she posts one whose words name no category, it is filed under the general one
+    general = await asyncio.to_thread(client.status_post, "Un café ensemble ? #offre #adistance")
+    assert general.fedaid.category == "divers" and general.content.startswith(
+        "<p>OFFRE · Un café ensemble ? · 1 h · à distance</p>"
+    )
+    # And an error is in her language, listing every choice
+    with pytest.raises(MastodonAPIError) as refused:
+        await asyncio.to_thread(client.status_post, "Vélo #offre #transport #pret")
+    assert "Choisissez une seule catégorie" in str(refused.value) and "#divers" in str(refused.value)

@@ -53,7 +53,7 @@ async def test_a_proposal_is_a_post_addressed_to_the_collective_with_its_tags(an
     assert inbox == "https://masto.example/inbox" and create["type"] == "Create"
     note = create["object"]
     assert note["type"] == "Note" and note["purpose"] == "offer" and note["status"] == "open"
-    assert note["content"].startswith("<p>OFFRE · Communication · 2 h · Lyon ou à distance</p>")
+    assert note["content"].startswith("<p>OFFRE · Relire votre plan de communication · 2 h · Lyon ou à distance</p>")
 
 
 async def test_terms_are_checked(ana: Actor) -> None:

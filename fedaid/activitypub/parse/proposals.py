@@ -22,6 +22,7 @@ HOUR_UNITS = frozenset(
 )
 MAX_HOURS = Decimal("999999.99")  # what Proposal.hours and Agreement.hours can hold
 MAX_TITLE = 200
+REMOTE_TAGS = frozenset({"adistance", "remote", "distanciel"})  # what a status says to mean "at a distance"
 _KM_PER_UNIT = {"km": 1.0, "m": 0.001, "miles": 1.609344, "feet": 0.0003048, "cm": 0.00001, "inches": 0.0000254}
 
 
@@ -46,6 +47,7 @@ class ProposalDoc:
     expires_at: datetime | None
     status: ProposalStatus | None  # fedaid:status, when sent
     has_reciprocal: bool  # something is expected back (FEP-0837 reciprocal intent)
+    remote_ok: bool  # fedaid:remoteOk, or a #adistance / #remote hashtag
     is_from_hashtags: bool  # a plain post read as a proposal through its hashtags
 
 
@@ -80,6 +82,7 @@ def read_proposal(extra: JSONDict, *, hashtags: tuple[str, ...], name: str, cont
         expires_at=datetime_of(extra.get("endTime")),
         status=ProposalStatus(status) if status in ProposalStatus._value2member_map_ else None,
         has_reciprocal=bool(first_dict(extra.get("reciprocal"))),
+        remote_ok=extra.get("remoteOk") is True or bool(REMOTE_TAGS & set(hashtags)),
         is_from_hashtags=from_hashtags,
     )
 
