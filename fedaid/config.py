@@ -65,6 +65,7 @@ class Settings:
     # Empty: no mail is queued and the admin page says email is off.
     smtp_url: str = field(default="", repr=False)
     mail_from: str = ""  # the sender address; noreply@<domain> when empty
+    contact_email: str = ""  # shown to clients as the instance's contact; the first admin's address when empty
     # /metrics from anywhere with `Authorization: Bearer <token>`; empty: from loopback only (fedaid/ops/health.py).
     metrics_token: str = field(default="", repr=False)
     # New members confirm their address through a mailed link before they can sign in (needs smtp_url).

@@ -402,12 +402,13 @@ def render_instance_v2(
     settings: Settings,
     *,
     registration_mode: str,
-    contact: dict[str, Any] | None,
+    contact: tuple[str, dict[str, Any] | None],
     languages: list[str],
     member_count: int,
     vapid_key: str,
 ) -> dict[str, Any]:
-    """Mastodon's Instance entity (v2); `registration_mode` is the one in force (`domain.registration`)."""
+    """Mastodon's Instance entity (v2); `registration_mode` is the one in force (`domain.registration`),
+    `contact` the contact address and account."""
     base, domain = settings.base_url, settings.domain
     streaming = base.replace("http", "ws", 1)
     return {
@@ -463,7 +464,7 @@ def render_instance_v2(
             "reason_required": registration_mode == "approval",
             "url": None,
         },
-        "contact": {"email": "", "account": contact},
+        "contact": {"email": contact[0], "account": contact[1]},
         "rules": [],
     }
 
@@ -472,7 +473,7 @@ def render_instance_v1(
     settings: Settings,
     *,
     registration_mode: str,
-    contact: dict[str, Any] | None,
+    contact: tuple[str, dict[str, Any] | None],
     languages: list[str],
     stats: dict[str, int],
 ) -> dict[str, Any]:
@@ -491,7 +492,7 @@ def render_instance_v1(
         "title": settings.collective_name,
         "short_description": settings.collective_summary,
         "description": settings.collective_summary,
-        "email": "",
+        "email": contact[0],
         "version": v2["version"],
         "api_versions": v2["api_versions"],
         "urls": {"streaming_api": config["urls"]["streaming"]},
@@ -509,6 +510,6 @@ def render_instance_v1(
             },
             "polls": config["polls"],
         },
-        "contact_account": contact,
+        "contact_account": contact[1],
         "rules": [],
     }

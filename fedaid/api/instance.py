@@ -18,16 +18,17 @@ from fedaid.models import Account, AccountRole, Actor, Post
 LANGUAGES = ["fr", "en"]
 
 
-async def _contact(request: web.Request) -> dict[str, Any] | None:
+async def _contact(request: web.Request) -> tuple[str, dict[str, Any] | None]:
+    """The contact address (configured, else the first admin's) and the first admin's account."""
     admin = (
         await Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True)
         .select_related("actor")
         .order_by("id")
         .first()
     )
-    if admin is None:
-        return None
-    return await presenter(request).account(admin.actor)
+    settings = request.app[SETTINGS]
+    email = settings.contact_email or (admin.email if admin else settings.mail_sender)
+    return email, (await presenter(request).account(admin.actor) if admin else None)
 
 
 async def instance_v2(request: web.Request) -> web.Response:
