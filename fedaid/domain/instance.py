@@ -10,6 +10,7 @@ from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.domain.accounts import save_and_announce
 from fedaid.domain.actors import create_local_actor, display_name, get_local_actor
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.paragraphs import normalise_lines
 from fedaid.errors import InvalidInput
 from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage, Post
 
@@ -90,6 +91,6 @@ async def find_collective_page(collective: Actor) -> CollectivePage | None:
 
 async def save_collective_page(collective: Actor, *, rules: str, contact: str) -> CollectivePage:
     page, _ = await CollectivePage.get_or_create(collective=collective)
-    page.rules, page.contact = rules, contact
+    page.rules, page.contact = normalise_lines(rules), normalise_lines(contact)
     await page.save(update_fields=["rules", "contact", "updated_at"])
     return page

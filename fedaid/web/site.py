@@ -22,6 +22,7 @@ from fedaid.activitypub.notes import without_headline
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
+from fedaid.domain import paragraphs
 from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError
 from fedaid.models import Actor, ActorType
@@ -77,6 +78,7 @@ def configure_environment(env: jinja2.Environment) -> None:
         {
             "safe_html": lambda html: Markup(sanitize_html(html or "")),
             "without_headline": lambda html: without_headline(html or ""),
+            "paragraphs": paragraphs.blocks,
             "when": i18n.format_when,
             "day": i18n.format_day,
             "number": i18n.format_number,

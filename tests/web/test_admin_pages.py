@@ -132,13 +132,14 @@ async def test_collective_settings_show_on_the_about_page(admin):
         {
             "name": "Chauffeurs de Lyon",
             "summary": "Un collectif.",
-            "rules": "Respect.\n\nEntraide.",
+            "rules": "Respect.\r\n\r\nEntraide.\r\n \r\nPartage.",  # a textarea's CRLF, a line of spaces
             "contact": "admin@example.org",
         },
     )
     assert page.status == 200
     page = await admin.get("/about")
-    assert "Chauffeurs de Lyon" in page and "<p>Entraide.</p>" in page and "admin@example.org" in page
+    assert "Chauffeurs de Lyon" in page and "admin@example.org" in page
+    assert "<p>Respect.</p><p>Entraide.</p><p>Partage.</p>" in page
 
 
 async def test_delivery_health_and_reports_pages_answer(admin):
