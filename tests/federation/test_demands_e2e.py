@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from fedaid.appkeys import REMOTE_ACTORS
@@ -195,3 +196,51 @@ async def test_votes_that_must_not_count_do_not(make_instance, aiohttp_server) -
         await Poll.filter(post_id=demand.post_id).update(expires_at=datetime.now(UTC) - timedelta(minutes=1))
     await send(mastodon_vote(fake, "eve", demand.ap_id, option, 7, owner=owner), as_user="eve")
     assert await count() == 0
+
+
+async def test_undo_of_a_vote_and_of_a_cosignature_take_them_back(make_instance, aiohttp_server) -> None:
+    drivers = await make_instance("drivers", demand_update_interval=0)
+    fake = await start_fake_remote(aiohttp_server, usernames=("mo", "eve", "cowork"))
+    fake.patch_actor("cowork", type="Group")
+    demand = await publish(drivers)
+    owner = demand.collective.ap_id
+    inbox = f"{drivers.base_url}/inbox"
+
+    async def send(doc: dict, as_user: str) -> int:
+        status, _ = await fake.post_signed(inbox, doc, as_user=as_user)
+        await drain(drivers)
+        return status
+
+    async def counted() -> tuple[int, int]:
+        with drivers.db.active():
+            poll = await Poll.get(post_id=demand.post_id)
+            return poll.voters_count, await DemandCosigner.filter(demand_id=demand.id).count()
+
+    def undo(as_user: str, inner: dict, number: int) -> dict:
+        actor = fake.actor_id(as_user)
+        return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}#undo/{number}",
+                "type": "Undo", "actor": actor, "to": owner, "object": inner}  # fmt: skip
+
+    # Given mo's vote (Mastodon's note) and the coworking Group's endorsement (an Accept of the Question)
+    vote = mastodon_vote(fake, "mo", demand.ap_id, "Je soutiens / I support", 1, owner=owner)
+    assert await send(vote, "mo") == 202
+    group = fake.actor_id("cowork")
+    endorsement = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{group}#endorsements/1",
+                   "type": "Accept", "actor": group, "to": owner, "object": demand.ap_id}  # fmt: skip
+    assert await send(endorsement, "cowork") == 202
+    assert await counted() == (1, 1)
+
+    # When someone else undoes mo's vote, nothing changes
+    assert await send(undo("eve", {**vote, "actor": fake.actor_id("eve")}, 1), "eve") == 202
+    assert await counted() == (1, 1)
+    # When mo undoes the Create of the vote, it no longer counts
+    assert await send(undo("mo", vote, 2), "mo") == 202
+    assert (await counted())[0] == 0
+    # When the Group undoes its endorsement, it no longer co-signs
+    assert await send(undo("cowork", endorsement, 3), "cowork") == 202
+    assert await counted() == (0, 0)
+    # And the Question served from now on says so
+    async with aiohttp.ClientSession() as client:
+        async with client.get(demand.ap_id, headers={"Accept": "application/activity+json"}) as answer:
+            question = await answer.json(content_type=None)
+    assert question["votersCount"] == 0 and group not in json.dumps(question)
