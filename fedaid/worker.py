@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from fedaid.storage.availability import is_unavailable
+
 log = logging.getLogger("fedaid.worker")
 
 
@@ -24,8 +26,11 @@ async def run_jobs_once(jobs: Sequence[Job]) -> int:
     for job in jobs:
         try:
             done += await job.run_once()
-        except Exception:  # a worker's loop boundary: log, keep the process alive
-            log.exception("job failed", extra={"job": job.name})
+        except Exception as err:  # a worker's loop boundary: log, keep the process alive
+            if is_unavailable(err):  # PostgreSQL restarting, SQLite busy: the next pass tries again
+                log.warning("database unavailable, job postponed", extra={"job": job.name, "error": str(err)[:200]})
+            else:
+                log.exception("job failed", extra={"job": job.name})
     return done
 
 
