@@ -23,13 +23,13 @@ from fedaid.activitypub.proposals import (
 )
 from fedaid.clock import utcnow
 from fedaid.domain import posts, proposals
+from fedaid.domain.notifications import notify
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
-    Notification,
     NotificationKind,
     Post,
     Proposal,
@@ -144,7 +144,7 @@ async def accept_proposal(
             raise Conflict("These hours are no longer available.")
         agreement = await _create(proposal, post, author, taker, hours, AgreementState.ACCEPTED, response=response)
         await proposals.touch_and_federate(proposal, post, now=now)
-        await _notify(author, taker, post)
+        await _notify(author, taker, post, agreement, "took")
     return agreement
 
 
@@ -193,7 +193,7 @@ async def offer_agreement(
                 now=now,
             )
         else:
-            await _notify(author, offerer, post)
+            await _notify(author, offerer, post, agreement, "offered")
     return agreement
 
 
@@ -247,7 +247,7 @@ async def reject_agreement(
                 now=now,
             )
         elif offerer.is_local:
-            await _notify(offerer, by, post)
+            await _notify(offerer, by, post, agreement, "declined")
     return agreement
 
 
@@ -347,7 +347,7 @@ async def receive_accept(doc: AgreementAcceptDoc, actor: Actor, *, now: datetime
                 agreement.ap_id = doc.agreement_ap_id
                 await agreement.save(update_fields=["ap_id", "updated_at"])
             offerer = await _offerer(agreement, post)
-            await _notify(offerer, actor, post)
+            await _notify(offerer, actor, post, agreement, "accepted")
     return agreement
 
 
@@ -357,7 +357,7 @@ async def receive_reject(doc: AgreementRejectDoc, actor: Actor, *, now: datetime
     if post.author_id != actor.id:
         raise Forbidden("Only the proposal's author can reject this offer.")
     if await _move(agreement, AgreementState.OFFERED, AgreementState.REJECTED):
-        await _notify(await _offerer(agreement, post), actor, post)
+        await _notify(await _offerer(agreement, post), actor, post, agreement, "declined")
     return agreement
 
 
@@ -392,7 +392,7 @@ async def _cancelled_from_elsewhere(agreement: Agreement, *, by: Actor, now: dat
             await release_hours(proposal, agreement.hours)
             await proposals.touch_and_federate(proposal, post, now=now)
         other = await Actor.get(id=agreement.receiver_id if by.id == agreement.provider_id else agreement.provider_id)
-        await _notify(other, by, post)
+        await _notify(other, by, post, agreement, "cancelled")
     return agreement
 
 
@@ -495,9 +495,12 @@ def _checked_hours(hours: Decimal) -> Decimal:
     return hours
 
 
-async def _notify(recipient: Actor, sender: Actor, post: Post) -> None:
-    if recipient.is_local and recipient.id != sender.id:
-        await Notification.create(recipient=recipient, kind=NotificationKind.AGREEMENT, from_actor=sender, post=post)
+async def _notify(recipient: Actor, sender: Actor, post: Post, agreement: Agreement, action: str) -> None:
+    """One notification of this step, saying what `sender` did (`notifications.notify` merges it with the
+    response it came with)."""
+    await notify(
+        recipient, NotificationKind.AGREEMENT, from_actor=sender, post=post, agreement=agreement, action=action
+    )
 
 
 async def _tell_offerer_accepted(
@@ -505,7 +508,7 @@ async def _tell_offerer_accepted(
 ) -> None:
     """FEP-0837 Accept to a marketplace-aware offerer; a direct Note to a writer who sent only a reply."""
     if offerer.is_local:
-        await _notify(offerer, author, post)
+        await _notify(offerer, author, post, agreement, "accepted")
     elif agreement.offer_activity_id:
         await publish(
             render_accept_agreement(agreement, author=author, proposal_ap_id=post.ap_id, offerer_ap_id=offerer.ap_id),
@@ -547,7 +550,7 @@ async def _tell_other_party_cancelled(
 ) -> None:
     other = await Actor.get(id=agreement.receiver_id if by.id == agreement.provider_id else agreement.provider_id)
     if other.is_local:
-        await _notify(other, by, post)
+        await _notify(other, by, post, agreement, "cancelled")
         return
     # Undo of what this side sent: the offerer its Offer, the author its Accept.
     if by.id == offerer.id and agreement.offer_activity_id:

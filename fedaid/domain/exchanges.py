@@ -157,4 +157,5 @@ async def _notify(recipient: Actor, sender: Actor, agreement: Agreement) -> None
             kind=NotificationKind.EXCHANGE,
             from_actor=sender,
             post_id=post_id[0] if post_id else None,
+            agreement_id=agreement.id,
         )

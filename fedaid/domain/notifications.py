@@ -1,16 +1,105 @@
-"""Notifications shown to members: listing, unread count, marking read, and telling admins of sign-ups."""
+"""Notifications shown to members: creating them once per event (`notify`), listing, unread count, marking
+read, telling admins of sign-ups, and the story each tells (who did what, about which proposal)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from tortoise.expressions import Q, Subquery
 
+from fedaid.clock import utcnow
 from fedaid.domain.paging import Page, fetch_page
 from fedaid.domain.visibility import Viewer, visible_to
-from fedaid.models import Account, AccountRole, AccountState, Actor, Notification, NotificationKind, Post, Proposal
+from fedaid.models import (
+    Account,
+    AccountRole,
+    AccountState,
+    Actor,
+    Agreement,
+    Notification,
+    NotificationKind,
+    Post,
+    Proposal,
+)
+
+# A reply and the agreement offer it carries arrive as two activities, moments apart: one event.
+SAME_EVENT = timedelta(minutes=10)
+
+
+async def notify(
+    recipient: Actor,
+    kind: NotificationKind,
+    *,
+    from_actor: Actor | None = None,
+    post: Post | None = None,
+    agreement: Agreement | None = None,
+    action: str = "",
+) -> Notification | None:
+    """Tell a local member what happened, once per event.
+
+    A reply to the member's own proposal is one "response", not also a "mention"; a reply that offers or
+    takes an agreement is one "agreement" notification (whichever of the two activities came first), as long
+    as the first one was not mailed or pushed yet. Nobody is notified of their own doing.
+    """
+    if not recipient.is_local or recipient.is_deleted or (from_actor is not None and from_actor.id == recipient.id):
+        return None
+    if kind == NotificationKind.MENTION and post is not None and await _answers_proposal_of(post, recipient):
+        return None  # the response notification tells it
+    if from_actor is not None and kind in (NotificationKind.RESPONSE, NotificationKind.AGREEMENT):
+        merged = await _merge_into_same_event(recipient, kind, from_actor, post, agreement, action)
+        if merged is not None:
+            return merged
+    return await Notification.create(
+        recipient=recipient, kind=kind, from_actor=from_actor, post=post, agreement=agreement, action=action
+    )
+
+
+async def _answers_proposal_of(post: Post, recipient: Actor) -> bool:
+    if post.in_reply_to_id is None:
+        return False
+    return await Proposal.filter(post_id=post.in_reply_to_id, post__author_id=recipient.id).exists()
+
+
+async def _merge_into_same_event(
+    recipient: Actor,
+    kind: NotificationKind,
+    from_actor: Actor,
+    post: Post | None,
+    agreement: Agreement | None,
+    action: str,
+) -> Notification | None:
+    """The undispatched notification of the same reply-and-offer, updated to tell both; else None."""
+    recent = Notification.filter(
+        recipient_id=recipient.id,
+        from_actor_id=from_actor.id,
+        dispatched_at__isnull=True,
+        created_at__gte=utcnow() - SAME_EVENT,
+    )
+    if kind == NotificationKind.AGREEMENT and agreement is not None:
+        proposal_post = await Proposal.filter(id=agreement.proposal_id).values_list("post_id", flat=True)
+        earlier = await (
+            recent.filter(kind=NotificationKind.RESPONSE, post__in_reply_to_id=proposal_post[0] if proposal_post else 0)
+            .order_by("-id")
+            .first()
+        )
+        if earlier is not None:  # the response becomes the agreement step it carried
+            earlier.kind, earlier.agreement_id, earlier.action = NotificationKind.AGREEMENT, agreement.id, action
+            await earlier.save(update_fields=["kind", "agreement_id", "action"])
+        return earlier
+    if kind == NotificationKind.RESPONSE and post is not None and post.in_reply_to_id is not None:
+        earlier = await (
+            recent.filter(kind=NotificationKind.AGREEMENT, agreement__proposal__post_id=post.in_reply_to_id)
+            .order_by("-id")
+            .first()
+        )
+        if earlier is not None:  # the offer came first: it now points at the reply
+            earlier.post_id = post.id
+            await earlier.save(update_fields=["post_id"])
+        return earlier
+    return None
 
 
 async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notification]:
@@ -74,23 +163,32 @@ class NotificationStory:
     proposal_title: str
     post_id: int | None
     created_at: datetime
+    action: str = ""  # for agreement steps: offered, took, accepted, declined, cancelled
+    hours: Decimal | None = None  # the agreement's hours
+    sender_gives: bool = False  # whether `who` is the one who gives the hours
 
 
 async def tell_notifications(ids: list[int]) -> list[NotificationStory]:
     """The stories of these notifications, oldest first; those deleted meanwhile are left out."""
-    notifications = await Notification.filter(id__in=ids).order_by("id").prefetch_related("from_actor", "post")
+    notifications = await (
+        Notification.filter(id__in=ids).order_by("id").prefetch_related("from_actor", "post", "agreement__proposal")
+    )
     stories = []
     for notification in notifications:
-        actor, post = notification.from_actor, notification.post
+        actor, post, agreement = notification.from_actor, notification.post, notification.agreement
+        title = await _proposal_title(post) if post else ""
         stories.append(
             NotificationStory(
                 id=notification.id,
                 kind=str(notification.kind),
                 who=(actor.name or actor.username) if actor else "",
                 from_actor_id=actor.id if actor else None,
-                proposal_title=await _proposal_title(post) if post else "",
+                proposal_title=agreement.proposal.title if agreement else title,
                 post_id=post.id if post else None,
                 created_at=notification.created_at,
+                action=notification.action,
+                hours=agreement.hours if agreement else None,
+                sender_gives=bool(agreement and actor and agreement.provider_id == actor.id),
             )
         )
     return stories

@@ -33,6 +33,7 @@ from fedaid.activitypub.vocab import PUBLIC
 from fedaid.clock import utcnow
 from fedaid.domain import media as attachments
 from fedaid.domain import search
+from fedaid.domain.notifications import notify
 from fedaid.domain.publish import followers_of, publish
 from fedaid.domain.visibility import allied_groups, record_mentions
 from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
@@ -41,7 +42,6 @@ from fedaid.models import (
     ActorType,
     GroupKind,
     MediaAttachment,
-    Notification,
     NotificationKind,
     Post,
     PostTag,
@@ -216,8 +216,7 @@ async def tags_of(post: Post) -> list[str]:
 
 async def _notify_mentioned(post: Post, author: Actor, mentions: Sequence[Actor]) -> None:
     for actor in mentions:
-        if actor.is_local and actor.id != author.id:
-            await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
+        await notify(actor, NotificationKind.MENTION, from_actor=author, post=post)
 
 
 # ---------------------------------------------------------------- edit and delete

@@ -18,6 +18,7 @@ from fedaid.activitypub.attachments import parse_attachments
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.clock import utcnow
 from fedaid.domain import proposals, remote_demands, remote_media, responses, search, threads
+from fedaid.domain.notifications import notify
 from fedaid.domain.post_edits import keep_version
 from fedaid.domain.visibility import allied_groups, record_mentions
 from fedaid.errors import InvalidActivity
@@ -26,7 +27,6 @@ from fedaid.models import (
     CoachingSession,
     Follow,
     FollowState,
-    Notification,
     NotificationKind,
     Post,
     PostTag,
@@ -237,7 +237,7 @@ async def _store_tags(post: Post, names: Iterable[str]) -> None:
 async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -> None:
     mentioned = await Actor.filter(ap_id__in=list(mentions), is_local=True, deleted_at=None) if mentions else []
     for actor in mentioned:
-        await Notification.create(recipient=actor, kind=NotificationKind.MENTION, from_actor=author, post=post)
+        await notify(actor, NotificationKind.MENTION, from_actor=author, post=post)
 
 
 async def _index_and_read_proposal(

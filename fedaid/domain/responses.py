@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.domain import posts
+from fedaid.domain.notifications import notify
 from fedaid.domain.visibility import Viewer, visible_to
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (
@@ -67,7 +68,9 @@ async def record_remote_response(reply: Post) -> bool:
     parent = await Post.get_or_none(id=reply.in_reply_to_id, is_local=True).prefetch_related("author")
     if parent is None or not await Proposal.filter(post_id=parent.id).exists():
         return False
-    if await Notification.filter(post_id=reply.id, kind=NotificationKind.RESPONSE).exists():
+    if await Notification.filter(
+        post_id=reply.id, kind__in=(NotificationKind.RESPONSE, NotificationKind.AGREEMENT)
+    ).exists():
         return True
     await _notify_author(parent, reply, await Actor.get(id=reply.author_id))
     await _link_to_offered_agreement(parent, reply)
@@ -114,5 +117,4 @@ def _reply_visibility(parent: Post) -> Visibility:
 
 async def _notify_author(parent: Post, reply: Post, responder: Actor) -> None:
     author = parent.author if isinstance(parent.author, Actor) else await Actor.get(id=parent.author_id)
-    if author.is_local and author.id != responder.id:
-        await Notification.create(recipient=author, kind=NotificationKind.RESPONSE, from_actor=responder, post=reply)
+    await notify(author, NotificationKind.RESPONSE, from_actor=responder, post=reply)

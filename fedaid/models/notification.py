@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from fedaid.models.actor import Actor
+    from fedaid.models.agreement import Agreement
     from fedaid.models.post import Post
 
 
@@ -56,6 +57,13 @@ class Notification(Model):
         "models.CoachingSession", related_name="+", null=True, on_delete=fields.CASCADE
     )
     session_id: int | None
+    # For agreement steps: which agreement, and what `from_actor` did (offered, took, accepted, declined,
+    # cancelled), so the notification still says it after later steps.
+    agreement: fields.ForeignKeyNullableRelation[Agreement] = fields.ForeignKeyField(
+        "models.Agreement", related_name="+", null=True, on_delete=fields.CASCADE
+    )
+    agreement_id: int | None
+    action = fields.CharField(max_length=16, default="", db_default="")
     is_read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     dispatched_at = fields.DatetimeField(null=True, db_index=True)  # when its mail and push jobs were queued

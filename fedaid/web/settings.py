@@ -10,7 +10,7 @@ from fedaid.domain import paragraphs
 from fedaid.domain.accounts import set_locale, update_profile
 from fedaid.domain.alerts import AlertCriteria, add_alert, list_alerts, remove_alert
 from fedaid.domain.listings import category_choices
-from fedaid.domain.notifications import list_notifications, mark_all_read
+from fedaid.domain.notifications import list_notifications, mark_all_read, tell_notifications
 from fedaid.errors import InvalidInput
 from fedaid.models import ProposalPurpose
 from fedaid.web.forms import Form
@@ -92,7 +92,9 @@ async def _render(
 async def show_notifications(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     notifications = await list_notifications(viewer.actor)
-    return aiohttp_jinja2.render_template("settings/notifications.html", request, {"notifications": notifications})
+    stories = {story.id: story for story in await tell_notifications([n.id for n in notifications])}
+    context = {"notifications": notifications, "stories": stories}
+    return aiohttp_jinja2.render_template("settings/notifications.html", request, context)
 
 
 async def read_notifications(request: web.Request) -> web.Response:

@@ -200,8 +200,11 @@ async def test_a_coworking_member_answers_a_drivers_offer_and_both_ledgers_count
     # Then drivers has the reply as a response, and the offer, linked to it, waiting for its author
     with drivers.db.active():
         [response] = await Post.filter(in_reply_to__ap_id=offer_ap_id, author__ap_id=bea.ap_id)
-        assert await Notification.filter(recipient=ana, kind=NotificationKind.RESPONSE).count() == 1
         waiting = await Agreement.get(offer_activity_id=offered.offer_activity_id)
+        # One event, one notification: the reply (which mentions Ana) and its Offer arrive as one agreement step
+        (told,) = await Notification.filter(recipient=ana, from_actor__ap_id=bea.ap_id)
+        assert told.kind == NotificationKind.AGREEMENT and told.action == "offered"
+        assert told.post_id == response.id and told.agreement_id == waiting.id
         assert waiting.state == AgreementState.OFFERED and waiting.hours == Decimal(2)
         assert waiting.response_id == response.id
 
