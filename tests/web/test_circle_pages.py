@@ -208,3 +208,40 @@ async def test_a_join_from_a_blocked_domain_is_refused_with_a_reason(circle_site
         assert await Participation.filter(session_id=session.id).count() == 0
         assert (await CoachingSession.get(id=session.id)).accepted_count == 0
         assert not await Actor.filter(ap_id=fake.actor_id("mo")).exists()  # nothing fetched, nothing stored
+
+
+async def test_circle_and_session_pages_in_french_and_english_without_scripts(circle_site, facilitator) -> None:
+    assert await schedule(facilitator) == 200
+    with circle_site.db.active():
+        session = await CoachingSession.get(is_local=True)
+    paths = ["/circles", "/circles/marketing", session.ap_id.removeprefix(circle_site.base_url)]
+    shown: dict[str, dict[str, str]] = {}
+    async with aiohttp.ClientSession() as client:
+        for language in ("fr", "en"):
+            for path in paths:
+                headers = {"Accept-Language": language, "Accept": "text/html"}
+                async with client.get(circle_site.base_url + path, headers=headers) as page:
+                    assert page.status == 200, path
+                    shown.setdefault(language, {})[path] = await page.text()
+    for language, pages in shown.items():
+        for path, html in pages.items():
+            assert f'<html lang="{language}"' in html and "<script" not in html, (language, path)
+            assert 'name="viewport"' in html
+    assert "Agenda du cercle (.ics)" in shown["fr"]["/circles/marketing"]
+    assert "Calendar of the circle (.ics)" in shown["en"]["/circles/marketing"]
+    assert "Votre positionnement" in shown["fr"][paths[2]]
+
+
+async def test_circle_and_session_pages_fit_a_390_px_phone(circle_site, facilitator, browser) -> None:
+    assert await schedule(facilitator) == 200
+    with circle_site.db.active():
+        session = await CoachingSession.get(is_local=True)
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    try:
+        page = await context.new_page()
+        for path in ("/circles", "/circles/marketing", session.ap_id.removeprefix(circle_site.base_url), "/demands"):
+            await page.goto(circle_site.base_url + path)
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} is {overflow}px too wide for a phone"
+    finally:
+        await context.close()
