@@ -147,7 +147,7 @@ class StreamHub:
         since = self._since - LAG
         posts = [
             post
-            for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True)
+            for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True, hidden_at__isnull=True)
             .select_related("author")
             .order_by("created_at")
             if self._first_time("post", post.id, now)

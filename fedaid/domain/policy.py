@@ -144,8 +144,12 @@ async def silenced_domains() -> frozenset[str]:
 
 
 async def not_silenced() -> Q:
-    """The filter public timelines apply: posts from silenced domains are kept, but not shown there."""
-    return silenced_filter(await silenced_domains())
+    """The filter public timelines apply: posts from silenced domains, and of accounts a moderator silenced, are
+    kept, but not shown there."""
+    query = silenced_filter(await silenced_domains())
+    if await Actor.filter(silenced_at__isnull=False).exists():
+        query &= Q(author__silenced_at__isnull=True)
+    return query
 
 
 def silenced_filter(domains: Iterable[str]) -> Q:

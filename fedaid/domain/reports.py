@@ -1,5 +1,6 @@
-"""Members' reports, and what admins do from a report: hide or remove a post, suspend an account, silence a domain,
-forward the report to the account's server as a Flag, resolve it with a note. Each action is in the audit log.
+"""Members' reports, and what admins do from a report: hide or remove a post, silence or suspend an account,
+silence a domain, forward the report to the account's server as a Flag, resolve it with a note. Each action is
+in the audit log.
 
 Reports from other servers (Flag) arrive through `moderation.receive_report` and land in the same list.
 Suspending a domain goes through its confirmation page (`domain/suspension.py`). No network here: the Flag
@@ -14,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.activities import render_flag
 from fedaid.clock import utcnow
-from fedaid.domain import audit, policy
+from fedaid.domain import audit, policy, suspension
 from fedaid.domain.accounts import set_account_state
 from fedaid.domain.follows import admin_actors
 from fedaid.domain.posts import delete_post
@@ -161,18 +162,33 @@ async def remove_post(report: Report, post_id: int, *, by: Actor) -> Post:
     return post
 
 
-async def suspend_account(report: Report, *, by: Actor) -> Account:
-    """Suspend the reported member (their sessions and tokens end). Other servers' accounts are dealt with by
-    domain (silence or suspend), or by forwarding the report to their admins."""
+async def suspend_account(report: Report, *, by: Actor) -> Actor:
+    """Suspend the reported account. A member: their sessions and tokens end. Another server's account: its
+    follows get Reject/Undo, open agreements are cancelled, its posts removed, and nothing more of it is kept."""
     target = await _target(report)
-    account = await Account.get_or_none(actor_id=target.id)
-    admin = await Account.get_or_none(actor_id=by.id)
-    if not target.is_local or account is None or admin is None:
-        raise InvalidInput("Only members of this instance can be suspended here; act on their domain instead.")
     async with in_transaction():
-        await set_account_state(account, AccountState.SUSPENDED, by=admin)
+        if target.is_local:
+            account = await Account.get_or_none(actor_id=target.id)
+            admin = await Account.get_or_none(actor_id=by.id)
+            if account is None or admin is None:
+                raise InvalidInput("This account cannot be suspended here.")
+            await set_account_state(account, AccountState.SUSPENDED, by=admin)
+        else:
+            await suspension.cut_off({target.id})
+            await Actor.filter(id=target.id).update(suspended_at=utcnow())
         await audit.record("account.suspend", f"@{target.acct}", by=by, detail=f"report {report.id}")
-    return account
+    return target
+
+
+async def silence_account(report: Report, *, by: Actor) -> Actor:
+    """Silence another server's reported account: its posts are kept but left out of public lists and timelines."""
+    target = await _target(report)
+    if target.is_local:
+        raise InvalidInput("Members of this instance are suspended, not silenced.")
+    async with in_transaction():
+        await Actor.filter(id=target.id).update(silenced_at=utcnow())
+        await audit.record("account.silence", f"@{target.acct}", by=by, detail=f"report {report.id}")
+    return target
 
 
 async def silence_domain(report: Report, *, by: Actor) -> str:

@@ -33,7 +33,7 @@ async def following_page(actor: Actor, page: int | None) -> CollectionPage:
 
 async def outbox_page(actor: Actor, page: int | None) -> CollectionPage:
     """Public posts only: members-only and direct posts never appear in an outbox."""
-    query = Post.filter(author=actor, visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+    query = Post.filter(author=actor, visibility=Visibility.PUBLIC, deleted_at__isnull=True, hidden_at__isnull=True)
     return await _page(query, page, "ap_id")
 
 

@@ -71,23 +71,28 @@ async def suspend_domain(domain: str, *, reason: str = "", by: Actor | None = No
     domain = policy.normalise_domain(domain)
     async with in_transaction():
         done = await consequences(domain)
-        ids = await _actor_ids(domain)
-        follows = await _follows(ids)
-        for row in follows:  # queued before the block, which would drop them
-            if row.target_id in ids:
-                await publish(render_undo_follow(row, row.follower, row.target), sender=row.follower, to=[row.target])
-            else:
-                await publish(render_reject(row, row.follower, row.target), sender=row.target, to=[row.follower])
-        await Follow.filter(id__in=[row.id for row in follows]).delete()
-        for agreement in await _agreements(ids):
-            await agreements.cancel_with_suspended(agreement, ids)
-        post_ids = list(await _posts(ids).values_list("id", flat=True))
-        if post_ids:
-            await PostTag.filter(post_id__in=post_ids).delete()
-            await Post.filter(id__in=post_ids).update(deleted_at=utcnow(), content="", summary="")
+        await cut_off(await _actor_ids(domain))  # before the block, which would drop the Reject and Undo
         await policy.set_domain_policy(domain, PolicyKind.BLOCK, reason=reason)
         await audit.record("domain.suspend", domain, by=by, detail=_summary(done, reason))
     return done
+
+
+async def cut_off(ids: set[int]) -> None:
+    """Steps 1 to 3 for these remote actors (a domain's, or one suspended account): Reject their follows of ours
+    and Undo ours of theirs, delete those follows, cancel open agreements with them, remove their posts."""
+    follows = await _follows(ids)
+    for row in follows:
+        if row.target_id in ids:
+            await publish(render_undo_follow(row, row.follower, row.target), sender=row.follower, to=[row.target])
+        else:
+            await publish(render_reject(row, row.follower, row.target), sender=row.target, to=[row.follower])
+    await Follow.filter(id__in=[row.id for row in follows] or [0]).delete()
+    for agreement in await _agreements(ids):
+        await agreements.cancel_with_suspended(agreement, ids)
+    post_ids = list(await _posts(ids).values_list("id", flat=True))
+    if post_ids:
+        await PostTag.filter(post_id__in=post_ids).delete()
+        await Post.filter(id__in=post_ids).update(deleted_at=utcnow(), content="", summary="")
 
 
 def _summary(done: Consequences, reason: str) -> str:

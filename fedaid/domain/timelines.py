@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.paging import Page, fetch_page, newest_first, paged
 from fedaid.domain.policy import not_silenced
@@ -65,7 +65,9 @@ async def home(viewer: Viewer, page: Page) -> list[Entry]:
     # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
     followed = Follow.filter(follower_id=viewer.actor.id, state=FollowState.ACCEPTED)
     authors = [viewer.actor.id, *await followed.values_list("target_id", flat=True)]
-    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=home_audiences(viewer))
+    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=home_audiences(viewer)).filter(
+        Q(hidden_at__isnull=True) | Q(author_id=viewer.actor.id)
+    )  # a hidden post: its author only
     # A boost of a post already in this timeline (its author is followed) would show it twice.
     boosts = Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True, post__visibility__in=EVERYONE).exclude(
         post__author_id__in=authors
@@ -154,8 +156,8 @@ async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:
 
 
 async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
-    # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted".
-    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+    # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted, not hidden".
+    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True, hidden_at__isnull=True)
     if local:
         return query.filter(is_local=True)
     query = query.filter(await not_silenced())

@@ -222,6 +222,8 @@ class InboxWorker:
             actor = await self.actor(activity.actor_ap_id)
         except (Gone, NotFound):
             return  # its actor is gone: nothing to apply any more
+        if actor.suspended_at is not None:
+            return  # a moderator suspended this account: nothing of it is kept
         if await apply_demand_activity(actor, activity):
             return  # a vote, its withdrawal, or a collective co-signing a demand
         received = msg.read_activity(activity, followers_url=actor.followers_url)

@@ -51,6 +51,8 @@ class Actor(Model):
     published_at = fields.DatetimeField(null=True)
     fetched_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
+    silenced_at = fields.DatetimeField(null=True)  # a moderator silenced this remote account: kept out of public lists
+    suspended_at = fields.DatetimeField(null=True)  # a moderator suspended this remote account: nothing of it is kept
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,16 @@ from fedaid.web.sessions import require_moderator, require_viewer
 
 CATEGORY_CHOICES = list(reports.CATEGORIES)
 # What moderators may do; suspending a domain (admins only) goes through its confirmation page.
-ACTIONS = ("hide", "remove", "suspend-account", "silence-domain", "suspend-domain", "forward", "resolve")
+ACTIONS = (
+    "hide",
+    "remove",
+    "silence-account",
+    "suspend-account",
+    "silence-domain",
+    "suspend-domain",
+    "forward",
+    "resolve",
+)
 
 
 async def show_report_form(request: web.Request, *, form: Form | None = None, status: int = 200) -> web.Response:
@@ -82,6 +91,8 @@ async def report_action(request: web.Request) -> web.Response:
                 await reports.hide_post(report, _required_int(form.get("post")), by=viewer.actor)
             case "remove":
                 await reports.remove_post(report, _required_int(form.get("post")), by=viewer.actor)
+            case "silence-account":
+                await reports.silence_account(report, by=viewer.actor)
             case "suspend-account":
                 await reports.suspend_account(report, by=viewer.actor)
             case "silence-domain":

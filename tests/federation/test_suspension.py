@@ -17,6 +17,7 @@ from fedaid.clock import utcnow
 from fedaid.domain import follows
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.ledger import ledger_of
+from fedaid.domain.reports import file_report
 from fedaid.models import (
     AccountRole,
     Actor,
@@ -148,3 +149,39 @@ async def test_the_cli_suspends_the_same_way(make_instance, aiohttp_server):
         assert await Post.filter(author__domain=fake.domain, deleted_at__isnull=True).count() == 0
         assert await Follow.filter(state=FollowState.ACCEPTED).count() == 0
         assert (await AdminAction.get(action="domain.suspend")).actor_id is None  # the command line
+
+
+async def test_suspending_one_account_from_a_report_cuts_it_off_and_spares_its_domain(make_instance, aiohttp_server):
+    drivers, fake, open_one = await given_a_domain_we_deal_with(make_instance, aiohttp_server)
+    with drivers.db.active():
+        bea = await Actor.get(username="bea", is_local=True)
+        alice = await Actor.get(ap_id=fake.actor_id("alice"))
+        report = await file_report(
+            bea, alice, post_ids=[], comment="Pub", category="spam", forward=False, base_url=drivers.base_url
+        )
+    sent_before = len(fake.received)
+    admin = Visitor(drivers.base_url, language="en")
+    await admin.sign_in("ana")
+    try:
+        page = await admin.get("/admin/reports")
+        assert "Suspend this account" in page and "Silence this account" in page
+        await admin.post(f"/admin/reports/{report.id}/suspend-account", {})
+    finally:
+        await admin.close()
+    await drain(drivers)
+
+    # alice's follow of our collective got a Reject, signed; bea's follow of bob (same domain) stays
+    [reject] = [seen for seen in fake.received[sent_before:] if seen.activity["type"] == "Reject"]
+    assert reject.verified and reject.activity["object"]["actor"] == fake.actor_id("alice")
+    with drivers.db.active():
+        assert await Follow.filter(follower__username="bea").count() == 1
+        assert await Post.filter(author_id=alice.id, deleted_at__isnull=True).count() == 0
+        assert (await Agreement.get(id=open_one.id)).state == AgreementState.CANCELLED
+        assert not await DomainPolicy.exists()
+    # and what she sends later is acknowledged but not kept
+    later = note(fake, 3, "<p>@bea Re-bonjour</p>", cc=[bea.ap_id])
+    assert (await fake.post_signed(f"{drivers.base_url}/inbox", create(fake, later)))[0] == 202
+    await drain(drivers)
+    with drivers.db.active():
+        assert not await Post.filter(ap_id=later["id"]).exists()
+        assert (await AdminAction.get(action="account.suspend")).target == f"@{alice.acct}"
