@@ -54,3 +54,8 @@ async def receive_move(incoming: Incoming, moved: Moved) -> None:
         log.info("Move not confirmed by the new account", extra={"actor": actor.ap_id, "target": moved.target_ap_id})
         return
     await Actor.filter(id=actor.id).update(moved_to=moved.target_ap_id[:512])
+
+
+async def is_suspended(actor: Actor) -> bool:
+    """Whether a moderator suspended this account (read from the table: cached actors may be older)."""
+    return await Actor.filter(id=actor.id, suspended_at__isnull=False).exists()

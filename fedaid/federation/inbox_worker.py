@@ -222,7 +222,7 @@ class InboxWorker:
             actor = await self.actor(activity.actor_ap_id)
         except (Gone, NotFound):
             return  # its actor is gone: nothing to apply any more
-        if actor.suspended_at is not None:
+        if await remote_accounts.is_suspended(actor):
             return  # a moderator suspended this account: nothing of it is kept
         if await apply_demand_activity(actor, activity):
             return  # a vote, its withdrawal, or a collective co-signing a demand
