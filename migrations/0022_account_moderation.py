@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0020_moderation")]
+    dependencies = [("models", "0021_notification_agreement")]
 
     initial = False
 
