@@ -280,8 +280,13 @@ class RemoteActors:
         domain = domain_of(parsed.ap_id)
         if domain == self._local_domain:
             raise FetchError(f"Another server served {parsed.ap_id}, an actor of this server.")
-        if claimed_as is None or not _same_acct(claimed_as, (parsed.preferred_username, domain)):
-            await self._check_loop_back((parsed.preferred_username, domain), parsed.ap_id)
+        if not parsed.has_username:
+            if claimed_as is not None:  # an acct cannot name an actor that has no username
+                raise FetchError(f"{parsed.ap_id} has no preferredUsername, so no acct:{_acct(claimed_as)} names it.")
+        elif claimed_as is None or not _same_acct(claimed_as, (parsed.preferred_username, domain)):
+            await self._check_loop_back(
+                (parsed.preferred_username, domain), parsed.ap_id, without_webfinger_ok=claimed_as is None
+            )
         cached = await Actor.get_or_none(ap_id=parsed.ap_id)
         values = self._row_values(parsed, domain)
         actor = await _upsert(parsed.ap_id, cached, values)
@@ -331,8 +336,10 @@ class RemoteActors:
 
     # --- WebFinger --------------------------------------------------------------------------
 
-    async def _check_loop_back(self, acct: Acct, ap_id: str) -> None:
-        """WebFinger for the actor's own acct must name `ap_id`, after at most one subject redirect."""
+    async def _check_loop_back(self, acct: Acct, ap_id: str, *, without_webfinger_ok: bool = False) -> None:
+        """WebFinger for the actor's own acct must name `ap_id`, after at most one subject redirect. With
+        `without_webfinger_ok` (an actor fetched by its own id), a server that answers no WebFinger for it (404,
+        410) is taken at its word: its acct is its name at its host; one that names another actor is refused."""
         scheme = urlsplit(ap_id).scheme
         try:
             jrd = await self._webfinger(*acct, scheme=scheme)
@@ -346,6 +353,9 @@ class RemoteActors:
                 acct = subject
             confirmed = self_link(jrd, _acct(acct))
         except (NotFound, Gone) as err:
+            if without_webfinger_ok:
+                log.info("no WebFinger for %s: its acct is %s", ap_id, _acct(acct))
+                return
             raise FetchError(f"WebFinger does not confirm {ap_id}: {err}") from err
         if confirmed != ap_id:
             raise FetchError(

@@ -136,12 +136,8 @@ PARSER_OF = {
 # Files the right parser refuses, with the message it must give and why that is correct.
 # (Lemmy's assets carry no @context; the parser does not require one: see has_as_context.)
 REFUSED = {
-    "fep/fep0837_actor_payment_link.json": (
-        "preferredUsername is missing",
-        "FEP-0837 excerpt showing only the payment link; Mastodon refuses such an actor too",
-    ),
     "mastodon/actor_property_value.json": (
-        "preferredUsername is missing",
+        "actor inbox is missing",
         "docs excerpt showing only profile fields: no preferredUsername, no inbox",
     ),
     "gotosocial/delete_direct.json": (
@@ -1002,3 +998,12 @@ def test_raw_document_is_kept_for_storage() -> None:
     doc = load("pleroma/follow.json")
     assert parse_activity(doc).raw is doc
     assert json.dumps(parse_activity(doc).raw)
+
+
+def test_an_actor_without_preferred_username_is_named_by_its_ids_last_segment() -> None:
+    doc = load("fep/fep0837_actor_payment_link.json")
+    actor = parse_actor(doc)
+    assert actor.preferred_username == "alice" and not actor.has_username
+    bridged = parse_actor({**doc, "id": "https://bridge.example/ap/u/did%3Aplc%3Aabc/", "inbox": doc["inbox"]})
+    assert bridged.preferred_username == "did:plc:abc"
+    assert parse_actor({**doc, "preferredUsername": "alice2"}).has_username

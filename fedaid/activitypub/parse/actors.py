@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from fedaid.activitypub.parse.values import (
     JSONDict,
@@ -42,7 +43,8 @@ class ProfileField:
 class ActorDoc:
     ap_id: str
     type: str
-    preferred_username: str
+    preferred_username: str  # or the id's last segment when the actor has none (`has_username` False)
+    has_username: bool
     name: str  # plain text, "" when absent
     summary: str  # sanitised HTML
     inbox: str
@@ -77,17 +79,28 @@ class KeyDoc:
     is_from_owner_document: bool
 
 
+def name_from_id(ap_id: str) -> str:
+    """The last non-empty path segment of an actor id (`https://bridge.example/actors/x7` → `x7`), else its host."""
+    parts = urlsplit(ap_id)
+    segments = [unquote(segment) for segment in parts.path.split("/") if segment]
+    name = re.sub(r"[\s@/]+", "_", segments[-1] if segments else parts.hostname or "actor")
+    return name[:255] or "actor"
+
+
 def parse_actor(doc: JSONDict) -> ActorDoc:
-    """A remote actor, with Mastodon's requirements: known type, preferredUsername, inbox (ProcessAccountService)."""
+    """A remote actor: known type and inbox, as Mastodon asks (ProcessAccountService). `preferredUsername` is
+    optional in ActivityStreams and some servers and bridges leave it out: the name is then the last segment of
+    the id, and `has_username` says so (there is no WebFinger address to confirm)."""
     require_dict(doc, "an actor")
     ap_id = own_id(doc, "actor id")
     kind = next((name for name in type_names(doc.get("type")) if name in ACTOR_TYPES), None)
     if kind is None:
         raise InvalidActivity("actor type must be Person, Service, Application, Group or Organization")
     username = doc.get("preferredUsername")
-    if not isinstance(username, str) or not username:
-        raise InvalidActivity("actor preferredUsername is missing")
-    if not _USERNAME.fullmatch(username):
+    has_username = isinstance(username, str) and bool(username)
+    if not has_username:
+        username = name_from_id(ap_id)
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
         raise InvalidActivity("actor preferredUsername holds spaces, '@' or '/', or is too long")
     inbox = required_url(doc.get("inbox"), "actor inbox")
     key_id, key_pem, key_owner = _actor_key(doc.get("publicKey"), ap_id)
@@ -98,6 +111,7 @@ def parse_actor(doc: JSONDict) -> ActorDoc:
         ap_id=ap_id,
         type=kind,
         preferred_username=username,
+        has_username=has_username,
         name=plain(doc.get("name")),
         summary=html_of(doc.get("summary")),
         inbox=inbox,
