@@ -907,3 +907,22 @@ async def test_every_real_event_shows_as_a_session_published_elsewhere(drivers, 
     assert event["name"] in html
     if expected.place_name:
         assert expected.place_name in html
+
+
+@pytest.mark.parametrize("name", ["mobilizon/group.json", "lemmy/group.json"])
+async def test_every_real_group_shows_as_a_group(drivers, aiohttp_server, name: str) -> None:
+    """Mobilizon's and Lemmy's Group actors, served as their servers serve them, are read and shown as groups."""
+    doc = load(name)
+    fake = await start_fake_remote(aiohttp_server, usernames=())
+    stage = Stage(drivers, fake, doc)
+    fake.add_user("g", preferred_username=doc["preferredUsername"])
+    fake.patch_actor("g", type="Group", **{key: doc[key] for key in ("name", "summary") if key in doc})
+    stage.names[doc["id"]] = "g"
+    group = await stage.actor_row(doc["id"])
+    assert group.is_group and group.name == doc["name"] and group.username == doc["preferredUsername"]
+    async with aiohttp.ClientSession() as client:
+        async with client.get(f"{drivers.base_url}/api/v1/accounts/{group.id}") as answer:
+            assert answer.status == 200
+            account = await answer.json()
+    assert account["group"] is True and account["display_name"] == doc["name"]
+    assert account["acct"] == f"{doc['preferredUsername']}@{fake.domain}"
