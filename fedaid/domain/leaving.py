@@ -2,8 +2,9 @@
 
 What stays is history: the Person actor remains as a tombstone (its URL answers 410), so confirmed exchanges
 and the ledger keep their counterpart, shown as a deleted member. What goes: the account and everything it
-signs in with, follows both ways, notifications, open offers and requests (closed), agreements not yet
-fulfilled (cancelled, the other party told), and supports of demands still gathering them (withdrawn).
+signs in with, follows both ways, notifications, the member's posts (Tombstones; offers and requests closed),
+agreements not yet fulfilled (cancelled, the other party told), and supports of demands still gathering them
+(withdrawn).
 Servers that know the member get a Delete of the actor, as Mastodon sends one (DeleteActorSerializer).
 """
 
@@ -16,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.activities import render_delete_actor
 from fedaid.clock import utcnow
-from fedaid.domain import limits, polls
+from fedaid.domain import limits, polls, search
 from fedaid.domain.agreements import cancel_agreement
 from fedaid.domain.members import Member, get_member
 from fedaid.domain.passwords import check_password
@@ -31,6 +32,8 @@ from fedaid.models import (
     Notification,
     Poll,
     PollVote,
+    Post,
+    PostTag,
     Proposal,
     ProposalStatus,
 )
@@ -62,6 +65,7 @@ async def close_account(member: Member) -> Actor:
     await _cancel_open_agreements(actor)
     async with in_transaction():
         await Proposal.filter(post__author_id=actor.id, status=ProposalStatus.OPEN).update(status=ProposalStatus.CLOSED)
+        await _empty_posts(actor)
         audience = await _servers_that_know(actor)
         actor.deleted_at = utcnow()
         actor.name, actor.summary, actor.icon_url = "", "", None
@@ -72,6 +76,19 @@ async def close_account(member: Member) -> Actor:
         await Notification.filter(recipient_id=actor.id).delete()
     log.info("account closed", extra={"actor_id": actor.id})
     return actor
+
+
+async def _empty_posts(actor: Actor) -> None:
+    """The member's posts become Tombstones here, as a deleted post does; servers elsewhere drop their copies
+    on the Delete of the actor (Mastodon deletes every status of a deleted account)."""
+    rows = await Post.filter(author_id=actor.id, deleted_at__isnull=True).values_list("id", flat=True)
+    post_ids = [int(post_id) for post_id in rows]
+    if not post_ids:
+        return
+    await Post.filter(id__in=post_ids).update(deleted_at=utcnow(), content="", summary="")
+    await PostTag.filter(post_id__in=post_ids).delete()
+    for post_id in post_ids:
+        await search.unindex_post(post_id)
 
 
 async def _withdraw_supports(actor: Actor) -> None:

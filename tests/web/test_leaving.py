@@ -29,6 +29,7 @@ from fedaid.models import (
     Follow,
     Poll,
     PollVote,
+    Post,
     Proposal,
     ProposalStatus,
     WebSession,
@@ -169,6 +170,11 @@ async def test_a_member_deletes_their_account_and_the_delete_federates(drivers, 
         assert with_cleo.state == AgreementState.CANCELLED
         confirmed = await Agreement.get(provider_id=ana.id)
         assert confirmed.state == AgreementState.FULFILLED
+        # Her posts are Tombstones here, out of search and listings
+        left = await Post.filter(author_id=ana.id, deleted_at__isnull=True).values_list("id", "content", "ap_id")
+        assert not left, left
+    page = await (await browsers(drivers)).get("/search?q=URSSAF")
+    assert "Déclaration URSSAF" not in page
     # And the confirmed exchange stays in Béa's agreements and ledger, with a deleted member
     bea = await browsers(drivers, "bea")
     page = await bea.get("/agreements")
