@@ -81,8 +81,8 @@ async def close_account(member: Member) -> Actor:
 async def _empty_posts(actor: Actor) -> None:
     """The member's posts become Tombstones here, as a deleted post does; servers elsewhere drop their copies
     on the Delete of the actor (Mastodon deletes every status of a deleted account)."""
-    rows = await Post.filter(author_id=actor.id, deleted_at__isnull=True).values_list("id", flat=True)
-    post_ids = [int(post_id) for post_id in rows]
+    posts = await Post.filter(author_id=actor.id, deleted_at__isnull=True).only("id")
+    post_ids = [post.id for post in posts]
     if not post_ids:
         return
     await Post.filter(id__in=post_ids).update(deleted_at=utcnow(), content="", summary="")
