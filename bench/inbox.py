@@ -337,6 +337,15 @@ def process_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_of(pid: int | None) -> float | None:
+    """The highest resident set size of another process so far, in MB (Linux's VmHWM)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except (OSError, TypeError):
+        return None
+    return next((int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")), None)
+
+
 # --- the fedaid side: warm-up, follows, and waiting for the worker ----------------------------------
 
 
@@ -423,6 +432,7 @@ async def main(args: argparse.Namespace) -> None:
 
     folder = tempfile.mkdtemp(prefix="fedaid-bench-inbox-")
     ceiling_rounds: list[Result] = []
+    peak_rss_mb: float | None = None
     fedaid_rounds: list[Result] = []
     try:
         async with scratch_database(args.postgres, folder, "fedaid_bench_inbox") as (database_url, _):
@@ -484,12 +494,15 @@ async def main(args: argparse.Namespace) -> None:
                 applied_after = await wait_until_applied(db)
                 worker.terminate()
             posts = await count_posts(db)
+            peak_rss_mb = peak_rss_of(server.pid)
             server.terminate()
             await db.close()
     finally:
         await runner.cleanup()
 
     report(args, ceiling_rounds, fedaid_rounds, applied_after, posts)
+    if peak_rss_mb is not None:
+        print(f"fedaid inbox process: peak RSS {peak_rss_mb:.0f} MB")
 
 
 def combined(name: str, rounds: list[Result]) -> Result:
