@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
@@ -81,9 +83,6 @@ class InboxWorker:
         self._clock = clock
         self._actors: dict[str, Actor] = {}  # the actors met lately (a burst often comes from few)
         self._actors_since = time.monotonic()
-        self._collective_ap_id: str | None = None
-        self._followed_senders: frozenset[str] = frozenset()
-        self._offline = False  # True inside a batch's transaction: nothing may wait on another server
 
     async def run_once(self) -> int:
         """Claim and apply up to `batch_size` due items; returns how many were claimed.
@@ -99,15 +98,19 @@ class InboxWorker:
             return 0
         self._forget_old_actors()
         collective = await proposals.default_collective()
-        self._collective_ap_id = collective.ap_id if collective is not None else None
-        self._followed_senders = await follows.followed_here_among(item.actor_ap_id for item in items)
+        _PASS.set(
+            _Pass(
+                collective_ap_id=collective.ap_id if collective is not None else None,
+                followed_senders=await follows.followed_here_among(item.actor_ap_id for item in items),
+            )
+        )
         await self._load_authors(items)
         done: list[int] = []
         waiting_for_network: list[InboxItem] = []
         pending = list(items)
         while pending:
             async with in_transaction():
-                self._offline = True
+                _this_pass().offline = True
                 try:
                     started = time.monotonic()
                     while pending and time.monotonic() - started < TRANSACTION_BUDGET:
@@ -120,7 +123,7 @@ class InboxWorker:
                     await self._mark_done(done)
                     done = []
                 finally:
-                    self._offline = False
+                    _this_pass().offline = False
         for item in waiting_for_network:
             if await self._process(item):
                 done.append(item.id)
@@ -162,6 +165,8 @@ class InboxWorker:
         except NeedsNetwork:
             return None
         except Exception as err:
+            if is_lock_conflict(err):
+                return None  # another worker's batch holds what it needs: applied alone after this batch
             return await self._record_failure(item, err)
 
     async def _process(self, item: InboxItem) -> bool:
@@ -233,8 +238,8 @@ class InboxWorker:
             self.policies,
             federation_mode=self.settings.federation_mode,
             outside_proposals=self.settings.outside_proposals,
-            collective_ap_id=self._collective_ap_id,
-            followed_senders=self._followed_senders,
+            collective_ap_id=_this_pass().collective_ap_id,
+            followed_senders=_this_pass().followed_senders,
             thread_fetch_depth=self.settings.thread_fetch_depth,
             via_group=via_group,
         )
@@ -268,8 +273,38 @@ class InboxWorker:
         return await self.fetcher.get_json(url)
 
     def _online(self) -> None:
-        if self._offline:
+        if _this_pass().offline:
             raise NeedsNetwork
+
+
+LOCK_CONFLICTS = frozenset({"40P01", "40001"})  # PostgreSQL: deadlock detected, serialization failure
+
+
+def is_lock_conflict(err: BaseException) -> bool:
+    """Whether `err` (or what caused it) is PostgreSQL giving up on a lock another transaction holds."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in LOCK_CONFLICTS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@dataclass
+class _Pass:
+    """What one pass looked up once for its whole batch; per task, since passes may run side by side."""
+
+    collective_ap_id: str | None = None
+    followed_senders: frozenset[str] = frozenset()
+    offline: bool = False  # inside a batch's transaction: nothing may wait on another server
+
+
+_PASS: ContextVar[_Pass | None] = ContextVar("inbox_pass", default=None)
+
+
+def _this_pass() -> _Pass:
+    """The pass this task runs (an activity applied outside any pass gets a fresh, empty one)."""
+    return _PASS.get() or _Pass()
 
 
 class NeedsNetwork(Exception):
