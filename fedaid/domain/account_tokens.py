@@ -10,10 +10,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from fedaid.clock import utcnow
+from fedaid.domain.jobs import queue_job
 from fedaid.domain.sealing import seal, unseal
 from fedaid.errors import Gone, NotFound
-from fedaid.models import Account, AccountToken, TokenPurpose
+from fedaid.models import Account, AccountToken, JobChannel, TokenPurpose
 
 LIFETIMES = {TokenPurpose.RESET_PASSWORD: timedelta(hours=1), TokenPurpose.CONFIRM_EMAIL: timedelta(days=2)}
 SEAL_PURPOSE = "account link"
@@ -36,6 +39,25 @@ async def issue_token(
         expires_at=(now or utcnow()) + LIFETIMES[purpose],
     )
     return token, row
+
+
+async def mail_link(
+    account: Account, purpose: TokenPurpose, template: str, *, secret_key: str, now: datetime | None = None
+) -> None:
+    """Issue a token and queue the mail `template` carrying its link (sealed until sent), both in one
+    transaction; the mail job expires with the token, so a link is never mailed after it stopped working."""
+    now = now or utcnow()
+    async with in_transaction():
+        token, row = await issue_token(account, purpose, now=now)
+        await queue_job(
+            JobChannel.MAIL,
+            account,
+            template,
+            dedupe_key=f"mail:{template}:{row.id}",
+            now=now,
+            data={"token": sealed(secret_key, token)},
+            expires_at=row.expires_at,
+        )
 
 
 async def check_token(token: str, purpose: TokenPurpose, *, now: datetime | None = None) -> AccountToken:

@@ -13,12 +13,11 @@ from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
 from fedaid.domain import limits
-from fedaid.domain.account_tokens import check_token, issue_token, sealed, use_token
-from fedaid.domain.jobs import queue_job
+from fedaid.domain.account_tokens import check_token, issue_token, mail_link, use_token
 from fedaid.domain.members import get_member
 from fedaid.domain.passwords import hash_password
 from fedaid.domain.sign_ins import end_everything
-from fedaid.models import Account, AccountState, JobChannel, TokenPurpose
+from fedaid.models import Account, AccountState, TokenPurpose
 
 RESET = TokenPurpose.RESET_PASSWORD
 
@@ -39,17 +38,7 @@ async def request_password_reset(
     account = await Account.get_or_none(email=typed, state=AccountState.APPROVED)
     if account is None:
         return
-    async with in_transaction():
-        token, row = await issue_token(account, RESET, now=now)
-        await queue_job(
-            JobChannel.MAIL,
-            account,
-            "reset",
-            dedupe_key=f"mail:reset:{row.id}",
-            now=now,
-            data={"token": sealed(secret_key, token)},
-            expires_at=row.expires_at,
-        )
+    await mail_link(account, RESET, "reset", secret_key=secret_key, now=now)
 
 
 async def check_reset_link(token: str) -> Account:

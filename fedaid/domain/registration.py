@@ -13,7 +13,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
-from fedaid.domain.account_tokens import issue_token, sealed, use_token
+from fedaid.domain.account_tokens import mail_link, use_token
 from fedaid.domain.jobs import queue_job
 from fedaid.domain.notifications import notify_admins_of_sign_up
 from fedaid.errors import Conflict, InvalidInput
@@ -51,18 +51,7 @@ def checked_reason(reason: str) -> str:
 
 async def send_confirmation(account: Account, *, secret_key: str, now: datetime | None = None) -> None:
     """Mail a link that confirms the account's address (valid two days); the account cannot sign in before."""
-    now = now or utcnow()
-    async with in_transaction():
-        token, row = await issue_token(account, TokenPurpose.CONFIRM_EMAIL, now=now)
-        await queue_job(
-            JobChannel.MAIL,
-            account,
-            "confirm",
-            dedupe_key=f"mail:confirm:{row.id}",
-            now=now,
-            data={"token": sealed(secret_key, token)},
-            expires_at=row.expires_at,
-        )
+    await mail_link(account, TokenPurpose.CONFIRM_EMAIL, "confirm", secret_key=secret_key, now=now)
 
 
 async def confirm_email(token: str) -> Account:
