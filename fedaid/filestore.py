@@ -1,7 +1,11 @@
 """Where media files live: a small interface, and files in the data folder as its one implementation.
 
 Files are named by their content (SHA-256 and an extension), so one picture uploaded twice is stored once
-and a name never points at other bytes. An object store can implement the same four methods later.
+and a name never points at other bytes. An object store can implement the same methods later.
+
+Because two rows may share one file, the order of writes is what keeps a file from going while it is
+wanted: a row naming a key is committed before the file is stored, and a file is removed with
+`remove_unless`, which moves it aside, asks again whether a row names it, and puts it back if one does.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -44,8 +49,8 @@ class FileStore(Protocol):
     def path_of(self, key: str) -> Path | None:
         """Where the file can be read from, None when it is not stored."""
 
-    def delete(self, key: str) -> None:
-        """Remove the file; nothing happens when it is not there."""
+    async def remove_unless(self, key: str, still_used: Callable[[], Awaitable[bool]]) -> bool:
+        """Remove the file unless `still_used()` is true once it is out of reach; True when it went."""
 
     def keys(self) -> list[str]:
         """Every stored key (for pruning)."""
@@ -85,9 +90,21 @@ class LocalFileStore:
         path = self._path(key)
         return path if path.is_file() else None
 
-    def delete(self, key: str) -> None:
-        if is_key(key):
-            self._path(key).unlink(missing_ok=True)
+    async def remove_unless(self, key: str, still_used: Callable[[], Awaitable[bool]]) -> bool:
+        if not is_key(key):
+            return False
+        path = self._path(key)
+        aside = path.with_name(f".leaving-{os.urandom(8).hex()}-{key}")
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        # A row committed before this point is seen now; one committed after it stores its file again.
+        if await still_used():
+            os.replace(aside, path)
+            return False
+        aside.unlink()
+        return True
 
     def keys(self) -> list[str]:
         if not self.root.is_dir():

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from fedaid.clock import utcnow
 from fedaid.domain import work
 from fedaid.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from fedaid.filestore import FileStore
+from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, ProcessedImage, UnsupportedMedia, process_image, sniff
 from fedaid.models import Actor, MediaAttachment, MediaKind, MediaState, Post, WorkKind
 from fedaid.models.ids import new_id
@@ -81,7 +81,7 @@ async def upload(
     description = _check_description(description)
     content_type = sniff(data)  # refusals happen here, before anything is stored
     is_pdf = content_type == PDF
-    key = store.put(data, content_type)
+    key = key_for(data, content_type)
     async with in_transaction():
         media = await MediaAttachment.create(
             id=new_id(),
@@ -97,6 +97,11 @@ async def upload(
         )
         if not is_pdf:
             await work.queue(WorkKind.PROCESS_UPLOAD, str(media.id))
+    try:
+        store.put(data, content_type)  # after the row: see fedaid.filestore on the order of writes
+    except OSError:
+        await media.delete()  # its queued processing finds no row and does nothing
+        raise
     return media
 
 
@@ -120,14 +125,16 @@ async def process_upload(media: MediaAttachment, store: FileStore) -> None:
 
 async def store_processed(media: MediaAttachment, processed: ProcessedImage, store: FileStore) -> None:
     """Keep a processed picture's two files and their sizes on the row: it is ready."""
-    media.file_key = store.put(processed.original.data, processed.original.content_type)
-    media.thumbnail_key = store.put(processed.small.data, processed.small.content_type)
+    media.file_key = key_for(processed.original.data, processed.original.content_type)
+    media.thumbnail_key = key_for(processed.small.data, processed.small.content_type)
     media.content_type = processed.original.content_type
     media.width, media.height = processed.original.width, processed.original.height
     media.small_width, media.small_height = processed.small.width, processed.small.height
     media.blurhash, media.size = processed.blurhash, len(processed.original.data)
     media.kind, media.state, media.last_error = MediaKind.IMAGE, MediaState.READY, ""
     await media.save()
+    store.put(processed.original.data, processed.original.content_type)  # after the row, as in `upload`
+    store.put(processed.small.data, processed.small.content_type)
 
 
 async def _fail(media: MediaAttachment, reason: str, store: FileStore) -> None:
@@ -240,8 +247,11 @@ async def release_files(keys: Iterable[str], store: FileStore) -> int:
     """Delete each file no attachment refers to any more (rows are the reference count); returns how many."""
     deleted = 0
     for key in dict.fromkeys(keys):
-        if not await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key)).exists():
-            store.delete(key)
+
+        async def still_used(key: str = key) -> bool:
+            return await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key)).exists()
+
+        if not await still_used() and await store.remove_unless(key, still_used):
             deleted += 1
     return deleted
 
@@ -300,8 +310,5 @@ async def prune(
     deleted = await release_files(keys, store)
     referenced = set(await MediaAttachment.filter(file_key__isnull=False).values_list("file_key", flat=True))
     referenced |= set(await MediaAttachment.filter(thumbnail_key__isnull=False).values_list("thumbnail_key", flat=True))
-    for key in store.keys():
-        if key not in referenced:
-            store.delete(key)
-            deleted += 1
+    deleted += await release_files((key for key in store.keys() if key not in referenced), store)
     return {"attachments_removed": removed, "remote_uncached": uncached, "files_deleted": deleted}

@@ -14,7 +14,7 @@ from fedaid.activitypub.attachments import MediaDoc
 from fedaid.clock import utcnow
 from fedaid.domain import media as local_media
 from fedaid.domain import work
-from fedaid.filestore import FileStore
+from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, UnsupportedMedia, check_pdf, process_image, sniff
 from fedaid.models import MediaAttachment, MediaKind, MediaState, Post, WorkKind
 from fedaid.models.ids import new_id
@@ -89,10 +89,11 @@ async def store_fetched(media: MediaAttachment, data: bytes, store: FileStore) -
         kind = sniff(data)
         if kind == PDF:
             check_pdf(data)
-            media.file_key = store.put(data, PDF)
+            media.file_key = key_for(data, PDF)
             media.content_type, media.kind, media.size = PDF, MediaKind.UNKNOWN, len(data)
             media.state, media.fetched_at = MediaState.READY, utcnow()
             await media.save()
+            store.put(data, PDF)  # after the row: see fedaid.filestore on the order of writes
             return
         processed = await asyncio.to_thread(process_image, data)
     except UnsupportedMedia as err:

@@ -68,6 +68,36 @@ async def test_a_file_shared_by_two_uploads_stays_while_one_refers_to_it(ana: Ac
     assert store.keys() == []
 
 
+async def test_an_upload_of_the_same_picture_during_the_first_ones_processing_keeps_its_file(
+    ana: Actor, store: LocalFileStore
+) -> None:
+    first = await media.upload(ana, photo(), store)
+    raw = first.file_key
+
+    async def second_upload_arrives() -> bool:  # the release's second look, as another request commits
+        await media.upload(ana, photo(), store)
+        return await MediaAttachment.filter(file_key=raw).exists()
+
+    assert await store.remove_unless(raw, second_upload_arrives) is False
+    assert store.path_of(raw) is not None
+    await media.process_upload(await MediaAttachment.get(id=first.id), store)
+    second = await MediaAttachment.get(file_key=raw)
+    await media.process_upload(second, store)
+    assert (await MediaAttachment.get(id=second.id)).state == MediaState.READY
+
+
+async def test_a_file_no_row_names_is_removed_and_its_key_can_be_stored_again(store: LocalFileStore) -> None:
+    key = store.put(pdf(), "application/pdf")
+
+    async def unused() -> bool:
+        assert store.path_of(key) is None  # out of reach while the rows are asked
+        return False
+
+    assert await store.remove_unless(key, unused) is True
+    assert store.keys() == [] and list(store.root.glob("??/.*")) == []
+    assert store.put(pdf(), "application/pdf") == key and store.path_of(key) is not None
+
+
 async def test_attaching_refuses_more_than_four_and_uploads_of_others(ana: Actor, store: LocalFileStore) -> None:
     cy = await make_local("cy")
     mine = [await ready_upload(ana, photo(100 + n, 80), store) for n in range(5)]
