@@ -69,6 +69,15 @@ class FakeInboxes:
         self.server = await aiohttp_server(self.app)
         return self
 
+    async def go_down(self) -> None:
+        """Stop listening: connections to this server are refused until `come_back`."""
+        self._port = self.server.port
+        await self.server.close()
+
+    async def come_back(self, aiohttp_server: ServerFactory) -> None:
+        """Listen again on the same port, with everything received so far kept."""
+        self.server = await aiohttp_server(self.app, port=self._port)
+
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 

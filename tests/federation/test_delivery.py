@@ -468,6 +468,39 @@ async def test_batches_are_claimed_in_due_order(
     assert remote.paths() == ["/users/c/inbox", "/users/b/inbox", "/users/a/inbox"]
 
 
+async def test_a_peer_down_for_an_hour_gets_its_deliveries_when_it_comes_back_in_retry_order(
+    sender: Actor, remote: FakeInboxes, make_worker, clock: ManualClock, aiohttp_server
+) -> None:
+    # Given a peer that stops answering (connections refused) while six activities are published to it,
+    # one every ten minutes, and a worker that runs every minute of that hour
+    bo = await remote.actor("bo")
+    worker = await make_worker(per_host_concurrency=1)
+    await remote.go_down()
+    outage_ends = clock() + timedelta(hours=1)
+    number = 0
+    while clock() < outage_ends:
+        if clock().minute % 10 == 0 and clock().second == 0:
+            await publish(activity(number), sender=sender, to=[bo], now=clock())
+            number += 1
+        await deliver_everything_due(worker)
+        clock.advance(minutes=1)
+    rows = await Delivery.all()
+    assert len(rows) == 6 and all(row.state == DeliveryState.PENDING and row.attempts >= 1 for row in rows)
+    assert remote.posts == 0
+    retry_order = [row.activity_id for row in sorted(rows, key=lambda row: row.next_attempt_at)]
+    # When it comes back, and the worker goes on running every minute
+    await remote.come_back(aiohttp_server)
+    for _ in range(180):
+        if not await Delivery.filter(state=DeliveryState.PENDING).exists():
+            break
+        await deliver_everything_due(worker)
+        clock.advance(minutes=1)
+    # Then each activity arrives once, in the order of its retry time
+    assert await Delivery.filter(state=DeliveryState.DONE).count() == 6
+    arrived = [received.activity["id"] for received in remote.received]
+    assert arrived == retry_order and len(set(arrived)) == 6
+
+
 # --- circuit breaker and domain health ----------------------------------------------------------
 
 
