@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from tortoise.expressions import Q
 
 from fedaid.activitypub.sanitize import clean_display_name
 from fedaid.api.auth import user_caller, viewer_of
@@ -15,11 +14,12 @@ from fedaid.api.views import presenter
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import follows, timelines
 from fedaid.domain.accounts import set_locale, update_profile
-from fedaid.domain.actors import MAX_NAME_LENGTH
-from fedaid.domain.paging import fetch_page
+from fedaid.domain.actor_search import search_actors
+from fedaid.domain.actors import MAX_NAME_LENGTH, find_actor, find_actor_by_acct, load_actors
+from fedaid.domain.follow_lists import find_follow_request, follow_requests_page, followers_page, following_page
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import FedaidError, InvalidInput, NotFound
-from fedaid.models import Actor, Follow, FollowState
+from fedaid.models import Actor
 from fedaid.models.ids import LARGEST_INT_ID, possible_id
 
 READ_ACCOUNTS = ("read:accounts",)
@@ -30,7 +30,7 @@ async def get_actor(actor_id: str) -> Actor:
     number = possible_id(actor_id, LARGEST_INT_ID)
     if number is None:
         raise NotFound("Record not found")
-    actor = await Actor.get_or_none(id=number, deleted_at__isnull=True)
+    actor = await find_actor(number)
     if actor is None:
         raise NotFound("Record not found")
     return actor
@@ -91,7 +91,7 @@ async def find_by_acct(acct: str, local_domain: str) -> Actor | None:
     if not username:
         return None
     domain = (domain or local_domain).lower()
-    return await Actor.filter(username__iexact=username, domain=domain, deleted_at__isnull=True).first()
+    return await find_actor_by_acct(username, domain)
 
 
 async def resolve_acct(request: web.Request, acct: str) -> Actor | None:
@@ -129,19 +129,17 @@ async def statuses(request: web.Request) -> web.Response:
 
 
 async def followers(request: web.Request) -> web.Response:
-    return await _follow_list(request, "target", "follower")
+    return await _follow_list(request, "follower")
 
 
 async def following(request: web.Request) -> web.Response:
-    return await _follow_list(request, "follower", "target")
+    return await _follow_list(request, "target")
 
 
-async def _follow_list(request: web.Request, side: str, other: str) -> web.Response:
+async def _follow_list(request: web.Request, other: str) -> web.Response:
     actor = await get_actor(request.match_info["id"])
     page = read_page(await read_params(request), default=40, maximum=80, largest=LARGEST_INT_ID)
-    rows = await fetch_page(
-        Follow.filter(**{f"{side}_id": actor.id}, state=FollowState.ACCEPTED).select_related(other), page
-    )
+    rows = await (followers_page if other == "follower" else following_page)(actor, page)
     actors = [getattr(row, other) for row in rows if not getattr(row, other).is_deleted]
     return paged_response(
         request,
@@ -170,7 +168,7 @@ async def relationships(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:follows")
     params = await read_params(request)
     ids = [number for value in params.list("id") if (number := possible_id(value, LARGEST_INT_ID)) is not None]
-    actors = {actor.id: actor for actor in await Actor.filter(id__in=ids)} if ids else {}
+    actors = await load_actors(ids) if ids else {}
     known = [actors[actor_id] for actor_id in dict.fromkeys(ids) if actor_id in actors]
     return web.json_response(await presenter(request, caller.actor).relationships(known))
 
@@ -209,15 +207,8 @@ async def search_accounts(
         if exact is not None:
             found.append(exact)
     name = text.split("@", 1)[0]
-    query = Actor.filter(
-        Q(username__icontains=name) | Q(name__icontains=name),
-        deleted_at__isnull=True,
-        discoverable=True,
-        type__in=("Person", "Group"),
-    )
-    if following_only and viewer is not None:
-        query = query.filter(follower_rows__follower_id=viewer.id)
-    for actor in await query.order_by("-is_local", "username").offset(offset).limit(min(max(limit, 1), 80)):
+    followed_by = viewer if following_only else None
+    for actor in await search_actors(name, limit=min(max(limit, 1), 80), offset=offset, followed_by=followed_by):
         if all(actor.id != other.id for other in found):
             found.append(actor)
     return found[:limit]
@@ -227,9 +218,7 @@ async def follow_requests(request: web.Request) -> web.Response:
     """GET /api/v1/follow_requests: who asked to follow the member and waits for an answer."""
     caller = await user_caller(request, "read:follows")
     page = read_page(await read_params(request), default=40, maximum=80, largest=LARGEST_INT_ID)
-    rows = await fetch_page(
-        Follow.filter(target_id=caller.actor.id, state=FollowState.PENDING).select_related("follower"), page
-    )
+    rows = await follow_requests_page(caller.actor, page)
     return paged_response(
         request,
         request.app[SETTINGS].base_url,
@@ -250,7 +239,7 @@ async def reject_follow(request: web.Request) -> web.Response:
 async def _answer_follow(request: web.Request, *, approve: bool) -> web.Response:
     caller = await user_caller(request, "write:follows")
     requester = await get_actor(request.match_info["id"])
-    row = await Follow.get_or_none(follower_id=requester.id, target_id=caller.actor.id, state=FollowState.PENDING)
+    row = await find_follow_request(requester, caller.actor)
     if row is None:
         raise NotFound("Record not found")
     if approve:

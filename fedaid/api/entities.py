@@ -14,6 +14,7 @@ from urllib.parse import quote
 import fedaid
 from fedaid.activitypub.notes import headline_html, language_of
 from fedaid.config import Settings
+from fedaid.domain.actor_stats import AccountStats
 from fedaid.domain.media import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
 from fedaid.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
 from fedaid.domain.polls import has_ended, option_counts
@@ -59,14 +60,6 @@ def iso(moment: datetime | None) -> str:
 def version_string() -> str:
     """`4.3.0 (compatible; fedaid X.Y.Z)`: what clients parse to decide which endpoints exist."""
     return f"{MASTODON_COMPAT_VERSION} (compatible; fedaid {fedaid.__version__})"
-
-
-@dataclass(frozen=True)
-class AccountStats:
-    followers: int = 0
-    following: int = 0
-    statuses: int = 0
-    last_status_at: datetime | None = None
 
 
 def acct_of(actor: Actor, local_domain: str) -> str:

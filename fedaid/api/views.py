@@ -15,10 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-from tortoise.functions import Count, Max
 
 from fedaid.api.entities import (
-    AccountStats,
     StatusParts,
     render_account,
     render_credential_account,
@@ -32,22 +30,13 @@ from fedaid.api.entities import (
 )
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
-from fedaid.domain.media import media_of_posts
-from fedaid.domain.polls import own_choices, polls_of_posts
+from fedaid.domain.actor_stats import AccountStats, account_stats, follow_states
+from fedaid.domain.actors import load_actors
+from fedaid.domain.polls import own_choices
+from fedaid.domain.post_details import post_details, posts_with_authors
 from fedaid.domain.reactions import reactions_of
 from fedaid.domain.timelines import Entry, PostStamp
-from fedaid.models import (
-    Account,
-    Actor,
-    Favourite,
-    Follow,
-    FollowState,
-    Notification,
-    Post,
-    PostTag,
-    Proposal,
-    Reblog,
-)
+from fedaid.models import Account, Actor, FollowState, Notification, Post
 
 
 class RenderCache:
@@ -105,20 +94,7 @@ class Presenter:
     async def account_stats(self, actor_ids: Iterable[int]) -> dict[int, AccountStats]:
         wanted = sorted(set(actor_ids) - set(self._stats))
         if wanted:
-            followers = await _counts(Follow.filter(target_id__in=wanted, state=FollowState.ACCEPTED), "target_id")
-            following = await _counts(Follow.filter(follower_id__in=wanted, state=FollowState.ACCEPTED), "follower_id")
-            posts = await (
-                Post.filter(author_id__in=wanted, deleted_at__isnull=True)
-                .group_by("author_id")
-                .annotate(n=Count("id"), last=Max("published_at"))
-                .values("author_id", "n", "last")
-            )
-            by_author = {row["author_id"]: row for row in posts}
-            for actor_id in wanted:
-                row = by_author.get(actor_id, {})
-                self._stats[actor_id] = AccountStats(
-                    followers.get(actor_id, 0), following.get(actor_id, 0), row.get("n", 0), row.get("last")
-                )
+            self._stats.update(await account_stats(wanted))
         return self._stats
 
     async def accounts(self, actors: list[Actor]) -> list[dict[str, Any]]:
@@ -143,7 +119,7 @@ class Presenter:
             found = {actor_id: self.cache.get(("account", actor_id)) for actor_id in wanted}
             missing = [actor_id for actor_id, account in found.items() if account is None]
             if missing:
-                for account in await self.accounts(list(await Actor.filter(id__in=missing))):
+                for account in await self.accounts(list((await load_actors(missing)).values())):
                     found[int(account["id"])] = account
         return found
 
@@ -161,12 +137,8 @@ class Presenter:
         outgoing: dict[int, str] = {}
         incoming: dict[int, str] = {}
         if self.viewer is not None and ids:
-            for row in await Follow.filter(follower_id=self.viewer.id, target_id__in=ids).values("target_id", "state"):
-                outgoing[row["target_id"]] = row["state"]
-            for row in await Follow.filter(target_id=self.viewer.id, follower_id__in=ids).values(
-                "follower_id", "state"
-            ):
-                incoming[row["follower_id"]] = row["state"]
+            states = await follow_states(self.viewer.id, ids)
+            outgoing, incoming = states.outgoing, states.incoming
         return [
             render_relationship(
                 target_id,
@@ -231,7 +203,7 @@ class Presenter:
             bodies = self._bodies_in_cache(rows)
             missing = [post_id for post_id, body in bodies.items() if body is None]
             if missing:
-                posts = list(await Post.filter(id__in=missing).select_related("author"))
+                posts = await posts_with_authors(missing)
                 for post, body in zip(posts, await self._render_statuses(posts), strict=True):
                     bodies[post.id] = body
                     self.cache.put(("status", post.id), body, _stamp(post))
@@ -263,33 +235,27 @@ class Presenter:
         """Statuses without their `account` (filled in by `statuses`, from the account cache)."""
         if not posts:
             return []
-        ids = [post.id for post in posts]
-        tags: dict[int, list[str]] = defaultdict(list)
-        for post_id, name in await PostTag.filter(post_id__in=ids).order_by("id").values_list("post_id", "name"):
-            tags[post_id].append(name)
-        proposals = {row.post_id: row for row in await Proposal.filter(post_id__in=ids)}
-        attached = await media_of_posts(ids)
-        polled = await polls_of_posts(ids)
-        replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id")
-        favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
-        reblogs = await _counts(Reblog.filter(post_id__in=ids), "post_id")
-        parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
-        parents = dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {}
-        mentioned = await self._mentioned(posts)
+        details = await post_details(posts)
+        mentioned = {ap_id: render_mention(actor, self.settings.domain) for ap_id, actor in details.mentioned.items()}
+        base_url = self.settings.base_url
         return [
             render_status(
                 post,
                 StatusParts(
                     account={},
-                    tags=tags.get(post.id, []),
+                    tags=details.tags.get(post.id, []),
                     mentions=[mentioned[ap_id] for ap_id in post.mentions or [] if ap_id in mentioned],
-                    proposal=proposals.get(post.id),
-                    media=[render_media(item, base_url=self.settings.base_url) for item in attached.get(post.id, [])],
-                    replies_count=replies.get(post.id, 0),
-                    favourites_count=favourites.get(post.id, 0),
-                    reblogs_count=reblogs.get(post.id, 0),
-                    in_reply_to_account_id=parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
-                    poll=render_poll(polled[post.id], is_local=post.is_local) if post.id in polled else None,
+                    proposal=details.proposals.get(post.id),
+                    media=[render_media(item, base_url=base_url) for item in details.media.get(post.id, [])],
+                    replies_count=details.replies.get(post.id, 0),
+                    favourites_count=details.favourites.get(post.id, 0),
+                    reblogs_count=details.reblogs.get(post.id, 0),
+                    in_reply_to_account_id=(
+                        details.parent_authors.get(post.in_reply_to_id) if post.in_reply_to_id else None
+                    ),
+                    poll=render_poll(details.polls[post.id], is_local=post.is_local)
+                    if post.id in details.polls
+                    else None,
                 ),
                 base_url=self.settings.base_url,
             )
@@ -298,13 +264,6 @@ class Presenter:
 
     async def status(self, post: Post) -> dict[str, Any]:
         return (await self.statuses([post]))[0]
-
-    async def _mentioned(self, posts: list[Post]) -> dict[str, dict[str, Any]]:
-        ap_ids = sorted({ap_id for post in posts for ap_id in post.mentions or [] if isinstance(ap_id, str)})
-        if not ap_ids:
-            return {}
-        actors = await Actor.filter(ap_id__in=ap_ids)
-        return {actor.ap_id: render_mention(actor, self.settings.domain) for actor in actors}
 
     # --- notifications ---------------------------------------------------------------------------
 
@@ -320,8 +279,3 @@ class Presenter:
             render_notification(row, accounts[row.from_actor_id], statuses.get(row.post_id) if row.post_id else None)
             for row in shown
         ]
-
-
-async def _counts(query: Any, key: str) -> dict[int, int]:
-    rows = await query.group_by(key).annotate(n=Count("id")).values(key, "n")
-    return {row[key]: row["n"] for row in rows}

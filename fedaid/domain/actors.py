@@ -133,3 +133,13 @@ async def get_instance_actor() -> Actor:
     if actor is None:
         raise NotFound("The instance is not initialised yet: run `fedaid migrate` then `fedaid serve`.")
     return actor
+
+
+async def find_actor(actor_id: int) -> Actor | None:
+    """The actor with this id, unless deleted."""
+    return await Actor.get_or_none(id=actor_id, deleted_at__isnull=True)
+
+
+async def find_actor_by_acct(username: str, domain: str) -> Actor | None:
+    """The known actor `username@domain` (any case of the name), unless deleted."""
+    return await Actor.filter(username__iexact=username, domain=domain, deleted_at__isnull=True).first()

@@ -1,0 +1,60 @@
+"""What a status shows beside its post, read in batch for a page of posts: hashtags, proposal, media, poll,
+counts of replies, favourites and boosts, the author of the post replied to, and the actors mentioned."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fedaid.domain.actor_stats import count_by
+from fedaid.domain.media import media_of_posts
+from fedaid.domain.polls import polls_of_posts
+from fedaid.models import Actor, Favourite, MediaAttachment, Poll, Post, PostTag, Proposal, Reblog
+
+
+@dataclass(frozen=True)
+class PostDetails:
+    """The details of a page of posts, each by post id (`mentioned` by the actor's AS2 id)."""
+
+    tags: dict[int, list[str]]
+    proposals: dict[int, Proposal]
+    media: dict[int, list[MediaAttachment]]
+    polls: dict[int, Poll]
+    replies: dict[int, int]
+    favourites: dict[int, int]
+    reblogs: dict[int, int]
+    parent_authors: dict[int, int]
+    mentioned: dict[str, Actor]
+
+
+async def post_details(posts: list[Post]) -> PostDetails:
+    """The details of `posts`; `parent_authors` is keyed by the id of the post replied to."""
+    ids = [post.id for post in posts]
+    tags: dict[int, list[str]] = defaultdict(list)
+    for post_id, name in await PostTag.filter(post_id__in=ids).order_by("id").values_list("post_id", "name"):
+        tags[post_id].append(name)
+    parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
+    return PostDetails(
+        tags=tags,
+        proposals={row.post_id: row for row in await Proposal.filter(post_id__in=ids)},
+        media=await media_of_posts(ids),
+        polls=await polls_of_posts(ids),
+        replies=await count_by(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id"),
+        favourites=await count_by(Favourite.filter(post_id__in=ids), "post_id"),
+        reblogs=await count_by(Reblog.filter(post_id__in=ids), "post_id"),
+        parent_authors=dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {},
+        mentioned=await _mentioned(posts),
+    )
+
+
+async def posts_with_authors(post_ids: Iterable[int]) -> list[Post]:
+    """The posts with these ids, their `author` loaded."""
+    return list(await Post.filter(id__in=list(post_ids)).select_related("author"))
+
+
+async def _mentioned(posts: list[Post]) -> dict[str, Actor]:
+    ap_ids = sorted({ap_id for post in posts for ap_id in post.mentions or [] if isinstance(ap_id, str)})
+    if not ap_ids:
+        return {}
+    return {actor.ap_id: actor for actor in await Actor.filter(ap_id__in=ap_ids)}
