@@ -28,6 +28,7 @@ from fedaid.domain.demand_question import DemandUpdates
 from fedaid.domain.expiry import ExpiryTimer
 from fedaid.domain.instance import ensure_instance
 from fedaid.domain.push_subscriptions import ensure_vapid_key
+from fedaid.domain.session_reminders import SessionReminders
 from fedaid.federation import actor_routes, circle_routes, demand_routes, discovery, inbox, object_routes
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
@@ -62,6 +63,7 @@ DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 EXPIRY = web.AppKey("expiry", ExpiryTimer)
 DEMAND_UPDATES = web.AppKey("demand_updates", DemandUpdates)
+SESSION_REMINDERS = web.AppKey("session_reminders", SessionReminders)
 OUTBOUND_WORKER = web.AppKey("outbound_worker", OutboundWorker)
 
 
@@ -194,6 +196,7 @@ def worker_jobs(app: web.Application) -> list[Job]:
         Job("media and threads", app[MEDIA_WORKER].run_once),
         Job("expiry", app[EXPIRY].run_once),
         Job("demands", app[DEMAND_UPDATES].run_once),
+        Job("session reminders", app[SESSION_REMINDERS].run_once),
         Job("mail and push", app[OUTBOUND_WORKER].run_once),
     ]
 
@@ -217,6 +220,7 @@ async def _start_federation(app: web.Application) -> None:
     app[DELIVERY_WORKER] = delivery
     app[EXPIRY] = ExpiryTimer()
     app[DEMAND_UPDATES] = DemandUpdates(timedelta(seconds=settings.demand_update_interval))
+    app[SESSION_REMINDERS] = SessionReminders()
     with app[DATABASE].active():
         vapid_key = await ensure_vapid_key()
     app[OUTBOUND_WORKER] = OutboundWorker(outbound_senders(settings, PushSender(settings, app[FETCHER], vapid_key)))

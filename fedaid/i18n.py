@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -105,6 +105,20 @@ def format_when(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, format=style, tzinfo=DISPLAY_TIMEZONE, locale=_locale())
+
+
+def format_moment_in(value: datetime | None, zone: str) -> str:
+    """A day and a time as people say them where an event takes place: "mardi 8 décembre 2026, 16:00"."""
+    if value is None:
+        return ""
+    try:
+        tz = get_timezone(zone) if zone else DISPLAY_TIMEZONE
+    except LookupError:
+        tz = DISPLAY_TIMEZONE
+    local = value.astimezone(tz)
+    return (
+        f"{format_date(local, format='full', locale=_locale())}, {format_time(local, format='short', locale=_locale())}"
+    )
 
 
 def format_day(value: datetime | None, style: str = "long") -> str:

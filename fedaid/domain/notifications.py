@@ -166,16 +166,23 @@ class NotificationStory:
     action: str = ""  # for agreement steps: offered, took, accepted, declined, cancelled
     hours: Decimal | None = None  # the agreement's hours
     sender_gives: bool = False  # whether `who` is the one who gives the hours
+    session_id: int | None = None  # for session news, reminders and follow-up prompts: which session
+    session_title: str = ""
+    session_starts_at: datetime | None = None
+    session_timezone: str = ""
 
 
 async def tell_notifications(ids: list[int]) -> list[NotificationStory]:
     """The stories of these notifications, oldest first; those deleted meanwhile are left out."""
     notifications = await (
-        Notification.filter(id__in=ids).order_by("id").prefetch_related("from_actor", "post", "agreement__proposal")
+        Notification.filter(id__in=ids)
+        .order_by("id")
+        .prefetch_related("from_actor", "post", "agreement__proposal", "session")
     )
     stories = []
     for notification in notifications:
         actor, post, agreement = notification.from_actor, notification.post, notification.agreement
+        session = notification.session
         title = await _proposal_title(post) if post else ""
         stories.append(
             NotificationStory(
@@ -189,6 +196,10 @@ async def tell_notifications(ids: list[int]) -> list[NotificationStory]:
                 action=notification.action,
                 hours=agreement.hours if agreement else None,
                 sender_gives=bool(agreement and actor and agreement.provider_id == actor.id),
+                session_id=session.id if session else None,
+                session_title=session.title if session else "",
+                session_starts_at=session.starts_at if session else None,
+                session_timezone=session.timezone if session else "",
             )
         )
     return stories

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.events import EventDoc
 from fedaid.activitypub.parse import same_origin
+from fedaid.domain.session_reminders import reminders_again
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
     Actor,
@@ -68,7 +69,8 @@ async def _update(session: CoachingSession, doc: EventDoc) -> CoachingSession:
     moved = (session.starts_at, session.ends_at) != (doc.starts_at, doc.ends_at)
     cancelled = values["status"] == SessionStatus.CANCELLED and not session.is_cancelled
     async with in_transaction():
-        await CoachingSession.filter(id=session.id).update(**values, sequence=session.sequence + 1)
+        resets = reminders_again() if moved else {}
+        await CoachingSession.filter(id=session.id).update(**values, **resets, sequence=session.sequence + 1)
         if moved or cancelled:
             await _tell_members(session)
     await session.refresh_from_db()

@@ -24,6 +24,7 @@ from fedaid.activitypub.events import (
 from fedaid.clock import utcnow
 from fedaid.domain import circles
 from fedaid.domain.publish import followers_of, publish
+from fedaid.domain.session_reminders import reminders_again
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
@@ -151,8 +152,10 @@ async def move_session(
     check_terms(SessionTerms(title=session.title, starts_at=starts_at, ends_at=ends_at), now=moment)
     async with in_transaction():
         session.starts_at, session.ends_at, session.sequence = starts_at, ends_at, session.sequence + 1
-        session.reminded_at = None
-        await session.save(update_fields=["starts_at", "ends_at", "sequence", "reminded_at", "updated_at"])
+        resets = reminders_again()
+        for name, value in resets.items():
+            setattr(session, name, value)
+        await session.save(update_fields=["starts_at", "ends_at", "sequence", *resets, "updated_at"])
         await _announce(session, circle, "update", now=moment)
         await _tell_participants(session)
     return session

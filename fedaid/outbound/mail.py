@@ -90,7 +90,11 @@ class MailSender:
                 if not stories:
                     raise LookupError("the notification was deleted before its mail was sent")
                 story = stories[0]
-                link = f"{base}/posts/{story.post_id}" if story.post_id else f"{base}/notifications"
+                link = f"{base}/notifications"
+                if story.session_id:
+                    link = f"{base}/sessions/{story.session_id}"
+                elif story.post_id:
+                    link = f"{base}/posts/{story.post_id}"
                 return {"story": story, "link": link}
             case "digest":
                 stories = await tell_notifications(list(job.data.get("notification_ids", [])))

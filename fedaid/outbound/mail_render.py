@@ -37,6 +37,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["hours"] = i18n.format_hours  # in the language set for the mail being rendered
+    env.filters["moment_in"] = i18n.format_moment_in
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.translations(i18n.current_language.get()).gettext(message),
         lambda singular, plural, n: i18n.translations(i18n.current_language.get()).ngettext(singular, plural, n),

@@ -83,6 +83,7 @@ def configure_environment(env: jinja2.Environment) -> None:
             "day": i18n.format_day,
             "number": i18n.format_number,
             "hours": i18n.format_hours,
+            "moment_in": i18n.format_moment_in,
             "iso": lambda value: value.isoformat() if value else "",
         }
     )
