@@ -7,7 +7,7 @@ import random
 
 from aiohttp import web
 
-from fedaid.appkeys import DATABASE
+from fedaid.appkeys import DATABASE, PAGE_ROUTES
 from fedaid.errors import FedaidError, InvalidInput, NotFound, Unavailable
 from fedaid.logs import request_id
 from fedaid.models.ids import possible_id
@@ -38,8 +38,8 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
     token = request_id.set(rid)
     try:
-        if has_impossible_id(request.match_info):
-            raise NotFound("Record not found")
+        if has_impossible_id(request.match_info) and not reads_session(request):
+            raise NotFound("Record not found")  # pages and documents answer it as a page (web.site)
         if request.path.startswith(API_PREFIXES) and "\x00" in request.path + request.query_string:
             raise InvalidInput("The address holds a NUL character, which no value may contain.")
         with request.app[DATABASE].active():
@@ -59,6 +59,12 @@ def has_impossible_id(match_info: web.UrlMappingMatchInfo) -> bool:
     """A number in the path too large for any row's id (64-bit): no row can have it, so 404, not a database
     error (`/api/v1/statuses/99999999999999999999`)."""
     return any(value.isdigit() and possible_id(value) is None for value in match_info.values())
+
+
+def reads_session(request: web.Request) -> bool:
+    """A page or a negotiated document: their errors are pages in the reader's language (web.site)."""
+    routes = request.app.get(PAGE_ROUTES)
+    return routes is not None and routes.reads_session(request)
 
 
 def answer_error(request: web.Request, err: Exception) -> web.Response:

@@ -2,6 +2,9 @@
 
 import secrets
 
+from tortoise.fields import BigIntField
+from tortoise.models import Model
+
 from fedaid.clock import unix_millis
 
 _last_now_id = 0
@@ -33,3 +36,8 @@ def possible_id(text: object, largest: int = LARGEST_BIGINT_ID) -> int | None:
         return None
     number = int(value)
     return number if number <= largest else None
+
+
+def row_id(text: object, model: type[Model]) -> int | None:
+    """`text` as an id a row of `model` could have (its primary key is a 32-bit int or a 64-bit bigint), else None."""
+    return possible_id(text, LARGEST_BIGINT_ID if isinstance(model._meta.pk, BigIntField) else LARGEST_INT_ID)

@@ -13,7 +13,8 @@ from fedaid.domain.instance import find_collective_page, get_collective, save_co
 from fedaid.domain.members import create_invite
 from fedaid.domain.registration import REGISTRATION_MODES, decide_application, registration_mode, set_registration_mode
 from fedaid.errors import FedaidError, InvalidInput
-from fedaid.models import AccountRole, AccountState, Actor, ActorType, PolicyKind
+from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, PolicyKind
+from fedaid.path_ids import path_id
 from fedaid.web import suspensions
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
@@ -47,7 +48,7 @@ async def show_members(request: web.Request, *, invite_link: str = "", status: i
 
 async def member_action(request: web.Request) -> web.Response:
     viewer = await require_admin(request)
-    account = await get_account(_int(request.match_info["id"]))
+    account = await get_account(path_id(request, Account))
     form = await Form.read(request)
     action = request.match_info["action"]
     if action in DECISIONS:
@@ -115,7 +116,7 @@ async def request_alliance_post(request: web.Request) -> web.Response:
 async def alliance_action(request: web.Request) -> web.Response:
     await require_admin(request)
     collective = await _collective(request)
-    group = await Actor.get_or_none(id=_int(request.match_info["id"]), type=ActorType.GROUP, is_local=False)
+    group = await Actor.get_or_none(id=path_id(request, Actor), type=ActorType.GROUP, is_local=False)
     if group is None:
         raise web.HTTPNotFound()
     action = request.match_info["action"]
@@ -218,9 +219,3 @@ async def save_collective_settings(request: web.Request) -> web.Response:
 
 async def _collective(request: web.Request) -> Actor:
     return await get_collective(request.app[SETTINGS].collective_slug)
-
-
-def _int(raw: str) -> int:
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    return int(raw)

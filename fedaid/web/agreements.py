@@ -10,7 +10,8 @@ from fedaid.domain import agreements as rules
 from fedaid.domain.exchanges import confirm_exchange, find_exchange
 from fedaid.domain.responses import get_response, respond
 from fedaid.errors import Conflict, Forbidden, InvalidInput
-from fedaid.models import Agreement, AgreementState
+from fedaid.models import Agreement, AgreementState, Post
+from fedaid.path_ids import path_id
 from fedaid.web.forms import Form
 from fedaid.web.proposals import MAX_TEXT, agreement_actions, proposal_context, visible_proposal
 from fedaid.web.sessions import require_viewer
@@ -44,10 +45,7 @@ async def agree_to_response_post(request: web.Request) -> web.Response:
     """The author turns a response into an accepted agreement (the responder offered nothing yet)."""
     viewer = await require_viewer(request)
     proposal = await visible_proposal(request, viewer)
-    response_id = request.match_info["response_id"]
-    if not response_id.isdigit():
-        raise web.HTTPNotFound()
-    response = await get_response(proposal, int(response_id))
+    response = await get_response(proposal, path_id(request, Post, "response_id"))
     form = await Form.read(request)
     hours = form.hours("hours")
     if not form.is_valid:
@@ -60,10 +58,7 @@ async def agree_to_response_post(request: web.Request) -> web.Response:
 
 async def _party_agreement(request: web.Request) -> tuple[Agreement, object]:
     viewer = await require_viewer(request)
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    agreement = await rules.get_agreement(int(raw))
+    agreement = await rules.get_agreement(path_id(request, Agreement))
     if viewer.actor.id not in (agreement.provider_id, agreement.receiver_id):
         raise Forbidden("Only the two parties of an agreement can act on it.")
     return agreement, viewer

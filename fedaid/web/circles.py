@@ -14,7 +14,8 @@ from fedaid.domain import circles, follows, sessions
 from fedaid.domain.categories import list_categories
 from fedaid.domain.members import get_member
 from fedaid.errors import InvalidInput
-from fedaid.models import CategoryFamily, Frequency, JoinMode
+from fedaid.models import CategoryFamily, Follow, Frequency, JoinMode
+from fedaid.path_ids import path_id
 from fedaid.web.coaching import local_datetime
 from fedaid.web.forms import Form
 from fedaid.web.sessions import current_viewer, require_admin, require_viewer
@@ -63,7 +64,7 @@ async def answer_request_post(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     circle = await circles.get_circle(request.match_info["slug"])
     await circles.require_facilitator(circle, viewer.actor)
-    row = await circles.get_request(circle, int(request.match_info["id"]))
+    row = await circles.get_request(circle, path_id(request, Follow))
     if request.match_info["action"] == "approve":
         await follows.approve_follow(row)
     else:

@@ -15,7 +15,8 @@ from aiohttp import web
 from fedaid.clock import utcnow
 from fedaid.domain import attendance, circles, follow_up, participation, sessions
 from fedaid.errors import InvalidInput, NotFound
-from fedaid.models import CoachingSession, ParticipationState
+from fedaid.models import CoachingSession, Participation, ParticipationState
+from fedaid.path_ids import path_id
 from fedaid.web.forms import Form
 from fedaid.web.sessions import current_viewer, require_viewer
 
@@ -83,7 +84,7 @@ async def confirm_participant_post(request: web.Request) -> web.Response:
     """A facilitator confirms one participant attended."""
     viewer = await require_viewer(request)
     session = await _session(request)
-    row = await participation.get_participation(session, _number(request.match_info["participation_id"]))
+    row = await participation.get_participation(session, path_id(request, Participation, "participation_id"))
     await attendance.confirm_attendance_of(session, row.actor, by=viewer.actor)
     raise web.HTTPSeeOther(session_path(session) + "#participants")
 
@@ -92,7 +93,7 @@ async def answer_post(request: web.Request) -> web.Response:
     """A facilitator accepts or refuses a join of a session whose join mode is restricted."""
     viewer = await require_viewer(request)
     session = await _session(request)
-    row = await participation.get_participation(session, _number(request.match_info["participation_id"]))
+    row = await participation.get_participation(session, path_id(request, Participation, "participation_id"))
     await participation.answer_request(row, viewer.actor, accept=request.match_info["action"] == "accept")
     raise web.HTTPSeeOther(session_path(session) + "#participants")
 
@@ -151,14 +152,8 @@ def _minutes(value: str) -> int:
 
 
 async def _session(request: web.Request) -> CoachingSession:
-    session = await sessions.get_session(_number(request.match_info["session_id"]))
+    session = await sessions.get_session(path_id(request, CoachingSession, "session_id"))
     name = request.match_info.get("name")
     if name is not None and (not session.is_local or session.circle.actor.username != name):
         raise NotFound("There is no such session here.")
     return session
-
-
-def _number(raw: str) -> int:
-    if not raw.isdigit():
-        raise NotFound("There is no such session here.")
-    return int(raw)

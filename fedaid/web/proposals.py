@@ -19,6 +19,7 @@ from fedaid.domain.threads import conversation
 from fedaid.domain.visibility import can_see
 from fedaid.errors import Conflict, Forbidden, InvalidInput
 from fedaid.models import Agreement, AgreementState, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
+from fedaid.path_ids import path_id
 from fedaid.web import uploads
 from fedaid.web.forms import Form
 from fedaid.web.listings import seen_by
@@ -29,10 +30,7 @@ VISIBILITY_CHOICES = (Visibility.PUBLIC.value, Visibility.MEMBERS.value)
 
 
 def proposal_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    return int(raw)
+    return path_id(request, Proposal)
 
 
 async def visible_proposal(request: web.Request, viewer: Viewer | None) -> Proposal:
@@ -264,12 +262,8 @@ def agreement_actions(agreement: Agreement, viewer: Viewer | None, author_id: in
 
 async def serve_post_html(request: web.Request) -> web.Response:
     """People who open a local post's own URL (`/u/<name>/posts/<id>`) land on its page."""
-    raw = request.match_info["post_id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    post = await Post.get_or_none(
-        id=int(raw), is_local=True, deleted_at__isnull=True, author__username=request.match_info["name"]
-    )
+    post_id, name = path_id(request, Post, "post_id"), request.match_info["name"]
+    post = await Post.get_or_none(id=post_id, is_local=True, deleted_at__isnull=True, author__username=name)
     if post is None:
         raise web.HTTPNotFound()
     return await _go_to(request, post)
@@ -277,10 +271,7 @@ async def serve_post_html(request: web.Request) -> web.Response:
 
 async def go_to_post(request: web.Request) -> web.Response:
     """A post's place on a page: its proposal, or the proposal it answers (links from notifications)."""
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    post = await Post.get_or_none(id=int(raw), deleted_at__isnull=True)
+    post = await Post.get_or_none(id=path_id(request, Post), deleted_at__isnull=True)
     if post is None:
         raise web.HTTPNotFound()
     return await _go_to(request, post)

@@ -8,6 +8,8 @@ from aiohttp import web
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import reports
 from fedaid.errors import FedaidError, InvalidInput
+from fedaid.models import Report
+from fedaid.path_ids import path_id
 from fedaid.web import suspensions
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_moderator, require_viewer
@@ -83,7 +85,7 @@ async def report_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in ACTIONS:
         raise web.HTTPNotFound()
-    report = await reports.get_report(int(request.match_info["id"]))
+    report = await reports.get_report(path_id(request, Report))
     form = await Form.read(request)
     try:
         match action:

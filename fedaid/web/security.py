@@ -11,6 +11,8 @@ from fedaid.domain.accounts import change_password
 from fedaid.domain.passwords import MIN_PASSWORD_LENGTH
 from fedaid.domain.sign_ins import end_all_sessions, end_session_of, list_authorized_apps, list_sessions, revoke_app
 from fedaid.errors import Forbidden, InvalidInput
+from fedaid.models import OAuthApp, WebSession
+from fedaid.path_ids import path_id
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, require_viewer, sign_in, sign_out
 
@@ -49,7 +51,7 @@ async def change_password_post(request: web.Request) -> web.Response:
 async def end_session_post(request: web.Request) -> web.Response:
     """End one signed-in browser; ending this one signs out."""
     viewer = await require_viewer(request)
-    session_id = int(request.match_info["id"])
+    session_id = path_id(request, WebSession)
     await end_session_of(viewer.account, session_id)
     if session_id == viewer.session_id:
         await sign_out(request)
@@ -68,7 +70,7 @@ async def end_all_sessions_post(request: web.Request) -> web.Response:
 async def revoke_app_post(request: web.Request) -> web.Response:
     """Take an app's access away: its tokens stop working."""
     viewer = await require_viewer(request)
-    await revoke_app(viewer.account, int(request.match_info["id"]))
+    await revoke_app(viewer.account, path_id(request, OAuthApp))
     raise web.HTTPSeeOther(f"{PAGE}?saved=app#apps")
 
 

@@ -12,7 +12,8 @@ from fedaid.domain.alerts import AlertCriteria, add_alert, list_alerts, remove_a
 from fedaid.domain.listings import category_choices
 from fedaid.domain.notifications import list_notifications, mark_all_read, tell_notifications
 from fedaid.errors import InvalidInput
-from fedaid.models import ProposalPurpose
+from fedaid.models import AlertSubscription, ProposalPurpose
+from fedaid.path_ids import path_id
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, require_viewer
 
@@ -68,9 +69,7 @@ async def add_alert_post(request: web.Request) -> web.Response:
 
 async def remove_alert_post(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
-    raw = request.match_info["id"]
-    if raw.isdigit():
-        await remove_alert(viewer.actor, int(raw))
+    await remove_alert(viewer.actor, path_id(request, AlertSubscription))
     raise web.HTTPSeeOther("/settings#alerts")
 
 

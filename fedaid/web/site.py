@@ -24,7 +24,8 @@ from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
 from fedaid.domain import paragraphs
 from fedaid.domain.notifications import count_unread
-from fedaid.errors import FedaidError
+from fedaid.errors import FedaidError, NotFound
+from fedaid.middlewares import has_impossible_id
 from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
 from fedaid.web.sessions import (
@@ -163,6 +164,7 @@ async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
     if not answers_with_page(request):
         token = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
         try:
+            _refuse_impossible_ids(request)
             return await handler(request)
         finally:
             i18n.current_language.reset(token)
@@ -170,6 +172,7 @@ async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
     try:
         request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = await page_context(request)
         try:
+            _refuse_impossible_ids(request)
             if needs_csrf_check(request):
                 await check_csrf(request)
             response = await handler(request)
@@ -184,6 +187,13 @@ async def pages_middleware(request: web.Request, handler) -> web.StreamResponse:
         return response
     finally:
         i18n.current_language.reset(token)
+
+
+def _refuse_impossible_ids(request: web.Request) -> None:
+    """A number in the address beyond any id (64 bits) names no row: 404 before any query (each handler
+    reads its own ids against their column with `path_ids.path_id`)."""
+    if has_impossible_id(request.match_info):
+        raise NotFound("There is no page at this address.")
 
 
 def add_page_headers(response: web.StreamResponse) -> None:
