@@ -6,12 +6,10 @@ Proposals with filters, categories, agreements, exchanges, the ledger and alerts
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
-from tortoise.expressions import Q, Subquery
 
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import iso
@@ -20,21 +18,28 @@ from fedaid.api.openapi_demands import document
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter
-from fedaid.api.visibility import can_see, listed_to, visible_to
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import agreements, alerts, exchanges, ledger, posts
 from fedaid.domain import proposals as proposals_domain
-from fedaid.domain.paging import fetch_page
+from fedaid.domain.actors import find_actor
+from fedaid.domain.agreement_lists import (
+    agreements_on,
+    agreements_page,
+    exchanges_of,
+    exchanges_page,
+    find_proposal_of_post,
+)
+from fedaid.domain.categories import list_categories
+from fedaid.domain.proposal_queries import Near, ProposalQuery, find_visible_proposal_post, proposal_posts_page
+from fedaid.domain.visibility import can_see, local_viewer
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
     AlertSubscription,
-    Category,
     Exchange,
     Post,
-    PostTag,
     Proposal,
     ProposalPurpose,
     ProposalStatus,
@@ -60,44 +65,35 @@ async def openapi(request: web.Request) -> web.Response:
 
 async def categories(request: web.Request) -> web.Response:
     language = request.query.get("lang") or request.headers.get("Accept-Language", "fr")
-    rows = await Category.filter(is_active=True)
+    rows = await list_categories()
     return web.json_response([{"slug": c.slug, "name": c.name_in(language), "family": str(c.family)} for c in rows])
 
 
 # --- proposals -----------------------------------------------------------------------------------
 
 
-def _proposal_filter(params: Params) -> Any:
-    query = Proposal.all()
+def _proposal_query(params: Params) -> ProposalQuery:
     purpose = params.str("purpose")
-    if purpose:
-        if purpose not in ("offer", "request"):
-            raise InvalidInput("purpose must be offer or request.")
-        query = query.filter(purpose=purpose)
+    if purpose and purpose not in ("offer", "request"):
+        raise InvalidInput("purpose must be offer or request.")
     status = params.str("status", "open")
-    if status != "any":
-        if status not in set(ProposalStatus):
-            raise InvalidInput(f"status must be any or one of {', '.join(ProposalStatus)}.")
-        query = query.filter(status=status)
-    if params.str("category"):
-        query = query.filter(category=params.str("category"))
-    if params.bool("remote_ok"):
-        query = query.filter(remote_ok=True)
-    if params.str("q"):
-        for word in (params.str("q") or "").split()[:8]:
-            query = query.filter(title__icontains=word)
-    near = _near(params)
-    if near is not None:
-        lat, lon, radius = near
-        dlat = radius / 111.0
-        dlon = radius / max(1.0, 111.0 * math.cos(math.radians(lat)))
-        query = query.filter(
-            latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lon - dlon, longitude__lte=lon + dlon
-        )
-    return query
+    if status != "any" and status not in set(ProposalStatus):
+        raise InvalidInput(f"status must be any or one of {', '.join(ProposalStatus)}.")
+    author = params.str("account_id") or ""
+    return ProposalQuery(
+        purpose=purpose or None,
+        status=None if status == "any" else status,
+        category=params.str("category") or None,
+        remote_ok=params.bool("remote_ok"),
+        words=tuple((params.str("q") or "").split()[:8]),
+        near=_near(params),
+        tag=(params.str("tag") or "").lstrip("#").lower() if params.str("tag") else None,
+        local=params.bool("local"),
+        author_id=int(author) if author.isdigit() else None,
+    )
 
 
-def _near(params: Params) -> tuple[float, float, float] | None:
+def _near(params: Params) -> Near | None:
     text = params.str("near")
     if not text:
         return None
@@ -108,14 +104,7 @@ def _near(params: Params) -> tuple[float, float, float] | None:
         raise InvalidInput("near must be latitude,longitude (e.g. 45.76,4.84) and radius_km a number.") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 20000):
         raise InvalidInput("near is out of range.")
-    return lat, lon, radius
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
+    return Near(lat, lon, radius)
 
 
 async def _render_proposals(request: web.Request, posts: list[Post], viewer: Actor | None) -> list[dict]:
@@ -141,25 +130,7 @@ async def proposals(request: web.Request) -> web.Response:
     viewer = await viewer_of(request, "read:statuses")
     params = await read_params(request)
     page = read_page(params)
-    query = Post.filter(deleted_at__isnull=True, id__in=Subquery(_proposal_filter(params).values("post_id")))
-    query = query.filter(listed_to(viewer))
-    if params.str("tag"):
-        query = query.filter(
-            id__in=Subquery(PostTag.filter(name=params.str("tag").lstrip("#").lower()).values("post_id"))
-        )
-    if params.bool("local"):
-        query = query.filter(is_local=True)
-    if (params.str("account_id") or "").isdigit():
-        query = query.filter(author_id=int(params.str("account_id")))
-    posts = await fetch_page(query.select_related("author"), page)
-    near = _near(params)
-    if near is not None:
-        places = {p.post_id: p for p in await Proposal.filter(post_id__in=[post.id for post in posts])}
-        posts = [
-            post
-            for post in posts
-            if _distance_km(near[0], near[1], places[post.id].latitude, places[post.id].longitude) <= near[2]
-        ]
+    posts = await proposal_posts_page(_proposal_query(params), local_viewer(viewer), page)
     return paged_response(
         request,
         request.app[SETTINGS].base_url,
@@ -174,12 +145,7 @@ async def proposal(request: web.Request) -> web.Response:
     post_id = request.match_info["id"]
     post = None
     if post_id.isdigit():
-        post = (
-            await Post.filter(id=int(post_id), deleted_at__isnull=True)
-            .filter(visible_to(viewer))
-            .select_related("author")
-            .first()
-        )
+        post = await find_visible_proposal_post(int(post_id), local_viewer(viewer))
     rendered = await _render_proposals(request, [post], viewer) if post else []
     if not rendered:
         raise NotFound("Record not found")
@@ -218,7 +184,7 @@ def _number(value: Decimal) -> float | int:
 async def _render_agreements(request: web.Request, rows: list[Agreement]) -> list[dict[str, Any]]:
     """Agreements with `proposal`, `provider` and `receiver` loaded."""
     domain = request.app[SETTINGS].domain
-    exchanges = {e.agreement_id: e for e in await Exchange.filter(agreement_id__in=[row.id for row in rows])}
+    exchanges = await exchanges_of(row.id for row in rows)
     return [
         {
             "id": str(row.id),
@@ -254,11 +220,7 @@ async def agreement_list(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:statuses")
     params = await read_params(request)
     page = read_page(params)
-    query = Agreement.filter(Q(provider_id=caller.actor.id) | Q(receiver_id=caller.actor.id))
-    state = params.choice("state", AgreementState)
-    if state is not None:
-        query = query.filter(state=state)
-    rows = await fetch_page(query.select_related("proposal", "provider", "receiver"), page)
+    rows = await agreements_page(caller.actor, page, state=params.choice("state", AgreementState))
     return paged_response(
         request, request.app[SETTINGS].base_url, page, await _render_agreements(request, rows), [row.id for row in rows]
     )
@@ -272,17 +234,13 @@ async def agreement_show(request: web.Request) -> web.Response:
 async def proposal_agreements(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:statuses")
     target = await _proposal_of(request, caller.actor)
-    query = Agreement.filter(proposal_id=target.id)
-    if target.post.author_id != caller.actor.id:
-        query = query.filter(Q(provider_id=caller.actor.id) | Q(receiver_id=caller.actor.id))
-    rows = await query.order_by("-id").select_related("proposal", "provider", "receiver")
-    return web.json_response(await _render_agreements(request, list(rows)))
+    return web.json_response(await _render_agreements(request, await agreements_on(target, caller.actor)))
 
 
 async def _proposal_of(request: web.Request, viewer: Actor) -> Proposal:
     post_id = request.match_info["id"]
-    found = await Proposal.filter(post_id=int(post_id)).select_related("post").first() if post_id.isdigit() else None
-    if found is None or found.post.is_deleted or not await can_see(found.post, viewer):
+    found = await find_proposal_of_post(int(post_id)) if post_id.isdigit() else None
+    if found is None or found.post.is_deleted or not await can_see(found.post, local_viewer(viewer)):
         raise NotFound("Record not found")
     return await proposals_domain.get_proposal(found.id)
 
@@ -331,8 +289,7 @@ async def agreement_confirm(request: web.Request) -> web.Response:
 async def exchange_list(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:statuses")
     page = read_page(await read_params(request))
-    mine = Q(agreement__provider_id=caller.actor.id) | Q(agreement__receiver_id=caller.actor.id)
-    rows = await fetch_page(Exchange.filter(mine), page)
+    rows = await exchanges_page(caller.actor, page)
     return paged_response(
         request, request.app[SETTINGS].base_url, page, [render_exchange(row) for row in rows], [row.id for row in rows]
     )
@@ -362,7 +319,7 @@ async def my_ledger(request: web.Request) -> web.Response:
 
 async def account_ledger(request: web.Request) -> web.Response:
     actor_id = possible_id(request.match_info["id"], LARGEST_INT_ID)
-    actor = await Actor.get_or_none(id=actor_id, deleted_at__isnull=True) if actor_id is not None else None
+    actor = await find_actor(actor_id) if actor_id is not None else None
     if actor is None:
         raise NotFound("Record not found")
     return web.json_response(render_ledger(actor, await ledger.ledger_of(actor), request.app[SETTINGS].domain))
