@@ -27,7 +27,6 @@ from fedaid.domain.agreement_lists import (
     agreements_page,
     exchanges_of,
     exchanges_page,
-    find_proposal_of_post,
 )
 from fedaid.domain.categories import list_categories
 from fedaid.domain.proposal_queries import Near, ProposalQuery, find_visible_proposal_post, proposal_posts_page
@@ -239,7 +238,7 @@ async def proposal_agreements(request: web.Request) -> web.Response:
 
 async def _proposal_of(request: web.Request, viewer: Actor) -> Proposal:
     post_id = request.match_info["id"]
-    found = await find_proposal_of_post(int(post_id)) if post_id.isdigit() else None
+    found = await proposals_domain.find_proposal_of_post(int(post_id)) if post_id.isdigit() else None
     if found is None or found.post.is_deleted or not await can_see(found.post, local_viewer(viewer)):
         raise NotFound("Record not found")
     return await proposals_domain.get_proposal(found.id)

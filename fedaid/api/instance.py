@@ -10,22 +10,16 @@ from fedaid.api.auth import optional_caller, user_caller
 from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
-from fedaid.domain.instance import count_local_members
+from fedaid.domain.instance import count_local_members, count_shown_local_posts, find_first_admin, peer_domains
 from fedaid.domain.markers import unread_notifications
 from fedaid.domain.registration import registration_mode
-from fedaid.models import Account, AccountRole, Actor, Post
 
 LANGUAGES = ["fr", "en"]
 
 
 async def _contact(request: web.Request) -> tuple[str, dict[str, Any] | None]:
     """The contact address (configured, else the first admin's) and the first admin's account."""
-    admin = (
-        await Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True)
-        .select_related("actor")
-        .order_by("id")
-        .first()
-    )
+    admin = await find_first_admin()
     settings = request.app[SETTINGS]
     email = settings.contact_email or (admin.email if admin else settings.mail_sender)
     return email, (await presenter(request).account(admin.actor) if admin else None)
@@ -49,8 +43,8 @@ async def instance_v1(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     stats = {
         "user_count": await count_local_members(),
-        "status_count": await Post.filter(is_local=True, deleted_at__isnull=True).count(),
-        "domain_count": len(await Actor.filter(is_local=False).distinct().values_list("domain", flat=True)),
+        "status_count": await count_shown_local_posts(),
+        "domain_count": len(await peer_domains()),
     }
     return web.json_response(
         render_instance_v1(
@@ -64,8 +58,7 @@ async def instance_v1(request: web.Request) -> web.Response:
 
 
 async def peers(request: web.Request) -> web.Response:
-    domains = await Actor.filter(is_local=False).distinct().order_by("domain").values_list("domain", flat=True)
-    return web.json_response(list(domains))
+    return web.json_response(await peer_domains())
 
 
 async def extended_description(request: web.Request) -> web.Response:

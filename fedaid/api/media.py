@@ -30,7 +30,7 @@ async def upload_v1(request: web.Request) -> web.Response:
     uploaded = await _upload(request)
     if uploaded.state == MediaState.PROCESSING:
         await request.app[MEDIA_WORKER].process_now(uploaded)
-        uploaded = await MediaAttachment.get(id=uploaded.id)
+        uploaded = await media.reread(uploaded)
     if uploaded.state == MediaState.FAILED:
         return _unprocessable(uploaded.last_error)
     return _media_response(request, uploaded)

@@ -10,7 +10,12 @@ from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import read_params
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.notifications import page_of_notifications
+from fedaid.domain.notifications import (
+    clear_notifications,
+    dismiss_notification,
+    find_notification,
+    page_of_notifications,
+)
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import NotFound
 from fedaid.models import Notification, NotificationKind
@@ -46,9 +51,7 @@ async def _own(request: web.Request, scope: str) -> tuple[Notification, object]:
     notification_id = request.match_info["id"]
     row = None
     if notification_id.isdigit():
-        row = await Notification.get_or_none(id=int(notification_id), recipient_id=caller.actor.id).select_related(
-            "from_actor", "post__author"
-        )
+        row = await find_notification(caller.actor, int(notification_id))
     if row is None or row.from_actor is None:
         raise NotFound("Record not found")
     return row, caller
@@ -61,11 +64,11 @@ async def show(request: web.Request) -> web.Response:
 
 async def dismiss(request: web.Request) -> web.Response:
     row, _ = await _own(request, "write:notifications")
-    await row.delete()
+    await dismiss_notification(row)
     return web.json_response({})
 
 
 async def clear(request: web.Request) -> web.Response:
     caller = await user_caller(request, "write:notifications")
-    await Notification.filter(recipient_id=caller.actor.id).delete()
+    await clear_notifications(caller.actor)
     return web.json_response({})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from fedaid.api.views import Presenter, presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import reactions, timelines
-from fedaid.domain.paging import fetch_page
+from fedaid.domain.paging import Page
 from fedaid.domain.visibility import local_viewer
 from fedaid.models import Actor, Favourite, Post, Reblog
 
@@ -50,7 +51,7 @@ async def take_back_own_boost(request: web.Request, status_id: str, actor: Actor
     """
     if not status_id.isdecimal():
         return None
-    row = await Reblog.get_or_none(id=int(status_id), actor_id=actor.id).select_related("post__author")
+    row = await reactions.find_own_boost(actor, int(status_id))
     if row is None:
         return None
     view = presenter(request, actor)
@@ -77,19 +78,21 @@ async def _react(request: web.Request, scope: str, action) -> web.Response:
 
 
 async def favourited_by(request: web.Request) -> web.Response:
-    return await _reacted_by(request, Favourite)
+    return await _reacted_by(request, reactions.favourites_page)
 
 
 async def reblogged_by(request: web.Request) -> web.Response:
-    return await _reacted_by(request, Reblog)
+    return await _reacted_by(request, reactions.boosts_page)
 
 
-async def _reacted_by(request: web.Request, model: type[Favourite] | type[Reblog]) -> web.Response:
+async def _reacted_by(
+    request: web.Request, page_of: Callable[[Post, Page], Awaitable[Sequence[Favourite | Reblog]]]
+) -> web.Response:
     """The accounts that favourited or boosted a status, newest first, paged by Link header."""
     viewer = await viewer_of(request, "read:statuses")
     post = await get_visible_post(request.match_info["id"], viewer)
     page = read_page(await read_params(request), default=40, maximum=80)
-    rows = await fetch_page(model.filter(post_id=post.id, actor__deleted_at__isnull=True).select_related("actor"), page)
+    rows = await page_of(post, page)
     accounts = await presenter(request, viewer).accounts([row.actor for row in rows])
     return paged_response(request, request.app[SETTINGS].base_url, page, accounts, [row.id for row in rows])
 

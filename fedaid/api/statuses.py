@@ -17,10 +17,11 @@ from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.domain import media, posts, proposals, responses, timelines
 from fedaid.domain.categories import composer_choices
+from fedaid.domain.post_details import posts_with_authors
 from fedaid.domain.proposals import ProposalTerms
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import InvalidInput, NotFound
-from fedaid.models import Actor, Post, Proposal, ProposalStatus, Visibility
+from fedaid.models import Actor, Post, ProposalStatus, Visibility
 
 VISIBILITIES = {
     "public": Visibility.PUBLIC,
@@ -54,7 +55,7 @@ async def create(request: web.Request) -> web.Response:
         return unprocessable(str(err))
     finally:
         i18n.current_language.reset(token)
-    post = await Post.get(id=post.id).select_related("author")
+    (post,) = await posts_with_authors([post.id])
     return web.json_response(await presenter(request, caller.actor).status(post))
 
 
@@ -93,7 +94,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             actor, terms, visibility=visibility, mentions=mentions, language=language, media=attached
         )
         return proposal.post
-    answered = await Proposal.get_or_none(post_id=in_reply_to.id) if in_reply_to is not None else None
+    answered = await proposals.find_proposal_of_post(in_reply_to.id) if in_reply_to is not None else None
     if answered is not None and answered.status == ProposalStatus.OPEN and in_reply_to.author_id != actor.id:
         # A reply to an open offer or request is a response: its author is told as such.
         return await responses.respond(answered, actor, text, visibility=visibility, language=language, media=attached)
@@ -137,7 +138,7 @@ async def delete(request: web.Request) -> web.Response:
         raise NotFound("Record not found")
     rendered = await presenter(request, caller.actor).status(post)
     rendered["text"] = plain_text(post.content)
-    proposal = await Proposal.get_or_none(post_id=post.id)
+    proposal = await proposals.find_proposal_of_post(post.id)
     if proposal is not None:
         await proposals.delete_proposal(proposal, by=caller.actor)
     else:

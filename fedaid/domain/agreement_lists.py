@@ -36,8 +36,3 @@ async def exchanges_page(actor: Actor, page: Page) -> list[Exchange]:
     """The exchanges of the agreements `actor` is a party to, newest first."""
     mine = Q(agreement__provider_id=actor.id) | Q(agreement__receiver_id=actor.id)
     return await fetch_page(Exchange.filter(mine), page)
-
-
-async def find_proposal_of_post(post_id: int) -> Proposal | None:
-    """The proposal a post carries, with its post loaded."""
-    return await Proposal.filter(post_id=post_id).select_related("post").first()

@@ -12,7 +12,7 @@ from fedaid.domain.actors import create_local_actor, display_name, get_local_act
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.paragraphs import normalise_lines
 from fedaid.errors import InvalidInput
-from fedaid.models import Account, AccountState, Actor, ActorType, CollectivePage, Post
+from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, CollectivePage, Post
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,23 @@ async def count_local_members() -> int:
 
 async def count_local_posts() -> int:
     return await Post.filter(is_local=True).count()
+
+
+async def count_shown_local_posts() -> int:
+    """Posts written here and not deleted (the client API's `status_count`)."""
+    return await Post.filter(is_local=True, deleted_at__isnull=True).count()
+
+
+async def peer_domains() -> list[str]:
+    """The domains of the actors known from other servers, in alphabetical order."""
+    domains = Actor.filter(is_local=False).distinct().order_by("domain").values_list("domain", flat=True)
+    return [str(domain) for domain in await domains]
+
+
+async def find_first_admin() -> Account | None:
+    """The oldest admin account whose actor is not deleted, with its actor loaded (the instance's contact)."""
+    query = Account.filter(role=AccountRole.ADMIN, actor__deleted_at__isnull=True).select_related("actor")
+    return await query.order_by("id").first()
 
 
 async def find_collective_page(collective: Actor) -> CollectivePage | None:

@@ -151,6 +151,11 @@ async def find_media(media_id: str) -> MediaAttachment | None:
     return await MediaAttachment.get_or_none(id=int(media_id)) if media_id.isdigit() else None
 
 
+async def reread(media: MediaAttachment) -> MediaAttachment:
+    """The attachment as stored now (after a worker processed it)."""
+    return await MediaAttachment.get(id=media.id)
+
+
 async def get_own_media(media_id: str | int, owner: Actor) -> MediaAttachment:
     """One of `owner`'s uploads; NotFound for anyone else's (as Mastodon answers)."""
     try:

@@ -135,6 +135,22 @@ async def page_of_notifications(
     return await fetch_page(query.select_related("from_actor", "post__author"), page)
 
 
+async def find_notification(recipient: Actor, notification_id: int) -> Notification | None:
+    """One of `recipient`'s notifications, with `from_actor` and `post__author` loaded."""
+    query = Notification.get_or_none(id=notification_id, recipient_id=recipient.id)
+    return await query.select_related("from_actor", "post__author")
+
+
+async def dismiss_notification(notification: Notification) -> None:
+    """Delete one notification (its recipient dismissed it)."""
+    await notification.delete()
+
+
+async def clear_notifications(recipient: Actor) -> None:
+    """Delete all of `recipient`'s notifications."""
+    await Notification.filter(recipient_id=recipient.id).delete()
+
+
 async def count_unread(actor: Actor) -> int:
     return await Notification.filter(recipient=actor, is_read=False).count()
 

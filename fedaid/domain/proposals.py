@@ -87,6 +87,11 @@ async def find_proposal_by_ap_id(ap_id: str) -> Proposal | None:
     return await Proposal.get_or_none(post__ap_id=ap_id).prefetch_related("post__author")
 
 
+async def find_proposal_of_post(post_id: int) -> Proposal | None:
+    """The proposal a post carries, with its post loaded, or None for a plain post."""
+    return await Proposal.filter(post_id=post_id).select_related("post").first()
+
+
 async def default_collective() -> Actor | None:
     """The instance's collective: its first local Group."""
     return await Actor.filter(is_local=True, type=ActorType.GROUP, deleted_at__isnull=True).order_by("id").first()

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.notes import render_undo
 from fedaid.activitypub.parse.inbound import Liked
 from fedaid.activitypub.reactions import render_boost, render_like
+from fedaid.domain.paging import Page, fetch_page
 from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Forbidden, Gone
 from fedaid.models import Actor, Favourite, Notification, NotificationKind, Post, Reblog, Visibility
@@ -182,6 +183,25 @@ async def _notify(author: Actor, kind: NotificationKind, actor: Actor, post: Pos
 
 async def _forget_notification(kind: NotificationKind, actor: Actor, post: Post) -> None:
     await Notification.filter(kind=kind, from_actor_id=actor.id, post_id=post.id).delete()
+
+
+async def find_own_boost(actor: Actor, boost_id: int) -> Reblog | None:
+    """`actor`'s boost with this id, with the boosted post and its author loaded."""
+    return await Reblog.get_or_none(id=boost_id, actor_id=actor.id).select_related("post__author")
+
+
+async def favourites_page(post: Post, page: Page) -> list[Favourite]:
+    """Who favourited `post`, newest first, leaving out deleted actors; each with its `actor` loaded."""
+    return await fetch_page(
+        Favourite.filter(post_id=post.id, actor__deleted_at__isnull=True).select_related("actor"), page
+    )
+
+
+async def boosts_page(post: Post, page: Page) -> list[Reblog]:
+    """Who boosted `post`, newest first, leaving out deleted actors; each with its `actor` loaded."""
+    return await fetch_page(
+        Reblog.filter(post_id=post.id, actor__deleted_at__isnull=True).select_related("actor"), page
+    )
 
 
 async def reactions_of(actor: Actor, post_ids: list[int]) -> list[tuple[str, int]]:
