@@ -29,22 +29,16 @@ from fedaid.api.views import RENDER_CACHE, Presenter, RenderCache
 from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
+from fedaid.domain import news
+from fedaid.domain.follow_lists import accepted_follow_pairs
 from fedaid.domain.oauth import has_scope
 from fedaid.domain.policy import silenced_domains
+from fedaid.domain.post_details import tags_of_posts
 from fedaid.domain.timelines import belongs_at_home
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 from fedaid.hosts import domain_names
-from fedaid.models import (
-    Actor,
-    Follow,
-    FollowState,
-    Notification,
-    Post,
-    PostTag,
-    Reblog,
-    Visibility,
-)
+from fedaid.models import Actor, Notification, Post, Reblog, Visibility
 
 log = logging.getLogger("fedaid.streaming")
 
@@ -145,24 +139,12 @@ class StreamHub:
         """One look at the database: new posts, deleted posts and new notifications since the last look."""
         now = utcnow()
         since = self._since - LAG
-        posts = [
-            post
-            for post in await Post.filter(created_at__gte=since, deleted_at__isnull=True, hidden_at__isnull=True)
-            .select_related("author")
-            .order_by("created_at")
-            if self._first_time("post", post.id, now)
-        ]
+        posts = [post for post in await news.posts_published_since(since) if self._first_time("post", post.id, now)]
         deleted = [
-            post_id
-            for post_id in await Post.filter(deleted_at__gte=since).values_list("id", flat=True)
-            if self._first_time("delete", post_id, now)
+            post_id for post_id in await news.posts_deleted_since(since) if self._first_time("delete", post_id, now)
         ]
         notifications = [
-            row
-            for row in await Notification.filter(created_at__gte=since, from_actor_id__isnull=False)
-            .select_related("from_actor", "post__author")
-            .order_by("id")
-            if self._first_time("notification", row.id, now)
+            row for row in await news.notifications_since(since) if self._first_time("notification", row.id, now)
         ]
         boosts = [row for row in await self._boosts_since(since) if self._first_time("reblog", row.id, now)]
         self._since = now
@@ -179,27 +161,17 @@ class StreamHub:
             await self._dispatch_boosts(boosts)
 
     async def _boosts_since(self, since: datetime) -> list[Reblog]:
-        """Boosts made since `since`, only while someone listens to a user stream. Their ids are time-ordered,
-        so the primary key finds them."""
+        """Boosts made since `since`, only while someone listens to a user stream."""
         if not any(s.stream == "user" for s in self.subscriptions):
             return []
-        first_id = int(since.timestamp() * 1000) << 16
-        return list(
-            await Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True)
-            .select_related("post__author")
-            .order_by("id")
-        )
+        return await news.boosts_since(since)
 
     async def _dispatch_boosts(self, boosts: list[Reblog]) -> None:
         """A boost goes to the user streams of the booster and their followers, as it shows in home timelines
         (not to those who already follow the boosted post's author)."""
         listening = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
         ids = sorted({boost.actor_id for boost in boosts} | {boost.post.author_id for boost in boosts})
-        follows = set(
-            await Follow.filter(
-                follower_id__in=sorted(listening), target_id__in=ids, state=FollowState.ACCEPTED
-            ).values_list("follower_id", "target_id")
-        )
+        follows = await accepted_follow_pairs(listening, ids)
         view = Presenter(self.settings, cache=self.cache)
         originals = await view.statuses([boost.post for boost in boosts])
         boosters = await view.accounts_by_id(boost.actor_id for boost in boosts)
@@ -225,19 +197,11 @@ class StreamHub:
 
     async def _dispatch_posts(self, posts: list[Post]) -> None:
         rendered = await Presenter(self.settings, cache=self.cache).statuses(posts)
-        tags: dict[int, set[str]] = {}
-        for post_id, name in await PostTag.filter(post_id__in=[p.id for p in posts]).values_list("post_id", "name"):
-            tags.setdefault(post_id, set()).add(name)
+        tags = {post_id: set(names) for post_id, names in (await tags_of_posts([p.id for p in posts])).items()}
         viewers = {s.viewer.id for s in self.subscriptions if s.stream == "user" and s.viewer is not None}
         follows: set[tuple[int, int]] = set()
         if viewers:
-            follows = set(
-                await Follow.filter(
-                    follower_id__in=sorted(viewers),
-                    state=FollowState.ACCEPTED,
-                    target_id__in=sorted({p.author_id for p in posts}),
-                ).values_list("follower_id", "target_id")
-            )
+            follows = await accepted_follow_pairs(viewers, {p.author_id for p in posts})
         silenced = await silenced_domains() if any(not post.is_local for post in posts) else frozenset()
         for post, status in zip(posts, rendered, strict=True):
             event = Event("update", json.dumps(status, ensure_ascii=False))

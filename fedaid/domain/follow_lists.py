@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fedaid.domain.paging import Page, fetch_page
 from fedaid.models import Actor, Follow, FollowState
 
@@ -30,3 +32,11 @@ async def follow_requests_page(actor: Actor, page: Page) -> list[Follow]:
 async def find_follow_request(follower: Actor, target: Actor) -> Follow | None:
     """The follow `follower` asked of `target` if it still waits for an answer."""
     return await Follow.get_or_none(follower_id=follower.id, target_id=target.id, state=FollowState.PENDING)
+
+
+async def accepted_follow_pairs(follower_ids: Iterable[int], target_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(follower id, target id) of each accepted follow between these followers and these targets."""
+    query = Follow.filter(
+        follower_id__in=sorted(set(follower_ids)), target_id__in=sorted(set(target_ids)), state=FollowState.ACCEPTED
+    )
+    return {(int(follower), int(target)) for follower, target in await query.values_list("follower_id", "target_id")}

@@ -31,12 +31,9 @@ class PostDetails:
 async def post_details(posts: list[Post]) -> PostDetails:
     """The details of `posts`; `parent_authors` is keyed by the id of the post replied to."""
     ids = [post.id for post in posts]
-    tags: dict[int, list[str]] = defaultdict(list)
-    for post_id, name in await PostTag.filter(post_id__in=ids).order_by("id").values_list("post_id", "name"):
-        tags[post_id].append(name)
     parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
     return PostDetails(
-        tags=tags,
+        tags=await tags_of_posts(ids),
         proposals={row.post_id: row for row in await Proposal.filter(post_id__in=ids)},
         media=await media_of_posts(ids),
         polls=await polls_of_posts(ids),
@@ -46,6 +43,14 @@ async def post_details(posts: list[Post]) -> PostDetails:
         parent_authors=dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {},
         mentioned=await _mentioned(posts),
     )
+
+
+async def tags_of_posts(post_ids: list[int]) -> dict[int, list[str]]:
+    """Each post's hashtags (lowercase, no `#`), in the order they were set."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    for post_id, name in await PostTag.filter(post_id__in=post_ids).order_by("id").values_list("post_id", "name"):
+        tags[post_id].append(name)
+    return tags
 
 
 async def posts_with_authors(post_ids: Iterable[int]) -> list[Post]:
