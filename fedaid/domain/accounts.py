@@ -44,6 +44,11 @@ def _password_subject(account: Account | None, login: str) -> str:
     return f"account {account.id}" if account is not None else f"login {login.strip().lower()}"
 
 
+async def find_account_of(actor: Actor) -> Account | None:
+    """The account of a local actor, or None (a remote actor, the instance actor, a collective)."""
+    return await Account.get_or_none(actor_id=actor.id)
+
+
 async def username_taken(username: str) -> bool:
     return await Actor.filter(username=username, is_local=True).exists()
 

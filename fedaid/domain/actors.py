@@ -140,6 +140,11 @@ async def find_actor(actor_id: int) -> Actor | None:
     return await Actor.get_or_none(id=actor_id, deleted_at__isnull=True)
 
 
+async def find_remote_group(actor_id: int) -> Actor | None:
+    """The group from another server with this id (a collective one may ally with), or None."""
+    return await Actor.get_or_none(id=actor_id, type=ActorType.GROUP, is_local=False)
+
+
 async def find_actor_by_acct(username: str, domain: str) -> Actor | None:
     """The known actor `username@domain` (any case of the name), unless deleted."""
     return await Actor.filter(username__iexact=username, domain=domain, deleted_at__isnull=True).first()

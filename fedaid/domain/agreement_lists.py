@@ -36,3 +36,8 @@ async def exchanges_page(actor: Actor, page: Page) -> list[Exchange]:
     """The exchanges of the agreements `actor` is a party to, newest first."""
     mine = Q(agreement__provider_id=actor.id) | Q(agreement__receiver_id=actor.id)
     return await fetch_page(Exchange.filter(mine), page)
+
+
+async def all_agreements_on(proposal: Proposal) -> list[Agreement]:
+    """Every agreement on `proposal`, oldest first, with both parties loaded (its page sorts out who sees what)."""
+    return list(await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related("provider", "receiver"))

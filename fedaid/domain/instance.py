@@ -50,6 +50,11 @@ async def ensure_instance(
     return InstanceActors(instance, collective), True
 
 
+async def find_collective(slug: str) -> Actor | None:
+    """The collective of this instance by its slug (deleted or not), or None before it exists."""
+    return await Actor.filter(is_local=True, type=ActorType.GROUP, username=slug).first()
+
+
 async def get_collective(slug: str) -> Actor:
     return await get_local_actor(slug, types=(ActorType.GROUP,))
 

@@ -9,11 +9,12 @@ from aiohttp import web
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import audit, follows, moderation, paragraphs, policy
 from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
+from fedaid.domain.actors import find_remote_group
 from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
 from fedaid.domain.members import create_invite
 from fedaid.domain.registration import REGISTRATION_MODES, decide_application, registration_mode, set_registration_mode
 from fedaid.errors import FedaidError, InvalidInput
-from fedaid.models import Account, AccountRole, AccountState, Actor, ActorType, PolicyKind
+from fedaid.models import Account, AccountRole, AccountState, Actor, PolicyKind
 from fedaid.path_ids import path_id
 from fedaid.web import suspensions
 from fedaid.web.forms import Form
@@ -116,7 +117,7 @@ async def request_alliance_post(request: web.Request) -> web.Response:
 async def alliance_action(request: web.Request) -> web.Response:
     await require_admin(request)
     collective = await _collective(request)
-    group = await Actor.get_or_none(id=path_id(request, Actor), type=ActorType.GROUP, is_local=False)
+    group = await find_remote_group(path_id(request, Actor))
     if group is None:
         raise web.HTTPNotFound()
     action = request.match_info["action"]

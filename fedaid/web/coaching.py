@@ -30,7 +30,7 @@ async def show_session(request: web.Request) -> web.Response:
     session = await _session(request)
     viewer = await current_viewer(request)
     actor = viewer.actor if viewer else None
-    circle = await session.circle if session.circle_id else None
+    circle = session.circle if session.circle_id else None  # loaded by sessions.get_session
     is_facilitator = circle is not None and await circles.is_facilitator(circle, actor)
     context = {
         "session": session,

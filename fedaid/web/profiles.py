@@ -5,12 +5,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from fedaid.domain.accounts import find_account_of
 from fedaid.domain.follows import list_alliances
 from fedaid.domain.instance import count_local_members
 from fedaid.domain.ledger import ledger_of
 from fedaid.domain.listings import ProposalFilters, list_proposals
 from fedaid.federation.actor_routes import actor_from_path
-from fedaid.models import Account, AccountState, Actor, ActorType
+from fedaid.models import AccountState, Actor, ActorType
 from fedaid.web.listings import seen_by
 from fedaid.web.sessions import current_viewer
 
@@ -21,7 +22,7 @@ async def serve_profile_html(request: web.Request) -> web.Response:
         return aiohttp_jinja2.render_template("profiles/gone.html", request, {"actor": actor}, status=410)
     if actor.type == ActorType.GROUP:
         return await _collective_page(request, actor)
-    account = await Account.get_or_none(actor=actor)
+    account = await find_account_of(actor)
     if account is None or account.state != AccountState.APPROVED:
         raise web.HTTPNotFound()
     viewer = await current_viewer(request)

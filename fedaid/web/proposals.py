@@ -11,9 +11,11 @@ from fedaid import i18n
 from fedaid.clock import utcnow
 from fedaid.domain import paragraphs
 from fedaid.domain import proposals as proposal_rules
+from fedaid.domain.agreement_lists import all_agreements_on
 from fedaid.domain.exchanges import find_exchange
 from fedaid.domain.listings import cards_for, category_choices
 from fedaid.domain.media import media_of_posts
+from fedaid.domain.post_pages import find_live_post, find_local_post
 from fedaid.domain.responses import list_responses
 from fedaid.domain.threads import conversation
 from fedaid.domain.visibility import can_see
@@ -54,7 +56,7 @@ async def show_proposal(request: web.Request) -> web.Response:
 async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[str, object]:
     (card,) = await cards_for([proposal], seen_by(viewer))
     responses = await list_responses(proposal, seen_by(viewer))
-    agreements = await Agreement.filter(proposal_id=proposal.id).order_by("id").prefetch_related("provider", "receiver")
+    agreements = await all_agreements_on(proposal)
     by_response = {a.response_id: a for a in agreements if a.response_id}
     live = (AgreementState.OFFERED, AgreementState.ACCEPTED, AgreementState.FULFILLED)
     # An Offer from elsewhere may not name the reply it came with: link it by its author instead.
@@ -263,7 +265,7 @@ def agreement_actions(agreement: Agreement, viewer: Viewer | None, author_id: in
 async def serve_post_html(request: web.Request) -> web.Response:
     """People who open a local post's own URL (`/u/<name>/posts/<id>`) land on its page."""
     post_id, name = path_id(request, Post, "post_id"), request.match_info["name"]
-    post = await Post.get_or_none(id=post_id, is_local=True, deleted_at__isnull=True, author__username=name)
+    post = await find_local_post(post_id, name)
     if post is None:
         raise web.HTTPNotFound()
     return await _go_to(request, post)
@@ -271,24 +273,23 @@ async def serve_post_html(request: web.Request) -> web.Response:
 
 async def go_to_post(request: web.Request) -> web.Response:
     """A post's place on a page: its proposal, or the proposal it answers (links from notifications)."""
-    post = await Post.get_or_none(id=path_id(request, Post), deleted_at__isnull=True)
+    post = await find_live_post(path_id(request, Post))
     if post is None:
         raise web.HTTPNotFound()
     return await _go_to(request, post)
 
 
 async def _go_to(request: web.Request, post: Post) -> web.Response:
-    proposal = await Proposal.get_or_none(post_id=post.id)
+    proposal = await proposal_rules.find_proposal_of_post(post.id)
     if proposal is not None:
         raise web.HTTPSeeOther(f"/proposals/{proposal.id}")
     if post.in_reply_to_id is not None:
-        parent = await Proposal.get_or_none(post_id=post.in_reply_to_id)
+        parent = await proposal_rules.find_proposal_of_post(post.in_reply_to_id)
         if parent is not None:
             raise web.HTTPSeeOther(f"/proposals/{parent.id}#response-{post.id}")
     shown = seen_by(await current_viewer(request))
     if not await can_see(post, shown):
         raise web.HTTPNotFound()
-    await post.fetch_related("author")
     ancestors, replies = await conversation(post, shown)
     media = await media_of_posts([post.id, *(other.id for other in (*ancestors, *replies))])
     context = {"post": post, "ancestors": ancestors, "replies": replies, "media": media}

@@ -23,10 +23,10 @@ from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
 from fedaid.domain import paragraphs
+from fedaid.domain.instance import find_collective
 from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError, NotFound
 from fedaid.middlewares import has_impossible_id
-from fedaid.models import Actor, ActorType
 from fedaid.negotiation import wants_activity_json
 from fedaid.web.sessions import (
     CSRF_FIELD,
@@ -99,7 +99,7 @@ async def page_context(request: web.Request) -> dict[str, object]:
     """What every template may use: the viewer, the CSRF token, the language and the current path."""
     viewer = await current_viewer(request)
     settings = request.app[SETTINGS]
-    collective = await Actor.filter(is_local=True, type=ActorType.GROUP, username=settings.collective_slug).first()
+    collective = await find_collective(settings.collective_slug)
     return {
         "request": request,
         "site_name": collective.name if collective else settings.collective_name,  # admins may rename it

@@ -60,7 +60,7 @@ async def _keep(request: web.Request, form: Form, owner: Actor, contents: list) 
         upload = await media.upload(owner, data, request.app[MEDIA_FILES], description=alt)
         if upload.state == MediaState.PROCESSING:
             await request.app[MEDIA_WORKER].process_now(upload)
-            upload = await MediaAttachment.get(id=upload.id)
+            upload = await media.reread(upload)
         if upload.state != MediaState.READY:
             form.fail(field, "This picture cannot be read: it is damaged or incomplete.")
         kept.append(upload)
