@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedaid.domain import visibility
+from fedaid.domain.post_pages import find_visible_post
 from fedaid.errors import NotFound
 from fedaid.models import Actor, Post
 
@@ -18,7 +19,7 @@ async def get_visible_post(post_id: str | int, viewer: Actor | None) -> Post:
         number = int(post_id)
     except (TypeError, ValueError):
         raise NotFound("Record not found") from None
-    post = await visibility.find_visible_post(number, visibility.local_viewer(viewer))
+    post = await find_visible_post(number, visibility.local_viewer(viewer))
     if post is None:
         raise NotFound("Record not found")
     return post

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q, Subquery
 
-from fedaid.models import Actor, ActorType, Follow, FollowState, GroupKind, Post, PostMention, Reblog, Visibility
+from fedaid.models import Actor, ActorType, Follow, FollowState, GroupKind, Post, PostMention, Visibility
 
 EVERYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 FOR_MENTIONED = (Visibility.FOLLOWERS, Visibility.DIRECT)
@@ -106,17 +106,6 @@ async def can_see(post: Post, viewer: Viewer) -> bool:
             return await followers.filter(follower__domain=actor.domain).exists()
         return await followers.filter(follower_id=actor.id).exists()
     return False
-
-
-async def find_visible_post(post_id: int, viewer: Viewer) -> Post | None:
-    """The post with this id, or the post boosted by the boost with it, if `viewer` may see it; author loaded."""
-    post = await Post.get_or_none(id=post_id).select_related("author")
-    if post is None:  # a boost's id, as apps send it for actions on a boosted status: the boosted post
-        boost = await Reblog.get_or_none(id=post_id).select_related("post__author")
-        post = boost.post if boost is not None else None
-    if post is None or not await can_see(post, viewer):
-        return None
-    return post
 
 
 async def local_viewers_among(post: Post, actor_ids: Iterable[int]) -> set[int]:
