@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html import escape, unescape
 
 import nh3
@@ -93,6 +94,7 @@ def sanitize_html(html: str) -> str:
     return _ALLOWLIST.clean(_rewrite_headings_and_images(_CANONICAL.clean(html)))
 
 
+@lru_cache(maxsize=1024)  # a received post's text is read for its title, its hours and the search index
 def plain_text(html: str) -> str:
     """The readable text of an HTML fragment: no tags, entities decoded, paragraphs as blank lines."""
     if not html:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -54,6 +55,14 @@ async def receive_move(incoming: Incoming, moved: Moved) -> None:
         log.info("Move not confirmed by the new account", extra={"actor": actor.ap_id, "target": moved.target_ap_id})
         return
     await Actor.filter(id=actor.id).update(moved_to=moved.target_ap_id[:512])
+
+
+async def suspended_among(actor_ids: Iterable[int]) -> frozenset[int]:
+    """Those of `actor_ids` a moderator suspended: one query for a whole batch."""
+    wanted = list(set(actor_ids))
+    if not wanted:
+        return frozenset()
+    return frozenset(actor.id for actor in await Actor.filter(id__in=wanted, suspended_at__isnull=False).only("id"))
 
 
 async def is_suspended(actor: Actor) -> bool:

@@ -7,7 +7,7 @@ Every function is idempotent, so an activity applied twice changes nothing the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -97,8 +97,8 @@ async def store_remote_note(
     existing = await Post.get_or_none(ap_id=note.ap_id)
     if existing is not None:
         return None if existing.is_deleted else existing
-    published = min(note.published_at or utcnow(), utcnow())
-    post_id = await _free_post_id(published)
+    published = published_time(note)
+    [post_id] = await free_post_ids([published])
     try:
         thread = (thread_depth + 1, max_thread_depth)
         intake = (outside_proposals, collective_ap_id)
@@ -122,27 +122,11 @@ async def _insert_note(
 ) -> Post:
     async with in_transaction():
         parent = await Post.get_or_none(ap_id=note.in_reply_to) if note.in_reply_to else None
-        post = await Post.create(
-            id=post_id,
-            ap_id=note.ap_id,
-            author=author,
-            is_local=False,
-            content=note.content,
-            summary=note.summary,
-            sensitive=note.sensitive,
-            language=note.language,
-            visibility=visibility,
-            url=note.url,
-            in_reply_to_ap_id=note.in_reply_to,
-            in_reply_to=parent,
-            audience=audience.ap_id if audience else _first(note.audience),
-            mentions=list(note.mentions),
-            addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
-            published_at=published,
-        )
+        post = post_row(note, author, post_id, published, visibility, audience=audience, parent=parent)
+        await post.save(force_create=True)
         await _store_tags(post, note.hashtags)
         await record_mentions(post, is_new=True)
-        await _notify_mentions(post, author, note.mentions)
+        await notify_mentions([(post, author)])
         await _index_and_read_proposal(post, note, outside_proposals=intake[0], collective_ap_id=intake[1])
         await remote_media.record_attachments(post, parse_attachments(note.raw.get("attachment")))
         await remote_demands.store_remote_question(post, note, author)
@@ -152,6 +136,37 @@ async def _insert_note(
             await threads.ask_for_parent(note.in_reply_to, depth=thread[0], max_depth=thread[1])
         await threads.link_waiting_replies(post)
     return post
+
+
+def post_row(
+    note: NoteDoc,
+    author: Actor,
+    post_id: int,
+    published: datetime,
+    visibility: Visibility,
+    *,
+    audience: Actor | None = None,
+    parent: Post | None = None,
+) -> Post:
+    """The `Post` a received note becomes (not saved yet)."""
+    return Post(
+        id=post_id,
+        ap_id=note.ap_id,
+        author=author,
+        is_local=False,
+        content=note.content,
+        summary=note.summary,
+        sensitive=note.sensitive,
+        language=note.language,
+        visibility=visibility,
+        url=note.url,
+        in_reply_to_ap_id=note.in_reply_to,
+        in_reply_to=parent,
+        audience=audience.ap_id if audience else _first(note.audience),
+        mentions=list(note.mentions),
+        addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
+        published_at=published,
+    )
 
 
 async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals: bool = True) -> Post | None:
@@ -208,15 +223,30 @@ async def find_shown_post(ap_id: str) -> Post | None:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-async def _free_post_id(published: datetime) -> int:
-    """A time-ordered id from the publication time, like Mastodon's; notes published in the same
-    millisecond (common: many servers round to the second) get another draw of the random bits."""
-    at_ms = int(published.timestamp() * 1000)
+def published_time(note: NoteDoc) -> datetime:
+    """When the note says it was published, never later than now."""
+    now = utcnow()
+    return min(note.published_at or now, now)
+
+
+async def free_post_ids(published: Sequence[datetime]) -> list[int]:
+    """Time-ordered ids from the publication times, like Mastodon's, unused and distinct; notes published in
+    the same millisecond (common: many servers round to the second) get other draws of the random bits."""
+    at_ms = [int(moment.timestamp() * 1000) for moment in published]
+    ids = [new_id(ms) for ms in at_ms]
     for _ in range(8):
-        candidate = new_id(at_ms)
-        if not await Post.filter(id=candidate).exists():
-            return candidate
-    return new_id()
+        taken = set(await Post.filter(id__in=ids).values_list("id", flat=True))
+        seen: set[int] = set()
+        clashes = []
+        for index, candidate in enumerate(ids):
+            if candidate in taken or candidate in seen:
+                clashes.append(index)
+            seen.add(candidate)
+        if not clashes:
+            return ids
+        for index in clashes:
+            ids[index] = new_id(at_ms[index])
+    return [new_id() if index in clashes else candidate for index, candidate in enumerate(ids)]
 
 
 def _check_author(note: NoteDoc, author: Actor) -> None:
@@ -229,15 +259,25 @@ def _first(values: Iterable[str]) -> str | None:
 
 
 async def _store_tags(post: Post, names: Iterable[str]) -> None:
-    rows = [PostTag(post=post, name=name) for name in dict.fromkeys(n[:MAX_TAG_LENGTH] for n in names)]
-    if rows:
+    if rows := tag_rows(post, names):
         await PostTag.bulk_create(rows)
 
 
-async def _notify_mentions(post: Post, author: Actor, mentions: Iterable[str]) -> None:
-    mentioned = await Actor.filter(ap_id__in=list(mentions), is_local=True, deleted_at=None) if mentions else []
-    for actor in mentioned:
-        await notify(actor, NotificationKind.MENTION, from_actor=author, post=post)
+def tag_rows(post: Post, names: Iterable[str]) -> list[PostTag]:
+    """The hashtag rows of a post, one per distinct name."""
+    return [PostTag(post_id=post.id, name=name) for name in dict.fromkeys(n[:MAX_TAG_LENGTH] for n in names)]
+
+
+async def notify_mentions(posts: Sequence[tuple[Post, Actor]]) -> None:
+    """Each member a new post mentions hears of it (one query for all the posts)."""
+    named = {ap_id for post, _ in posts for ap_id in post.mentions or []}
+    if not named:
+        return
+    members = {a.ap_id: a for a in await Actor.filter(ap_id__in=list(named), is_local=True, deleted_at=None)}
+    for post, author in posts:
+        for ap_id in dict.fromkeys(post.mentions or []):
+            if (member := members.get(ap_id)) is not None:
+                await notify(member, NotificationKind.MENTION, from_actor=author, post=post)
 
 
 async def _index_and_read_proposal(

@@ -90,11 +90,22 @@ class IndexEntry:
 # ---------------------------------------------------------------- text, places and facets
 
 
+class _Unaccented(dict[int, str]):
+    """`str.translate` table, filled as characters come: each one decomposed (NFKD), its combining marks
+    dropped, case-folded. Per character, this is what the same steps give on a whole text."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = self[code] = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+        return folded
+
+
+_UNACCENTED = _Unaccented()
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, words only: `Réparation` and `reparation` index and match alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-    return " ".join(_WORD.findall(stripped))
+    return " ".join(_WORD.findall(text.translate(_UNACCENTED)))
 
 
 def search_terms(text: str) -> list[str]:

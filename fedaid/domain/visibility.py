@@ -207,8 +207,13 @@ def _followed(viewer: Viewer):
 async def record_mentions(post: Post, ap_ids: Iterable[str] | None = None, *, is_new: bool = False) -> None:
     """Keep the post's mention rows equal to `ap_ids` (default: `post.mentions`); call after each write of them
     (`is_new` for a post just inserted, which has none yet)."""
-    wanted = list(dict.fromkeys(a for a in (post.mentions if ap_ids is None else ap_ids) or [] if isinstance(a, str)))
     if not is_new:
         await PostMention.filter(post_id=post.id).delete()
-    if wanted:
-        await PostMention.bulk_create([PostMention(post_id=post.id, ap_id=ap_id[:512]) for ap_id in wanted])
+    if rows := mention_rows(post, ap_ids):
+        await PostMention.bulk_create(rows)
+
+
+def mention_rows(post: Post, ap_ids: Iterable[str] | None = None) -> list[PostMention]:
+    """The mention rows a post holds: one per distinct actor in `ap_ids` (default: `post.mentions`)."""
+    wanted = dict.fromkeys(a for a in (post.mentions if ap_ids is None else ap_ids) or [] if isinstance(a, str))
+    return [PostMention(post_id=post.id, ap_id=ap_id[:512]) for ap_id in wanted]

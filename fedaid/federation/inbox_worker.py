@@ -25,12 +25,15 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import Activity, JSONDict, NoteDoc, as_list, id_of, parse_activity, parse_note
 from fedaid.activitypub.parse import inbound as msg
+from fedaid.activitypub.questions import parse_vote
+from fedaid.activitypub.vocab import ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain import (
     answers,
     follows,
     moderation,
+    plain_posts,
     proposals,
     reactions,
     received_posts,
@@ -38,6 +41,7 @@ from fedaid.domain import (
     remote_accounts,
 )
 from fedaid.domain.inbound import Incoming
+from fedaid.domain.plain_posts import PlainPost
 from fedaid.domain.policy import DomainPolicies
 from fedaid.errors import FedaidError, FetchError, Gone, InvalidActivity, NotFound
 from fedaid.federation.demand_activities import apply_demand_activity
@@ -50,7 +54,7 @@ from fedaid.storage.claims import claim_due
 log = logging.getLogger("fedaid.inbox_worker")
 
 MAX_ATTEMPTS = 5
-BATCH_SIZE = 100
+BATCH_SIZE = 200
 LEASE = timedelta(minutes=5)
 ACTOR_CACHE_SECONDS = 60.0
 ACTOR_CACHE_SIZE = 10_000
@@ -105,9 +109,11 @@ class InboxWorker:
             )
         )
         await self._load_authors(items)
+        plain, pending = await self._split_plain_posts(items)
+        if plain and not await self._keep_plain_posts(plain):
+            pending = list(items)  # one at a time after all, each with its own outcome
         done: list[int] = []
         waiting_for_network: list[InboxItem] = []
-        pending = list(items)
         while pending:
             async with in_transaction():
                 _this_pass().offline = True
@@ -151,6 +157,47 @@ class InboxWorker:
                 await self.actor(ap_id)
             except FedaidError:
                 continue  # its item meets the same error when applied alone, and records it
+
+    async def _split_plain_posts(self, items: list[InboxItem]) -> tuple[list[tuple[int, PlainPost]], list[InboxItem]]:
+        """The items that carry a plain post (`domain.plain_posts`), and the others, in their order."""
+        suspended = await remote_accounts.suspended_among(actor.id for actor in self._actors.values())
+        plain: list[tuple[int, PlainPost]] = []
+        others: list[InboxItem] = []
+        for item in items:
+            found = await self._plain_post(item.payload, suspended)
+            if found is None:
+                others.append(item)
+            else:
+                plain.append((item.id, found))
+        return plain, others
+
+    async def _plain_post(self, payload: JSONDict, suspended: frozenset[int]) -> PlainPost | None:
+        """The plain post a Create carries, when `apply` would do nothing but store it (else None)."""
+        try:
+            activity = parse_activity(payload)
+            actor = self._actors.get(activity.actor_ap_id)
+            if activity.type != ActivityType.CREATE or actor is None or actor.id in suspended:
+                return None
+            if await self.policies.is_blocked(host_of_url(actor.ap_id)) or parse_vote(activity) is not None:
+                return None
+            received = msg.read_activity(activity, followers_url=actor.followers_url)
+        except InvalidActivity:
+            return None  # applied alone, where its failure is recorded
+        if not isinstance(received, msg.PostCreated):
+            return None
+        return plain_posts.plain_post(self._incoming(actor), received)
+
+    async def _keep_plain_posts(self, plain: list[tuple[int, PlainPost]]) -> bool:
+        """Store the batch's plain posts and mark their items done, in one transaction; False when that fails
+        (a post stored meanwhile by another worker, a lock conflict): nothing of it is kept then."""
+        try:
+            async with in_transaction():
+                await plain_posts.keep_plain_posts([post for _, post in plain])
+                await self._mark_done([item_id for item_id, _ in plain])
+        except Exception as err:  # the batch's boundary: each item then meets its own outcome alone
+            log.info("plain posts applied one at a time", extra={"items": len(plain), "error": repr(err)[:200]})
+            return False
+        return True
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
         due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
@@ -232,7 +279,11 @@ class InboxWorker:
         if await apply_demand_activity(actor, activity):
             return  # a vote, its withdrawal, or a collective co-signing a demand
         received = msg.read_activity(activity, followers_url=actor.followers_url)
-        incoming = Incoming(
+        await dispatch(self._incoming(actor, via_group), received)
+
+    def _incoming(self, actor: Actor, via_group: Actor | None = None) -> Incoming:
+        """What applying an activity of `actor` may use, in this pass."""
+        return Incoming(
             actor,
             _WorkerRemote(self),
             self.policies,
@@ -243,7 +294,6 @@ class InboxWorker:
             thread_fetch_depth=self.settings.thread_fetch_depth,
             via_group=via_group,
         )
-        await dispatch(incoming, received)
 
     async def actor(self, ap_id: str) -> Actor:
         """A remote actor, from this pass's cache, the database, or its server."""

@@ -63,4 +63,3 @@ async def test_an_id_beyond_its_column_is_not_found_on_every_page(admin, number)
         page = await admin.get(template.format(id=number))
         assert page.status == 404, (template, page.status, page.text[:300])
         assert "introuvable" in page.text, template  # the reason in the member's language
-
