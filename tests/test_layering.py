@@ -3,6 +3,9 @@
 - activitypub/ is pure: no `await`, no async code, no HTTP client or server imports;
 - domain/ imports nothing from web/, api/, federation/ or aiohttp;
 - outbound/ (mail, push) imports nothing from web/ or api/;
+- api/ and web/ run no ORM query or SQL: no query method on a model class or a query set, no awaited relation,
+  no `save()`/`delete()` of a row, no import of tortoise's query, transaction or connection APIs (models may be
+  imported for type hints, enum values and `path_id`);
 - federation/ queries only its queues (inbox items, deliveries, domain health, work items) and, in remote_actors.py,
   the remote-actor cache;
 - the inbox worker writes no rows but its queue's, and dispatches to domain `receive_*` functions.
@@ -15,6 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tortoise.fields.relational import RelationalField
+from tortoise.models import Model
+
+import fedaid.models
 
 PACKAGE = Path(__file__).resolve().parent.parent / "fedaid"
 HTTP_MODULES = ("aiohttp", "httpx", "requests", "urllib.request", "http.client", "socket", "ssl")
@@ -43,6 +50,41 @@ QUERY_METHODS = frozenset(
     }
 )
 FEDERATION_QUEUES = frozenset({"InboxItem", "Delivery", "DomainHealth", "WorkItem"})
+# Methods only a query set, a model or a connection has: called on anything, they run or build a query.
+ORM_ONLY_METHODS = frozenset(
+    {
+        "all",
+        "annotate",
+        "bulk_create",
+        "bulk_update",
+        "execute_insert",
+        "execute_query",
+        "execute_query_dict",
+        "execute_script",
+        "exclude",
+        "fetch_related",
+        "filter",
+        "get_or_create",
+        "get_or_none",
+        "group_by",
+        "in_bulk",
+        "order_by",
+        "prefetch_related",
+        "refresh_from_db",
+        "select_for_update",
+        "select_related",
+        "update_or_create",
+        "using_db",
+        "values_list",
+    }
+)
+# A row's own writes, called without positional arguments (`row.save()`, `row.delete()`; a file store's
+# `delete(key)` or a picture's `save(buffer)` is not one).
+ROW_WRITES = frozenset({"save", "delete"})
+# What api/ and web/ may import from tortoise: the exceptions, to answer them. Not its query, function,
+# expression, transaction or connection modules, nor fedaid's own storage and database modules.
+ALLOWED_TORTOISE = ("tortoise.exceptions",)
+DATABASE_MODULES = ("tortoise", "fedaid.storage", "fedaid.db")
 
 
 def modules(layer: str) -> list[Path]:
@@ -83,6 +125,41 @@ def queried_models(module: ast.Module) -> set[str]:
     return found
 
 
+def relation_names() -> frozenset[str]:
+    """The names under which one model reaches another (`post.author`, `actor.posts`): awaiting one is a query."""
+    names: set[str] = set()
+    for model in vars(fedaid.models).values():
+        if isinstance(model, type) and issubclass(model, Model) and model is not Model:
+            for name, field in model._meta.fields_map.items():
+                if isinstance(field, RelationalField):
+                    names.update(n for n in (name, getattr(field, "related_name", None)) if n and n.isidentifier())
+    return frozenset(names)
+
+
+RELATIONS = relation_names()
+
+
+def database_uses(module: ast.Module) -> list[str]:
+    """Each ORM query or SQL a module runs itself, as `line: what`."""
+    found = [f"queries {name}" for name in sorted(queried_models(module))]
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in ORM_ONLY_METHODS or (method in ROW_WRITES and not node.args):
+                found.append(f"{node.lineno}: .{method}()")
+        elif isinstance(node, ast.Await) and isinstance(node.value, ast.Attribute) and node.value.attr in RELATIONS:
+            found.append(f"{node.lineno}: await .{node.value.attr} (a relation)")
+    imported = [name for name in dict.fromkeys(imported_modules(module)) if is_database_module(name)]
+    # `from tortoise.expressions import Q` reads as the module and as `tortoise.expressions.Q`: name the module.
+    found += [f"imports {name}" for name in imported if not any(name.startswith(f"{other}.") for other in imported)]
+    return found
+
+
+def is_database_module(name: str) -> bool:
+    allowed = any(is_within(name, ok) for ok in ALLOWED_TORTOISE)
+    return not allowed and any(is_within(name, bad) for bad in DATABASE_MODULES)
+
+
 def is_within(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
 
@@ -120,6 +197,13 @@ def test_outbound_imports_no_page_or_api_module(path: Path) -> None:
     assert not found, f"{rel(path)} imports {found}"
 
 
+@pytest.mark.parametrize("path", modules("api") + modules("web"), ids=rel)
+def test_api_and_web_run_no_query_of_their_own(path: Path) -> None:
+    """Handlers parse parameters, call the domain and render: every read and write is a domain function."""
+    found = database_uses(tree(path))
+    assert not found, f"{rel(path)} runs queries itself (move them to fedaid/domain/): {found}"
+
+
 @pytest.mark.parametrize("path", modules("federation"), ids=rel)
 def test_federation_queries_only_its_queues_and_the_actor_cache(path: Path) -> None:
     allowed = FEDERATION_QUEUES | ({"Actor"} if path.name == "remote_actors.py" else set())
@@ -148,6 +232,32 @@ def test_the_checks_see_violations() -> None:
     assert "fedaid.web.site" in set(imported_modules(sample))
     assert any(isinstance(node, ast.Await) for node in ast.walk(sample))
     assert clock_read(ast.parse("datetime.now(UTC)").body[0].value)  # type: ignore[attr-defined]
+    assert database_uses(sample) == ["queries Post", "4: .filter()"]
+    queries = ast.parse(
+        "from tortoise.expressions import Q\nfrom tortoise.transactions import in_transaction\n"
+        "from fedaid.storage import dialect\nasync def f(rows, row, session, conn):\n"
+        "    await rows.order_by('id').select_related('author')\n    await row.fetch_related('author')\n"
+        "    await session.circle\n    await row.save()\n    await row.delete()\n    await conn.execute_query('x')\n"
+    )
+    assert sorted(database_uses(queries)) == [
+        "10: .execute_query()",
+        "5: .order_by()",
+        "5: .select_related()",
+        "6: .fetch_related()",
+        "7: await .circle (a relation)",
+        "8: .save()",
+        "9: .delete()",
+        "imports fedaid.storage",
+        "imports tortoise.expressions",
+        "imports tortoise.transactions",
+    ]
+    harmless = ast.parse(
+        "from tortoise.exceptions import IntegrityError\nfrom fedaid.models import Post, Visibility\n"
+        "async def f(request, params, store, image, buffer, task):\n    path_id(request, Post)\n"
+        "    Visibility.PUBLIC\n    params.raw('x')\n    await store.delete('key')\n    image.save(buffer)\n"
+        "    await task._task\n    {}.get('x')\n"
+    )
+    assert database_uses(harmless) == []
     own = {"test_inbox"}
     assert names_a_test_module("tests.federation.test_inbox", own) and names_a_test_module("test_inbox.note", own)
     assert not names_a_test_module("inbox_support.note", own) and not names_a_test_module("aiohttp.test_utils", own)
