@@ -244,3 +244,22 @@ async def test_undo_of_a_vote_and_of_a_cosignature_take_them_back(make_instance,
         async with client.get(demand.ap_id, headers={"Accept": "application/activity+json"}) as answer:
             question = await answer.json(content_type=None)
     assert question["votersCount"] == 0 and group not in json.dumps(question)
+
+
+async def test_a_vote_from_an_actor_without_a_username_is_counted(make_instance, aiohttp_server) -> None:
+    # Given a published demand, and x7 on a server that gives no preferredUsername and answers no WebFinger
+    drivers = await make_instance("drivers", demand_update_interval=0)
+    fake = await start_fake_remote(aiohttp_server, usernames=("x7",))
+    fake.patch_actor("x7", preferredUsername=None)
+    fake.set_webfinger("x7", None)
+    demand = await publish(drivers)
+    # When x7 votes in the demand's poll as Mastodon does
+    vote = mastodon_vote(fake, "x7", demand.ap_id, "Je soutiens / I support", 1, owner=demand.collective.ap_id)
+    status, _ = await fake.post_signed(f"{drivers.base_url}/inbox", vote, as_user="x7")
+    assert status == 202
+    await drain(drivers)
+    # Then the vote counts, by x7, named by its id's last segment at its host
+    assert (await shown(drivers, demand.ap_id))[0] == 1
+    with drivers.db.active():
+        [row] = await PollVote.filter(poll__post_id=demand.post_id).prefetch_related("voter")
+        assert row.voter.ap_id == fake.actor_id("x7") and row.voter.acct == f"x7@{fake.domain}"
