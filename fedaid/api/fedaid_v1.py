@@ -171,6 +171,9 @@ def render_exchange(exchange: Exchange) -> dict[str, Any]:
         "hours": _number(exchange.hours),
         "provider_confirmed_at": iso(exchange.provider_confirmed_at) if exchange.provider_confirmed_at else None,
         "receiver_confirmed_at": iso(exchange.receiver_confirmed_at) if exchange.receiver_confirmed_at else None,
+        "provider_confirmed_via": exchange.provider_confirmed_via,
+        "receiver_confirmed_via": exchange.receiver_confirmed_via,
+        "disputed_at": iso(exchange.disputed_at) if exchange.disputed_at else None,
         "is_confirmed": exchange.is_confirmed,
     }
 

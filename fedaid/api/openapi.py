@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import fedaid
+from fedaid.models import ConfirmationWay
 
 PREFIX = "/api/fedaid/v1"
 
@@ -64,6 +65,12 @@ PAGING = [
 ]
 DECIMAL = {"type": "number"}
 DATETIME = {"type": "string", "format": "date-time"}
+CONFIRMATION_WAY = {
+    "type": "string",
+    "enum": [way.value for way in ConfirmationWay],
+    "description": "How that side confirmed: on this server, by a FEP-0837 activity, by a Like of the member's "
+    "confirmation note, or by a reply to it carrying a confirmation word.",
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
@@ -159,14 +166,27 @@ SCHEMAS: dict[str, Any] = {
     },
     "Exchange": {
         "type": "object",
-        "required": ["id", "agreement_id", "hours", "provider_confirmed_at", "receiver_confirmed_at", "is_confirmed"],
+        "required": [
+            "id",
+            "agreement_id",
+            "hours",
+            "provider_confirmed_at",
+            "receiver_confirmed_at",
+            "provider_confirmed_via",
+            "receiver_confirmed_via",
+            "disputed_at",
+            "is_confirmed",
+        ],
         "properties": {
             "id": {"type": "string"},
             "agreement_id": {"type": "string"},
             "hours": DECIMAL,
             "provider_confirmed_at": _nullable(DATETIME),
             "receiver_confirmed_at": _nullable(DATETIME),
-            "is_confirmed": {"type": "boolean"},
+            "provider_confirmed_via": _nullable(CONFIRMATION_WAY),
+            "receiver_confirmed_via": _nullable(CONFIRMATION_WAY),
+            "disputed_at": _nullable(DATETIME),
+            "is_confirmed": {"type": "boolean", "description": "Confirmed by both sides and not disputed."},
         },
     },
     "Ledger": {

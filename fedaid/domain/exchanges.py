@@ -3,7 +3,10 @@
 Confirming twice, or receiving the same confirmation again, changes nothing: each side's time is
 set by a conditional UPDATE, once. When both sides have confirmed, the agreement is fulfilled and
 the ledger counts it. A member's confirmation goes to the other party's server as an activity
-whose `context` is the agreement (FEP-0837 confirmation). No HTTP here.
+whose `context` is the agreement (FEP-0837 confirmation); a party who can only post (a Mastodon user
+whose reply became the agreement) gets a direct note instead, and their Like of it or their reply with a
+named word is their confirmation, or their dispute (`confirmation_notes`). A disputed exchange never
+counts. Each side records how it confirmed (`ConfirmationWay`). No HTTP here.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from fedaid.activitypub.parse.agreements import ConfirmationDoc
 from fedaid.activitypub.proposals import confirmation_ap_id, render_confirmation
 from fedaid.clock import utcnow
 from fedaid.domain import proposals
+from fedaid.domain.confirmation_notes import Answer, ask_to_confirm, read_answer
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
 from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
+    ConfirmationWay,
     Exchange,
     Notification,
     NotificationKind,
@@ -42,7 +47,7 @@ async def confirm_exchange(agreement: Agreement, *, by: Actor, now: datetime | N
     moment = now or utcnow()
     async with in_transaction():
         exchange = await _exchange_for(agreement)
-        if await _record(exchange, side, moment, confirmation_ap_id(by, agreement)):
+        if await _record(exchange, side, moment, confirmation_ap_id(by, agreement), ConfirmationWay.HERE):
             other = await Actor.get(id=agreement.receiver_id if side == "provider" else agreement.provider_id)
             await _tell(other, by, agreement, exchange, moment)
             await _complete_if_confirmed(exchange, agreement, now=moment)
@@ -65,10 +70,53 @@ async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datet
     moment = now or utcnow()
     async with in_transaction():
         exchange = await _exchange_for(agreement)
-        if await _record(exchange, side, doc.published_at or moment, doc.confirmation_ap_id):
+        if await _record(exchange, side, doc.published_at or moment, doc.confirmation_ap_id, ConfirmationWay.ACTIVITY):
             other = await Actor.get(id=agreement.receiver_id if side == "provider" else agreement.provider_id)
             await _notify(other, actor, agreement)
             await _complete_if_confirmed(exchange, agreement, now=moment)
+    return exchange
+
+
+async def receive_like(actor: Actor, post: Post, like_ap_id: str, *, now: datetime | None = None) -> Exchange | None:
+    """A Like of a confirmation note by the party it asks: their confirmation (None: not such a note or party)."""
+    exchange = await Exchange.get_or_none(confirmation_note_id=post.id)
+    if exchange is None:
+        return None
+    return await _answered(exchange, actor, Answer.CONFIRMED, ConfirmationWay.LIKE, like_ap_id, now=now)
+
+
+async def receive_reply(reply: Post, *, now: datetime | None = None) -> Exchange | None:
+    """A reply from elsewhere to a confirmation note: a confirmation or a dispute when it carries a named word."""
+    if reply.is_local or reply.in_reply_to_id is None:
+        return None
+    exchange = await Exchange.get_or_none(confirmation_note_id=reply.in_reply_to_id)
+    answer = read_answer(reply.content) if exchange is not None else None
+    if exchange is None or answer is None:
+        return None
+    actor = await Actor.get(id=reply.author_id)
+    return await _answered(exchange, actor, answer, ConfirmationWay.REPLY, reply.ap_id, now=now)
+
+
+async def _answered(
+    exchange: Exchange, actor: Actor, answer: Answer, via: ConfirmationWay, ap_id: str, *, now: datetime | None
+) -> Exchange | None:
+    """The party's answer to our note, once: the first confirmation or dispute stands, later ones change nothing."""
+    agreement = await Agreement.get(id=exchange.agreement_id)
+    if actor.is_local or actor.id not in (agreement.provider_id, agreement.receiver_id):
+        return None  # a like or a reply by anyone else is only that
+    side = _side(agreement, actor)
+    other = await Actor.get(id=agreement.receiver_id if side == "provider" else agreement.provider_id)
+    moment = now or utcnow()
+    async with in_transaction():
+        if answer == Answer.DISPUTED:
+            if await Exchange.filter(
+                id=exchange.id, disputed_at__isnull=True, **{f"{side}_confirmed_at__isnull": True}
+            ).update(disputed_at=moment, dispute_ap_id=ap_id):
+                await _notify(other, actor, agreement, action="disputed")
+        elif await _record(exchange, side, moment, ap_id, via):
+            await _notify(other, actor, agreement)
+            await _complete_if_confirmed(exchange, agreement, now=moment)
+    await exchange.refresh_from_db()
     return exchange
 
 
@@ -93,13 +141,13 @@ async def _exchange_for(agreement: Agreement) -> Exchange:
     return await Exchange.get(agreement_id=agreement.id)
 
 
-async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str) -> bool:
-    """Set this side's confirmation if it is not set yet; False for a repeat or a replay."""
+async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str, via: ConfirmationWay) -> bool:
+    """Set this side's confirmation if it is not set yet and nobody disputed it; False for a repeat or a replay."""
     if await Exchange.filter(**{f"{side}_confirmation_ap_id": ap_id}).exclude(id=exchange.id).exists():
         raise Conflict("That confirmation belongs to another exchange.")
-    changed = await Exchange.filter(id=exchange.id, **{f"{side}_confirmed_at__isnull": True}).update(
-        **{f"{side}_confirmed_at": moment, f"{side}_confirmation_ap_id": ap_id}
-    )
+    changed = await Exchange.filter(
+        id=exchange.id, disputed_at__isnull=True, **{f"{side}_confirmed_at__isnull": True}
+    ).update(**{f"{side}_confirmed_at": moment, f"{side}_confirmation_ap_id": ap_id, f"{side}_confirmed_via": via})
     await exchange.refresh_from_db()
     return bool(changed)
 
@@ -132,6 +180,12 @@ async def _tell(other: Actor, confirmer: Actor, agreement: Agreement, exchange: 
     if other.is_local:
         await _notify(other, confirmer, agreement)
         return
+    if agreement.offer_activity_id is None:
+        # They made the agreement by a reply and never sent FEP-0837 (a Mastodon user): ask them in a note.
+        note = await ask_to_confirm(agreement, confirmer=confirmer, other=other, now=moment)
+        await Exchange.filter(id=exchange.id).update(confirmation_note_id=note.id)
+        exchange.confirmation_note_id = note.id
+        return
     if not agreement.ap_id:
         raise Conflict("The agreement has no id yet; wait for its author's acceptance.")
     await publish(
@@ -149,7 +203,7 @@ async def _tell(other: Actor, confirmer: Actor, agreement: Agreement, exchange: 
     )
 
 
-async def _notify(recipient: Actor, sender: Actor, agreement: Agreement) -> None:
+async def _notify(recipient: Actor, sender: Actor, agreement: Agreement, *, action: str = "") -> None:
     if recipient.is_local:
         post_id = await Proposal.filter(id=agreement.proposal_id).values_list("post_id", flat=True)
         await Notification.create(
@@ -158,4 +212,5 @@ async def _notify(recipient: Actor, sender: Actor, agreement: Agreement) -> None
             from_actor=sender,
             post_id=post_id[0] if post_id else None,
             agreement_id=agreement.id,
+            action=action,
         )

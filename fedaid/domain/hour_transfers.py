@@ -1,6 +1,6 @@
 """Every confirmed giving of hours, whatever its source, as (provider, receiver, hours) transfers.
 
-Three sources count: exchanges of an agreement both parties confirmed; group sessions whose
+Three sources count: exchanges of an agreement both parties confirmed (and nobody disputed); group sessions whose
 attendance the participant and the organiser confirmed (the participant receives the session's
 hours; the facilitators give them, split equally, so the two sides balance); mentoring meetings
 both confirmed. The ledger and the collective ledger sum these. No HTTP here.
@@ -41,7 +41,9 @@ async def transfers(actor_ids: list[int] | None = None) -> list[Transfer]:
 
 
 async def _exchanges(actor_ids: list[int] | None) -> list[Transfer]:
-    query = Exchange.filter(provider_confirmed_at__isnull=False, receiver_confirmed_at__isnull=False)
+    query = Exchange.filter(
+        provider_confirmed_at__isnull=False, receiver_confirmed_at__isnull=False, disputed_at__isnull=True
+    )
     if actor_ids is not None:
         query = query.filter(Q(agreement__provider_id__in=actor_ids) | Q(agreement__receiver_id__in=actor_ids))
     rows = await query.values_list(

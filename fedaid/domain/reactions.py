@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.notes import render_undo
 from fedaid.activitypub.parse.inbound import Liked
 from fedaid.activitypub.reactions import render_boost, render_like
+from fedaid.domain import exchanges
 from fedaid.domain.paging import Page, fetch_page
 from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Forbidden, Gone
@@ -93,7 +94,8 @@ async def unreblog(post: Post, actor: Actor) -> bool:
 
 
 async def receive_like(actor: Actor, liked: Liked) -> Favourite | None:
-    """A Like from elsewhere of one of our posts: kept once, and its author hears of it."""
+    """A Like from elsewhere of one of our posts: kept once, and its author hears of it. On a confirmation note,
+    it is also the confirmation that note asked for (`exchanges.receive_like`)."""
     post = await Post.get_or_none(ap_id=liked.object_ap_id or "", deleted_at=None)
     if post is None or not post.is_local:
         return None
@@ -103,6 +105,7 @@ async def receive_like(actor: Actor, liked: Liked) -> Favourite | None:
         like_id = None if await Favourite.filter(ap_id=liked.ap_id).exists() else liked.ap_id
         row = await Favourite.create(ap_id=like_id, actor=actor, post=post)
         await _notify(await _author(post), NotificationKind.FAVOURITE, actor, post)
+        await exchanges.receive_like(actor, post, liked.ap_id)
     return row
 
 

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.attachments import parse_attachments
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.clock import utcnow
-from fedaid.domain import proposals, remote_demands, remote_media, responses, search, threads
+from fedaid.domain import exchanges, proposals, remote_demands, remote_media, responses, search, threads
 from fedaid.domain.notifications import notify
 from fedaid.domain.post_edits import keep_version
 from fedaid.domain.visibility import allied_groups, record_mentions
@@ -132,6 +132,7 @@ async def _insert_note(
         await remote_demands.store_remote_question(post, note, author)
         if parent is not None:
             await responses.record_remote_response(post)
+            await exchanges.receive_reply(post)  # an answer to a confirmation note we sent
         elif note.in_reply_to:
             await threads.ask_for_parent(note.in_reply_to, depth=thread[0], max_depth=thread[1])
         await threads.link_waiting_replies(post)

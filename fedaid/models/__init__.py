@@ -20,7 +20,7 @@ from fedaid.models.collective_page import CollectivePage
 from fedaid.models.delivery import Delivery, DeliveryState, DomainHealth
 from fedaid.models.demand import Demand, DemandCosigner, DemandStatus, DemandStatusChange
 from fedaid.models.domain_policy import DomainPolicy, PolicyKind
-from fedaid.models.exchange import Exchange
+from fedaid.models.exchange import ConfirmationWay, Exchange
 from fedaid.models.favourite import Favourite
 from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
@@ -65,6 +65,7 @@ __all__ = [
     "DemandStatusChange",
     "DomainHealth",
     "DomainPolicy",
+    "ConfirmationWay",
     "Exchange",
     "Favourite",
     "Follow",
