@@ -1,6 +1,8 @@
 """Coaching circles: circles, their sessions (Events) and series, participations, calendar tokens, mentoring;
 the kind of a Group (collective or circle), and notifications about sessions."""
 
+from enum import StrEnum
+
 from orjson import loads
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
@@ -9,8 +11,16 @@ from tortoise.migrations import operations as ops
 
 from fedaid.models.actor import GroupKind
 from fedaid.models.coaching_session import Frequency, JoinMode, ParticipationState, SessionStatus
-from fedaid.models.mentoring import MentorshipState
 from fedaid.models.notification import NotificationKind
+
+
+class MentorshipState(StrEnum):
+    """The states mentorships had until 0023 (an agreement's state since): kept here for this migration."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
 
 
 class Migration(migrations.Migration):

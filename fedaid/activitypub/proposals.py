@@ -6,8 +6,10 @@ Pure and synchronous; reading them is `activitypub.parse.agreements`.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from fedaid.activitypub.notes import iso, quantity
+from fedaid.activitypub.parse.agreements import ScheduleDoc
 from fedaid.activitypub.parse.values import JSONDict
 from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, ActivityType, ObjectType
 from fedaid.models import Actor, Agreement, Exchange
@@ -24,19 +26,31 @@ def _commitment(agreement: Agreement, proposal_ap_id: str, *, final: bool) -> JS
     return commitment
 
 
-def render_offer_agreement(agreement: Agreement, *, offerer: Actor, proposal_ap_id: str, author_ap_id: str) -> JSONDict:
-    """`Offer(Agreement)` to the proposal's author (FEP-0837 "Responding to a proposal")."""
+def render_offer_agreement(
+    agreement: Agreement,
+    *,
+    offerer: Actor,
+    proposal_ap_id: str,
+    author_ap_id: str,
+    schedule: ScheduleDoc | None = None,
+) -> JSONDict:
+    """`Offer(Agreement)` to the proposal's author (FEP-0837 "Responding to a proposal"); a mentoring agreement
+    lists its meetings, over which its hours are spread."""
     if not agreement.offer_activity_id:
         raise ValueError("the agreement has no offer activity id")
+    terms: JSONDict = {
+        "type": ObjectType.AGREEMENT.value,
+        "stipulates": _commitment(agreement, proposal_ap_id, final=False),
+    }
+    if schedule is not None:
+        terms["frequency"] = schedule.frequency
+        terms["meetings"] = [iso(start) for start in schedule.meetings]
     return {
         "@context": list(ACTIVITY_CONTEXT),
         "type": ActivityType.OFFER.value,
         "id": agreement.offer_activity_id,
         "actor": offerer.ap_id,
-        "object": {
-            "type": ObjectType.AGREEMENT.value,
-            "stipulates": _commitment(agreement, proposal_ap_id, final=False),
-        },
+        "object": terms,
         "to": author_ap_id,
     }
 
@@ -104,6 +118,42 @@ def render_confirmation(
             "context": agreement.ap_id,
             "attributedTo": confirmer.ap_id,
             "resourceQuantity": quantity(exchange.hours),
+            "published": iso(confirmed_at),
+        },
+        "to": to,
+    }
+
+
+def meeting_confirmation_ap_id(confirmer: Actor, agreement: Agreement, meeting_at: datetime) -> str:
+    """One confirmation per side and meeting, so a repeated confirmation carries the same id."""
+    return f"{confirmer.ap_id}/confirmations/{agreement.id}/meetings/{int(meeting_at.timestamp())}"
+
+
+def render_meeting_confirmation(
+    agreement: Agreement,
+    *,
+    confirmer: Actor,
+    meeting_at: datetime,
+    hours: Decimal,
+    confirmed_at: datetime,
+    to: str,
+) -> JSONDict:
+    """Create(Document) saying one meeting of a mentoring agreement took place: the exchange's confirmation,
+    with `startTime` naming the meeting and the meeting's hours."""
+    confirmation_id = meeting_confirmation_ap_id(confirmer, agreement, meeting_at)
+    return {
+        "@context": list(ACTIVITY_CONTEXT),
+        "type": ActivityType.CREATE.value,
+        "id": f"{confirmation_id}/create",
+        "actor": confirmer.ap_id,
+        "object": {
+            "type": ObjectType.DOCUMENT.value,
+            "id": confirmation_id,
+            "name": "Receipt",
+            "context": agreement.ap_id,
+            "attributedTo": confirmer.ap_id,
+            "startTime": iso(meeting_at),
+            "resourceQuantity": quantity(hours),
             "published": iso(confirmed_at),
         },
         "to": to,

@@ -150,6 +150,9 @@ FEDAID_CONTEXT: Final[dict[str, Any]] = {
     "cosigners": {"@id": "fedaid:cosigners", "@container": "@set"},
     "statusHistory": {"@id": "fedaid:statusHistory", "@container": "@list"},
     "listedByName": "fedaid:listedByName",
+    # mentoring: an Agreement whose hours are spread over recurring meetings (docs/architecture.md)
+    "frequency": "fedaid:frequency",
+    "meetings": {"@id": "fedaid:meetings", "@container": "@list"},
     # FEP-0837: ValueFlows proposals, intents and agreements
     "vf": "https://w3id.org/valueflows/ont/vf#",
     "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",

@@ -15,14 +15,19 @@ from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import format_hours, language_of, render_undo
-from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, AgreementOfferDoc, AgreementRejectDoc
+from fedaid.activitypub.parse.agreements import (
+    AgreementAcceptDoc,
+    AgreementOfferDoc,
+    AgreementRejectDoc,
+    ScheduleDoc,
+)
 from fedaid.activitypub.proposals import (
     render_accept_agreement,
     render_offer_agreement,
     render_reject_agreement,
 )
 from fedaid.clock import utcnow
-from fedaid.domain import posts, proposals
+from fedaid.domain import mentorships, posts, proposals
 from fedaid.domain.notifications import notify
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -155,12 +160,14 @@ async def offer_agreement(
     hours: Decimal | None = None,
     response: Post | None = None,
     offer_activity_id: str | None = None,
+    schedule: ScheduleDoc | None = None,
     now: datetime | None = None,
 ) -> Agreement:
     """Propose to take part in a proposal (FEP-0837 Offer(Agreement)); its author accepts or rejects it.
 
     From a member here to an author elsewhere, the Offer is queued for delivery. A remote offerer's
-    Offer (with `offer_activity_id`) is recorded once, however often it arrives.
+    Offer (with `offer_activity_id`) is recorded once, however often it arrives. With a `schedule`, it is a
+    mentoring agreement: its hours are spread over the meetings listed, each confirmed on its own (`mentoring`).
     """
     if offer_activity_id is not None:
         existing = await Agreement.get_or_none(offer_activity_id=offer_activity_id)
@@ -183,10 +190,12 @@ async def offer_agreement(
             response=response,
             offer_activity_id=offer_activity_id,
         )
+        if schedule is not None:
+            await mentorships.store_schedule(agreement, schedule)
         if not author.is_local:
             await publish(
                 render_offer_agreement(
-                    agreement, offerer=offerer, proposal_ap_id=post.ap_id, author_ap_id=author.ap_id
+                    agreement, offerer=offerer, proposal_ap_id=post.ap_id, author_ap_id=author.ap_id, schedule=schedule
                 ),
                 sender=offerer,
                 to=[author],
@@ -291,6 +300,7 @@ async def receive_offer(doc: AgreementOfferDoc, offerer: Actor, *, now: datetime
         hours=doc.agreement.primary.hours,
         response=await _unanswered_reply(proposal, offerer),
         offer_activity_id=doc.activity_id,
+        schedule=doc.agreement.schedule,
         now=now,
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, AgreementRejectDoc
 from fedaid.activitypub.parse.inbound import AgreementConfirmed, AgreementOffered, Answered, Undone
 from fedaid.activitypub.vocab import ActivityType
-from fedaid.domain import agreements, exchanges, follows, participation, reactions
+from fedaid.domain import agreements, exchanges, follows, mentoring, participation, reactions
 from fedaid.domain.inbound import Incoming
 from fedaid.errors import Conflict, Forbidden, InvalidActivity, InvalidInput, NotFound
 
@@ -48,8 +48,12 @@ async def receive_offer(incoming: Incoming, offered: AgreementOffered) -> None:
 
 
 async def receive_confirmation(incoming: Incoming, confirmed: AgreementConfirmed) -> None:
-    """FEP-0837: the other party confirms that the help was given."""
-    await _agreement_step(exchanges.receive_confirmation(confirmed.doc, incoming.actor), confirmed.doc.activity_id)
+    """FEP-0837: the other party confirms that the help was given (one meeting of it, for a mentoring)."""
+    doc = confirmed.doc
+    if doc.meeting_at is not None:
+        await _agreement_step(mentoring.receive_meeting_confirmation(doc, incoming.actor), doc.activity_id)
+    else:
+        await _agreement_step(exchanges.receive_confirmation(doc, incoming.actor), doc.activity_id)
 
 
 async def receive_undo(incoming: Incoming, undone: Undone) -> None:

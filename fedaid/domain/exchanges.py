@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.parse.agreements import ConfirmationDoc
 from fedaid.activitypub.proposals import confirmation_ap_id, render_confirmation
 from fedaid.clock import utcnow
-from fedaid.domain import proposals
+from fedaid.domain import mentorships, proposals
 from fedaid.domain.confirmation_notes import Answer, ask_to_confirm, read_answer
 from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
@@ -56,14 +56,7 @@ async def confirm_exchange(agreement: Agreement, *, by: Actor, now: datetime | N
 
 async def receive_confirmation(doc: ConfirmationDoc, actor: Actor, *, now: datetime | None = None) -> Exchange:
     """A party elsewhere confirmed; the same confirmation received again counts once."""
-    agreement = await Agreement.get_or_none(ap_id=doc.agreement_ap_id)
-    if agreement is None:
-        if await Agreement.filter(
-            Q(provider_id=actor.id) | Q(receiver_id=actor.id), state=AgreementState.OFFERED
-        ).exists():
-            # Delivered in parallel, the confirmation can overtake the Accept that gives the agreement its id.
-            raise NotYet("The agreement's Accept has not arrived yet.")
-        raise NotFound("No agreement here has that id.")
+    agreement = await agreement_confirmed(doc, actor)
     side = _side(agreement, actor)
     if actor.is_local:
         raise Forbidden("A local member confirms here, not through the inbox.")
@@ -120,6 +113,19 @@ async def _answered(
     return exchange
 
 
+async def agreement_confirmed(doc: ConfirmationDoc, actor: Actor) -> Agreement:
+    """The agreement a confirmation from elsewhere names; NotYet while its Accept may still be on its way."""
+    agreement = await Agreement.get_or_none(ap_id=doc.agreement_ap_id)
+    if agreement is None:
+        if await Agreement.filter(
+            Q(provider_id=actor.id) | Q(receiver_id=actor.id), state=AgreementState.OFFERED
+        ).exists():
+            # Delivered in parallel, the confirmation can overtake the Accept that gives the agreement its id.
+            raise NotYet("The agreement's Accept has not arrived yet.")
+        raise NotFound("No agreement here has that id.")
+    return agreement
+
+
 async def find_exchange(agreement: Agreement) -> Exchange | None:
     return await Exchange.get_or_none(agreement_id=agreement.id)
 
@@ -137,6 +143,8 @@ async def _exchange_for(agreement: Agreement) -> Exchange:
     await agreement.refresh_from_db(fields=["state"])
     if agreement.state not in _CONFIRMABLE:
         raise Conflict("Only an accepted agreement can be confirmed.")
+    if await mentorships.find_mentorship(agreement.id) is not None:
+        raise Conflict("A mentoring agreement is confirmed meeting by meeting.")
     await Exchange.bulk_create([Exchange(agreement_id=agreement.id, hours=agreement.hours)], ignore_conflicts=True)
     return await Exchange.get(agreement_id=agreement.id)
 

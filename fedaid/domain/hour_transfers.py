@@ -90,12 +90,14 @@ def split(hours: Decimal, ways: int) -> list[Decimal]:
 async def _mentoring(actor_ids: list[int] | None) -> list[Transfer]:
     query = MentoringMeeting.filter(mentor_confirmed_at__isnull=False, mentee_confirmed_at__isnull=False)
     if actor_ids is not None:
-        query = query.filter(Q(mentorship__mentor_id__in=actor_ids) | Q(mentorship__mentee_id__in=actor_ids))
+        query = query.filter(
+            Q(mentorship__agreement__provider_id__in=actor_ids) | Q(mentorship__agreement__receiver_id__in=actor_ids)
+        )
     rows = await query.values_list(
-        "mentorship__mentor_id",
-        "mentorship__mentor__domain",
-        "mentorship__mentee_id",
-        "mentorship__mentee__domain",
+        "mentorship__agreement__provider_id",
+        "mentorship__agreement__provider__domain",
+        "mentorship__agreement__receiver_id",
+        "mentorship__agreement__receiver__domain",
         "mentorship__hours_per_meeting",
     )
     return [Transfer(p, pd, r, rd, Decimal(str(hours))) for p, pd, r, rd, hours in rows]

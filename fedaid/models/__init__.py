@@ -26,7 +26,7 @@ from fedaid.models.follow import Follow, FollowState
 from fedaid.models.inbox_item import InboxItem, InboxState
 from fedaid.models.marker import Marker, MarkerTimeline
 from fedaid.models.media import MediaAttachment, MediaKind, MediaState, WorkItem, WorkKind, WorkState
-from fedaid.models.mentoring import MentoringMeeting, Mentorship, MentorshipState
+from fedaid.models.mentoring import MentoringMeeting, Mentorship
 from fedaid.models.notification import Notification, NotificationKind
 from fedaid.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from fedaid.models.outbound_job import JobChannel, JobState, OutboundJob, PushSubscription, VapidKey
@@ -85,7 +85,6 @@ __all__ = [
     "MediaState",
     "MentoringMeeting",
     "Mentorship",
-    "MentorshipState",
     "Notification",
     "NotificationKind",
     "OAuthApp",

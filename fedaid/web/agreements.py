@@ -7,6 +7,7 @@ from aiohttp import web
 
 from fedaid import i18n
 from fedaid.domain import agreements as rules
+from fedaid.domain import mentoring
 from fedaid.domain.exchanges import confirm_exchange, find_exchange
 from fedaid.domain.responses import get_response, respond
 from fedaid.errors import Conflict, Forbidden, InvalidInput
@@ -98,7 +99,9 @@ async def confirm_post(request: web.Request) -> web.Response:
 async def list_mine(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     rows = []
-    for agreement in await rules.list_agreements(viewer.actor):
+    mine = await rules.list_agreements(viewer.actor)
+    meetings = await mentoring.meetings_by_agreement([agreement.id for agreement in mine])
+    for agreement in mine:
         post = agreement.proposal.post
         rows.append(
             {
@@ -106,6 +109,7 @@ async def list_mine(request: web.Request) -> web.Response:
                 "proposal": agreement.proposal,
                 "post": post,
                 "exchange": await find_exchange(agreement),
+                "meetings": meetings.get(agreement.id, []),
                 "actions": agreement_actions(agreement, viewer, post.author_id),
             }
         )

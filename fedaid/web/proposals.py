@@ -9,7 +9,7 @@ from aiohttp import web
 
 from fedaid import i18n
 from fedaid.clock import utcnow
-from fedaid.domain import paragraphs
+from fedaid.domain import mentoring, paragraphs
 from fedaid.domain import proposals as proposal_rules
 from fedaid.domain.agreement_lists import all_agreements_on
 from fedaid.domain.exchanges import find_exchange
@@ -73,6 +73,8 @@ async def proposal_context(proposal: Proposal, viewer: Viewer | None) -> dict[st
     mine = [a for a in agreements if viewer and viewer.actor.id in (a.provider_id, a.receiver_id)]
     exchanges = {a.id: await find_exchange(a) for a in mine}
     return {
+        "meetings": await mentoring.meetings_by_agreement([a.id for a in agreements]),
+        "mentoring_form": await mentoring.is_mentoring_topic(proposal),
         "media": await media_of_posts([proposal.post.id, *(response.id for response in responses)]),
         "card": card,
         "proposal": proposal,

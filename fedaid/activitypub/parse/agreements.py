@@ -30,11 +30,23 @@ class CommitmentDoc:
         return self.intent_ap_id.split("#", 1)[0]
 
 
+MAX_MEETINGS = 60
+
+
+@dataclass(frozen=True)
+class ScheduleDoc:
+    """The meetings of a mentoring agreement (fedaid:meetings, fedaid:frequency): its hours are spread over them."""
+
+    frequency: str  # weekly, fortnightly, monthly
+    meetings: tuple[datetime, ...]  # start times, in order; each names one meeting on both servers
+
+
 @dataclass(frozen=True)
 class AgreementDoc:
     ap_id: str | None  # required once finalised (in Accept.result)
     primary: CommitmentDoc
     has_reciprocal: bool
+    schedule: ScheduleDoc | None = None  # a mentoring agreement's meetings
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,21 @@ class ConfirmationDoc:
     agreement_ap_id: str
     published_at: datetime | None
     raw: JSONDict = field(compare=False, repr=False)
+    meeting_at: datetime | None = None  # `startTime`: one meeting of a mentoring agreement, not the whole of it
+
+
+def parse_schedule(value: JSONDict) -> ScheduleDoc | None:
+    """The meetings an Agreement lists, or None for an ordinary agreement; ill-formed ones raise InvalidActivity."""
+    if "meetings" not in value:
+        return None
+    starts = [datetime_of(item) for item in as_list(value.get("meetings"))]
+    if not starts or any(start is None for start in starts) or len(starts) > MAX_MEETINGS:
+        raise InvalidActivity(f"agreement.meetings must list 1 to {MAX_MEETINGS} dates")
+    meetings = tuple(start for start in starts if start is not None)
+    if list(meetings) != sorted(set(meetings)):
+        raise InvalidActivity("agreement.meetings must be distinct dates in order")
+    frequency = value.get("frequency")
+    return ScheduleDoc(frequency=frequency if isinstance(frequency, str) else "", meetings=meetings)
 
 
 def parse_agreement(value: Any, *, require_id: bool = False) -> AgreementDoc:
@@ -98,6 +125,7 @@ def parse_agreement(value: Any, *, require_id: bool = False) -> AgreementDoc:
         ap_id=ap_id,
         primary=CommitmentDoc(intent_ap_id=satisfies, hours=hours_of(commitment.get("resourceQuantity"))),
         has_reciprocal=isinstance(value.get("stipulatesReciprocal"), dict),
+        schedule=parse_schedule(value),
     )
 
 
@@ -169,6 +197,7 @@ def parse_confirmation(doc: JSONDict) -> ConfirmationDoc:
         agreement_ap_id=agreement_ap_id,
         published_at=datetime_of(target.get("published")),
         raw=doc,
+        meeting_at=datetime_of(target.get("startTime")),
     )
 
 
