@@ -10,6 +10,7 @@ import argparse
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
 from fedaid.config import Settings
 from fedaid.domain import follows
+from fedaid.domain.actors import find_actor_by_acct
 from fedaid.domain.instance import InstanceActors
 from fedaid.domain.members import get_member
 from fedaid.errors import NotFound
@@ -47,7 +48,7 @@ async def resolve_remote(settings: Settings, actors: InstanceActors, acct: str) 
 async def find_known(acct: str) -> Actor:
     """An actor this instance already knows, by `user@host`, without any network access."""
     username, host = parse_acct(acct)
-    actor = await Actor.get_or_none(username__iexact=username, domain=host)
+    actor = await find_actor_by_acct(username, host)
     if actor is None:
         raise NotFound(f"This instance does not know {username}@{host}.")
     return actor

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from fedaid.cli.context import initialise_data_dir, load_settings, run_as_member, run_in_database
 from fedaid.domain import proposals
 from fedaid.domain.members import get_member
+from fedaid.domain.proposal_queries import newest_proposals
 from fedaid.errors import InvalidInput
 from fedaid.models import Actor, Proposal, ProposalPurpose, ProposalStatus
 
@@ -92,12 +93,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 async def newest(status: str | None, username: str | None) -> list[Proposal]:
     """The newest proposals, with this status and by this member when given."""
-    query = Proposal.filter(post__deleted_at__isnull=True)
-    if status:
-        query = query.filter(status=status)
-    if username:
-        query = query.filter(post__author_id=(await get_member(username)).actor.id)
-    return await query.order_by("-id").limit(LIST_LIMIT).prefetch_related("post__author")
+    author = (await get_member(username)).actor if username else None
+    return await newest_proposals(LIST_LIMIT, status=status, author=author)
 
 
 def run_close(args: argparse.Namespace) -> int:

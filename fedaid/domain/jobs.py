@@ -82,6 +82,13 @@ def has_expired(job: OutboundJob, now: datetime) -> bool:
     return job.expires_at is not None and now >= job.expires_at
 
 
+async def drop_expired(job: OutboundJob) -> None:
+    """Set aside a job past its moment, unsent (see `has_expired`)."""
+    await OutboundJob.filter(id=job.id).update(
+        state=JobState.GONE, claimed_until=None, last_error="expired before it could be sent"
+    )
+
+
 async def record_outcome(job: OutboundJob, outcome: Outcome, now: datetime, rng: random.Random) -> None:
     """Finish, forget or reschedule `job` after one attempt, with the deliveries' backoff."""
     attempts = job.attempts + 1

@@ -12,7 +12,7 @@ from tortoise.expressions import Subquery
 from fedaid.domain.paging import Page, fetch_page
 from fedaid.domain.search import distance_km
 from fedaid.domain.visibility import Viewer, listed_to, visible_to
-from fedaid.models import Post, PostTag, Proposal
+from fedaid.models import Actor, Post, PostTag, Proposal
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,17 @@ async def find_visible_proposal_post(post_id: int, viewer: Viewer) -> Post | Non
     """The post with this id if it is not deleted and `viewer` may see it, author loaded."""
     query = Post.filter(id=post_id, deleted_at__isnull=True).filter(visible_to(viewer))
     return await query.select_related("author").first()
+
+
+async def newest_proposals(limit: int, *, status: str | None = None, author: Actor | None = None) -> list[Proposal]:
+    """The newest proposals whose post is not deleted, with this status and by this author when given; each with
+    its post and author loaded (for the command line, which sees everything)."""
+    query = Proposal.filter(post__deleted_at__isnull=True)
+    if status:
+        query = query.filter(status=status)
+    if author is not None:
+        query = query.filter(post__author_id=author.id)
+    return await query.order_by("-id").limit(limit).prefetch_related("post__author")
 
 
 def _matching(asked: ProposalQuery) -> Any:

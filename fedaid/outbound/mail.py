@@ -16,11 +16,12 @@ import aiosmtplib
 
 from fedaid.config import Settings
 from fedaid.domain.account_tokens import unsealed
+from fedaid.domain.actors import load_actors
 from fedaid.domain.jobs import Outcome
 from fedaid.domain.mail_choices import unsubscribe_token
 from fedaid.domain.notifications import tell_notifications
 from fedaid.domain.retries import Step
-from fedaid.models import Actor, OutboundJob
+from fedaid.models import OutboundJob
 from fedaid.outbound.mail_render import Envelope, render_mail
 
 log = logging.getLogger("fedaid.mail")
@@ -70,7 +71,7 @@ class MailSender:
     async def build(self, job: OutboundJob, now: datetime) -> EmailMessage:
         """The job's mail, in its member's language, with the Message-ID fixed when it was queued."""
         account = job.account
-        actor = await Actor.get(id=account.actor_id)
+        actor = (await load_actors([account.actor_id]))[account.actor_id]
         context = await self._context(job)
         envelope = Envelope(
             sender=self._settings.mail_sender,

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from py_vapid import Vapid02
 
 from fedaid.config import Settings
+from fedaid.domain.actors import load_actors
 from fedaid.domain.jobs import Outcome
 from fedaid.domain.notifications import tell_notifications
 from fedaid.domain.push_subscriptions import SEAL_PURPOSE
@@ -22,7 +23,7 @@ from fedaid.domain.retries import Step, next_step
 from fedaid.domain.sealing import unseal
 from fedaid.errors import FetchError, UnsafeAddress
 from fedaid.federation.fetch import Fetcher
-from fedaid.models import Actor, OutboundJob, PushSubscription, VapidKey
+from fedaid.models import OutboundJob, PushSubscription, VapidKey
 from fedaid.outbound.mail_render import render_text
 
 log = logging.getLogger("fedaid.push")
@@ -76,7 +77,7 @@ class PushSender:
         if not stories:
             return None
         story, account = stories[0], job.account
-        sender = await Actor.get_or_none(id=story.from_actor_id) if story.from_actor_id else None
+        sender = (await load_actors([story.from_actor_id])).get(story.from_actor_id) if story.from_actor_id else None
         context = {"story": story, "site_name": self._settings.collective_name}
         texts = render_text("push", account.locale, context, blocks=("title", "body"))
         payload: dict[str, Any] = {

@@ -21,9 +21,9 @@ from typing import Protocol
 
 from fedaid.clock import utcnow
 from fedaid.domain.dispatch import dispatch_notifications, queue_digests
-from fedaid.domain.jobs import Outcome, claim_jobs, has_expired, record_outcome, release
+from fedaid.domain.jobs import Outcome, claim_jobs, drop_expired, has_expired, record_outcome, release
 from fedaid.domain.retries import Step
-from fedaid.models import JobChannel, JobState, OutboundJob
+from fedaid.models import JobChannel, OutboundJob
 
 log = logging.getLogger("fedaid.outbound")
 
@@ -78,9 +78,7 @@ class OutboundWorker:
 
     async def _attempt(self, job: OutboundJob, now: datetime) -> None:
         if has_expired(job, now):
-            await OutboundJob.filter(id=job.id).update(
-                state=JobState.GONE, claimed_until=None, last_error="expired before it could be sent"
-            )
+            await drop_expired(job)
             return
         async with self._concurrency:
             outcome = await _guarded(self._senders[job.channel].send(job, now), job)
