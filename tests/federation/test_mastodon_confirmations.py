@@ -98,8 +98,12 @@ async def agreed(make_instance, aiohttp_server):
         agreement = await agreements.agree_to_response(response, by=ana)
         await exchanges.confirm_exchange(agreement, by=ana)
     await drain(drivers)
-    notes = [seen for seen in fake.received if seen.activity["type"] == "Create"]
-    asking = notes[-1]
+    # Two direct notes reach alice, in either order: "C'est d'accord" when the agreement was made, then this one
+    [asking] = [
+        seen
+        for seen in fake.received
+        if seen.activity["type"] == "Create" and "aimez ce message" in seen.activity["object"]["content"]
+    ]
     assert asking.verified and asking.key_id.startswith(ana.ap_id)
     return drivers, fake, agreement, ana, asking.activity["object"]
 
