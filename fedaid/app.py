@@ -33,6 +33,7 @@ from fedaid.federation import actor_routes, circle_routes, demand_routes, discov
 from fedaid.federation.delivery import DeliveryWorker
 from fedaid.federation.fetch import Fetcher
 from fedaid.federation.inbox_worker import InboxWorker
+from fedaid.federation.ledger_reports import LedgerReports
 from fedaid.federation.media_worker import MediaWorker
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.federation.signatures import sign_request
@@ -64,6 +65,7 @@ INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 EXPIRY = web.AppKey("expiry", ExpiryTimer)
 DEMAND_UPDATES = web.AppKey("demand_updates", DemandUpdates)
 SESSION_REMINDERS = web.AppKey("session_reminders", SessionReminders)
+LEDGER_REPORTS = web.AppKey("ledger_reports", LedgerReports)
 OUTBOUND_WORKER = web.AppKey("outbound_worker", OutboundWorker)
 
 
@@ -197,6 +199,7 @@ def worker_jobs(app: web.Application) -> list[Job]:
         Job("expiry", app[EXPIRY].run_once),
         Job("demands", app[DEMAND_UPDATES].run_once),
         Job("session reminders", app[SESSION_REMINDERS].run_once),
+        Job("allies' ledgers", app[LEDGER_REPORTS].run_once),
         Job("mail and push", app[OUTBOUND_WORKER].run_once),
     ]
 
@@ -221,6 +224,7 @@ async def _start_federation(app: web.Application) -> None:
     app[EXPIRY] = ExpiryTimer()
     app[DEMAND_UPDATES] = DemandUpdates(timedelta(seconds=settings.demand_update_interval))
     app[SESSION_REMINDERS] = SessionReminders()
+    app[LEDGER_REPORTS] = LedgerReports(app[FETCHER])
     with app[DATABASE].active():
         vapid_key = await ensure_vapid_key()
     app[OUTBOUND_WORKER] = OutboundWorker(outbound_senders(settings, PushSender(settings, app[FETCHER], vapid_key)))

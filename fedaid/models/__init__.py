@@ -37,6 +37,7 @@ from fedaid.models.proposal import Proposal, ProposalPurpose, ProposalStatus
 from fedaid.models.rate_limit import RateLimit
 from fedaid.models.reblog import Reblog
 from fedaid.models.report import AdminAction, Report, ReportCategory
+from fedaid.models.reported_ledger import ReportedLedgerEntry
 from fedaid.models.web_session import WebSession
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "RateLimit",
     "Reblog",
     "Report",
+    "ReportedLedgerEntry",
     "ReportCategory",
     "SessionSeries",
     "SessionStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from fedaid.domain import collective_ledger
+from fedaid.domain import collective_ledger, reported_ledgers
 from fedaid.domain.instance import get_collective
 from fedaid.errors import NotFound
 
@@ -15,5 +15,9 @@ async def show_ledger(request: web.Request) -> web.Response:
     if not collective.is_collective:
         raise NotFound("Only a collective keeps a ledger between collectives.")
     pairs = await collective_ledger.collective_ledger(collective)
-    context = {"collective": collective, "pairs": pairs}
+    context = {
+        "collective": collective,
+        "pairs": pairs,
+        "reported": await reported_ledgers.reports_between_others(collective),
+    }
     return aiohttp_jinja2.render_template("ledger/show.html", request, context)
