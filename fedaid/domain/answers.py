@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, AgreementRejectDoc
 from fedaid.activitypub.parse.inbound import AgreementConfirmed, AgreementOffered, Answered, Undone
 from fedaid.activitypub.vocab import ActivityType
-from fedaid.domain import agreements, exchanges, follows, mentoring, participation, reactions
+from fedaid.domain import exchanges, follows, mentoring, participation, reactions, received_agreements
 from fedaid.domain.inbound import Incoming
 from fedaid.errors import Conflict, Forbidden, InvalidActivity, InvalidInput, NotFound
 
@@ -35,16 +35,16 @@ async def receive_answer(incoming: Incoming, answer: Answered) -> None:
             return
     match answer.agreement:
         case AgreementAcceptDoc() as doc:
-            await _agreement_step(agreements.receive_accept(doc, incoming.actor), doc.activity_id)
+            await _agreement_step(received_agreements.receive_accept(doc, incoming.actor), doc.activity_id)
         case AgreementRejectDoc() as doc:
-            await _agreement_step(agreements.receive_reject(doc, incoming.actor), doc.activity_id)
+            await _agreement_step(received_agreements.receive_reject(doc, incoming.actor), doc.activity_id)
         case None if answer.agreement_error:
             log.info("answer ignored", extra={"actor": incoming.actor.ap_id, "reason": answer.agreement_error})
 
 
 async def receive_offer(incoming: Incoming, offered: AgreementOffered) -> None:
     """FEP-0837 Offer(Agreement): someone elsewhere answers one of our proposals."""
-    await _agreement_step(agreements.receive_offer(offered.doc, incoming.actor), offered.doc.activity_id)
+    await _agreement_step(received_agreements.receive_offer(offered.doc, incoming.actor), offered.doc.activity_id)
 
 
 async def receive_confirmation(incoming: Incoming, confirmed: AgreementConfirmed) -> None:
@@ -67,9 +67,11 @@ async def receive_undo(incoming: Incoming, undone: Undone) -> None:
         case ActivityType.ANNOUNCE:
             await reactions.receive_undo_boost(actor, undone.ap_id, undone.object_ap_id)
         case ActivityType.OFFER if undone.offer is not None:  # the offerer withdraws
-            await _agreement_step(agreements.receive_undo_offer(undone.offer, actor), undone.offer.activity_id)
+            await _agreement_step(received_agreements.receive_undo_offer(undone.offer, actor), undone.offer.activity_id)
         case ActivityType.ACCEPT if undone.accept is not None:  # the author calls off what they accepted
-            await _agreement_step(agreements.receive_undo_accept(undone.accept, actor), undone.accept.activity_id)
+            await _agreement_step(
+                received_agreements.receive_undo_accept(undone.accept, actor), undone.accept.activity_id
+            )
         case None:  # only the id (Mitra, older servers)
             await follows.receive_undo_follow(actor, undone.follow)
             await reactions.receive_undo_like(actor, undone.ap_id, None)

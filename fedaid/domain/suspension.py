@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.activities import render_reject, render_undo_follow
 from fedaid.clock import utcnow
-from fedaid.domain import agreements, audit, policy
+from fedaid.domain import audit, policy, received_agreements
 from fedaid.domain.follows import is_alliance
 from fedaid.domain.publish import publish
 from fedaid.models import (
@@ -88,7 +88,7 @@ async def cut_off(ids: set[int]) -> None:
             await publish(render_reject(row, row.follower, row.target), sender=row.target, to=[row.follower])
     await Follow.filter(id__in=[row.id for row in follows] or [0]).delete()
     for agreement in await _agreements(ids):
-        await agreements.cancel_with_suspended(agreement, ids)
+        await received_agreements.cancel_with_suspended(agreement, ids)
     post_ids = list(await _posts(ids).values_list("id", flat=True))
     if post_ids:
         await PostTag.filter(post_id__in=post_ids).delete()

@@ -21,16 +21,13 @@ from fedaid.domain.agreements import (
     accept_proposal,
     agree_to_response,
     cancel_agreement,
-    claim_hours,
     offer_agreement,
-    receive_accept,
-    receive_offer,
-    receive_undo_accept,
-    receive_undo_offer,
     reject_agreement,
 )
 from fedaid.domain.categories import ensure_default_categories
+from fedaid.domain.proposal_hours import claim_hours
 from fedaid.domain.proposals import close_proposal
+from fedaid.domain.received_agreements import receive_accept, receive_offer, receive_undo_accept, receive_undo_offer
 from fedaid.domain.responses import respond
 from fedaid.errors import Conflict, Forbidden
 from fedaid.models import (

@@ -10,10 +10,11 @@ from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, mak
 from fedaid.activitypub.parse.agreements import AgreementAcceptDoc, ConfirmationDoc, parse_confirmation
 from fedaid.activitypub.proposals import confirmation_ap_id
 from fedaid.db import Database
-from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_agreement, receive_accept
+from fedaid.domain.agreements import accept_agreement, accept_proposal, offer_agreement
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.exchanges import confirm_exchange, receive_confirmation
 from fedaid.domain.ledger import ledger_of
+from fedaid.domain.received_agreements import receive_accept
 from fedaid.errors import Conflict, Forbidden, NotFound, NotYet
 from fedaid.models import (
     Actor,

@@ -10,9 +10,9 @@ from mutual_aid_factories import NOW, deliveries, make_local, make_proposal, mak
 from fedaid.activitypub.parse.agreements import parse_agreement_offer
 from fedaid.activitypub.proposals import render_offer_agreement
 from fedaid.db import Database
-from fedaid.domain.agreements import receive_offer
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.proposals import close_proposal
+from fedaid.domain.received_agreements import receive_offer
 from fedaid.domain.responses import list_responses, record_remote_response, respond
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import Conflict, Forbidden
