@@ -13,8 +13,8 @@ from aiohttp import web
 
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import iso
-from fedaid.api.openapi import PREFIX
 from fedaid.api.openapi_demands import document
+from fedaid.api.openapi_parts import PREFIX
 from fedaid.api.pagination import paged_response, read_page
 from fedaid.api.params import Params, read_params
 from fedaid.api.views import presenter

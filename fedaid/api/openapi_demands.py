@@ -6,7 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from fedaid.api import openapi
-from fedaid.api.openapi import DATETIME, DECIMAL, PREFIX, _json, _list_of, _nullable, _operation, _path, _query, _ref
+from fedaid.api.openapi_parts import (
+    DATETIME,
+    DECIMAL,
+    PREFIX,
+    json_of,
+    list_of,
+    nullable,
+    operation,
+    path_param,
+    query_param,
+    ref,
+)
 
 DEMAND_STATUSES = ["draft", "open", "delivered", "answered", "won", "lost", "withdrawn"]
 
@@ -21,24 +32,24 @@ SCHEMAS: dict[str, Any] = {
         ],
         "properties": {
             "id": {"type": "string"},
-            "uri": _nullable({"type": "string"}),
-            "collective": _ref("AccountRef"),
+            "uri": nullable({"type": "string"}),
+            "collective": ref("AccountRef"),
             "is_local": {"type": "boolean"},
             "title": {"type": "string"},
             "text": {"type": "string"},
             "target": {"type": "string", "description": "Who the demand is addressed to"},
             "claims": {"type": "array", "items": {"type": "string"}},
-            "deadline": _nullable(DATETIME),
+            "deadline": nullable(DATETIME),
             "status": {"type": "string", "enum": DEMAND_STATUSES},
-            "published_at": _nullable(DATETIME),
-            "poll_id": _nullable({"type": "string", "description": "Its poll in the Mastodon API"}),
+            "published_at": nullable(DATETIME),
+            "poll_id": nullable({"type": "string", "description": "Its poll in the Mastodon API"}),
             "supporters_count": {"type": "integer", "minimum": 0},
             "named_supporters": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "required": ["account", "supported_at"],
-                    "properties": {"account": _ref("AccountRef"), "supported_at": DATETIME},
+                    "properties": {"account": ref("AccountRef"), "supported_at": DATETIME},
                 },
             },
             "cosigners": {
@@ -49,7 +60,7 @@ SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "name": {"type": "string"},
                         "uri": {"type": "string"},
-                        "url": _nullable({"type": "string"}),
+                        "url": nullable({"type": "string"}),
                         "signed_at": DATETIME,
                     },
                 },
@@ -78,7 +89,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["collective", "pairs"],
         "properties": {
-            "collective": _ref("AccountRef"),
+            "collective": ref("AccountRef"),
             "pairs": {
                 "type": "array",
                 "items": {
@@ -86,7 +97,7 @@ SCHEMAS: dict[str, Any] = {
                     "required": ["domain", "collective", "given_hours", "received_hours"],
                     "properties": {
                         "domain": {"type": "string"},
-                        "collective": _nullable(_ref("AccountRef")),
+                        "collective": nullable(ref("AccountRef")),
                         "given_hours": DECIMAL,
                         "received_hours": DECIMAL,
                     },
@@ -101,41 +112,41 @@ def paths() -> dict[str, Any]:
     P = PREFIX
     return {
         f"{P}/demands": {
-            "get": _operation(
+            "get": operation(
                 "Collective demands here and from elsewhere, open ones first (drafts: members here only)",
-                _json(_list_of("Demand")),
+                json_of(list_of("Demand")),
                 scope=None,
-                parameters=[_query("status", "Only demands in this status", {"enum": DEMAND_STATUSES})],
+                parameters=[query_param("status", "Only demands in this status", {"enum": DEMAND_STATUSES})],
                 errors=("400",),
             )
         },
         f"{P}/demands/{{id}}": {
-            "get": _operation(
-                "One demand", _json(_ref("Demand")), scope=None, parameters=[_path("id")], errors=("404",)
+            "get": operation(
+                "One demand", json_of(ref("Demand")), scope=None, parameters=[path_param("id")], errors=("404",)
             )
         },
         f"{P}/demands/{{id}}/support": {
-            "post": _operation(
+            "post": operation(
                 "Support a demand (once; listed by name only if `named`)",
-                _json(_ref("Demand")),
+                json_of(ref("Demand")),
                 scope="write:statuses",
-                parameters=[_path("id")],
+                parameters=[path_param("id")],
                 body="SupportInput",
                 errors=("401", "403", "404", "409", "422"),
             )
         },
         f"{P}/demands/{{id}}/withdraw_support": {
-            "post": _operation(
+            "post": operation(
                 "Take one's support back, until the deadline",
-                _json(_ref("Demand")),
+                json_of(ref("Demand")),
                 scope="write:statuses",
-                parameters=[_path("id")],
+                parameters=[path_param("id")],
                 errors=("401", "403", "404", "409"),
             )
         },
         f"{P}/collective/ledger": {
-            "get": _operation(
-                "The ledger between this instance's collective and the others", _json(_ref("CollectiveLedger")),
+            "get": operation(
+                "The ledger between this instance's collective and the others", json_of(ref("CollectiveLedger")),
                 scope=None, errors=(),
             )
         },

@@ -19,7 +19,7 @@ from operations import demand_poll_id, implemented_mastodon_operations
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from fedaid.api.openapi import PREFIX
+from fedaid.api.openapi_parts import PREFIX
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.follows import follow
 from fedaid.models import AccountRole, Notification, NotificationKind
