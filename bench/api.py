@@ -108,7 +108,9 @@ async def seed(settings: Settings, proposals: int) -> list[str]:
         await Post.bulk_create(posts, batch_size=500)
         await PostTag.bulk_create(tags, batch_size=500)
         await Proposal.bulk_create(rows, batch_size=500)
-        app, secret = await oauth.register_app("bench", ["urn:ietf:wg:oauth:2.0:oob"], "read write")
+        app, secret = await oauth.register_app(
+            "bench", ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1"
+        )
         tokens = []
         for member in members:
             request = await oauth.check_authorization_request(app.client_id, None, "read write", "code")

@@ -337,6 +337,19 @@ def process_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat (Linux)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def machine_busy_since(before: tuple[int, int]) -> float:
+    """The share of every core's time spent busy since `before` (0-1)."""
+    busy, total = machine_busy()
+    return (busy - before[0]) / max(1, total - before[1])
+
+
 def peak_rss_of(pid: int | None) -> float | None:
     """The highest resident set size of another process so far, in MB (Linux's VmHWM)."""
     try:
@@ -487,12 +500,18 @@ async def main(args: argparse.Namespace) -> None:
                 )
             ceiling.terminate()
 
+            busy = None
             if args.worker_during_load:
                 applied_after = await wait_until_applied(db)
             else:
-                worker, _ = start_process(run_fedaid, database_url, folder, free_port(), True)
+                busy_before = machine_busy()
+                workers = [start_process(run_fedaid, database_url, folder, free_port(), True)[0]]
+                for _ in range(args.workers - 1):
+                    workers.append(start_process(run_fedaid, database_url, folder, free_port(), True)[0])
                 applied_after = await wait_until_applied(db)
-                worker.terminate()
+                busy = machine_busy_since(busy_before)
+                for worker in workers:
+                    worker.terminate()
             posts = await count_posts(db)
             peak_rss_mb = peak_rss_of(server.pid)
             server.terminate()
@@ -500,7 +519,7 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         await runner.cleanup()
 
-    report(args, ceiling_rounds, fedaid_rounds, applied_after, posts)
+    report(args, ceiling_rounds, fedaid_rounds, applied_after, posts, busy)
     if peak_rss_mb is not None:
         print(f"fedaid inbox process: peak RSS {peak_rss_mb:.0f} MB")
 
@@ -527,12 +546,13 @@ def report(
     fedaid_rounds: list[Result],
     applied_after: float,
     posts: int,
+    busy: float | None,
 ) -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite file"
     where = (
         "inside the fedaid process, during the load"
         if args.worker_during_load
-        else "in its own process, after the load"
+        else f"{args.workers} worker process{'es' if args.workers > 1 else ''}, after the load"
     )
     print(
         f"\n{args.rounds} rounds of {args.requests} signed Create(Note) per server from {ACTORS} actors, "
@@ -554,6 +574,7 @@ def report(
     print(
         f"worker ({where}): all {posts} posts applied {applied_after:.2f} s after the last 202 "
         f"({posts / applied_after:.0f} posts/s)"
+        + (f"; every core {busy:.0%} busy meanwhile" if busy is not None else "")
     )
 
 
@@ -567,6 +588,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes that drain the queue afterwards")
     parser.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database instead of SQLite")
     parser.add_argument(
         "--worker-during-load",

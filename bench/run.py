@@ -99,6 +99,20 @@ def inbox_figures(bench: Benchmark, backend: str) -> list[Figure]:
     ]
 
 
+def two_workers_figure(two: Benchmark, one: Benchmark) -> Figure:
+    """Two worker processes draining the queue beside one (runs minutes apart), and how busy every core was."""
+    applied = r"applied [\d.]+ s after the last 202 \((\d+) posts/s\)"
+    both, single = number(applied, two.output), number(applied, one.output)
+    busy = number(r"every core (\d+)% busy", two.output)
+    return Figure(
+        "worker applied/s, two processes (PostgreSQL)",
+        fmt(both, "/s") + (f", cores {busy:.0f}% busy" if busy is not None else ""),
+        fmt(single, "/s with one"),
+        ratio(both, single),
+        "≥ 1.6, or both cores > 90% busy",
+    )
+
+
 def delivery_figures(bench: Benchmark, backend: str) -> list[Figure]:
     out = bench.output
     rate = number(r"^delivery rate\s+([\d,]+) deliveries/s", out)
@@ -245,6 +259,10 @@ def main() -> None:
         api = run_benchmark(f"api ({backend})", "api.py", *api_args)
         figures += inbox_figures(inbox, backend) + delivery_figures(delivery, backend) + api_figures(api, backend)
         benches += [inbox, delivery, api]
+        if backend == "PostgreSQL":
+            two = run_benchmark("inbox, two workers (PostgreSQL)", "inbox.py", *flag, "--workers", "2", "--rounds", "3")
+            figures.append(two_workers_figure(two, inbox))
+            benches.append(two)
     search = run_benchmark(
         "search",
         "search.py",
