@@ -1,4 +1,6 @@
-"""Mastodon API entities as plain dicts (docs.joinmastodon.org/entities), from models already loaded.
+"""Mastodon API entities as plain dicts (docs.joinmastodon.org/entities), from models already loaded: statuses
+and what they carry (proposal, media, poll), boosts, notifications, applications and tags. Accounts are
+`account_entities.py`, the instance `instance_entities.py`.
 
 Pure and synchronous: `api/views.py` loads counts and related rows in batches, these functions only shape them.
 """
@@ -11,18 +13,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import fedaid
 from fedaid.activitypub.notes import headline_html, language_of
-from fedaid.config import Settings
-from fedaid.domain.actor_stats import AccountStats
-from fedaid.domain.media import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
-from fedaid.domain.media import MAX_DESCRIPTION, MAX_UPLOAD_BYTES
 from fedaid.domain.polls import has_ended, option_counts
-from fedaid.imaging import MAX_PIXELS, SUPPORTED_TYPES
 from fedaid.models import (
-    Account,
-    Actor,
-    ActorType,
     MediaAttachment,
     MediaKind,
     MediaState,
@@ -35,11 +28,6 @@ from fedaid.models import (
     Reblog,
 )
 
-MASTODON_COMPAT_VERSION = "4.3.0"
-MASTODON_API_VERSION = 2
-MAX_STATUS_CHARACTERS = 5000
-DEFAULT_AVATAR = "/static/avatar.png"
-DEFAULT_HEADER = "/static/header.png"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # fedaid's notification kinds as Mastodon types: a response to a proposal is a reply that mentions its
@@ -55,85 +43,6 @@ def iso(moment: datetime | None) -> str:
     """Mastodon's timestamps: UTC, milliseconds, `Z`."""
     moment = (moment or EPOCH).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def version_string() -> str:
-    """`4.3.0 (compatible; fedaid X.Y.Z)`: what clients parse to decide which endpoints exist."""
-    return f"{MASTODON_COMPAT_VERSION} (compatible; fedaid {fedaid.__version__})"
-
-
-def acct_of(actor: Actor, local_domain: str) -> str:
-    """`name` for a local actor, `name@host` for others (Mastodon's Account.acct)."""
-    return actor.username if actor.is_local or actor.domain == local_domain else f"{actor.username}@{actor.domain}"
-
-
-def render_account(actor: Actor, stats: AccountStats, *, base_url: str, local_domain: str) -> dict[str, Any]:
-    avatar = actor.icon_url or f"{base_url}{DEFAULT_AVATAR}"
-    header = f"{base_url}{DEFAULT_HEADER}"
-    return {
-        "id": str(actor.id),
-        "username": actor.username,
-        "acct": acct_of(actor, local_domain),
-        "display_name": actor.name or actor.username,
-        "locked": actor.manually_approves_followers,
-        "bot": actor.type in (ActorType.APPLICATION, ActorType.SERVICE),
-        "discoverable": actor.discoverable,
-        "indexable": actor.discoverable,
-        "group": actor.type == ActorType.GROUP,
-        "created_at": iso(actor.published_at or actor.created_at),
-        "note": actor.summary or "",
-        "url": actor.url or actor.ap_id,
-        "uri": actor.ap_id,
-        "avatar": avatar,
-        "avatar_static": avatar,
-        "header": header,
-        "header_static": header,
-        "followers_count": stats.followers,
-        "following_count": stats.following,
-        "statuses_count": stats.statuses,
-        "last_status_at": stats.last_status_at.date().isoformat() if stats.last_status_at else None,
-        "hide_collections": False,
-        "noindex": not actor.discoverable,
-        "emojis": [],
-        "roles": [],
-        "fields": [],
-    }
-
-
-def render_credential_account(
-    actor: Actor, account: Account, stats: AccountStats, *, base_url: str, local_domain: str
-) -> dict[str, Any]:
-    """The signed-in member's own account, with `source` (the editable values) and `role`."""
-    rendered = render_account(actor, stats, base_url=base_url, local_domain=local_domain)
-    rendered["source"] = {
-        "privacy": "public",
-        "sensitive": False,
-        "language": account.locale or "",
-        "note": actor.summary or "",
-        "fields": [],
-        "follow_requests_count": 0,
-        "hide_collections": False,
-        "discoverable": actor.discoverable,
-        "indexable": actor.discoverable,
-        "attribution_domains": [],
-    }
-    rendered["role"] = {
-        "id": "-99" if account.role == "member" else account.role,
-        "name": str(account.role),
-        "permissions": "1048575" if account.is_admin else "0",
-        "color": "",
-        "highlighted": account.is_admin,
-    }
-    return rendered
-
-
-def render_mention(actor: Actor, local_domain: str) -> dict[str, Any]:
-    return {
-        "id": str(actor.id),
-        "username": actor.username,
-        "url": actor.url or actor.ap_id,
-        "acct": acct_of(actor, local_domain),
-    }
 
 
 def render_proposal(proposal: Proposal) -> dict[str, Any]:
@@ -342,28 +251,6 @@ def render_notification(
     }
 
 
-def render_relationship(
-    target_id: int, *, following: bool, requested: bool, followed_by: bool, requested_by: bool = False
-) -> dict[str, Any]:
-    return {
-        "id": str(target_id),
-        "following": following,
-        "showing_reblogs": following,
-        "notifying": False,
-        "languages": None,
-        "followed_by": followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
-        "requested": requested,
-        "requested_by": requested_by,
-        "domain_blocking": False,
-        "endorsed": False,
-        "note": "",
-    }
-
-
 def render_application(app: OAuthApp, *, vapid_key: str, client_secret: str | None = None) -> dict[str, Any]:
     """Mastodon's Application (CredentialApplication with the secret, right after registration)."""
     rendered: dict[str, Any] = {
@@ -388,121 +275,4 @@ def render_tag(name: str, *, base_url: str, following: bool = False) -> dict[str
         "history": [],
         "following": following,
         "featuring": False,
-    }
-
-
-def render_instance_v2(
-    settings: Settings,
-    *,
-    registration_mode: str,
-    contact: tuple[str, dict[str, Any] | None],
-    languages: list[str],
-    member_count: int,
-    vapid_key: str,
-) -> dict[str, Any]:
-    """Mastodon's Instance entity (v2); `registration_mode` is the one in force (`domain.registration`),
-    `contact` the contact address and account."""
-    base, domain = settings.base_url, settings.domain
-    streaming = base.replace("http", "ws", 1)
-    return {
-        "domain": domain,
-        "title": settings.collective_name,
-        "version": version_string(),
-        "source_url": "https://codeberg.org/fedaid/fedaid",
-        "description": settings.collective_summary,
-        "usage": {"users": {"active_month": member_count}},
-        "thumbnail": {"url": f"{base}{DEFAULT_HEADER}", "blurhash": None, "versions": {}},
-        "icon": [],
-        "languages": languages,
-        "api_versions": {"mastodon": MASTODON_API_VERSION, "fedaid": 1},
-        "configuration": {
-            "urls": {
-                "streaming": streaming,
-                "status": None,
-                "about": f"{base}/about",
-                "privacy_policy": None,
-                "terms_of_service": None,
-            },
-            "vapid": {"public_key": vapid_key},
-            "accounts": {
-                "max_featured_tags": 0,
-                "max_pinned_statuses": 0,
-                "max_profile_fields": 0,
-                "max_display_name_length": 255,
-                "max_note_length": 5000,
-            },
-            "statuses": {
-                "max_characters": MAX_STATUS_CHARACTERS,
-                "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
-                "characters_reserved_per_url": 23,
-            },
-            "media_attachments": {
-                "supported_mime_types": list(SUPPORTED_TYPES),
-                "description_limit": MAX_DESCRIPTION,
-                "image_size_limit": MAX_UPLOAD_BYTES,
-                "image_matrix_limit": MAX_PIXELS,
-                "video_size_limit": 0,
-                "video_frame_rate_limit": 0,
-                "video_matrix_limit": 0,
-            },
-            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
-            "translation": {"enabled": False},
-            "limited_federation": settings.federation_mode == "allowlist",
-        },
-        "registrations": {
-            "enabled": registration_mode != "invite",
-            "approval_required": registration_mode == "approval",
-            "message": None,
-            "min_age": None,
-            "reason_required": registration_mode == "approval",
-            "url": None,
-        },
-        "contact": {"email": contact[0], "account": contact[1]},
-        "rules": [],
-    }
-
-
-def render_instance_v1(
-    settings: Settings,
-    *,
-    registration_mode: str,
-    contact: tuple[str, dict[str, Any] | None],
-    languages: list[str],
-    stats: dict[str, int],
-) -> dict[str, Any]:
-    base = settings.base_url
-    v2 = render_instance_v2(
-        settings,
-        registration_mode=registration_mode,
-        contact=contact,
-        languages=languages,
-        member_count=stats["user_count"],
-        vapid_key="",
-    )
-    config = v2["configuration"]
-    return {
-        "uri": settings.domain,
-        "title": settings.collective_name,
-        "short_description": settings.collective_summary,
-        "description": settings.collective_summary,
-        "email": contact[0],
-        "version": v2["version"],
-        "api_versions": v2["api_versions"],
-        "urls": {"streaming_api": config["urls"]["streaming"]},
-        "stats": stats,
-        "thumbnail": f"{base}{DEFAULT_HEADER}",
-        "languages": languages,
-        "registrations": registration_mode != "invite",
-        "approval_required": registration_mode == "approval",
-        "invites_enabled": registration_mode == "invite",
-        "configuration": {
-            "accounts": {"max_featured_tags": 0},
-            "statuses": config["statuses"],
-            "media_attachments": {
-                key: value for key, value in config["media_attachments"].items() if key != "description_limit"
-            },
-            "polls": config["polls"],
-        },
-        "contact_account": contact[1],
-        "rules": [],
     }

@@ -7,7 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from fedaid.api.auth import optional_caller, user_caller
-from fedaid.api.entities import iso, render_instance_v1, render_instance_v2
+from fedaid.api.entities import iso
+from fedaid.api.instance_entities import render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
 from fedaid.domain.instance import count_local_members, count_shown_local_posts, find_first_admin, peer_domains

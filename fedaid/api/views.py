@@ -16,16 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
+from fedaid.api.account_entities import render_account, render_credential_account, render_mention, render_relationship
 from fedaid.api.entities import (
     StatusParts,
-    render_account,
-    render_credential_account,
     render_media,
-    render_mention,
     render_notification,
     render_poll,
     render_reblog_status,
-    render_relationship,
     render_status,
 )
 from fedaid.appkeys import SETTINGS
