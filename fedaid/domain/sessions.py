@@ -43,6 +43,7 @@ from fedaid.models.ids import new_id
 
 MAX_SERIES_SESSIONS = 60
 MAX_SESSION_LENGTH = timedelta(hours=12)
+MAX_CAPACITY = 10_000  # seats, as the error message says
 _STEP = {
     Frequency.WEEKLY: relativedelta(weeks=1),
     Frequency.FORTNIGHTLY: relativedelta(weeks=2),
@@ -79,8 +80,7 @@ def check_terms(terms: SessionTerms, *, now: datetime) -> None:
         raise InvalidInput("A session lasts at most 12 hours.")
     if terms.starts_at < now:
         raise InvalidInput("A session cannot start in the past.")
-    if terms.capacity is not None and terms.capacity < 1:
-        raise InvalidInput("A session needs at least one seat, or no limit.")
+    _check_capacity(terms.capacity)
     if terms.online_url and not terms.online_url.startswith(("https://", "http://")):
         raise InvalidInput("The online link must start with https://.")
 
@@ -161,12 +161,19 @@ async def move_session(
     return session
 
 
+def _check_capacity(capacity: int | None) -> None:
+    """Between one seat and MAX_CAPACITY (the column is a 32-bit int; a room of that size is already unreal)."""
+    if capacity is not None and capacity < 1:
+        raise InvalidInput("A session needs at least one seat, or no limit.")
+    if capacity is not None and capacity > MAX_CAPACITY:
+        raise InvalidInput("A session holds at most 10,000 people; leave it empty for no limit.")
+
+
 async def change_capacity(session: CoachingSession, by: Actor, capacity: int | None) -> CoachingSession:
     """More or fewer seats; never fewer than the participants already accepted."""
     circle = await _circle_of(session)
     await circles.require_facilitator(circle, by)
-    if capacity is not None and capacity < 1:
-        raise InvalidInput("A session needs at least one seat, or no limit.")
+    _check_capacity(capacity)
     async with in_transaction():
         query = CoachingSession.filter(id=session.id)
         if capacity is not None:

@@ -79,7 +79,7 @@ async def schedule_post(request: web.Request) -> web.Response:
     form = await Form.read(request)
     starts_at = local_datetime(form.get("starts_at"), circle.timezone)
     minutes = form.number("minutes", minimum=15, maximum=720)
-    seats = form.get("capacity").strip()
+    seats = form.number("capacity", minimum=1, maximum=sessions.MAX_CAPACITY)
     frequency = form.choice("frequency", [*Frequency, ""], required=False)
     if not form.is_valid or minutes is None:
         raise InvalidInput(next(iter(form.errors.values()), "Check the form."))
@@ -92,7 +92,7 @@ async def schedule_post(request: web.Request) -> web.Response:
         place_name=form.text("place_name"),
         place_address=form.text("place_address", max_length=400),
         online_url=form.text("online_url", max_length=512),
-        capacity=int(seats) if seats.isdigit() else None,
+        capacity=int(seats) if seats is not None else None,
         join_mode=JoinMode.RESTRICTED if form.checkbox("restricted") else JoinMode.FREE,
     )
     if frequency:

@@ -111,8 +111,11 @@ async def move_post(request: web.Request) -> web.Response:
 async def capacity_post(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     session = await _session(request)
-    raw = (await Form.read(request)).get("capacity").strip()
-    await sessions.change_capacity(session, viewer.actor, int(raw) if raw.isdigit() else None)
+    form = await Form.read(request)
+    seats = form.number("capacity", minimum=1, maximum=sessions.MAX_CAPACITY)
+    if not form.is_valid:
+        raise InvalidInput(next(iter(form.errors.values())))
+    await sessions.change_capacity(session, viewer.actor, int(seats) if seats is not None else None)
     raise web.HTTPSeeOther(session_path(session))
 
 

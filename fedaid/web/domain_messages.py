@@ -7,6 +7,9 @@ The domain speaks English (its messages also reach API clients); the pages pass 
 from fedaid.i18n import lazy
 
 MESSAGES = (
+    lazy("There is no such page."),
+    lazy("A session needs at least one seat, or no limit."),
+    lazy("A session holds at most 10,000 people; leave it empty for no limit."),
     lazy("There is no such agreement."),
     lazy("This post does not answer an offer or request."),
     lazy("Only a party to this agreement can cancel it."),

@@ -7,6 +7,8 @@ from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
 from fedaid.domain.mail_choices import MailChoice, MailGroup, choices_of, set_choice, unsubscribe
+from fedaid.models import Account
+from fedaid.path_ids import path_id
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_viewer
 
@@ -42,7 +44,7 @@ async def show_unsubscribe(request: web.Request) -> web.Response:
 async def unsubscribe_post(request: web.Request) -> web.Response:
     """The button, or a mail client's one-click POST (RFC 8058): the link's token is the proof, so no session."""
     info = request.match_info
-    account_id = int(info["account"]) if info["account"].isdigit() else 0
+    account_id = path_id(request, Account, "account")
     await unsubscribe(request.app[SETTINGS].secret_key, account_id, info["groups"], info["token"])
     raise web.HTTPSeeOther("/unsubscribed")
 

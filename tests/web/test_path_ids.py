@@ -6,8 +6,11 @@ column's; SQLite finds nothing. One parser (fedaid/path_ids.py) reads each id ag
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from fedaid.clock import utcnow
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.models import AccountRole
@@ -63,3 +66,30 @@ async def test_an_id_beyond_its_column_is_not_found_on_every_page(admin, number)
         page = await admin.get(template.format(id=number))
         assert page.status == 404, (template, page.status, page.text[:300])
         assert "introuvable" in page.text, template  # the reason in the member's language
+
+
+async def test_an_unsubscribe_link_naming_an_impossible_account_is_not_found(admin):
+    page = await admin.post(f"/unsubscribe/{BEYOND_INT}/mutual_aid/abc", {}, csrf=False)
+    assert page.status == 404, page.text[:300]
+
+
+@pytest.mark.parametrize(
+    ("seats", "reason"),
+    [
+        (BEYOND_INT, "Indiquez un nombre entre 1 et 10"),
+        (HUGE, "Indiquez un nombre entre 1 et 10"),
+        ("0", "Indiquez un nombre entre 1 et 10"),
+        ("beaucoup", "Écrivez un nombre."),
+    ],
+)
+async def test_seats_beyond_the_column_are_refused_with_a_reason_and_nothing_is_scheduled(admin, seats, reason):
+    form = {
+        "title": "Votre positionnement",
+        "starts_at": (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "minutes": "120",
+        "capacity": seats,
+        "frequency": "",
+    }
+    page = await admin.post("/circles/marketing/sessions", form, from_page="/circles/marketing")
+    assert page.status == 400 and reason in page.text, page.text[:3000]
+    assert "Votre positionnement" not in (await admin.get("/circles/marketing")).text
