@@ -13,6 +13,15 @@ class InvalidInput(FedaidError):
     status = 400
 
 
+class OAuthError(InvalidInput):
+    """An OAuth failure with its RFC 6749 error code (`invalid_grant`...); str() is the description."""
+
+    def __init__(self, code: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.code = code
+        self.status = status
+
+
 class InvalidActivity(InvalidInput):
     """An ActivityPub document we cannot accept as sent."""
 

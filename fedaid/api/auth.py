@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from fedaid.domain.oauth import authenticate, has_scope, require_scope
+from fedaid.domain.oauth import authenticate
+from fedaid.domain.oauth_scopes import has_scope, require_scope
 from fedaid.errors import Unauthorized
 from fedaid.models import Account, Actor, OAuthToken
 

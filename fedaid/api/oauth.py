@@ -17,8 +17,9 @@ from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
 from fedaid.client_address import client_address
 from fedaid.domain import oauth
-from fedaid.domain.oauth import OAuthError, TokenPair
-from fedaid.errors import FedaidError, TooManyRequests
+from fedaid.domain.oauth import TokenPair
+from fedaid.domain.oauth_scopes import ALL_SCOPES
+from fedaid.errors import FedaidError, OAuthError, TooManyRequests
 
 GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
 
@@ -154,7 +155,7 @@ async def server_metadata(request: web.Request) -> web.Response:
             "revocation_endpoint": f"{base}/oauth/revoke",
             "userinfo_endpoint": f"{base}/oauth/userinfo",
             "app_registration_endpoint": f"{base}/api/v1/apps",
-            "scopes_supported": sorted(oauth.ALL_SCOPES),
+            "scopes_supported": sorted(ALL_SCOPES),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "fragment", "form_post"],
             "grant_types_supported": list(GRANT_TYPES),

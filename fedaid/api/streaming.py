@@ -31,7 +31,7 @@ from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain import news
 from fedaid.domain.follow_lists import accepted_follow_pairs
-from fedaid.domain.oauth import has_scope
+from fedaid.domain.oauth_scopes import has_scope
 from fedaid.domain.policy import silenced_domains
 from fedaid.domain.post_details import tags_of_posts
 from fedaid.domain.timelines import belongs_at_home

@@ -1,4 +1,5 @@
-"""OAuth 2 for client apps: registration, codes with PKCE, the four grants, revocation, bearer checks, scopes.
+"""OAuth 2 for client apps: registration, codes with PKCE, the four grants, revocation, bearer checks.
+Scopes are `oauth_scopes.py`, the redirect URIs an app may register `redirect_uris.py`.
 
 Client secrets, codes and tokens are random strings shown once; only their SHA-256 is stored.
 No HTTP here: `api/oauth.py` reads requests and calls these functions, and so does the consent page.
@@ -9,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,77 +20,14 @@ from tortoise.transactions import in_transaction
 from fedaid.clock import utcnow
 from fedaid.domain import limits
 from fedaid.domain.accounts import authenticate as authenticate_member
-from fedaid.errors import Forbidden, InvalidInput, Unauthorized
+from fedaid.domain.oauth_scopes import check_within, parse_scopes
+from fedaid.domain.redirect_uris import OOB_REDIRECT, parse_redirect_uris, redirect_uri_problem
+from fedaid.errors import Forbidden, InvalidInput, OAuthError, Unauthorized
 from fedaid.models import Account, AccountState, OAuthApp, OAuthCode, OAuthToken
 
-OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
 LAST_USED_RESOLUTION = timedelta(hours=1)
 PKCE_METHODS = ("S256",)
-
-# Mastodon's scopes (docs.joinmastodon.org/api/oauth-scopes). A top-level scope grants its sub-scopes;
-# the legacy `follow` grants the follow-related ones; `profile` only lets an app read who signed in.
-TOP_SCOPES = ("read", "write", "follow", "push", "profile", "admin:read", "admin:write")
-SUB_SCOPES = {
-    "read": (
-        "accounts",
-        "blocks",
-        "bookmarks",
-        "favourites",
-        "filters",
-        "follows",
-        "lists",
-        "mutes",
-        "notifications",
-        "search",
-        "statuses",
-    ),
-    "write": (
-        "accounts",
-        "blocks",
-        "bookmarks",
-        "conversations",
-        "favourites",
-        "filters",
-        "follows",
-        "lists",
-        "media",
-        "mutes",
-        "notifications",
-        "reports",
-        "statuses",
-    ),
-    "admin:read": (
-        "accounts",
-        "reports",
-        "domain_allows",
-        "domain_blocks",
-        "ip_blocks",
-        "email_domain_blocks",
-        "canonical_email_blocks",
-    ),
-    "admin:write": (
-        "accounts",
-        "reports",
-        "domain_allows",
-        "domain_blocks",
-        "ip_blocks",
-        "email_domain_blocks",
-        "canonical_email_blocks",
-    ),
-}
-FOLLOW_GRANTS = frozenset({"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes"})
-ALL_SCOPES = frozenset(TOP_SCOPES) | {f"{top}:{sub}" for top, subs in SUB_SCOPES.items() for sub in subs}
-DEFAULT_SCOPES = "read"
-
-
-class OAuthError(InvalidInput):
-    """An OAuth failure with its RFC 6749 error code (`invalid_grant`...); str() is the description."""
-
-    def __init__(self, code: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -127,111 +63,7 @@ def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-# --- scopes ------------------------------------------------------------------------------------
-
-
-def parse_scopes(scope: str | list[str] | None, *, default: str = DEFAULT_SCOPES) -> tuple[str, ...]:
-    """Scopes from a space- (or `+`/comma-) separated string, deduplicated in order; unknown ones refused."""
-    if isinstance(scope, list):
-        scope = " ".join(scope)
-    text = (scope or "").replace("+", " ").replace(",", " ").strip() or default
-    scopes = tuple(dict.fromkeys(text.split()))
-    unknown = [name for name in scopes if name not in ALL_SCOPES]
-    if unknown:
-        raise OAuthError("invalid_scope", f"Unknown scope: {', '.join(unknown)}.")
-    return scopes
-
-
-def scope_grants(granted: str, wanted: str) -> bool:
-    """True when the single scope `granted` covers `wanted` (`read` covers `read:statuses`)."""
-    if granted == wanted:
-        return True
-    top, _, sub = wanted.rpartition(":")
-    if sub and top == granted:
-        return True
-    return granted == "follow" and wanted in FOLLOW_GRANTS
-
-
-def has_scope(scopes: str | tuple[str, ...], *wanted: str) -> bool:
-    """True when `scopes` (a token's) grant at least one of `wanted`."""
-    held = scopes.split() if isinstance(scopes, str) else scopes
-    return any(scope_grants(granted, want) for granted in held for want in wanted)
-
-
-def require_scope(token: OAuthToken, *wanted: str) -> None:
-    """Forbidden (403) unless the token holds one of `wanted`, as Mastodon answers."""
-    if not has_scope(token.scopes, *wanted):
-        raise Forbidden("This action is outside the authorized scopes")
-
-
-def _check_within(requested: tuple[str, ...], allowed: str) -> None:
-    outside = [scope for scope in requested if not has_scope(allowed, scope)]
-    if outside:
-        raise OAuthError("invalid_scope", f"The app may not ask for: {', '.join(outside)}.")
-
-
 # --- apps --------------------------------------------------------------------------------------
-
-
-# Mastodon refuses these schemes for redirect URIs (config/initializers/doorkeeper.rb, forbid_redirect_uri);
-# file, blob, filesystem and about name nothing an app can receive either.
-FORBIDDEN_REDIRECT_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "filesystem", "about"})
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
-_WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-MAX_REDIRECT_URI_LENGTH = 1000
-
-
-def parse_redirect_uris(redirect_uris: str | list[str] | None) -> list[str]:
-    """Redirect URIs, one per line or as a list, each checked by `redirect_uri_problem`."""
-    if isinstance(redirect_uris, str):
-        redirect_uris = redirect_uris.split()
-    uris = [uri.strip() for uri in redirect_uris or [] if isinstance(uri, str) and uri.strip()]
-    if not uris:
-        raise InvalidInput("Validation failed: Redirect URI must be an absolute URI.")
-    for uri in uris:
-        problem = redirect_uri_problem(uri)
-        if problem:
-            raise InvalidInput(f"Validation failed: Redirect URI {problem} ({uri[:100]!r}).")
-    return list(dict.fromkeys(uris))
-
-
-def redirect_uri_problem(uri: str) -> str | None:
-    """What makes `uri` unfit to receive codes, or None: https, http to this machine (loopback), the
-    out-of-band URN, or an app's own scheme (`com.example.app:/cb`), as Mastodon allows; never a scheme a
-    browser would run or read itself (`javascript:`, `data:`, `vbscript:`...)."""
-    if uri == OOB_REDIRECT:
-        return None
-    if len(uri) > MAX_REDIRECT_URI_LENGTH:
-        return "is too long"
-    if _WHITESPACE_OR_CONTROL.search(uri):
-        return "must not contain spaces or control characters"
-    scheme, colon, rest = uri.partition(":")
-    scheme = scheme.lower()
-    if not colon or not _SCHEME.fullmatch(scheme) or not rest:
-        return "must be an absolute URI"
-    if scheme in FORBIDDEN_REDIRECT_SCHEMES:
-        return f"must not use the {scheme}: scheme"
-    parts = urlsplit(uri)
-    if parts.fragment or "#" in uri:
-        return "must not contain a fragment"
-    if scheme in ("http", "https"):
-        if not rest.startswith("//") or not parts.hostname:
-            return "must name a host"
-        if parts.username is not None or parts.password is not None:
-            return "must not contain credentials"
-        if scheme == "http" and not _is_loopback(parts.hostname):
-            return "must use https (http is for this machine only: localhost, 127.0.0.1, [::1])"
-    return None
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def register_app(
@@ -322,7 +154,7 @@ async def check_authorization_request(
         raise InvalidInput("The application's redirect_uri is not allowed: it must be https, loopback or an app's.")
     try:
         scopes = parse_scopes(scope)
-        _check_within(scopes, app.scopes)
+        check_within(scopes, app.scopes)
     except OAuthError as err:
         raise InvalidInput(str(err)) from err
     method = None
@@ -428,7 +260,7 @@ async def password_grant(
     """
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope, default=app.scopes)
-    _check_within(scopes, app.scopes)
+    check_within(scopes, app.scopes)
     account = await authenticate_member(username or "", password or "", address=address)
     if account is None:
         raise OAuthError("invalid_grant", "The email or the password is wrong.")
@@ -443,7 +275,7 @@ async def client_credentials_grant(
     """A token for the app itself, with no member: enough to read public data and verify the app."""
     app = await authenticate_client(client_id, client_secret)
     scopes = parse_scopes(scope)
-    _check_within(scopes, app.scopes)
+    check_within(scopes, app.scopes)
     return await _issue(app, None, " ".join(scopes), with_refresh=False)
 
 
@@ -457,7 +289,7 @@ async def refresh_grant(
         if old is None or old.revoked_at is not None:
             raise OAuthError("invalid_grant", "The refresh token is invalid or was revoked.")
         scopes = parse_scopes(scope, default=old.scopes)
-        _check_within(scopes, old.scopes)
+        check_within(scopes, old.scopes)
         claimed = await OAuthToken.filter(id=old.id, revoked_at__isnull=True).update(revoked_at=utcnow())
         if not claimed:
             raise OAuthError("invalid_grant", "The refresh token was just used.")

@@ -7,9 +7,9 @@ import secrets
 import pytest
 
 from fedaid.db import Database
-from fedaid.domain import oauth
+from fedaid.domain import oauth, oauth_scopes
 from fedaid.domain.members import Member, add_member
-from fedaid.errors import Forbidden, InvalidInput, Unauthorized
+from fedaid.errors import Forbidden, InvalidInput, OAuthError, Unauthorized
 from fedaid.models import OAuthApp, OAuthCode, OAuthToken
 
 REDIRECT = "https://app.example/callback"
@@ -28,15 +28,15 @@ async def client(db: Database) -> tuple[OAuthApp, str]:
 
 
 def test_scope_hierarchy_read_covers_its_sub_scopes_and_follow_covers_follows() -> None:
-    assert oauth.has_scope("read", "read:statuses")
-    assert not oauth.has_scope("read", "write:statuses")
-    assert not oauth.has_scope("read:accounts", "read")
-    assert oauth.has_scope("follow", "write:follows")
-    assert not oauth.has_scope("follow", "write:statuses")
-    assert oauth.has_scope("admin:read", "admin:read:accounts")
-    assert oauth.parse_scopes("read+write") == ("read", "write")
+    assert oauth_scopes.has_scope("read", "read:statuses")
+    assert not oauth_scopes.has_scope("read", "write:statuses")
+    assert not oauth_scopes.has_scope("read:accounts", "read")
+    assert oauth_scopes.has_scope("follow", "write:follows")
+    assert not oauth_scopes.has_scope("follow", "write:statuses")
+    assert oauth_scopes.has_scope("admin:read", "admin:read:accounts")
+    assert oauth_scopes.parse_scopes("read+write") == ("read", "write")
     with pytest.raises(InvalidInput):
-        oauth.parse_scopes("read everything")
+        oauth_scopes.parse_scopes("read everything")
 
 
 async def test_app_secret_and_tokens_are_stored_only_as_hashes(client, ana) -> None:
@@ -62,13 +62,13 @@ async def test_authorization_code_with_pkce_is_exchanged_once(client, ana) -> No
     assert oauth.authorization_redirect(request, code) == f"{REDIRECT}?code={code}&state=xyz"
     assert await OAuthCode.filter(code_hash=code).count() == 0
     # When the app exchanges the code with the wrong verifier, then the right one
-    with pytest.raises(oauth.OAuthError, match="code_verifier"):
+    with pytest.raises(OAuthError, match="code_verifier"):
         await oauth.exchange_code(app.client_id, None, code, REDIRECT, "wrong" * 10)
     pair = await oauth.exchange_code(app.client_id, None, code, REDIRECT, verifier)
     # Then it gets ana's token, and the code does not work twice
     token, account = await oauth.authenticate(pair.access_token)
     assert account.id == ana.account.id and token.scopes == "read write"
-    with pytest.raises(oauth.OAuthError, match="already used"):
+    with pytest.raises(OAuthError, match="already used"):
         await oauth.exchange_code(app.client_id, secret, code, REDIRECT, verifier)
 
 
@@ -90,7 +90,7 @@ async def test_code_without_pkce_needs_the_client_secret(client, ana) -> None:
     app, secret = client
     request = await oauth.check_authorization_request(app.client_id, REDIRECT, "read", "code")
     code = await oauth.grant_code(request, ana.account)
-    with pytest.raises(oauth.OAuthError):
+    with pytest.raises(OAuthError):
         await oauth.exchange_code(app.client_id, None, code, REDIRECT)
     pair = await oauth.exchange_code(app.client_id, secret, code, REDIRECT)
     assert pair.token.account_id == ana.account.id
@@ -98,9 +98,9 @@ async def test_code_without_pkce_needs_the_client_secret(client, ana) -> None:
 
 async def test_password_grant_refuses_a_wrong_password_and_a_wrong_secret(client, ana) -> None:
     app, secret = client
-    with pytest.raises(oauth.OAuthError, match="password"):
+    with pytest.raises(OAuthError, match="password"):
         await oauth.password_grant(app.client_id, secret, "ana@aid.example", "wrong password!", "read", address=ADDRESS)
-    with pytest.raises(oauth.OAuthError) as err:
+    with pytest.raises(OAuthError) as err:
         await oauth.password_grant(
             app.client_id, "bad", "ana@aid.example", "correct horse battery", "read", address=ADDRESS
         )
@@ -118,7 +118,7 @@ async def test_refresh_rotates_the_pair_and_revoke_refuses_the_token(client, ana
     await oauth.revoke(second.access_token, client_id=app.client_id, client_secret=secret)
     with pytest.raises(Unauthorized, match="revoked"):
         await oauth.authenticate(second.access_token)
-    with pytest.raises(oauth.OAuthError):
+    with pytest.raises(OAuthError):
         await oauth.refresh_grant(app.client_id, secret, second.refresh_token)
 
 
@@ -127,8 +127,8 @@ async def test_client_credentials_token_has_no_account_and_scopes_are_enforced(c
     pair = await oauth.client_credentials_grant(app.client_id, secret, "read")
     token, account = await oauth.authenticate(pair.access_token)
     assert account is None and token.app.name == "Tusky"
-    oauth.require_scope(token, "read:statuses")
+    oauth_scopes.require_scope(token, "read:statuses")
     with pytest.raises(Forbidden):
-        oauth.require_scope(token, "write:statuses")
+        oauth_scopes.require_scope(token, "write:statuses")
     with pytest.raises(Unauthorized):
         await oauth.authenticate("not-a-token")

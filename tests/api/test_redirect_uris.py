@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fedaid.domain.oauth import check_authorization_request, redirect_uri_problem
+from fedaid.domain.oauth import check_authorization_request
+from fedaid.domain.redirect_uris import redirect_uri_problem
 from fedaid.errors import InvalidInput
 from fedaid.models import OAuthApp
 
