@@ -160,7 +160,8 @@ class InboxWorker:
 
     async def _split_plain_posts(self, items: list[InboxItem]) -> tuple[list[tuple[int, PlainPost]], list[InboxItem]]:
         """The items that carry a plain post (`domain.plain_posts`), and the others, in their order."""
-        suspended = await remote_accounts.suspended_among(actor.id for actor in self._actors.values())
+        senders = (self._actors.get(item.actor_ap_id) for item in items)
+        suspended = await remote_accounts.suspended_among(actor.id for actor in senders if actor is not None)
         plain: list[tuple[int, PlainPost]] = []
         others: list[InboxItem] = []
         for item in items:

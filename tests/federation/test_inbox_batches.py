@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from inbox_support import create, follow, follow_remote, note, start_drivers
 
-from fedaid.models import InboxItem, InboxState, Notification, NotificationKind, Post, PostTag
+from fedaid.clock import utcnow
+from fedaid.models import Actor, InboxItem, InboxState, Notification, NotificationKind, Post, PostTag
 
 from fakes.remote_instance import start_fake_remote
 
@@ -22,13 +23,18 @@ async def fake(aiohttp_server):
     return await start_fake_remote(aiohttp_server, usernames=("alice", "stranger"))
 
 
-async def test_a_mixed_burst_is_applied_in_one_pass(drivers, fake) -> None:
-    inbox = f"{drivers.base_url}/inbox"
-    # Given ana follows alice (alice's Follow of ana makes her known here first)
+async def ana_follows_alice(drivers, fake, inbox: str) -> None:
+    """alice's Follow of ana makes her known here, then ana follows her."""
     status, _ = await fake.post_signed(inbox, follow(fake, f"{drivers.base_url}/u/ana", 99))
     assert status == 202
     await drivers.run_worker_once()
     await follow_remote(drivers, "ana", fake.actor_id("alice"))
+
+
+async def test_a_mixed_burst_is_applied_in_one_pass(drivers, fake) -> None:
+    inbox = f"{drivers.base_url}/inbox"
+    # Given ana follows alice
+    await ana_follows_alice(drivers, fake, inbox)
     # And a burst: 40 plain posts (one mentions ana), a reply to the first, the third sent twice,
     # and a post by a stranger nobody here follows
     mention = {"type": "Mention", "href": f"{drivers.base_url}/u/ana", "name": "@ana"}
@@ -57,3 +63,17 @@ async def test_a_mixed_burst_is_applied_in_one_pass(drivers, fake) -> None:
         assert await PostTag.filter(name="entraide").count() == 40
         mentioned = await Notification.filter(kind=NotificationKind.MENTION).prefetch_related("post")
         assert [n.post.ap_id for n in mentioned] == [plain[4]["id"]]
+
+
+async def test_a_burst_from_an_account_suspended_meanwhile_is_not_kept(drivers, fake) -> None:
+    inbox = f"{drivers.base_url}/inbox"
+    await ana_follows_alice(drivers, fake, inbox)
+    for number in range(1, 6):
+        status, _ = await fake.post_signed(inbox, create(fake, note(fake, number)))
+        assert status == 202
+    with drivers.db.active():  # a moderator suspends alice after her posts arrived, before they are applied
+        await Actor.filter(ap_id=fake.actor_id("alice")).update(suspended_at=utcnow())
+    await drivers.run_worker_once()
+    with drivers.db.active():
+        assert await InboxItem.filter(state=InboxState.PENDING).count() == 0
+        assert not await Post.filter(is_local=False).exists()
