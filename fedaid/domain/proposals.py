@@ -167,6 +167,23 @@ async def edit_proposal(
     return proposal
 
 
+async def change_category(proposal: Proposal, slug: str, *, was: str, now: datetime | None = None) -> bool:
+    """File a local proposal under another category, if it is still under `was` (a conditional UPDATE): its
+    hashtags and search entry follow, and the Update reaches followers as the author's edit would. Returns False
+    when another change got there first. Who may do it is the caller's rule (`category_sorting`)."""
+    post = await _post_of(proposal)
+    async with in_transaction():
+        if not await Proposal.filter(id=proposal.id, category=was).update(category=slug):
+            return False
+        proposal.category = slug
+        author = post.author if isinstance(getattr(post, "author", None), Actor) else await Actor.get(id=post.author_id)
+        tags = proposal_tags(proposal, language=language_of(post))
+        await posts.update_post_text(post, by=author, extra_tags=tags, now=now)
+        await _index(proposal)
+        await posts.federate_post(post, posts.Change.UPDATE, now=now)
+    return True
+
+
 async def _change_hours(proposal: Proposal, hours: Decimal) -> None:
     """New total hours; the hours already agreed are kept, so what remains available moves by the difference."""
     delta = hours - proposal.hours

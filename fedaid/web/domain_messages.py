@@ -8,6 +8,10 @@ from fedaid.i18n import lazy
 
 MESSAGES = (
     lazy("There is no such page."),
+    lazy("Only an admin can re-sort offers and requests."),
+    lazy("Choose one of the categories."),
+    lazy("This offer or request is already sorted."),
+    lazy("Only offers and requests published here can be re-sorted."),
     lazy("A session needs at least one seat, or no limit."),
     lazy("A session holds at most 10,000 people; leave it empty for no limit."),
     lazy("There is no such agreement."),

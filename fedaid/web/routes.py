@@ -30,6 +30,7 @@ from fedaid.web import (
     security,
     settings,
     site,
+    sorting,
     suspensions,
 )
 
@@ -129,6 +130,8 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.post("/admin/policies/clear", admin.clear_policy_post),
         web.post("/admin/suspensions", suspensions.confirm_post),
         web.get("/admin/audit", suspensions.show_audit_log),
+        web.get("/admin/sorting", sorting.show_sorting),
+        web.post(r"/admin/sorting/{id:\d+}", sorting.sort_post),
         web.get("/admin/reports", reports.show_reports),
         web.post(r"/admin/reports/{id:\d+}/{action}", reports.report_action),
         web.get("/admin/deliveries", admin.show_deliveries),

@@ -7,8 +7,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.oauth import register_app
-from fedaid.models import Account, AccountRole, AccountState, DomainPolicy, OAuthCode
+from fedaid.domain.proposals import ProposalTerms, create_proposal
+from fedaid.models import Account, AccountRole, AccountState, Actor, DomainPolicy, OAuthCode, Proposal, ProposalPurpose
 from tests.web.helpers import PASSWORD, Visitor, make_member
 
 
@@ -242,3 +244,34 @@ async def test_a_renamed_collective_shows_its_new_name_in_every_page_header(admi
     await admin.post("/admin/collective", {"name": "Chauffeurs unis", "summary": "", "rules": "", "contact": ""})
     page = await admin.get("/")
     assert '<a class="brand" href="/">Chauffeurs unis</a>' in page
+
+
+async def test_admin_sorts_a_proposal_out_of_the_general_category(instance, admin):
+    with instance.db.active():
+        await ensure_default_categories()
+        bea = await Actor.get(username="bea", is_local=True)
+        proposal = await create_proposal(
+            bea,
+            ProposalTerms(purpose=ProposalPurpose.OFFER, title="Je prête un truc", text="Demandez.", category="divers"),
+            language="fr",
+        )
+    page = await admin.get("/admin/sorting")
+    assert page.status == 200 and "Je prête un truc" in page and "Prêt de matériel" in page
+    # A category that does not exist: refused with the reason in French, nothing moves
+    page = await admin.post(f"/admin/sorting/{proposal.id}", {"category": "nope"})
+    assert page.status == 400 and "Choisissez une des catégories." in page
+    # A member may not sort
+    member = Visitor(instance.base_url)
+    try:
+        await member.sign_in("bea")
+        page = await member.post(f"/admin/sorting/{proposal.id}", {"category": "pret"}, from_page="/")
+        assert page.status == 403
+    finally:
+        await member.close()
+    with instance.db.active():
+        assert (await Proposal.get(id=proposal.id)).category == "divers"
+    # The admin moves it to lending: it leaves the page
+    page = await admin.post(f"/admin/sorting/{proposal.id}", {"category": "pret"}, from_page="/admin/sorting")
+    assert page.status == 200 and "Je prête un truc" not in page
+    with instance.db.active():
+        assert (await Proposal.get(id=proposal.id)).category == "pret"
