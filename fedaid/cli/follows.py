@@ -14,7 +14,8 @@ from fedaid.domain.actors import find_actor_by_acct
 from fedaid.domain.instance import InstanceActors
 from fedaid.domain.members import get_member
 from fedaid.errors import NotFound
-from fedaid.federation.remote_actors import RemoteActors, parse_acct
+from fedaid.federation.accts import parse_acct
+from fedaid.federation.remote_actors import RemoteActors
 from fedaid.models import Actor
 
 

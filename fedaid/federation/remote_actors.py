@@ -7,34 +7,30 @@ must confirm it (the loop-back, FetchRemoteActorService#check_webfinger!). It kn
 from __future__ import annotations
 
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from copy import copy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import quote, urldefrag, urlsplit
 
 from tortoise.exceptions import IntegrityError
 
-from fedaid.activitypub.parse import ActorDoc, JSONDict, is_http_url, parse_actor, parse_key_document
-from fedaid.activitypub.vocab import ACTOR_TYPES
+from fedaid.activitypub.parse import JSONDict, parse_actor, parse_key_document
 from fedaid.clock import utcnow
-from fedaid.errors import FetchError, Gone, InvalidActivity, InvalidInput, NotFound, SignatureError
-from fedaid.federation.fetch import AP_MEDIA_TYPES, Fetcher, RemoteGone, RemoteNotFound
+from fedaid.errors import FetchError, Gone, InvalidActivity, NotFound, SignatureError
+from fedaid.federation.accts import Acct, acct_text, domain_of, parse_acct, same_acct, self_link, subject_of
+from fedaid.federation.actor_rows import aware, is_actor_document, row_values
+from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.signatures import SignedRequest, read_signature, verify_signature
-from fedaid.models import Actor, ActorType, GroupKind
+from fedaid.models import Actor
 
 log = logging.getLogger("fedaid.remote_actors")
 
-Acct = tuple[str, str]  # (username, host[:port])
 
-URL_MAX = 512  # Actor's URL columns are varchar(512); PostgreSQL refuses longer values
 KEY_CACHE_SIZE = 4096
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_ACCT = re.compile(r"([^\s@/?#]+)@([^\s@/?#]+)")
 
 
 @dataclass(frozen=True)
@@ -53,49 +49,6 @@ class _KnownKey:
     actor: Actor
     pem: str
     signer: Signer
-
-
-def parse_acct(text: str) -> Acct:
-    """`user@host`, `@user@host` or `acct:user@host` as (user, host); host is lowercased, port kept."""
-    value = text.strip()
-    if value[:5].lower() == "acct:":
-        value = value[5:]
-    elif value.startswith("@"):
-        value = value[1:]
-    match = _ACCT.fullmatch(value)
-    if match is None or not _is_valid_host(match[2]):
-        raise InvalidInput(f"{text!r} is not an address like name@example.org.")
-    return match[1], match[2].lower()
-
-
-def domain_of(url: str) -> str:
-    """How `acct:` names the server of `url`: host[:port], lowercased, without the default port."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port is None or parts.port == _DEFAULT_PORTS.get(parts.scheme):
-        return host
-    return f"{host}:{parts.port}"
-
-
-def self_link(jrd: JSONDict, acct: str) -> str:
-    """The actor id in a WebFinger answer: its one `self` link of an ActivityPub type (mastodon/mastodon#18741)."""
-    links = jrd.get("links")
-    hrefs = {
-        link["href"]
-        for link in (links if isinstance(links, list) else [])
-        if isinstance(link, dict)
-        and link.get("rel") == "self"
-        and _is_ap_type(link.get("type"))
-        and is_http_url(link.get("href"))
-    }
-    if not hrefs:
-        raise NotFound(f"WebFinger for {acct} names no ActivityPub actor.")
-    if len(hrefs) > 1:
-        # Several self links confused Mastodon too (mastodon/mastodon#18741); guessing could pick an impostor.
-        raise FetchError(f"WebFinger for {acct} names several ActivityPub actors; refusing to guess.")
-    return hrefs.pop()
 
 
 class RemoteActors:
@@ -203,7 +156,7 @@ class RemoteActors:
     def _may_refetch(self, key_id: str, owner: Actor) -> bool:
         """Whether the owner of `key_id` was last fetched more than `refetch_interval` ago; if so, note now."""
         now = self._clock()
-        fetched = [moment for moment in (self._key_fetched_at.get(key_id), _aware(owner.fetched_at)) if moment]
+        fetched = [moment for moment in (self._key_fetched_at.get(key_id), aware(owner.fetched_at)) if moment]
         if owner.is_local or (fetched and now - max(fetched) < self._refetch_interval):
             return False
         self._note_fetch(key_id, now)
@@ -226,13 +179,13 @@ class RemoteActors:
         """The cached actor while fresh, else fetched and stored. `claimed_as`: the acct whose WebFinger named it."""
         if domain_of(ap_id) == self._local_domain:
             if claimed_as is not None:
-                raise FetchError(f"WebFinger for {_acct(claimed_as)} names {ap_id}, an actor of this server.")
+                raise FetchError(f"WebFinger for {acct_text(claimed_as)} names {ap_id}, an actor of this server.")
             return await _get_local(ap_id=ap_id)
         cached = await Actor.get_or_none(ap_id=ap_id)
         if cached is not None and cached.is_deleted and not refresh:
             raise Gone(f"{ap_id} was deleted.")
         if cached is not None and not refresh and self._is_fresh(cached):
-            if claimed_as is not None and not _same_acct(claimed_as, (cached.username, cached.domain)):
+            if claimed_as is not None and not same_acct(claimed_as, (cached.username, cached.domain)):
                 await self._check_loop_back((cached.username, cached.domain), cached.ap_id)
             return cached
         try:
@@ -262,7 +215,7 @@ class RemoteActors:
             raise Gone(f"The key {key_id} was deleted on its server.") from err
         except RemoteNotFound as err:
             raise NotFound(f"{url} does not exist on its server.") from err
-        if fragment and _is_actor(doc):
+        if fragment and is_actor_document(doc):
             return await self._store(doc)
         try:
             key = parse_key_document(doc, key_id=key_id)
@@ -282,13 +235,15 @@ class RemoteActors:
             raise FetchError(f"Another server served {parsed.ap_id}, an actor of this server.")
         if not parsed.has_username:
             if claimed_as is not None:  # an acct cannot name an actor that has no username
-                raise FetchError(f"{parsed.ap_id} has no preferredUsername, so no acct:{_acct(claimed_as)} names it.")
-        elif claimed_as is None or not _same_acct(claimed_as, (parsed.preferred_username, domain)):
+                raise FetchError(
+                    f"{parsed.ap_id} has no preferredUsername, so no acct:{acct_text(claimed_as)} names it."
+                )
+        elif claimed_as is None or not same_acct(claimed_as, (parsed.preferred_username, domain)):
             await self._check_loop_back(
                 (parsed.preferred_username, domain), parsed.ap_id, without_webfinger_ok=claimed_as is None
             )
         cached = await Actor.get_or_none(ap_id=parsed.ap_id)
-        values = self._row_values(parsed, domain)
+        values = row_values(parsed, domain, self._clock())
         actor = await _upsert(parsed.ap_id, cached, values)
         self._forget_key(cached.key_id if cached else None)
         self._forget_key(actor.key_id)
@@ -296,42 +251,13 @@ class RemoteActors:
             self._note_fetch(actor.key_id, values["fetched_at"])
         return actor
 
-    def _row_values(self, parsed: ActorDoc, domain: str) -> dict[str, Any]:
-        if len(parsed.ap_id) > URL_MAX or len(parsed.inbox) > URL_MAX:
-            raise FetchError(f"{parsed.ap_id[:URL_MAX]}…: its id or inbox is longer than {URL_MAX} characters.")
-        return {
-            "type": ActorType(parsed.type),
-            # fedaid's circles say so (`groupKind`); every other Group counts as a collective.
-            "group_kind": GroupKind.CIRCLE if parsed.raw.get("groupKind") == GroupKind.CIRCLE else GroupKind.COLLECTIVE,
-            "username": parsed.preferred_username,
-            "domain": domain,
-            "is_local": False,
-            "name": parsed.name[:255],
-            "summary": parsed.summary,
-            "url": _fit(parsed.url),
-            "icon_url": _fit(parsed.icon_url),
-            "inbox": parsed.inbox,
-            "shared_inbox": _fit(parsed.shared_inbox),
-            "outbox": _fit(parsed.outbox),
-            "followers_url": _fit(parsed.followers),
-            "following_url": _fit(parsed.following),
-            "key_id": _fit(parsed.public_key_id),
-            "public_key_pem": parsed.public_key_pem if _fit(parsed.public_key_id) else None,
-            "manually_approves_followers": parsed.manually_approves_followers,
-            "discoverable": parsed.discoverable,
-            "moved_to": _fit(parsed.moved_to),
-            "published_at": parsed.published_at,
-            "fetched_at": self._clock(),
-            "deleted_at": None,
-        }
-
     async def _mark_deleted(self, actor: Actor) -> None:
         actor.deleted_at = self._clock()
         await actor.save(update_fields=["deleted_at"])
         self._forget_key(actor.key_id)
 
     def _is_fresh(self, actor: Actor) -> bool:
-        fetched_at = _aware(actor.fetched_at)
+        fetched_at = aware(actor.fetched_at)
         return fetched_at is not None and self._clock() - fetched_at < self._refresh_after
 
     # --- WebFinger --------------------------------------------------------------------------
@@ -343,23 +269,26 @@ class RemoteActors:
         scheme = urlsplit(ap_id).scheme
         try:
             jrd = await self._webfinger(*acct, scheme=scheme)
-            subject = _subject(jrd)
-            if subject is not None and not _same_acct(subject, acct):
+            subject = subject_of(jrd)
+            if subject is not None and not same_acct(subject, acct):
                 # A split domain: acct:alice@example.org for https://social.example.org/users/alice.
                 jrd = await self._webfinger(*subject, scheme=scheme)
-                again = _subject(jrd)
-                if again is not None and not _same_acct(again, subject):
-                    raise FetchError(f"WebFinger for {_acct(acct)} redirects more than once (to {_acct(again)}).")
+                again = subject_of(jrd)
+                if again is not None and not same_acct(again, subject):
+                    raise FetchError(
+                        f"WebFinger for {acct_text(acct)} redirects more than once (to {acct_text(again)})."
+                    )
                 acct = subject
-            confirmed = self_link(jrd, _acct(acct))
+            confirmed = self_link(jrd, acct_text(acct))
         except (NotFound, Gone) as err:
             if without_webfinger_ok:
-                log.info("no WebFinger for %s: its acct is %s", ap_id, _acct(acct))
+                log.info("no WebFinger for %s: its acct is %s", ap_id, acct_text(acct))
                 return
             raise FetchError(f"WebFinger does not confirm {ap_id}: {err}") from err
         if confirmed != ap_id:
             raise FetchError(
-                f"WebFinger for {_acct(acct)} does not point back to {ap_id}; its server does not confirm this actor."
+                f"WebFinger for {acct_text(acct)} does not point back to {ap_id};"
+                " its server does not confirm this actor."
             )
 
     async def _webfinger(self, username: str, host: str, *, scheme: str | None = None) -> JSONDict:
@@ -422,56 +351,6 @@ def _verifies(signed: SignedRequest, pem: str) -> bool:
     except SignatureError:
         return False
     return True
-
-
-def _subject(jrd: JSONDict) -> Acct | None:
-    """The acct a JRD says is canonical; None when absent or not an acct: URI."""
-    subject = jrd.get("subject")
-    if not isinstance(subject, str) or not subject.lower().startswith("acct:"):
-        return None
-    try:
-        return parse_acct(subject)
-    except InvalidInput:
-        return None
-
-
-def _same_acct(a: Acct, b: Acct) -> bool:
-    return a[0].lower() == b[0].lower() and a[1].lower() == b[1].lower()
-
-
-def _acct(acct: Acct) -> str:
-    return f"{acct[0]}@{acct[1]}"
-
-
-def _is_ap_type(value: Any) -> bool:
-    """application/activity+json, or application/ld+json with or without the AS profile (Mitra)."""
-    return isinstance(value, str) and value.split(";")[0].strip().lower() in AP_MEDIA_TYPES
-
-
-def _is_valid_host(host: str) -> bool:
-    try:
-        parts = urlsplit(f"//{host}")
-        _ = parts.port  # raises ValueError on a bad port
-    except ValueError:
-        return False
-    return bool(parts.hostname) and parts.netloc == host
-
-
-def _is_actor(doc: JSONDict) -> bool:
-    kinds = doc.get("type")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
-    return any(isinstance(kind, str) and kind in ACTOR_TYPES for kind in kinds)
-
-
-def _fit(url: str | None) -> str | None:
-    """Optional URLs longer than the column are dropped rather than failing on PostgreSQL."""
-    return url if url is not None and len(url) <= URL_MAX else None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 async def is_known_remote_actor(ap_id: str) -> bool:

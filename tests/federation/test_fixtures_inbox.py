@@ -32,7 +32,7 @@ from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.domain.sessions import SessionTerms, schedule_session
 from fedaid.errors import InvalidActivity
-from fedaid.federation.remote_actors import self_link
+from fedaid.federation.accts import self_link
 from fedaid.models import (
     AccountRole,
     Actor,

@@ -15,8 +15,9 @@ from aiohttp import web
 
 from fedaid.db import Database
 from fedaid.errors import FetchError, Gone, InvalidInput, NotFound, SignatureError
+from fedaid.federation.accts import parse_acct
 from fedaid.federation.fetch import Fetcher, GetSigner
-from fedaid.federation.remote_actors import RemoteActors, parse_acct
+from fedaid.federation.remote_actors import RemoteActors
 from fedaid.federation.signatures import sign_request
 from fedaid.keys import generate_key_pair
 from fedaid.models import Actor, ActorType
