@@ -14,7 +14,8 @@ from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.categories import list_categories
 from fedaid.domain.policy import not_silenced
-from fedaid.domain.search import SearchFilters, search, search_terms, without_silenced
+from fedaid.domain.search import SearchFilters, search, without_silenced
+from fedaid.domain.search_tokens import search_terms
 from fedaid.domain.visibility import Viewer, listed_to, related, visible_to
 from fedaid.models import (
     Actor,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 
 from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
-from fedaid.domain.search import bounding_box, distance_km, fold
+from fedaid.domain.search_tokens import bounding_box, distance_km, fold
 from fedaid.domain.visibility import local_viewers_among
 from fedaid.models import (
     AlertSubscription,

@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.expressions import Subquery
 
 from fedaid.domain.paging import Page, fetch_page
-from fedaid.domain.search import distance_km
+from fedaid.domain.search_tokens import distance_km
 from fedaid.domain.visibility import Viewer, listed_to, visible_to
 from fedaid.models import Actor, Post, PostTag, Proposal
 

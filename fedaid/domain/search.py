@@ -4,15 +4,12 @@ The index is the `post_search` table that migration 0002 creates per dialect: an
 on SQLite, a tsvector with a GIN index on PostgreSQL. Each post's entry holds its folded text
 (lowercase, no accents, so both backends find the same posts) and *facet* tokens for every filter
 (visibility, purpose, category, status, remote, tag, collective, map cells), so one index lookup
-intersects words and filters; `_fetch` explains the ranking. No HTTP here.
+intersects words and filters (the tokens are `search_tokens.py`); `_fetch` explains the ranking. No HTTP here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,6 +19,17 @@ from tortoise.expressions import Q
 
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.domain.policy import DomainPolicies
+from fedaid.domain.search_tokens import (
+    FACET,
+    bounding_box,
+    cells_around,
+    choice_facet,
+    distance_km,
+    facets_of,
+    fold,
+    hashed_facet,
+    search_terms,
+)
 from fedaid.domain.visibility import Viewer, listable_audiences, listed_to
 from fedaid.models import (
     Actor,
@@ -35,12 +43,8 @@ from fedaid.models import (
     Visibility,
 )
 
-MAX_TERMS = 8
 MAX_LIMIT = 100
 RANK_WINDOW = 200  # a text search ranks the newest RANK_WINDOW matches (see _fetch)
-EARTH_RADIUS_KM = 6371.0088
-# Map cells as facets: (name, cells per degree, largest radius in km a search serves with them).
-GRID = (("a", 10, 15.0), ("c", 4, 40.0), ("b", 1, 150.0))
 # Ranking weights: FTS5 bm25 per column (title, body, tags, facets); PostgreSQL ts_rank {D, C, B, A}.
 _BM25 = "bm25(post_search, 4.0, 1.0, 2.0, 0.0)"
 _TS_WEIGHTS = "'{0, 0.2, 0.4, 1.0}'"
@@ -48,9 +52,7 @@ _PG_DOCUMENT = (
     "setweight(to_tsvector('simple', {title}), 'A') || setweight(to_tsvector('simple', {tags}), 'B')"
     " || setweight(to_tsvector('simple', {body}), 'C') || setweight(to_tsvector('simple', {facets}), 'D')"
 )
-_WORD = re.compile(r"[^\W_]+")
 _TSQUERY_SAFE = re.compile(r"(?:[^\W_]|[:*()|& ])+")
-FACET = "fx"  # facet tokens are ASCII letters and digits after this prefix, in a column text cannot reach
 
 
 @dataclass(frozen=True)
@@ -87,109 +89,20 @@ class IndexEntry:
     facets: str
 
 
-# ---------------------------------------------------------------- text, places and facets
-
-
-class _Unaccented(dict[int, str]):
-    """`str.translate` table, filled as characters come: each one decomposed (NFKD), its combining marks
-    dropped, case-folded. Per character, this is what the same steps give on a whole text."""
-
-    def __missing__(self, code: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(code))
-        folded = self[code] = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-        return folded
-
-
-_UNACCENTED = _Unaccented()
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, words only: `Réparation` and `reparation` index and match alike."""
-    return " ".join(_WORD.findall(text.translate(_UNACCENTED)))
-
-
-def search_terms(text: str) -> list[str]:
-    """The words of a query, folded, at most MAX_TERMS, one-letter words dropped."""
-    words = [word for word in fold(text).split() if len(word) > 1]
-    return list(dict.fromkeys(words))[:MAX_TERMS]
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float] | None:
-    """(min lat, max lat, min lon, max lon) around a point; None when it wraps a pole or ±180°."""
-    dlat = math.degrees(km / EARTH_RADIUS_KM)
-    cos_lat = math.cos(math.radians(latitude))
-    if cos_lat < 1e-6 or abs(latitude) + dlat >= 90:
-        return None
-    dlon = math.degrees(km / (EARTH_RADIUS_KM * cos_lat))
-    if longitude - dlon < -180 or longitude + dlon > 180:
-        return None
-    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
-
-
-def _cell(name: str, per_degree: int, latitude: float, longitude: float) -> str:
-    return f"{FACET}g{name}n{math.floor((latitude + 90) * per_degree)}e{math.floor((longitude + 180) * per_degree)}"
-
-
-def cells_around(latitude: float, longitude: float, km: float) -> list[str] | None:
-    """The map-cell facets covering a circle, at the finest grid serving that radius; None past the coarsest."""
-    box = bounding_box(latitude, longitude, km)
-    level = next(((name, per_degree) for name, per_degree, largest in GRID if km <= largest), None)
-    if box is None or level is None:
-        return None
-    name, per_degree = level
-    rows = range(math.floor((box[0] + 90) * per_degree), math.floor((box[1] + 90) * per_degree) + 1)
-    columns = range(math.floor((box[2] + 180) * per_degree), math.floor((box[3] + 180) * per_degree) + 1)
-    return [f"{FACET}g{name}n{row}e{column}" for row in rows for column in columns]
-
-
-def _hashed(kind: str, value: str) -> str:
-    """A facet for free text (tags, domains): letters and digits only, whatever the value holds."""
-    return f"{FACET}{kind}{hashlib.blake2s(fold(value).encode(), digest_size=6).hexdigest()}"
-
-
-def _choice(kind: str, value: object) -> str:
-    return f"{FACET}{kind}{getattr(value, 'value', value)}"
-
-
-def facets_of(post: Post, *, proposal: Proposal | None, tags: Iterable[str], domain: str) -> list[str]:
-    """Every facet a post answers to, so that each filter is one more token to intersect."""
-    tokens = [_choice("vis", post.visibility), _hashed("dom", domain), *(_hashed("tag", tag) for tag in tags)]
-    if proposal is not None:
-        tokens += [
-            f"{FACET}proposal",
-            _choice("purpose", proposal.purpose),
-            _choice("status", proposal.status),
-            f"{FACET}remote{int(bool(proposal.remote_ok))}",
-        ]
-        if proposal.category:
-            tokens.append(_choice("cat", proposal.category))
-        if proposal.latitude is not None and proposal.longitude is not None:
-            tokens += [_cell(name, per_degree, proposal.latitude, proposal.longitude) for name, per_degree, _ in GRID]
-    return list(dict.fromkeys(tokens))
-
-
 def _wanted_facets(filters: SearchFilters) -> list[list[str]]:
     """Groups of facets: a post must carry one of each group."""
-    groups = [[_choice("vis", visibility) for visibility in filters.visibilities]]
+    groups = [[choice_facet("vis", visibility) for visibility in filters.visibilities]]
     if filters.proposals_only or filters.near is not None:
         groups.append([f"{FACET}proposal"])
     for kind, value in (("purpose", filters.purpose), ("status", filters.status), ("cat", filters.category)):
         if value is not None:
-            groups.append([_choice(kind, value)])
+            groups.append([choice_facet(kind, value)])
     if filters.remote_ok is not None:
         groups.append([f"{FACET}remote{int(filters.remote_ok)}"])
     if filters.tag is not None:
-        groups.append([_hashed("tag", filters.tag.lstrip("#"))])
+        groups.append([hashed_facet("tag", filters.tag.lstrip("#"))])
     if filters.domain is not None:
-        groups.append([_hashed("dom", filters.domain)])
+        groups.append([hashed_facet("dom", filters.domain)])
     if filters.near is not None and (cells := cells_around(*filters.near, filters.within_km)):
         groups.append(cells)
     return groups

@@ -13,7 +13,8 @@ from fedaid.db import Database
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.posts import create_post, delete_post
 from fedaid.domain.proposals import close_proposal, store_remote_proposal
-from fedaid.domain.search import SearchFilters, bounding_box, distance_km, reindex_all, search, search_terms
+from fedaid.domain.search import SearchFilters, reindex_all, search
+from fedaid.domain.search_tokens import bounding_box, distance_km, search_terms
 from fedaid.models import Actor, Post, ProposalPurpose, ProposalStatus, Visibility
 from fedaid.models.ids import new_id
 
