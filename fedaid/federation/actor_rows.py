@@ -32,14 +32,20 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+def group_kind_of(doc: JSONDict) -> GroupKind:
+    """fedaid's collectives and circles say what they are (`groupKind`); any other Group (Mobilizon, Lemmy,
+    Friendica...) is neither, so it never becomes an ally nor a side of the ledger between collectives."""
+    kind = doc.get("groupKind")
+    return GroupKind(kind) if kind in (GroupKind.COLLECTIVE, GroupKind.CIRCLE) else GroupKind.OTHER
+
+
 def row_values(parsed: ActorDoc, domain: str, fetched_at: datetime) -> dict[str, Any]:
     """The cache row of a parsed actor document; FetchError when its id or inbox does not fit the columns."""
     if len(parsed.ap_id) > URL_MAX or len(parsed.inbox) > URL_MAX:
         raise FetchError(f"{parsed.ap_id[:URL_MAX]}…: its id or inbox is longer than {URL_MAX} characters.")
     return {
         "type": ActorType(parsed.type),
-        # fedaid's circles say so (`groupKind`); every other Group counts as a collective.
-        "group_kind": GroupKind.CIRCLE if parsed.raw.get("groupKind") == GroupKind.CIRCLE else GroupKind.COLLECTIVE,
+        "group_kind": group_kind_of(parsed.raw),
         "username": parsed.preferred_username,
         "domain": domain,
         "is_local": False,

@@ -15,10 +15,12 @@ class ActorType(StrEnum):
 
 
 class GroupKind(StrEnum):
-    """What a Group is: a collective (alliances and the collective ledger are between these) or a circle."""
+    """What a Group is: a collective (alliances and the collective ledger are between these), a circle, or
+    another server's group that is neither (a Mobilizon group, a Lemmy community, a Friendica forum)."""
 
     COLLECTIVE = "collective"
     CIRCLE = "circle"
+    OTHER = "other"
 
 
 class Actor(Model):

@@ -201,7 +201,7 @@ async def test_votes_that_must_not_count_do_not(make_instance, aiohttp_server) -
 async def test_undo_of_a_vote_and_of_a_cosignature_take_them_back(make_instance, aiohttp_server) -> None:
     drivers = await make_instance("drivers", demand_update_interval=0)
     fake = await start_fake_remote(aiohttp_server, usernames=("mo", "eve", "cowork"))
-    fake.patch_actor("cowork", type="Group")
+    fake.patch_actor("cowork", type="Group", groupKind="collective")  # another fedaid collective
     demand = await publish(drivers)
     owner = demand.collective.ap_id
     inbox = f"{drivers.base_url}/inbox"

@@ -29,9 +29,10 @@ from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYP
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import agreements, demands, participation, remote_posts
 from fedaid.domain.circles import CircleTerms, create_circle
+from fedaid.domain.follows import request_alliance
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.domain.sessions import SessionTerms, schedule_session
-from fedaid.errors import InvalidActivity
+from fedaid.errors import InvalidActivity, InvalidInput
 from fedaid.federation.accts import self_link
 from fedaid.models import (
     AccountRole,
@@ -43,6 +44,7 @@ from fedaid.models import (
     Favourite,
     Follow,
     FollowState,
+    GroupKind,
     InboxItem,
     InboxState,
     Notification,
@@ -926,3 +928,10 @@ async def test_every_real_group_shows_as_a_group(drivers, aiohttp_server, name: 
             account = await answer.json()
     assert account["group"] is True and account["display_name"] == doc["name"]
     assert account["acct"] == f"{doc['preferredUsername']}@{fake.domain}"
+    # A Mobilizon group or a Lemmy community is not a collective: no alliance, no side of the collective ledger
+    assert group.group_kind == GroupKind.OTHER and not group.is_collective
+    with stage.db():
+        ours = await Actor.get(username="drivers", is_local=True)
+        with pytest.raises(InvalidInput, match="is not another server's collective"):
+            await request_alliance(ours, group)
+        assert not await Follow.filter(follower=ours, target=group).exists()

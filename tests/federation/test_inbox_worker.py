@@ -215,7 +215,7 @@ async def test_members_only_posts_keep_their_visibility(drivers, fake, inbox):
 
 
 async def make_club_a_followed_group(drivers, fake, inbox) -> str:
-    fake.patch_actor("club", type="Group")
+    fake.patch_actor("club", type="Group", groupKind="collective")  # another fedaid collective
     club = fake.actor_id("club")
     await deliver(fake, inbox, drivers, follow(fake, f"{drivers.base_url}/c/drivers", user="club"), as_user="club")
     # an admin of drivers approves the alliance, which follows back; the fake club accepts that follow
@@ -285,7 +285,7 @@ async def test_a_wrapped_create_from_another_origin_is_checked_with_its_origin(d
 
 
 async def test_announce_from_a_group_we_do_not_follow_is_ignored(drivers, fake, inbox):
-    fake.patch_actor("club", type="Group")
+    fake.patch_actor("club", type="Group", groupKind="collective")  # another fedaid collective
     club = fake.actor_id("club")
     member_note = note(fake, 8, user="bob")
     await deliver(
