@@ -54,8 +54,8 @@ def render_proposal(proposal: Proposal) -> dict[str, Any]:
         "title": proposal.title,
         "category": proposal.category or None,
         "tags": list(proposal.tags or []),
-        "hours": _number(proposal.hours),
-        "available_hours": _number(proposal.available_hours),
+        "hours": hours_number(proposal.hours),
+        "available_hours": hours_number(proposal.available_hours),
         "place": {
             "name": proposal.place_name,
             "latitude": proposal.latitude,
@@ -71,9 +71,8 @@ def render_proposal(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def _number(value: Decimal | float | int | None) -> float | int | None:
-    if value is None:
-        return None
+def hours_number(value: Decimal) -> float | int:
+    """Hours as a JSON number: an integer when whole (2, not 2.0)."""
     number = float(value)
     return int(number) if number.is_integer() else number
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import iso
-from fedaid.api.fedaid_v1 import account_ref
+from fedaid.api.fedaid_entities import account_ref
 from fedaid.api.openapi_parts import PREFIX
 from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.entities import iso
+from fedaid.api.fedaid_entities import account_ref, render_agreement, render_alert, render_exchange, render_ledger
 from fedaid.api.openapi_demands import document
 from fedaid.api.openapi_parts import PREFIX
 from fedaid.api.pagination import paged_response, read_page
@@ -36,8 +36,6 @@ from fedaid.models import (
     Actor,
     Agreement,
     AgreementState,
-    AlertSubscription,
-    Exchange,
     Post,
     Proposal,
     ProposalPurpose,
@@ -46,16 +44,6 @@ from fedaid.models import (
 from fedaid.models.ids import LARGEST_INT_ID, possible_id
 
 DEFAULT_RADIUS_KM = 25.0
-
-
-def account_ref(actor: Actor, local_domain: str) -> dict[str, str]:
-    acct = actor.username if actor.domain == local_domain else f"{actor.username}@{actor.domain}"
-    return {
-        "id": str(actor.id),
-        "acct": acct,
-        "display_name": actor.name or actor.username,
-        "url": actor.url or actor.ap_id,
-    }
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -164,43 +152,11 @@ def _hours_param(params: Params) -> Decimal | None:
         raise InvalidInput("hours must be a number, e.g. 1.5.") from None
 
 
-def render_exchange(exchange: Exchange) -> dict[str, Any]:
-    return {
-        "id": str(exchange.id),
-        "agreement_id": str(exchange.agreement_id),
-        "hours": _number(exchange.hours),
-        "provider_confirmed_at": iso(exchange.provider_confirmed_at) if exchange.provider_confirmed_at else None,
-        "receiver_confirmed_at": iso(exchange.receiver_confirmed_at) if exchange.receiver_confirmed_at else None,
-        "provider_confirmed_via": exchange.provider_confirmed_via,
-        "receiver_confirmed_via": exchange.receiver_confirmed_via,
-        "disputed_at": iso(exchange.disputed_at) if exchange.disputed_at else None,
-        "is_confirmed": exchange.is_confirmed,
-    }
-
-
-def _number(value: Decimal) -> float | int:
-    number = float(value)
-    return int(number) if number.is_integer() else number
-
-
 async def _render_agreements(request: web.Request, rows: list[Agreement]) -> list[dict[str, Any]]:
     """Agreements with `proposal`, `provider` and `receiver` loaded."""
     domain = request.app[SETTINGS].domain
     exchanges = await exchanges_of(row.id for row in rows)
-    return [
-        {
-            "id": str(row.id),
-            "uri": row.ap_id,
-            "proposal_id": str(row.proposal.post_id),
-            "provider": account_ref(row.provider, domain),
-            "receiver": account_ref(row.receiver, domain),
-            "hours": _number(row.hours),
-            "state": str(row.state),
-            "created_at": iso(row.created_at),
-            "exchange": render_exchange(exchanges[row.id]) if row.id in exchanges else None,
-        }
-        for row in rows
-    ]
+    return [render_agreement(row, exchanges.get(row.id), domain) for row in rows]
 
 
 async def _agreement_response(request: web.Request, agreement_id: int) -> web.Response:
@@ -300,18 +256,6 @@ async def exchange_list(request: web.Request) -> web.Response:
 # --- the ledger ------------------------------------------------------------------------------------
 
 
-def render_ledger(actor: Actor, tally: ledger.Ledger, local_domain: str) -> dict[str, Any]:
-    return {
-        "account": account_ref(actor, local_domain),
-        "given_hours": _number(tally.given),
-        "received_hours": _number(tally.received),
-        "by_collective": [
-            {"domain": domain, "given_hours": _number(part.given), "received_hours": _number(part.received)}
-            for domain, part in sorted(tally.by_collective.items())
-        ],
-    }
-
-
 async def my_ledger(request: web.Request) -> web.Response:
     caller = await user_caller(request, "read:accounts")
     return web.json_response(
@@ -328,25 +272,6 @@ async def account_ledger(request: web.Request) -> web.Response:
 
 
 # --- alerts ----------------------------------------------------------------------------------------
-
-
-def render_alert(alert: AlertSubscription) -> dict[str, Any]:
-    has_place = bool(alert.place_name) or alert.latitude is not None
-    return {
-        "id": str(alert.id),
-        "purpose": str(alert.purpose) if alert.purpose else None,
-        "category": alert.category or None,
-        "tag": alert.tag or None,
-        "place": {
-            "name": alert.place_name,
-            "latitude": alert.latitude,
-            "longitude": alert.longitude,
-            "radius_km": alert.radius_km,
-        }
-        if has_place
-        else None,
-        "created_at": iso(alert.created_at),
-    }
 
 
 async def alert_list(request: web.Request) -> web.Response:
