@@ -23,7 +23,7 @@ def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Compl
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,  # a guard against a hang only: on a loaded two-core machine a command has taken over 60 s
     )
 
 
