@@ -11,7 +11,7 @@ from aiohttp import web
 
 import fedaid
 from fedaid.api import routes as api_routes
-from fedaid.api import streaming
+from fedaid.api import stream_hub
 from fedaid.appkeys import (
     DATABASE,
     FETCHER,
@@ -83,8 +83,8 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     app.on_startup.append(_open_database(owns_database=database is None))
     app.on_startup.append(_start_fetcher)
     app.on_startup.append(_start_federation)
-    app.on_startup.append(streaming.start_hub)
-    app.on_shutdown.append(streaming.stop_hub)
+    app.on_startup.append(stream_hub.start_hub)
+    app.on_shutdown.append(stream_hub.stop_hub)
     if run_worker:
         app.on_startup.append(_start_worker)
         app.on_cleanup.append(_stop_worker)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from fedaid.api.streaming import STREAM_HUB
+from fedaid.api.stream_hub import STREAM_HUB
 
 from testsupport import until
 

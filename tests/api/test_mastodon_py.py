@@ -13,7 +13,7 @@ import pytest
 import requests
 from pictures import exif_of, photo
 
-from fedaid.api.streaming import STREAM_HUB
+from fedaid.api.stream_hub import STREAM_HUB
 from fedaid.domain.categories import ensure_default_categories
 
 from testsupport import PASSWORD, drain, until
