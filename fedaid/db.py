@@ -34,6 +34,14 @@ SQLITE_ENGINE = "fedaid.storage.sqlite_engine"
 SQLITE_PRAGMAS = {"synchronous": "NORMAL", "journal_size_limit": str(64 * 1024 * 1024)}
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file a `sqlite://` URL names; None for another database or SQLite in memory."""
+    if urlsplit(database_url).scheme != "sqlite":
+        return None
+    path = expand_db_url(database_url)["credentials"]["file_path"]
+    return None if path == ":memory:" else Path(path)
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise configuration for `database_url` (one app, `models`, with our migrations)."""
     scheme = urlsplit(database_url).scheme

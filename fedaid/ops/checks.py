@@ -16,7 +16,7 @@ import aiosmtplib
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from fedaid.config import CONFIG_FILE_NAME, Settings
-from fedaid.db import Database
+from fedaid.db import Database, sqlite_file
 from fedaid.errors import ConfigError
 from fedaid.models import Actor, ActorType
 from fedaid.outbound.mail import parse_smtp_url
@@ -84,6 +84,12 @@ def _is_private(host: str) -> bool:
 
 async def database_problems(settings: Settings) -> list[str]:
     """The database: reachable, every migration applied, the instance's actors there with usable keys."""
+    missing = sqlite_file(settings.database_url)
+    if missing is not None and not missing.exists():  # connecting would create an empty file
+        return [
+            f"The SQLite database {missing} does not exist: correct FEDAID_DATABASE_URL, or run `fedaid migrate` "
+            "to start a new instance there."
+        ]
     db = Database(settings.database_url)
     try:
         await db.connect()

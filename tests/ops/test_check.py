@@ -52,14 +52,19 @@ def _garble(data: Path) -> dict[str, str]:
             "Cannot open the database",
         ),
         (
-            lambda data: {"FEDAID_DATABASE_URL": f"sqlite://{data.parent / 'empty.sqlite3'}"},
+            lambda data: {"FEDAID_DATABASE_URL": f"sqlite://{data.parent / 'gone.sqlite3'}"},
+            "gone.sqlite3 does not exist",
+        ),
+        (
+            lambda data: (data.parent / "empty.sqlite3").touch()
+            or {"FEDAID_DATABASE_URL": f"sqlite://{data.parent / 'empty.sqlite3'}"},
             "migration(s) pending, from models.0001_initial",
         ),
         (lambda data: (data / "fedaid.toml").unlink() or {}, "fedaid.toml is missing"),
         (_garble, "fedaid.toml cannot be read"),
         (lambda data: {"FEDAID_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}, "The SMTP server 127.0.0.1:"),
     ],
-    ids=["other-base-url", "database-down", "migrations-pending", "no-secret",
+    ids=["other-base-url", "database-down", "sqlite-file-missing", "migrations-pending", "no-secret",
          "unreadable-secret", "smtp-refused"],
 )  # fmt: skip
 def test_each_problem_is_one_line_and_exit_status_1(initialised, tmp_path, change, expected):
@@ -70,6 +75,7 @@ def test_each_problem_is_one_line_and_exit_status_1(initialised, tmp_path, chang
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("problem: ") and expected in lines[0], result.stdout
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "gone.sqlite3").exists()  # checking creates nothing
 
 
 @pytest.mark.parametrize(
