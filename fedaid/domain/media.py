@@ -19,7 +19,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
-from fedaid.domain import work
+from fedaid.domain import theme, work
 from fedaid.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, ProcessedImage, UnsupportedMedia, process_image, sniff
@@ -295,7 +295,9 @@ async def prune(
     """Remove uploads never attached, attachments of deleted posts, cached remote files older than
     `remote_older_than` (their rows stay, as links, and are fetched again when wanted), and stray files."""
     moment = now or utcnow()
-    orphans = MediaAttachment.filter(post_id__isnull=True, created_at__lt=moment - UNATTACHED_KEPT)
+    orphans = MediaAttachment.filter(post_id__isnull=True, created_at__lt=moment - UNATTACHED_KEPT).exclude(
+        id__in=await theme.logo_ids()  # a collective's logo is shown by no post, and kept
+    )
     gone = MediaAttachment.filter(post__deleted_at__isnull=False)
     keys: list[str] = []
     removed = 0

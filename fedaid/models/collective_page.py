@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from fedaid.models.actor import Actor
+    from fedaid.models.media import MediaAttachment
 
 
 class CollectivePage(Model):
@@ -23,6 +24,13 @@ class CollectivePage(Model):
     contact = fields.TextField(default="")
     # open, approval or invite, as an admin set it on the web; empty: FEDAID_REGISTRATION_MODE holds.
     registration_mode = fields.CharField(max_length=16, default="", db_default="")
+    # The look of the pages (domain/theme.py): "#rrggbb" colours, empty for fedaid's own, and an uploaded logo.
+    accent_color = fields.CharField(max_length=7, default="", db_default="")
+    link_color = fields.CharField(max_length=7, default="", db_default="")
+    logo: fields.ForeignKeyNullableRelation[MediaAttachment] = fields.ForeignKeyField(
+        "models.MediaAttachment", related_name="collective_logos", null=True, on_delete=fields.SET_NULL
+    )
+    logo_id: int | None
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

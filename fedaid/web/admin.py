@@ -7,7 +7,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain import audit, follows, moderation, paragraphs, policy
+from fedaid.domain import audit, follows, moderation, paragraphs, policy, theme
 from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
 from fedaid.domain.actors import find_remote_group
 from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
@@ -16,7 +16,7 @@ from fedaid.domain.registration import REGISTRATION_MODES, decide_application, r
 from fedaid.errors import FedaidError, InvalidInput
 from fedaid.models import Account, AccountRole, AccountState, Actor, PolicyKind
 from fedaid.path_ids import path_id
-from fedaid.web import suspensions
+from fedaid.web import suspensions, uploads
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_admin, require_moderator
 
@@ -188,7 +188,10 @@ async def show_collective_settings(
     if form is None:
         collective = await _collective(request)
         page = await find_collective_page(collective)
+        look = await theme.theme_of(collective)
         form = Form.of(
+            accent_color=look.accent,
+            link_color=look.link,
             name=collective.name,
             summary=paragraphs.to_text(collective.summary),
             rules=page.rules if page else "",
@@ -215,6 +218,26 @@ async def save_collective_settings(request: web.Request) -> web.Response:
     await save_collective_page(collective, rules=rules, contact=contact)
     if mode:
         await set_registration_mode(collective, mode)
+    raise web.HTTPSeeOther("/admin/collective?saved=1")
+
+
+async def save_theme_post(request: web.Request) -> web.Response:
+    """The collective's colours and logo: each colour checked where it is typed, the logo processed as any picture;
+    nothing changes unless all of it is right."""
+    viewer = await require_admin(request)
+    form = await Form.read(request)
+    for name, on in (("accent_color", None), ("link_color", theme.PAPER)):
+        try:
+            theme.checked_colour(form.get(name), on=on)
+        except InvalidInput as err:
+            form.fail(name, str(err))
+    logo = await uploads.picture_from(request, form, viewer.actor, "logo") if form.is_valid else None
+    if not form.is_valid:
+        return await show_collective_settings(request, form=form, status=400)
+    collective = await _collective(request)
+    await theme.set_colours(collective, accent=form.get("accent_color"), link=form.get("link_color"), by=viewer.actor)
+    if logo is not None or form.checkbox("remove_logo"):
+        await theme.set_logo(collective, logo, by=viewer.actor)
     raise web.HTTPSeeOther("/admin/collective?saved=1")
 
 

@@ -6,7 +6,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
-from fedaid.domain.instance import count_local_members, find_collective_page, get_collective
+from fedaid.domain import theme
+from fedaid.domain.instance import count_local_members, find_collective, find_collective_page, get_collective
 from fedaid.domain.listings import search_listings
 from fedaid.domain.registration import registration_mode
 from fedaid.web.listings import seen_by
@@ -37,3 +38,10 @@ async def show_search(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template(
         "collective/search.html", request, {"q": text, "cards": cards, "posts": posts}
     )
+
+
+async def theme_css(request: web.Request) -> web.Response:
+    """The colours admins chose, as custom properties over fedaid.css (a file, so the CSP needs no inline style)."""
+    collective = await find_collective(request.app[SETTINGS].collective_slug)
+    css = (await theme.theme_of(collective)).css() if collective else ""
+    return web.Response(text=css, content_type="text/css", headers={"Cache-Control": "public, max-age=86400"})

@@ -8,6 +8,9 @@ from fedaid.i18n import lazy
 
 MESSAGES = (
     lazy("There is no such page."),
+    lazy("Write a colour as # and six hexadecimal digits, like #0a5c4a."),
+    lazy("This colour is too pale or too bright to read; choose a darker or more vivid one."),
+    lazy("The logo must be a picture (JPEG, PNG, GIF or WebP)."),
     lazy("Only an admin can re-sort offers and requests."),
     lazy("Choose one of the categories."),
     lazy("This offer or request is already sorted."),

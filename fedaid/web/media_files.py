@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedaid.appkeys import MEDIA_FILES, SETTINGS
-from fedaid.domain import media
+from fedaid.domain import media, theme
 from fedaid.domain.oauth import authenticate
 from fedaid.domain.visibility import EVERYONE, can_see, local_viewer
 from fedaid.errors import NotFound, Unauthorized
@@ -32,7 +32,7 @@ async def serve_media_file(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise NotFound("There is no such file.")
     shown_in = await media.posts_showing(key)
-    is_public = any(post.visibility in EVERYONE for post in shown_in)
+    is_public = any(post.visibility in EVERYONE for post in shown_in) or await theme.is_logo_file(key)
     if not is_public and not await _may_read(request, key, shown_in):
         raise NotFound("There is no such file.")  # as for a post one may not see: no hint that it exists
     headers = {

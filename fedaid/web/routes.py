@@ -40,6 +40,7 @@ def public_files() -> list[web.AbstractRouteDef]:
     return [
         *site.static_routes(),
         web.get("/feed.atom", home.home_feed),
+        web.get("/theme.css", collective.theme_css),
         web.get("/categories/{slug}/feed.atom", home.category_feed),
         web.get("/u/{name}/feed.atom", home.member_feed),
         web.get("/tags/{tag:[^/.]+}.atom", home.tag_feed),
@@ -139,6 +140,7 @@ def page_routes() -> list[web.AbstractRouteDef]:
         web.get("/admin/circles", circles.admin_circles),
         web.post("/admin/circles", circles.admin_create_circle_post),
         web.post("/admin/collective", admin.save_collective_settings),
+        web.post("/admin/collective/theme", admin.save_theme_post),
     ]
 
 

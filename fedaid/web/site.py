@@ -22,7 +22,7 @@ from fedaid.activitypub.notes import without_headline
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings
-from fedaid.domain import paragraphs
+from fedaid.domain import paragraphs, theme
 from fedaid.domain.instance import find_collective
 from fedaid.domain.notifications import count_unread
 from fedaid.errors import FedaidError, NotFound
@@ -102,6 +102,7 @@ async def page_context(request: web.Request) -> dict[str, object]:
     collective = await find_collective(settings.collective_slug)
     return {
         "request": request,
+        "theme": await theme.theme_of(collective) if collective else theme.Theme(),
         "site_name": collective.name if collective else settings.collective_name,  # admins may rename it
         "viewer": viewer,
         "unread_notifications": await count_unread(viewer.actor) if viewer else 0,

@@ -8,7 +8,7 @@ from aiohttp.web_request import FileField
 
 from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES
 from fedaid.domain import media
-from fedaid.imaging import UnsupportedMedia, sniff
+from fedaid.imaging import PDF, UnsupportedMedia, sniff
 from fedaid.models import Actor, MediaAttachment, MediaState
 from fedaid.web.forms import Form
 
@@ -67,3 +67,30 @@ async def _keep(request: web.Request, form: Form, owner: Actor, contents: list) 
     if not form.is_valid:
         return []
     return await media.check_attachable(owner, [upload.id for upload in kept])
+
+
+async def picture_from(request: web.Request, form: Form, owner: Actor, name: str) -> MediaAttachment | None:
+    """The one picture sent in file field `name`, kept and processed (None when none was sent); a problem goes
+    beside the field and nothing is kept."""
+    upload = (await request.post()).get(name)
+    if not isinstance(upload, FileField) or not upload.filename:
+        return None
+    data = upload.file.read(media.MAX_UPLOAD_BYTES + 1)
+    if len(data) > media.MAX_UPLOAD_BYTES:
+        form.fail(name, "This file is larger than 16 MiB.")
+        return None
+    try:
+        is_picture = sniff(data) != PDF
+    except UnsupportedMedia:
+        is_picture = False
+    if not is_picture:
+        form.fail(name, "The logo must be a picture (JPEG, PNG, GIF or WebP).")
+        return None
+    kept = await media.upload(owner, data, request.app[MEDIA_FILES])
+    if kept.state == MediaState.PROCESSING:
+        await request.app[MEDIA_WORKER].process_now(kept)
+        kept = await media.reread(kept)
+    if kept.state != MediaState.READY:
+        form.fail(name, "This picture cannot be read: it is damaged or incomplete.")
+        return None
+    return kept

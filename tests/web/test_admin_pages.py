@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import aiohttp
 import pytest
+from pictures import pdf, png
 
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.oauth import register_app
@@ -275,3 +277,41 @@ async def test_admin_sorts_a_proposal_out_of_the_general_category(instance, admi
     assert page.status == 200 and "Je prête un truc" not in page
     with instance.db.active():
         assert (await Proposal.get(id=proposal.id)).category == "pret"
+
+
+async def post_look(admin: Visitor, fields: dict[str, str], logo: bytes | None = None, filename: str = "logo.png"):
+    """The look form as a browser sends it: multipart, with the page's CSRF token."""
+    page = await admin.get("/admin/collective")
+    data = aiohttp.FormData({**fields, "csrf_token": page.csrf})
+    if logo is not None:
+        data.add_field("logo", logo, filename=filename, content_type="application/octet-stream")
+    async with admin.session.post(admin.base_url + "/admin/collective/theme", data=data) as response:
+        return response.status, await response.text()
+
+
+async def test_admin_sets_the_colours_and_the_logo_the_pages_use(instance, admin):
+    # Bad input: a colour that is not hex, a pale link colour, a PDF as logo; each refused in French, nothing set
+    status, text = await post_look(admin, {"accent_color": "red", "link_color": ""})
+    assert status == 400 and "six chiffres hexadécimaux" in text
+    status, text = await post_look(admin, {"accent_color": "", "link_color": "#f0f0f0"})
+    assert status == 400 and "trop pâle" in text
+    status, text = await post_look(admin, {"accent_color": "", "link_color": ""}, pdf(), "logo.pdf")
+    assert status == 400 and "Le logo doit être une image" in text
+    home = await admin.get("/")
+    assert "/theme.css" not in home and 'class="logo"' not in home
+    # Good input: the pages link the colours' stylesheet and show the logo, readable by anyone
+    status, _ = await post_look(admin, {"accent_color": "#7A1F5C", "link_color": "#0b4f8a"}, png())
+    assert status == 200
+    home = await admin.get("/")
+    [stylesheet] = re.findall(r'href="(/theme\.css\?v=\w+)"', home.text)
+    [logo] = re.findall(r'<img class="logo" src="(/media/[^"]+)"', home.text)
+    visitor = Visitor(instance.base_url)
+    try:
+        css = await visitor.get(stylesheet)
+        assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
+        assert css.text == ":root{--accent:#7a1f5c;--accent-ink:#ffffff;--offer:#7a1f5c;--link:#0b4f8a;}\n"
+        picture = await visitor.session.get(instance.base_url + logo)
+        assert picture.status == 200 and picture.headers["Content-Type"].startswith("image/")
+        picture.release()
+    finally:
+        await visitor.close()
