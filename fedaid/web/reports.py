@@ -7,8 +7,9 @@ from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
 from fedaid.domain import reports
-from fedaid.errors import FedaidError, InvalidInput
-from fedaid.models import Report
+from fedaid.errors import FedaidError, InvalidInput, NotFound
+from fedaid.models import Actor, Post, Report
+from fedaid.models.ids import row_id
 from fedaid.path_ids import path_id
 from fedaid.web import suspensions
 from fedaid.web.forms import Form
@@ -32,9 +33,8 @@ async def show_report_form(request: web.Request, *, form: Form | None = None, st
     """`/report?post=ID` or `/report?account=ID`: what the member reports, a category, a comment."""
     viewer = await require_viewer(request)
     source = form if form is not None else Form.of(**request.query)
-    target, post = await reports.report_subject(
-        viewer.actor, account_id=_optional_int(source.get("account")), post_id=_optional_int(source.get("post"))
-    )
+    account_id, post_id = _optional_id(source.get("account"), Actor), _optional_id(source.get("post"), Post)
+    target, post = await reports.report_subject(viewer.actor, account_id=account_id, post_id=post_id)
     context = {
         "form": form or Form.of(account=str(target.id), post=str(post.id) if post else "", category="other"),
         "target": target,
@@ -49,9 +49,9 @@ async def report_post(request: web.Request) -> web.Response:
     form = await Form.read(request)
     category = form.choice("category", CATEGORY_CHOICES)
     comment = form.text("comment", max_length=reports.MAX_COMMENT)
-    post_id = _optional_int(form.get("post"))
+    post_id = _optional_id(form.get("post"), Post)
     target, post = await reports.report_subject(
-        viewer.actor, account_id=_optional_int(form.get("account")), post_id=post_id
+        viewer.actor, account_id=_optional_id(form.get("account"), Actor), post_id=post_id
     )
     if not form.is_valid:
         return await show_report_form(request, form=form, status=400)
@@ -90,9 +90,9 @@ async def report_action(request: web.Request) -> web.Response:
     try:
         match action:
             case "hide":
-                await reports.hide_post(report, _required_int(form.get("post")), by=viewer.actor)
+                await reports.hide_post(report, _required_post_id(form.get("post")), by=viewer.actor)
             case "remove":
-                await reports.remove_post(report, _required_int(form.get("post")), by=viewer.actor)
+                await reports.remove_post(report, _required_post_id(form.get("post")), by=viewer.actor)
             case "silence-account":
                 await reports.silence_account(report, by=viewer.actor)
             case "suspend-account":
@@ -112,12 +112,18 @@ async def report_action(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/admin/reports#report-{report.id}")
 
 
-def _optional_int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 20 else None
+def _optional_id(raw: str | None, model: type[Actor] | type[Post]) -> int | None:
+    """An id given in the address or the form, read against its column (an id no row can have is a 404)."""
+    if not raw:
+        return None
+    number = row_id(raw, model)
+    if number is None:
+        raise NotFound("There is no such page.")
+    return number
 
 
-def _required_int(raw: str | None) -> int:
-    value = _optional_int(raw)
-    if value is None:
+def _required_post_id(raw: str | None) -> int:
+    number = row_id(raw or "", Post)
+    if number is None:
         raise InvalidInput("Choose a post of the report.")
-    return value
+    return number

@@ -93,3 +93,14 @@ async def test_seats_beyond_the_column_are_refused_with_a_reason_and_nothing_is_
     page = await admin.post("/circles/marketing/sessions", form, from_page="/circles/marketing")
     assert page.status == 400 and reason in page.text, page.text[:3000]
     assert "Votre positionnement" not in (await admin.get("/circles/marketing")).text
+
+
+@pytest.mark.parametrize(
+    "query", [f"account={BEYOND_INT}", f"post={BEYOND_BIGINT}", "post=9999999999999999999", f"account={HUGE}"]
+)
+async def test_the_report_page_naming_an_impossible_account_or_post_is_not_found(admin, query):
+    page = await admin.get(f"/report?{query}")
+    assert page.status == 404, page.text[:300]
+    name, value = query.split("=")
+    page = await admin.post("/report", {name: value, "category": "other"}, from_page="/")
+    assert page.status == 404, page.text[:300]
