@@ -62,6 +62,7 @@ class Migration(migrations.Migration):
             name="category",
             field=fields.CharEnumField(
                 default=ReportCategory.OTHER,
+                db_default=ReportCategory.OTHER.value,
                 description="SPAM: spam\nLEGAL: legal\nVIOLATION: violation\nOTHER: other",
                 enum_type=ReportCategory,
                 max_length=16,
@@ -70,7 +71,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Report",
             name="forward",
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name="Report",
@@ -80,7 +81,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Report",
             name="resolution_note",
-            field=fields.TextField(default="", unique=False),
+            field=fields.TextField(default="", db_default="", unique=False),
         ),
         ops.AddField(
             model_name="Report",

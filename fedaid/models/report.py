@@ -36,8 +36,11 @@ class Report(Model):
     target_id: int | None
     post_ap_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     comment = fields.TextField(default="")
-    category = fields.CharEnumField(ReportCategory, max_length=16, default=ReportCategory.OTHER)
-    forward = fields.BooleanField(default=False)  # the reporter asks that the account's server be told
+    # The database defaults let migration 0020 add these columns to a table that already holds reports.
+    category = fields.CharEnumField(
+        ReportCategory, max_length=16, default=ReportCategory.OTHER, db_default=ReportCategory.OTHER.value
+    )
+    forward = fields.BooleanField(default=False, db_default=False)  # the reporter asks that the account's server be told
     forwarded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
@@ -45,7 +48,7 @@ class Report(Model):
         "models.Actor", related_name="reports_resolved", null=True, on_delete=fields.SET_NULL
     )
     resolved_by_id: int | None
-    resolution_note = fields.TextField(default="")
+    resolution_note = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "report"
