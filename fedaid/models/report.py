@@ -40,7 +40,8 @@ class Report(Model):
     category = fields.CharEnumField(
         ReportCategory, max_length=16, default=ReportCategory.OTHER, db_default=ReportCategory.OTHER.value
     )
-    forward = fields.BooleanField(default=False, db_default=False)  # the reporter asks that the account's server be told
+    # The reporter asks that the account's server be told.
+    forward = fields.BooleanField(default=False, db_default=False)
     forwarded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
