@@ -106,22 +106,9 @@ def render_confirmation(
     exchange: Exchange, agreement: Agreement, *, confirmer: Actor, confirmation_id: str, confirmed_at: datetime, to: str
 ) -> JSONDict:
     """Create(Document) saying the help under `agreement` was given; `context` names the agreement."""
-    return {
-        "@context": list(ACTIVITY_CONTEXT),
-        "type": ActivityType.CREATE.value,
-        "id": f"{confirmation_id}/create",
-        "actor": confirmer.ap_id,
-        "object": {
-            "type": ObjectType.DOCUMENT.value,
-            "id": confirmation_id,
-            "name": "Receipt",
-            "context": agreement.ap_id,
-            "attributedTo": confirmer.ap_id,
-            "resourceQuantity": quantity(exchange.hours),
-            "published": iso(confirmed_at),
-        },
-        "to": to,
-    }
+    return _receipt(
+        agreement, confirmer, confirmation_id, {"resourceQuantity": quantity(exchange.hours)}, confirmed_at, to
+    )
 
 
 def meeting_confirmation_ap_id(confirmer: Actor, agreement: Agreement, meeting_at: datetime) -> str:
@@ -141,6 +128,14 @@ def render_meeting_confirmation(
     """Create(Document) saying one meeting of a mentoring agreement took place: the exchange's confirmation,
     with `startTime` naming the meeting and the meeting's hours."""
     confirmation_id = meeting_confirmation_ap_id(confirmer, agreement, meeting_at)
+    fields = {"startTime": iso(meeting_at), "resourceQuantity": quantity(hours)}
+    return _receipt(agreement, confirmer, confirmation_id, fields, confirmed_at, to)
+
+
+def _receipt(
+    agreement: Agreement, confirmer: Actor, confirmation_id: str, fields: JSONDict, confirmed_at: datetime, to: str
+) -> JSONDict:
+    """Create(Document "Receipt") of `confirmer` about `agreement`, with what it confirms in `fields`."""
     return {
         "@context": list(ACTIVITY_CONTEXT),
         "type": ActivityType.CREATE.value,
@@ -152,8 +147,7 @@ def render_meeting_confirmation(
             "name": "Receipt",
             "context": agreement.ap_id,
             "attributedTo": confirmer.ap_id,
-            "startTime": iso(meeting_at),
-            "resourceQuantity": quantity(hours),
+            **fields,
             "published": iso(confirmed_at),
         },
         "to": to,

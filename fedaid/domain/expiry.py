@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from fedaid.clock import utcnow
 from fedaid.domain import proposals
+from fedaid.domain.periodic import Periodic
 from fedaid.models import Proposal, ProposalStatus
 
 BATCH = 200
@@ -32,20 +33,10 @@ async def expire_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
     return expired
 
 
-class ExpiryTimer:
-    """`expire_due` at most once per `interval`: the worker calls `run_once` on every pass (twice a second
-    when idle), and the expiry query need not run that often. A full batch runs again at the next pass."""
+class ExpiryTimer(Periodic):
+    """`expire_due` at most once per `interval` (see `Periodic`)."""
 
     def __init__(
         self, interval: timedelta = INTERVAL, *, clock: Callable[[], datetime] = utcnow, batch: int = BATCH
     ) -> None:
-        self._interval, self._clock, self._batch = interval, clock, batch
-        self._next_at: datetime | None = None
-
-    async def run_once(self) -> int:
-        now = self._clock()
-        if self._next_at is not None and now < self._next_at:
-            return 0
-        expired = await expire_due(now, batch=self._batch)
-        self._next_at = now if expired >= self._batch else now + self._interval
-        return expired
+        super().__init__(lambda now, size: expire_due(now, batch=size), interval, batch=batch, clock=clock)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
+from fedaid.domain.periodic import Periodic
 from fedaid.models import (
     CoachingSession,
     Notification,
@@ -85,20 +86,14 @@ async def _people_here(session: CoachingSession) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-class SessionReminders:
-    """The worker's job: `remind_due` and `prompt_due` at most once per `interval` (every worker pass calls
-    `run_once`, twice a second when idle); a full batch runs again at the next pass."""
+class SessionReminders(Periodic):
+    """The worker's job: `remind_due` and `prompt_due` at most once per `interval` (see `Periodic`)."""
 
     def __init__(
         self, interval: timedelta = INTERVAL, *, clock: Callable[[], datetime] = utcnow, batch: int = BATCH
     ) -> None:
-        self._interval, self._clock, self._batch = interval, clock, batch
-        self._next_at: datetime | None = None
+        super().__init__(_remind_and_prompt, interval, batch=batch, clock=clock)
 
-    async def run_once(self) -> int:
-        now = self._clock()
-        if self._next_at is not None and now < self._next_at:
-            return 0
-        handled = await remind_due(now, batch=self._batch) + await prompt_due(now, batch=self._batch)
-        self._next_at = now if handled >= self._batch else now + self._interval
-        return handled
+
+async def _remind_and_prompt(now: datetime, batch: int) -> int:
+    return await remind_due(now, batch=batch) + await prompt_due(now, batch=batch)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from fedaid.activitypub.parse.ledger import ledger_link, parse_ledger
 from fedaid.clock import utcnow
 from fedaid.domain import reported_ledgers
+from fedaid.domain.periodic import Periodic
 from fedaid.errors import FetchError, Gone, InvalidActivity, NotFound
 from fedaid.federation.fetch import Fetcher
 from fedaid.models import Actor
@@ -23,21 +24,17 @@ log = logging.getLogger("fedaid.ledger_reports")
 INTERVAL = timedelta(hours=1)
 
 
-class LedgerReports:
-    """The worker's job: read every ally's ledger at most once per `interval`."""
+class LedgerReports(Periodic):
+    """The worker's job: read every ally's ledger at most once per `interval` (see `Periodic`)."""
 
     def __init__(
         self, fetcher: Fetcher, interval: timedelta = INTERVAL, *, clock: Callable[[], datetime] = utcnow
     ) -> None:
-        self._fetcher, self._interval, self._clock = fetcher, interval, clock
-        self._next_at: datetime | None = None
+        super().__init__(self._read_all, interval, clock=clock)
+        self._fetcher = fetcher
 
-    async def run_once(self) -> int:
-        """How many allies' ledgers were read (0 when it is not time yet)."""
-        now = self._clock()
-        if self._next_at is not None and now < self._next_at:
-            return 0
-        self._next_at = now + self._interval
+    async def _read_all(self, now: datetime, _batch: int) -> int:
+        """How many allies' ledgers were read."""
         read = 0
         for ally in await reported_ledgers.allies_to_read():
             if await self._read(ally, now):
