@@ -7,7 +7,9 @@
       pending, next_attempt_at later, last_error kept ◄── any other failure ◄──────────────┘
 
 The worker only dispatches: `activitypub.parse.inbound.read_activity` reads the activity once into a
-typed message, and one `match` hands it to one domain `receive_*` function, which decides and writes.
+typed message, and one `match` (`inbox_dispatch.dispatch`) hands it to one domain `receive_*` function,
+which decides and writes. A batch's plain posts (`domain.plain_posts`: most of a burst) are stored together
+in a few statements first; the other items are applied one at a time.
 Those functions are idempotent (an item applied twice changes nothing the second time) and reach other
 servers only through the `Remote` the worker passes in. See docs/architecture.md.
 """
@@ -30,14 +32,9 @@ from fedaid.activitypub.vocab import ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain import (
-    answers,
     follows,
-    moderation,
     plain_posts,
     proposals,
-    reactions,
-    received_posts,
-    received_sessions,
     remote_accounts,
 )
 from fedaid.domain.inbound import Incoming
@@ -46,6 +43,7 @@ from fedaid.domain.policy import DomainPolicies
 from fedaid.errors import FedaidError, FetchError, Gone, InvalidActivity, NotFound
 from fedaid.federation.demand_activities import apply_demand_activity
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
+from fedaid.federation.inbox_dispatch import dispatch
 from fedaid.federation.remote_actors import RemoteActors
 from fedaid.hosts import host_of_url
 from fedaid.models import Actor, InboxItem, InboxState
@@ -393,48 +391,3 @@ class _WorkerRemote:
 
     async def apply(self, activity: Activity, *, via_group: Actor) -> None:
         await self._worker.apply(activity, via_group=via_group)
-
-
-async def dispatch(incoming: Incoming, received: msg.Received) -> None:
-    """Hand a received activity to the one domain function that applies it."""
-    match received:
-        case msg.FollowRequested():
-            await follows.receive_follow_request(incoming, received)
-        case msg.Answered():
-            await answers.receive_answer(incoming, received)
-        case msg.Undone():
-            await answers.receive_undo(incoming, received)
-        case msg.AgreementOffered():
-            await answers.receive_offer(incoming, received)
-        case msg.AgreementConfirmed():
-            await answers.receive_confirmation(incoming, received)
-        case msg.PostCreated():
-            await received_posts.receive_post_created(incoming, received)
-        case msg.PostUpdated():
-            await received_posts.receive_post_updated(incoming, received)
-        case msg.PostDeleted():
-            await received_posts.receive_post_deleted(incoming, received)
-        case msg.Boosted():
-            await received_posts.receive_boost(incoming, received)
-        case msg.Wrapped():
-            await received_posts.receive_wrapped(incoming, received)
-        case msg.ActorUpdated():
-            await remote_accounts.receive_actor_updated(incoming, received)
-        case msg.ActorDeleted():
-            await remote_accounts.receive_actor_deleted(received.ap_id)
-        case msg.Liked():
-            await reactions.receive_like(incoming.actor, received)
-        case msg.Blocked():
-            await remote_accounts.receive_block(incoming, received)
-        case msg.Reported():
-            await moderation.receive_report(incoming.actor, received)
-        case msg.Moved():
-            await remote_accounts.receive_move(incoming, received)
-        case msg.Joined():
-            await received_sessions.receive_join(incoming, received)
-        case msg.Left():
-            await received_sessions.receive_leave(incoming, received)
-        case msg.Arrived():
-            await received_sessions.receive_arrive(incoming, received)
-        case msg.Ignored(reason=reason):
-            log.debug("activity ignored", extra={"actor": incoming.actor.ap_id, "reason": reason})
