@@ -16,33 +16,13 @@ from urllib.parse import quote, urlsplit
 
 from fedaid.activitypub.attachments import render_attachments
 from fedaid.activitypub.hashtags import HASHTAG, PURPOSE_TAGS
+from fedaid.activitypub.headlines import headline_html, number
 from fedaid.activitypub.vocab import ACTIVITY_CONTEXT, HOUR_UNIT, PUBLIC, ActivityType, ObjectType
 from fedaid.models import Actor, MediaAttachment, Post, Proposal, ProposalPurpose, ProposalStatus, Visibility
 
 JSONDict = dict[str, Any]
 
 DELIVER_SERVICE = "deliverService"
-
-_PURPOSE_LABELS = {
-    "fr": {ProposalPurpose.OFFER: "OFFRE", ProposalPurpose.REQUEST: "DEMANDE"},
-    "en": {ProposalPurpose.OFFER: "OFFER", ProposalPurpose.REQUEST: "REQUEST"},
-}
-# Both nouns are feminine in French, so one form of each adjective serves.
-_STATUS_LABELS = {
-    "fr": {
-        ProposalStatus.AGREED: "conclue",
-        ProposalStatus.FULFILLED: "réalisée",
-        ProposalStatus.CLOSED: "close",
-        ProposalStatus.EXPIRED: "expirée",
-    },
-    "en": {
-        ProposalStatus.AGREED: "agreed",
-        ProposalStatus.FULFILLED: "fulfilled",
-        ProposalStatus.CLOSED: "closed",
-        ProposalStatus.EXPIRED: "expired",
-    },
-}
-_REMOTE_LABELS = {"fr": ("à distance", "ou"), "en": ("remote", "or")}
 
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -87,18 +67,6 @@ def mention_html(actor: Actor) -> str:
         f'<span class="h-card"><a href="{escape(actor.url or actor.ap_id)}" class="u-url mention">'
         f"@<span>{escape(actor.username)}</span></a></span>"
     )
-
-
-def format_hours(hours: Decimal, language: str = "fr") -> str:
-    """`2 h`, `1.5 h` (`1,5 h` in French)."""
-    text = _number(hours)
-    return f"{text.replace('.', ',') if language == 'fr' else text} h"
-
-
-def _number(value: Decimal) -> str:
-    """A quantity as FEP-0837 writes it: a decimal string without trailing zeros ("2", "1.5")."""
-    text = format(Decimal(value).normalize(), "f")
-    return text if text not in ("-0", "") else "0"
 
 
 def _unique(items: Iterable[str | None]) -> list[str]:
@@ -156,36 +124,6 @@ def _mention_pattern(actor: Actor) -> re.Pattern[str]:
     """`@user@domain`, or `@user` alone for a local actor, not followed by more name characters."""
     domain = f"(?:@{re.escape(actor.domain)})" + ("?" if actor.is_local else "")
     return re.compile(rf"(?<![\w@])@{re.escape(actor.username)}{domain}(?![\w@.-]*\w)", re.IGNORECASE)
-
-
-def proposal_headline(proposal: Proposal, *, language: str = "fr") -> str:
-    """The readable first line every client shows: kind · title · hours · place (or "à distance"), e.g.
-    `OFFRE · Relire votre plan · 2 h · Lyon ou à distance`; the kind says when it is no longer open."""
-    label = _PURPOSE_LABELS[language][ProposalPurpose(proposal.purpose)]
-    status = _STATUS_LABELS[language].get(ProposalStatus(proposal.status))
-    parts = [f"{label} ({status})" if status else label, proposal.title, format_hours(proposal.hours, language)]
-    remote, joiner = _REMOTE_LABELS[language]
-    if proposal.place_name and proposal.remote_ok:
-        parts.append(f"{proposal.place_name} {joiner} {remote}")
-    elif proposal.place_name or proposal.remote_ok:
-        parts.append(proposal.place_name or remote)
-    return " · ".join(part for part in parts if part)
-
-
-_HEADLINE = re.compile(
-    r"^\s*<p>(?:OFFRE|DEMANDE|OFFER|REQUEST)(?: \([^)<]*\))? · [^<]*</p>\s*(?:<p><strong>[^<]*</strong></p>)?"
-)
-
-
-def without_headline(content: str) -> str:
-    """A received proposal's content without the readable line (and the bold title older fedaid versions put
-    after it), for pages that show those fields in their own header."""
-    return _HEADLINE.sub("", content, count=1)
-
-
-def headline_html(proposal: Proposal, *, language: str) -> str:
-    """The readable line as the first paragraph of a `content`."""
-    return f"<p>{escape(proposal_headline(proposal, language=language), quote=False)}</p>"
 
 
 def proposal_tags(proposal: Proposal, *, language: str = "fr") -> list[str]:
@@ -295,7 +233,7 @@ def render_note(
 
 
 def quantity(hours: Decimal) -> JSONDict:
-    return {"hasUnit": HOUR_UNIT, "hasNumericalValue": _number(hours)}
+    return {"hasUnit": HOUR_UNIT, "hasNumericalValue": number(hours)}
 
 
 def _proposal_properties(post: Post, proposal: Proposal) -> JSONDict:

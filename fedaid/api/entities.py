@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from fedaid.activitypub.notes import headline_html, language_of
+from fedaid.activitypub.headlines import headline_html
+from fedaid.activitypub.notes import language_of
 from fedaid.domain.polls import has_ended, option_counts
 from fedaid.models import (
     MediaAttachment,

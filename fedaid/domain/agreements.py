@@ -15,7 +15,8 @@ from decimal import Decimal
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.notes import format_hours, language_of, render_undo
+from fedaid.activitypub.headlines import format_hours
+from fedaid.activitypub.notes import language_of, render_undo
 from fedaid.activitypub.parse.agreements import ScheduleDoc
 from fedaid.activitypub.proposals import (
     render_accept_agreement,

@@ -15,7 +15,8 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
-from fedaid.activitypub.notes import format_hours, language_of
+from fedaid.activitypub.headlines import format_hours
+from fedaid.activitypub.notes import language_of
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.domain import posts
 from fedaid.models import Actor, Agreement, Post, Proposal, Visibility

@@ -18,7 +18,7 @@ from aiohttp_session import AbstractStorage, session_middleware
 from markupsafe import Markup
 
 from fedaid import i18n
-from fedaid.activitypub.notes import without_headline
+from fedaid.activitypub.headlines import without_headline
 from fedaid.activitypub.sanitize import sanitize_html
 from fedaid.appkeys import PAGE_ROUTES, SETTINGS
 from fedaid.config import Settings

@@ -11,10 +11,9 @@ from decimal import Decimal
 
 import pytest
 
+from fedaid.activitypub.headlines import format_hours, proposal_headline, without_headline
 from fedaid.activitypub.notes import (
     addressing,
-    format_hours,
-    proposal_headline,
     render_announce,
     render_create,
     render_delete,
@@ -23,7 +22,6 @@ from fedaid.activitypub.notes import (
     render_undo,
     render_update,
     text_to_html,
-    without_headline,
 )
 from fedaid.activitypub.parse import parse_activity, parse_note
 from fedaid.activitypub.sanitize import sanitize_html
