@@ -13,7 +13,8 @@ from datetime import datetime
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.events import JoinDoc, render_join, render_join_answer, render_leave
+from fedaid.activitypub.events import render_join, render_join_answer, render_leave
+from fedaid.activitypub.parse.events import JoinDoc
 from fedaid.activitypub.vocab import ActivityType
 from fedaid.clock import utcnow
 from fedaid.domain import circles, sessions

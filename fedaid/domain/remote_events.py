@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from fedaid.activitypub.events import EventDoc
 from fedaid.activitypub.parse import same_origin
+from fedaid.activitypub.parse.events import EventDoc
 from fedaid.domain.session_reminders import reminders_again
 from fedaid.errors import InvalidActivity
 from fedaid.models import (

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from fedaid.activitypub.events import is_event, parse_event
 from fedaid.activitypub.parse import (
     MAX_ADDRESSEES,
     MAX_TAGS,
@@ -29,6 +28,7 @@ from fedaid.activitypub.parse import (
     same_origin,
     visibility_of,
 )
+from fedaid.activitypub.parse.events import is_event, parse_event
 from fedaid.activitypub.questions import parse_poll
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, POST_TYPES, PUBLIC
 from fedaid.errors import InvalidActivity

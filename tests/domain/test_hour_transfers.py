@@ -8,7 +8,7 @@ from decimal import Decimal
 from circle_factories import START, make_circle, make_session, remote_people
 from mutual_aid_factories import NOW, make_local
 
-from fedaid.activitypub.events import JoinDoc
+from fedaid.activitypub.parse.events import JoinDoc
 from fedaid.db import Database
 from fedaid.domain import attendance, participation
 from fedaid.domain.collective_ledger import collective_ledger

@@ -10,7 +10,7 @@ import pytest
 from circle_factories import make_circle, make_session, remote_people
 from mutual_aid_factories import NOW, make_local
 
-from fedaid.activitypub.events import JoinDoc
+from fedaid.activitypub.parse.events import JoinDoc
 from fedaid.db import Database
 from fedaid.domain import participation, sessions
 from fedaid.errors import Conflict

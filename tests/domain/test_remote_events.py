@@ -7,7 +7,7 @@ import json
 import pytest
 from mutual_aid_factories import follow, make_local, make_remote
 
-from fedaid.activitypub.events import parse_event
+from fedaid.activitypub.parse.events import parse_event
 from fedaid.db import Database
 from fedaid.domain.remote_events import receive_event
 from fedaid.errors import InvalidActivity

@@ -8,7 +8,7 @@ from datetime import timedelta
 from circle_factories import START, make_circle, make_session, remote_people
 from mutual_aid_factories import NOW, make_local, make_remote
 
-from fedaid.activitypub.events import JoinDoc
+from fedaid.activitypub.parse.events import JoinDoc
 from fedaid.db import Database
 from fedaid.domain import participation, sessions
 from fedaid.domain.session_reminders import prompt_due, remind_due

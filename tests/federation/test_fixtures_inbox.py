@@ -24,7 +24,7 @@ import pytest
 from inbox_support import post_raw, start_drivers
 
 from fedaid.activitypub import parse, questions
-from fedaid.activitypub.events import JoinDoc, is_event, parse_event
+from fedaid.activitypub.parse.events import JoinDoc, is_event, parse_event
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import agreements, demands, participation, remote_posts

@@ -2,7 +2,7 @@
 
 Pure and synchronous: no network, no database, no settings. One module per kind of object: `body`
 (the JSON itself), `values` (ids, URLs, addressing), `activities`, `actors`, `notes`, `proposals`,
-`agreements`, and `inbound`, which reads a verified activity into the one message the inbox worker
+`agreements`, `events` (sessions and their joins), `ledger`, and `inbound`, which reads a verified activity into the one message the inbox worker
 dispatches.
 """
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fedaid.activitypub.events import EventDoc, JoinDoc, is_event, join_reference, parse_event, parse_join
 from fedaid.activitypub.parse.activities import Activity, parse_activity, parse_tombstone
 from fedaid.activitypub.parse.agreements import (
     AgreementAcceptDoc,
@@ -23,6 +22,7 @@ from fedaid.activitypub.parse.agreements import (
     parse_agreement_reject,
     parse_confirmation,
 )
+from fedaid.activitypub.parse.events import EventDoc, JoinDoc, is_event, join_reference, parse_event, parse_join
 from fedaid.activitypub.parse.notes import NoteDoc, parse_note
 from fedaid.activitypub.parse.values import JSONDict, as_list, id_of, plain, same_origin
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, POST_TYPES, ActivityType
