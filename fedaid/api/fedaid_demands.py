@@ -18,7 +18,7 @@ from fedaid.api.fedaid_entities import account_ref
 from fedaid.api.openapi_parts import PREFIX
 from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS
-from fedaid.domain import collective_ledger, demand_views, demands
+from fedaid.domain import collective_ledger, demand_views, demands, reported_ledgers
 from fedaid.domain.instance import get_collective
 from fedaid.errors import InvalidInput, Unauthorized
 from fedaid.models import Actor, DemandStatus
@@ -105,6 +105,7 @@ async def collective_ledger_show(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     ours = await get_collective(settings.collective_slug)
     pairs = await collective_ledger.collective_ledger(ours)
+    reported = await reported_ledgers.reports_between_others(ours)
     return web.json_response(
         {
             "collective": account_ref(ours, settings.domain),
@@ -117,8 +118,29 @@ async def collective_ledger_show(request: web.Request) -> web.Response:
                 }
                 for pair in pairs
             ],
+            "reported_between_others": [
+                {
+                    "first_domain": pair.first_domain,
+                    "second_domain": pair.second_domain,
+                    "first_says": _report(pair.first_says),
+                    "second_says": _report(pair.second_says),
+                    "reports_agree": pair.do_reports_agree,
+                }
+                for pair in reported
+            ],
         }
     )
+
+
+def _report(report: reported_ledgers.Report | None) -> dict[str, Any] | None:
+    """What one collective of a pair reports of the other, as it published it."""
+    if report is None:
+        return None
+    return {
+        "given_hours": float(report.given),
+        "received_hours": float(report.received),
+        "reported_at": report.reported_at.isoformat(),
+    }
 
 
 def table() -> list[tuple[str, str, Any]]:

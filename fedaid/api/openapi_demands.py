@@ -87,8 +87,24 @@ SCHEMAS: dict[str, Any] = {
         "description": "Hours this instance's collective gave to and received from each other collective, "
         "from the confirmed exchanges this instance took part in.",
         "type": "object",
-        "required": ["collective", "pairs"],
+        "required": ["collective", "pairs", "reported_between_others"],
         "properties": {
+            "reported_between_others": {
+                "description": "Two other collectives and what each reports of the other (read from their "
+                "ledger collections; never added to this collective's figures).",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["first_domain", "second_domain", "first_says", "second_says", "reports_agree"],
+                    "properties": {
+                        "first_domain": {"type": "string"},
+                        "second_domain": {"type": "string"},
+                        "first_says": nullable(ref("ReportedHours")),
+                        "second_says": nullable(ref("ReportedHours")),
+                        "reports_agree": {"type": "boolean"},
+                    },
+                },
+            },
             "collective": ref("AccountRef"),
             "pairs": {
                 "type": "array",
@@ -103,6 +119,15 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
+        },
+    },
+    "ReportedHours": {
+        "type": "object",
+        "required": ["given_hours", "received_hours", "reported_at"],
+        "properties": {
+            "given_hours": DECIMAL,
+            "received_hours": DECIMAL,
+            "reported_at": {"type": "string", "format": "date-time"},
         },
     },
 }  # fmt: skip

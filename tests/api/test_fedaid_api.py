@@ -260,7 +260,7 @@ async def test_the_ledger_between_collectives_in_the_api(api, fedaid_schema) -> 
     path = f"{PREFIX}/collective/ledger"
     empty = await api.get(path, check=False)
     fedaid_schema.check("GET", path, empty.status, empty.body)
-    assert empty.body["pairs"] == []
+    assert empty.body["pairs"] == [] and empty.body["reported_between_others"] == []
     # Given a confirmed exchange: ana gave 2 hours to a member of the coworking collective, elsewhere
     with api.instance.db.active():
         proposal = await Proposal.get(post_id=int(offer.body["id"]))

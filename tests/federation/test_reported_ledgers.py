@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import aiohttp
+
 from fedaid.app import LEDGER_REPORTS
 from fedaid.appkeys import FETCHER
 from fedaid.domain import agreements, exchanges
@@ -83,3 +85,12 @@ async def test_a_collective_shows_what_two_allies_report_of_each_other(make_inst
     assert page.status == 200 and "Entre d’autres collectifs, tel qu’ils le déclarent" in page
     assert "a donné 2 h, a reçu 0 h" in page and "a donné 0 h, a reçu 2 h" in page
     assert "les deux côtés concordent" in page
+    # And the fedaid API gives the same figures
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{drivers.base_url}/api/fedaid/v1/collective/ledger") as answer:
+            assert answer.status == 200
+            (pair,) = (await answer.json())["reported_between_others"]
+    says = {pair["first_domain"]: pair["first_says"], pair["second_domain"]: pair["second_says"]}
+    assert pair["reports_agree"] is True
+    assert (says[at_coworking]["given_hours"], says[at_coworking]["received_hours"]) == (0, 2)
+    assert (says[at_coaching]["given_hours"], says[at_coaching]["received_hours"]) == (2, 0)
