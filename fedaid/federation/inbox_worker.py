@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import Activity, JSONDict, NoteDoc, as_list, id_of, parse_activity, parse_note
@@ -56,6 +57,7 @@ BATCH_SIZE = 200
 LEASE = timedelta(minutes=5)
 ACTOR_CACHE_SECONDS = 60.0
 ACTOR_CACHE_SIZE = 10_000
+PLAIN_BATCH_ATTEMPTS = 3
 TRANSACTION_BUDGET = 0.05  # seconds of applying per transaction (web requests share a SQLite connection)
 
 
@@ -188,15 +190,19 @@ class InboxWorker:
 
     async def _keep_plain_posts(self, plain: list[tuple[int, PlainPost]]) -> bool:
         """Store the batch's plain posts and mark their items done, in one transaction; False when that fails
-        (a post stored meanwhile by another worker, a lock conflict): nothing of it is kept then."""
-        try:
-            async with in_transaction():
-                await plain_posts.keep_plain_posts([post for _, post in plain])
-                await self._mark_done([item_id for item_id, _ in plain])
-        except Exception as err:  # the batch's boundary: each item then meets its own outcome alone
-            log.info("plain posts applied one at a time", extra={"items": len(plain), "error": repr(err)[:200]})
-            return False
-        return True
+        (then nothing of it is kept). Another worker taking one of the new ids or a lock first is tried again
+        (new ids are drawn, and posts it stored meanwhile are skipped) before giving up."""
+        for attempt in range(1, PLAIN_BATCH_ATTEMPTS + 1):
+            try:
+                async with in_transaction():
+                    await plain_posts.keep_plain_posts([post for _, post in plain])
+                    await self._mark_done([item_id for item_id, _ in plain])
+                return True
+            except Exception as err:  # the batch's boundary: each item then meets its own outcome alone
+                if attempt < PLAIN_BATCH_ATTEMPTS and (isinstance(err, IntegrityError) or is_lock_conflict(err)):
+                    continue
+                log.info("plain posts applied one at a time", extra={"items": len(plain), "error": repr(err)[:200]})
+        return False
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
         due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
