@@ -94,9 +94,20 @@ def sanitize_html(html: str) -> str:
     return _ALLOWLIST.clean(_rewrite_headings_and_images(_CANONICAL.clean(html)))
 
 
-@lru_cache(maxsize=1024)  # a received post's text is read for its title, its hours and the search index
+CACHED_TEXT_LENGTH = 20_000  # a post's text up to this is kept for its next reading; longer ones are rare
+
+
 def plain_text(html: str) -> str:
     """The readable text of an HTML fragment: no tags, entities decoded, paragraphs as blank lines."""
+    return _cached_plain_text(html) if len(html) <= CACHED_TEXT_LENGTH else _plain_text(html)
+
+
+@lru_cache(maxsize=1024)  # a received post's text is read for its title, its hours and the search index
+def _cached_plain_text(html: str) -> str:
+    return _plain_text(html)
+
+
+def _plain_text(html: str) -> str:
     if not html:
         return ""
     layout = _SPACES.sub(" ", _LAYOUT.clean(html))

@@ -202,6 +202,7 @@ class InboxWorker:
                 if attempt < PLAIN_BATCH_ATTEMPTS and (isinstance(err, IntegrityError) or is_lock_conflict(err)):
                     continue
                 log.info("plain posts applied one at a time", extra={"items": len(plain), "error": repr(err)[:200]})
+                return False
         return False
 
     async def _claim(self, now: datetime) -> list[InboxItem]:

@@ -77,3 +77,40 @@ async def test_a_burst_from_an_account_suspended_meanwhile_is_not_kept(drivers, 
     with drivers.db.active():
         assert await InboxItem.filter(state=InboxState.PENDING).count() == 0
         assert not await Post.filter(is_local=False).exists()
+
+
+REFUSE_ON_SQLITE = """
+CREATE TRIGGER refuse_post BEFORE INSERT ON post WHEN NEW.content LIKE '%REFUSED%'
+BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+"""
+REFUSE_ON_POSTGRES = """
+CREATE OR REPLACE FUNCTION refuse_post() RETURNS trigger AS $$
+BEGIN
+    IF NEW.content LIKE '%REFUSED%' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_post BEFORE INSERT ON post FOR EACH ROW EXECUTE FUNCTION refuse_post();
+"""
+
+
+async def test_a_batch_the_database_refuses_is_applied_one_item_at_a_time(drivers, fake) -> None:
+    inbox = f"{drivers.base_url}/inbox"
+    await ana_follows_alice(drivers, fake, inbox)
+    # Given the database refuses one post of a burst (a constraint, as SQLite reports it, or an error)
+    with drivers.db.active():
+        connection = drivers.db.context.db()
+        sqlite = connection.capabilities.dialect == "sqlite"
+        await connection.execute_script(REFUSE_ON_SQLITE if sqlite else REFUSE_ON_POSTGRES)
+    posts = [note(fake, n, "<p>REFUSED</p>" if n == 3 else f"<p>Coup de main {n}</p>") for n in range(1, 6)]
+    for obj in posts:
+        status, _ = await fake.post_signed(inbox, create(fake, obj))
+        assert status == 202
+    # When a worker pass runs
+    await drivers.run_worker_once()
+    # Then the batch's insert failed, and each item met its own outcome: four posts kept, one item to retry
+    with drivers.db.active():
+        stored = await Post.filter(is_local=False).values_list("ap_id", flat=True)
+        assert sorted(stored) == sorted(obj["id"] for n, obj in enumerate(posts, 1) if n != 3)
+        refused = await InboxItem.get(activity_id=f"{posts[2]['id']}/activity")
+        assert refused.state == InboxState.PENDING and refused.attempts == 1
+        assert "refused by the test" in refused.last_error
