@@ -7,19 +7,20 @@ Each instance owns its own `TortoiseContext`, so several instances can live in o
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.exceptions import BaseORMException, OperationalError
+from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
 
 from fedaid.errors import ConfigError
+from fedaid.storage.dialect import ping
+from fedaid.storage.foreign_keys import foreign_keys_checked_after
 
 log = logging.getLogger("fedaid.db")
 
@@ -33,24 +34,6 @@ SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 #   rows: inserts then cost 40% more CPU. 64 MiB still returns the space a burst of writes takes.
 SQLITE_ENGINE = "fedaid.storage.sqlite_engine"
 SQLITE_PRAGMAS = {"synchronous": "NORMAL", "journal_size_limit": str(64 * 1024 * 1024)}
-
-
-@asynccontextmanager
-async def _foreign_keys_off_on_sqlite(connection: BaseDBAsyncClient) -> AsyncIterator[None]:
-    """SQLite applies some schema changes by remaking a table, and dropping the old one would delete, through
-    ON DELETE CASCADE, every row that points at it: foreign keys are off meanwhile, then checked
-    (https://www.sqlite.org/lang_altertable.html#otheralter, steps 1 and 10)."""
-    if connection.capabilities.dialect != "sqlite":
-        yield
-        return
-    await connection.execute_script("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-        _, broken = await connection.execute_query("PRAGMA foreign_key_check")
-        if broken:
-            raise OperationalError(f"{len(broken)} rows point at rows that are gone, first in {broken[0][0]}")
-    finally:
-        await connection.execute_script("PRAGMA foreign_keys = ON")
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -110,7 +93,7 @@ class Database:
         with self.context:
             try:
                 await self.context.init(config=tortoise_config(self.url))
-                await self.context.db().execute_query("SELECT 1")
+                await ping(self.context.db())
             except ConfigError:
                 raise
             except (OSError, Exception) as err:  # drivers raise many types; all mean "cannot connect"
@@ -132,7 +115,7 @@ class Database:
             connection = self.context.db()
             executor = MigrationExecutor(connection, config)
             try:
-                async with _foreign_keys_off_on_sqlite(connection):
+                async with foreign_keys_checked_after(connection):
                     await executor.migrate(progress=record)
             except BaseORMException as err:
                 raise ConfigError(
@@ -158,7 +141,7 @@ class Database:
     async def ping(self) -> None:
         """One trivial query: raises when the database cannot be reached now."""
         with self.active():
-            await self.context.db().execute_query("SELECT 1")
+            await ping(self.context.db())
 
     async def create_schema(self) -> None:
         """Create every table directly from the models (tests only; production uses migrate())."""

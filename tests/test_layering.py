@@ -8,12 +8,15 @@
   imported for type hints, enum values and `path_id`);
 - federation/ queries only its queues (inbox items, deliveries, domain health, work items) and, in remote_actors.py,
   the remote-actor cache;
-- the inbox worker writes no rows but its queue's, and dispatches to domain `receive_*` functions.
+- the inbox worker writes no rows but its queue's, and dispatches to domain `receive_*` functions;
+- SQL text and the database's dialect live in fedaid/storage/ alone: no other module reads the dialect, runs
+  SQL through a connection, locks rows, or holds a string of SQL or of one dialect's syntax.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -224,6 +227,66 @@ def test_the_inbox_worker_only_dispatches_to_domain_receive_functions() -> None:
         assert all(name.startswith("receive_") for name in called) or called == {"debug"}, called
 
 
+RAW_SQL_METHODS = frozenset(
+    {"execute_insert", "execute_many", "execute_query", "execute_query_dict", "execute_script", "select_for_update"}
+)
+# A string that reads as SQL (a statement's opening words) or holds one dialect's syntax: numbered or `?n`
+# parameters, full-text search, row locks, SQLite pragmas and functions, PostgreSQL casts and array functions.
+SQL_TEXT = re.compile(
+    r"^\s*(?:SELECT\s.+\sFROM|INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|PRAGMA|BEGIN|WITH\s+\w+\s+AS)\b"
+    r"|\$\d+\b|\?\d+\b|\b(?:to_tsvector|to_tsquery|ts_rank|bm25|unnest|printf|LEAST|GREATEST|pg_\w+)\("
+    r"|\bFOR\s+UPDATE\b|\bSKIP\s+LOCKED\b|\bBEGIN\s+IMMEDIATE\b|\bON\s+CONFLICT\b|\bMATCH\s+[?$]|::(?:bigint|text|int)",
+    re.DOTALL,
+)
+
+
+def docstrings(module: ast.Module) -> set[int]:
+    """The ids of the module's, classes' and functions' docstring nodes (they may describe SQL)."""
+    found = set()
+    for node in ast.walk(module):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def dialect_uses(module: ast.Module) -> list[str]:
+    """Each place a module reads the dialect, runs SQL text or writes SQL, as `line: what`."""
+    described = docstrings(module)
+    found = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.Attribute) and node.attr == "dialect":
+            found.append(f"{node.lineno}: .dialect")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RAW_SQL_METHODS:
+            found.append(f"{node.lineno}: .{node.func.attr}()")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in described:
+            if SQL_TEXT.search(node.value):
+                found.append(f"{node.lineno}: SQL {node.value[:40]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in sorted(PACKAGE.rglob("*.py")) if "storage" not in p.parts], ids=rel)
+def test_sql_and_the_dialect_live_in_storage(path: Path) -> None:
+    """One home for what differs between SQLite and PostgreSQL: fedaid/storage/, with one placeholder translator."""
+    found = dialect_uses(tree(path))
+    assert not found, f"{rel(path)} writes SQL or reads the dialect itself (move it to fedaid/storage/): {found}"
+
+
+SQLITE_MARK = re.compile(r"(?<![\w'\"])\?\d*(?=[\s,)])")
+
+
+def test_storage_translates_placeholders_in_one_place() -> None:
+    """Storage SQL is written with `$n` marks: only storage/dialect.py turns them into SQLite's `?n`, and the
+    other storage modules ask `dialect.is_sqlite` rather than reading the dialect's name."""
+    for path in modules("storage"):
+        if path.name != "dialect.py":
+            source = path.read_text()
+            assert "capabilities.dialect" not in source, rel(path)
+            assert not SQLITE_MARK.findall(source), f"{rel(path)} writes SQLite's marks: {SQLITE_MARK.findall(source)}"
+    assert SQLITE_MARK.findall("VALUES (?, ?1)") == ["?", "?1"] and not SQLITE_MARK.findall('url.split("?", 1)')
+
+
 def test_the_checks_see_violations() -> None:
     """The readers above are not blind: they find a query, an await and an outer import in a sample."""
     sample = ast.parse(
@@ -259,6 +322,13 @@ def test_the_checks_see_violations() -> None:
         "    await task._task\n    {}.get('x')\n"
     )
     assert database_uses(harmless) == []
+    dialects = ast.parse(
+        'async def f(db):\n    """SELECT 1 FROM t FOR UPDATE SKIP LOCKED, as a docstring says."""\n'
+        "    if db.capabilities.dialect == 'sqlite':\n        await db.execute_query('DELETE FROM t WHERE id = ?1')\n"
+        '    sql = f"UPDATE t SET n = LEAST(n, {x}) WHERE id = $1"\n'
+        "    notice = 'Select the posts from the list'\n"
+    )
+    assert sorted({use.split(" ")[0] for use in dialect_uses(dialects)}) == ["3:", "4:", "5:"], dialect_uses(dialects)
     own = {"test_inbox"}
     assert names_a_test_module("tests.federation.test_inbox", own) and names_a_test_module("test_inbox.note", own)
     assert not names_a_test_module("inbox_support.note", own) and not names_a_test_module("aiohttp.test_utils", own)

@@ -21,7 +21,6 @@ was answered 202. Every refusal is a FedaidError, which the request middleware l
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import re
@@ -54,6 +53,7 @@ from fedaid.federation.fetch import Fetcher
 from fedaid.federation.remote_actors import RemoteActors, Signer, is_known_remote_actor
 from fedaid.hosts import host_of_url
 from fedaid.models import ActorType, InboxItem, InboxState
+from fedaid.storage.bulk_insert import insert_new_rows
 
 log = logging.getLogger("fedaid.inbox")
 
@@ -208,31 +208,16 @@ class InboxWriter:
                     future.set_result(None)
 
 
-_COLUMNS = ("received_at", "next_attempt_at", "state", "attempts", "last_error", *NewItem._fields)
-
-
 async def insert_items(items: list[NewItem], now: datetime) -> None:
     """One multi-row INSERT, received and due `now`, that skips activity ids already stored."""
-    client = InboxItem._meta.db
-    dialect = client.capabilities.dialect
-    # Written once for the batch, as Tortoise's adapter would write it for each row on SQLite.
-    values: list[object] = [now if dialect == "postgres" else now.isoformat(" ")]
-    for item in items:
-        values += item
-    await client.execute_query(_insert_sql(dialect, len(items)), values)
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_sql(dialect: str, count: int) -> str:
-    """The INSERT of `count` rows, built once per batch size. Parameter 1 is the batch's timestamp and
-    the rows share it and the new item's constants: only the items' own values are bound per row."""
-    mark = "$" if dialect == "postgres" else "?"  # numbered parameters: $n on PostgreSQL, ?n on SQLite
-    width = len(NewItem._fields)
-    constants = f"{mark}1, {mark}1, '{InboxState.PENDING.value}', 0, ''"
-    rows = ", ".join(
-        f"({constants}, " + ", ".join(f"{mark}{2 + i * width + j}" for j in range(width)) + ")" for i in range(count)
-    )
-    return f"INSERT INTO inbox_item ({', '.join(_COLUMNS)}) VALUES {rows} ON CONFLICT (activity_id) DO NOTHING"
+    shared = {
+        "received_at": now,
+        "next_attempt_at": now,
+        "state": InboxState.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+    }
+    await insert_new_rows(InboxItem, shared, NewItem._fields, items, unique="activity_id")
 
 
 # --- checks that need no state -------------------------------------------------------------------

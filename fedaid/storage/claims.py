@@ -16,6 +16,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from fedaid.storage.dialect import is_sqlite
+
 RowT = TypeVar("RowT", bound=Model)
 
 
@@ -26,7 +28,7 @@ async def claim_due(
     model = due.model
     async with in_transaction() as connection:
         query = due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by(*order).limit(limit)
-        if connection.capabilities.dialect == "postgres":
+        if not is_sqlite(connection):
             query = query.select_for_update(skip_locked=True)
         rows = await query
         if rows:

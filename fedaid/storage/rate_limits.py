@@ -1,16 +1,15 @@
 """The rate-limit counters: one atomic upsert per attempt, so processes sharing the database never both pass.
 
 `INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING` reads and writes the same on SQLite (3.35+) and
-PostgreSQL; only the parameter marks differ (`$n` on PostgreSQL, `?n` on SQLite).
+PostgreSQL; only the parameter marks differ, which `dialect.py` translates.
 """
 
 from __future__ import annotations
 
-import functools
-
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from fedaid.models import RateLimit
+from fedaid.storage.dialect import rows, run
 
 # Parameters: 1 bucket, 2 now, 3 resets_at, 4 free attempts, 5 first wait, 6 longest wait; cast where used, as
 # PostgreSQL would otherwise guess their types from the literals beside them.
@@ -51,28 +50,20 @@ async def take_attempt(
     """Count one attempt in `bucket` and return 0, or return the seconds to wait when it may not be taken yet."""
     client = _client()
     values = [bucket, now, now + forget_after, free, float(first_wait), float(longest_wait)]
-    sql = _sql(_TAKE, client.capabilities.dialect)
-    if await client.execute_query_dict(sql, values):
+    if await rows(client, _TAKE, values):
         return 0.0
     row = await RateLimit.get_or_none(bucket=bucket).only("bucket", "blocked_until")
     wait = row.blocked_until - now if row is not None else 0.0
     if wait > 0:
         return wait
     # The wait ended between the two statements: try once more, and count it as a wait if it is refused again.
-    return 0.0 if await client.execute_query_dict(sql, values) else first_wait
+    return 0.0 if await rows(client, _TAKE, values) else first_wait
 
 
 async def give_back_attempt(bucket: str, *, free: int) -> None:
     """Uncount one attempt of `bucket` (it succeeded); with fewer than `free` left, the bucket no longer waits."""
-    client = _client()
-    await client.execute_query(_sql(_GIVE_BACK, client.capabilities.dialect), [bucket, free])
+    await run(_client(), _GIVE_BACK, [bucket, free])
 
 
 def _client() -> BaseDBAsyncClient:
     return RateLimit._meta.db
-
-
-@functools.cache
-def _sql(sql: str, dialect: str) -> str:
-    """`sql` with PostgreSQL's `$n` marks, or SQLite's `?n` (same numbers, so a parameter may repeat)."""
-    return sql if dialect == "postgres" else sql.replace("$", "?")
