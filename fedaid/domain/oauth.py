@@ -24,6 +24,7 @@ from fedaid.domain.oauth_scopes import check_within, parse_scopes
 from fedaid.domain.redirect_uris import OOB_REDIRECT, parse_redirect_uris, redirect_uri_problem
 from fedaid.errors import Forbidden, InvalidInput, OAuthError, Unauthorized
 from fedaid.models import Account, AccountState, OAuthApp, OAuthCode, OAuthToken
+from fedaid.storage import hot_reads
 
 CODE_LIFETIME = timedelta(minutes=10)
 LAST_USED_RESOLUTION = timedelta(hours=1)
@@ -331,7 +332,7 @@ async def authenticate(bearer: str | None) -> tuple[OAuthToken, Account | None]:
     """The token and its member (None for an app token); Unauthorized (401) as Mastodon words it."""
     if not bearer:
         raise Unauthorized("The access token is invalid")
-    token = await OAuthToken.get_or_none(token_hash=hash_secret(bearer)).select_related("app", "account__actor")
+    token = await hot_reads.token_by_hash(hash_secret(bearer))
     if token is None:
         raise Unauthorized("The access token is invalid")
     now = utcnow()

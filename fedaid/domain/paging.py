@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fedaid.storage.hot_reads import IdWindow
+
 
 @dataclass(frozen=True)
 class Page:
@@ -26,6 +28,14 @@ def paged(query: Any, page: Page, field: str = "id") -> Any:
         query = query.filter(**{f"{field}__gt": page.min_id})
         return query.order_by(field).limit(page.limit)
     return query.order_by(f"-{field}").limit(page.limit)
+
+
+def id_window(page: Page) -> IdWindow:
+    """`page` as the id window a fixed statement reads (`storage/hot_reads.py`), as `paged` filters a query."""
+    after = page.min_id if page.min_id is not None else page.since_id
+    if page.min_id is not None and page.since_id is not None:
+        after = max(page.min_id, page.since_id)
+    return IdWindow(before=page.max_id, after=after, limit=page.limit, oldest_first=page.min_id is not None)
 
 
 async def fetch_page(query: Any, page: Page, field: str = "id") -> list[Any]:

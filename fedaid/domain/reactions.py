@@ -21,6 +21,7 @@ from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Forbidden, Gone
 from fedaid.models import Actor, Favourite, Notification, NotificationKind, Post, Reblog, Visibility
 from fedaid.models.ids import new_id
+from fedaid.storage import hot_reads
 
 BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -209,6 +210,4 @@ async def boosts_page(post: Post, page: Page) -> list[Reblog]:
 
 async def reactions_of(actor: Actor, post_ids: list[int]) -> list[tuple[str, int]]:
     """("favourited" | "reblogged", post id) for each of these posts `actor` favourited or boosted."""
-    liked = await Favourite.filter(actor_id=actor.id, post_id__in=post_ids).values_list("post_id", flat=True)
-    boosted = await Reblog.filter(actor_id=actor.id, post_id__in=post_ids).values_list("post_id", flat=True)
-    return [*(("favourited", post_id) for post_id in liked), *(("reblogged", post_id) for post_id in boosted)]
+    return await hot_reads.reactions_of(actor.id, post_ids)

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 
-from fedaid.domain.paging import Page, fetch_page, newest_first, paged
+from fedaid.domain.paging import Page, fetch_page, id_window, newest_first, paged
 from fedaid.domain.policy import not_silenced
 from fedaid.domain.visibility import EVERYONE, Viewer, visible_to
 from fedaid.models import (
     Actor,
     Favourite,
-    Follow,
     FollowState,
     Post,
     PostTag,
     Reblog,
     Visibility,
 )
+from fedaid.storage import hot_reads
 
 # What a page reads of each post: enough to find its cached rendering and its author.
 POST_FIELDS = ("id", "updated_at", "deleted_at", "visibility", "author_id")
@@ -60,19 +60,19 @@ class Entry:
 
 
 async def home(viewer: Viewer, page: Page) -> list[Entry]:
-    """The member's posts and those of whom they follow, with their boosts of others' posts."""
+    """The member's posts and those of whom they follow, with their boosts of others' posts.
+
+    Read by fixed statements (`storage/hot_reads.py`): every app polls this page.
+    """
     assert viewer.actor is not None
     # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
-    followed = Follow.filter(follower_id=viewer.actor.id, state=FollowState.ACCEPTED)
-    authors = [viewer.actor.id, *await followed.values_list("target_id", flat=True)]
-    posts = Post.filter(author_id__in=authors, deleted_at__isnull=True, visibility__in=home_audiences(viewer)).filter(
-        Q(hidden_at__isnull=True) | Q(author_id=viewer.actor.id)
-    )  # a hidden post: its author only
+    authors = [viewer.actor.id, *await hot_reads.followed_ids(viewer.actor.id, FollowState.ACCEPTED.value)]
+    window = id_window(page)
+    audiences = [audience.value for audience in home_audiences(viewer)]
+    rows = await hot_reads.home_post_stamps(authors, audiences, viewer.actor.id, window)  # hidden: author only
     # A boost of a post already in this timeline (its author is followed) would show it twice.
-    boosts = Reblog.filter(actor_id__in=authors, post__deleted_at__isnull=True, post__visibility__in=EVERYONE).exclude(
-        post__author_id__in=authors
-    )
-    return await _merged(posts, page, boosts)
+    boosts = await hot_reads.boosts_by(authors, authors, [audience.value for audience in EVERYONE], window)
+    return await _merged_rows(rows, boosts, page)
 
 
 def home_audiences(viewer: Viewer) -> list[Visibility]:
@@ -172,8 +172,13 @@ async def _entries(query: Any, page: Page) -> list[Entry]:
 
 async def _merged(posts: Any, page: Page, boosts: Any) -> list[Entry]:
     """The page of `posts` merged with the page of `boosts`, newest first (by post id or boost id)."""
-    rows = {row[0]: PostStamp(*row) for row in await paged(posts, page).values_list(*POST_FIELDS)}
-    reblogs = list(await paged(boosts, page))
+    rows = await paged(posts, page).values_list(*POST_FIELDS)
+    return await _merged_rows(rows, list(await paged(boosts, page)), page)
+
+
+async def _merged_rows(post_rows: Sequence[Sequence[Any]], reblogs: list[Reblog], page: Page) -> list[Entry]:
+    """A page of post rows (`POST_FIELDS`) merged with a page of boosts, newest first (by post or boost id)."""
+    rows = {row[0]: PostStamp(*row) for row in post_rows}
     missing = {reblog.post_id for reblog in reblogs} - rows.keys()
     if missing:
         boosted = Post.filter(id__in=sorted(missing)).values_list(*POST_FIELDS)
