@@ -91,6 +91,9 @@ async def test_a_member_drafts_and_only_an_organiser_publishes(drivers) -> None:
 async def test_status_moves_forward_with_a_dated_history_and_supporters_hear_of_it(drivers) -> None:
     demand = await published(drivers)
     await demands.support(demand, drivers["ana"], is_named=True, now=NOW)
+    for status in (DemandStatus.DELIVERED, DemandStatus.WITHDRAWN):  # members draft; they do not move it along
+        with pytest.raises(Forbidden):
+            await demands.change_status(demand, status, by=drivers["ana"], now=NOW)
     await demands.change_status(demand, DemandStatus.DELIVERED, by=drivers["org"], now=NOW + timedelta(days=1))
     with pytest.raises(Conflict):
         await demands.change_status(demand, DemandStatus.DELIVERED, by=drivers["org"])

@@ -263,3 +263,27 @@ async def test_a_vote_from_an_actor_without_a_username_is_counted(make_instance,
     with drivers.db.active():
         [row] = await PollVote.filter(poll__post_id=demand.post_id).prefetch_related("voter")
         assert row.voter.ap_id == fake.actor_id("x7") and row.voter.acct == f"x7@{fake.domain}"
+
+
+async def test_the_fep_9967_vote_note_sent_in_a_create_counts(make_instance, aiohttp_server) -> None:
+    # Given a published demand, and ivy on another server that votes as FEP-9967 shows (fep/fep9967_vote_note.json:
+    # a Note with name, inReplyTo and a single `to`, no content), wrapped in the Create the FEP says it is sent in
+    drivers = await make_instance("drivers", demand_update_interval=0)
+    fake = await start_fake_remote(aiohttp_server, usernames=("ivy",))
+    demand = await publish(drivers)
+    owner, voter = demand.collective.ap_id, fake.actor_id("ivy")
+    note = json.loads((FIXTURES / "fep" / "fep9967_vote_note.json").read_text())
+    note.pop("@context")
+    note.update(id=fake.url("/votes/1"), attributedTo=voter, inReplyTo=demand.ap_id, to=owner)
+    note["name"] = "Je soutiens / I support"
+    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": fake.url("/votes/1/activity"),
+              "type": "Create", "actor": voter, "to": owner, "object": note}  # fmt: skip
+    # When it reaches the drivers' inbox
+    status, _ = await fake.post_signed(f"{drivers.base_url}/inbox", create, as_user="ivy")
+    assert status == 202
+    await drain(drivers)
+    # Then it counts once, by ivy, counted only (no listedByName)
+    assert (await shown(drivers, demand.ap_id))[0] == 1
+    with drivers.db.active():
+        [row] = await PollVote.filter(poll__post_id=demand.post_id).prefetch_related("voter")
+    assert row.voter.ap_id == voter and not row.is_named
