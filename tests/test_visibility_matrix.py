@@ -1,64 +1,33 @@
 """The visibility matrix: every surface that shows a post answers as the one rule (fedaid/domain/visibility.py).
 
-One world per backend, built once for the module: our instance `aid` (members ana, the author; bea; fol, who
-follows ana and rita; men, whom the followers-only, members and direct posts mention), an allied fedaid
-instance `ally` (rita posts there, and its posts reach us over real HTTP), and a fake Mastodon server whose
-user mo follows our collective. Each audience (public, unlisted, followers, members, direct) has a proposal
-from each origin (ana here, rita there), and ana answers her public proposal once per audience.
-
-For each viewer and surface the ids shown are compared with the rule's answer, which is itself checked
-against a table written by hand.
+The world (tests/visibility_world.py) is built once per backend for the module: members of our instance, an
+allied fedaid instance, a Mastodon follower of our collective, and one post per audience and origin, written while
+every member listened to the streaming API. For each viewer and surface the ids shown are compared with the rule's
+answer, which is itself checked against a table written by hand.
 """
 
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
+from visibility_world import LOCAL_VIEWERS, World, open_world
 
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import follows, oauth
-from fedaid.domain.categories import ensure_default_categories
-from fedaid.domain.instance import get_collective
-from fedaid.domain.matching import notify_matches
-from fedaid.domain.members import add_member
-from fedaid.domain.posts import create_post
-from fedaid.domain.proposals import ProposalTerms, create_proposal
-from fedaid.domain.visibility import ANONYMOUS, Viewer, can_see, is_listed, local_viewer, viewer_for
+from fedaid.domain.visibility import can_see, is_listed, viewer_for
 from fedaid.federation.signatures import sign_request
-from fedaid.models import (
-    Actor,
-    AlertSubscription,
-    Favourite,
-    Follow,
-    FollowState,
-    Notification,
-    NotificationKind,
-    Post,
-    Proposal,
-    ProposalPurpose,
-    Visibility,
-)
+from fedaid.models import Actor, Follow, Notification, NotificationKind, Post, Visibility
 
-from fakes.remote_instance import FakeRemoteInstance
-from testsupport import BACKENDS, PASSWORD, RunningInstance, drain, drop_database, new_database, start_instance
+from testsupport import BACKENDS, PASSWORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 AP = "application/activity+json"
-AUDIENCES = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS, Visibility.MEMBERS, Visibility.DIRECT)
-LOCAL_VIEWERS = ("anonymous", "bea", "fol", "men", "ana")  # anonymous, member, follower, mentioned, author
-MENTIONING = (Visibility.FOLLOWERS, Visibility.MEMBERS, Visibility.DIRECT)
 
-# What each viewer may see of each audience, by hand: (local post, remote post). ana wrote the local ones.
 EXPECTED = {
     "anonymous": {"public": (1, 1), "unlisted": (1, 1), "followers": (0, 0), "members": (0, 0), "direct": (0, 0)},
     "bea": {"public": (1, 1), "unlisted": (1, 1), "followers": (0, 0), "members": (1, 1), "direct": (0, 0)},
@@ -83,174 +52,10 @@ EXPECTED = {
 }
 
 
-@dataclass
-class World:
-    aid: RunningInstance
-    ally: RunningInstance
-    mastodon: FakeRemoteInstance
-    posts: list[Post]  # the proposals' posts and ana's answers, as stored by `aid`
-    proposal_of: dict[int, int]  # proposal id -> post id
-    public_local: Post  # ana's public proposal, which her answers reply to
-    answers: list[Post]
-    tokens: dict[str, str]
-    actors: dict[str, Actor]  # viewers as `aid` knows them
-    signers: dict[str, tuple[str, str]]  # remote viewer -> (key id, private key)
-    viewers: dict[str, Viewer] = field(default_factory=dict)
-    session: aiohttp.ClientSession | None = None
-
-
-async def _start_fake() -> tuple[FakeRemoteInstance, web.AppRunner]:
-    fake = FakeRemoteInstance()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    runner = web.AppRunner(fake.app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    fake.server = SimpleNamespace(port=sock.getsockname()[1])
-    fake.add_user("mo")
-    return fake, runner
-
-
-async def _token(member) -> str:
-    app, secret = await oauth.register_app("matrix", ["urn:ietf:wg:oauth:2.0:oob"], "read write", address="127.0.0.1")
-    request = await oauth.check_authorization_request(app.client_id, None, "read write", "code")
-    code = await oauth.grant_code(request, member.account)
-    return (await oauth.exchange_code(app.client_id, secret, code, None)).access_token
-
-
-def _terms(title: str) -> ProposalTerms:
-    return ProposalTerms(
-        purpose=ProposalPurpose.REQUEST,
-        title=title,
-        text=f"{title} matrice #matrice",
-        category="design",
-        place_name="",
-        remote_ok=True,
-    )
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=BACKENDS)
 async def world(request, tmp_path_factory) -> AsyncIterator[World]:
-    tmp = tmp_path_factory.mktemp(f"matrix-{request.param}")
-    aid = await start_instance(await new_database(request.param, tmp), tmp / "aid", "aid")
-    ally = await start_instance(await new_database(request.param, tmp), tmp / "ally", "ally")
-    mastodon, fake_runner = await _start_fake()
-    session = aiohttp.ClientSession()
-    try:
-        yield await _build(aid, ally, mastodon, session)
-    finally:
-        await session.close()
-        await fake_runner.cleanup()
-        for instance in (aid, ally):
-            await instance.runner.cleanup()
-            await drop_database(instance.db)
-
-
-async def _build(aid: RunningInstance, ally: RunningInstance, mastodon, session) -> World:
-    members, tokens = {}, {}
-    with aid.db.active():
-        await ensure_default_categories()
-        for name in ("ana", "bea", "fol", "men"):
-            members[name] = await add_member(aid.base_url, name, email=f"{name}@example.org", password=PASSWORD)
-            tokens[name] = await _token(members[name])
-        for name in ("ana", "bea", "fol", "men"):  # alerts that every proposal of the matrix matches
-            await AlertSubscription.create(actor=members[name].actor, category="design")
-        ours = await get_collective("aid")
-    with ally.db.active():
-        await ensure_default_categories()
-        rita = (await add_member(ally.base_url, "rita", email="rita@example.org", password=PASSWORD)).actor
-        ally_group = await get_collective("ally")
-    # Given the alliance, fol following ana and rita, and mo (on Mastodon) following our collective
-    with aid.db.active():
-        theirs = await aid.app[REMOTE_ACTORS].get_actor(ally_group.ap_id)
-        await follows.request_alliance(ours, theirs)
-        rita_here = await aid.app[REMOTE_ACTORS].get_actor(rita.ap_id)
-        await follows.follow(members["fol"].actor, rita_here)
-        await follows.follow(members["fol"].actor, members["ana"].actor)
-    follow = {"id": mastodon.url("/follows/mo/1"), "type": "Follow", "actor": mastodon.actor_id("mo")}
-    status, _ = await mastodon.post_signed(
-        f"{aid.base_url}/inbox",
-        {**follow, "object": ours.ap_id, "@context": "https://www.w3.org/ns/activitystreams"},
-        as_user="mo",
-    )
-    assert status == 202
-    await drain(aid, ally)
-    with ally.db.active():
-        await follows.approve_alliance(ally_group, await Actor.get(ap_id=ours.ap_id))
-    await drain(aid, ally)
-    with aid.db.active():
-        assert await Follow.filter(state=FollowState.ACCEPTED).count() == 5  # 2 alliance halves, fol ×2, mo
-        men = members["men"].actor
-    # When ana posts one proposal per audience here, and rita one there, each mentioning men where it can
-    with ally.db.active():
-        men_there = await ally.app[REMOTE_ACTORS].get_actor(men.ap_id)
-        for audience in AUDIENCES:
-            await create_proposal(
-                rita,
-                _terms(f"rita {audience}"),
-                visibility=audience,
-                mentions=[men_there] if audience in MENTIONING else [],
-            )
-    with aid.db.active():
-        for audience in AUDIENCES:
-            proposal = await create_proposal(
-                members["ana"].actor,
-                _terms(f"ana {audience}"),
-                visibility=audience,
-                mentions=[men] if audience in MENTIONING else [],
-            )
-            if audience == Visibility.PUBLIC:
-                public_local = await Post.get(id=proposal.post_id)
-        answers = [
-            await create_post(
-                members["ana"].actor,
-                f"Réponse {audience} matrice #matrice",
-                visibility=audience,
-                in_reply_to=public_local,
-                mentions=[men] if audience in MENTIONING else [],
-            )
-            for audience in AUDIENCES
-        ]
-    await drain(aid, ally)
-    with aid.db.active():
-        proposal_of = dict(await Proposal.all().values_list("id", "post_id"))
-        posts = list(await Post.filter(id__in=[*proposal_of.values(), *(a.id for a in answers)]).order_by("id"))
-        assert len(proposal_of) == 10, "every proposal of rita's reached us"
-        for proposal in await Proposal.all():
-            await notify_matches(proposal)  # alerts: remote proposals were matched on arrival, again is a no-op
-        actors = {name: members[name].actor for name in ("ana", "bea", "fol", "men")}
-        for actor in actors.values():  # each viewer favourited everything and was told of everything
-            for post in posts:
-                await Favourite.create(actor=actor, post=post)
-                await Notification.create(
-                    recipient=actor, kind=NotificationKind.MENTION, from_actor=rita_here, post=post
-                )
-        ally_member = await add_member_elsewhere(ally, "ivo")
-        world = World(
-            aid,
-            ally,
-            mastodon,
-            posts,
-            proposal_of,
-            public_local,
-            answers,
-            tokens,
-            actors,
-            {
-                "ally": (ally_member.key_id, ally_member.private_key_pem),
-                "mo": (mastodon.key_id("mo"), mastodon.users["mo"].private_pem),
-            },
-            session=session,
-        )
-    with aid.db.active():
-        world.viewers = {"anonymous": ANONYMOUS, **{name: local_viewer(actor) for name, actor in actors.items()}}
-    return world
-
-
-async def add_member_elsewhere(instance: RunningInstance, name: str) -> Actor:
-    with instance.db.active():
-        member = await add_member(instance.base_url, name, email=f"{name}@example.org", password=PASSWORD)
-    return member.actor
+    async with open_world(request.param, tmp_path_factory.mktemp(f"matrix-{request.param}")) as built:
+        yield built
 
 
 # --- the rule's answers ------------------------------------------------------------------------------
@@ -391,17 +196,22 @@ async def test_the_client_api_shows_what_the_rule_allows(world: World, viewer: s
 async def test_a_members_own_lists_show_what_the_rule_allows(world: World, viewer: str) -> None:
     visible = await by_rule(world, viewer, world.posts, listed=False)
     # home: their own posts and those of whom they follow, direct ones left out
-    with world.aid.db.active():
-        authors = {
-            world.actors[viewer].id,
-            *await Follow.filter(follower=world.actors[viewer]).values_list("target_id", flat=True),
-        }
-    home = [post for post in world.posts if post.author_id in authors and post.visibility != Visibility.DIRECT]
+    home = await home_posts(world, viewer)
     assert ids((await api(world, viewer, "/api/v1/timelines/home", limit=40))[1]) == shown(visible, world, home)
     # favourites and notifications of posts they can no longer see are left out
     assert ids((await api(world, viewer, "/api/v1/favourites", limit=40))[1]) == visible
     told = (await api(world, viewer, "/api/v1/notifications", limit=80, **{"types[]": "mention"}))[1]
     assert {int(n["status"]["id"]) for n in told if n.get("status")} == visible
+    with world.aid.db.active():
+        rows = await Notification.filter(
+            recipient=world.actors[viewer], kind=NotificationKind.MENTION, from_actor__username="rita"
+        ).values_list("id", "post_id")
+    one = {
+        post_id for row_id, post_id in rows if (await api(world, viewer, f"/api/v1/notifications/{row_id}"))[0] == 200
+    }
+    assert one == visible
+    _, html = await page(world, viewer, "/notifications")
+    assert {int(post_id) for post_id in re.findall(r'href="/posts/(\d+)"', html)} == visible
     # alerts: a new proposal matching an alert is told to those who may see it (never for direct ones)
     with world.aid.db.active():
         matched = set(
@@ -413,6 +223,36 @@ async def test_a_members_own_lists_show_what_the_rule_allows(world: World, viewe
         p for p in proposals(world) if p.visibility != Visibility.DIRECT and p.author_id != world.actors[viewer].id
     ]
     assert matched == shown(visible, world, alertable)
+
+
+async def home_posts(world: World, viewer: str) -> list[Post]:
+    """The posts of the world a member's home timeline holds: theirs and those of whom they follow, not direct."""
+    with world.aid.db.active():
+        authors = {
+            world.actors[viewer].id,
+            *await Follow.filter(follower=world.actors[viewer]).values_list("target_id", flat=True),
+        }
+    return [post for post in world.posts if post.author_id in authors and post.visibility != Visibility.DIRECT]
+
+
+# --- streaming -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", LOCAL_VIEWERS)
+async def test_streams_carry_what_the_rule_allows(world: World, viewer: str) -> None:
+    listed = await by_rule(world, viewer, world.posts, listed=True)
+    visible = await by_rule(world, viewer, world.posts, listed=False)
+    public = [post for post in world.posts if post.visibility == Visibility.PUBLIC]
+    # public and hashtag streams: the new posts their timelines list
+    assert world.streams[viewer, "public"].ids("update") == shown(listed, world, public)
+    assert world.streams[viewer, "hashtag"].ids("update") == shown(listed, world, public)
+    if viewer == "anonymous":
+        return
+    # the user stream: what joins their home timeline, direct posts to them, and notifications of posts they may see
+    direct = [post for post in world.posts if post.visibility == Visibility.DIRECT]
+    home = await home_posts(world, viewer)
+    assert world.streams[viewer, "user"].ids("update") == shown(visible, world, home + direct)
+    assert world.streams[viewer, "user"].ids("notification") == visible
 
 
 # --- ActivityPub object routes -------------------------------------------------------------------

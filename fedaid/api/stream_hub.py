@@ -29,6 +29,7 @@ from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain import news
 from fedaid.domain.follow_lists import accepted_follow_pairs
+from fedaid.domain.notifications import those_their_recipients_see
 from fedaid.domain.policy import silenced_domains
 from fedaid.domain.post_details import tags_of_posts
 from fedaid.domain.timelines import belongs_at_home
@@ -207,7 +208,7 @@ class StreamHub:
 
     async def _dispatch_notifications(self, rows: list[Notification]) -> None:
         listening = {s.viewer.id for s in self.subscriptions if s.stream in USER_STREAMS and s.viewer is not None}
-        rows = [row for row in rows if row.recipient_id in listening]
+        rows = await those_their_recipients_see([row for row in rows if row.recipient_id in listening])
         if not rows:
             return
         rendered_rows = await Presenter(self.settings, cache=self.cache).notifications(rows)

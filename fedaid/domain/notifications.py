@@ -3,7 +3,7 @@ read, telling admins of sign-ups, and the story each tells (who did what, about 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,7 +12,7 @@ from tortoise.expressions import Q, Subquery
 
 from fedaid.clock import utcnow
 from fedaid.domain.paging import Page, fetch_page
-from fedaid.domain.visibility import Viewer, visible_to
+from fedaid.domain.visibility import Viewer, local_viewer, local_viewers_among, visible_to
 from fedaid.models import (
     Account,
     AccountRole,
@@ -103,9 +103,9 @@ async def _merge_into_same_event(
 
 
 async def list_notifications(actor: Actor, *, limit: int = 50) -> list[Notification]:
-    return await (
-        Notification.filter(recipient=actor).order_by("-id").limit(limit).prefetch_related("from_actor", "post")
-    )
+    """The member's latest notifications, newest first, those about a post they may no longer see left out."""
+    query = Notification.filter(_about_what_they_see(local_viewer(actor)), recipient=actor)
+    return await query.order_by("-id").limit(limit).prefetch_related("from_actor", "post")
 
 
 async def page_of_notifications(
@@ -121,11 +121,7 @@ async def page_of_notifications(
     A notification about a post the member may no longer see is left out (a deleted post's stays, shown empty).
     """
     assert viewer.actor is not None
-    query = Notification.filter(recipient_id=viewer.actor.id, from_actor_id__isnull=False).filter(
-        Q(post_id__isnull=True)
-        | Q(post__deleted_at__isnull=False)
-        | Q(post_id__in=Subquery(Post.filter(visible_to(viewer)).values("id")))
-    )
+    query = Notification.filter(_about_what_they_see(viewer), recipient_id=viewer.actor.id, from_actor_id__isnull=False)
     if kinds is not None:
         query = query.filter(kind__in=sorted(kinds))
     if excluded_kinds:
@@ -136,9 +132,32 @@ async def page_of_notifications(
 
 
 async def find_notification(recipient: Actor, notification_id: int) -> Notification | None:
-    """One of `recipient`'s notifications, with `from_actor` and `post__author` loaded."""
-    query = Notification.get_or_none(id=notification_id, recipient_id=recipient.id)
-    return await query.select_related("from_actor", "post__author")
+    """One of `recipient`'s notifications, with `from_actor` and `post__author` loaded; None when it is about a
+    post they may no longer see."""
+    query = Notification.filter(_about_what_they_see(local_viewer(recipient)), id=notification_id)
+    return await query.filter(recipient_id=recipient.id).select_related("from_actor", "post__author").first()
+
+
+def _about_what_they_see(viewer: Viewer) -> Q:
+    """A filter on Notification: about no post, a deleted one (shown empty), or one `viewer` may see."""
+    return (
+        Q(post_id__isnull=True)
+        | Q(post__deleted_at__isnull=False)
+        | Q(post_id__in=Subquery(Post.filter(visible_to(viewer)).values("id")))
+    )
+
+
+async def those_their_recipients_see(rows: Sequence[Notification]) -> list[Notification]:
+    """Of these notifications (`post` loaded), those the notification lists would show their recipients: about no
+    post, a deleted one, or one the recipient may see (for the streaming API, which has many recipients)."""
+    posts: dict[int, Post] = {}
+    recipients: dict[int, set[int]] = {}
+    for row in rows:
+        if row.post is not None and not row.post.is_deleted:
+            posts[row.post.id] = row.post
+            recipients.setdefault(row.post.id, set()).add(row.recipient_id)
+    seeing = {post_id: await local_viewers_among(posts[post_id], ids) for post_id, ids in recipients.items()}
+    return [row for row in rows if row.post_id not in seeing or row.recipient_id in seeing[row.post_id]]
 
 
 async def dismiss_notification(notification: Notification) -> None:
