@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from fedaid.errors import InvalidInput
 from fedaid.hosts import domain_names, host_of_url
 from fedaid.models import Actor, DomainPolicy, Follow, PolicyKind
+from fedaid.storage import hot_reads
 
 FEDERATION_OPEN = "open"
 FEDERATION_ALLOWLIST = "allowlist"
@@ -139,8 +140,7 @@ async def clear_domain_policy(domain: str) -> bool:
 
 async def silenced_domains() -> frozenset[str]:
     """Domains whose posts are kept but left out of public timelines (each covers its subdomains)."""
-    domains = await DomainPolicy.filter(kind=PolicyKind.SILENCE).values_list("domain", flat=True)
-    return frozenset(str(domain) for domain in domains)
+    return frozenset(await hot_reads.policy_domains(PolicyKind.SILENCE.value))
 
 
 async def not_silenced() -> Q:

@@ -18,7 +18,7 @@ from typing import Any
 from tortoise.expressions import Subquery
 
 from fedaid.domain.paging import Page, fetch_page, id_window, newest_first, paged
-from fedaid.domain.policy import not_silenced
+from fedaid.domain.policy import not_silenced, silenced_domains
 from fedaid.domain.visibility import EVERYONE, Viewer, visible_to
 from fedaid.models import (
     Actor,
@@ -98,8 +98,15 @@ def belongs_at_home(post: Post, viewer: Viewer, *, follows_author: bool) -> bool
 
 
 async def public(viewer: Viewer, page: Page, *, local: bool = False, remote: bool = False) -> list[Entry]:
-    """Public posts, newest first: only this instance's with `local`, only others' with `remote`."""
-    return await _entries(await _public_posts(viewer, local=local, remote=remote), page)
+    """Public posts, newest first: only this instance's with `local`, only others' with `remote`.
+
+    Read by a fixed statement (`storage/hot_reads.py`), as `_public_posts` selects them.
+    """
+    is_local = True if local else False if remote else None
+    rows = await hot_reads.public_post_stamps(
+        id_window(page), is_local=is_local, silenced_domains=await silenced_domains()
+    )
+    return newest_first([Entry(row[0], PostStamp(*row)) for row in rows], page, key=lambda entry: entry.id)
 
 
 async def tagged(
@@ -157,10 +164,12 @@ async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:
 
 async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
     # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted, not hidden".
+    # The silence rule as hot_reads.public_post_stamps() applies it (an account a moderator silenced is left out
+    # of the local timeline too).
     query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True, hidden_at__isnull=True)
+    query = query.filter(await not_silenced())
     if local:
         return query.filter(is_local=True)
-    query = query.filter(await not_silenced())
     return query.filter(is_local=False) if remote else query
 
 

@@ -86,18 +86,34 @@ async def home_post_stamps(
     return _stamps(await fetch_rows(Post, sql + page, values + page_values))
 
 
-async def public_post_stamps(window: IdWindow, *, is_local: bool | None) -> list[tuple[Any, ...]]:
-    """Public posts, not deleted nor hidden (local or remote ones only when `is_local` says): the window's page."""
+async def public_post_stamps(
+    window: IdWindow, *, is_local: bool | None, silenced_domains: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Public posts, not deleted nor hidden, by no silenced account nor author on `silenced_domains` or their
+    subdomains (local or remote ones only when `is_local` says): the window's page."""
+    values: list[Any] = ["public"]
+    silenced = "a.silenced_at IS NOT NULL"
+    for domain in silenced_domains:
+        silenced += f" OR a.domain = ${len(values) + 1} OR a.domain LIKE ${len(values) + 2} ESCAPE '!'"
+        values += [domain, "%." + _like_escaped(domain)]
     sql = (
         f"SELECT {POST_STAMP_COLUMNS} FROM post p"
         " WHERE p.visibility = $1 AND p.deleted_at IS NULL AND p.hidden_at IS NULL"
+        # Looked up per post (by primary key) while walking newest first: a list of silenced actors would
+        # scan the whole actor table on each page.
+        f" AND NOT EXISTS (SELECT 1 FROM actor a WHERE a.id = p.author_id AND ({silenced}))"
     )
-    values: list[Any] = ["public"]
     if is_local is not None:
-        sql += " AND p.is_local = $2"
+        sql += f" AND p.is_local = ${len(values) + 1}"
         values.append(is_local)
     page, page_values = window.clause("p.id", len(values) + 1)
     return _stamps(await fetch_rows(Post, sql + page, values + page_values))
+
+
+async def policy_domains(kind: str) -> list[str]:
+    """The domains with a policy of `kind`."""
+    rows = await fetch_rows(Post, "SELECT domain FROM domain_policy WHERE kind = $1", [kind])
+    return [row["domain"] for row in rows]
 
 
 async def boosts_by(
@@ -144,3 +160,8 @@ def _stamps(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         )
         for row in rows
     ]
+
+
+def _like_escaped(text: str) -> str:
+    """`text` matched literally by LIKE … ESCAPE '!'."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
