@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import datetime
 
@@ -104,11 +103,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    async def rows(_actors: object) -> list[dict[str, str]]:
-        return await demand_views.export_rows(await demands.get_demand(args.id))
+    async def table(_actors: object) -> str:
+        return await demand_views.export_csv(await demands.get_demand(args.id))
 
-    found = run_in_database(initialise_data_dir(load_settings()), rows)
-    writer = csv.DictWriter(sys.stdout, fieldnames=["kind", "name", "address", "date"])
-    writer.writeheader()
-    writer.writerows(found)
+    sys.stdout.write(run_in_database(initialise_data_dir(load_settings()), table))
     return 0

@@ -13,6 +13,7 @@ from datetime import datetime
 from fedaid.clock import utcnow
 from fedaid.domain import polls
 from fedaid.domain.demands import get_demand
+from fedaid.domain.spreadsheets import as_csv
 from fedaid.errors import NotFound
 from fedaid.models import Actor, Demand, DemandCosigner, DemandStatus, DemandStatusChange, Poll, PollVote
 
@@ -98,8 +99,17 @@ async def named_supporters(demand: Demand) -> list[Supporter]:
     return [Supporter(vote.voter, vote.created_at) for vote in votes]
 
 
-async def export_rows(demand: Demand) -> list[dict[str, str]]:
-    """The named supporters and the co-signing collectives, for the CSV handed to the target."""
+EXPORT_COLUMNS = ["kind", "name", "address", "date"]
+
+
+async def export_csv(demand: Demand) -> str:
+    """The named supporters and the co-signing collectives as CSV, for the target; remote names are anyone's
+    words, so no cell runs as a formula (fedaid.domain.spreadsheets)."""
+    return as_csv(await _export_rows(demand), EXPORT_COLUMNS)
+
+
+async def _export_rows(demand: Demand) -> list[dict[str, str]]:
+    """The co-signing collectives then the named supporters, each with the address of their profile."""
     rows = [
         {
             "kind": "cosigner",
@@ -113,7 +123,7 @@ async def export_rows(demand: Demand) -> list[dict[str, str]]:
         {
             "kind": "supporter",
             "name": supporter.actor.name or supporter.actor.username,
-            "address": f"@{supporter.actor.acct}",
+            "address": supporter.actor.url or supporter.actor.ap_id,
             "date": supporter.supported_at.date().isoformat(),
         }
         for supporter in await named_supporters(demand)

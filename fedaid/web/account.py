@@ -9,7 +9,8 @@ from aiohttp import web
 
 from fedaid.client_address import client_address
 from fedaid.domain.leaving import delete_own_account
-from fedaid.domain.member_data import COLUMNS, as_csv, member_data
+from fedaid.domain.member_data import COLUMNS, member_data
+from fedaid.domain.spreadsheets import as_csv
 from fedaid.errors import Forbidden
 from fedaid.web.forms import Form
 from fedaid.web.sessions import require_viewer, sign_out

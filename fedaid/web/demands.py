@@ -3,8 +3,6 @@ draft, publish, move along, support and co-sign, and the letter and CSV organise
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 
 import aiohttp_jinja2
@@ -183,12 +181,8 @@ async def export_csv(request: web.Request) -> web.Response:
     """Named supporters and co-signers as CSV (UTF-8, one row each), to deliver to the target."""
     viewer = await _organiser(request)
     demand = await demand_views.visible_demand(request.match_info["id"], viewer.actor)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["kind", "name", "address", "date"])
-    writer.writeheader()
-    writer.writerows(await demand_views.export_rows(demand))
     return web.Response(
-        text=buffer.getvalue(),
+        text=await demand_views.export_csv(demand),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="demand-{demand.id}.csv"'},

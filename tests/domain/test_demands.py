@@ -4,6 +4,8 @@ No network: what would be sent is read from the Delivery rows."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -201,6 +203,30 @@ async def test_an_endorsement_received_is_kept_once_and_goes_out_in_the_next_upd
         {"type": "Group", "id": ally.ap_id, "name": "coworking", "url": "https://cowork.example/@coworking"}
     ]
     assert await Notification.filter(recipient=drivers["org"], kind=NotificationKind.DEMAND).count() == 1
+
+
+async def test_the_csv_for_the_target_keeps_names_from_elsewhere_from_running_as_formulas(drivers) -> None:
+    # Given a demand co-signed by a Group and supported by name from another fedaid instance, both named by
+    # their owners as spreadsheet formulas
+    demand = await published(drivers)
+    ally = await make_remote("coworking", "cowork.example", group=True)
+    ally.name = '=HYPERLINK("https://evil.example";"Coworking")'
+    await ally.save()
+    assert await demands.receive_endorsement(ally, demand.ap_id, f"{ally.ap_id}/endorsements/1")
+    bob = await make_remote("bob", "cowork.example")
+    bob.name = "+SUM(1;2)"
+    await bob.save()
+    vote = VoteDoc(f"{bob.ap_id}#votes/1", f"{bob.ap_id}#votes/1/a", bob.ap_id, demand.ap_id, SUPPORT_OPTION, True)
+    assert await polls.receive_vote(vote, bob, now=NOW)
+    await demands.support(demand, drivers["ana"], is_named=True, now=NOW)
+    # When an organiser exports it
+    table = list(csv.DictReader(io.StringIO(await demand_views.export_csv(demand))))
+    # Then every cell reads as text, and each row gives the profile's address
+    assert [(row["kind"], row["name"], row["address"]) for row in table] == [
+        ("cosigner", "'" + ally.name, ally.url),
+        ("supporter", "'+SUM(1;2)", bob.url),
+        ("supporter", "Ana", drivers["ana"].url),
+    ]
 
 
 async def test_the_deadline_closes_the_poll_and_tells_supporters(drivers) -> None:

@@ -74,7 +74,7 @@ async def test_a_demand_drafted_published_supported_moved_exported_and_withdrawn
         assert exported.status == 200 and exported.headers["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert [(row["kind"], row["name"], row["address"]) for row in rows] == [
-            ("supporter", "Ana", "@ana@" + instance.settings.domain)
+            ("supporter", "Ana", f"{instance.base_url}/u/ana")
         ]
         assert (await ana.get(f"{path}/letter")).status == 403
         letter = await orga.get(f"{path}/letter")
