@@ -23,7 +23,7 @@ from fedaid.app import create_app, worker_jobs
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.config import Settings
 from fedaid.db import Database
-from fedaid.domain import follows
+from fedaid.domain import alliances
 from fedaid.domain.instance import get_collective
 from fedaid.models import Actor
 from fedaid.worker import run_jobs_once
@@ -242,9 +242,9 @@ async def ally(asker: RunningInstance, asked: RunningInstance, *others: RunningI
         asked_group = await get_collective(asked.settings.collective_slug)
     with asker.db.active():
         ours = await get_collective(asker.settings.collective_slug)
-        await follows.request_alliance(ours, await asker.app[REMOTE_ACTORS].get_actor(asked_group.ap_id))
+        await alliances.request_alliance(ours, await asker.app[REMOTE_ACTORS].get_actor(asked_group.ap_id))
     await drain(asker, asked, *others)
     with asked.db.active():
         asking = await Actor.get(ap_id=ours.ap_id)
-        await follows.approve_alliance(asked_group, asking)
+        await alliances.approve_alliance(asked_group, asking)
     await drain(asker, asked, *others)

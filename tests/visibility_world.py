@@ -24,7 +24,7 @@ from aiohttp import web
 from fedaid.api.stream_hub import STREAM_HUB
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.clock import utcnow
-from fedaid.domain import follows, oauth
+from fedaid.domain import alliances, follows, oauth
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.instance import get_collective
 from fedaid.domain.matching import notify_matches
@@ -194,7 +194,7 @@ async def _build(aid: RunningInstance, ally: RunningInstance, mastodon, session,
     # Given the alliance, fol following ana and rita, and mo (on Mastodon) following our collective
     with aid.db.active():
         theirs = await aid.app[REMOTE_ACTORS].get_actor(ally_group.ap_id)
-        await follows.request_alliance(ours, theirs)
+        await alliances.request_alliance(ours, theirs)
         rita_here = await aid.app[REMOTE_ACTORS].get_actor(rita.ap_id)
         await follows.follow(members["fol"].actor, rita_here)
         await follows.follow(members["fol"].actor, members["ana"].actor)
@@ -207,7 +207,7 @@ async def _build(aid: RunningInstance, ally: RunningInstance, mastodon, session,
     assert status == 202
     await drain(aid, ally)
     with ally.db.active():
-        await follows.approve_alliance(ally_group, await Actor.get(ap_id=ours.ap_id))
+        await alliances.approve_alliance(ally_group, await Actor.get(ap_id=ours.ap_id))
     await drain(aid, ally)
     with aid.db.active():
         assert await Follow.filter(state=FollowState.ACCEPTED).count() == 5  # 2 alliance halves, fol ×2, mo

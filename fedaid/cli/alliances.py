@@ -12,7 +12,7 @@ import argparse
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
 from fedaid.cli.follows import find_known, resolve_remote
-from fedaid.domain import follows, policy, suspension
+from fedaid.domain import alliances, policy, suspension
 from fedaid.domain.instance import InstanceActors
 from fedaid.models import PolicyKind
 
@@ -57,7 +57,7 @@ DOMAIN_HELP = {
 
 def run_list(args: argparse.Namespace) -> int:
     settings = initialise_data_dir(load_settings())
-    rows = run_in_database(settings, lambda actors: follows.list_alliances(actors.collective))
+    rows = run_in_database(settings, lambda actors: alliances.list_alliances(actors.collective))
     for alliance in rows:
         print(f"@{alliance.group.acct}\t{alliance.status}\t{alliance.group.ap_id}")
     print(f"{len(rows)} alliance(s) or request(s)")
@@ -71,16 +71,16 @@ def run_action(args: argparse.Namespace) -> int:
         ours = actors.collective
         if args.action == "request":
             group = await resolve_remote(settings, actors, args.acct)
-            row = await follows.request_alliance(ours, group)
+            row = await alliances.request_alliance(ours, group)
             return f"Asked @{group.acct} to ally ({row.state}); the worker sends the request."
         group = await find_known(args.acct)
         if args.action == "approve":
-            await follows.approve_alliance(ours, group)
+            await alliances.approve_alliance(ours, group)
             return f"Allied with @{group.acct}; the worker sends the Accept and our follow back."
         if args.action == "reject":
-            await follows.reject_alliance(ours, group)
+            await alliances.reject_alliance(ours, group)
             return f"Refused @{group.acct}'s request."
-        ended = await follows.end_alliance(ours, group)
+        ended = await alliances.end_alliance(ours, group)
         return f"Ended the alliance with @{group.acct}." if ended else f"There was no alliance with @{group.acct}."
 
     print(run_in_database(settings, act))

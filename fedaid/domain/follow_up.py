@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from fedaid.domain import circles, posts, search
-from fedaid.domain.posts import Change
+from fedaid.domain import circles, post_federation, post_tags, posts, search
+from fedaid.domain.post_federation import Change
 from fedaid.errors import Forbidden
 from fedaid.models import Actor, CoachingSession, Participation, ParticipationState, Post
 
@@ -25,8 +25,8 @@ async def post_follow_up(session: CoachingSession, author: Actor, kind: str, tex
         post = await posts.insert_post(author, f"{_LABELS[kind]}\n\n{text}")
         post.in_reply_to_ap_id = session.ap_id
         await post.save(update_fields=["in_reply_to_ap_id"])
-        await search.index_post(post, tags=await posts.tags_of(post))
-        await posts.federate_post(post, Change.CREATE)
+        await search.index_post(post, tags=await post_tags.tags_of(post))
+        await post_federation.federate_post(post, Change.CREATE)
     return post
 
 

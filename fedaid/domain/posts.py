@@ -1,41 +1,29 @@
 """Local posts: write, edit and delete a member's Note, with its hashtags, mentions and federation.
 
-Each change and the Delivery rows announcing it are written in one transaction (`publish`). A
-member's public top-level post addressed to the local collective is also announced by the
-collective's Group (FEP-1b12, docs/interop.md). No HTTP and no signing here.
+Each change and the Delivery rows announcing it (`post_federation.py`) are written in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from html import escape
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import (
     addressing,
-    followers_of_actor,
     origin_of,
-    render_announce,
-    render_create,
-    render_delete,
-    render_note,
-    render_undo,
-    render_update,
     tag_href,
     text_to_html,
 )
-from fedaid.activitypub.vocab import PUBLIC
 from fedaid.clock import utcnow
 from fedaid.domain import media as attachments
 from fedaid.domain import search
 from fedaid.domain.notifications import notify
-from fedaid.domain.publish import followers_of, publish
-from fedaid.domain.visibility import allied_groups, record_mentions
+from fedaid.domain.post_federation import Change, federate_post
+from fedaid.domain.post_tags import mentions_of, set_tags, tags_of
+from fedaid.domain.visibility import record_mentions
 from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
@@ -45,33 +33,12 @@ from fedaid.models import (
     NotificationKind,
     Post,
     PostTag,
-    Proposal,
     Visibility,
 )
 from fedaid.models.ids import new_id
 
 MAX_TEXT = 10_000
 MAX_SUMMARY = 500
-MAX_TAG_LENGTH = 100
-
-
-class Change(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class NoteContext:
-    """Everything `render_note` needs about a post, loaded once."""
-
-    post: Post
-    author: Actor
-    tags: list[str]
-    mentions: list[Actor]
-    proposal: Proposal | None
-    audience: Actor | None
-    media: list[MediaAttachment]
 
 
 def _now(now: datetime | None) -> datetime:
@@ -201,19 +168,6 @@ async def _with_parent_author(mentions: Sequence[Actor], author: Actor, parent: 
     return list(found.values())
 
 
-async def set_tags(post: Post, names: Iterable[str]) -> list[str]:
-    """Replace the post's hashtags (lowercase, without `#`)."""
-    wanted = list(dict.fromkeys(str(name).lstrip("#").lower()[:MAX_TAG_LENGTH] for name in names if name))
-    await PostTag.filter(post_id=post.id).delete()
-    if wanted:
-        await PostTag.bulk_create([PostTag(post_id=post.id, name=name) for name in wanted])
-    return wanted
-
-
-async def tags_of(post: Post) -> list[str]:
-    return list(await PostTag.filter(post_id=post.id).order_by("id").values_list("name", flat=True))
-
-
 async def _notify_mentioned(post: Post, author: Actor, mentions: Sequence[Actor]) -> None:
     for actor in mentions:
         await notify(actor, NotificationKind.MENTION, from_actor=author, post=post)
@@ -310,118 +264,3 @@ async def delete_post(post: Post, *, by: Actor, now: datetime | None = None, mod
         await post.save(update_fields=["deleted_at", "content", "summary"])
         await PostTag.filter(post_id=post.id).delete()
         await search.unindex_post(post.id)
-
-
-# ---------------------------------------------------------------- federation
-
-
-async def mentions_of(post: Post) -> list[Actor]:
-    if not post.mentions:
-        return []
-    found = {actor.ap_id: actor for actor in await Actor.filter(ap_id__in=list(post.mentions))}
-    return [found[ap_id] for ap_id in post.mentions if ap_id in found]
-
-
-async def note_context(post: Post) -> NoteContext:
-    """Load the author, hashtags, mentions, proposal and collective a post's Note shows."""
-    author = post.author if isinstance(post.author, Actor) else await Actor.get(id=post.author_id)
-    proposal = await Proposal.get_or_none(post_id=post.id)
-    audience = await Actor.get_or_none(ap_id=post.audience) if post.audience else None
-    return NoteContext(
-        post=post,
-        author=author,
-        tags=await tags_of(post),
-        mentions=await mentions_of(post),
-        proposal=proposal,
-        audience=audience,
-        media=(await attachments.media_of_posts([post.id])).get(post.id, []),
-    )
-
-
-async def note_of(post: Post) -> dict[str, Any]:
-    """The Note JSON of a local post, as its URL serves it (deleted posts have a Tombstone instead)."""
-    context = await note_context(post)
-    return _render(context)
-
-
-def _render(context: NoteContext) -> dict[str, Any]:
-    return render_note(
-        context.post,
-        context.author,
-        tags=context.tags,
-        mentions=context.mentions,
-        proposal=context.proposal,
-        audience=context.audience,
-        media=context.media,
-    )
-
-
-async def federate_post(post: Post, change: Change, *, now: datetime | None = None) -> int:
-    """Queue the Create, Update or Delete of a local post for its audience; returns the Delivery rows queued."""
-    moment = _now(now)
-    context = await note_context(post)
-    note = _render(context)
-    if change == Change.CREATE:
-        activity = render_create(note)
-    elif change == Change.UPDATE:
-        activity = render_update(note)
-    else:
-        activity = render_delete(post, context.author, to=note["to"], cc=note["cc"])
-    recipients = await _recipients(post, context)
-    queued = await publish(activity, sender=context.author, to=recipients, now=moment)
-    group = context.audience
-    if group is not None and group.is_local and group.is_group and _is_announced(post):
-        queued += await _announce_through_group(group, activity, post, context.author, change, now=moment)
-    return queued
-
-
-def _is_announced(post: Post) -> bool:
-    """Public top-level posts only: boosting replies floods Mastodon timelines (mastodon/mastodon#18069)."""
-    return post.visibility == Visibility.PUBLIC and post.in_reply_to_ap_id is None
-
-
-async def _recipients(post: Post, context: NoteContext) -> list[Actor]:
-    """Who receives a post, by its visibility (`domain/visibility.py` says who may see it).
-
-    Direct: the mentioned actors. Followers: those and the author's followers. Members: the servers of the
-    collectives allied with ours, never individual followers of the author or of the collective. Public and
-    unlisted: mentioned actors, the author's followers, and a remote collective it is addressed to, which
-    relays it to its own followers.
-    """
-    match post.visibility:
-        case Visibility.DIRECT:
-            return list(context.mentions)
-        case Visibility.MEMBERS:
-            return list(await Actor.filter(allied_groups()).order_by("id"))
-        case Visibility.FOLLOWERS:
-            return [*context.mentions, *await followers_of(context.author)]
-    recipients = [*context.mentions, *await followers_of(context.author)]
-    group = context.audience
-    if group is not None and not group.is_local:
-        recipients.append(group)  # a remote group relays it to its own followers
-    return recipients
-
-
-async def _announce_through_group(
-    group: Actor, activity: dict[str, Any], post: Post, author: Actor, change: Change, *, now: datetime
-) -> int:
-    """The Group wraps the unchanged activity in Announce (FEP-1b12) and boosts new notes for Mastodon."""
-    followers = await followers_of(group)
-    if not followers:
-        return 0
-    to, cc = [PUBLIC], [followers_of_actor(group), author.ap_id]
-    suffix = {Change.CREATE: "create", Change.DELETE: "delete"}.get(change)
-    if suffix is None:
-        suffix = f"update/{int(post.updated_at.timestamp()) if post.updated_at else int(now.timestamp())}"
-    wrapped = render_announce(
-        group, activity, announce_id=f"{group.ap_id}/announces/{post.id}/{suffix}", published=now, to=to, cc=cc
-    )
-    queued = await publish(wrapped, sender=group, to=followers, now=now)
-    boost = render_announce(
-        group, post.ap_id, announce_id=f"{group.ap_id}/announces/{post.id}", published=post.published_at, to=to, cc=cc
-    )
-    if change == Change.CREATE:
-        queued += await publish(boost, sender=group, to=followers, now=now)
-    elif change == Change.DELETE:
-        queued += await publish(render_undo(group, boost), sender=group, to=followers, now=now)
-    return queued

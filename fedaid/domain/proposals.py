@@ -21,7 +21,7 @@ from fedaid.activitypub.notes import language_of, proposal_tags
 from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.parse.proposals import ProposalDoc
 from fedaid.clock import utcnow
-from fedaid.domain import matching, posts, search
+from fedaid.domain import matching, post_federation, post_tags, posts, search
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
@@ -134,7 +134,7 @@ async def create_proposal(
         proposal = await Proposal.create(post=post, **values, available_hours=values["hours"])
         proposal.post = post
         await _index(proposal)
-        await posts.federate_post(post, posts.Change.CREATE, now=moment)
+        await post_federation.federate_post(post, post_federation.Change.CREATE, now=moment)
         await matching.notify_matches(proposal)
     return proposal
 
@@ -163,7 +163,7 @@ async def edit_proposal(
             post, by=by, text=text, extra_tags=proposal_tags(proposal, language=language_of(post)), now=moment
         )
         await _index(proposal)
-        await posts.federate_post(post, posts.Change.UPDATE, now=moment)
+        await post_federation.federate_post(post, post_federation.Change.UPDATE, now=moment)
     return proposal
 
 
@@ -180,7 +180,7 @@ async def change_category(proposal: Proposal, slug: str, *, was: str, now: datet
         tags = proposal_tags(proposal, language=language_of(post))
         await posts.update_post_text(post, by=author, extra_tags=tags, now=now)
         await _index(proposal)
-        await posts.federate_post(post, posts.Change.UPDATE, now=now)
+        await post_federation.federate_post(post, post_federation.Change.UPDATE, now=now)
     return True
 
 
@@ -245,7 +245,7 @@ async def touch_and_federate(proposal: Proposal, post: Post | None = None, *, no
     post.updated_at = posts.next_update_time(post, now)
     await post.save(update_fields=["updated_at"])
     await _index(proposal)
-    await posts.federate_post(post, posts.Change.UPDATE, now=now)
+    await post_federation.federate_post(post, post_federation.Change.UPDATE, now=now)
 
 
 async def _post_of(proposal: Proposal) -> Post:
@@ -258,7 +258,7 @@ async def _post_of(proposal: Proposal) -> Post:
 
 async def _index(proposal: Proposal) -> None:
     post = await _post_of(proposal)
-    await search.index_post(post, proposal=proposal, tags=await posts.tags_of(post))
+    await search.index_post(post, proposal=proposal, tags=await post_tags.tags_of(post))
 
 
 # ---------------------------------------------------------------- validation

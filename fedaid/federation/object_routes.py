@@ -20,7 +20,7 @@ from fedaid.activitypub.notes import render_tombstone
 from fedaid.activitypub.vocab import AP_CONTENT_TYPE
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
 from fedaid.domain import served
-from fedaid.domain.posts import note_of
+from fedaid.domain.post_federation import note_of
 from fedaid.domain.visibility import EVERYONE, can_see, viewer_for
 from fedaid.errors import FetchError, Forbidden, NotFound, SignatureError, Unauthorized
 from fedaid.federation.inbox import DOMAIN_POLICIES, _key_id

@@ -7,7 +7,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.appkeys import REMOTE_ACTORS, SETTINGS
-from fedaid.domain import audit, follows, moderation, paragraphs, policy, theme
+from fedaid.domain import alliances, audit, moderation, paragraphs, policy, theme
 from fedaid.domain.accounts import get_account, list_accounts, set_account_role, set_account_state
 from fedaid.domain.actors import find_remote_group
 from fedaid.domain.instance import find_collective_page, get_collective, save_collective_page, update_collective
@@ -87,7 +87,7 @@ async def show_federation(
     await require_admin(request)
     collective = await _collective(request)
     context = {
-        "alliances": await follows.list_alliances(collective),
+        "alliances": await alliances.list_alliances(collective),
         "policies": await policy.list_domain_policies(),
         "alliance_form": alliance_form or Form(),
         "policy_form": policy_form or Form(),
@@ -106,7 +106,7 @@ async def request_alliance_post(request: web.Request) -> web.Response:
     if form.is_valid:
         try:
             group = await request.app[REMOTE_ACTORS].resolve_acct(acct)
-            await follows.request_alliance(await _collective(request), group)
+            await alliances.request_alliance(await _collective(request), group)
         except FedaidError as err:
             form.fail("acct", str(err))
         else:
@@ -122,11 +122,11 @@ async def alliance_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     action = request.match_info["action"]
     if action == "approve":
-        await follows.approve_alliance(collective, group)
+        await alliances.approve_alliance(collective, group)
     elif action == "reject":
-        await follows.reject_alliance(collective, group)
+        await alliances.reject_alliance(collective, group)
     elif action == "end":
-        await follows.end_alliance(collective, group)
+        await alliances.end_alliance(collective, group)
     else:
         raise web.HTTPNotFound()
     raise web.HTTPSeeOther("/admin/federation")

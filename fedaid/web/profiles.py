@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.domain.accounts import find_account_of
-from fedaid.domain.follows import list_alliances
+from fedaid.domain.alliances import list_alliances
 from fedaid.domain.instance import count_local_members
 from fedaid.domain.ledger import ledger_of
 from fedaid.domain.listings import ProposalFilters, list_proposals

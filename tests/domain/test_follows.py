@@ -1,4 +1,4 @@
-"""Tests for fedaid/domain/follows.py and fedaid/domain/policy.py: follows, alliances, policies. No network."""
+"""Tests for fedaid/domain/follows.py, alliances.py and policy.py: follows, alliances, policies. No network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC
 import pytest
 
 from fedaid.db import Database
-from fedaid.domain import follows, policy
+from fedaid.domain import alliances, follows, policy
 from fedaid.domain.follows import FollowRef
 from fedaid.domain.members import add_member
 from fedaid.domain.visibility import is_allied_domain
@@ -118,7 +118,7 @@ async def test_in_open_mode_an_alliance_request_waits_for_an_admin(collective: A
     assert not await is_allied_domain("cowork.example")
 
     # When the admin approves, an Accept goes out and our collective follows back
-    await follows.approve_alliance(collective, coworking)
+    await alliances.approve_alliance(collective, coworking)
     accept, follow_back = await sent()
     assert accept["type"] == "Accept"
     assert (follow_back["type"], follow_back["actor"], follow_back["object"]) == (
@@ -132,9 +132,9 @@ async def test_asking_back_a_collective_that_asked_approves_its_request(collecti
     coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
     await follows.receive_follow(coworking, collective, "https://cowork.example/f/1", federation_mode="open")
 
-    await follows.request_alliance(collective, coworking)
+    await alliances.request_alliance(collective, coworking)
 
-    [alliance] = await follows.list_alliances(collective)
+    [alliance] = await alliances.list_alliances(collective)
     assert (alliance.theirs, alliance.ours) == (FollowState.ACCEPTED, FollowState.PENDING)
     assert [doc["type"] for doc in await sent()] == ["Accept", "Follow"]
 
@@ -151,15 +151,15 @@ async def test_in_allowlist_mode_an_allowlisted_collective_waits_for_an_admin(co
     assert await sent() == []
     note = await Notification.get(kind=NotificationKind.ADMIN_ALLIANCE)
     assert (note.recipient_id, note.from_actor_id) == (admin.id, coworking.id)
-    [alliance] = await follows.list_alliances(collective)
+    [alliance] = await alliances.list_alliances(collective)
     assert alliance.theirs == FollowState.PENDING and alliance.ours is None
 
     # When the admin approves
-    await follows.approve_alliance(collective, coworking)
+    await alliances.approve_alliance(collective, coworking)
 
     # Then an Accept goes out, and our collective follows back
     assert [doc["type"] for doc in await sent()] == ["Accept", "Follow"]
-    [alliance] = await follows.list_alliances(collective)
+    [alliance] = await alliances.list_alliances(collective)
     assert (alliance.theirs, alliance.ours) == (FollowState.ACCEPTED, FollowState.PENDING)
 
 
@@ -177,7 +177,7 @@ async def test_in_allowlist_mode_other_collectives_are_refused(collective: Actor
 
 async def test_their_follow_back_is_accepted_when_we_asked_first(collective: Actor) -> None:
     coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
-    await follows.request_alliance(collective, coworking)
+    await alliances.request_alliance(collective, coworking)
 
     row = await follows.receive_follow(coworking, collective, "https://cowork.example/f/9", federation_mode="allowlist")
 
@@ -224,14 +224,14 @@ async def test_undo_follow_by_id_or_pair_removes_the_follower(collective: Actor)
 async def test_undo_from_an_ally_ends_both_halves(collective: Actor) -> None:
     coworking = await remote("coworking", "cowork.example", type=ActorType.GROUP)
     theirs = await follows.receive_follow(coworking, collective, "https://cowork.example/f/1", federation_mode="open")
-    ours = await follows.request_alliance(collective, coworking)
+    ours = await alliances.request_alliance(collective, coworking)
     await follows.receive_accept(coworking, FollowRef(ours.ap_id))
-    [alliance] = await follows.list_alliances(collective)
+    [alliance] = await alliances.list_alliances(collective)
     assert alliance.is_active and await is_allied_domain("cowork.example")
 
     await follows.receive_undo_follow(coworking, FollowRef(theirs.ap_id))
 
-    assert await follows.list_alliances(collective) == []
+    assert await alliances.list_alliances(collective) == []
     undo = (await sent())[-1]
     assert undo["type"] == "Undo" and undo["object"]["id"] == ours.ap_id
     assert not await is_allied_domain("cowork.example")

@@ -12,7 +12,8 @@ from pictures import pdf, photo
 from fedaid.activitypub.attachments import parse_attachments
 from fedaid.db import Database
 from fedaid.domain import media, remote_media
-from fedaid.domain.posts import create_post, delete_post, note_of
+from fedaid.domain.post_federation import note_of
+from fedaid.domain.posts import create_post, delete_post
 from fedaid.filestore import LocalFileStore
 from fedaid.models import Actor, MediaAttachment, MediaState, Post, WorkItem, WorkKind
 from fedaid.models.ids import new_id

@@ -10,7 +10,8 @@ from mutual_aid_factories import NOW, delivered_types, deliveries, follow, make_
 from fedaid.activitypub.vocab import PUBLIC
 from fedaid.db import Database
 from fedaid.domain import search
-from fedaid.domain.posts import create_post, delete_post, edit_post, get_post, note_of
+from fedaid.domain.post_federation import note_of
+from fedaid.domain.posts import create_post, delete_post, edit_post, get_post
 from fedaid.errors import Forbidden, Gone
 from fedaid.models import Actor, Delivery, Notification, NotificationKind, Post, PostTag, Visibility
 

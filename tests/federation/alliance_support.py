@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from fedaid.domain import follows
+from fedaid.domain import alliances
 from fedaid.domain.instance import get_collective
 
 
@@ -39,7 +39,7 @@ async def cli(instance, *args: str) -> str:
 async def alliances_of(instance) -> dict[str, str]:
     with instance.db.active():
         ours = await get_collective(instance.settings.collective_slug)
-        return {a.group.acct: a.status for a in await follows.list_alliances(ours)}
+        return {a.group.acct: a.status for a in await alliances.list_alliances(ours)}
 
 
 def acct(instance) -> str:

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import demands, follows, policy
+from fedaid.domain import alliances, demands, policy
 from fedaid.domain.instance import get_collective
 from fedaid.domain.members import add_member
 from fedaid.models import AccountRole, Actor, Demand, DemandCosigner, Poll, PollVote
@@ -42,13 +42,13 @@ async def network(make_instance):
     for instance in instances[1:]:
         with instance.db.active():
             ours = await get_collective(instance.settings.collective_slug)
-            await follows.request_alliance(ours, await instance.app[REMOTE_ACTORS].get_actor(drivers_group.ap_id))
+            await alliances.request_alliance(ours, await instance.app[REMOTE_ACTORS].get_actor(drivers_group.ap_id))
     await drain(*instances)
     for instance in instances[1:]:
         with drivers.db.active():
             group = await Actor.get(ap_id=f"{instance.base_url}/c/{instance.settings.collective_slug}")
-            if (await follows.find_alliance(drivers_group, group)).theirs != "accepted":
-                await follows.approve_alliance(drivers_group, group)
+            if (await alliances.find_alliance(drivers_group, group)).theirs != "accepted":
+                await alliances.approve_alliance(drivers_group, group)
     await drain(*instances)
     return instances
 

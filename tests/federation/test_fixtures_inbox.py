@@ -28,8 +28,8 @@ from fedaid.activitypub.parse.events import JoinDoc, is_event, parse_event
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import agreements, demands, participation, remote_posts
+from fedaid.domain.alliances import request_alliance
 from fedaid.domain.circles import CircleTerms, create_circle
-from fedaid.domain.follows import request_alliance
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
 from fedaid.domain.sessions import SessionTerms, schedule_session
 from fedaid.errors import InvalidActivity, InvalidInput

@@ -7,7 +7,7 @@ import pytest
 from inbox_support import start_drivers
 
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import follows, policy
+from fedaid.domain import alliances, policy
 from fedaid.domain.instance import get_collective
 from fedaid.federation.signatures import sign_request
 from fedaid.models import Actor, PolicyKind
@@ -76,15 +76,15 @@ async def test_two_collectives_in_authorized_fetch_mode_still_ally(make_instance
     coworking = await make_instance("coworking", authorized_fetch=True)
     with coworking.db.active():
         group = await coworking.app[REMOTE_ACTORS].resolve_acct(f"drivers@{drivers.settings.domain}")
-        await follows.request_alliance(await get_collective("coworking"), group)
+        await alliances.request_alliance(await get_collective("coworking"), group)
     await drain(drivers, coworking)
     with drivers.db.active():
         asking = await Actor.get(ap_id=f"{coworking.base_url}/c/coworking")
-        await follows.approve_alliance(await get_collective("drivers"), asking)
+        await alliances.approve_alliance(await get_collective("drivers"), asking)
 
     await drain(drivers, coworking)
 
     for instance, slug in ((drivers, "drivers"), (coworking, "coworking")):
         with instance.db.active():
-            [alliance] = await follows.list_alliances(await get_collective(slug))
+            [alliance] = await alliances.list_alliances(await get_collective(slug))
             assert alliance.is_active

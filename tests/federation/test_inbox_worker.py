@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from inbox_support import create, follow, follow_remote, note, start_drivers
 
-from fedaid.domain.follows import approve_alliance
+from fedaid.domain.alliances import approve_alliance
 from fedaid.domain.members import add_member
 from fedaid.domain.post_edits import history
 from fedaid.models import (

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import demands, follows
+from fedaid.domain import alliances, demands
 from fedaid.domain.instance import get_collective
 from fedaid.models import AccountRole, Actor, Demand, DemandCosigner
 from tests.web.helpers import Visitor, make_member
@@ -22,12 +22,12 @@ async def allied(drivers, coworking) -> None:
         drivers_group = await get_collective("drivers")
     with coworking.db.active():
         ours = await get_collective("coworking")
-        await follows.request_alliance(ours, await coworking.app[REMOTE_ACTORS].get_actor(drivers_group.ap_id))
+        await alliances.request_alliance(ours, await coworking.app[REMOTE_ACTORS].get_actor(drivers_group.ap_id))
     await drain(drivers, coworking)
     with drivers.db.active():
         group = await Actor.get(ap_id=f"{coworking.base_url}/c/coworking")
-        if (await follows.find_alliance(drivers_group, group)).theirs != "accepted":
-            await follows.approve_alliance(drivers_group, group)
+        if (await alliances.find_alliance(drivers_group, group)).theirs != "accepted":
+            await alliances.approve_alliance(drivers_group, group)
     await drain(drivers, coworking)
 
 
