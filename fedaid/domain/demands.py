@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.notes import followers_of_actor, render_announce, render_create
+from fedaid.activitypub.parse.demand_steps import Withdrawal
 from fedaid.activitypub.questions import SUPPORT_OPTION, demand_content, render_endorsement
 from fedaid.activitypub.vocab import PUBLIC
 from fedaid.clock import utcnow
@@ -344,6 +345,18 @@ async def receive_endorsement_withdrawal(group: Actor, endorsement_ap_id: str) -
         await row.delete()
         await Demand.filter(id=row.demand_id, is_local=True).update(needs_update=True, updated_at=utcnow())
     return True
+
+
+async def receive_withdrawal(actor: Actor, withdrawal: Withdrawal) -> bool:
+    """A Delete or an Undo of a co-signature or a vote: True when it named one here (then nothing else can be
+    about it), False to let the usual handling take the activity."""
+    endorsement = withdrawal.endorsement_ap_id
+    if endorsement is not None and await receive_endorsement_withdrawal(actor, endorsement):
+        return True
+    for ref in withdrawal.refs:
+        if await polls.receive_vote_withdrawal(actor, ref):
+            return True
+    return False
 
 
 async def _organisers() -> list[int]:

@@ -2,8 +2,8 @@
 
 Pure and synchronous: no network, no database, no settings. One module per kind of object: `body`
 (the JSON itself), `values` (ids, URLs, addressing), `activities`, `actors`, `notes`, `proposals`,
-`agreements`, `events` (sessions and their joins), `ledger`, and `inbound`, which reads a verified
-activity into the one message the inbox worker dispatches.
+`agreements`, `events` (sessions and their joins), `ledger`, `demand_steps` (votes and co-signatures), and
+`inbound`, which reads a verified activity into the one message the inbox worker dispatches.
 """
 
 from fedaid.activitypub.parse.activities import (
