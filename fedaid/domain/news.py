@@ -27,8 +27,8 @@ async def notifications_since(since: datetime) -> list[Notification]:
 
 
 async def boosts_since(since: datetime) -> list[Reblog]:
-    """Boosts of posts not deleted made since `since`, in their order, the post and its author loaded. Their ids
-    are time-ordered, so the primary key finds them."""
+    """Boosts of posts not deleted nor hidden made since `since`, in their order, the post and its author loaded.
+    Their ids are time-ordered, so the primary key finds them."""
     first_id = int(since.timestamp() * 1000) << 16
-    query = Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True)
+    query = Reblog.filter(id__gte=first_id, post__deleted_at__isnull=True, post__hidden_at__isnull=True)
     return list(await query.select_related("post__author").order_by("id"))

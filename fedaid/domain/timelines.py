@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.paging import Page, fetch_page, id_window, newest_first, paged
 from fedaid.domain.policy import not_silenced, silenced_domains
@@ -70,7 +70,8 @@ async def home(viewer: Viewer, page: Page) -> list[Entry]:
     window = id_window(page)
     audiences = [audience.value for audience in home_audiences(viewer)]
     rows = await hot_reads.home_post_stamps(authors, audiences, viewer.actor.id, window)  # hidden: author only
-    # A boost of a post already in this timeline (its author is followed) would show it twice.
+    # A boost of a post already in this timeline (its author is followed) would show it twice; the viewer is among
+    # the authors, so the boosts read are of others' posts, and those a moderator hid are left out.
     boosts = await hot_reads.boosts_by(authors, authors, [audience.value for audience in EVERYONE], window)
     return await _merged_rows(rows, boosts, page)
 
@@ -149,8 +150,17 @@ async def of_account(
         query = query.filter(id__in=Subquery(PostTag.filter(name=tag).values("post_id")))
     if not with_boosts or tag:
         return await _entries(query, page)
-    boosts = Reblog.filter(actor_id=author.id, post__deleted_at__isnull=True, post__visibility__in=EVERYONE)
-    return await _merged(query, page, boosts)
+    return await _merged(query, page, _boosts(viewer).filter(actor_id=author.id))
+
+
+def _boosts(viewer: Viewer) -> Any:
+    """Boosts of posts `viewer` may see. Only public and unlisted posts are boosted, so for them this is what
+    visibility.visible_to() decides, without its subqueries: not deleted, and one a moderator hid to its author only.
+    """
+    shown = Q(post__hidden_at__isnull=True)
+    if viewer.actor is not None:
+        shown |= Q(post__author_id=viewer.actor.id)
+    return Reblog.filter(shown, post__deleted_at__isnull=True, post__visibility__in=EVERYONE)
 
 
 async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:

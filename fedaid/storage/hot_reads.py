@@ -119,14 +119,15 @@ async def policy_domains(kind: str) -> list[str]:
 async def boosts_by(
     actors: Sequence[int], excluded_authors: Sequence[int], audiences: Sequence[str], window: IdWindow
 ) -> list[Reblog]:
-    """Boosts by `actors` of posts not deleted, in `audiences`, by none of `excluded_authors`: the window's page."""
+    """Boosts by `actors` of posts not deleted nor hidden, in `audiences`, by none of `excluded_authors`: the
+    window's page."""
     values: list[Any] = [*actors, *audiences, *excluded_authors]
     sql = (
         # CROSS JOIN keeps SQLite's join order, boosts first: joined the other way it walks every public post
         # by the audience index (ms, not µs, with few boosts). PostgreSQL plans it as an inner join.
         f"SELECT {columns(Reblog, 'r')} FROM reblog r CROSS JOIN post p"
         f" WHERE p.id = r.post_id AND r.actor_id IN ({marks(1, len(actors))}) AND p.deleted_at IS NULL"
-        f" AND p.visibility IN ({marks(1 + len(actors), len(audiences))})"
+        f" AND p.hidden_at IS NULL AND p.visibility IN ({marks(1 + len(actors), len(audiences))})"
     )
     if excluded_authors:
         sql += f" AND p.author_id NOT IN ({marks(1 + len(actors) + len(audiences), len(excluded_authors))})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from factories import make_post
 
+from fedaid.domain import reports
 from fedaid.domain.follows import follow
 from fedaid.models import Notification, NotificationKind, Visibility
 
@@ -124,3 +125,28 @@ async def test_instance_documents_and_search(api) -> None:
     assert [t["name"] for t in tags.body["hashtags"]] == ["reparation"]
     statuses = await api.get("/api/v2/search", as_="ana", params={"q": "vélo", "type": "statuses"})
     assert len(statuses.body["statuses"]) == 1
+
+
+async def test_a_boost_of_a_post_a_moderator_hid_shows_to_its_author_only(api) -> None:
+    # Given cy, who follows ana, and ana's boost of bea's post
+    ana, bea, cy = await api.add_member("ana"), await api.add_member("bea"), await api.add_member("cy")
+    with api.instance.db.active():
+        await follow(cy.actor, ana.actor)
+        post = await make_post(bea.actor, "<p>Insulte</p>")
+    boost = (await api.post(f"/api/v1/statuses/{post.id}/reblog", as_="ana")).body["id"]
+    ana_statuses = f"/api/v1/accounts/{ana.actor.id}/statuses"
+    assert boost in [s["id"] for s in (await api.get("/api/v1/timelines/home", as_="cy")).body]
+
+    # When a moderator hides bea's post after a report
+    with api.instance.db.active():
+        report = await reports.file_report(
+            cy.actor, bea.actor, post_ids=[post.id], comment="", category="violation", forward=False, base_url=""
+        )
+        await reports.hide_post(report, post.id, by=ana.actor)
+
+    # Then the boost leaves cy's home timeline and ana's statuses, as the post leaves every list
+    for viewer in ("cy", None):
+        assert boost not in [s["id"] for s in (await api.get(ana_statuses, as_=viewer)).body], viewer
+    assert boost not in [s["id"] for s in (await api.get("/api/v1/timelines/home", as_="cy")).body]
+    # and bea, its author, still sees it
+    assert boost in [s["id"] for s in (await api.get(ana_statuses, as_="bea")).body]
