@@ -11,7 +11,7 @@ from aiohttp import web
 from fedaid.api.auth import user_caller, viewer_of
 from fedaid.api.entities import render_poll
 from fedaid.api.params import read_params
-from fedaid.api.views import RENDER_CACHE
+from fedaid.api.render_cache import RENDER_CACHE
 from fedaid.api.visibility import can_see
 from fedaid.domain import polls
 from fedaid.errors import InvalidInput, NotFound

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from fedaid.api.entities import render_reblog_status
-from fedaid.api.views import RENDER_CACHE, Presenter, RenderCache
+from fedaid.api.render_cache import RENDER_CACHE, RenderCache
+from fedaid.api.views import Presenter
 from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
@@ -258,3 +259,5 @@ async def stop_hub(app: web.Application) -> None:
     """On shutdown, before connections close: every open stream ends at once."""
     if STREAM_HUB in app:
         await app[STREAM_HUB].close()
+    if RENDER_CACHE in app:
+        await app[RENDER_CACHE].close()

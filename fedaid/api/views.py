@@ -1,17 +1,15 @@
 """Load what Mastodon entities need, in a few batched queries per page, then render them.
 
 Reads only: counts, tags, proposals, mentions and relationships for a list of posts or actors.
-Rendered statuses and accounts are kept a few seconds (`RenderCache`): a status is re-rendered at
+Rendered statuses and accounts are kept a few seconds (`api/render_cache.py`): a status is re-rendered at
 once when it is edited or deleted, and its counts (replies, favourites, boosts, followers, statuses) may
-lag by the TTL. What the viewer did (`favourited`, `reblogged`) is read for each page, never cached.
+lag by two TTLs. What the viewer did (`favourited`, `reblogged`) is read for each page, never cached.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +23,7 @@ from fedaid.api.entities import (
     render_reblog_status,
     render_status,
 )
+from fedaid.api.render_cache import RENDER_CACHE, RenderCache
 from fedaid.appkeys import SETTINGS
 from fedaid.config import Settings
 from fedaid.domain.actor_stats import AccountStats, account_stats, follow_states
@@ -34,37 +33,6 @@ from fedaid.domain.post_details import post_details, posts_with_authors
 from fedaid.domain.reactions import reactions_of
 from fedaid.domain.timelines import Entry, PostStamp
 from fedaid.models import Account, Actor, FollowState, Notification, Post
-
-
-class RenderCache:
-    """Rendered entities for a few seconds, least recently used out first; one per instance (app)."""
-
-    def __init__(self, *, ttl: float = 5.0, size: int = 20_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.size, self.clock = ttl, size, clock
-        self._entries: OrderedDict[Any, tuple[float, Any, Any]] = OrderedDict()
-        # When a page's entries lapse together, every request showing it misses them at once: these locks make
-        # the first render them while the others wait and then read the cache (no stampede of renderings).
-        self.rendering_statuses = asyncio.Lock()
-        self.rendering_accounts = asyncio.Lock()
-
-    def get(self, key: Any, stamp: Any = None) -> Any | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < self.clock() or entry[1] != stamp:
-            return None
-        self._entries.move_to_end(key)
-        return entry[2]
-
-    def put(self, key: Any, value: Any, stamp: Any = None, *, ttl: float | None = None) -> None:
-        self._entries[key] = (self.clock() + (self.ttl if ttl is None else ttl), stamp, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def forget(self, key: Any) -> None:
-        self._entries.pop(key, None)
-
-
-RENDER_CACHE = web.AppKey("render_cache", RenderCache)
 
 
 def presenter(request: web.Request, viewer: Actor | None = None) -> Presenter:
@@ -163,6 +131,7 @@ class Presenter:
         mine = await self.reactions([post.id for post in posts])
         shown = [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})} for post in posts]
         await self._own_votes(shown)
+        self.cache.refresh_lapsed(self._render_again)
         return shown
 
     async def status_page(self, entries: list[Entry]) -> tuple[list[dict[str, Any]], list[int]]:
@@ -181,6 +150,7 @@ class Presenter:
             for post_id, post in shown.items()
         }
         await self._own_votes(list(statuses.values()))
+        self.cache.refresh_lapsed(self._render_again)
         return (
             [
                 statuses[entry.post.id]
@@ -205,6 +175,19 @@ class Presenter:
                     bodies[post.id] = body
                     self.cache.put(("status", post.id), body, _stamp(post))
         return bodies
+
+    async def _render_again(self, keys: list[Any]) -> None:
+        """Render the lapsed cache entries under `keys` again (a background task of the render cache)."""
+        again = type(self)(self.settings, cache=self.cache)  # as no viewer: the cached parts are the same for all
+        post_ids = [key[1] for key in keys if key[0] == "status"]
+        posts = await posts_with_authors(post_ids) if post_ids else []
+        for post, body in zip(posts, await again._render_statuses(posts), strict=True):
+            self.cache.put(("status", post.id), body, _stamp(post))
+        actor_ids = [key[1] for key in keys if key[0] == "account"]
+        if actor_ids:
+            for actor_id in actor_ids:
+                self.cache.forget(("account", actor_id))
+            await again.accounts(list((await load_actors(actor_ids)).values()))
 
     def _bodies_in_cache(self, rows: list[PostStamp]) -> dict[int, dict[str, Any] | None]:
         return {row.id: self.cache.get(("status", row.id), row.stamp) for row in rows}

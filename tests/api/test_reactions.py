@@ -9,7 +9,7 @@ import pytest
 from factories import make_post
 from federated import copy_of, follow_across
 
-from fedaid.api.views import RENDER_CACHE
+from fedaid.api.render_cache import RENDER_CACHE
 from fedaid.domain.follows import follow
 from fedaid.models import Visibility
 

@@ -1,4 +1,5 @@
-"""The render cache of fedaid/api/views.py: requests that miss the same page at once render it once."""
+"""The render cache (fedaid/api/render_cache.py): requests that miss the same page at once render it once, and
+lapsed entries are served while they are rendered again."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import asyncio
 
 from factories import make_post
 
-from fedaid.api.views import Presenter, RenderCache
+from fedaid.api.render_cache import RenderCache
+from fedaid.api.views import Presenter
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain import timelines
 from fedaid.domain.members import add_member
 from fedaid.domain.paging import Page
+from fedaid.domain.reactions import favourite
 from fedaid.domain.visibility import local_viewer
 
 BASE = "http://aid.example"
@@ -34,3 +37,39 @@ async def test_concurrent_requests_missing_the_same_page_render_it_once(db: Data
     pages = await asyncio.gather(*(CountingPresenter(settings, cache=cache).status_page(entries) for _ in range(10)))
     assert len(rendered) == 5  # one rendering of the five statuses, not ten
     assert all(statuses == pages[0][0] for statuses, _ in pages) and len(pages[0][0]) == 5
+
+
+async def test_a_lapsed_page_is_served_at_once_and_rendered_again_behind(db: Database, tmp_path) -> None:
+    """After its TTL a status is still served (no request waits for its rendering) while one background task
+    renders it again; after two TTLs it is rendered in the request."""
+    ana = (await add_member(BASE, "ana", email="ana@example.org", password="a long passphrase")).actor
+    bea = (await add_member(BASE, "bea", email="bea@example.org", password="a long passphrase")).actor
+    post = await make_post(ana, "<p>Post</p>")
+    now = [1000.0]
+    cache = RenderCache(ttl=5, clock=lambda: now[0])
+    settings = Settings(data_dir=tmp_path, base_url=BASE, secret_key="x" * 32)
+    rendered: list[int] = []
+
+    class CountingPresenter(Presenter):
+        async def _render_statuses(self, posts):
+            rendered.extend(p.id for p in posts)
+            return await super()._render_statuses(posts)
+
+    async def favourites_shown() -> int:
+        entries = await timelines.of_account(local_viewer(ana), ana, Page(limit=20))
+        (status,), _ = await CountingPresenter(settings, cache=cache).status_page(entries)
+        return status["favourites_count"]
+
+    assert await favourites_shown() == 0 and rendered == [post.id]
+    await favourite(post, bea)
+    now[0] += 4
+    assert await favourites_shown() == 0 and cache._refreshing is None  # fresh: nothing to do
+    now[0] += 2  # lapsed: served as it was, rendered again behind
+    assert await favourites_shown() == 0
+    assert cache._refreshing is not None
+    await cache._refreshing
+    assert rendered == [post.id, post.id]
+    assert await favourites_shown() == 1 and len(rendered) == 2
+    now[0] += 11  # lapsed for longer than one TTL: rendered in the request
+    await favourite(post, ana)
+    assert await favourites_shown() == 2 and len(rendered) == 3
