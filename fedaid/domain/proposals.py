@@ -22,6 +22,7 @@ from fedaid.activitypub.parse import NoteDoc
 from fedaid.activitypub.parse.proposals import ProposalDoc
 from fedaid.clock import utcnow
 from fedaid.domain import matching, post_federation, post_tags, posts, search
+from fedaid.domain.category_words import default_hours
 from fedaid.errors import Conflict, InvalidInput, NotFound
 from fedaid.models import (
     Actor,
@@ -363,13 +364,14 @@ async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:
         known = set(await Category.filter(slug__in=list(note.hashtags) or [""]).values_list("slug", flat=True))
         category = next((tag for tag in note.hashtags if tag in known), "")
     place = doc.place
+    hours = default_hours(category) if doc.hours_from_category else doc.hours
     return {
         "purpose": doc.purpose,
         "title": doc.title or "-",
         "category": category,
         "tags": [tag for tag in doc.tags if tag != category and tag not in PURPOSE_OF_TAG][:MAX_TAGS],
-        "hours": min(doc.hours, MAX_HOURS),
-        "available_hours": min(doc.available_hours, MAX_HOURS),
+        "hours": min(hours, MAX_HOURS),
+        "available_hours": min(hours if doc.hours_from_category else doc.available_hours, MAX_HOURS),
         "place_name": place.name if place else "",
         "remote_ok": doc.remote_ok,
         "latitude": place.latitude if place else None,

@@ -176,7 +176,7 @@ def test_a_mastodon_post_mentioning_the_collective_with_a_purpose_hashtag_is_a_p
     parsed = parse_note(doc)
     proposal = proposal_of(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=True)
     assert proposal is not None and proposal.purpose == ProposalPurpose.REQUEST and proposal.is_from_hashtags
-    assert proposal.hours == Decimal("2.00") and proposal.title.startswith("#demande Qui peut")
+    assert proposal.hours == Decimal("2.00") and proposal.title == "Qui peut m'aider 2 h sur ma compta ? @collectif"
     # not when the policy forbids outside members, nor without the collective
     assert proposal_of(parsed, collective_ap_id=COLLECTIVE, allow_hashtag_proposals=False) is None
     assert proposal_of(parsed, collective_ap_id="https://other.example/c/x", allow_hashtag_proposals=True) is None

@@ -1,16 +1,24 @@
 """FEP-0837 proposals read from incoming posts: `Proposal`, `["Note","Proposal"]`, a `Note` with `purpose`,
-or a plain post whose hashtags (#offre, #demande, #offer, #request) say what it is."""
+or a plain post whose hashtags (#offre, #demande, #offer, #request) say what it is, read with the grammar a
+status posted here follows (`activitypub/hashtags.read_text_proposal`)."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fedaid.activitypub.hashtags import PURPOSE_OF_TAG, hours_in_text, purpose_of_hashtags
+from fedaid.activitypub.hashtags import (
+    PURPOSE_OF_TAG,
+    REMOTE_TAGS,
+    TextProposal,
+    end_of_day,
+    hours_in_text,
+    read_text_proposal,
+)
 from fedaid.activitypub.parse.values import JSONDict, as_list, datetime_of
 from fedaid.activitypub.sanitize import plain_text, sanitize_text
 from fedaid.activitypub.vocab import HOUR_UNIT
@@ -22,7 +30,6 @@ HOUR_UNITS = frozenset(
 )
 MAX_HOURS = Decimal("999999.99")  # what Proposal.hours and Agreement.hours can hold
 MAX_TITLE = 200
-REMOTE_TAGS = frozenset({"adistance", "remote", "distanciel"})  # what a status says to mean "at a distance"
 _KM_PER_UNIT = {"km": 1.0, "m": 0.001, "miles": 1.609344, "feet": 0.0003048, "cm": 0.00001, "inches": 0.0000254}
 
 
@@ -49,42 +56,64 @@ class ProposalDoc:
     has_reciprocal: bool  # something is expected back (FEP-0837 reciprocal intent)
     remote_ok: bool  # fedaid:remoteOk, or a #adistance / #remote hashtag
     is_from_hashtags: bool  # a plain post read as a proposal through its hashtags
+    hours_from_category: bool = False  # a plain post naming no hours: its category's default applies, as here
 
 
 def read_proposal(extra: JSONDict, *, hashtags: tuple[str, ...], name: str, content: str) -> ProposalDoc | None:
-    """The proposal a post carries: FEP-0837 data, else a purpose hashtag; None when it carries none.
+    """The proposal a post carries: FEP-0837 data, else one purpose hashtag; None when it carries none.
 
     A proposal read from hashtags only is marked `is_from_hashtags`: whether such a post counts is
-    the domain's decision (it must reach our collective, and the instance must allow it).
+    the domain's decision (it must reach our collective, and the instance must allow it). Its text gives
+    what FEP-0837 would (title, hours, place, expiry); a text naming both purposes is no proposal, as a
+    status posted here with both is refused.
     """
     purpose = _purpose(extra.get("purpose"))
-    from_hashtags = purpose is None
+    text: TextProposal | None = None
     if purpose is None:
-        purpose = purpose_of_hashtags(hashtags)
-    if purpose is None:
-        return None
+        text = read_text_proposal(plain_text(content), hashtags)
+        if text is None or len(text.purposes) != 1:
+            return None
+        (purpose,) = text.purposes
     publishes = first_dict(extra.get("publishes"))
     hours = hours_of(publishes.get("resourceQuantity")) if publishes else None
-    if hours is None:
-        hours = _hours_in_text(content) or Decimal(1)
+    in_text = _hours_in_text(content) if hours is None else None
+    hours = hours or in_text or Decimal(1)
     # Nothing left is a real answer once every hour is agreed: 0 available, not "unknown".
     available = hours_of(publishes.get("availableQuantity"), allow_zero=True) if publishes else None
     status = extra.get("status")
     return ProposalDoc(
         purpose=purpose,
-        title=_title(name, content),
+        title=name[:MAX_TITLE] if name else (text.title if text and text.title else _first_line(content)),
         hours=hours,
         available_hours=min(available, hours) if available is not None else hours,
         category=_slug(extra.get("category")),
         tags=tuple(tag for tag in hashtags if tag not in PURPOSE_OF_TAG),
-        place=parse_place(extra.get("location")),
+        place=parse_place(extra.get("location")) or _text_place(text),
         starts_at=datetime_of(extra.get("startTime")),
-        expires_at=datetime_of(extra.get("endTime")),
+        expires_at=datetime_of(extra.get("endTime")) or _text_expiry(text),
         status=ProposalStatus(status) if status in ProposalStatus._value2member_map_ else None,
         has_reciprocal=bool(first_dict(extra.get("reciprocal"))),
         remote_ok=extra.get("remoteOk") is True or bool(REMOTE_TAGS & set(hashtags)),
-        is_from_hashtags=from_hashtags,
+        is_from_hashtags=text is not None,
+        hours_from_category=text is not None and in_text is None,
     )
+
+
+def _text_place(text: TextProposal | None) -> PlaceDoc | None:
+    """The place a plain post names ("📍 Lyon"), without coordinates."""
+    if text is None or not text.place_name:
+        return None
+    return PlaceDoc(name=sanitize_text(text.place_name)[:200], latitude=None, longitude=None, radius_km=None)
+
+
+def _text_expiry(text: TextProposal | None) -> datetime | None:
+    """The end of the day a plain post says it is open until, when that is a date."""
+    if text is None or text.expiry_day is None:
+        return None
+    try:
+        return end_of_day(date.fromisoformat(text.expiry_day))
+    except ValueError:
+        return None
 
 
 def parse_place(value: Any) -> PlaceDoc | None:
@@ -108,9 +137,8 @@ def _purpose(value: Any) -> ProposalPurpose | None:
     return ProposalPurpose(value) if value in ProposalPurpose._value2member_map_ else None
 
 
-def _title(name: str, content: str) -> str:
-    if name:
-        return name[:MAX_TITLE]
+def _first_line(content: str) -> str:
+    """The first line of a post's text, cut with an ellipsis past MAX_TITLE characters."""
     first_line = next((line for line in plain_text(content).split("\n") if line.strip()), "")
     return (first_line[: MAX_TITLE - 1] + "…") if len(first_line) > MAX_TITLE else first_line
 
