@@ -53,6 +53,8 @@ QUERY_METHODS = frozenset(
     }
 )
 FEDERATION_QUEUES = frozenset({"InboxItem", "Delivery", "DomainHealth", "WorkItem"})
+# The storage helpers federation/ may use for its queues: claiming due rows, and storing a burst of inbox items.
+FEDERATION_STORAGE = ("fedaid.storage.claims", "fedaid.storage.bulk_insert", "fedaid.storage.availability")
 # Methods only a query set, a model or a connection has: called on anything, they run or build a query.
 ORM_ONLY_METHODS = frozenset(
     {
@@ -210,8 +212,12 @@ def test_api_and_web_run_no_query_of_their_own(path: Path) -> None:
 @pytest.mark.parametrize("path", modules("federation"), ids=rel)
 def test_federation_queries_only_its_queues_and_the_actor_cache(path: Path) -> None:
     allowed = FEDERATION_QUEUES | ({"Actor"} if path.name == "remote_actors.py" else set())
-    extra = queried_models(tree(path)) - allowed
+    module = tree(path)
+    extra = queried_models(module) - allowed
     assert not extra, f"{rel(path)} queries {sorted(extra)}: that is the domain's work"
+    storage = {name for name in imported_modules(module) if is_within(name, "fedaid.storage")}
+    other = {name for name in storage if not any(is_within(name, ok) for ok in FEDERATION_STORAGE)}
+    assert not other, f"{rel(path)} uses {sorted(other)}: federation/ stores only its queues' rows"
 
 
 def test_the_inbox_worker_only_dispatches_to_domain_receive_functions() -> None:
