@@ -14,7 +14,17 @@ from pictures import pdf, photo, stored_files
 from fedaid.appkeys import REMOTE_ACTORS
 from fedaid.domain import follows
 from fedaid.domain.categories import ensure_default_categories
-from fedaid.models import Actor, MediaAttachment, Post, WorkItem, WorkKind, WorkState
+from fedaid.models import (
+    Actor,
+    MediaAttachment,
+    Notification,
+    NotificationKind,
+    Post,
+    Proposal,
+    WorkItem,
+    WorkKind,
+    WorkState,
+)
 
 from fakes.remote_instance import AS, start_fake_remote
 from testsupport import drain
@@ -107,6 +117,11 @@ async def test_an_offer_with_two_pictures_reaches_fedaid_and_mastodon(make_api, 
     assert all(m["url"].startswith(f"{beta.base_url}/media/") and m["preview_url"] for m in shown)
     assert [m["remote_url"] for m in shown] == [a["url"] for a in attachments]
     assert (await fetched(shown[0]["url"]))[:2] == (200, "image/jpeg")
+    # ...original and small version: 1200 px wide here, 800 px in the preview
+    preview = shown[0]["preview_url"]
+    assert preview.startswith(f"{beta.base_url}/media/") and preview != shown[0]["url"]
+    assert (await fetched(preview))[:2] == (200, "image/jpeg")
+    assert (shown[0]["meta"]["original"]["width"], shown[0]["meta"]["small"]["width"]) == (1200, 800)
     code, html = await page(beta.instance, f"/posts/{received.id}")
     assert code == 200
     for alt in ALTS:
@@ -156,6 +171,15 @@ async def test_a_post_with_a_picture_a_video_link_and_a_pdf_from_mastodon(make_a
     assert document["url"].startswith(f"{api.base_url}/media/") and document["url"].endswith(".pdf")
     assert video["url"] == video_url
     assert (await fetched(document["url"]))[:3] == (200, "application/pdf", pdf())
+    # And the picture and the PDF were fetched once each, as queued work (the video stays a link), and their
+    # copies are served from here without asking Mastodon again
+    with api.instance.db.active():
+        queued = await WorkItem.filter(kind=WorkKind.FETCH_MEDIA).order_by("id").values_list("state", flat=True)
+    assert queued == [WorkState.DONE, WorkState.DONE]
+    assert (await fetched(image["url"]))[:2] == (200, "image/jpeg")
+    for path in ("/system/media/1.jpg", "/system/media/flyer.pdf"):
+        assert mastodon.count("GET", path) == 1, path
+    assert mastodon.count("GET", "/system/media/clip.mp4") == 0
     # And the web page shows the picture with its alt text, the video and the document as links
     code, html = await page(api.instance, f"/posts/{post.id}")
     assert code == 200
@@ -213,6 +237,37 @@ async def test_a_reply_to_unseen_posts_arrives_with_its_parents(make_api, aiohtt
     # And the web page shows the conversation
     code, html = await page(api.instance, f"/posts/{third.id}")
     assert code == 200 and html.index("message 1") < html.index("message 2") < html.index("message 3")
+
+
+async def test_a_reply_to_an_unseen_response_brings_that_response_to_the_proposal(make_api, aiohttp_server) -> None:
+    # Given ana's offer here, answered on Mastodon by alice (1), whose reply never reached us
+    api = await make_api("alpha")
+    ana = await api.add_member("ana")
+    with api.instance.db.active():
+        await ensure_default_categories()
+    offer = await api.post(
+        "/api/v1/statuses", as_="ana", json={"status": "Perceuse à prêter\n2 h · 📍 Lyon\n#offre #outils"}
+    )
+    assert offer.status == 200 and offer.body["fedaid"]["purpose"] == "offer", offer.body
+    mastodon = await start_fake_remote(aiohttp_server, usernames=("alice",))
+    unseen = reply(mastodon, 1, parent=None, mention=ana.actor.ap_id)
+    unseen["inReplyTo"] = offer.body["uri"]
+    mastodon.add_object("/users/alice/statuses/1", {"@context": AS, **unseen})
+    # When alice's next message (2), answering her first, arrives and the worker runs
+    await send_create(mastodon, api.base_url, reply(mastodon, 2, parent=1, mention=ana.actor.ap_id))
+    await drain(api.instance)
+    # Then her first reply was fetched and is a response on the offer's page, and ana was told of it once
+    first = await post_by_ap_id(api.instance, unseen["id"])
+    assert first.in_reply_to_id == int(offer.body["id"])
+    with api.instance.db.active():
+        proposal_id = (await Proposal.get(post_id=first.in_reply_to_id)).id
+        assert await Notification.filter(kind=NotificationKind.RESPONSE, post_id=first.id).count() == 1
+    code, html = await page(api.instance, f"/proposals/{proposal_id}")
+    assert code == 200 and "message 1" in html
+    # And the second one's context holds the offer and the first reply
+    second = await post_by_ap_id(api.instance, mastodon.url("/users/alice/statuses/2"))
+    context = (await api.get(f"/api/v1/statuses/{second.id}/context")).body
+    assert [s["id"] for s in context["ancestors"]] == [offer.body["id"], str(first.id)]
 
 
 async def test_a_reply_chain_fifty_deep_stops_at_the_configured_depth(make_api, aiohttp_server) -> None:
