@@ -28,7 +28,7 @@ from fedaid.api.views import Presenter
 from fedaid.appkeys import DATABASE, SETTINGS
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import news
+from fedaid.domain import news, oauth
 from fedaid.domain.follow_lists import accepted_follow_pairs
 from fedaid.domain.notifications import those_their_recipients_see
 from fedaid.domain.policy import silenced_domains
@@ -45,6 +45,7 @@ LAG = timedelta(seconds=5)
 HEARTBEAT_SECONDS = 15.0
 QUEUE_SIZE = 500
 USER_STREAMS = ("user", "user:notification")
+REVOKED = "revoked"  # the payload of the close event that ends a stream whose token no longer holds
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Subscription:
     stream: str
     viewer: Actor | None
     tag: str | None = None
+    token_id: int | None = None  # the token it was opened with: the stream ends once it is revoked
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
 
     @property
@@ -109,8 +111,10 @@ class StreamHub:
             except asyncio.CancelledError:
                 pass
 
-    def subscribe(self, stream: str, viewer: Actor | None, tag: str | None = None) -> Subscription:
-        subscription = Subscription(stream, viewer, tag)
+    def subscribe(
+        self, stream: str, viewer: Actor | None, tag: str | None = None, *, token_id: int | None = None
+    ) -> Subscription:
+        subscription = Subscription(stream, viewer, tag, token_id=token_id)
         if not self.subscriptions:
             self._since = utcnow()  # nobody listened: start from now, not from the last poll
         self.subscriptions.add(subscription)
@@ -133,7 +137,9 @@ class StreamHub:
             await asyncio.sleep(self.interval)
 
     async def poll(self) -> None:
-        """One look at the database: new posts, deleted posts and new notifications since the last look."""
+        """One look at the database: streams whose token was revoked end, then new posts, deleted posts and new
+        notifications since the last look go out."""
+        await self._end_revoked()
         now = utcnow()
         since = self._since - LAG
         posts = [post for post in await news.posts_published_since(since) if self._first_time("post", post.id, now)]
@@ -156,6 +162,17 @@ class StreamHub:
             await self._dispatch_notifications(notifications)
         if boosts:
             await self._dispatch_boosts(boosts)
+
+    async def _end_revoked(self) -> None:
+        """End the subscriptions whose token was revoked or expired, or whose member was suspended or left."""
+        tokens = {s.token_id for s in self.subscriptions if s.token_id is not None}
+        if not tokens:
+            return
+        live = await oauth.live_token_ids(tokens)
+        for subscription in list(self.subscriptions):
+            if subscription.token_id is not None and subscription.token_id not in live:
+                self.unsubscribe(subscription)
+                subscription.push(Event("close", REVOKED))
 
     async def _boosts_since(self, since: datetime) -> list[Reblog]:
         """Boosts made since `since`, only while someone listens to a user stream."""

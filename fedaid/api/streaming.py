@@ -8,10 +8,10 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from fedaid.api.auth import optional_caller
-from fedaid.api.stream_hub import HEARTBEAT_SECONDS, STREAM_HUB, USER_STREAMS, Event, Subscription
+from fedaid.api.stream_hub import HEARTBEAT_SECONDS, REVOKED, STREAM_HUB, USER_STREAMS, Event, Subscription
 from fedaid.domain.oauth_scopes import has_scope
 from fedaid.errors import Forbidden, InvalidInput, Unauthorized
 
@@ -39,7 +39,10 @@ async def _subscription_for(request: web.Request, stream: str, tag: str | None) 
         tag = (tag or "").lstrip("#").lower()
         if not tag:
             raise InvalidInput("A hashtag stream needs a tag.")
-    return request.app[STREAM_HUB].subscribe(stream, viewer, tag if stream.startswith("hashtag") else None)
+    token_id = caller.token.id if caller else None
+    return request.app[STREAM_HUB].subscribe(
+        stream, viewer, tag if stream.startswith("hashtag") else None, token_id=token_id
+    )
 
 
 async def server_sent_events(request: web.Request) -> web.StreamResponse:
@@ -152,6 +155,8 @@ def _command(text: str) -> tuple[str, str, str | None] | None:
 async def _forward(ws: web.WebSocketResponse, subscription: Subscription) -> None:
     while True:
         event = await subscription.queue.get()
+        if event.name == "close" and event.payload == REVOKED:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"The access token was revoked")
         if event.name == "close" or ws.closed:
             return
         await ws.send_json({"stream": list(event.stream), "event": event.name, "payload": event.payload})

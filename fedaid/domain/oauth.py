@@ -11,10 +11,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
@@ -346,3 +348,18 @@ async def authenticate(bearer: str | None) -> tuple[OAuthToken, Account | None]:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         await OAuthToken.filter(id=token.id).update(last_used_at=now)
     return token, account
+
+
+async def live_token_ids(ids: Collection[int]) -> set[int]:
+    """Those of these tokens `authenticate` would still accept: not revoked nor expired, their member (if any)
+    approved and not deleted. Open streams ask it, so a revocation through any process ends them at once."""
+    if not ids:
+        return set()
+    query = OAuthToken.filter(id__in=sorted(ids), revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gte=utcnow())
+    )
+    query = query.filter(
+        Q(account_id__isnull=True) | Q(account__state=AccountState.APPROVED, account__actor__deleted_at__isnull=True)
+    )
+    live: list[int] = await query.values_list("id", flat=True)  # type: ignore[assignment]
+    return set(live)

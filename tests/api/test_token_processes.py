@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -71,3 +73,33 @@ async def test_after_a_refresh_the_old_token_is_refused_at_once_and_the_new_one_
 
     assert await processes.status(checker, old["access_token"]) == 401
     assert await processes.status(checker, new["access_token"]) == 200
+
+
+@pytest.mark.parametrize("revoked", ["access_token", "refresh_token"])
+async def test_a_stream_open_on_another_process_ends_when_its_token_is_revoked(processes, revoked):
+    # Given a user stream (server-sent events) and a WebSocket stream open on the second process
+    pair = await processes.sign_in(0)
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    url = processes.urls[1] + "/api/v1/streaming"
+    async with (
+        processes.session.get(url + "/user", headers=headers) as events,
+        processes.session.ws_connect(f"{url}?stream=user&access_token={pair['access_token']}") as socket,
+    ):
+        assert events.status == 200 and await events.content.readuntil(b"\n\n") == b":)\n\n"
+
+        # When the first process revokes its token
+        await processes.post(0, "/oauth/revoke", {"token": pair[revoked]})
+
+        # Then both streams end within moments, with nothing more sent
+        assert await asyncio.wait_for(events.content.read(), 10) == b""
+        closing = await asyncio.wait_for(socket.receive(), 10)
+    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == aiohttp.WSCloseCode.POLICY_VIOLATION
+
+
+async def test_a_stream_ends_when_a_refresh_replaces_its_token(processes):
+    old = await processes.sign_in(0)
+    headers = {"Authorization": f"Bearer {old['access_token']}"}
+    async with processes.session.get(processes.urls[1] + "/api/v1/streaming/user", headers=headers) as events:
+        assert await events.content.readuntil(b"\n\n") == b":)\n\n"
+        await processes.post(0, "/oauth/token", {"grant_type": "refresh_token", "refresh_token": old["refresh_token"]})
+        assert await asyncio.wait_for(events.content.read(), 10) == b""
