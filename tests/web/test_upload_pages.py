@@ -1,15 +1,19 @@
 """The proposal form takes pictures and documents without JavaScript: multipart, one alt text per file; the
-page shows each picture with its alt text; a bad file or a fifth one is refused and nothing is kept."""
+page shows each picture with its alt text, fitting a 390-px phone; a bad file or a fifth one is refused and nothing is
+kept."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import aiohttp
 import pytest
 from pictures import photo, stored_files
+from PIL import Image
 
 from fedaid.domain.categories import ensure_default_categories
+from tests.web.browsing import PHONE, Person
 from tests.web.helpers import Page, Visitor, make_member
 
 OFFER = {
@@ -82,3 +86,28 @@ async def test_a_bad_or_fifth_file_is_refused_and_nothing_is_kept(instance, ana,
     assert page.status == 400 and f'id="{field}-error"' in page
     assert 'value="Perceuse à prêter"' in page  # what was typed stays
     assert stored_files(instance.settings.data_dir) == []
+
+
+@pytest.mark.browser
+async def test_on_a_phone_the_picture_fits_the_screen_and_its_small_version_is_loaded(instance, ana, browser) -> None:
+    # Given an offer with a 2,400-px picture
+    sent = await send_offer(ana, {"picture_1": (photo(2400, 1600), "perceuse.jpg")}, {"alt_1": "Une perceuse rouge"})
+    assert sent.status == 200, sent.text[:500]
+    path = sent.url.removeprefix(instance.base_url)
+    # When a visitor opens its page in Chromium at 390 px
+    visitor = await Person.open(browser, instance.base_url)
+    try:
+        await visitor.page.set_viewport_size(PHONE)
+        await visitor.go(path)
+        picture = visitor.page.get_by_alt_text("Une perceuse rouge")
+        await picture.scroll_into_view_if_needed()
+        await visitor.page.wait_for_function("document.images[0] && document.images[0].complete")
+        # Then it fits the screen without scrolling sideways, and the browser took the 800-px small version
+        box = await picture.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert await visitor.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        loaded = await picture.evaluate("img => img.currentSrc")
+        async with ana.session.get(loaded) as answer:
+            assert Image.open(io.BytesIO(await answer.read())).size == (800, 533)
+    finally:
+        await visitor.context.close()
