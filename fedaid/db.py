@@ -21,19 +21,13 @@ from tortoise.migrations.executor import MigrationExecutor
 from fedaid.errors import ConfigError
 from fedaid.storage.dialect import ping
 from fedaid.storage.foreign_keys import foreign_keys_checked_after
+from fedaid.storage.sqlite_engine import sqlite_connection
 
 log = logging.getLogger("fedaid.db")
 
 MODELS_MODULE = "fedaid.models"
 MIGRATIONS_MODULE = "migrations"
 SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
-# SQLite pragmas, each unless the URL says otherwise (sqlite:///path/fedaid.sqlite3?synchronous=FULL):
-# - In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a crash of fedaid loses nothing
-#   committed, a power cut may lose the last commits but never corrupts the file (GoToSocial's default too).
-# - Tortoise cuts the WAL back to 16 KiB after every checkpoint, so the file is regrown every few thousand
-#   rows: inserts then cost 40% more CPU. 64 MiB still returns the space a burst of writes takes.
-SQLITE_ENGINE = "fedaid.storage.sqlite_engine"
-SQLITE_PRAGMAS = {"synchronous": "NORMAL", "journal_size_limit": str(64 * 1024 * 1024)}
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -55,8 +49,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         database_url = "postgres" + database_url[len(scheme) :]
     connection_config: str | dict[str, Any] = database_url
     if scheme == "sqlite":
-        # Tortoise's own SQLite settings from the URL, on the client whose transactions begin IMMEDIATE.
-        connection_config = {**expand_db_url(_with_sqlite_pragmas(database_url)), "engine": SQLITE_ENGINE}
+        connection_config = sqlite_connection(database_url)
     # The connection is named after its dialect: Tortoise caches SQL per connection name, and
     # the tests run SQLite and PostgreSQL instances in one process.
     connection = "sqlite" if scheme == "sqlite" else "postgres"
@@ -68,15 +61,6 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
-
-
-def _with_sqlite_pragmas(database_url: str) -> str:
-    """The URL with each of SQLITE_PRAGMAS it does not set itself."""
-    query = urlsplit(database_url).query
-    for name, value in SQLITE_PRAGMAS.items():
-        if f"{name}=" not in query:
-            database_url += ("&" if "?" in database_url else "?") + f"{name}={value}"
-    return database_url
 
 
 class Database:
