@@ -38,6 +38,16 @@ def is_unavailable(err: BaseException) -> bool:
     return False
 
 
+# PostgreSQL giving up on a lock another transaction holds: deadlock detected, serialization failure
+# (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+_LOCK_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def is_lock_conflict(err: BaseException) -> bool:
+    """Whether `err` (or what caused it) is PostgreSQL giving up on a lock another transaction holds."""
+    return any(getattr(cause, "sqlstate", None) in _LOCK_CONFLICTS for cause in _chain(err))
+
+
 def _chain(err: BaseException) -> list[BaseException]:
     """`err`, what it was raised from, and an exception passed as its first argument (Tortoise's wrapping)."""
     seen: list[BaseException] = []
