@@ -1,4 +1,4 @@
-"""A locked database during a request: 503 with Retry-After and a short body, never a traceback page."""
+"""A locked or unreachable database during a request: 503 with Retry-After and a short body, never a traceback page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from fedaid.domain.members import add_member
 from fedaid.domain.oauth import register_app
 
-from testsupport import PASSWORD
+from testsupport import PASSWORD, admin_execute
 
 
 @pytest.fixture(params=("sqlite",))
@@ -50,3 +50,33 @@ async def test_a_locked_sqlite_database_answers_503_with_retry_after(make_instan
     assert status == 503
     assert int(headers["Retry-After"]) >= 1
     assert "Traceback" not in body and "sqlite" not in body.lower() and len(body) < 200
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("path", ["/api/v1/apps", "/api/v1/timelines/public", "/"])
+async def test_an_unreachable_postgresql_database_answers_503_with_retry_after(make_instance, backend, path):
+    # Given an instance whose PostgreSQL database stops taking connections and ends those it had
+    instance = await make_instance("drivers")
+    name = instance.db.url.rsplit("/", 1)[1]
+    await admin_execute(
+        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+    )
+    try:
+        # When a request needs the database
+        form = {"client_name": "Toot", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
+        async with aiohttp.ClientSession() as session:
+            method = (
+                session.post(instance.base_url + path, data=form)
+                if path == "/api/v1/apps"
+                else session.get(instance.base_url + path, headers={"Accept": "text/html"})
+            )
+            async with method as answer:
+                status, headers, body = answer.status, answer.headers, await answer.text()
+    finally:
+        await admin_execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+    # Then it is told to come back shortly, in a few words
+    assert status == 503, body
+    assert int(headers["Retry-After"]) >= 1
+    assert "Traceback" not in body and "asyncpg" not in body.lower() and len(body) < 200

@@ -24,6 +24,9 @@ _POSTGRES_UNAVAILABLE = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
 )
+# SQLSTATE 55000 is also a bug's (currval before nextval); this is PostgreSQL's refusal of new connections to a
+# database closed to them (ALLOW_CONNECTIONS false, as during maintenance): src/backend/utils/init/postinit.c
+_REFUSES_CONNECTIONS = "is not currently accepting connections"
 # Either driver's errors, as they reach the code (Tortoise wraps some of them): the command line's net.
 DATABASE_ERRORS = (sqlite3.DatabaseError, asyncpg.PostgresError, BaseORMException)
 
@@ -34,6 +37,8 @@ def is_unavailable(err: BaseException) -> bool:
         if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", 0) & 0xFF in _SQLITE_UNAVAILABLE:
             return True
         if isinstance(cause, (*_POSTGRES_UNAVAILABLE, DBConnectionError, ConnectionError)):
+            return True
+        if isinstance(cause, asyncpg.ObjectNotInPrerequisiteStateError) and _REFUSES_CONNECTIONS in str(cause):
             return True
     return False
 
