@@ -156,3 +156,34 @@ async def test_mastodon_py_push_subscription_calls_work(make_api, aiohttp_server
     await asyncio.to_thread(client.push_subscription_delete)
     with api.instance.db.active():
         assert not await PushSubscription.exists()
+
+
+async def test_pushes_go_to_https_endpoints_only_and_never_to_private_addresses(make_api, aiohttp_server):
+    # Given an instance in production settings: an http endpoint is refused with a reason, nothing stored
+    strict = await make_api("strict", allow_http=False)
+    service = await FakePushService().start(aiohttp_server)
+    with strict.instance.db.active():
+        await strict.add_member("ana")
+    answer = await strict.post("/api/v1/push/subscription", as_="ana", json={"subscription": service.subscribe("p")})
+    assert answer.status == 422 and "endpoint" in answer.body["error"]
+    with strict.instance.db.active():
+        assert not await PushSubscription.exists()
+
+    # And an instance that refuses private addresses (http allowed, to reach the push service on 127.0.0.1)
+    api = await make_api("private", allow_private_addresses=False)
+    with api.instance.db.active():
+        await ensure_default_categories()
+        ana, cy = await api.add_member("ana"), await api.add_member("cy")
+    await api.post("/api/v1/push/subscription", as_="ana", json={"subscription": service.subscribe("loopback")})
+
+    # When a notification is pushed there
+    with api.instance.db.active():
+        await respond(await create_proposal(ana.actor, terms()), cy.actor, "Oui")
+    await api.instance.run_worker_once()
+    await api.instance.run_worker_once()
+
+    # Then nothing reached the address, and the job gave up saying why
+    assert service.pushes("loopback") == []
+    with api.instance.db.active():
+        (job,) = await OutboundJob.filter(channel="push")
+    assert job.state == JobState.GIVEN_UP and "127.0.0.1" in job.last_error
