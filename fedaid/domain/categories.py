@@ -69,7 +69,8 @@ async def list_categories(*, include_retired: bool = False) -> list[Category]:
 async def composer_choices() -> list[CategoryChoice]:
     """The active categories a status may be filed under; the general one is added to instances made before
     it existed (admins who retire it get the list of every category instead)."""
-    if not await Category.filter(slug=GENERAL).exists():
+    every = await list_categories(include_retired=True)
+    if not any(category.slug == GENERAL for category in every):
         family, position = CategoryFamily.SERVICES, len(DEFAULT_CATEGORIES[CategoryFamily.SERVICES]) - 1
         await Category.get_or_create(
             slug=GENERAL,
@@ -80,7 +81,8 @@ async def composer_choices() -> list[CategoryChoice]:
                 "position": position,
             },
         )
-    return [CategoryChoice(category.slug, category.name_fr, category.name_en) for category in await list_categories()]
+        every = await list_categories(include_retired=True)
+    return [CategoryChoice(c.slug, c.name_fr, c.name_en) for c in every if c.is_active]
 
 
 async def get_category(slug: str) -> Category:

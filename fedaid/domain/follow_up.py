@@ -25,7 +25,7 @@ async def post_follow_up(session: CoachingSession, author: Actor, kind: str, tex
         post = await posts.insert_post(author, f"{_LABELS[kind]}\n\n{text}")
         post.in_reply_to_ap_id = session.ap_id
         await post.save(update_fields=["in_reply_to_ap_id"])
-        await search.index_post(post, tags=await post_tags.tags_of(post))
+        await search.index_post(post, tags=await post_tags.tags_of(post), is_new=True)
         await post_federation.federate_post(post, Change.CREATE)
     return post
 

@@ -209,10 +209,11 @@ async def check_attachable(
     return ordered
 
 
-async def attach(post: Post, media: Sequence[MediaAttachment]) -> None:
+async def attach(post: Post, media: Sequence[MediaAttachment], *, is_new: bool = False) -> None:
     """Put checked uploads on `post`, in order; call it in the post's transaction. Uploads it no longer
-    shows (an edit) become orphans, pruned later."""
-    await MediaAttachment.filter(post_id=post.id).exclude(id__in=[m.id for m in media]).update(post_id=None)
+    shows (an edit) become orphans, pruned later; a post just inserted (`is_new`) has none."""
+    if not is_new:
+        await MediaAttachment.filter(post_id=post.id).exclude(id__in=[m.id for m in media]).update(post_id=None)
     for position, item in enumerate(media):
         await MediaAttachment.filter(id=item.id).update(post_id=post.id, position=position)
 

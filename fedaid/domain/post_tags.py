@@ -9,10 +9,11 @@ from fedaid.models import Actor, Post, PostTag
 MAX_TAG_LENGTH = 100
 
 
-async def set_tags(post: Post, names: Iterable[str]) -> list[str]:
-    """Replace the post's hashtags (lowercase, without `#`)."""
+async def set_tags(post: Post, names: Iterable[str], *, is_new: bool = False) -> list[str]:
+    """Replace the post's hashtags (lowercase, without `#`); `is_new` for a post just inserted, which has none."""
     wanted = list(dict.fromkeys(str(name).lstrip("#").lower()[:MAX_TAG_LENGTH] for name in names if name))
-    await PostTag.filter(post_id=post.id).delete()
+    if not is_new:
+        await PostTag.filter(post_id=post.id).delete()
     if wanted:
         await PostTag.bulk_create([PostTag(post_id=post.id, name=name) for name in wanted])
     return wanted

@@ -81,7 +81,7 @@ async def create_post(
             media=media,
             now=now,
         )
-        await search.index_post(post, tags=await tags_of(post))
+        await search.index_post(post, tags=await tags_of(post), is_new=True)
         await federate_post(post, Change.CREATE, now=now)
     return post
 
@@ -131,9 +131,9 @@ async def insert_post(
         addressed_to=[*to, *cc],
         published_at=published,
     )
-    await set_tags(post, [*hashtags, *extra_tags])
-    await attachments.attach(post, media)
-    await record_mentions(post)
+    await set_tags(post, [*hashtags, *extra_tags], is_new=True)
+    await attachments.attach(post, media, is_new=True)
+    await record_mentions(post, is_new=True)
     if notify_mentions:
         await _notify_mentioned(post, author, mentions)
     return post

@@ -112,15 +112,19 @@ def index_entry(post: Post, *, proposal: Proposal | None = None, tags: Iterable[
     )
 
 
-async def index_post(post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = ()) -> None:
-    """Add or refresh one post in the index; call it in the transaction that changes the post or its proposal."""
+async def index_post(
+    post: Post, *, proposal: Proposal | None = None, tags: Iterable[str] = (), is_new: bool = False
+) -> None:
+    """Add or refresh one post in the index; call it in the transaction that changes the post or its proposal
+    (`is_new` for a post just inserted, not in the index yet)."""
     author = post.author if isinstance(getattr(post, "author", None), Actor) else None
     domain = (
         author.domain
         if author is not None
         else (await Actor.filter(id=post.author_id).values_list("domain", flat=True))[0]
     )
-    await unindex_post(post.id)
+    if not is_new:
+        await unindex_post(post.id)
     await index_posts([index_entry(post, proposal=proposal, tags=tags, domain=domain)])
 
 
