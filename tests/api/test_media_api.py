@@ -9,6 +9,9 @@ import aiohttp
 import pytest
 from pictures import exif_of, fifty_megapixels, pdf, photo, png, png_bomb, stored_files
 
+from fedaid.domain import media
+from fedaid.models import MediaAttachment
+
 
 def upload_form(data: bytes, *, filename: str = "photo.jpg", content_type: str = "image/jpeg", **fields: str):
     form = aiohttp.FormData()
@@ -94,6 +97,17 @@ async def test_refused_uploads_leave_nothing_on_disk(api, name, data, reason) ->
     assert answer.status == 422, (name, answer.body)
     assert reason in answer.body["error"]
     assert stored_files(api.instance.settings.data_dir) == []
+
+
+async def test_a_file_over_the_size_limit_is_refused_and_leaves_nothing_on_disk(api) -> None:
+    await api.add_member("ana")
+    jpeg = photo()
+    oversized = jpeg + b"\0" * (media.MAX_UPLOAD_BYTES + 1 - len(jpeg))
+    answer = await api.post("/api/v2/media", as_="ana", data=upload_form(oversized))
+    assert answer.status == 413 and "16 MiB" in answer.body["error"], answer.body
+    assert stored_files(api.instance.settings.data_dir) == []
+    with api.instance.db.active():
+        assert not await MediaAttachment.exists()
 
 
 async def test_a_fifth_attachment_is_refused_and_stores_nothing(api) -> None:
