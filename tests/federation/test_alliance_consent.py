@@ -16,10 +16,12 @@ from fedaid.domain.posts import create_post
 from fedaid.federation.fetch import RemoteNotFound
 from fedaid.models import AccountRole, Actor, Notification, NotificationKind, Post, Visibility
 
+from fakes.push_service import FakePushService
 from fakes.smtp import FakeSmtpServer, text_of
 from testsupport import REPO_ROOT, drain
 
 sys.path.insert(0, str(REPO_ROOT))  # for `tests.web.helpers`, as tests/web/conftest.py does
+from tests.outbound.test_jobs_crash import subscribe_to_pushes  # noqa: E402
 from tests.web.helpers import Visitor, make_member  # noqa: E402
 
 
@@ -128,19 +130,23 @@ async def test_an_admin_refuses_a_request_and_the_asker_forgets_it(network):
     assert await alliances_of(coaching) == {}
 
 
-async def test_the_admin_is_mailed_about_a_request_in_their_language(make_instance):
+async def test_the_admin_is_mailed_and_pushed_about_a_request_in_their_language(make_instance, aiohttp_server):
     smtp = await FakeSmtpServer().start()
+    service = await FakePushService().start(aiohttp_server)
     try:
         coworking = await make_instance("coworking", smtp_url=smtp.url, mail_from="aide@cowork.example")
         coaching = await make_instance("coaching")
         with coworking.db.active():
-            await make_member(coworking.base_url, "cora", role=AccountRole.ADMIN, locale="en")
+            cora = await make_member(coworking.base_url, "cora", role=AccountRole.ADMIN, locale="en")
+            await subscribe_to_pushes(cora, service)
         await cli(coaching, "alliance", "request", acct(coworking))
         await drain(coworking, coaching)
-        await drain(coworking, coaching)  # the notification's mail job, then its sending
+        await drain(coworking, coaching)  # the notification's mail and push jobs, then their sending
 
         (mail,) = smtp.to("cora@example.org")
         assert "asks to ally with ours" in mail["Subject"] and "coaching" in mail["Subject"].lower()
         assert coworking.base_url in text_of(mail)
+        (push,) = service.pushes("lea-phone")
+        assert push.payload["notification_type"] == "admin.alliance" and "asks to ally" in push.payload["title"]
     finally:
         await smtp.close()
