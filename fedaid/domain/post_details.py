@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fedaid.domain.actor_stats import count_by
 from fedaid.domain.media import media_of_posts
 from fedaid.domain.polls import polls_of_posts
-from fedaid.models import Actor, Favourite, MediaAttachment, Poll, Post, PostTag, Proposal, Reblog
+from fedaid.models import Actor, MediaAttachment, Poll, Post, Proposal
+from fedaid.storage import hot_reads
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,15 @@ async def post_details(posts: list[Post]) -> PostDetails:
     """The details of `posts`; `parent_authors` is keyed by the id of the post replied to."""
     ids = [post.id for post in posts]
     parent_ids = sorted({post.in_reply_to_id for post in posts if post.in_reply_to_id})
+    counts = await hot_reads.reaction_counts(ids)
     return PostDetails(
         tags=await tags_of_posts(ids),
         proposals={row.post_id: row for row in await Proposal.filter(post_id__in=ids)},
         media=await media_of_posts(ids),
         polls=await polls_of_posts(ids),
-        replies=await count_by(Post.filter(in_reply_to_id__in=ids, deleted_at__isnull=True), "in_reply_to_id"),
-        favourites=await count_by(Favourite.filter(post_id__in=ids), "post_id"),
-        reblogs=await count_by(Reblog.filter(post_id__in=ids), "post_id"),
+        replies=counts["replies"],
+        favourites=counts["favourites"],
+        reblogs=counts["reblogs"],
         parent_authors=dict(await Post.filter(id__in=parent_ids).values_list("id", "author_id")) if parent_ids else {},
         mentioned=await _mentioned(posts),
     )
@@ -48,7 +49,7 @@ async def post_details(posts: list[Post]) -> PostDetails:
 async def tags_of_posts(post_ids: list[int]) -> dict[int, list[str]]:
     """Each post's hashtags (lowercase, no `#`), in the order they were set."""
     tags: dict[int, list[str]] = defaultdict(list)
-    for post_id, name in await PostTag.filter(post_id__in=post_ids).order_by("id").values_list("post_id", "name"):
+    for post_id, name in await hot_reads.tags_of_posts(post_ids):
         tags[post_id].append(name)
     return tags
 

@@ -166,3 +166,30 @@ def _stamps(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def _like_escaped(text: str) -> str:
     """`text` matched literally by LIKE … ESCAPE '!'."""
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+async def reaction_counts(post_ids: Sequence[int]) -> dict[str, dict[int, int]]:
+    """For these posts: {"replies" | "favourites" | "reblogs": {post id: count}} (replies not deleted)."""
+    counts: dict[str, dict[int, int]] = {"replies": {}, "favourites": {}, "reblogs": {}}
+    if not post_ids:
+        return counts
+    listed = marks(1, len(post_ids))
+    sql = (
+        "SELECT 'replies' AS kind, in_reply_to_id AS post_id, COUNT(*) AS n FROM post"
+        f" WHERE in_reply_to_id IN ({listed}) AND deleted_at IS NULL GROUP BY in_reply_to_id"
+        " UNION ALL SELECT 'favourites' AS kind, post_id, COUNT(*) AS n FROM favourite"
+        f" WHERE post_id IN ({listed}) GROUP BY post_id"
+        " UNION ALL SELECT 'reblogs' AS kind, post_id, COUNT(*) AS n FROM reblog"
+        f" WHERE post_id IN ({listed}) GROUP BY post_id"
+    )
+    for row in await fetch_rows(Post, sql, post_ids):
+        counts[row["kind"]][row["post_id"]] = row["n"]
+    return counts
+
+
+async def tags_of_posts(post_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(post id, hashtag) for these posts, in the order the tags were set."""
+    if not post_ids:
+        return []
+    sql = f"SELECT post_id, name FROM post_tag WHERE post_id IN ({marks(1, len(post_ids))}) ORDER BY id"
+    return [(row["post_id"], row["name"]) for row in await fetch_rows(Post, sql, post_ids)]
