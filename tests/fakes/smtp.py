@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -10,17 +11,29 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 
 class FakeSmtpServer:
-    """Accepts every mail; `delay` holds each DATA answer that long (a slow server, to kill a worker mid-send)."""
+    """Accepts every mail; `delay` holds each DATA answer that long (a slow server, to kill a worker mid-send).
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    With `tls`, it speaks TLS: from the first byte when `implicit` (smtps://), else it offers STARTTLS and refuses
+    mail until the client has upgraded (smtp+starttls://).
+    """
+
+    def __init__(self, *, delay: float = 0.0, tls: ssl.SSLContext | None = None, implicit: bool = False) -> None:
         self.delay = delay
+        self.tls, self.implicit = tls, implicit
         self.messages: list[EmailMessage] = []
+        self.encrypted: list[bool] = []  # for each mail kept, whether its session was over TLS
         self.data_started = asyncio.Event()
         self._server: asyncio.Server | None = None
 
     async def start(self) -> FakeSmtpServer:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: SMTP(self, hostname="localhost"), "127.0.0.1", 0)
+        upgrade = self.tls if not self.implicit else None
+        self._server = await loop.create_server(
+            lambda: SMTP(self, hostname="localhost", tls_context=upgrade, require_starttls=upgrade is not None),
+            "127.0.0.1",
+            0,
+            ssl=self.tls if self.implicit else None,
+        )
         return self
 
     @property
@@ -40,6 +53,7 @@ class FakeSmtpServer:
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.encrypted.append(session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None)
         self.data_started.set()
         if self.delay:
             await asyncio.sleep(self.delay)
