@@ -13,9 +13,11 @@ import re
 import shutil
 import ssl
 import subprocess
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from pictures import photo
 
 from ops.deployment import (
     DEPLOY,
@@ -91,6 +93,39 @@ async def test_nginx_site_in_front_of_two_web_processes(tmp_path):
             web.stop()
 
 
+async def media_through_nginx(session: aiohttp.ClientSession, base: str, headers: dict[str, str]) -> None:
+    """ana uploads a picture through nginx and posts it publicly, then one only for herself: nginx sends the
+    public file from the data folder (fedaid's X-Accel-Redirect) with long caching, and not the direct one."""
+    async with session.post(
+        f"{base}/api/v1/apps", headers=headers,
+        json={"client_name": "deploy test", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"},
+    ) as answer:  # fmt: skip
+        app = await answer.json()
+    grant = {"grant_type": "password", "username": "ana@example.org", "password": "a long passphrase",
+             "client_id": app["client_id"], "client_secret": app["client_secret"], "scope": "read write"}  # fmt: skip
+    async with session.post(f"{base}/oauth/token", headers=headers, data=grant) as answer:
+        assert answer.status == 200, await answer.text()
+        bearer = {**headers, "Authorization": f"Bearer {(await answer.json())['access_token']}"}
+    urls = []
+    for width, visibility in ((800, "public"), (640, "direct")):  # two pictures: files are named by content
+        form = aiohttp.FormData()
+        form.add_field("file", photo(width, 600), filename="drill.jpg", content_type="image/jpeg")
+        async with session.post(f"{base}/api/v1/media", headers=bearer, data=form) as answer:
+            assert answer.status == 200, await answer.text()
+            media = await answer.json()
+        status = {"status": f"A {visibility} drill", "visibility": visibility, "media_ids": [media["id"]]}
+        async with session.post(f"{base}/api/v1/statuses", headers=bearer, json=status) as answer:
+            assert answer.status == 200, await answer.text()
+        urls.append(urlsplit(media["url"]).path)
+    public, direct = urls
+    async with session.get(f"{base}{public}", headers=headers) as answer:
+        assert answer.status == 200 and answer.headers["Content-Type"] == "image/jpeg"
+        assert "public" in answer.headers["Cache-Control"] and "immutable" in answer.headers["Cache-Control"]
+        assert "X-Accel-Redirect" not in answer.headers and (await answer.read())[:2] == b"\xff\xd8"
+    async with session.get(f"{base}{direct}", headers=headers) as answer:
+        assert answer.status == 404
+
+
 async def through_nginx(tls_port: int, http_port: int, web_ports: list[int], env: dict[str, str]) -> None:
     base = f"https://127.0.0.1:{tls_port}"
     headers = {"Host": HOST}
@@ -125,6 +160,7 @@ async def through_nginx(tls_port: int, http_port: int, web_ports: list[int], env
             assert published.returncode == 0, published.stderr
             message = await ws.receive_json(timeout=60)
             assert message["event"] == "update" and "perceuse" in message["payload"]
+        await media_through_nginx(session, base, headers)
     # Either web process answers /metrics on loopback with both processes' counts (multi-process mode)
     async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{web_ports[0]}/metrics") as answer:
         text = await answer.text()
