@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import multiprocessing
 import os
@@ -32,87 +31,30 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from inbox_load import (  # noqa: E402
+    ACTORS,
+    Remote,
+    Result,
+    drive,
+    follow_every_actor,
+    follows,
+    notes,
+    remote_actors,
+    signed_requests,
+)
 from scratch import scratch_database  # noqa: E402
 
 from fedaid.cli.serve import freeze_startup_objects, new_event_loop  # noqa: E402
 from fedaid.config import Settings  # noqa: E402
 from fedaid.db import Database  # noqa: E402
-from fedaid.federation.signatures import read_signature, sign_request, verify_signature  # noqa: E402
-from fedaid.keys import generate_key_pair  # noqa: E402
-
-ACTORS = 100
-AP = "application/activity+json"
-AS = "https://www.w3.org/ns/activitystreams"
-TEXT = (
-    "<p>OFFRE · Jardinage · 2 h · Lyon ou à distance</p><p>Je peux aider à tailler des haies, "
-    "désherber et planter ce printemps. Écrivez-moi !</p><p>#offre #jardinage</p>"
-)
-
-
-# --- the remote actors: a key server on 127.0.0.1 -------------------------------------------------
-
-
-@dataclass
-class Remote:
-    base_url: str
-    keys: list[tuple[str, str]]  # (private PEM, public PEM) per actor
-
-    def actor_id(self, number: int) -> str:
-        return f"{self.base_url}/users/u{number}"
-
-    def key_id(self, number: int) -> str:
-        return f"{self.actor_id(number)}#main-key"
-
-
-def remote_app(remote: Remote) -> web.Application:
-    """Serves each actor and its WebFinger, as Mastodon would (nothing else is needed)."""
-
-    async def actor(request: web.Request) -> web.Response:
-        number = int(request.match_info["n"])
-        ap_id = remote.actor_id(number)
-        doc = {
-            "@context": [AS, "https://w3id.org/security/v1"],
-            "id": ap_id,
-            "type": "Person",
-            "preferredUsername": f"u{number}",
-            "inbox": f"{ap_id}/inbox",
-            "outbox": f"{ap_id}/outbox",
-            "followers": f"{ap_id}/followers",
-            "endpoints": {"sharedInbox": f"{remote.base_url}/inbox"},
-            "publicKey": {"id": remote.key_id(number), "owner": ap_id, "publicKeyPem": remote.keys[number][1]},
-        }
-        return web.json_response(doc, content_type=AP)
-
-    async def webfinger(request: web.Request) -> web.Response:
-        user = request.query["resource"].removeprefix("acct:").split("@")[0]
-        number = int(user[1:])
-        return web.json_response(
-            {
-                "subject": request.query["resource"],
-                "links": [{"rel": "self", "type": AP, "href": remote.actor_id(number)}],
-            },
-            content_type="application/jrd+json",
-        )
-
-    async def inbox(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(status=202)
-
-    app = web.Application()
-    app.router.add_get("/users/u{n:\\d+}", actor)
-    app.router.add_get("/.well-known/webfinger", webfinger)
-    app.router.add_post("/{path:.*}", inbox)
-    return app
-
+from fedaid.federation.signatures import read_signature, verify_signature  # noqa: E402
 
 # --- the two servers, each in its own process ------------------------------------------------------
 
@@ -198,145 +140,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-# --- load -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    latencies: list[float]
-    statuses: dict[int, int]
-    cpu_seconds: float | None = None
-
-    @property
-    def accepted_per_second(self) -> float:
-        return self.statuses.get(202, 0) / self.seconds
-
-    @property
-    def cpu_per_request(self) -> float | None:
-        """Server CPU seconds per accepted request, when the server's CPU was measured."""
-        return self.cpu_seconds / max(1, self.statuses.get(202, 0)) if self.cpu_seconds is not None else None
-
-    def summary(self) -> str:
-        cpu = f", {self.cpu_per_request * 1e6:.0f} µs CPU each" if self.cpu_per_request is not None else ""
-        return f"{self.accepted_per_second:.0f}/s{cpu}"
-
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-    def line(self) -> str:
-        errors = sum(count for status, count in self.statuses.items() if status >= 500)
-        other = sum(count for status, count in self.statuses.items() if status != 202 and status < 500)
-        return (
-            f"{self.name:<22}{len(self.latencies):>9}{self.accepted_per_second:>12.0f}"
-            f"{statistics.median(self.latencies) * 1000:>9.1f}{self.percentile(0.99):>9.1f}{errors:>6}{other:>7}"
-        )
-
-
-def create_note(remote: Remote, target: str, actor: int, number: int) -> dict:
-    actor_id = remote.actor_id(actor)
-    note_id = f"{actor_id}/statuses/{number}"
-    return {
-        "@context": AS,
-        "id": f"{note_id}/activity",
-        "type": "Create",
-        "actor": actor_id,
-        "published": "2026-03-01T12:00:00Z",
-        "to": [f"{AS}#Public"],
-        "cc": [f"{actor_id}/followers"],
-        "object": {
-            "id": note_id,
-            "type": "Note",
-            "attributedTo": actor_id,
-            "content": TEXT,
-            "published": "2026-03-01T12:00:00Z",
-            "to": [f"{AS}#Public"],
-            "cc": [f"{actor_id}/followers"],
-            "tag": [{"type": "Hashtag", "name": "#offre", "href": f"{target}/tags/offre"}],
-        },
-    }
-
-
-def signed_requests(remote: Remote, inbox: str, activities: list[tuple[int, dict]]) -> list[tuple[bytes, dict]]:
-    prepared = []
-    for actor, activity in activities:
-        body = json.dumps(activity).encode()
-        headers = sign_request(
-            "POST", inbox, key_id=remote.key_id(actor), private_key_pem=remote.keys[actor][0], body=body
-        )
-        prepared.append((body, headers))
-    return prepared
-
-
-async def drive(
-    name: str, inbox: str, requests: list[tuple[bytes, dict]], concurrency: int, pid: int | None = None
-) -> Result:
-    """POST every prepared request over `concurrency` keep-alive connections; latencies are per request.
-
-    The requests go out as raw HTTP/1.1 bytes, as wrk sends them: on a machine with two CPUs, aiohttp's
-    client would spend as much CPU per request as the ceiling server does and take it from the servers.
-    """
-    url = urlsplit(inbox)
-    pending = iter([raw_post(url.path, url.netloc, body, headers) for body, headers in requests])
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(url.hostname, url.port)
-        for payload in pending:  # shared by every connection: each takes the next request
-            started = time.perf_counter()
-            try:
-                writer.write(payload)
-                status, keep_alive = await read_response(reader)
-            except (OSError, asyncio.IncompleteReadError):
-                status, keep_alive = 599, False
-            latencies.append(time.perf_counter() - started)
-            statuses[status] = statuses.get(status, 0) + 1
-            if not keep_alive:
-                writer.close()
-                reader, writer = await asyncio.open_connection(url.hostname, url.port)
-        writer.close()
-
-    cpu_before = process_cpu(pid)
-    started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    cpu_after = process_cpu(pid)
-    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
-    return Result(name, seconds, latencies, statuses, cpu)
-
-
-def raw_post(path: str, host: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """One HTTP/1.1 POST as bytes on the wire (`headers` come from sign_request and include Host)."""
-    fields = {"Host": host, **headers, "Content-Length": str(len(body))}
-    head = f"POST {path} HTTP/1.1\r\n" + "".join(f"{name}: {value}\r\n" for name, value in fields.items())
-    return head.encode("latin-1") + b"\r\n" + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """The status of one response, its body read and dropped; and whether the connection stays open."""
-    head = (await reader.readuntil(b"\r\n\r\n")).lower()
-    status = int(head[9:12])
-    length = 0
-    if (at := head.find(b"\r\ncontent-length:")) >= 0:
-        length = int(head[at + 17 : head.index(b"\r\n", at + 2)])
-    await reader.readexactly(length)
-    return status, b"\r\nconnection: close" not in head
-
-
-def process_cpu(pid: int | None) -> float | None:
-    """User + system CPU seconds of another process, from /proc (Linux)."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def machine_busy() -> tuple[int, int]:
     """(busy, total) CPU ticks of the whole machine so far, from /proc/stat (Linux)."""
     ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -365,20 +168,8 @@ def peak_rss_of(pid: int | None) -> float | None:
 async def warm_up(remote: Remote, base_url: str) -> None:
     """One Follow of the collective per actor: our instance fetches and caches every key."""
     inbox = f"{base_url}/inbox"
-    follows = [
-        (
-            n,
-            {
-                "@context": AS,
-                "id": f"{remote.actor_id(n)}#follows/warm",
-                "type": "Follow",
-                "actor": remote.actor_id(n),
-                "object": f"{base_url}/c/drivers",
-            },
-        )
-        for n in range(ACTORS)
-    ]
-    result = await drive("warm-up", inbox, signed_requests(remote, inbox, follows), 10)
+    requests = signed_requests(remote, inbox, follows(remote, f"{base_url}/c/drivers"))
+    result = await drive("warm-up", inbox, requests, 10)
     if result.statuses != {202: ACTORS}:
         raise SystemExit(f"warm-up failed: {result.statuses}")
 
@@ -386,26 +177,10 @@ async def warm_up(remote: Remote, base_url: str) -> None:
 async def member_follows_everyone(db: Database, base_url: str, remote: Remote) -> None:
     """A member who follows all the remote actors, so every Create(Note) is kept as a Post."""
     from fedaid.domain.members import add_member
-    from fedaid.models import Actor, Follow, FollowState
 
     with db.active():
-        member = await add_member(base_url, "ana", email="ana@example.org", password="bench passphrase")
-        remote_ids = await Actor.filter(ap_id__in=[remote.actor_id(n) for n in range(ACTORS)]).values_list(
-            "id", flat=True
-        )
-        if len(remote_ids) != ACTORS:
-            raise SystemExit(f"only {len(remote_ids)} remote actors were stored during the warm-up")
-        await Follow.bulk_create(
-            [
-                Follow(
-                    follower_id=member.actor.id,
-                    target_id=rid,
-                    state=FollowState.ACCEPTED,
-                    ap_id=f"{member.actor.ap_id}/follows/{rid}",
-                )
-                for rid in remote_ids
-            ]
-        )
+        await add_member(base_url, "ana", email="ana@example.org", password="bench passphrase")
+    await follow_every_actor(db, "ana", remote)
 
 
 async def pending_items(db: Database) -> int:
@@ -436,88 +211,71 @@ async def count_posts(db: Database) -> int:
 
 async def main(args: argparse.Namespace) -> None:
     print(f"generating {ACTORS} RSA-2048 key pairs...", file=sys.stderr)
-    remote = Remote("", [generate_key_pair() for _ in range(ACTORS)])
-    runner = web.AppRunner(remote_app(remote), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    remote.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # noqa: SLF001
-
     folder = tempfile.mkdtemp(prefix="fedaid-bench-inbox-")
     ceiling_rounds: list[Result] = []
-    peak_rss_mb: float | None = None
     fedaid_rounds: list[Result] = []
-    try:
-        async with scratch_database(args.postgres, folder, "fedaid_bench_inbox") as (database_url, _):
-            public_keys = {remote.key_id(n): remote.keys[n][1] for n in range(ACTORS)}
-            ceiling, ceiling_port = start_process(run_ceiling, public_keys)
-            ceiling_inbox = f"http://127.0.0.1:{ceiling_port}/inbox"
-            port = free_port()
-            base_url = f"http://127.0.0.1:{port}"
-            server, _ = start_process(run_fedaid, database_url, folder, port, args.worker_during_load)
-            db = Database(database_url)
-            await db.connect()
-            await warm_up(remote, base_url)
-            await member_follows_everyone(db, base_url, remote)
-            if args.worker_during_load:
-                await wait_until_applied(db)  # the warm-up's Follows, so the timed run starts idle
+    async with (
+        remote_actors(ACTORS) as remote,
+        scratch_database(args.postgres, folder, "fedaid_bench_inbox") as (database_url, _),
+    ):
+        public_keys = {remote.key_id(n): remote.keys[n][1] for n in range(ACTORS)}
+        ceiling, ceiling_port = start_process(run_ceiling, public_keys)
+        ceiling_inbox = f"http://127.0.0.1:{ceiling_port}/inbox"
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server, _ = start_process(run_fedaid, database_url, folder, port, args.worker_during_load)
+        db = Database(database_url)
+        await db.connect()
+        await warm_up(remote, base_url)
+        await member_follows_everyone(db, base_url, remote)
+        if args.worker_during_load:
+            await wait_until_applied(db)  # the warm-up's Follows, so the timed run starts idle
 
-            print("signing requests...", file=sys.stderr)
-            # The ceiling keeps no state, so one set serves every round; fedaid stores each activity once,
-            # so each of its rounds has its own.
-            ceiling_load = signed_requests(
-                remote,
-                ceiling_inbox,
-                [(i % ACTORS, create_note(remote, ceiling_inbox, i % ACTORS, i)) for i in range(args.requests)],
+        print("signing requests...", file=sys.stderr)
+        # The ceiling keeps no state, so one set serves every round; fedaid stores each activity once,
+        # so each of its rounds has its own.
+        ceiling_load = signed_requests(remote, ceiling_inbox, notes(remote, ceiling_inbox, range(args.requests)))
+        fedaid_inbox = f"{base_url}/inbox"
+        fedaid_loads = [
+            signed_requests(
+                remote, fedaid_inbox, notes(remote, base_url, range(r * args.requests, (r + 1) * args.requests))
             )
-            fedaid_inbox = f"{base_url}/inbox"
-            fedaid_loads = [
-                signed_requests(
-                    remote,
-                    fedaid_inbox,
-                    [
-                        (i % ACTORS, create_note(remote, base_url, i % ACTORS, i))
-                        for i in range(r * args.requests, (r + 1) * args.requests)
-                    ],
-                )
-                for r in range(args.rounds)
+            for r in range(args.rounds)
+        ]
+        await drive("warm-up", ceiling_inbox, ceiling_load[:200], args.concurrency)
+
+        # Rounds alternate which server goes first, so drift in the machine's speed hits both alike.
+        for number, fedaid_load in enumerate(fedaid_loads, 1):
+            runs = [
+                ("ceiling", ceiling_inbox, ceiling_load, ceiling.pid, ceiling_rounds),
+                ("fedaid", fedaid_inbox, fedaid_load, server.pid, fedaid_rounds),
             ]
-            await drive("warm-up", ceiling_inbox, ceiling_load[:200], args.concurrency)
+            for name, inbox, load, pid, results in runs if number % 2 else runs[::-1]:
+                results.append(await drive(name, inbox, load, args.concurrency, pid))
+            ratio = fedaid_rounds[-1].accepted_per_second / ceiling_rounds[-1].accepted_per_second
+            print(
+                f"round {number}/{args.rounds}: ceiling {ceiling_rounds[-1].summary()}; "
+                f"fedaid {fedaid_rounds[-1].summary()}; ratio {ratio:.2f}",
+                file=sys.stderr,
+            )
+        ceiling.terminate()
 
-            # Rounds alternate which server goes first, so drift in the machine's speed hits both alike.
-            for number, fedaid_load in enumerate(fedaid_loads, 1):
-                runs = [
-                    ("ceiling", ceiling_inbox, ceiling_load, ceiling.pid, ceiling_rounds),
-                    ("fedaid", fedaid_inbox, fedaid_load, server.pid, fedaid_rounds),
-                ]
-                for name, inbox, load, pid, results in runs if number % 2 else runs[::-1]:
-                    results.append(await drive(name, inbox, load, args.concurrency, pid))
-                ratio = fedaid_rounds[-1].accepted_per_second / ceiling_rounds[-1].accepted_per_second
-                print(
-                    f"round {number}/{args.rounds}: ceiling {ceiling_rounds[-1].summary()}; "
-                    f"fedaid {fedaid_rounds[-1].summary()}; ratio {ratio:.2f}",
-                    file=sys.stderr,
-                )
-            ceiling.terminate()
-
-            busy = None
-            if args.worker_during_load:
-                applied_after = await wait_until_applied(db)
-            else:
-                busy_before = machine_busy()
-                workers = [start_process(run_fedaid, database_url, folder, free_port(), True)[0]]
-                for _ in range(args.workers - 1):
-                    workers.append(start_process(run_fedaid, database_url, folder, free_port(), True)[0])
-                applied_after = await wait_until_applied(db)
-                busy = machine_busy_since(busy_before)
-                for worker in workers:
-                    worker.terminate()
-            posts = await count_posts(db)
-            peak_rss_mb = peak_rss_of(server.pid)
-            server.terminate()
-            await db.close()
-    finally:
-        await runner.cleanup()
+        busy = None
+        if args.worker_during_load:
+            applied_after = await wait_until_applied(db)
+        else:
+            busy_before = machine_busy()
+            workers = [start_process(run_fedaid, database_url, folder, free_port(), True)[0]]
+            for _ in range(args.workers - 1):
+                workers.append(start_process(run_fedaid, database_url, folder, free_port(), True)[0])
+            applied_after = await wait_until_applied(db)
+            busy = machine_busy_since(busy_before)
+            for worker in workers:
+                worker.terminate()
+        posts = await count_posts(db)
+        peak_rss_mb = peak_rss_of(server.pid)
+        server.terminate()
+        await db.close()
 
     report(args, ceiling_rounds, fedaid_rounds, applied_after, posts, busy)
     if peak_rss_mb is not None:

@@ -1,10 +1,12 @@
 """Scale-out as deploy/ describes it: nginx in front of two web processes and two workers (each started with its
 unit's ExecStart line and the example environment file) on a PostgreSQL cluster of the test's own (initdb on a
-free port). Ten remote accounts follow a member and send her posts through nginx while one worker is killed
-(SIGKILL, then started again as systemd would), one web process is restarted, and then PostgreSQL restarts.
-Senders retry until answered 202, as Mastodon does. Printed: accepted, applied, delivered, lost (must be 0),
-applied twice (must be 0) and delivered twice (allowed: delivery is at least once, receivers de-duplicate by
-activity id).
+free port), under the inbox load of bench/inbox.py (bench/inbox_load.py: the same remote actors, signed
+Create(Note) requests and raw HTTP/1.1 sender). The actors follow a member (her Accepts are the deliveries
+counted) and she follows them back; then their posts go through nginx at a steady rate while one worker is
+killed (SIGKILL, then started again as systemd would), one web process is restarted, and PostgreSQL restarts.
+The sender retries a request answered 502, 503 or 504 or whose connection failed, as Mastodon does. Printed:
+accepted, applied, delivered, lost (must be 0), applied twice (must be 0) and delivered twice (allowed: delivery
+is at least once, receivers de-duplicate by activity id), and the load's figures.
 
 Slow (minutes on a loaded machine), so it runs in a CI step of its own: FEDAID_TEST_SCALE_OUT=1.
 """
@@ -12,25 +14,43 @@ Slow (minutes on a loaded machine), so it runs in a CI step of its own: FEDAID_T
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import shutil
 import signal
 import ssl
 from collections import Counter
 
-import aiohttp
 import asyncpg
+import httpsig
 import pytest
 
-from fakes.remote_instance import AS, FakeRemoteInstance, start_fake_remote
+from bench.inbox_load import (
+    Pacing,
+    Remote,
+    Result,
+    drive,
+    follow_every_actor,
+    follows,
+    notes,
+    remote_actors,
+    signed_requests,
+)
+from fedaid.db import Database
+
 from ops.deployment import DEPLOY, HOST, environment_file, exec_start, nginx_conf, site_for_test, unit_with_this_install
-from ops.pgcluster import available, make_cluster
+from ops.pgcluster import PrivateCluster, available, make_cluster
 from ops.processes import Process, free_port, run_fedaid, wait_http
 from testsupport import REPO_ROOT
 
-SENDERS = 10
-POSTS_EACH = 24
-ROUNDS = 3
+ACTORS = 50
+NOTES = 3000
+CONCURRENCY = 30
+RATE = 40  # notes/s: the load lasts about 75 s, and each trouble below starts while it runs
+KILL_WORKER_AT, RESTART_WEB_AT, RESTART_POSTGRESQL_AT = 10, 25, 45  # seconds into the load
+RETRY = Pacing(retry=(502, 503, 504, 599), give_up=300)
+INBOX = f"https://{HOST}/inbox"
 
 pytestmark = [
     pytest.mark.skipif(
@@ -38,51 +58,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not available() or shutil.which("nginx") is None, reason="needs initdb and nginx"),
 ]
-
-
-def note(fake: FakeRemoteInstance, user: str, number: int, ana: str) -> dict:
-    actor = fake.actor_id(user)
-    obj = {
-        "id": fake.url(f"/users/{user}/statuses/{number}"),
-        "type": "Note",
-        "attributedTo": actor,
-        "content": f"<p>Coup de main {number}</p>",
-        "to": [ana],
-        "cc": [f"{AS}#Public"],
-    }
-    return {"@context": AS, "id": f"{obj['id']}/activity", "type": "Create", "actor": actor, "object": obj}
-
-
-class Sender:
-    """POSTs signed activities to the instance through nginx, retrying each until it is answered 202."""
-
-    def __init__(self, fake: FakeRemoteInstance, tls_port: int) -> None:
-        self.fake, self.tls_port = fake, tls_port
-        self.accepted: list[str] = []
-        self.retries = 0
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
-        self.slots = asyncio.Semaphore(16)
-
-    async def send(self, path: str, activity: dict, user: str) -> None:
-        headers, body = self.fake.sign_post(f"https://{HOST}{path}", activity, as_user=user)
-        deadline = asyncio.get_running_loop().time() + 180
-        async with self.slots:
-            while True:
-                try:
-                    async with self.session.post(
-                        f"https://127.0.0.1:{self.tls_port}{path}", data=body, headers=headers
-                    ) as answer:
-                        if answer.status == 202:
-                            self.accepted.append(activity["id"])
-                            return
-                        assert answer.status in (502, 503, 504), (answer.status, await answer.text())
-                except aiohttp.ClientError:
-                    pass
-                self.retries += 1
-                assert asyncio.get_running_loop().time() < deadline, f"{activity['id']} never accepted"
-                await asyncio.sleep(0.5)
 
 
 async def query(url: str, sql: str) -> list:
@@ -93,9 +68,50 @@ async def query(url: str, sql: str) -> list:
         await connection.close()
 
 
-async def test_two_webs_two_workers_survive_a_killed_worker_a_restarted_web_and_postgresql(tmp_path, aiohttp_server):
+def verified_accepts(remote: Remote, key_id: str, public_pem: str) -> Counter:
+    """Accepts received by the remote actors, signed by `key_id` (checked with httpsig), by the Follow's id."""
+    accepts: Counter = Counter()
+    for path, headers, body in remote.received:
+        activity = json.loads(body)
+        if activity.get("type") != "Accept" or key_id not in headers.get("Signature", ""):
+            continue
+        verifier = httpsig.HeaderVerifier(
+            headers, public_pem, required_headers=["(request-target)", "host", "date", "digest"], method="POST",
+            path=path, sign_header="signature",
+        )  # fmt: skip
+        if verifier.verify():
+            accepts[activity["object"]["id"]] += 1
+    return accepts
+
+
+async def trouble_during(load: asyncio.Task, webs: list[Process], web_ports: list[int], workers: list[Process],
+                         cluster: PrivateCluster) -> None:  # fmt: skip
+    """While the load runs: a worker dies (systemd's Restart=on-failure starts it again), an upgrade restarts one
+    web process (nginx sends to the other meanwhile), then PostgreSQL restarts."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def at(second: float, what: str) -> None:
+        await asyncio.sleep(started + second - loop.time())
+        assert not load.done(), f"the load ended before {what}: make it longer"
+        print(f"{loop.time() - started:5.1f} s into the load: {what}")
+
+    await at(KILL_WORKER_AT, "SIGKILL worker1")
+    await asyncio.to_thread(workers[0].stop, signal.SIGKILL)
+    workers[0].start()
+    await at(RESTART_WEB_AT, "restart web1")
+    await asyncio.to_thread(webs[0].stop)
+    webs[0].start()
+    await wait_http(f"http://127.0.0.1:{web_ports[0]}/healthz", process=webs[0])
+    await at(RESTART_POSTGRESQL_AT, "restart PostgreSQL")
+    await asyncio.to_thread(cluster.stop)
+    await asyncio.sleep(2)
+    await asyncio.to_thread(cluster.start)
+    assert not load.done(), "the load ended before PostgreSQL was back: make it longer"
+
+
+async def test_two_webs_two_workers_survive_a_killed_worker_a_restarted_web_and_postgresql(tmp_path):
     cluster = make_cluster()
-    fake = await start_fake_remote(aiohttp_server, usernames=tuple(f"u{n}" for n in range(SENDERS)))
     nginx_dir, data = tmp_path / "nginx", tmp_path / "data"
     nginx_dir.mkdir()
     (tmp_path / "metrics").mkdir()
@@ -107,7 +123,7 @@ async def test_two_webs_two_workers_survive_a_killed_worker_a_restarted_web_and_
         "PYTHONPATH": str(REPO_ROOT),
         "FEDAID_DATA_DIR": str(data),
         "FEDAID_DATABASE_URL": cluster.url(),
-        "FEDAID_ALLOW_HTTP": "true",  # the fake remote is plain http on loopback
+        "FEDAID_ALLOW_HTTP": "true",  # the remote actors are plain http on loopback
         "FEDAID_ALLOW_PRIVATE_ADDRESSES": "true",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
@@ -122,75 +138,63 @@ async def test_two_webs_two_workers_survive_a_killed_worker_a_restarted_web_and_
         Process(f"worker{n}", tuple(exec_start(worker_unit, str(n))[1:]), env, tmp_path / f"worker{n}.log")
         for n in (1, 2)
     ]
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    through_nginx = {"connect_to": ("127.0.0.1", tls_port), "tls": tls}
     nginx = None
-    sender = Sender(fake, tls_port)
     try:
-        migrated = await asyncio.to_thread(run_fedaid, "migrate", env=env)
-        assert migrated.returncode == 0, migrated.stderr
-        for process in (*webs, *workers):
-            process.start()
-        for process, port in zip(webs, web_ports, strict=True):
-            await wait_http(f"http://127.0.0.1:{port}/healthz", process=process)
-        nginx = await asyncio.create_subprocess_exec("nginx", "-c", str(conf), "-g", "daemon off;")
-        added = await asyncio.to_thread(
-            run_fedaid, "member", "add", "ana", "--email", "ana@example.org", "--password-stdin",
-            env=env, stdin="a long passphrase\n",
-        )  # fmt: skip
-        assert added.returncode == 0, added.stderr
-        ana = f"https://{HOST}/u/ana"
-        # The fake cannot fetch https://aid.example.org's keys: it is told ana's, to verify her Accepts
-        row = (await query(cluster.url(), "SELECT key_id, public_key_pem FROM actor WHERE username = 'ana'"))[0]
-        fake.trust_key(row["key_id"], row["public_key_pem"])
-
-        # Every sender follows ana, then sends its posts in rounds, with trouble between the rounds
-        follows = [
-            {"@context": AS, "id": fake.url(f"/follows/u{n}"), "type": "Follow", "actor": fake.actor_id(f"u{n}"),
-             "object": ana}
-            for n in range(SENDERS)
-        ]  # fmt: skip
-        await asyncio.gather(*(sender.send("/inbox", f, f"u{n}") for n, f in enumerate(follows)))
-        per_round = POSTS_EACH // ROUNDS
-        for round_number in range(ROUNDS):
-            await asyncio.gather(
-                *(
-                    sender.send("/u/ana/inbox", note(fake, f"u{n}", round_number * per_round + k, ana), f"u{n}")
-                    for n in range(SENDERS)
-                    for k in range(per_round)
-                )
-            )
-            if round_number == 0:  # a worker dies mid-work; systemd (Restart=on-failure) starts it again
-                workers[0].stop(signal.SIGKILL)
-                workers[0].start()
-            elif round_number == 1:  # an upgrade restarts one web process; nginx sends to the other meanwhile
-                webs[0].stop()
-                webs[0].start()
-                await wait_http(f"http://127.0.0.1:{web_ports[0]}/healthz", process=webs[0])
-        await asyncio.to_thread(cluster.stop)
-        await asyncio.sleep(2)
-        await asyncio.to_thread(cluster.start)
-
-        # Then every accepted post is applied once and every follow accepted, with its Accept delivered
-        url = cluster.url()
-        posts_sql = "SELECT ap_id FROM post WHERE ap_id LIKE '%/statuses/%'"
-        follows_sql = "SELECT COUNT(*) FROM follow WHERE state = 'accepted'"
-        deadline = asyncio.get_running_loop().time() + 300
-        while True:
-            posts = [row["ap_id"] for row in await query(url, posts_sql)]
-            accepted_follows = (await query(url, follows_sql))[0][0]
-            accepts = Counter(
-                seen.activity["object"]["id"]
-                for seen in fake.received
-                if seen.verified and seen.activity["type"] == "Accept"
-            )
-            done = len(set(posts)) >= SENDERS * POSTS_EACH and len(accepts) >= SENDERS
-            if done or asyncio.get_running_loop().time() > deadline:
-                break
+        async with remote_actors(ACTORS) as remote:
+            migrated = await asyncio.to_thread(run_fedaid, "migrate", env=env)
+            assert migrated.returncode == 0, migrated.stderr
             for process in (*webs, *workers):
-                assert process.running, f"{process.name} exited:\n{process.output()[-3000:]}"
-            await asyncio.sleep(1)
-        crashed = [process.name for process in (*webs, *workers) if not process.running]
+                process.start()
+            for process, port in zip(webs, web_ports, strict=True):
+                await wait_http(f"http://127.0.0.1:{port}/healthz", process=process)
+            nginx = await asyncio.create_subprocess_exec("nginx", "-c", str(conf), "-g", "daemon off;")
+            added = await asyncio.to_thread(
+                run_fedaid, "member", "add", "ana", "--email", "ana@example.org", "--password-stdin",
+                env=env, stdin="a long passphrase\n",
+            )  # fmt: skip
+            assert added.returncode == 0, added.stderr
+            ana = f"https://{HOST}/u/ana"
+            ana_key = (await query(cluster.url(), "SELECT key_id, public_key_pem FROM actor WHERE username = 'ana'"))[0]
+
+            # Every actor follows ana (she accepts: the deliveries counted), and she follows them back, so each
+            # of their posts is kept, as bench/inbox.py sets it up
+            warm_up = signed_requests(remote, INBOX, follows(remote, ana))
+            followed = await drive("follows", INBOX, warm_up, 10, pacing=RETRY, **through_nginx)
+            db = Database(cluster.url())
+            await db.connect()
+            await follow_every_actor(db, "ana", remote)
+            await db.close()
+
+            activities = notes(remote, f"https://{HOST}", range(NOTES))
+            requests = await asyncio.to_thread(signed_requests, remote, INBOX, activities)
+            paced = dataclasses.replace(RETRY, rate=RATE)
+            load = asyncio.create_task(drive("notes", INBOX, requests, CONCURRENCY, pacing=paced, **through_nginx))
+            await trouble_during(load, webs, web_ports, workers, cluster)
+            sent: Result = await load
+
+            # Then every accepted post is applied once and every follow accepted, with its Accept delivered
+            url = cluster.url()
+            posts_sql = "SELECT ap_id FROM post WHERE ap_id LIKE '%/statuses/%'"
+            follows_sql = (
+                "SELECT COUNT(*) FROM follow JOIN actor ON actor.id = follow.target_id "
+                "WHERE actor.username = 'ana' AND actor.is_local AND follow.state = 'accepted'"
+            )
+            deadline = asyncio.get_running_loop().time() + 300
+            while True:
+                posts = [row["ap_id"] for row in await query(url, posts_sql)]
+                accepted_follows = (await query(url, follows_sql))[0][0]
+                accepts = verified_accepts(remote, ana_key["key_id"], ana_key["public_key_pem"])
+                done = len(set(posts)) >= len(sent.accepted) and len(accepts) >= ACTORS
+                if done or asyncio.get_running_loop().time() > deadline:
+                    break
+                for process in (*webs, *workers):
+                    assert process.running, f"{process.name} exited:\n{process.output()[-3000:]}"
+                await asyncio.sleep(1)
+            crashed = [process.name for process in (*webs, *workers) if not process.running]
     finally:
-        await sender.session.close()
         if nginx is not None:
             nginx.terminate()
             await nginx.wait()
@@ -198,18 +202,26 @@ async def test_two_webs_two_workers_survive_a_killed_worker_a_restarted_web_and_
             process.stop()
         cluster.remove()
 
-    sent_posts = {a for a in sender.accepted if "/statuses/" in a}
+    sent_posts = {activities[number][1]["id"] for number in sent.accepted}
     applied = {ap_id + "/activity" for ap_id in posts}
-    lost = len(sent_posts - applied) + (SENDERS - accepted_follows)
+    lost = len(sent_posts - applied) + (len(followed.accepted) - accepted_follows)
     applied_twice = len(posts) - len(set(posts))
     delivered_twice = sum(count - 1 for count in accepts.values())
     print(
-        f"scale-out: accepted {len(sender.accepted)} (after {sender.retries} retries), "
-        f"applied {len(set(posts)) + accepted_follows}, delivered {len(accepts)}, lost {lost}, "
-        f"applied twice {applied_twice}, delivered twice {delivered_twice} (receivers de-duplicate by activity id)"
+        f"scale-out: accepted {len(followed.accepted) + len(sent.accepted)} "
+        f"(after {followed.retries + sent.retries} retries), applied {len(set(posts)) + accepted_follows}, "
+        f"delivered {len(accepts)}, lost {lost}, applied twice {applied_twice}, delivered twice {delivered_twice} "
+        f"(receivers de-duplicate by activity id)"
     )
-    assert len(sender.accepted) == SENDERS * (POSTS_EACH + 1)
+    print(
+        f"load (bench/inbox_load.py): {len(requests)} signed Create(Note) from {ACTORS} actors, concurrency "
+        f"{CONCURRENCY}, paced at {RATE}/s: {len(sent.accepted)} accepted in {sent.seconds:.0f} s "
+        f"({sent.accepted_per_second:.0f} accepted/s), p50 {sent.percentile(0.5):.0f} ms, "
+        f"p99 {sent.percentile(0.99):.0f} ms, answers {dict(sorted(sent.statuses.items()))}"
+    )
+    assert len(followed.accepted) == ACTORS and len(sent.accepted) == NOTES
+    assert set(sent.statuses) <= {202, *RETRY.retry}, sent.statuses
     assert lost == 0 and applied_twice == 0
-    assert len(accepts) == SENDERS
+    assert len(accepts) == ACTORS
     assert not crashed, crashed
     assert "internal error" not in "".join(web.output() for web in webs)  # no 500 answered, outage included
