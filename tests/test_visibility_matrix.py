@@ -131,6 +131,9 @@ async def test_web_pages_show_what_the_rule_allows(world: World, viewer: str) ->
         if (await page(world, viewer, f"/proposals/{proposal_id}"))[0] == 200:
             opened.add(post_id)
     assert opened == shown(visible, world, proposals(world))
+    # a post's address (notifications link to it) leads to its page only for those who may see it
+    found = {post.id for post in world.posts if (await page(world, viewer, f"/posts/{post.id}"))[0] != 404}
+    assert found == visible
     public_page = next(pid for pid, post_id in world.proposal_of.items() if post_id == world.public_local.id)
     _, html = await page(world, viewer, f"/proposals/{public_page}")
     answers = {int(post_id) for post_id in re.findall(r'id="response-(\d+)"', html)}

@@ -282,6 +282,9 @@ async def go_to_post(request: web.Request) -> web.Response:
 
 
 async def _go_to(request: web.Request, post: Post) -> web.Response:
+    shown = seen_by(await current_viewer(request))
+    if not await can_see(post, shown):
+        raise web.HTTPNotFound()  # before any redirect, which would tell where an unseen post belongs
     proposal = await proposal_rules.find_proposal_of_post(post.id)
     if proposal is not None:
         raise web.HTTPSeeOther(f"/proposals/{proposal.id}")
@@ -289,9 +292,6 @@ async def _go_to(request: web.Request, post: Post) -> web.Response:
         parent = await proposal_rules.find_proposal_of_post(post.in_reply_to_id)
         if parent is not None:
             raise web.HTTPSeeOther(f"/proposals/{parent.id}#response-{post.id}")
-    shown = seen_by(await current_viewer(request))
-    if not await can_see(post, shown):
-        raise web.HTTPNotFound()
     ancestors, replies = await conversation(post, shown)
     media = await media_of_posts([post.id, *(other.id for other in (*ancestors, *replies))])
     context = {"post": post, "ancestors": ancestors, "replies": replies, "media": media}
