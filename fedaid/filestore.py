@@ -6,6 +6,8 @@ and a name never points at other bytes. An object store can implement the same m
 Because two rows may share one file, the order of writes is what keeps a file from going while it is
 wanted: a row naming a key is committed before the file is stored, and a file is removed with
 `remove_unless`, which moves it aside, asks again whether a row names it, and puts it back if one does.
+A process that dies in between leaves the file aside: `recover_interrupted` puts such files back (and drops
+half-written ones), and the stray-file sweep of `fedaid media prune` then decides as for any file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +30,8 @@ EXTENSIONS = {
 }
 CONTENT_TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
 _KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp|pdf)")
+_ASIDE = re.compile(r"\.leaving-[0-9a-f]{16}-(?P<key>[0-9a-f]{64}\.(?:jpg|png|gif|webp|pdf))")
+INTERRUPTED_AFTER = 600.0  # seconds: a removal or a write still under way is never older than this
 
 
 def key_for(data: bytes, content_type: str) -> str:
@@ -54,6 +59,9 @@ class FileStore(Protocol):
 
     def keys(self) -> list[str]:
         """Every stored key (for pruning)."""
+
+    def recover_interrupted(self) -> int:
+        """Put back files a dead process left aside while removing them, drop half-written ones; how many."""
 
 
 class LocalFileStore:
@@ -110,3 +118,21 @@ class LocalFileStore:
         if not self.root.is_dir():
             return []
         return sorted(path.name for path in self.root.glob("??/*") if is_key(path.name))
+
+    def recover_interrupted(self) -> int:
+        if not self.root.is_dir():
+            return 0
+        recovered = 0
+        for path in self.root.glob("??/.*"):
+            try:
+                if time.time() - path.stat().st_mtime < INTERRUPTED_AFTER:
+                    continue  # perhaps still under way in another process
+                aside = _ASIDE.fullmatch(path.name)
+                if aside is not None and not (path.parent / aside["key"]).exists():
+                    os.replace(path, path.parent / aside["key"])
+                else:  # a half-written file, or bytes already stored again under the same key
+                    path.unlink()
+            except FileNotFoundError:
+                continue  # another process finished it meanwhile
+            recovered += 1
+        return recovered

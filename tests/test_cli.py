@@ -272,7 +272,10 @@ async def test_media_prune_deletes_files_nothing_refers_to(empty_database_url, t
     stray.write_bytes(b"left behind by a crash")
     pruned = await asyncio.to_thread(fedaid, "media", "prune", "--remote-days", "30", env=env)
     assert pruned.returncode == 0, pruned.stderr
-    assert pruned.stdout.strip() == "0 attachments removed, 0 remote copies dropped, 1 files deleted."
+    assert pruned.stdout.strip() == (
+        "0 attachments removed, 0 remote copies dropped, 1 files deleted, "
+        "0 files of interrupted removals or writes taken back."
+    )
     assert not stray.exists()
 
 

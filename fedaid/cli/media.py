@@ -40,6 +40,7 @@ def run_prune(args: argparse.Namespace) -> int:
     done = run_in_database(settings, prune)
     print(
         f"{done['attachments_removed']} attachments removed, {done['remote_uncached']} remote copies dropped, "
-        f"{done['files_deleted']} files deleted."
+        f"{done['files_deleted']} files deleted, {done['interrupted_files']} files of interrupted removals or writes"
+        " taken back."
     )
     return 0

@@ -294,8 +294,10 @@ async def prune(
     store: FileStore, *, remote_older_than: timedelta | None = None, now: datetime | None = None
 ) -> dict[str, int]:
     """Remove uploads never attached, attachments of deleted posts, cached remote files older than
-    `remote_older_than` (their rows stay, as links, and are fetched again when wanted), and stray files."""
+    `remote_older_than` (their rows stay, as links, and are fetched again when wanted), and stray files
+    (files a dead process left aside are put back first, and judged with the rest)."""
     moment = now or utcnow()
+    recovered = store.recover_interrupted()
     orphans = MediaAttachment.filter(post_id__isnull=True, created_at__lt=moment - UNATTACHED_KEPT).exclude(
         id__in=await theme.logo_ids()  # a collective's logo is shown by no post, and kept
     )
@@ -319,4 +321,9 @@ async def prune(
     referenced = set(await MediaAttachment.filter(file_key__isnull=False).values_list("file_key", flat=True))
     referenced |= set(await MediaAttachment.filter(thumbnail_key__isnull=False).values_list("thumbnail_key", flat=True))
     deleted += await release_files((key for key in store.keys() if key not in referenced), store)
-    return {"attachments_removed": removed, "remote_uncached": uncached, "files_deleted": deleted}
+    return {
+        "attachments_removed": removed,
+        "remote_uncached": uncached,
+        "files_deleted": deleted,
+        "interrupted_files": recovered,
+    }

@@ -3,7 +3,9 @@ pruning, and the Note that carries attachments."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from mutual_aid_factories import make_local, make_remote
@@ -127,7 +129,40 @@ async def test_prune_removes_old_orphans_stray_files_and_old_remote_copies(ana: 
     # When the prune runs, dropping remote copies older than 30 days
     done = await media.prune(store, remote_older_than=timedelta(days=30))
     # Then only the attached upload's files are left; the remote row stays, as a link
-    assert done == {"attachments_removed": 1, "remote_uncached": 1, "files_deleted": 5}
+    assert done == {"attachments_removed": 1, "remote_uncached": 1, "files_deleted": 5, "interrupted_files": 0}
     assert sorted(store.keys()) == sorted({kept.file_key, kept.thumbnail_key}) and stray not in store.keys()
     link = await MediaAttachment.get(id=row.id)
     assert link.file_key is None and link.remote_url == "https://masto.example/1.jpg"
+
+
+async def test_prune_takes_back_files_a_dead_process_left_aside(ana: Actor, store: LocalFileStore) -> None:
+    # Given files a process moved aside to remove them and then died: one still named by an attachment, one not;
+    # a half-written upload; and a file moved aside a moment ago (perhaps still being removed)
+    kept = await ready_upload(ana, photo(200, 300), store)
+    await create_post(ana, "avec image", media=[kept])
+    unused = store.put(pdf(), "application/pdf")
+    young = store.put(pdf() + b"%young\n%%EOF", "application/pdf")
+    long_ago = datetime.now(UTC).timestamp() - 3600
+
+    def set_aside(key: str, *, old: bool = True) -> Path:
+        path = store.path_of(key)
+        assert path is not None
+        aside = path.with_name(f".leaving-{'0' * 16}-{key}")
+        path.rename(aside)
+        if old:
+            os.utime(aside, (long_ago, long_ago))
+        return aside
+
+    set_aside(kept.file_key)
+    set_aside(unused)
+    fresh = set_aside(young, old=False)
+    half = store.root / "ab" / ".incoming-xyz"
+    half.parent.mkdir(exist_ok=True)
+    half.write_bytes(b"half")
+    os.utime(half, (long_ago, long_ago))
+    # When the prune runs
+    done = await media.prune(store)
+    # Then the named file is back, the unnamed and half-written ones are gone, the young one is left alone
+    assert done["interrupted_files"] == 3
+    assert store.path_of(kept.file_key) is not None and store.path_of(unused) is None
+    assert not half.exists() and fresh.exists()
