@@ -11,7 +11,7 @@ from fedaid.api.entities import iso
 from fedaid.api.instance_entities import render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
-from fedaid.domain.instance import count_local_members, count_shown_local_posts, find_first_admin, peer_domains
+from fedaid.domain.instance import count_local_members, count_local_posts, find_first_admin, peer_domains
 from fedaid.domain.markers import unread_notifications
 from fedaid.domain.registration import registration_mode
 
@@ -44,7 +44,7 @@ async def instance_v1(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     stats = {
         "user_count": await count_local_members(),
-        "status_count": await count_shown_local_posts(),
+        "status_count": await count_local_posts(),
         "domain_count": len(await peer_domains()),
     }
     return web.json_response(

@@ -86,11 +86,8 @@ async def count_local_members() -> int:
 
 
 async def count_local_posts() -> int:
-    return await Post.filter(is_local=True).count()
-
-
-async def count_shown_local_posts() -> int:
-    """Posts written here and not deleted (the client API's `status_count`)."""
+    """Posts written here and not deleted: NodeInfo's `localPosts` and the client API's `status_count`, as
+    Mastodon sums its accounts' statuses_count, which a deletion lowers (app/presenters/instance_presenter.rb)."""
     return await Post.filter(is_local=True, deleted_at__isnull=True).count()
 
 

@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 
 from fedaid.domain.leaving import remove_member
-from fedaid.domain.members import add_member
+from fedaid.domain.members import add_member, get_member
+from fedaid.domain.posts import create_post, delete_post
 
 from testsupport import VECTORS
 
@@ -114,6 +115,18 @@ async def test_nodeinfo_validates_against_its_schema(drivers, version) -> None:
     jsonschema.validate(doc, schema)
     assert doc["software"]["name"] == "fedaid"
     assert doc["usage"]["users"]["total"] == 1
+
+
+async def test_nodeinfo_and_the_client_api_count_the_same_local_posts(drivers) -> None:
+    """A deleted post counts in neither (as Mastodon's statuses_count, which a deletion lowers)."""
+    with drivers.db.active():
+        ana = (await get_member("ana")).actor
+        await create_post(ana, "gardée")
+        await delete_post(await create_post(ana, "effacée"), by=ana)
+    _, _, links = await get(f"{drivers.base_url}/.well-known/nodeinfo", accept="application/json")
+    _, _, doc = await get(links["links"][-1]["href"], accept="application/json")
+    _, _, instance = await get(f"{drivers.base_url}/api/v1/instance", accept="application/json")
+    assert doc["usage"]["localPosts"] == instance["stats"]["status_count"] == 1
 
 
 @pytest.mark.parametrize(
