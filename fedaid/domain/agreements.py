@@ -204,7 +204,7 @@ async def reject_agreement(
 
 
 async def cancel_agreement(agreement: Agreement, *, by: Actor, now: datetime | None = None) -> Agreement:
-    """Either party calls it off before it is fulfilled; accepted hours go back to the proposal."""
+    """Either party calls it off before it is fulfilled; accepted hours not yet met go back to the proposal."""
     if by.id not in (agreement.provider_id, agreement.receiver_id) or not by.is_local:
         raise Forbidden("Only a party to this agreement can cancel it.")
     proposal, post = await proposal_and_post(agreement)
@@ -216,7 +216,8 @@ async def cancel_agreement(agreement: Agreement, *, by: Actor, now: datetime | N
         ):
             raise Conflict("This agreement can no longer be cancelled.")
         if was == AgreementState.ACCEPTED and post.is_local:
-            await release_hours(proposal, agreement.hours)
+            # A mentoring's meetings already held stay given; only the hours still ahead go back.
+            await release_hours(proposal, agreement.hours - await mentorships.hours_already_met(agreement))
             await proposals.touch_and_federate(proposal, post, now=now)
         await _tell_other_party_cancelled(agreement, post, by, offerer, was, now=now)
     return agreement

@@ -161,27 +161,33 @@ async def _record(exchange: Exchange, side: str, moment: datetime, ap_id: str, v
 
 
 async def _complete_if_confirmed(exchange: Exchange, agreement: Agreement, *, now: datetime) -> None:
-    """Both sides confirmed: the agreement is fulfilled, and so is a fully agreed proposal with nothing pending.
+    """Both sides confirmed: the agreement is fulfilled (`fulfil_agreement`)."""
+    if exchange.is_confirmed:
+        await fulfil_agreement(agreement, now=now)
 
-    Only the proposal's own server decides that: it sees every agreement, and its Update(Note) carries
-    the status to the others. A copy here of a proposal from elsewhere waits for that Update.
+
+async def fulfil_agreement(agreement: Agreement, *, now: datetime) -> bool:
+    """An accepted agreement becomes fulfilled (False if it was not accepted), and so does its proposal once it
+    is fully agreed with nothing pending.
+
+    Only the proposal's own server decides the proposal's status: it sees every agreement, and its Update(Note)
+    carries the status to the others. A copy here of a proposal from elsewhere waits for that Update.
     """
-    if not exchange.is_confirmed:
-        return
     changed = await Agreement.filter(id=agreement.id, state=AgreementState.ACCEPTED).update(
         state=AgreementState.FULFILLED, updated_at=now
     )
     if not changed:
-        return
+        return False
     agreement.state = AgreementState.FULFILLED
     proposal = await Proposal.get(id=agreement.proposal_id)
     if not await Post.filter(id=proposal.post_id, is_local=True).exists():
-        return
+        return True
     pending = await Agreement.filter(
         proposal_id=proposal.id, state__in=(AgreementState.OFFERED, AgreementState.ACCEPTED)
     ).exists()
     if proposal.status == ProposalStatus.AGREED and not pending:
         await proposals.change_status(proposal, ProposalStatus.FULFILLED, now=now)
+    return True
 
 
 async def _tell(other: Actor, confirmer: Actor, agreement: Agreement, exchange: Exchange, moment: datetime) -> None:

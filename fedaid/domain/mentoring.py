@@ -229,7 +229,4 @@ async def _fulfil_when_every_meeting_is_confirmed(agreement: Agreement, now: dat
         return
     if await waiting.filter(mentee_confirmed_at__isnull=True).exists():
         return
-    if await Agreement.filter(id=agreement.id, state=AgreementState.ACCEPTED).update(
-        state=AgreementState.FULFILLED, updated_at=now
-    ):
-        agreement.state = AgreementState.FULFILLED
+    await exchanges.fulfil_agreement(agreement, now=now)

@@ -30,3 +30,14 @@ async def store_schedule(agreement: Agreement, schedule: ScheduleDoc) -> Mentors
 
 async def find_mentorship(agreement_id: int) -> Mentorship | None:
     return await Mentorship.get_or_none(agreement_id=agreement_id)
+
+
+async def hours_already_met(agreement: Agreement) -> Decimal:
+    """The hours of the meetings both sides confirmed: given, counted in the ledger, never handed back."""
+    mentorship = await find_mentorship(agreement.id)
+    if mentorship is None:
+        return Decimal(0)
+    met = await MentoringMeeting.filter(
+        mentorship_id=mentorship.id, mentor_confirmed_at__isnull=False, mentee_confirmed_at__isnull=False
+    ).count()
+    return mentorship.hours_per_meeting * met
