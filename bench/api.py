@@ -1,7 +1,7 @@
 """Benchmark the client API: home and public timelines and status creation, 50 concurrent clients.
 
-Run: python bench/api.py [--proposals 10000] [--clients 50] [--requests 4000] [--warm-up 1000] [--processes 1]
-     [--database postgres://…]  (default: a SQLite file in a temporary folder)
+Run: python bench/api.py [--proposals 10000] [--clients 50] [--requests 4000] [--warm-up 1000] [--rounds 1]
+     [--processes 1] [--database postgres://…]  (default: a SQLite file in a temporary folder)
 Seeds members, follows and proposals with bulk inserts, serves the instance from separate processes, each on
 its own port as deploy/fedaid-web@.service does behind nginx, then drives it from this one, sending requests to
 the processes in turn as nginx's round-robin upstream would. Prints p50/p99 latency and requests/s per
@@ -228,7 +228,8 @@ async def run(args: argparse.Namespace) -> None:
         ):
             # Each process's first look at a timeline renders every status; measure once caches are warm.
             await drive(f"{name} (warm-up)", base, tokens, args.clients, args.warm_up, "GET", path)
-            await drive(name, base, tokens, args.clients, args.requests, "GET", path)
+            for _ in range(args.rounds):  # steady, or tails that come back (caches lapsing, collections)?
+                await drive(name, base, tokens, args.clients, args.requests, "GET", path)
         await drive(
             "status creation",
             base,
@@ -254,6 +255,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--warm-up", type=int, default=1000, help="unmeasured requests before each timeline")
     parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="measured runs of each timeline after its warm-up")
     parser.add_argument("--database", default="", help="a postgres:// URL (default: SQLite in the folder)")
     parser.add_argument("--folder", default="", help="keep the seeded database here and reuse it next time")
     asyncio.run(run(parser.parse_args()))

@@ -127,7 +127,8 @@ def delivery_figures(bench: Benchmark, backend: str) -> list[Figure]:
 def api_figures(bench: Benchmark, backend: str) -> list[Figure]:
     figures = []
     for scenario, target in (("home timeline", 100), ("public timeline", 100), ("status creation", 250)):
-        p99 = number(rf"^\s+{scenario}\s+\d+ req\s+p50\s+[\d.]+ ms\s+p99\s+([\d.]+) ms", bench.output)
+        rounds = re.findall(rf"^\s+{scenario}\s+\d+ req\s+p50\s+[\d.]+ ms\s+p99\s+([\d.]+) ms", bench.output, re.M)
+        p99 = max(map(float, rounds), default=None)  # the worst round: the target is a steady p99
         figures.append(
             Figure(f"{scenario} p99 ({backend})", fmt(p99, "ms", 1), f"{target} ms", ratio(p99, target), "≤ 1")
         )
@@ -253,6 +254,8 @@ def main() -> None:
             "1000" if quick else "4000",
             "--warm-up",
             "300" if quick else "1000",
+            "--rounds",
+            "2" if quick else "3",
         ]
         if backend == "PostgreSQL":
             api_args += ["--processes", "2", "--database", postgres_scratch_url()]
