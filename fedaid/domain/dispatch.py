@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from fedaid.domain.jobs import queue_job
 from fedaid.domain.mail_choices import MailChoice, MailGroup, choice_for, group_of
+from fedaid.domain.notifications import those_their_recipients_see
 from fedaid.models import (
     Account,
     AccountState,
@@ -31,7 +32,8 @@ PUSH_ALERTS_ADMIN = ("admin.sign_up", "admin.report")
 
 
 async def dispatch_notifications(now: datetime, *, mail_enabled: bool, limit: int = BATCH) -> int:
-    """Queue the mail and push jobs of up to `limit` new notifications; returns how many were dispatched."""
+    """Queue the mail and push jobs of up to `limit` new notifications; returns how many were dispatched. A
+    notification about a post its member may no longer see (a moderator hid it meanwhile) goes out by neither."""
     ids = await Notification.filter(dispatched_at__isnull=True).order_by("id").limit(limit).values_list("id", flat=True)
     done = 0
     for notification_id in ids:
@@ -39,9 +41,9 @@ async def dispatch_notifications(now: datetime, *, mail_enabled: bool, limit: in
             # The conditional update claims the notification: two workers cannot both dispatch it.
             if not await Notification.filter(id=notification_id, dispatched_at__isnull=True).update(dispatched_at=now):
                 continue
-            notification = await Notification.get(id=notification_id)
+            notification = await Notification.get(id=notification_id).prefetch_related("post")
             account = await Account.get_or_none(actor_id=notification.recipient_id, state=AccountState.APPROVED)
-            if account is not None:
+            if account is not None and (await those_their_recipients_see([notification])):
                 await _queue_for(notification, account, now, mail_enabled=mail_enabled)
             done += 1
     return done

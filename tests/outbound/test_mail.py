@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
+from fedaid.domain import reports
 from fedaid.domain.mail_choices import set_choice
 from fedaid.domain.proposals import create_proposal
 from fedaid.domain.responses import respond
@@ -126,3 +127,24 @@ async def test_without_smtp_nothing_is_queued_and_the_admin_page_says_email_is_o
     await instance.run_worker_once()
     with instance.db.active():
         assert not await OutboundJob.exists()
+
+
+async def test_a_notification_about_a_post_hidden_before_its_mail_goes_out_is_not_mailed(make_instance, smtp):
+    # Given Sam's answer to Léa's offer, which notified her, and which a moderator hides before the worker runs
+    instance = await make_instance(smtp_url=smtp.url)
+    with instance.db.active():
+        lea = await make_member(instance.base_url, "lea", locale="fr")
+        sam = await make_member(instance.base_url, "sam")
+        moderator = await make_member(instance.base_url, "mod")
+        answer = await respond(await create_proposal(lea.actor, terms(title="Vélo")), sam.actor, "Insulte")
+        report = await reports.file_report(
+            lea.actor, sam.actor, post_ids=[answer.id], comment="", category="violation", forward=False, base_url=""
+        )
+        await reports.hide_post(report, answer.id, by=moderator.actor)
+    # When the worker runs
+    await instance.run_worker_once()
+    await instance.run_worker_once()
+    # Then nothing is queued for Léa nor sent to her
+    assert smtp.to("lea@example.org") == []
+    with instance.db.active():
+        assert not await OutboundJob.filter(account_id=lea.account.id).exists()
