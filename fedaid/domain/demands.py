@@ -95,9 +95,15 @@ async def find_demand_by_ap_id(ap_id: str) -> Demand | None:
 
 
 async def can_organise(actor: Actor) -> bool:
-    """Admins and organisers publish demands, change their status and co-sign others'."""
+    """Admins and organisers publish demands and change their status."""
     account = await Account.get_or_none(actor_id=actor.id, state=AccountState.APPROVED)
     return account is not None and account.is_organiser
+
+
+async def can_cosign(actor: Actor) -> bool:
+    """Only admins co-sign another collective's demand: it speaks for the whole collective."""
+    account = await Account.get_or_none(actor_id=actor.id, state=AccountState.APPROVED)
+    return account is not None and account.is_admin
 
 
 async def _require_organiser(actor: Actor) -> None:
@@ -263,7 +269,8 @@ async def withdraw_support(demand: Demand, supporter: Actor, *, now: datetime | 
 async def cosign(demand: Demand, group: Actor, *, by: Actor, now: datetime | None = None) -> DemandCosigner:
     """Our collective co-signs another collective's demand: its Group sends the signed endorsement (an Accept of
     the Question) to the demand's collective and Announces the demand to its own followers."""
-    await _require_organiser(by)
+    if not await can_cosign(by):
+        raise Forbidden("Only the collective's admins can co-sign for it.")
     if not group.is_local or not group.is_collective:
         raise Forbidden("Only one of this instance's collectives can co-sign.")
     if demand.is_local and demand.collective_id == group.id:

@@ -38,6 +38,7 @@ async def show_demand(request: web.Request, *, form: Form | None = None, status:
     context = {
         "view": await demand_views.view_of(demand, _actor(viewer)),
         "can_organise": viewer is not None and viewer.account.is_organiser,
+        "can_cosign": viewer is not None and viewer.account.is_admin,
         "statuses": STATUS_CHOICES,
         "form": form or Form.of(named="on"),
     }

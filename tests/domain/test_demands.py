@@ -42,6 +42,7 @@ async def drivers(db) -> dict[str, Actor]:
         "group": group,
         "ana": await with_account(await make_local("ana")),
         "org": await with_account(await make_local("org"), AccountRole.ORGANISER),
+        "admin": await with_account(await make_local("root"), AccountRole.ADMIN),
     }
 
 
@@ -180,15 +181,16 @@ async def test_a_collective_cosigns_with_an_endorsement_and_an_announce(drivers)
     demand.ap_id = "https://drivers.example/c/rideshare/demands/1"
     await demand.save()
     await follow(await make_remote("fan", "fans.example"), drivers["group"])
-    with pytest.raises(Forbidden):
-        await demands.cosign(demand, drivers["group"], by=drivers["ana"])
-    # When our organiser co-signs for our collective
-    await demands.cosign(demand, drivers["group"], by=drivers["org"], now=NOW)
+    for not_admin in (drivers["ana"], drivers["org"]):  # a member, an organiser: only admins speak for it
+        with pytest.raises(Forbidden):
+            await demands.cosign(demand, drivers["group"], by=not_admin)
+    # When our admin co-signs for our collective
+    await demands.cosign(demand, drivers["group"], by=drivers["admin"], now=NOW)
     # Then our Group sends an Accept of the Question to its collective, and Announces it to our followers
     sent = {(activity["type"], inbox) for _, inbox, activity in await deliveries()}
     assert sent == {("Accept", "https://drivers.example/inbox"), ("Announce", "https://fans.example/inbox")}
     with pytest.raises(Conflict):
-        await demands.cosign(demand, drivers["group"], by=drivers["org"], now=NOW)
+        await demands.cosign(demand, drivers["group"], by=drivers["admin"], now=NOW)
 
 
 async def test_an_endorsement_received_is_kept_once_and_goes_out_in_the_next_update(drivers) -> None:
