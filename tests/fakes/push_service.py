@@ -16,6 +16,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from fedaid.domain.push_subscriptions import SubscriptionRequest, subscribe
+from fedaid.models import OAuthApp, OAuthToken
+
 
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -85,3 +88,12 @@ class FakePushService:
         if self.delay:
             await asyncio.sleep(self.delay)
         return web.Response(status=self.answer)
+
+
+async def subscribe_to_pushes(member, service: FakePushService) -> None:
+    """Léa's phone app, subscribed as an app would through /api/v1/push/subscription."""
+    app = await OAuthApp.create(client_id="phone", client_secret_hash="x", name="Phone")
+    token = await OAuthToken.create(token_hash="h", app=app, account=member.account, scopes="read push")
+    keys = service.subscribe("lea-phone")
+    request = SubscriptionRequest(keys["endpoint"], keys["keys"]["p256dh"], keys["keys"]["auth"], {}, "all")
+    await subscribe(member.account, token, "lea-token", request, secret_key="test-secret", allow_http=True)

@@ -16,12 +16,11 @@ from fedaid.domain.posts import create_post
 from fedaid.federation.fetch import RemoteNotFound
 from fedaid.models import AccountRole, Actor, Notification, NotificationKind, Post, Visibility
 
-from fakes.push_service import FakePushService
+from fakes.push_service import FakePushService, subscribe_to_pushes
 from fakes.smtp import FakeSmtpServer, text_of
 from testsupport import REPO_ROOT, drain
 
 sys.path.insert(0, str(REPO_ROOT))  # for `tests.web.helpers`, as tests/web/conftest.py does
-from tests.outbound.test_jobs_crash import subscribe_to_pushes  # noqa: E402
 from tests.web.helpers import Visitor, make_member  # noqa: E402
 
 

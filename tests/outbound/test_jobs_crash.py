@@ -12,13 +12,12 @@ from pathlib import Path
 from fedaid.db import Database
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.proposals import create_proposal
-from fedaid.domain.push_subscriptions import SubscriptionRequest, subscribe
 from fedaid.domain.responses import respond
-from fedaid.models import JobChannel, JobState, Notification, OAuthApp, OAuthToken, OutboundJob
+from fedaid.models import JobChannel, JobState, Notification, OutboundJob
 from tests.domain.mutual_aid_factories import terms
 from tests.web.helpers import make_member
 
-from fakes.push_service import FakePushService
+from fakes.push_service import FakePushService, subscribe_to_pushes
 from fakes.smtp import FakeSmtpServer
 
 WORKER_SCRIPT = Path(__file__).with_name("outbound_worker_process.py")
@@ -32,15 +31,6 @@ async def start_worker(database_url: str, smtp_url: str, lease_seconds: float) -
     async with asyncio.timeout(30):
         assert (await process.stdout.readline()).strip() == b"ready"
     return process
-
-
-async def subscribe_to_pushes(member, service: FakePushService) -> None:
-    """Léa's phone app, subscribed as an app would through /api/v1/push/subscription."""
-    app = await OAuthApp.create(client_id="phone", client_secret_hash="x", name="Phone")
-    token = await OAuthToken.create(token_hash="h", app=app, account=member.account, scopes="read push")
-    keys = service.subscribe("lea-phone")
-    request = SubscriptionRequest(keys["endpoint"], keys["keys"]["p256dh"], keys["keys"]["auth"], {}, "all")
-    await subscribe(member.account, token, "lea-token", request, secret_key="test-secret", allow_http=True)
 
 
 async def test_a_worker_killed_mid_send_leaves_mail_and_push_to_the_next_and_each_shows_once(
