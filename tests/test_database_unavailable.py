@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 
 import aiohttp
+import asyncpg
 import pytest
 
 from fedaid.domain.members import add_member
 from fedaid.domain.oauth import register_app
+from fedaid.storage.availability import is_unavailable
 
 from testsupport import PASSWORD, admin_execute
 
@@ -80,3 +82,11 @@ async def test_an_unreachable_postgresql_database_answers_503_with_retry_after(m
     assert status == 503, body
     assert int(headers["Retry-After"]) >= 1
     assert "Traceback" not in body and "asyncpg" not in body.lower() and len(body) < 200
+
+
+def test_a_connection_postgresql_closed_mid_operation_counts_as_unavailable():
+    # What asyncpg raised in tests/ops/test_scale_out.py when PostgreSQL shut down under the inbox's load: the
+    # request then answers 503 with Retry-After (the sender tries again), not 500
+    broken = asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    assert is_unavailable(broken)
+    assert not is_unavailable(asyncpg.UniqueViolationError("duplicate key value violates unique constraint"))

@@ -23,6 +23,10 @@ _POSTGRES_UNAVAILABLE = (
     asyncpg.QueryCanceledError,  # statement_timeout
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # A connection the server closed mid-operation (PostgreSQL shutting down) can be left in a state asyncpg
+    # refuses ("cannot switch to state 12; another operation (2) is in progress"): MagicStack/asyncpg#1069;
+    # SQLAlchemy's asyncpg dialect treats it as a lost connection too (sqlalchemy/sqlalchemy#13241).
+    asyncpg.InternalClientError,
 )
 # SQLSTATE 55000 is also a bug's (currval before nextval); this is PostgreSQL's refusal of new connections to a
 # database closed to them (ALLOW_CONNECTIONS false, as during maintenance): src/backend/utils/init/postinit.c
