@@ -16,10 +16,11 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
+
+from fedaid.clock import utcnow
 
 EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -125,7 +126,7 @@ class LocalFileStore:
         recovered = 0
         for path in self.root.glob("??/.*"):
             try:
-                if time.time() - path.stat().st_mtime < INTERRUPTED_AFTER:
+                if utcnow().timestamp() - path.stat().st_mtime < INTERRUPTED_AFTER:
                     continue  # perhaps still under way in another process
                 aside = _ASIDE.fullmatch(path.name)
                 if aside is not None and not (path.parent / aside["key"]).exists():

@@ -6,14 +6,9 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
+from certificates import self_signed
 from testsupport import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"
@@ -41,31 +36,8 @@ def environment_file(path: Path) -> dict[str, str]:
     return values
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    chain, private = folder / "fullchain.pem", folder / "privkey.pem"
-    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return chain, private
-
-
 def site_for_test(folder: Path, tls_port: int, http_port: int, web_ports: list[int], data: Path) -> str:
-    chain, private = self_signed(folder)
+    chain, private = self_signed(folder, HOST)
     site = (DEPLOY / "nginx-fedaid.conf").read_text()
     replacements = {
         f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(chain),

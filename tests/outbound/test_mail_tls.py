@@ -4,16 +4,9 @@ certificate the test trusts (SSL_CERT_FILE)."""
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from fedaid.domain.proposals import create_proposal
 from fedaid.domain.responses import respond
@@ -21,38 +14,14 @@ from fedaid.models import JobState, OutboundJob
 from tests.domain.mutual_aid_factories import terms
 from tests.web.helpers import make_member
 
+from certificates import self_signed
 from fakes.smtp import FakeSmtpServer
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 signed by its own key, and the key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "smtp.crt", folder / "smtp.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
 
 
 @pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
 async def test_a_mail_goes_out_over_starttls_or_tls(make_instance, tmp_path, monkeypatch, scheme):
     # Given an SMTP server that speaks TLS with a certificate this machine trusts
-    cert_file, key_file = self_signed(tmp_path)
+    cert_file, key_file = self_signed(tmp_path, "127.0.0.1")
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
