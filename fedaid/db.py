@@ -21,6 +21,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from fedaid.errors import ConfigError
 from fedaid.storage.dialect import ping
 from fedaid.storage.foreign_keys import foreign_keys_checked_after
+from fedaid.storage.postgres_engine import postgres_connection
 from fedaid.storage.sqlite_engine import sqlite_connection
 
 log = logging.getLogger("fedaid.db")
@@ -47,9 +48,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         )
     if scheme in ("postgresql", "asyncpg"):
         database_url = "postgres" + database_url[len(scheme) :]
-    connection_config: str | dict[str, Any] = database_url
     if scheme == "sqlite":
         connection_config = sqlite_connection(database_url)
+    else:
+        connection_config = postgres_connection(database_url)
     # The connection is named after its dialect: Tortoise caches SQL per connection name, and
     # the tests run SQLite and PostgreSQL instances in one process.
     connection = "sqlite" if scheme == "sqlite" else "postgres"

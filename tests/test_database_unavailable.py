@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import aiohttp
@@ -10,7 +11,9 @@ import pytest
 
 from fedaid.domain.members import add_member
 from fedaid.domain.oauth import register_app
+from fedaid.models import OAuthApp
 from fedaid.storage.availability import is_unavailable
+from fedaid.storage.postgres_engine import postgres_connection
 
 from testsupport import PASSWORD, admin_execute
 
@@ -90,3 +93,42 @@ def test_a_connection_postgresql_closed_mid_operation_counts_as_unavailable():
     broken = asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
     assert is_unavailable(broken)
     assert not is_unavailable(asyncpg.UniqueViolationError("duplicate key value violates unique constraint"))
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_postgresql_lock_held_too_long_answers_503_instead_of_waiting(make_instance, backend):
+    # Given an instance and another session holding a lock that blocks new apps (as a long admin transaction or
+    # a migration's ALTER TABLE would)
+    instance = await make_instance("drivers")
+    holder = await asyncpg.connect(instance.db.url.replace("postgres://", "postgresql://", 1))
+    transaction = holder.transaction()
+    await transaction.start()
+    await holder.execute("LOCK TABLE oauth_app IN SHARE MODE")
+    try:
+        # When a request needs that lock
+        form = {"client_name": "Toot", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}
+        began = asyncio.get_running_loop().time()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(instance.base_url + "/api/v1/apps", data=form) as answer,
+        ):
+            status, headers, body = answer.status, answer.headers, await answer.text()
+        waited = asyncio.get_running_loop().time() - began
+    finally:
+        await transaction.rollback()
+        await holder.close()
+
+    # Then it gives up after lock_timeout and is told to come back shortly, and nothing was stored
+    assert status == 503, body
+    assert int(headers["Retry-After"]) >= 1
+    assert 4 < waited < 15
+    with instance.db.active():
+        assert not await OAuthApp.filter(name="Toot").exists()
+
+
+def test_lock_timeout_is_sent_at_every_postgresql_connection_unless_the_url_sets_another():
+    assert (
+        postgres_connection("postgres://u@127.0.0.1/fedaid")["credentials"]["server_settings"]["lock_timeout"] == "5s"
+    )
+    custom = postgres_connection("postgres://u@127.0.0.1/fedaid?lock_timeout=30s")["credentials"]
+    assert custom["server_settings"]["lock_timeout"] == "30s" and "lock_timeout" not in custom

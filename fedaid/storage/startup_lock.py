@@ -54,7 +54,9 @@ async def _folder_lock(folder: Path) -> AsyncIterator[None]:
 @asynccontextmanager
 async def _advisory_lock(database_url: str) -> AsyncIterator[None]:
     url = "postgresql" + database_url[database_url.index("://") :]
-    connection = await asyncpg.connect(url)
+    # Waits as long as another process's migrations take, whatever lock_timeout the URL sets (asyncpg sends a
+    # URL's unknown query parameters as session settings).
+    connection = await asyncpg.connect(url, server_settings={"lock_timeout": "0"})
     try:
         await connection.execute("SELECT pg_advisory_lock($1)", ADVISORY_KEY)
         yield

@@ -1,0 +1,29 @@
+"""PostgreSQL's connection: Tortoise's asyncpg client with the session settings fedaid sets.
+
+`lock_timeout`: a statement that waits longer than this for a lock another transaction holds (a row an admin's
+transaction updates, a table a migration alters) gives up with LockNotAvailableError, which the request
+middleware answers with 503 and Retry-After and the workers take as "try again later"
+(storage/availability.py). Without it a request waits for as long as the other transaction lasts, holding a
+connection of the pool, and a migration's ALTER TABLE queued behind a long reader blocks every later reader of
+that table (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT,
+https://www.postgresql.org/docs/current/explicit-locking.html). The URL may set another value
+(postgres://…/fedaid?lock_timeout=30s), as for a long maintenance command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.backends.base.config_generator import expand_db_url
+
+SESSION_SETTINGS = {"lock_timeout": "5s", "application_name": "fedaid"}
+
+
+def postgres_connection(database_url: str) -> dict[str, Any]:
+    """Tortoise's connection settings for a `postgres://` URL, with SESSION_SETTINGS sent at every connection
+    (a `lock_timeout` in the URL's query takes the place of the default)."""
+    config = expand_db_url(database_url)
+    credentials = config["credentials"]
+    settings = {name: str(credentials.pop(name, default)) for name, default in SESSION_SETTINGS.items()}
+    credentials["server_settings"] = settings
+    return config
