@@ -53,8 +53,14 @@ QUERY_METHODS = frozenset(
     }
 )
 FEDERATION_QUEUES = frozenset({"InboxItem", "Delivery", "DomainHealth", "WorkItem"})
-# The storage helpers federation/ may use for its queues: claiming due rows, and storing a burst of inbox items.
-FEDERATION_STORAGE = ("fedaid.storage.claims", "fedaid.storage.bulk_insert", "fedaid.storage.availability")
+# The storage helpers federation/ may use for its queues: claiming due rows, storing a burst of inbox items, and
+# planning a batch's statements for their values.
+FEDERATION_STORAGE = (
+    "fedaid.storage.claims",
+    "fedaid.storage.bulk_insert",
+    "fedaid.storage.availability",
+    "fedaid.storage.postgres_engine",
+)
 # Methods only a query set, a model or a connection has: called on anything, they run or build a query.
 ORM_ONLY_METHODS = frozenset(
     {

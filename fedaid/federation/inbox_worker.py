@@ -51,6 +51,7 @@ from fedaid.hosts import host_of_url
 from fedaid.models import Actor, InboxItem, InboxState
 from fedaid.storage.availability import is_lock_conflict
 from fedaid.storage.claims import claim_due
+from fedaid.storage.postgres_engine import plan_for_these_values
 
 log = logging.getLogger("fedaid.inbox_worker")
 
@@ -207,7 +208,8 @@ class InboxWorker:
         (new ids are drawn, and posts it stored meanwhile are skipped) before giving up."""
         for attempt in range(1, PLAIN_BATCH_ATTEMPTS + 1):
             try:
-                async with in_transaction():
+                async with in_transaction() as connection:
+                    await plan_for_these_values(connection)
                     await plain_posts.keep_plain_posts([post for _, post in plain])
                     await self._mark_done([item_id for item_id, _ in plain])
                 return True

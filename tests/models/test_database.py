@@ -1,7 +1,11 @@
 """The schema, its migrations and the per-instance database contexts, on both backends."""
 
+from tortoise.transactions import in_transaction
+
 from fedaid.db import Database
 from fedaid.models import Actor, ActorType
+from fedaid.storage.dialect import is_sqlite
+from fedaid.storage.postgres_engine import plan_for_these_values
 
 
 async def test_second_migrate_changes_nothing(db: Database) -> None:
@@ -53,3 +57,20 @@ async def sqlite_pragmas(path, query: str, *names: str) -> list[object]:
             return [(await Actor._meta.db.execute_query(f"PRAGMA {name}"))[1][0][0] for name in names]
     finally:
         await db.close()
+
+
+async def test_a_batch_transaction_plans_for_its_values_and_the_next_one_does_not(db: Database) -> None:
+    async def plan_cache_mode(connection) -> str:
+        rows = await connection.execute_query_dict("SELECT current_setting('plan_cache_mode') AS mode")
+        return rows[0]["mode"]
+
+    # Given a transaction of the inbox worker's batch (on SQLite there is no plan cache to set)
+    async with in_transaction() as connection:
+        await plan_for_these_values(connection)
+        if is_sqlite(connection):
+            return
+        # Then its statements are planned for their values
+        assert await plan_cache_mode(connection) == "force_custom_plan"
+    # And the setting ends with it: web requests keep generic plans
+    async with in_transaction() as connection:
+        assert await plan_cache_mode(connection) == "auto"
