@@ -62,6 +62,8 @@ LEASE = timedelta(minutes=5)
 ACTOR_CACHE_SECONDS = 60.0
 ACTOR_CACHE_SIZE = 10_000
 PLAIN_BATCH_ATTEMPTS = 3
+# What the worker reads of a claimed item: converting the four timestamps of each row too cost 7% of its time.
+CLAIMED_FIELDS = ("id", "actor_ap_id", "activity_id", "attempts", "payload")
 TRANSACTION_BUDGET = 0.05  # seconds of applying per transaction (web requests share a SQLite connection)
 
 
@@ -221,7 +223,7 @@ class InboxWorker:
         return False
 
     async def _claim(self, now: datetime) -> list[InboxItem]:
-        due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now)
+        due = InboxItem.filter(state=InboxState.PENDING, next_attempt_at__lte=now).only(*CLAIMED_FIELDS)
         return await claim_due(due, now, LEASE, self._batch_size)
 
     async def _process_in_batch(self, item: InboxItem) -> bool | None:
