@@ -94,3 +94,12 @@ async def wait_http(url: str, *, process: Process | None = None, timeout: float 
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"{url} did not answer in {timeout} s")
             await asyncio.sleep(0.2)
+
+
+async def add_member_by_cli(username: str, env: dict[str, str]) -> None:
+    """`fedaid member add` run as an admin would, with a password on its standard input."""
+    added = await asyncio.to_thread(
+        run_fedaid, "member", "add", username, "--email", f"{username}@example.org", "--password-stdin",
+        env=env, stdin="a long passphrase\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from fakes.remote_instance import AS, start_fake_remote
-from ops.processes import Process, fedaid_env, free_port, run_fedaid, wait_http
+from ops.processes import Process, add_member_by_cli, fedaid_env, free_port, wait_http
 
 POSTS = 40
 
@@ -63,11 +63,7 @@ async def test_web_and_worker_started_together_share_one_sqlite_file(tmp_path, a
         # Given both processes started at the same moment on an empty data folder
         web.start(), worker.start()
         await wait_http(f"{base_url}/.well-known/nodeinfo", process=web)
-        added = await asyncio.to_thread(
-            run_fedaid, "member", "add", "ana", "--email", "ana@example.org", "--password-stdin",
-            env=env, stdin="a long passphrase\n",
-        )  # fmt: skip
-        assert added.returncode == 0, added.stderr
+        await add_member_by_cli("ana", env)
 
         # When a remote account follows a member, then sends forty posts to her at once
         ana = f"{base_url}/u/ana"
