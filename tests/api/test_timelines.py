@@ -43,6 +43,20 @@ async def test_home_timeline_shows_own_and_followed_posts(api) -> None:
     assert home.body[0]["visibility"] == "private"
 
 
+async def test_a_members_post_reads_as_private_and_a_member_sees_it(api) -> None:
+    # Given a members-only post (Mastodon has no such audience)
+    ana = await api.add_member("ana")
+    await api.add_member("bea")
+    with api.instance.db.active():
+        post = await make_post(ana.actor, "<p>for the collective</p>", visibility=Visibility.MEMBERS)
+    # When another member reads it, and an anonymous client tries
+    seen = await api.get(f"/api/v1/statuses/{post.id}", as_="bea")
+    unseen = await api.get(f"/api/v1/statuses/{post.id}")
+    # Then the member's app shows it as Mastodon's "private" (a chosen audience), and nobody else gets it
+    assert seen.status == 200 and seen.body["visibility"] == "private"
+    assert unseen.status == 404
+
+
 async def test_tag_timeline_and_proposal_statuses_carry_the_fedaid_object(api) -> None:
     ana = await api.add_member("ana")
     with api.instance.db.active():
