@@ -33,12 +33,7 @@ from fedaid.activitypub.questions import parse_vote
 from fedaid.activitypub.vocab import ActivityType
 from fedaid.clock import utcnow
 from fedaid.config import Settings
-from fedaid.domain import (
-    follows,
-    plain_posts,
-    proposals,
-    remote_accounts,
-)
+from fedaid.domain import follows, plain_posts, proposals, remote_accounts
 from fedaid.domain.inbound import Incoming
 from fedaid.domain.plain_posts import PlainPost
 from fedaid.domain.policy import DomainPolicies
