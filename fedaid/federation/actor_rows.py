@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fedaid.activitypub.parse import ActorDoc, JSONDict
-from fedaid.activitypub.vocab import ACTOR_TYPES
+from fedaid.activitypub.parse import ActorDoc
 from fedaid.errors import FetchError
 from fedaid.models import ActorType, GroupKind
 
 URL_MAX = 512  # Actor's URL columns are varchar(512); PostgreSQL refuses longer values
-
-
-def is_actor_document(doc: JSONDict) -> bool:
-    """Whether a fetched document is an actor (one of its types is an AS2 actor type)."""
-    kinds = doc.get("type")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
-    return any(isinstance(kind, str) and kind in ACTOR_TYPES for kind in kinds)
 
 
 def fit_url(url: str | None) -> str | None:
@@ -32,10 +24,10 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def group_kind_of(doc: JSONDict) -> GroupKind:
+def group_kind_of(parsed: ActorDoc) -> GroupKind:
     """fedaid's collectives and circles say what they are (`groupKind`); any other Group (Mobilizon, Lemmy,
     Friendica...) is neither, so it never becomes an ally nor a side of the ledger between collectives."""
-    kind = doc.get("groupKind")
+    kind = parsed.group_kind
     return GroupKind(kind) if kind in (GroupKind.COLLECTIVE, GroupKind.CIRCLE) else GroupKind.OTHER
 
 
@@ -45,7 +37,7 @@ def row_values(parsed: ActorDoc, domain: str, fetched_at: datetime) -> dict[str,
         raise FetchError(f"{parsed.ap_id[:URL_MAX]}…: its id or inbox is longer than {URL_MAX} characters.")
     return {
         "type": ActorType(parsed.type),
-        "group_kind": group_kind_of(parsed.raw),
+        "group_kind": group_kind_of(parsed),
         "username": parsed.preferred_username,
         "domain": domain,
         "is_local": False,

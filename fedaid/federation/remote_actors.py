@@ -18,11 +18,11 @@ from urllib.parse import quote, urldefrag, urlsplit
 
 from tortoise.exceptions import IntegrityError
 
-from fedaid.activitypub.parse import JSONDict, parse_actor, parse_key_document
+from fedaid.activitypub.parse import JSONDict, is_actor_document, parse_actor, parse_key_document
 from fedaid.clock import utcnow
 from fedaid.errors import FetchError, Gone, InvalidActivity, NotFound, SignatureError
 from fedaid.federation.accts import Acct, acct_text, domain_of, parse_acct, same_acct, self_link, subject_of
-from fedaid.federation.actor_rows import aware, is_actor_document, row_values
+from fedaid.federation.actor_rows import aware, row_values
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound
 from fedaid.federation.signatures import SignedRequest, read_signature, verify_signature
 from fedaid.models import Actor

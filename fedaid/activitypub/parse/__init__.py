@@ -14,7 +14,14 @@ from fedaid.activitypub.parse.activities import (
     parse_collection,
     parse_tombstone,
 )
-from fedaid.activitypub.parse.actors import ActorDoc, KeyDoc, ProfileField, parse_actor, parse_key_document
+from fedaid.activitypub.parse.actors import (
+    ActorDoc,
+    KeyDoc,
+    ProfileField,
+    is_actor_document,
+    parse_actor,
+    parse_key_document,
+)
 from fedaid.activitypub.parse.body import MAX_DEPTH, has_as_context, load_json_object
 from fedaid.activitypub.parse.notes import MAX_ATTACHMENTS, MAX_TAGS, Attachment, NoteDoc, parse_note
 from fedaid.activitypub.parse.values import (
@@ -57,6 +64,7 @@ __all__ = [
     "is_public",
     "load_json_object",
     "parse_activity",
+    "is_actor_document",
     "parse_actor",
     "parse_collection",
     "parse_key_document",

@@ -66,6 +66,7 @@ class ActorDoc:
     also_known_as: tuple[str, ...]
     fields: tuple[ProfileField, ...]
     published_at: datetime | None
+    group_kind: str | None  # fedaid's `groupKind` (collective, circle), as sent
     raw: JSONDict = field(compare=False, repr=False)
 
 
@@ -85,6 +86,11 @@ def name_from_id(ap_id: str) -> str:
     segments = [unquote(segment) for segment in parts.path.split("/") if segment]
     name = re.sub(r"[\s@/]+", "_", segments[-1] if segments else parts.hostname or "actor")
     return name[:255] or "actor"
+
+
+def is_actor_document(doc: JSONDict) -> bool:
+    """Whether a fetched document is an actor (one of its types is an AS2 actor type)."""
+    return any(name in ACTOR_TYPES for name in type_names(doc.get("type")))
 
 
 def parse_actor(doc: JSONDict) -> ActorDoc:
@@ -134,6 +140,7 @@ def parse_actor(doc: JSONDict) -> ActorDoc:
         also_known_as=tuple(a for a in addresses(doc.get("alsoKnownAs")) if is_http_url(a)),
         fields=_profile_fields(doc.get("attachment")),
         published_at=datetime_of(doc.get("published")),
+        group_kind=doc["groupKind"] if isinstance(doc.get("groupKind"), str) else None,
         raw=doc,
     )
 
