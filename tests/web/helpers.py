@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -73,6 +74,25 @@ class Visitor:
         page = await self.post("/signin", {"login": login, "password": password}, from_page="/signin")
         assert page.status == 200 and "/signout" in page.text, page.text[:2000]
         return page
+
+
+async def send_files(
+    visitor: Visitor, form_path: str, action: str, fields: dict[str, str], files: dict[str, tuple[bytes, str]]
+) -> Page:
+    """What a browser sends for the multipart form of `form_path`: its fields, the files chosen (field name →
+    content and file name), and the page's CSRF token, posted to `action`."""
+    form_page = await visitor.get(form_path)
+    assert 'enctype="multipart/form-data"' in form_page and 'type="file"' in form_page, form_page.text[:500]
+    form = aiohttp.FormData()
+    for name, value in {**fields, "csrf_token": form_page.csrf}.items():
+        form.add_field(name, value)
+    for name, (data, filename) in files.items():
+        form.add_field(
+            name, data, filename=filename, content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        )
+    async with visitor.session.post(visitor.base_url + action, data=form) as response:
+        visitor.last = Page(response.status, str(response.url), await response.text(), dict(response.headers))
+    return visitor.last
 
 
 async def make_member(

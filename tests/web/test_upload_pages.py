@@ -7,14 +7,13 @@ from __future__ import annotations
 import io
 import re
 
-import aiohttp
 import pytest
 from pictures import photo, stored_files
 from PIL import Image
 
 from fedaid.domain.categories import ensure_default_categories
 from tests.web.browsing import PHONE, Person
-from tests.web.helpers import Page, Visitor, make_member
+from tests.web.helpers import Page, Visitor, make_member, send_files
 
 OFFER = {
     "purpose": "offer",
@@ -45,15 +44,7 @@ async def ana(instance):
 
 async def send_offer(visitor: Visitor, files: dict[str, tuple[bytes, str]], alts: dict[str, str]) -> Page:
     """What a browser sends for the form: its fields, the files chosen, multipart/form-data."""
-    form_page = await visitor.get("/proposals/new")
-    assert 'enctype="multipart/form-data"' in form_page and 'type="file"' in form_page
-    form = aiohttp.FormData()
-    for name, value in {**OFFER, **alts, "csrf_token": form_page.csrf}.items():
-        form.add_field(name, value)
-    for name, (data, filename) in files.items():
-        form.add_field(name, data, filename=filename, content_type="image/jpeg")
-    async with visitor.session.post(visitor.base_url + "/proposals/new", data=form) as response:
-        return Page(response.status, str(response.url), await response.text(), dict(response.headers))
+    return await send_files(visitor, "/proposals/new", "/proposals/new", {**OFFER, **alts}, files)
 
 
 async def test_an_offer_with_two_pictures_shows_them_with_their_alt_text(instance, ana) -> None:
