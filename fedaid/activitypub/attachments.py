@@ -1,10 +1,12 @@
-"""A post's `attachment`, both ways: what we send as Mastodon sends it, and what others send in every shape.
+"""The `attachment` of a post, a demand's Question or an Event, both ways: what we send as Mastodon sends it,
+and what others send in every shape.
 
 Pure and synchronous. Outgoing, each attachment is a `Document` (an `Image` for pictures) with `mediaType`,
 `url`, `name` as alt text, `blurhash`, `width`, `height` and `focalPoint` (Mastodon's
 app/serializers/activitypub/note_serializer.rb, MediaAttachmentSerializer). Incoming, an attachment may be
 a single object or a list, a URL string, a `Link` (`href`), a `Document`/`Image` whose `url` is a string,
-a Link or a list of Links (PeerTube, Lemmy, Mobilizon), with `name` as its alt text.
+a Link or a list of Links (PeerTube, Lemmy, Mobilizon), with `name` as its alt text. An Event's banner comes
+in its `attachment` (Mobilizon: a Document named "Banner") or its `image` (Gancio, FEP-8a8e).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 
 from fedaid.activitypub.parse import as_list, is_http_url
 from fedaid.activitypub.sanitize import sanitize_text
+from fedaid.imaging import PDF
 from fedaid.models import MediaAttachment, MediaKind
 
 MAX_ATTACHMENTS = 16
@@ -52,6 +55,16 @@ def parse_attachments(value: Any) -> tuple[MediaDoc, ...]:
         if media is not None:
             found.append(media)
     return tuple(found)
+
+
+def parse_event_attachments(event: dict[str, Any]) -> tuple[MediaDoc, ...]:
+    """The pictures and documents of an Event: its `attachment` and its `image`, each address once. Links to
+    web pages (Mobilizon's online meeting, "Website" and other links) are not among them."""
+    found: dict[str, MediaDoc] = {}
+    for media in parse_attachments([*as_list(event.get("attachment")), *as_list(event.get("image"))]):
+        if media.kind != MediaKind.UNKNOWN or media.media_type == PDF:
+            found.setdefault(media.url, media)
+    return tuple(found.values())
 
 
 def _parse_one(entry: Any) -> MediaDoc | None:
@@ -136,7 +149,8 @@ def _focal_point(value: Any) -> tuple[float, float]:
 
 
 def render_attachments(media: list[MediaAttachment], *, base_url: str) -> list[dict[str, Any]]:
-    """Our attachments on a Note, as Mastodon sends them; files are served from `base_url`/media/<key>."""
+    """Our attachments on a Note, a Question or an Event, as Mastodon sends them; files are served from
+    `base_url`/media/<key>."""
     rendered = []
     for item in media:
         if item.file_key is None:
@@ -153,3 +167,10 @@ def render_attachments(media: list[MediaAttachment], *, base_url: str) -> list[d
             attachment["width"], attachment["height"] = item.width, item.height
         rendered.append(attachment)
     return rendered
+
+
+def render_banner(attachments: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first picture of rendered attachments, for an Event's `image`: Mobilizon takes as its banner the
+    attachment named "Banner", else `image`, else the first Document or Image (a PDF flyer would do), so
+    naming the picture here keeps each attachment's alt text in its `name`, as Mastodon reads it."""
+    return next((attachment for attachment in attachments if attachment["type"] == "Image"), None)

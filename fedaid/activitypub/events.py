@@ -7,14 +7,17 @@ Pure and synchronous: loaded rows in, dicts out. Reading others' Events and Join
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime, format_time
 
+from fedaid.activitypub.attachments import render_attachments, render_banner
+from fedaid.activitypub.notes import origin_of
 from fedaid.activitypub.vocab import AS_CONTEXT, PUBLIC, SECURITY_CONTEXT, ActivityType, ObjectType
-from fedaid.models import Actor, CoachingSession, Participation
+from fedaid.models import Actor, CoachingSession, MediaAttachment, Participation
 
 JSONDict = dict[str, Any]
 
@@ -52,9 +55,16 @@ MOBILIZON_CATEGORY = "BUSINESS"
 
 
 def render_event(
-    session: CoachingSession, organizer: Actor, *, participant_count: int, language: str = "fr"
+    session: CoachingSession,
+    organizer: Actor,
+    *,
+    participant_count: int,
+    media: Sequence[MediaAttachment] = (),
+    language: str = "fr",
 ) -> JSONDict:
-    """The session as an Event that Mobilizon reads fully and Mastodon shows as its name, date and link."""
+    """The session as an Event that Mobilizon reads fully and Mastodon shows as its name, date and link; its
+    pictures and documents (a flyer) are its `attachment`, as Mastodon's, the first picture also its `image`
+    (the banner Mobilizon shows), and an online meeting's address a `Link` after them, as Mobilizon sends it."""
     remaining = None if session.capacity is None else max(session.capacity - session.accepted_count, 0)
     doc: JSONDict = {
         "@context": EVENT_CONTEXT,
@@ -86,8 +96,13 @@ def render_event(
     }
     if (location := _location(session)) is not None:
         doc["location"] = location
+    attachments = render_attachments(list(media), base_url=origin_of(session.ap_id))
+    if (banner := render_banner(attachments)) is not None:
+        doc["image"] = banner
     if session.online_url:
-        doc["attachment"] = [{"type": "Link", "name": "Online", "href": session.online_url, "mediaType": "text/html"}]
+        attachments.append({"type": "Link", "name": "Online", "href": session.online_url, "mediaType": "text/html"})
+    if attachments:
+        doc["attachment"] = attachments
     return doc
 
 

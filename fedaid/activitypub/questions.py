@@ -220,11 +220,13 @@ def render_question(
     *,
     content: str,
     voters_count: int,
+    attachments: Sequence[JSONDict] = (),
     history: Sequence[DemandStatusChange],
     cosigners: Sequence[DemandCosigner],
     now: datetime,
 ) -> JSONDict:
-    """A published demand as a Question owned by its collective's Group, with one option (oneOf)."""
+    """A published demand as a Question owned by its collective's Group, with one option (oneOf), and its
+    pictures and documents as `attachment` (rendered as a Note's, `attachments.render_attachments`)."""
     if demand.ap_id is None or demand.published_at is None:
         raise ValueError("only a published demand has a Question")
     question: JSONDict = {
@@ -258,6 +260,8 @@ def render_question(
             for row in cosigners
         ],
     }
+    if attachments:
+        question["attachment"] = list(attachments)
     if demand.updated_at is not None:
         question["updated"] = iso(demand.updated_at)
     if demand.deadline is not None:

@@ -24,7 +24,7 @@ async def update(request: web.Request) -> web.Response:
     try:
         attached = None
         if "media_ids" in params:  # absent: the attachments stay as they are, as on Mastodon
-            attached = await media.check_attachable(caller.actor, params.list("media_ids"), post=post)
+            attached = await media.check_attachable(caller.actor, params.list("media_ids"), target=post)
         if params.dict("poll") or params.list("poll[options]"):
             raise InvalidInput("Polls are not available on fedaid.")
         post = await post_edits.edit_with_history(

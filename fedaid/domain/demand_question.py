@@ -13,8 +13,11 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fedaid.activitypub.attachments import render_attachments
+from fedaid.activitypub.notes import origin_of
 from fedaid.activitypub.questions import demand_content, render_question, render_question_update
 from fedaid.clock import utcnow
+from fedaid.domain import media
 from fedaid.domain.publish import followers_of, publish
 from fedaid.models import (
     Actor,
@@ -34,7 +37,8 @@ DEFAULT_INTERVAL = timedelta(seconds=60)
 
 
 async def question_of(demand: Demand, *, now: datetime | None = None) -> dict[str, Any]:
-    """The Question a published demand of ours is, as its URL serves it and its activities carry it."""
+    """The Question a published demand of ours is, as its URL serves it and its activities carry it, with the
+    pictures and documents of its post as a Note's `attachment`."""
     collective = demand.collective if isinstance(demand.collective, Actor) else await Actor.get(id=demand.collective_id)
     poll = await Poll.get(post_id=demand.post_id)
     post = await Post.get(id=demand.post_id)
@@ -42,6 +46,7 @@ async def question_of(demand: Demand, *, now: datetime | None = None) -> dict[st
         demand,
         collective,
         content=post.content or demand_content(demand, language=demand.language),
+        attachments=render_attachments(await media.media_of(post), base_url=origin_of(collective.ap_id)),
         voters_count=poll.voters_count,
         history=await DemandStatusChange.filter(demand_id=demand.id)
         .exclude(status=DemandStatus.DRAFT)

@@ -1,5 +1,5 @@
 """Reading demands for the pages, the APIs and the command line: listings (open first), one demand with its
-supporters, co-signers and history, and the rows of the letter and CSV handed to the target.
+pictures, supporters, co-signers and history, and the rows of the letter and CSV handed to the target.
 
 Drafts are shown only to the members of the instance (who may publish them); published demands, local or
 from elsewhere, to everyone.
@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fedaid.clock import utcnow
-from fedaid.domain import polls
+from fedaid.domain import media, polls
 from fedaid.domain.demands import get_demand
 from fedaid.domain.spreadsheets import as_csv
 from fedaid.errors import NotFound
-from fedaid.models import Actor, Demand, DemandCosigner, DemandStatus, DemandStatusChange, Poll, PollVote
+from fedaid.models import (
+    Actor,
+    Demand,
+    DemandCosigner,
+    DemandStatus,
+    DemandStatusChange,
+    MediaAttachment,
+    Poll,
+    PollVote,
+)
 
 LIST_LIMIT = 100
 
@@ -33,6 +42,7 @@ class DemandView:
     demand: Demand
     collective: Actor
     poll: Poll | None
+    media: list[MediaAttachment]
     supporters_count: int
     named_supporters: list[Supporter]
     cosigners: list[DemandCosigner]
@@ -82,6 +92,7 @@ async def view_of(demand: Demand, viewer: Actor | None, *, now: datetime | None 
         demand=demand,
         collective=collective,
         poll=poll,
+        media=await media_of_demand(demand),
         supporters_count=poll.voters_count if poll else 0,
         named_supporters=await named_supporters(demand) if demand.is_local else [],
         cosigners=list(await DemandCosigner.filter(demand_id=demand.id).order_by("signed_at", "id")),
@@ -89,6 +100,14 @@ async def view_of(demand: Demand, viewer: Actor | None, *, now: datetime | None 
         has_ended=poll is not None and polls.has_ended(poll, now or utcnow()),
         my_vote=my_vote,
     )
+
+
+async def media_of_demand(demand: Demand) -> list[MediaAttachment]:
+    """A demand's pictures and documents: its Question post's once published (ours, or one received from its
+    collective), the draft's own before."""
+    if demand.post_id is None:
+        return await media.media_of(demand)
+    return (await media.media_of_posts([demand.post_id])).get(demand.post_id, [])
 
 
 async def named_supporters(demand: Demand) -> list[Supporter]:

@@ -4,7 +4,9 @@ A demand belongs to a collective (a local Group). Members draft; admins and orga
 status and withdraw it. Publishing writes the Question post, its poll and a Create(Question) for the Group's
 followers in one transaction; later changes (counts, status, co-signers) mark it `needs_update`, and
 `demand_updates.send_due_updates` sends at most one Update(Question) per demand per interval.
-Supports are votes in the demand's poll (`polls`). No HTTP here.
+Supports are votes in the demand's poll (`polls`). Pictures and documents (up to four, as on a post) hang on
+the draft itself, which has no post yet; publishing puts the same rows on the Question's post, which shows
+them everywhere a post's attachments show (the Question's `attachment`, the client API). No HTTP here.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from fedaid.activitypub.parse.demand_steps import Withdrawal
 from fedaid.activitypub.questions import SUPPORT_OPTION, demand_content, render_endorsement
 from fedaid.activitypub.vocab import PUBLIC
 from fedaid.clock import utcnow
-from fedaid.domain import polls, search
+from fedaid.domain import media, polls, search
 from fedaid.domain.demand_question import question_of
 from fedaid.domain.publish import followers_of, publish
 from fedaid.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -36,6 +38,7 @@ from fedaid.models import (
     DemandCosigner,
     DemandStatus,
     DemandStatusChange,
+    MediaAttachment,
     Notification,
     NotificationKind,
     Poll,
@@ -115,29 +118,45 @@ async def _require_organiser(actor: Actor) -> None:
 
 
 async def draft_demand(
-    author: Actor, terms: DemandTerms, *, collective: Actor | None = None, now: datetime | None = None
+    author: Actor,
+    terms: DemandTerms,
+    *,
+    collective: Actor | None = None,
+    attachments: Sequence[MediaAttachment] = (),
+    now: datetime | None = None,
 ) -> Demand:
-    """A member drafts a demand of their collective; nobody else sees it until it is published."""
+    """A member drafts a demand of their collective; nobody else sees it until it is published. `attachments`
+    are uploads checked by `media.check_attachable`."""
     if not author.is_local or author.is_deleted:
         raise Forbidden("Only a member of this instance can draft a demand.")
     collective = collective or await _default_collective()
     values = _checked(terms)
+    media.check_count(len(attachments))
     async with in_transaction():
         demand = await Demand.create(id=new_id(), collective=collective, author=author, is_local=True, **values)
         await DemandStatusChange.create(demand=demand, status=DemandStatus.DRAFT, changed_at=now or utcnow())
+        await media.attach(demand, attachments, is_new=True)
     return demand
 
 
-async def edit_demand(demand: Demand, *, by: Actor, terms: DemandTerms) -> Demand:
-    """Change a draft (its author or an organiser)."""
+async def edit_demand(
+    demand: Demand, *, by: Actor, terms: DemandTerms, attachments: Sequence[MediaAttachment] | None = None
+) -> Demand:
+    """Change a draft (its author or an organiser). `attachments` (those kept, then new uploads checked by
+    `media.check_attachable`) replace the draft's; None leaves them as they are."""
     if demand.status != DemandStatus.DRAFT:
         raise Conflict("Only a draft can be edited; a published demand keeps its words.")
     if demand.author_id != by.id:
         await _require_organiser(by)
     values = _checked(terms)
+    if attachments is not None:
+        media.check_count(len(attachments))
     for name, value in values.items():
         setattr(demand, name, value)
-    await demand.save(update_fields=list(values))
+    async with in_transaction():
+        await demand.save(update_fields=list(values))
+        if attachments is not None:
+            await media.attach(demand, attachments)
     return demand
 
 
@@ -200,6 +219,7 @@ async def publish_demand(demand: Demand, *, by: Actor, now: datetime | None = No
             published_at=moment,
         )
         await Poll.create(id=new_id(), post=post, options=[SUPPORT_OPTION], counts=[0], expires_at=demand.deadline)
+        await media.attach(post, await media.media_of(demand), is_new=True)
         await Demand.filter(id=demand.id).update(post_id=post.id)
         demand.post_id = post.id
         await search.index_post(post, tags=[])

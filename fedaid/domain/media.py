@@ -1,10 +1,11 @@
-"""Pictures and documents members attach to their posts: upload, describe, attach, and files that go
-when nothing refers to them any more.
+"""Pictures and documents members attach to their posts, demands and sessions: upload, describe, attach, and
+files that go when nothing refers to them any more.
 
 An upload is checked at once (type, size, pixels: refusals store nothing), kept as it came, and queued
 (`WorkItem`) for its decode and re-encode, which `process_upload` does in a thread. Attaching is the
-same for every kind of post (plain posts, proposals, and any later kind): `check_attachable` before
-the post's transaction, `attach` inside it. No HTTP here; files go through a `FileStore`.
+same for every kind of post (plain posts, proposals, and any later kind), for a demand and for a coaching
+session: `check_attachable` before the transaction, `attach` inside it. No HTTP here; files go through a
+`FileStore`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from fedaid.clock import utcnow
@@ -23,7 +25,16 @@ from fedaid.domain import theme, work
 from fedaid.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, ProcessedImage, UnsupportedMedia, process_image, sniff
-from fedaid.models import Actor, MediaAttachment, MediaKind, MediaState, Post, WorkKind
+from fedaid.models import (
+    Actor,
+    CoachingSession,
+    Demand,
+    MediaAttachment,
+    MediaKind,
+    MediaState,
+    Post,
+    WorkKind,
+)
 from fedaid.models.ids import new_id
 
 log = logging.getLogger("fedaid.media")
@@ -32,6 +43,10 @@ MAX_ATTACHMENTS = 4
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # Mastodon's image_size_limit
 MAX_DESCRIPTION = 1500  # Mastodon's description_limit
 UNATTACHED_KEPT = timedelta(days=1)  # an upload never attached is pruned after this
+HOLDERS = ("post_id", "demand_id", "session_id")  # what may show an attachment; a row with none is an orphan
+
+# What attachments hang on: a post, a demand (a draft has no post yet) or a coaching session (which has none).
+Holder = Post | Demand | CoachingSession
 
 
 class NotAttachable(InvalidInput):
@@ -180,17 +195,36 @@ async def describe(
     return media
 
 
-# ---------------------------------------------------------------- attaching to posts
+# ---------------------------------------------------------------- attaching to posts, demands and sessions
+
+
+def holder_of(target: Holder) -> dict[str, int]:
+    """The column naming `target` on its attachments, with its id, e.g. {"session_id": 12}."""
+    if isinstance(target, CoachingSession):
+        return {"session_id": target.id}
+    if isinstance(target, Demand):
+        return {"demand_id": target.id}
+    return {"post_id": target.id}
+
+
+def _is_held(media: MediaAttachment) -> bool:
+    return any(getattr(media, column) is not None for column in HOLDERS)
+
+
+def check_count(count: int) -> None:
+    """A post, a demand or a session holds at most MAX_ATTACHMENTS files."""
+    if count > MAX_ATTACHMENTS:
+        raise NotAttachable(f"A post holds at most {MAX_ATTACHMENTS} pictures or documents.")
 
 
 async def check_attachable(
-    owner: Actor, media_ids: Sequence[str | int], *, post: Post | None = None
+    owner: Actor, media_ids: Sequence[str | int], *, target: Holder | None = None
 ) -> list[MediaAttachment]:
-    """The uploads `media_ids` names, in order, if `owner` may put them on a post (or on `post`, when editing)."""
+    """The uploads `media_ids` names, in order, if `owner` may put them on a post, a demand or a session (or on
+    `target`, when editing it)."""
     if not media_ids:
         return []
-    if len(media_ids) > MAX_ATTACHMENTS:
-        raise NotAttachable(f"A post holds at most {MAX_ATTACHMENTS} pictures or documents.")
+    check_count(len(media_ids))
     try:
         ids = list(dict.fromkeys(int(media_id) for media_id in media_ids))
     except (TypeError, ValueError):
@@ -199,8 +233,9 @@ async def check_attachable(
     if len(found) != len(ids):
         raise NotAttachable("One of the media_ids is not one of your uploads.")
     ordered = [found[media_id] for media_id in ids]
+    own = holder_of(target).items() if target is not None else ()
     for media in ordered:
-        if media.post_id is not None and (post is None or media.post_id != post.id):
+        if _is_held(media) and not any(getattr(media, column) == number for column, number in own):
             raise NotAttachable("One of the media is already attached to another post.")
         if media.state == MediaState.PROCESSING:
             raise NotAttachable("Cannot attach files that have not finished processing. Try again in a moment!")
@@ -209,13 +244,31 @@ async def check_attachable(
     return ordered
 
 
-async def attach(post: Post, media: Sequence[MediaAttachment], *, is_new: bool = False) -> None:
-    """Put checked uploads on `post`, in order; call it in the post's transaction. Uploads it no longer
-    shows (an edit) become orphans, pruned later; a post just inserted (`is_new`) has none."""
+async def attach(target: Holder, media: Sequence[MediaAttachment], *, is_new: bool = False) -> None:
+    """Put checked uploads on a post, a demand or a session, in order; call it in its transaction. Uploads it
+    no longer shows (an edit) are taken off it (orphans are pruned later); one just inserted (`is_new`) has none."""
+    check_count(len(media))
+    ((column, number),) = holder_of(target).items()
     if not is_new:
-        await MediaAttachment.filter(post_id=post.id).exclude(id__in=[m.id for m in media]).update(post_id=None)
+        await MediaAttachment.filter(**{column: number}).exclude(id__in=[m.id for m in media]).update(**{column: None})
     for position, item in enumerate(media):
-        await MediaAttachment.filter(id=item.id).update(post_id=post.id, position=position)
+        await MediaAttachment.filter(id=item.id).update(**{column: number}, position=position)
+
+
+async def media_of(target: Holder) -> list[MediaAttachment]:
+    """The attachments of one post, demand or session, in their order."""
+    return list(await MediaAttachment.filter(**holder_of(target)).order_by("position", "id"))
+
+
+async def copies_of(media: Sequence[MediaAttachment]) -> list[MediaAttachment]:
+    """New rows showing the same files (each session of a series shows its own): held by nothing yet."""
+    copies = []
+    for item in media:
+        copy = item.clone(pk=new_id())
+        copy.post_id = copy.demand_id = copy.session_id = None
+        await copy.save(force_create=True)
+        copies.append(copy)
+    return copies
 
 
 async def media_of_posts(post_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
@@ -228,22 +281,33 @@ async def media_of_posts(post_ids: Iterable[int]) -> dict[int, list[MediaAttachm
     return found
 
 
+def _using(key: str) -> QuerySet[MediaAttachment]:
+    """The attachments whose original or small version is the file `key`."""
+    return MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key))
+
+
 async def posts_showing(key: str) -> list[Post]:
     """The posts (not deleted) whose attachments use the file `key`, with their authors."""
-    post_ids = await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key), post_id__isnull=False).values_list(
-        "post_id", flat=True
-    )
+    post_ids = await _using(key).filter(post_id__isnull=False).values_list("post_id", flat=True)
     if not post_ids:
         return []
     return list(await Post.filter(id__in=list(post_ids), deleted_at__isnull=True).select_related("author"))
 
 
+async def demands_showing(key: str) -> list[Demand]:
+    """The demands whose attachments use the file `key` (a draft's files are shown by no post yet)."""
+    demand_ids = await _using(key).filter(demand_id__isnull=False).values_list("demand_id", flat=True)
+    return list(await Demand.filter(id__in=list(demand_ids))) if demand_ids else []
+
+
+async def is_session_file(key: str) -> bool:
+    """Whether a coaching session shows the file `key`: session pages are public, and so are their files."""
+    return await _using(key).filter(session_id__isnull=False).exists()
+
+
 async def uploaders_of(key: str) -> set[int]:
     """The actors whose own uploads (attached or not) use the file `key`: they may always see it."""
-    rows = await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key), owner_id__isnull=False).values_list(
-        "owner_id", flat=True
-    )
-    return set(rows)
+    return set(await _using(key).filter(owner_id__isnull=False).values_list("owner_id", flat=True))
 
 
 # ---------------------------------------------------------------- files that nothing refers to
@@ -255,19 +319,25 @@ async def release_files(keys: Iterable[str], store: FileStore) -> int:
     for key in dict.fromkeys(keys):
 
         async def still_used(key: str = key) -> bool:
-            return await MediaAttachment.filter(Q(file_key=key) | Q(thumbnail_key=key)).exists()
+            return await _using(key).exists()
 
         if not await still_used() and await store.remove_unless(key, still_used):
             deleted += 1
     return deleted
 
 
+def _of_deleted_posts() -> QuerySet[MediaAttachment]:
+    """Attachments of deleted posts that no demand or session shows as well."""
+    return MediaAttachment.filter(post__deleted_at__isnull=False, demand_id__isnull=True, session_id__isnull=True)
+
+
 async def forget_media_of(post_ids: Iterable[int], store: FileStore) -> int:
-    """The posts are deleted: their attachments go, and each file nothing else uses."""
+    """The posts are deleted: their attachments go (unless a demand or a session shows them too), and each
+    file nothing else uses."""
     ids = list(post_ids)
     if not ids:
         return 0
-    rows = await MediaAttachment.filter(post_id__in=ids)
+    rows = await _of_deleted_posts().filter(post_id__in=ids)
     keys = [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
     await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
     return await release_files(keys, store)
@@ -275,15 +345,13 @@ async def forget_media_of(post_ids: Iterable[int], store: FileStore) -> int:
 
 async def forget_media_of_deleted_posts(store: FileStore, *, limit: int = 500) -> int:
     """Attachments of deleted posts go, with each file nothing else uses; returns the files deleted."""
-    post_ids = (
-        await MediaAttachment.filter(post__deleted_at__isnull=False).limit(limit).values_list("post_id", flat=True)
-    )
+    post_ids = await _of_deleted_posts().limit(limit).values_list("post_id", flat=True)
     return await forget_media_of(set(post_ids), store)
 
 
 async def delete_unattached(media: MediaAttachment, store: FileStore) -> None:
-    """An upload its owner no longer wants, before it went on a post."""
-    if media.post_id is not None:
+    """An upload its owner no longer wants, before it went on a post, a demand or a session."""
+    if _is_held(media):
         raise NotAttachable("This media is attached to a post: delete or edit the post instead.")
     keys = [key for key in (media.file_key, media.thumbnail_key) if key]
     await media.delete()
@@ -293,15 +361,17 @@ async def delete_unattached(media: MediaAttachment, store: FileStore) -> None:
 async def prune(
     store: FileStore, *, remote_older_than: timedelta | None = None, now: datetime | None = None
 ) -> dict[str, int]:
-    """Remove uploads never attached, attachments of deleted posts, cached remote files older than
-    `remote_older_than` (their rows stay, as links, and are fetched again when wanted), and stray files
-    (files a dead process left aside are put back first, and judged with the rest)."""
+    """Remove uploads on no post, demand or session (never attached, or taken off by an edit), attachments of
+    deleted posts, cached remote files older than `remote_older_than` (their rows stay, as links, and are
+    fetched again when wanted), and stray files (files a dead process left aside are put back first, and
+    judged with the rest)."""
     moment = now or utcnow()
     recovered = store.recover_interrupted()
-    orphans = MediaAttachment.filter(post_id__isnull=True, created_at__lt=moment - UNATTACHED_KEPT).exclude(
+    held_by_nothing = {f"{column}__isnull": True for column in HOLDERS}
+    orphans = MediaAttachment.filter(**held_by_nothing, created_at__lt=moment - UNATTACHED_KEPT).exclude(
         id__in=await theme.logo_ids()  # a collective's logo is shown by no post, and kept
     )
-    gone = MediaAttachment.filter(post__deleted_at__isnull=False)
+    gone = _of_deleted_posts()
     keys: list[str] = []
     removed = 0
     for query in (orphans, gone):

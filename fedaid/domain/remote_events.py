@@ -1,15 +1,18 @@
 """Sessions published elsewhere (Mobilizon, Gancio, other fedaid circles), kept read-only so members see them.
 
 An Event is kept when someone here follows its organiser, or a member here joined it; a moved or
-cancelled one is updated in place and the members here who joined it are told. No HTTP here.
+cancelled one is updated in place and the members here who joined it are told. Its pictures and documents (a
+Mobilizon banner, a flyer) are kept as the attachments of a post are, and fetched later. No HTTP here.
 """
 
 from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from fedaid.activitypub.attachments import parse_event_attachments
 from fedaid.activitypub.parse import same_origin
 from fedaid.activitypub.parse.events import EventDoc
+from fedaid.domain import remote_media
 from fedaid.domain.session_reminders import reminders_again
 from fedaid.errors import InvalidActivity
 from fedaid.models import (
@@ -48,7 +51,10 @@ async def receive_event(doc: EventDoc, organizer: Actor) -> CoachingSession | No
         return await _update(existing, doc)
     if not await _is_followed_here(organizer):
         return None
-    return await CoachingSession.create(id=new_id(), ap_id=doc.ap_id, organizer=organizer, **_values(doc))
+    async with in_transaction():
+        session = await CoachingSession.create(id=new_id(), ap_id=doc.ap_id, organizer=organizer, **_values(doc))
+        await remote_media.record_attachments(session, parse_event_attachments(doc.raw))
+    return session
 
 
 async def receive_event_delete(ap_id: str, organizer: Actor) -> bool:
@@ -71,6 +77,7 @@ async def _update(session: CoachingSession, doc: EventDoc) -> CoachingSession:
     async with in_transaction():
         resets = reminders_again() if moved else {}
         await CoachingSession.filter(id=session.id).update(**values, **resets, sequence=session.sequence + 1)
+        await remote_media.replace_attachments(session, parse_event_attachments(doc.raw))
         if moved or cancelled:
             await _tell_members(session)
     await session.refresh_from_db()

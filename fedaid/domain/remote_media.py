@@ -1,5 +1,6 @@
-"""Attachments of posts from other servers: kept as rows when the post arrives, their pictures and documents
-fetched later (queued work) and served from here, so readers' browsers never contact the other server.
+"""Attachments of posts and events from other servers: kept as rows when the post or the event arrives, their
+pictures and documents fetched later (queued work) and served from here, so readers' browsers never contact the
+other server.
 
 No network here: `federation/media_worker.py` fetches the bytes and hands them to `store_fetched`.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from fedaid.activitypub.attachments import MediaDoc
 from fedaid.clock import utcnow
@@ -16,7 +18,7 @@ from fedaid.domain import media as local_media
 from fedaid.domain import work
 from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, UnsupportedMedia, check_pdf, process_image, sniff
-from fedaid.models import MediaAttachment, MediaKind, MediaState, Post, WorkKind
+from fedaid.models import MediaAttachment, MediaKind, MediaState, WorkKind
 from fedaid.models.ids import new_id
 
 log = logging.getLogger("fedaid.remote_media")
@@ -29,15 +31,16 @@ def is_cached_here(doc: MediaDoc) -> bool:
     return doc.kind == MediaKind.IMAGE or media_type == PDF or media_type.startswith("image/")
 
 
-async def record_attachments(post: Post, docs: Sequence[MediaDoc]) -> list[MediaAttachment]:
-    """Keep a remote post's attachments, in order; pictures and PDFs are queued to be fetched. Call it in
-    the transaction that stores the post."""
+async def record_attachments(target: local_media.Holder, docs: Sequence[MediaDoc]) -> list[MediaAttachment]:
+    """Keep the attachments of a remote post or session, in order; pictures and PDFs are queued to be fetched.
+    Call it in the transaction that stores the post or the session."""
     rows = []
+    holder: dict[str, Any] = local_media.holder_of(target)  # typed for `create`'s keywords
     for position, doc in enumerate(docs):
         cached = is_cached_here(doc)
         row = await MediaAttachment.create(
             id=new_id(),
-            post=post,
+            **holder,
             position=position,
             is_local=False,
             kind=doc.kind,
@@ -57,9 +60,11 @@ async def record_attachments(post: Post, docs: Sequence[MediaDoc]) -> list[Media
     return rows
 
 
-async def replace_attachments(post: Post, docs: Sequence[MediaDoc], store: FileStore | None = None) -> None:
+async def replace_attachments(
+    target: local_media.Holder, docs: Sequence[MediaDoc], store: FileStore | None = None
+) -> None:
     """An edit from the author: keep the rows whose address is unchanged, the others go, new ones come."""
-    current = {row.remote_url: row for row in await MediaAttachment.filter(post_id=post.id)}
+    current = {row.remote_url: row for row in await local_media.media_of(target)}
     wanted = [doc.url for doc in docs]
     if list(current) == wanted:
         return
@@ -67,10 +72,8 @@ async def replace_attachments(post: Post, docs: Sequence[MediaDoc], store: FileS
     keys = [key for row in gone for key in (row.file_key, row.thumbnail_key) if key]
     await MediaAttachment.filter(id__in=[row.id for row in gone]).delete()
     for position, doc in enumerate(docs):
-        if doc.url in current:
-            await MediaAttachment.filter(id=current[doc.url].id).update(position=position)
-        else:
-            await record_attachments(post, [doc])
+        row = current[doc.url] if doc.url in current else (await record_attachments(target, [doc]))[0]
+        await MediaAttachment.filter(id=row.id).update(position=position)
     if store is not None:
         await local_media.release_files(keys, store)
 

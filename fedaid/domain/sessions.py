@@ -1,4 +1,5 @@
-"""Coaching sessions of our circles: scheduling one or a series, moving, cancelling, and who hears of it.
+"""Coaching sessions of our circles: scheduling one or a series, moving, cancelling, their pictures and
+documents (a flyer), and who hears of it.
 
 Each change writes its `Delivery` rows in the same transaction: the circle's followers and the
 participants elsewhere get `Create(Event)`, `Update(Event)` or `Delete`; members here get a
@@ -7,6 +8,7 @@ notification. Seats and RSVPs live in `domain/participation.py`. No HTTP here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,6 +25,7 @@ from fedaid.activitypub.events import (
 )
 from fedaid.clock import utcnow
 from fedaid.domain import circles
+from fedaid.domain import media as attachments
 from fedaid.domain.publish import followers_of, publish
 from fedaid.domain.session_reminders import reminders_again
 from fedaid.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +35,7 @@ from fedaid.models import (
     CoachingSession,
     Frequency,
     JoinMode,
+    MediaAttachment,
     Notification,
     NotificationKind,
     Participation,
@@ -86,14 +90,22 @@ def check_terms(terms: SessionTerms, *, now: datetime) -> None:
 
 
 async def schedule_session(
-    circle: Circle, by: Actor, terms: SessionTerms, *, now: datetime | None = None
+    circle: Circle,
+    by: Actor,
+    terms: SessionTerms,
+    *,
+    media: Sequence[MediaAttachment] = (),
+    now: datetime | None = None,
 ) -> CoachingSession:
-    """A facilitator schedules one session; the circle's followers receive its Create(Event)."""
+    """A facilitator schedules one session; the circle's followers receive its Create(Event). `media` are
+    uploads checked by `media.check_attachable`."""
     moment = now or utcnow()
     await circles.require_facilitator(circle, by)
     check_terms(terms, now=moment)
+    attachments.check_count(len(media))
     async with in_transaction():
         session = await _insert(circle, terms, series=None)
+        await attachments.attach(session, media, is_new=True)
         await _announce(session, circle, "create", now=moment)
     return session
 
@@ -105,12 +117,15 @@ async def schedule_series(
     *,
     frequency: Frequency,
     until: datetime,
+    media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
 ) -> SessionSeries:
-    """Sessions every week, fortnight or month from `terms.starts_at` to `until`, each created now."""
+    """Sessions every week, fortnight or month from `terms.starts_at` to `until`, each created now, each
+    showing `media` (its own rows, naming the same files)."""
     moment = now or utcnow()
     await circles.require_facilitator(circle, by)
     check_terms(terms, now=moment)
+    attachments.check_count(len(media))
     if until < terms.starts_at:
         raise InvalidInput("A series must end after its first session starts.")
     starts = series_starts(terms.starts_at, frequency, until, circle.timezone)
@@ -121,9 +136,10 @@ async def schedule_series(
         series = await SessionSeries.create(
             circle=circle, frequency=frequency, first_starts_at=terms.starts_at, until=until
         )
-        for start in starts:
+        for number, start in enumerate(starts):
             one = SessionTerms(**{**terms.__dict__, "starts_at": start, "ends_at": start + length})
             session = await _insert(circle, one, series=series)
+            await attachments.attach(session, media if number == 0 else await attachments.copies_of(media), is_new=True)
             await _announce(session, circle, "create", now=moment)
     return series
 
@@ -159,6 +175,24 @@ async def move_session(
         await _announce(session, circle, "update", now=moment)
         await _tell_participants(session)
     return session
+
+
+async def change_media(session: CoachingSession, by: Actor, media: Sequence[MediaAttachment]) -> CoachingSession:
+    """Other pictures or documents (those kept, then new uploads checked by `media.check_attachable`): an
+    Update(Event) goes out; files no longer shown are pruned later."""
+    await require_facilitator_of(session, by)
+    attachments.check_count(len(media))
+    async with in_transaction():
+        await attachments.attach(session, media)
+        await announce_update(session)
+    return session
+
+
+async def require_facilitator_of(session: CoachingSession, by: Actor) -> Circle:
+    """The session's circle, if `by` facilitates it; sessions published elsewhere are read-only here."""
+    circle = await _circle_of(session)
+    await circles.require_facilitator(circle, by)
+    return circle
 
 
 def _check_capacity(capacity: int | None) -> None:
@@ -240,7 +274,8 @@ async def participant_count(session: CoachingSession) -> int:
 async def event_document(session: CoachingSession) -> dict:
     """The session's Event as served at its id and sent in activities."""
     organizer = await Actor.get(id=session.organizer_id)
-    return render_event(session, organizer, participant_count=await participant_count(session))
+    count = await participant_count(session)
+    return render_event(session, organizer, participant_count=count, media=await attachments.media_of(session))
 
 
 async def announce_update(session: CoachingSession) -> None:
@@ -287,7 +322,8 @@ async def _announce(session: CoachingSession, circle: Circle, change: str, *, no
     if change == "delete":
         activity = render_delete_event(session, organizer)
     else:
-        event = render_event(session, organizer, participant_count=session.accepted_count)
+        media = await attachments.media_of(session)
+        event = render_event(session, organizer, participant_count=session.accepted_count, media=media)
         activity = render_create_event(event) if change == "create" else render_update_event(event, session.sequence)
     await publish(activity, sender=organizer, to=recipients, now=now)
 

@@ -1,5 +1,5 @@
-"""Pictures and documents attached to posts, local uploads and remote attachments, and the queued work
-that fetches remote media and the parents of replies."""
+"""Pictures and documents attached to posts, demands and coaching sessions, local uploads and remote attachments,
+and the queued work that fetches remote media and the parents of replies."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from fedaid.models.actor import Actor
+    from fedaid.models.coaching_session import CoachingSession
+    from fedaid.models.demand import Demand
     from fedaid.models.post import Post
 
 
@@ -32,7 +34,11 @@ class MediaState(StrEnum):
 
 class MediaAttachment(Model):
     """One attached file. Files are named by their content (`file_key`, `thumbnail_key`) in the file store,
-    several rows may share a file, which goes once no row names it."""
+    several rows may share a file, which goes once no row names it.
+
+    It is shown by a `post`, a `session`, or a `demand`: a draft demand has no post yet, so its files hang on the
+    demand itself, and publishing puts the same rows on the demand's Question post as well (`post` then says
+    where they are shown, `demand` where they were drafted). A row shown by nothing is an orphan, pruned."""
 
     id = fields.BigIntField(primary_key=True)
     owner: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
@@ -43,6 +49,14 @@ class MediaAttachment(Model):
         "models.Post", related_name="media", null=True, on_delete=fields.SET_NULL
     )
     post_id: int | None
+    demand: fields.ForeignKeyNullableRelation[Demand] = fields.ForeignKeyField(
+        "models.Demand", related_name="media", null=True, on_delete=fields.SET_NULL
+    )
+    demand_id: int | None
+    session: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
+        "models.CoachingSession", related_name="media", null=True, on_delete=fields.SET_NULL
+    )
+    session_id: int | None
     position = fields.SmallIntField(default=0)
     kind = fields.CharEnumField(MediaKind, max_length=16, default=MediaKind.UNKNOWN)
     state = fields.CharEnumField(MediaState, max_length=16, default=MediaState.PROCESSING, db_index=True)

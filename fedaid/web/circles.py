@@ -1,5 +1,6 @@
 """Circle pages: the list of circles and sessions published elsewhere, one circle with its sessions,
-joining and leaving, the facilitators' answers and scheduling, and the admins' page to create circles.
+joining and leaving, the facilitators' answers and scheduling (with up to four pictures or documents, a flyer),
+and the admins' page to create circles.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fedaid.domain.members import get_member
 from fedaid.errors import InvalidInput
 from fedaid.models import CategoryFamily, Follow, Frequency, JoinMode
 from fedaid.path_ids import path_id
+from fedaid.web import uploads
 from fedaid.web.coaching import local_datetime
 from fedaid.web.forms import Form
 from fedaid.web.sessions import current_viewer, require_admin, require_viewer
@@ -40,6 +42,7 @@ async def show_circle(request: web.Request) -> web.Response:
         "is_facilitator": is_facilitator,
         "requests": await circles.pending_requests(circle) if is_facilitator else [],
         "frequencies": list(Frequency),
+        "form": Form(),
     }
     return aiohttp_jinja2.render_template("circles/show.html", request, context)
 
@@ -83,6 +86,10 @@ async def schedule_post(request: web.Request) -> web.Response:
     frequency = form.choice("frequency", [*Frequency, ""], required=False)
     if not form.is_valid or minutes is None:
         raise InvalidInput(next(iter(form.errors.values()), "Check the form."))
+    await circles.require_facilitator(circle, viewer.actor)
+    attached = await uploads.attachments_from(request, form, viewer.actor)
+    if not form.is_valid:
+        raise InvalidInput(next(iter(form.errors.values())))
     terms = sessions.SessionTerms(
         title=form.text("title", required=True),
         starts_at=starts_at,
@@ -97,9 +104,11 @@ async def schedule_post(request: web.Request) -> web.Response:
     )
     if frequency:
         until = local_datetime(form.get("until"), circle.timezone)
-        await sessions.schedule_series(circle, viewer.actor, terms, frequency=Frequency(frequency), until=until)
+        await sessions.schedule_series(
+            circle, viewer.actor, terms, frequency=Frequency(frequency), until=until, media=attached
+        )
     else:
-        await sessions.schedule_session(circle, viewer.actor, terms)
+        await sessions.schedule_session(circle, viewer.actor, terms, media=attached)
     raise web.HTTPSeeOther(f"/circles/{circle.actor.username}#sessions")
 
 

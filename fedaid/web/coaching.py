@@ -1,4 +1,5 @@
-"""Session pages: one session (ours or one published elsewhere), RSVP, attendance and the facilitators' tools.
+"""Session pages: one session (ours or one published elsewhere) with its pictures and documents, RSVP, attendance
+and the facilitators' tools.
 
 Handlers parse the form, call one domain function and redirect back to the session page.
 """
@@ -13,10 +14,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from fedaid.clock import utcnow
-from fedaid.domain import attendance, circles, follow_up, participation, sessions
+from fedaid.domain import attendance, circles, follow_up, media, participation, sessions
 from fedaid.errors import InvalidInput, NotFound
 from fedaid.models import CoachingSession, Participation, ParticipationState
 from fedaid.path_ids import path_id
+from fedaid.web import uploads
 from fedaid.web.forms import Form
 from fedaid.web.sessions import current_viewer, require_viewer
 
@@ -36,6 +38,8 @@ async def show_session(request: web.Request) -> web.Response:
         "session": session,
         "circle": circle,
         "path": session_path(session),
+        "media": await media.media_of(session),
+        "form": Form(),
         "hours": sessions.session_hours(session),
         "count": await sessions.participant_count(session),
         "mine": await participation.find_participation(session, actor),
@@ -116,6 +120,19 @@ async def capacity_post(request: web.Request) -> web.Response:
     if not form.is_valid:
         raise InvalidInput(next(iter(form.errors.values())))
     await sessions.change_capacity(session, viewer.actor, int(seats) if seats is not None else None)
+    raise web.HTTPSeeOther(session_path(session))
+
+
+async def media_post(request: web.Request) -> web.Response:
+    """A facilitator changes the session's pictures and documents: those not taken off, then the files sent."""
+    viewer = await require_viewer(request)
+    session = await _session(request)
+    await sessions.require_facilitator_of(session, viewer.actor)  # before any file is kept
+    form = await Form.read(request)
+    chosen = await uploads.edited_attachments(request, form, viewer.actor, await media.media_of(session))
+    if not form.is_valid:
+        raise InvalidInput(next(iter(form.errors.values())))
+    await sessions.change_media(session, viewer.actor, chosen)
     raise web.HTTPSeeOther(session_path(session))
 
 

@@ -1,5 +1,6 @@
-"""Demand pages (revendications): the list, one demand with its supporters, co-signers and history, the forms to
-draft, publish, move along, support and co-sign, and the letter and CSV organisers hand to the target."""
+"""Demand pages (revendications): the list, one demand with its pictures, supporters, co-signers and history, the
+forms to draft (with up to four pictures or documents), publish, move along, support and co-sign, and the letter
+and CSV organisers hand to the target."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from fedaid.clock import utcnow
 from fedaid.domain import demand_views, demands
 from fedaid.domain.instance import get_collective
 from fedaid.errors import Conflict, Forbidden, InvalidInput
-from fedaid.models import DemandStatus
-from fedaid.web import canonical
+from fedaid.models import DemandStatus, MediaAttachment
+from fedaid.web import canonical, uploads
 from fedaid.web.forms import Form
 from fedaid.web.sessions import Viewer, current_viewer, require_viewer
 
@@ -62,9 +63,10 @@ async def new_demand_post(request: web.Request) -> web.Response:
     viewer = await require_viewer(request)
     form = await Form.read(request)
     terms = read_terms(form)
-    if terms is not None:
+    attached = await uploads.attachments_from(request, form, viewer.actor) if terms is not None else []
+    if terms is not None and form.is_valid:
         try:
-            demand = await demands.draft_demand(viewer.actor, terms)
+            demand = await demands.draft_demand(viewer.actor, terms, attachments=attached)
         except InvalidInput as err:
             form.fail("title", str(err))
         else:
@@ -83,7 +85,7 @@ async def edit_demand_form(request: web.Request) -> web.Response:
         deadline=demand.deadline.astimezone(i18n.DISPLAY_TIMEZONE).date().isoformat() if demand.deadline else "",
         language=demand.language,
     )
-    return _editor(request, form, demand_id=demand.id)
+    return _editor(request, form, demand_id=demand.id, current=await demand_views.media_of_demand(demand))
 
 
 async def edit_demand_post(request: web.Request) -> web.Response:
@@ -91,14 +93,16 @@ async def edit_demand_post(request: web.Request) -> web.Response:
     demand = await demand_views.visible_demand(request.match_info["id"], viewer.actor)
     form = await Form.read(request)
     terms = read_terms(form)
-    if terms is not None:
+    current = await demand_views.media_of_demand(demand)
+    attached = await uploads.edited_attachments(request, form, viewer.actor, current) if terms is not None else []
+    if terms is not None and form.is_valid:
         try:
-            await demands.edit_demand(demand, by=viewer.actor, terms=terms)
+            await demands.edit_demand(demand, by=viewer.actor, terms=terms, attachments=attached)
         except (InvalidInput, Conflict) as err:
             form.fail("title", str(err))
         else:
             raise web.HTTPSeeOther(f"/demands/{demand.id}")
-    return _editor(request, form, demand_id=demand.id, status=400)
+    return _editor(request, form, demand_id=demand.id, current=current, status=400)
 
 
 def read_terms(form: Form) -> demands.DemandTerms | None:
@@ -136,8 +140,15 @@ def _read_deadline(form: Form) -> datetime | None:
     return day.astimezone(UTC)
 
 
-def _editor(request: web.Request, form: Form, *, demand_id: int | None, status: int = 200) -> web.Response:
-    context = {"form": form, "demand_id": demand_id, "languages": i18n.LANGUAGE_NAMES}
+def _editor(
+    request: web.Request,
+    form: Form,
+    *,
+    demand_id: int | None,
+    current: list[MediaAttachment] | None = None,
+    status: int = 200,
+) -> web.Response:
+    context = {"form": form, "demand_id": demand_id, "current": current or [], "languages": i18n.LANGUAGE_NAMES}
     return aiohttp_jinja2.render_template("demands/edit.html", request, context, status=status)
 
 

@@ -1,13 +1,14 @@
-"""GET /media/<key>: the files of attachments. Files of public and unlisted posts are for everyone, with
-long caching (nginx can serve them directly, see deploy/nginx.conf); other files only for the readers the
-visibility rule lets see one of the posts that show them, and for their uploader."""
+"""GET /media/<key>: the files of attachments. Files of public and unlisted posts, of coaching sessions (public
+pages) and of published demands are for everyone, with long caching (nginx can serve them directly, see
+deploy/nginx.conf); other files only for the readers the visibility rule lets see one of the posts or draft
+demands that show them, and for their uploader."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from fedaid.appkeys import MEDIA_FILES, SETTINGS
-from fedaid.domain import media, theme
+from fedaid.domain import demand_views, media, theme
 from fedaid.domain.oauth import authenticate
 from fedaid.domain.visibility import EVERYONE, can_see, local_viewer
 from fedaid.errors import NotFound, Unauthorized
@@ -32,8 +33,14 @@ async def serve_media_file(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise NotFound("There is no such file.")
     shown_in = await media.posts_showing(key)
-    is_public = any(post.visibility in EVERYONE for post in shown_in) or await theme.is_logo_file(key)
-    if not is_public and not await _may_read(request, key, shown_in):
+    demands = await media.demands_showing(key)
+    is_public = (
+        any(post.visibility in EVERYONE for post in shown_in)
+        or any(demand_views.may_see(demand, None) for demand in demands)
+        or await media.is_session_file(key)
+        or await theme.is_logo_file(key)
+    )
+    if not is_public and not await _may_read(request, key, shown_in, demands):
         raise NotFound("There is no such file.")  # as for a post one may not see: no hint that it exists
     headers = {
         **FILE_HEADERS,
@@ -48,11 +55,11 @@ async def serve_media_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers=headers)
 
 
-async def _may_read(request: web.Request, key: str, shown_in: list) -> bool:
+async def _may_read(request: web.Request, key: str, shown_in: list, demands: list) -> bool:
     reader = await _reader(request)
     if reader is None:
         return False
-    if reader.id in await media.uploaders_of(key):
+    if reader.id in await media.uploaders_of(key) or any(demand_views.may_see(d, reader) for d in demands):
         return True
     for post in shown_in:
         if await can_see(post, local_viewer(reader)):

@@ -166,6 +166,7 @@ def _circle_forms() -> list[web.AbstractRouteDef]:
         web.post(f"{session}/participants/{{participation_id:\\d+}}/{{action:accept|reject}}", coaching.answer_post),
         web.post(f"{session}/move", coaching.move_post),
         web.post(f"{session}/capacity", coaching.capacity_post),
+        web.post(f"{session}/media", coaching.media_post),
         web.post(f"{session}/cancel", coaching.cancel_post),
         web.post(f"{session}/follow-up", coaching.follow_up_post),
     ]

@@ -1,5 +1,6 @@
 """Pictures and documents sent with a page's form (multipart, no JavaScript needed): up to four files, each
-with its own alt-text field, checked all together before any is kept."""
+with its own alt-text field, checked all together before any is kept; on an edit form, a box beside each file
+already there takes it off."""
 
 from __future__ import annotations
 
@@ -26,14 +27,17 @@ async def larger_forms(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
-async def attachments_from(request: web.Request, form: Form, owner: Actor) -> list[MediaAttachment]:
+async def attachments_from(
+    request: web.Request, form: Form, owner: Actor, *, room: int = media.MAX_ATTACHMENTS
+) -> list[MediaAttachment]:
     """The files of the form, kept and processed, in slot order; problems go beside their field (nothing
-    is kept then). A fifth file, or any other file field, is refused whole."""
+    is kept then). More files than `room` (four, less those an edited page keeps), or any other file field,
+    are refused whole."""
     posted = await request.post()
     files = {key: value for key, value in posted.items() if isinstance(value, FileField) and value.filename}
     chosen = [(slot, files.pop(f"picture_{slot}")) for slot in SLOTS if f"picture_{slot}" in files]
-    if files:
-        form.fail("picture_1", "A post holds at most %(count)s pictures or documents.", count=len(SLOTS))
+    if files or len(chosen) > room:
+        form.fail("picture_1", "At most %(count)s pictures or documents in all.", count=len(SLOTS))
         return []
     contents = []
     for slot, upload in chosen:
@@ -51,6 +55,16 @@ async def attachments_from(request: web.Request, form: Form, owner: Actor) -> li
     if not form.is_valid:
         return []
     return await _keep(request, form, owner, contents)
+
+
+async def edited_attachments(
+    request: web.Request, form: Form, owner: Actor, current: list[MediaAttachment]
+) -> list[MediaAttachment]:
+    """What an edit form leaves: the files already there whose "remove" box is not ticked, then the files sent
+    (checked as `attachments_from` does, with the room the kept ones leave)."""
+    kept = [item for item in current if not form.checkbox(f"remove_{item.id}")]
+    added = await attachments_from(request, form, owner, room=media.MAX_ATTACHMENTS - len(kept))
+    return [*kept, *added]
 
 
 async def _keep(request: web.Request, form: Form, owner: Actor, contents: list) -> list[MediaAttachment]:

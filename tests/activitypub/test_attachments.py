@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from fedaid.activitypub import parse
-from fedaid.activitypub.attachments import parse_attachments, render_attachments
+from fedaid.activitypub.attachments import parse_attachments, parse_event_attachments, render_attachments
+from fedaid.activitypub.events import render_event
 from fedaid.activitypub.vocab import POST_TYPES
-from fedaid.models import MediaAttachment, MediaKind, MediaState
+from fedaid.models import Actor, CoachingSession, MediaAttachment, MediaKind, MediaState
 
 from testsupport import FIXTURES
 
@@ -136,6 +137,44 @@ def test_our_attachments_go_out_as_mastodon_sends_them() -> None:
             "name": None,
         },
     ]
+
+
+def test_an_events_banner_and_flyer_are_read_and_its_web_links_are_not() -> None:
+    mobilizon = json.loads((FIXTURES / "mobilizon" / "event.json").read_text())
+    [banner] = parse_event_attachments(mobilizon)
+    assert (banner.kind, banner.name, banner.media_type) == (MediaKind.IMAGE, "Banner", "image/jpeg")
+    links = json.loads((FIXTURES / "mobilizon" / "create_event_with_links.json").read_text())["object"]
+    assert parse_event_attachments(links) == ()  # "Website" and other links to pages
+    picture = {"type": "Image", "url": "https://gancio.example/media/1.jpg", "name": "Affiche"}
+    flyer = {"type": "Document", "mediaType": "application/pdf", "url": "https://gancio.example/f.pdf"}
+    found = parse_event_attachments({"attachment": [picture, flyer], "image": picture})
+    assert [(item.url, item.kind) for item in found] == [
+        ("https://gancio.example/media/1.jpg", MediaKind.IMAGE),
+        ("https://gancio.example/f.pdf", MediaKind.UNKNOWN),
+    ]
+
+
+def test_an_events_flyer_and_picture_go_out_with_the_picture_as_mobilizons_banner() -> None:
+    now = datetime.now(UTC)
+    circle = Actor(id=1, ap_id="https://aid.example/c/marketing", username="marketing")
+    session = CoachingSession(
+        id=7, ap_id="https://aid.example/c/marketing/events/7", title="Votre positionnement", starts_at=now,
+        ends_at=now, timezone="Europe/Paris", created_at=now, updated_at=now, online_url="https://visio.example/m",
+    )  # fmt: skip
+    flyer = MediaAttachment(id=2, kind=MediaKind.UNKNOWN, content_type="application/pdf", file_key="cd" * 32 + ".pdf")
+    picture = MediaAttachment(
+        id=3, kind=MediaKind.IMAGE, content_type="image/png", description="La salle", file_key="ef" * 32 + ".png",
+        width=800, height=600, blurhash="LEHV6nWB2yk8",
+    )  # fmt: skip
+    event = render_event(session, circle, participant_count=0, media=[flyer, picture])
+    assert [(a["type"], a["mediaType"], a["name"]) for a in event["attachment"]] == [
+        ("Document", "application/pdf", None),
+        ("Image", "image/png", "La salle"),
+        ("Link", "text/html", "Online"),
+    ]
+    assert event["image"] == event["attachment"][1]
+    assert event["attachment"][0]["url"] == f"https://aid.example/media/{'cd' * 32}.pdf"
+    assert "image" not in render_event(session, circle, participant_count=0, media=[flyer])
 
 
 def test_a_content_warning_with_markup_becomes_plain_text() -> None:

@@ -1,5 +1,5 @@
 """Tests for fedaid/domain/media.py and remote_media.py: attaching, files counted by the rows naming them,
-pruning, and the Note that carries attachments."""
+pruning (which keeps what a session or a draft demand shows), and the Note that carries attachments."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mutual_aid_factories import make_local, make_remote
+from circle_factories import make_circle, session_terms
+from mutual_aid_factories import NOW, make_local, make_remote
 from pictures import pdf, photo
 
 from fedaid.activitypub.attachments import parse_attachments
 from fedaid.db import Database
-from fedaid.domain import media, remote_media
+from fedaid.domain import demands, media, remote_media
 from fedaid.domain.post_federation import note_of
 from fedaid.domain.posts import create_post, delete_post
+from fedaid.domain.sessions import schedule_session
 from fedaid.filestore import LocalFileStore
 from fedaid.models import Actor, MediaAttachment, MediaState, Post, WorkItem, WorkKind
 from fedaid.models.ids import new_id
@@ -133,6 +135,30 @@ async def test_prune_removes_old_orphans_stray_files_and_old_remote_copies(ana: 
     assert sorted(store.keys()) == sorted({kept.file_key, kept.thumbnail_key}) and stray not in store.keys()
     link = await MediaAttachment.get(id=row.id)
     assert link.file_key is None and link.remote_url == "https://masto.example/1.jpg"
+
+
+async def test_prune_keeps_files_only_a_session_or_a_draft_demand_shows(ana: Actor, store: LocalFileStore) -> None:
+    # Given two-day-old uploads: a picture on ana's draft demand (which has no post), a flyer on a session (which
+    # has none either), and a picture on a session deleted since
+    picture = await ready_upload(ana, photo(640, 480), store, "The rally")
+    flyer = await ready_upload(ana, pdf(), store, "Flyer")
+    leftover = await ready_upload(ana, photo(300, 200), store)
+    group = await make_local("chauffeurs", group=True)
+    draft = await demands.draft_demand(
+        ana, demands.DemandTerms(title="Un tarif minimum"), collective=group, attachments=[picture]
+    )
+    circle = await make_circle(facilitator=ana)
+    session = await schedule_session(circle, ana, session_terms(), media=[flyer], now=NOW)
+    gone = await schedule_session(circle, ana, session_terms(title="Autre séance"), media=[leftover], now=NOW)
+    await gone.delete()
+    await MediaAttachment.all().update(created_at=datetime.now(UTC) - timedelta(days=2))
+    # When the prune runs
+    done = await media.prune(store)
+    # Then only the deleted session's picture went; the draft's and the session's files stay, on their rows
+    assert done["attachments_removed"] == 1 and leftover.file_key not in store.keys()
+    assert set(store.keys()) == {picture.file_key, picture.thumbnail_key, flyer.file_key}
+    assert [row.id for row in await media.media_of(draft)] == [picture.id]
+    assert [row.id for row in await media.media_of(session)] == [flyer.id]
 
 
 async def test_prune_takes_back_files_a_dead_process_left_aside(ana: Actor, store: LocalFileStore) -> None:

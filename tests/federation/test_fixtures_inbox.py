@@ -24,11 +24,11 @@ import pytest
 from inbox_support import post_raw, start_drivers
 
 from fedaid.activitypub import parse, questions
-from fedaid.activitypub.attachments import parse_attachments
+from fedaid.activitypub.attachments import parse_attachments, parse_event_attachments
 from fedaid.activitypub.parse.events import JoinDoc, is_event, parse_event
 from fedaid.activitypub.vocab import ACTIVITY_TYPES, ACTOR_TYPES, COLLECTION_TYPES, POST_TYPES
 from fedaid.appkeys import REMOTE_ACTORS
-from fedaid.domain import agreements, demands, participation, remote_posts
+from fedaid.domain import agreements, demands, media, participation, remote_posts
 from fedaid.domain.alliances import request_alliance
 from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.domain.proposals import ProposalTerms, create_proposal, find_proposal_by_ap_id
@@ -933,28 +933,36 @@ def test_the_corpus_holds_bare_posts_with_attachments() -> None:
     assert BARE_POSTS_WITH_ATTACHMENTS == ["lemmy/page.json", "mobilizon/event.json"]
 
 
-# A Mobilizon group's event (attributedTo the group, sent by its organiser) is kept as a session only, and
-# sessions hold no media yet (issue 21 item 1): its banner picture is read but shown nowhere.
-SESSION_ONLY = pytest.mark.xfail(strict=True, reason="a group's event is a session only; sessions hold no media")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=SESSION_ONLY) if name == "mobilizon/event.json" else name
-     for name in BARE_POSTS_WITH_ATTACHMENTS],
-)  # fmt: skip
-async def test_every_bare_real_post_with_attachments_shows_them_in_client_apps(drivers, aiohttp_server, name) -> None:
-    stage, post_doc = await arrives_in_a_create(drivers, aiohttp_server, name)
-    expected = parse_attachments(post_doc["attachment"])
+@pytest.mark.parametrize("name", BARE_POSTS_WITH_ATTACHMENTS)
+async def test_every_bare_real_post_with_attachments_shows_them(drivers, aiohttp_server, name) -> None:
+    """A post's attachments show in client apps; a Mobilizon group's event (attributedTo the group, sent by its
+    organiser) is a session only, whose page shows its banner."""
+    stage, doc = await arrives_in_a_create(drivers, aiohttp_server, name)
+    if is_event(doc):
+        expected = parse_event_attachments(doc)
+        with drivers.db.active():
+            session = await CoachingSession.get(ap_id=doc["id"])
+            shown = await media.media_of(session)
+        assert [(row.remote_url, row.description, row.kind) for row in shown] == [
+            (item.url, item.name, item.kind) for item in expected
+        ]
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"{drivers.base_url}/sessions/{session.id}") as page:
+                assert page.status == 200
+                html = await page.text()
+        for item in expected:  # a picture once fetched, a link to its server until then
+            assert f'alt="{item.name}"' in html or f'href="{item.url}"' in html, item
+        return
+    expected = parse_attachments(doc["attachment"])
     assert expected, name
     with drivers.db.active():
-        post = await Post.get(ap_id=post_doc["id"])
+        post = await Post.get(ap_id=doc["id"])
     async with aiohttp.ClientSession() as client:
         async with client.get(f"{drivers.base_url}/api/v1/statuses/{post.id}") as answer:
             assert answer.status == 200
             shown = (await answer.json())["media_attachments"]
-    assert [media["remote_url"] for media in shown] == [item.url for item in expected]
-    assert [media["description"] or None for media in shown] == [item.name or None for item in expected]
+    assert [entry["remote_url"] for entry in shown] == [item.url for item in expected]
+    assert [entry["description"] or None for entry in shown] == [item.name or None for item in expected]
 
 
 @pytest.mark.parametrize("name", ["mobilizon/group.json", "lemmy/group.json"])
