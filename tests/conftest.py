@@ -8,6 +8,7 @@ migrated template, emptied after each test and reused by the next.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -28,10 +29,13 @@ from testsupport import (
     BACKENDS,
     KeyPairPool,
     RunningInstance,
+    admin_execute,
     drop_database,
     drop_test_databases,
+    ensure_postgres_template,
     new_database,
     postgres_state,
+    postgres_url,
     remove_sqlite_template,
 )
 
@@ -59,6 +63,19 @@ def reused_key_pairs() -> Iterator[None]:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+async def empty_database_url(backend: str, tmp_path: Path):
+    """An empty database (no tables) on this test's backend."""
+    if backend == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    await ensure_postgres_template()
+    name = f"fedaid_empty_{os.getpid()}"
+    await admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    yield postgres_url(name)
+    await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

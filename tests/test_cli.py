@@ -9,11 +9,8 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-from testsupport import admin_execute, ensure_postgres_template, postgres_url
 
 
 def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
@@ -25,19 +22,6 @@ def fedaid(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Compl
         text=True,
         timeout=240,  # a guard against a hang only: on a loaded two-core machine a command has taken over 60 s
     )
-
-
-@pytest.fixture
-async def empty_database_url(backend: str, tmp_path: Path):
-    """An empty database (no tables) on this test's backend."""
-    if backend == "sqlite":
-        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
-        return
-    await ensure_postgres_template()
-    name = f"fedaid_cli_{os.getpid()}"
-    await admin_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-    yield postgres_url(name)
-    await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_migrate_applies_to_an_empty_database_and_a_second_run_changes_nothing(empty_database_url, tmp_path):
