@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from pictures import pdf, photo
@@ -20,19 +18,11 @@ from fedaid.domain import follows
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.models import AccountRole, CoachingSession, Demand, MediaAttachment
-from tests.web.helpers import Visitor, send_files
+from tests.web.helpers import DEMAND_FORM, SESSION_START, Visitor, send_files
 
 from testsupport import ally, drain
 
 ALTS = ("Le rassemblement du 1er mars devant le siège", "Une voiture de VTC à l'arrêt")
-DRAFT = {
-    "title": "Un tarif minimum au kilomètre",
-    "target": "Plateforme VTC",
-    "claims": "1,20 € minimum par kilomètre",
-    "deadline": (date.today() + timedelta(days=20)).isoformat(),
-    "language": "fr",
-}
-START = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=5)).replace(hour=18, minute=0, second=0)
 
 
 async def page(base_url: str, path: str) -> tuple[int, str]:
@@ -66,7 +56,7 @@ async def test_a_demand_drafted_with_two_pictures_reaches_another_fedaid_with_th
         await orga.sign_in("orga")
         files = {"picture_1": (photo(1600, 1000), "rally.jpg"), "picture_2": (photo(900, 1200), "car.jpg")}
         alts = {"alt_1": ALTS[0], "alt_2": ALTS[1]}
-        drafted = await send_files(orga, "/demands/new", "/demands/new", {**DRAFT, **alts}, files)
+        drafted = await send_files(orga, "/demands/new", "/demands/new", {**DEMAND_FORM, **alts}, files)
         assert drafted.status == 200 and re.search(r"/demands/\d+$", drafted.url), drafted.text[:500]
         path = drafted.url.removeprefix(alpha.base_url)
         published = await orga.post(f"{path}/publish", {}, from_page=path)
@@ -128,7 +118,7 @@ async def test_a_session_with_a_flyer_and_a_picture_goes_out_in_its_event_and_sh
         await facilitator.sign_in("fa")
         fields = {
             "title": "Votre positionnement",
-            "starts_at": START.strftime("%Y-%m-%dT%H:%M"),
+            "starts_at": SESSION_START.strftime("%Y-%m-%dT%H:%M"),
             "minutes": "120",
             "online_url": "https://visio.example/marketing",
             "alt_1": "Le programme de la séance",

@@ -25,7 +25,8 @@ POSTS = [
 ]
 
 
-async def test_followers_posts_meant_for_members_become_members(db: Database) -> None:
+async def test_followers_posts_meant_for_members_become_members(empty_database: Database) -> None:
+    db = empty_database
     connection = db.context.db()
     executor = MigrationExecutor(connection, tortoise_config(db.url)["apps"])
     with db.context:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from tortoise.transactions import in_transaction
@@ -17,6 +19,16 @@ from fedaid.domain.passwords import hash_password
 from fedaid.models import Account, AccountRole, AccountState, ActorType
 
 from testsupport import PASSWORD
+
+# A demand's drafting form as a member fills it in, and the start of a coaching session five days ahead at 18:00.
+DEMAND_FORM = {
+    "title": "Un tarif minimum au kilomètre",
+    "target": "Plateforme VTC",
+    "claims": "1,20 € minimum par kilomètre",
+    "deadline": (date.today() + timedelta(days=20)).isoformat(),
+    "language": "fr",
+}
+SESSION_START = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=5)).replace(hour=18, minute=0, second=0)
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -6,9 +6,7 @@ kept. Both backends: page tests run on SQLite alone elsewhere, and these write t
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 from pictures import pdf, photo, stored_files
@@ -16,19 +14,11 @@ from pictures import pdf, photo, stored_files
 from fedaid.domain.categories import ensure_default_categories
 from fedaid.domain.circles import CircleTerms, create_circle
 from fedaid.models import AccountRole, CoachingSession, Demand, MediaAttachment
-from tests.web.helpers import Visitor, make_member, send_files
+from tests.web.helpers import DEMAND_FORM, SESSION_START, Visitor, make_member, send_files
 
 from testsupport import BACKENDS
 
-DRAFT = {
-    "title": "Un tarif minimum au kilomètre",
-    "target": "Plateforme VTC",
-    "claims": "1,20 € minimum par kilomètre",
-    "deadline": (date.today() + timedelta(days=20)).isoformat(),
-    "language": "fr",
-}
-START = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=5)).replace(hour=18, minute=0, second=0)
-SESSION = {"title": "Votre positionnement", "starts_at": START.strftime("%Y-%m-%dT%H:%M"), "minutes": "120"}
+SESSION = {"title": "Votre positionnement", "starts_at": SESSION_START.strftime("%Y-%m-%dT%H:%M"), "minutes": "120"}
 FIVE = {f"picture_{n}": (photo(100 + n, 100), f"{n}.jpg") for n in range(1, 6)}
 NOT_A_PICTURE = {"picture_1": (photo(), "a.jpg"), "picture_2": (b"just some text\n" * 20, "b.jpg")}
 TOO_LARGE = {"picture_1": (photo() + bytes(16 * 1024 * 1024), "big.jpg")}
@@ -83,7 +73,7 @@ async def test_a_draft_shows_its_files_to_members_and_its_edit_form_drops_and_ad
         # Given ana's draft with a picture and a PDF flyer
         files = {"picture_1": (photo(1200, 800), "rally.jpg"), "picture_2": (pdf(), "flyer.pdf")}
         alts = {"alt_1": "Le rassemblement du 1er mars", "alt_2": "Le tract"}
-        drafted = await send_files(ana, "/demands/new", "/demands/new", {**DRAFT, **alts}, files)
+        drafted = await send_files(ana, "/demands/new", "/demands/new", {**DEMAND_FORM, **alts}, files)
         assert drafted.status == 200 and re.search(r"/demands/\d+$", drafted.url), drafted.text[:500]
         path = drafted.url.removeprefix(site.base_url)
         assert 'alt="Le rassemblement du 1er mars"' in drafted and 'loading="lazy"' in drafted
@@ -95,14 +85,15 @@ async def test_a_draft_shows_its_files_to_members_and_its_edit_form_drops_and_ad
 
         # When ana takes the flyer off and adds three pictures: four in all
         with site.db.active():
-            flyer = await MediaAttachment.get(demand__title=DRAFT["title"], content_type="application/pdf")
+            flyer = await MediaAttachment.get(demand__title=DEMAND_FORM["title"], content_type="application/pdf")
         added = {f"picture_{n}": (photo(300 + n, 200), f"{n}.jpg") for n in range(1, 4)}
-        edited = await send_files(ana, f"{path}/edit", f"{path}/edit", {**DRAFT, f"remove_{flyer.id}": "on"}, added)
+        without_flyer = {**DEMAND_FORM, f"remove_{flyer.id}": "on"}
+        edited = await send_files(ana, f"{path}/edit", f"{path}/edit", without_flyer, added)
         assert edited.status == 200 and edited.url.endswith(path), edited.text[:500]
         assert len(sources(edited.text)) == 4 and "Le tract" not in edited
         # And a fifth beside the four kept is refused with its reason, nothing more kept
         kept = sorted(stored_files(site.settings.data_dir))
-        refused = await send_files(ana, f"{path}/edit", f"{path}/edit", DRAFT, {"picture_1": (photo(), "5.jpg")})
+        refused = await send_files(ana, f"{path}/edit", f"{path}/edit", DEMAND_FORM, {"picture_1": (photo(), "5.jpg")})
         assert refused.status == 400 and TOO_MANY in refused
         assert sorted(stored_files(site.settings.data_dir)) == kept
 
@@ -126,7 +117,7 @@ async def test_a_fifth_file_or_one_that_is_no_picture_is_refused_and_nothing_is_
     site, signed_in, form, files, reason
 ) -> None:
     username, form_path, action, fields = {
-        "demand": ("ana", "/demands/new", "/demands/new", DRAFT),
+        "demand": ("ana", "/demands/new", "/demands/new", DEMAND_FORM),
         "session": ("fa", "/circles/marketing", "/circles/marketing/sessions", SESSION),
     }[form]
     page = await send_files(await signed_in(username), form_path, action, fields, files)
