@@ -106,6 +106,13 @@ async def make_database(backend: str, tmp_path: Path) -> AsyncIterator[Callable[
 
 
 @pytest.fixture
+async def database_url(make_database: Callable[[], Awaitable[Database]]) -> str:
+    """The URL of a migrated database with no rows, on this test's backend, for `fedaid` commands run as
+    processes (a copy of the migrated template: migrating from nothing costs each command test seconds)."""
+    return (await make_database()).url
+
+
+@pytest.fixture
 async def db(make_database: Callable[[], Awaitable[Database]]) -> AsyncIterator[Database]:
     """One empty database, active for the test body."""
     database = await make_database()

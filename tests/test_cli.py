@@ -34,8 +34,8 @@ async def test_migrate_applies_to_an_empty_database_and_a_second_run_changes_not
     assert second.stdout.strip() == "The database is up to date."
 
 
-async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_members_are_added_listed_and_removed(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
     added = await asyncio.to_thread(
         fedaid,
         "member",
@@ -57,13 +57,13 @@ async def test_members_are_added_listed_and_removed(empty_database_url, tmp_path
     assert again.returncode == 2 and again.stderr.startswith("fedaid: error:")
 
 
-async def test_reset_password_prints_a_one_time_link_or_sets_the_password_from_stdin(empty_database_url, tmp_path):
+async def test_reset_password_prints_a_one_time_link_or_sets_the_password_from_stdin(database_url, tmp_path):
     from fedaid.db import Database
     from fedaid.domain.accounts import authenticate
     from fedaid.domain.password_resets import check_reset_link, reset_password
     from fedaid.errors import Gone
 
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
     add = ("member", "add", "ana", "--email", "ana@example.org", "--password-stdin")
     assert (await asyncio.to_thread(fedaid, *add, env=env, stdin="a long passphrase\n")).returncode == 0
     # An instance without mail: the admin prints a link for Ana
@@ -76,7 +76,7 @@ async def test_reset_password_prints_a_one_time_link_or_sets_the_password_from_s
         fedaid, "member", "reset-password", "ana", "--password-stdin", env=env, stdin="typed by the admin\n"
     )
     assert set_it.returncode == 0, set_it.stderr
-    db = Database(empty_database_url)
+    db = Database(database_url)
     await db.connect()
     try:
         with db.active():
@@ -181,8 +181,8 @@ def test_first_serve_initialises_the_data_folder_and_prints_url_and_admin_link(t
         process.wait(timeout=10)
 
 
-async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
 
     async def run(*args: str, stdin: str = "") -> str:
         result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)
@@ -220,8 +220,8 @@ async def test_a_member_publishes_an_offer_another_takes_it_and_both_confirm(emp
     assert "hours given 2.00, received 0.00" in listing
 
 
-async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
     for name in ("ana", "bob"):
         await asyncio.to_thread(
             fedaid,
@@ -248,8 +248,8 @@ async def test_taking_your_own_offer_or_closing_someone_elses_is_one_clear_error
     assert bad_hours.returncode == 2 and "--hours must be a number" in bad_hours.stderr
 
 
-async def test_media_prune_deletes_files_nothing_refers_to(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_media_prune_deletes_files_nothing_refers_to(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
     assert (await asyncio.to_thread(fedaid, "migrate", env=env)).returncode == 0
     stray = tmp_path / "data" / "media" / "ab" / ("ab" * 32 + ".jpg")
     stray.parent.mkdir(parents=True)
@@ -263,8 +263,8 @@ async def test_media_prune_deletes_files_nothing_refers_to(empty_database_url, t
     assert not stray.exists()
 
 
-async def test_a_member_drafts_a_demand_an_organiser_publishes_moves_and_exports_it(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_a_member_drafts_a_demand_an_organiser_publishes_moves_and_exports_it(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
 
     async def run(*args: str, stdin: str = "", code: int = 0) -> str:
         result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)
@@ -291,8 +291,8 @@ async def test_a_member_drafts_a_demand_an_organiser_publishes_moves_and_exports
     assert (await run("demand", "export", demand_id)).splitlines()[0] == "kind,name,address,date"
 
 
-async def test_an_admin_creates_a_circle_lists_it_and_adds_a_facilitator(empty_database_url, tmp_path):
-    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": empty_database_url}
+async def test_an_admin_creates_a_circle_lists_it_and_adds_a_facilitator(database_url, tmp_path):
+    env = {"FEDAID_DATA_DIR": str(tmp_path / "data"), "FEDAID_DATABASE_URL": database_url}
 
     async def run(*args: str, stdin: str = "", code: int = 0) -> str:
         result = await asyncio.to_thread(fedaid, *args, env=env, stdin=stdin)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fedaid.db import Database
+from testsupport import sqlite_template
 
 
 def fedaid(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -42,12 +43,10 @@ def free_port() -> int:
 
 
 async def migrated_sqlite_file(folder: Path) -> Path:
+    """A migrated SQLite file in `folder` (a copy of the tests' migrated template)."""
     folder.mkdir(parents=True)
     path = folder / "fedaid.sqlite3"
-    db = Database(f"sqlite://{path}")
-    await db.connect()
-    await db.migrate()
-    await db.close()
+    shutil.copyfile(await sqlite_template(), path)
     return path
 
 
