@@ -36,7 +36,7 @@ from testsupport import (
     new_database,
     postgres_state,
     postgres_url,
-    remove_sqlite_template,
+    remove_run_templates,
 )
 
 
@@ -120,10 +120,20 @@ async def db(make_database: Callable[[], Awaitable[Database]]) -> AsyncIterator[
         yield database
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Name the run before pytest-xdist starts its workers, which share its templates (testsupport.RUN)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        os.environ.setdefault("FEDAID_TEST_RUN", f"r{os.getpid()}")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    remove_sqlite_template()
     if "ready" in postgres_state:
         asyncio.run(drop_test_databases())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the run's first process, ending after all others
+        remove_run_templates()
 
 
 @pytest.fixture

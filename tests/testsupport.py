@@ -6,12 +6,14 @@ use it live in tests/conftest.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import itertools
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +39,16 @@ POSTGRES_ADMIN_URL = os.environ.get("FEDAID_TEST_POSTGRES_URL", "postgres://post
 REQUIRE_POSTGRES = os.environ.get("FEDAID_TEST_REQUIRE_POSTGRES", "") == "1"
 # One prefix per test process (pytest-xdist runs several): databases of parallel workers never collide.
 DB_PREFIX = f"fedaid_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-TEMPLATE_DB = f"{DB_PREFIX}_tpl"
+# The migrated templates are made once per run and shared by its processes (each made on first use, under a
+# file lock; migrating takes a loaded two-core machine 20-30 s, and four workers did it each, on both backends).
+# conftest.py names the run before pytest-xdist starts its workers, and removes both templates at the end.
+RUN = os.environ.get("FEDAID_TEST_RUN") or f"r{os.getpid()}"  # the same name conftest.py gives the run
+SHARED_FOLDER = Path(tempfile.gettempdir()) / f"fedaid-test-{RUN}"
+TEMPLATE_DB = f"fedaid_test_{RUN}_tpl"
 _db_numbers = itertools.count()
 postgres_state: dict[str, object] = {}
 # Emptied PostgreSQL databases of finished tests, ready for the next (cloning one costs ~100-300 ms).
 _idle_postgres: list[str] = []
-_sqlite_template: dict[str, Path] = {}
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -62,10 +68,29 @@ async def admin_execute(*statements: str, database: str | None = None) -> None:
         await conn.close()
 
 
+@contextlib.asynccontextmanager
+async def run_lock() -> AsyncIterator[None]:
+    """Held by one test process of the run at a time: the one that makes a shared template."""
+    SHARED_FOLDER.mkdir(exist_ok=True)
+    with (SHARED_FOLDER / "lock").open("w") as lock:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
 async def ensure_postgres_template() -> None:
-    """Create, once per test process, a migrated template database to clone, and the SQL that empties a clone."""
+    """The run's migrated template database to clone (made by the first process that needs it), and the SQL
+    that empties a clone."""
     if "ready" in postgres_state:
         return
+    reset_file = SHARED_FOLDER / "postgres-reset.sql"
+    async with run_lock():
+        if not reset_file.exists():
+            reset_file.write_text(await _make_postgres_template())
+    postgres_state["reset"] = reset_file.read_text()
+    postgres_state["ready"] = True
+
+
+async def _make_postgres_template() -> str:
     try:
         await admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}"', f'CREATE DATABASE "{TEMPLATE_DB}"')
     except (OSError, asyncpg.PostgresError) as err:
@@ -87,7 +112,7 @@ async def ensure_postgres_template() -> None:
     await template.close()
     # Without foreign-key triggers (replica role) every table empties in any order; sequences restart at 1,
     # so an emptied database is indistinguishable from a fresh clone of the template.
-    postgres_state["reset"] = "".join(
+    return "".join(
         [
             "SET session_replication_role = replica;",
             *(f'DELETE FROM "{row["tablename"]}";' for row in tables),
@@ -95,19 +120,22 @@ async def ensure_postgres_template() -> None:
             "SET session_replication_role = DEFAULT;",
         ]
     )
-    postgres_state["ready"] = True
 
 
 async def sqlite_template() -> Path:
-    """A migrated SQLite file, made once per test process; each test database is a copy of it."""
-    if "path" not in _sqlite_template:
-        path = Path(tempfile.mkdtemp(prefix="fedaid-test-")) / "template.sqlite3"
-        template = Database(f"sqlite://{path}")
-        await template.connect()
-        await template.migrate()
-        await template.close()
-        _sqlite_template["path"] = path
-    return _sqlite_template["path"]
+    """The run's migrated SQLite file (made by the first process that needs it); each test database is a copy."""
+    path = SHARED_FOLDER / "template.sqlite3"
+    if path.exists():
+        return path
+    async with run_lock():
+        if not path.exists():
+            making = SHARED_FOLDER / f"making-{os.getpid()}.sqlite3"
+            template = Database(f"sqlite://{making}")
+            await template.connect()
+            await template.migrate()
+            await template.close()
+            making.rename(path)  # whole or absent: the WAL is checkpointed into the file at close
+    return path
 
 
 async def new_database(backend: str, tmp_path: Path) -> Database:
@@ -145,15 +173,18 @@ async def drop_database(db: Database) -> None:
 
 
 async def drop_test_databases() -> None:
-    """Drop this process's PostgreSQL databases (the idle clones and the template); end of the run."""
-    names = [*_idle_postgres, TEMPLATE_DB]
+    """Drop this process's PostgreSQL clones; the end of its tests."""
+    names = list(_idle_postgres)
     _idle_postgres.clear()
-    await admin_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
+    if names:
+        await admin_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
 
 
-def remove_sqlite_template() -> None:
-    if "path" in _sqlite_template:
-        shutil.rmtree(_sqlite_template.pop("path").parent, ignore_errors=True)
+def remove_run_templates() -> None:
+    """Remove the run's shared templates; the end of the run, once every test process is done."""
+    if (SHARED_FOLDER / "postgres-reset.sql").exists():
+        asyncio.run(admin_execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
+    shutil.rmtree(SHARED_FOLDER, ignore_errors=True)
 
 
 @dataclass
