@@ -52,6 +52,11 @@ def _one_purpose(purposes: frozenset[ProposalPurpose]) -> ProposalPurpose:
     return purpose
 
 
+def names_a_proposal(text: str) -> bool:
+    """Whether a status carries a purpose hashtag, so that `read_proposal` needs the categories."""
+    return read_text_proposal(text) is not None
+
+
 def read_proposal(text: str, categories: list[CategoryChoice], *, today: date | None = None) -> ProposalDraft | None:
     """The proposal a status describes, None when it has no purpose hashtag, NotAProposal when incomplete."""
     found = read_text_proposal(text)

@@ -10,14 +10,13 @@ from fedaid import i18n
 from fedaid.activitypub.sanitize import plain_text
 from fedaid.api.accounts import resolve_acct
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.compose import read_proposal
+from fedaid.api.compose import names_a_proposal, read_proposal
 from fedaid.api.params import Params, read_params
 from fedaid.api.reactions import take_back_own_boost
 from fedaid.api.views import presenter
 from fedaid.api.visibility import get_visible_post
 from fedaid.domain import media, posts, proposals, responses, timelines
 from fedaid.domain.categories import composer_choices
-from fedaid.domain.post_details import posts_with_authors
 from fedaid.domain.proposals import ProposalTerms
 from fedaid.domain.visibility import local_viewer
 from fedaid.errors import InvalidInput, NotFound
@@ -55,8 +54,7 @@ async def create(request: web.Request) -> web.Response:
         return unprocessable(str(err))
     finally:
         i18n.current_language.reset(token)
-    (post,) = await posts_with_authors([post.id])
-    return web.json_response(await presenter(request, caller.actor).status(post))
+    return web.json_response(await presenter(request, caller.actor).status(post))  # its author is loaded
 
 
 async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
@@ -75,7 +73,7 @@ async def _create(request: web.Request, actor: Actor, params: Params) -> Post:
             raise InvalidInput("The status it replies to does not exist or is not visible.") from None
     mentions = await mentioned(request, text)
     language = params.str("language") or None
-    draft = read_proposal(text, await composer_choices())
+    draft = read_proposal(text, await composer_choices()) if names_a_proposal(text) else None
     if draft is not None:
         if in_reply_to is not None:
             raise InvalidInput("A reply cannot be an offer or a request: post it on its own.")

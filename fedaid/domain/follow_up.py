@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from fedaid.domain import circles, post_federation, post_tags, posts, search
+from fedaid.domain import circles, post_federation, posts, search
 from fedaid.domain.post_federation import Change
 from fedaid.errors import Forbidden
 from fedaid.models import Actor, CoachingSession, Participation, ParticipationState, Post
@@ -22,11 +22,12 @@ async def post_follow_up(session: CoachingSession, author: Actor, kind: str, tex
     """Notes and action items come from facilitators, check-ins from accepted participants."""
     await _check_may_post(session, author, kind)
     async with in_transaction():
-        post = await posts.insert_post(author, f"{_LABELS[kind]}\n\n{text}")
+        note = await posts.insert_post(author, f"{_LABELS[kind]}\n\n{text}")
+        post = note.post
         post.in_reply_to_ap_id = session.ap_id
         await post.save(update_fields=["in_reply_to_ap_id"])
-        await search.index_post(post, tags=await post_tags.tags_of(post), is_new=True)
-        await post_federation.federate_post(post, Change.CREATE)
+        await search.index_post(post, tags=note.tags, is_new=True)
+        await post_federation.federate_post(post, Change.CREATE, context=note)
     return post
 
 

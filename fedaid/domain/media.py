@@ -253,6 +253,7 @@ async def attach(target: Holder, media: Sequence[MediaAttachment], *, is_new: bo
         await MediaAttachment.filter(**{column: number}).exclude(id__in=[m.id for m in media]).update(**{column: None})
     for position, item in enumerate(media):
         await MediaAttachment.filter(id=item.id).update(**{column: number}, position=position)
+        item.update_from_dict({column: number, "position": position})  # as stored, for a Note rendered next
 
 
 async def media_of(target: Holder) -> list[MediaAttachment]:

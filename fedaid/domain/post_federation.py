@@ -83,10 +83,14 @@ def _render(context: NoteContext) -> dict[str, Any]:
     )
 
 
-async def federate_post(post: Post, change: Change, *, now: datetime | None = None) -> int:
-    """Queue the Create, Update or Delete of a local post for its audience; returns the Delivery rows queued."""
+async def federate_post(
+    post: Post, change: Change, *, now: datetime | None = None, context: NoteContext | None = None
+) -> int:
+    """Queue the Create, Update or Delete of a local post for its audience; returns the Delivery rows queued.
+
+    `context` is what the post's Note shows when the caller has just written it all (`posts.insert_post`)."""
     moment = now or utcnow()
-    context = await note_context(post)
+    context = context or await note_context(post)
     note = _render(context)
     if change == Change.CREATE:
         activity = render_create(note)

@@ -21,7 +21,7 @@ from fedaid.clock import utcnow
 from fedaid.domain import media as attachments
 from fedaid.domain import search
 from fedaid.domain.notifications import notify
-from fedaid.domain.post_federation import Change, federate_post
+from fedaid.domain.post_federation import Change, NoteContext, federate_post
 from fedaid.domain.post_tags import mentions_of, set_tags, tags_of
 from fedaid.domain.visibility import record_mentions
 from fedaid.errors import Forbidden, Gone, InvalidInput, NotFound
@@ -67,7 +67,7 @@ async def create_post(
 
     `media` are uploads already checked by `media.check_attachable`."""
     async with in_transaction():
-        post = await insert_post(
+        note = await insert_post(
             author,
             text,
             visibility=visibility,
@@ -81,8 +81,9 @@ async def create_post(
             media=media,
             now=now,
         )
-        await search.index_post(post, tags=await tags_of(post), is_new=True)
-        await federate_post(post, Change.CREATE, now=now)
+        post = note.post
+        await search.index_post(post, tags=note.tags, is_new=True)
+        await federate_post(post, Change.CREATE, now=now, context=note)
     return post
 
 
@@ -101,8 +102,9 @@ async def insert_post(
     notify_mentions: bool = True,
     media: Sequence[MediaAttachment] = (),
     now: datetime | None = None,
-) -> Post:
-    """Store a local post, its hashtags, attachments and mention notifications, without federating it yet."""
+) -> NoteContext:
+    """Store a local post, its hashtags, attachments and mention notifications, without federating it yet;
+    returns what its Note shows, as written (no proposal yet)."""
     _check_author(author)
     _check_text(text if not media else text or "-", summary)
     published = _now(now)
@@ -131,12 +133,12 @@ async def insert_post(
         addressed_to=[*to, *cc],
         published_at=published,
     )
-    await set_tags(post, [*hashtags, *extra_tags], is_new=True)
+    tags = await set_tags(post, [*hashtags, *extra_tags], is_new=True)
     await attachments.attach(post, media, is_new=True)
     await record_mentions(post, is_new=True)
     if notify_mentions:
         await _notify_mentioned(post, author, mentions)
-    return post
+    return NoteContext(post, author, tags, mentions, proposal=None, audience=audience, media=list(media))
 
 
 async def _collective() -> Actor | None:

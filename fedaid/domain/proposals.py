@@ -7,6 +7,7 @@ Every change goes out as Create or Update(Note) in the transaction that makes it
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -121,7 +122,7 @@ async def create_proposal(
     collective = collective or await default_collective()
     async with in_transaction():
         draft = Proposal(**values, available_hours=values["hours"])
-        post = await posts.insert_post(
+        note = await posts.insert_post(
             author,
             terms.text,
             visibility=visibility,
@@ -132,10 +133,12 @@ async def create_proposal(
             media=media,
             now=moment,
         )
+        post = note.post
         proposal = await Proposal.create(post=post, **values, available_hours=values["hours"])
         proposal.post = post
         await _index(proposal)
-        await post_federation.federate_post(post, post_federation.Change.CREATE, now=moment)
+        note = dataclasses.replace(note, proposal=proposal)
+        await post_federation.federate_post(post, post_federation.Change.CREATE, now=moment, context=note)
         await matching.notify_matches(proposal)
     return proposal
 
