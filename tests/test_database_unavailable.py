@@ -9,11 +9,13 @@ import aiohttp
 import asyncpg
 import pytest
 
+from fedaid.db import Database
 from fedaid.domain.members import add_member
 from fedaid.domain.oauth import register_app
 from fedaid.models import OAuthApp
 from fedaid.storage.availability import is_unavailable
 from fedaid.storage.postgres_engine import postgres_connection
+from fedaid.storage.startup_lock import startup_lock
 
 from testsupport import PASSWORD, admin_execute
 
@@ -132,3 +134,23 @@ def test_lock_timeout_is_sent_at_every_postgresql_connection_unless_the_url_sets
     )
     custom = postgres_connection("postgres://u@127.0.0.1/fedaid?lock_timeout=30s")["credentials"]
     assert custom["server_settings"]["lock_timeout"] == "30s" and "lock_timeout" not in custom
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_url_sizing_the_connection_pool_starts_and_sizes_it(database_url):
+    # Given a PostgreSQL URL with Tortoise's pool options, as an admin sizes it for more concurrent requests
+    url = f"{database_url}?minsize=2&maxsize=12"
+
+    # When a process starts on it (the start-up lock's own connection, then the pool)
+    async with startup_lock(url):
+        db = Database(url)
+        await db.connect()
+        try:
+            with db.active():
+                pool = OAuthApp._meta.db._pool
+                sizes = (pool.get_min_size(), pool.get_max_size())
+        finally:
+            await db.close()
+
+    # Then neither connection sent the pool's options to PostgreSQL as settings, and the pool has those sizes
+    assert sizes == (2, 12)

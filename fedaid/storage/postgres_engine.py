@@ -32,6 +32,17 @@ def postgres_connection(database_url: str) -> dict[str, Any]:
     return config
 
 
+def single_connection_arguments(database_url: str, **session: str) -> dict[str, Any]:
+    """`asyncpg.connect` arguments for one connection outside the pool, with the same session settings (and
+    `session` on top): the URL's pool options (`minsize`, `maxsize`, ...) are Tortoise's, and asyncpg would
+    send them to the server as settings it does not know."""
+    credentials = postgres_connection(database_url)["credentials"]
+    arguments = {name: credentials[name] for name in ("host", "port", "user", "password", "database")}
+    if "ssl" in credentials:
+        arguments["ssl"] = credentials["ssl"]
+    return {**arguments, "server_settings": {**credentials["server_settings"], **session}}
+
+
 async def plan_for_these_values(connection: BaseDBAsyncClient) -> None:
     """Until the current transaction ends, PostgreSQL plans each statement for the values it is given.
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import asyncpg  # type: ignore[import-untyped]
 
+from fedaid.storage.postgres_engine import single_connection_arguments
+
 # pg_advisory_lock takes a bigint; this one is b"fedaid\x00\x01" read as a signed 64-bit integer.
 ADVISORY_KEY = int.from_bytes(b"fedaid\x00\x01", "big", signed=True)
 
@@ -53,10 +55,8 @@ async def _folder_lock(folder: Path) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def _advisory_lock(database_url: str) -> AsyncIterator[None]:
-    url = "postgresql" + database_url[database_url.index("://") :]
-    # Waits as long as another process's migrations take, whatever lock_timeout the URL sets (asyncpg sends a
-    # URL's unknown query parameters as session settings).
-    connection = await asyncpg.connect(url, server_settings={"lock_timeout": "0"})
+    # Waits as long as another process's migrations take, whatever lock_timeout the URL sets.
+    connection = await asyncpg.connect(**single_connection_arguments(database_url, lock_timeout="0"))
     try:
         await connection.execute("SELECT pg_advisory_lock($1)", ADVISORY_KEY)
         yield
