@@ -35,6 +35,7 @@ from fedaid.models import (
 from fedaid.models.ids import new_id
 
 MAX_TAG_LENGTH = 100
+ID_ATTEMPTS = 3  # draws of a post id before a clash with other workers' new posts is left for a retry
 
 
 # --- should we keep it? --------------------------------------------------------------------------
@@ -98,16 +99,21 @@ async def store_remote_note(
     if existing is not None:
         return None if existing.is_deleted else existing
     published = published_time(note)
-    [post_id] = await free_post_ids([published])
-    try:
-        thread = (thread_depth + 1, max_thread_depth)
-        intake = (outside_proposals, collective_ap_id)
-        return await _insert_note(note, author, post_id, published, visibility, audience, intake, thread)
-    except IntegrityError:
-        existing = await Post.get_or_none(ap_id=note.ap_id)
-        if existing is None:
-            raise  # its id was taken meanwhile: the worker retries this item later
-        return None if existing.is_deleted else existing  # stored meanwhile by another worker
+    thread = (thread_depth + 1, max_thread_depth)
+    intake = (outside_proposals, collective_ap_id)
+    attempts = 0
+    while True:
+        attempts += 1
+        [post_id] = await free_post_ids([published])
+        try:
+            return await _insert_note(note, author, post_id, published, visibility, audience, intake, thread)
+        except IntegrityError:
+            existing = await Post.get_or_none(ap_id=note.ap_id)
+            if existing is not None:
+                return None if existing.is_deleted else existing  # stored meanwhile by another worker
+            if attempts == ID_ATTEMPTS:
+                raise  # the worker retries this item later
+            # Another worker's post, not yet committed when free_post_ids looked, took that id: draw another.
 
 
 async def _insert_note(

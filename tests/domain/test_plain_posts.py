@@ -3,10 +3,12 @@ same rows as `remote_posts.store_remote_note` leaves for each one alone."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from mutual_aid_factories import follow, make_local, make_remote
+from tortoise.transactions import in_transaction
 
 from fedaid.activitypub.parse import parse_note
 from fedaid.activitypub.parse.inbound import PostCreated
@@ -16,6 +18,7 @@ from fedaid.domain.inbound import Incoming
 from fedaid.domain.policy import DomainPolicies
 from fedaid.domain.search import SearchFilters, search
 from fedaid.models import Actor, Notification, Post, PostMention, PostTag, Visibility
+from fedaid.models.ids import new_id
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 COLLECTIVE = "https://aid.example/c/drivers"
@@ -160,3 +163,39 @@ async def test_posts_that_need_more_than_storing_are_not_plain(ana: Actor, alice
 
 async def test_a_post_of_an_author_nobody_here_follows_is_not_plain(ana: Actor, alice: Actor) -> None:
     assert plain(alice, note_of(alice, 1), followed=False) is None
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_an_id_another_worker_has_not_committed_yet_is_drawn_again(
+    ana: Actor, alice: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given another worker's transaction holding a new post whose id it has not committed yet
+    published = remote_posts.published_time(parse_note(note_of(alice, 1), followers_url=alice.followers_url))
+    clash = new_id(int(published.timestamp() * 1000))
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def other_worker() -> None:
+        async with in_transaction():
+            other = parse_note(note_of(alice, 2), followers_url=alice.followers_url)
+            await remote_posts.post_row(other, alice, clash, published, Visibility.PUBLIC).save(force_create=True)
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(other_worker())
+    await holding.wait()
+    # And a first draw that gives this worker the same id (as two workers drawing for one millisecond may)
+    draws = iter([clash])
+    monkeypatch.setattr(remote_posts, "new_id", lambda at_ms=None: next(draws, None) or new_id(at_ms))
+
+    # When this worker stores a post published in that millisecond while the other commits
+    note = parse_note(note_of(alice, 1), followers_url=alice.followers_url)
+    storing = asyncio.create_task(remote_posts.store_remote_note(note, alice, visibility=Visibility.PUBLIC))
+    await asyncio.sleep(0.2)  # its insert now waits on the other transaction's row
+    release.set()
+    await holder
+    stored = await storing
+
+    # Then it is stored at once under another id, and the other worker's post keeps its own
+    assert stored is not None and stored.id != clash
+    assert await Post.get(id=clash).values_list("ap_id", flat=True) == f"{alice.ap_id}/statuses/2"
+    assert await Post.filter(ap_id=f"{alice.ap_id}/statuses/1").count() == 1
