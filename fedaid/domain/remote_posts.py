@@ -7,6 +7,7 @@ Every function is idempotent, so an activity applied twice changes nothing the s
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -238,8 +239,8 @@ def published_time(note: NoteDoc) -> datetime:
 
 async def free_post_ids(published: Sequence[datetime]) -> list[int]:
     """Time-ordered ids from the publication times, like Mastodon's, unused and distinct; notes published in
-    the same millisecond (common: many servers round to the second) get other draws of the random bits."""
-    at_ms = [int(moment.timestamp() * 1000) for moment in published]
+    the same millisecond get other draws of the random bits."""
+    at_ms = [_id_millisecond(moment) for moment in published]
     ids = [new_id(ms) for ms in at_ms]
     for _ in range(8):
         taken = set(await Post.filter(id__in=ids).values_list("id", flat=True))
@@ -254,6 +255,14 @@ async def free_post_ids(published: Sequence[datetime]) -> list[int]:
         for index in clashes:
             ids[index] = new_id(at_ms[index])
     return [new_id() if index in clashes else candidate for index, candidate in enumerate(ids)]
+
+
+def _id_millisecond(published: datetime) -> int:
+    """The millisecond a post's id is drawn for: its publication's, or a random one within its second when it
+    is given to the second only. Mastodon's `published` is (2026-03-01T12:00:00Z): a busy second's posts
+    would share the id's 16 random bits, and two workers storing them at once would draw the same ids."""
+    at_ms = int(published.timestamp() * 1000)
+    return at_ms + secrets.randbelow(1000) if published.microsecond == 0 else at_ms
 
 
 def _check_author(note: NoteDoc, author: Actor) -> None:

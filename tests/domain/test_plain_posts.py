@@ -4,6 +4,7 @@ same rows as `remote_posts.store_remote_note` leaves for each one alone."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -127,6 +128,19 @@ async def test_posts_published_in_one_millisecond_get_distinct_ids(ana: Actor, a
     batch = [plain(alice, note_of(alice, number)) for number in range(300)]
     assert await plain_posts.keep_plain_posts([item for item in batch if item is not None]) == 300
     assert len(set(await Post.all().values_list("id", flat=True))) == 300
+
+
+async def test_posts_given_to_the_second_get_ids_across_that_second(ana: Actor, alice: Actor) -> None:
+    # Given 300 posts published in one second as Mastodon writes it (no milliseconds), and one with milliseconds
+    batch = [plain(alice, note_of(alice, number)) for number in range(300)]
+    precise = plain(alice, note_of(alice, 300, published="2026-03-01T12:00:00.123Z"))
+    await plain_posts.keep_plain_posts([item for item in [*batch, precise] if item is not None])
+    # Then the seconds' ids spread over its thousand milliseconds, and the precise one keeps its millisecond
+    second = int(datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp() * 1000)
+    stored = dict(await Post.all().values_list("ap_id", "id"))
+    spread = {stored[f"{alice.ap_id}/statuses/{number}"] >> 16 for number in range(300)}
+    assert min(spread) >= second and max(spread) < second + 1000 and len(spread) > 100
+    assert stored[f"{alice.ap_id}/statuses/300"] >> 16 == second + 123
 
 
 async def test_a_reply_stored_before_its_parent_is_linked_to_it(ana: Actor, alice: Actor) -> None:
