@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--quick] [--postgres] [--write bench/RESULTS.md]
 
-Runs bench/inbox.py, bench/delivery.py, bench/api.py and bench/search.py as they are (each in its own
+Runs bench/inbox.py, bench/delivery.py, bench/api.py, bench/search.py and bench/media.py as they are (each in its own
 process, with the sizes below), then starts `fedaid serve` on a fresh SQLite data folder and reads its idle
 resident memory beside a bare aiohttp server's. Reads each benchmark's own report lines, prints one table and,
 with --write, a Markdown page holding the table, the date, the machine and every benchmark's full output.
@@ -153,6 +153,20 @@ def search_figures(bench: Benchmark) -> list[Figure]:
     return figures
 
 
+def media_figures(bench: Benchmark) -> list[Figure]:
+    """Picture processing beside Pillow's own decode, resize and encode, and the upload p95 of both APIs."""
+    out = bench.output
+    ceiling = number(r"^ceiling \(Pillow[^:]*:\s+([\d.]+) pictures/s", out)
+    fedaid = number(r"^fedaid process_image[^:]*:\s+([\d.]+) pictures/s", out)
+    figures = [
+        Figure("picture processing/s", fmt(fedaid, "/s", 2), fmt(ceiling, "/s Pillow alone", 2), ratio(fedaid, ceiling))
+    ]
+    for version in ("v1", "v2"):
+        p95 = number(rf"^upload /api/{version}/media .* p95\s+([\d.]+) ms", out)
+        figures.append(Figure(f"upload p95 (/api/{version}/media)", fmt(p95, "ms", 1)))
+    return figures
+
+
 def idle_memory() -> tuple[list[Figure], str]:
     """`fedaid serve` on a fresh SQLite folder, idle, beside a bare aiohttp server: resident MB of each."""
     with tempfile.TemporaryDirectory(prefix="fedaid-bench-rss-") as folder:
@@ -276,6 +290,10 @@ def main() -> None:
     )
     figures += search_figures(search)
     benches.append(search)
+    sizes = ["--uploads", "20", "--images", "10"] if quick else []
+    media = run_benchmark("media", "media.py", *sizes)
+    figures += media_figures(media)
+    benches.append(media)
     memory, memory_output = idle_memory()
     figures += memory
     benches.append(Benchmark("idle memory", ["fedaid serve"], memory_output))
