@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
 
 import aiohttp
 import asyncpg
@@ -14,7 +15,7 @@ from fedaid.domain.members import add_member
 from fedaid.domain.oauth import register_app
 from fedaid.models import OAuthApp
 from fedaid.storage.availability import is_unavailable
-from fedaid.storage.postgres_engine import postgres_connection
+from fedaid.storage.postgres_engine import libpq_url, postgres_connection
 from fedaid.storage.startup_lock import startup_lock
 
 from testsupport import PASSWORD, admin_execute
@@ -154,3 +155,17 @@ async def test_a_url_sizing_the_connection_pool_starts_and_sizes_it(database_url
 
     # Then neither connection sent the pool's options to PostgreSQL as settings, and the pool has those sizes
     assert sizes == (2, 12)
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_libpq_tools_get_the_url_without_the_options_only_fedaid_knows(database_url):
+    # Given a URL with fedaid's session and pool options beside one libpq knows
+    url = f"{database_url}?lock_timeout=30s&maxsize=12&application_name=backup"
+
+    # When pg_dump (as `fedaid backup` runs it) reads it
+    done = subprocess.run(["pg_dump", "--schema-only", libpq_url(url)], capture_output=True, text=True, check=False)
+
+    # Then it connects and dumps, and libpq's own option is kept
+    assert done.returncode == 0, done.stderr
+    assert "CREATE TABLE public.post" in done.stdout
+    assert libpq_url(url).startswith("postgresql://") and libpq_url(url).endswith("?application_name=backup")

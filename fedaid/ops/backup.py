@@ -31,6 +31,7 @@ import fedaid
 from fedaid.clock import utcnow
 from fedaid.config import CONFIG_FILE_NAME, Settings
 from fedaid.errors import ConfigError
+from fedaid.storage.postgres_engine import libpq_url
 
 MANIFEST = "manifest.json"
 SQLITE_COPY = "fedaid.sqlite3"
@@ -49,11 +50,6 @@ class BackupSummary:
 def sqlite_file(database_url: str) -> Path:
     """The file of a `sqlite://` URL."""
     return Path(database_url.split("://", 1)[1].split("?", 1)[0])
-
-
-def postgres_url(database_url: str) -> str:
-    """A `postgres://` URL as libpq's tools (pg_dump, pg_restore) read it."""
-    return "postgresql" + database_url[database_url.index("://") :]
 
 
 def make_backup(settings: Settings, destination: Path) -> BackupSummary:
@@ -116,7 +112,7 @@ def _pg_dump(database_url: str, target: Path) -> None:
     if pg_dump is None:
         raise ConfigError("pg_dump is not installed (Debian: apt install postgresql-client): it dumps the database.")
     done = subprocess.run(
-        [pg_dump, "--format=custom", "--no-owner", f"--file={target}", postgres_url(database_url)],
+        [pg_dump, "--format=custom", "--no-owner", f"--file={target}", libpq_url(database_url)],
         capture_output=True,
         text=True,
     )
@@ -181,7 +177,7 @@ def _pg_restore(dump: Path, database_url: str) -> None:
         raise ConfigError("pg_restore is not installed (Debian: apt install postgresql-client).")
     database = urlsplit(database_url).path.lstrip("/")
     done = subprocess.run(
-        [pg_restore, "--no-owner", "--exit-on-error", f"--dbname={postgres_url(database_url)}", str(dump)],
+        [pg_restore, "--no-owner", "--exit-on-error", f"--dbname={libpq_url(database_url)}", str(dump)],
         capture_output=True,
         text=True,
     )

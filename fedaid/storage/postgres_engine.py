@@ -13,6 +13,7 @@ https://www.postgresql.org/docs/current/explicit-locking.html). The URL may set 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
@@ -20,6 +21,8 @@ from tortoise.backends.base.config_generator import expand_db_url
 from fedaid.storage.dialect import is_sqlite
 
 SESSION_SETTINGS = {"lock_timeout": "5s", "application_name": "fedaid"}
+# URL query options that are Tortoise's pool settings or fedaid's session settings, which libpq does not know.
+NOT_LIBPQ_OPTIONS = frozenset({"minsize", "maxsize", "max_queries", "max_inactive_connection_lifetime", "lock_timeout"})
 
 
 def postgres_connection(database_url: str) -> dict[str, Any]:
@@ -41,6 +44,14 @@ def single_connection_arguments(database_url: str, **session: str) -> dict[str, 
     if "ssl" in credentials:
         arguments["ssl"] = credentials["ssl"]
     return {**arguments, "server_settings": {**credentials["server_settings"], **session}}
+
+
+def libpq_url(database_url: str) -> str:
+    """The `postgres://` URL as libpq's tools (pg_dump, pg_restore) read it: `postgresql://`, without the options
+    only fedaid and its pool understand (libpq refuses an unknown query parameter)."""
+    parts = urlsplit("postgresql" + database_url[database_url.index("://") :])
+    kept = [(name, value) for name, value in parse_qsl(parts.query) if name not in NOT_LIBPQ_OPTIONS]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 async def plan_for_these_values(connection: BaseDBAsyncClient) -> None:
