@@ -11,6 +11,7 @@ session: `check_attachable` before the transaction, `attach` inside it. No HTTP 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -136,6 +137,14 @@ async def process_upload(media: MediaAttachment, store: FileStore) -> None:
         return
     await store_processed(media, processed, store)
     await release_files([raw_key], store)
+
+
+async def wait_until_processed(media: MediaAttachment, timeout: float, poll: float = 0.05) -> None:
+    """Return once another worker has processed `media` (ready or failed), or after `timeout` seconds."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while await MediaAttachment.filter(id=media.id, state=MediaState.PROCESSING).exists():
+                await asyncio.sleep(poll)
 
 
 async def store_processed(media: MediaAttachment, processed: ProcessedImage, store: FileStore) -> None:

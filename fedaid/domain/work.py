@@ -42,6 +42,14 @@ async def claim(kinds: tuple[WorkKind, ...], limit: int, *, now: datetime | None
     return await claim_due(due, moment, LEASE, limit)
 
 
+async def take(kind: WorkKind, target: str, *, now: datetime | None = None) -> WorkItem | None:
+    """The pending item asking for `kind` on `target`, leased to this caller; None when a worker holds it or it
+    is done (a request doing the work at once must not do it a second time beside the worker)."""
+    moment = now or utcnow()
+    taken = await claim_due(WorkItem.filter(state=WorkState.PENDING, kind=kind, target=target), moment, LEASE, 1)
+    return taken[0] if taken else None
+
+
 async def finish(item: WorkItem) -> None:
     await WorkItem.filter(id=item.id).update(state=WorkState.DONE, claimed_until=None, last_error="")
 

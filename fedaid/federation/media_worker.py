@@ -22,12 +22,13 @@ from fedaid.errors import FedaidError, Gone, InvalidActivity, NotFound, UnsafeAd
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound, ResponseTooLarge
 from fedaid.federation.inbox_worker import InboxWorker
 from fedaid.filestore import FileStore
-from fedaid.models import MediaAttachment, WorkItem, WorkKind, WorkState
+from fedaid.models import MediaAttachment, WorkItem, WorkKind
 
 log = logging.getLogger("fedaid.media_worker")
 
 BATCH_SIZE = 20
 CLEANUP_EVERY = 60.0  # seconds between passes over the attachments of deleted posts
+PROCESS_WAIT = 60.0  # seconds a request waits for an upload another worker is processing
 ALL_KINDS = (WorkKind.PROCESS_UPLOAD, WorkKind.FETCH_MEDIA, WorkKind.FETCH_PARENT)
 
 
@@ -59,9 +60,14 @@ class MediaWorker:
         task.add_done_callback(self._tasks.discard)
 
     async def process_now(self, upload: MediaAttachment) -> None:
-        """Process one upload before answering (the v1 endpoint), and close its queued item."""
-        await media.process_upload(upload, self.store)
-        await WorkItem.filter(kind=WorkKind.PROCESS_UPLOAD, target=str(upload.id)).update(state=WorkState.DONE)
+        """Process one upload before answering (the v1 endpoint, the web forms). When a worker took it first
+        (a v2 upload's background pass claims every waiting upload), wait for its result instead: processing
+        the same file twice let the first to finish delete the raw file the second was about to read."""
+        item = await work.take(WorkKind.PROCESS_UPLOAD, str(upload.id))
+        if item is None:
+            await media.wait_until_processed(upload, PROCESS_WAIT)
+            return
+        await self._do(item)
 
     async def close(self) -> None:
         if self._tasks:

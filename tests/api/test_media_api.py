@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 from pictures import exif_of, fifty_megapixels, pdf, photo, png, png_bomb, stored_files
 
-from fedaid.domain import media
-from fedaid.models import MediaAttachment
+from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER
+from fedaid.domain import media, work
+from fedaid.models import Actor, MediaAttachment, MediaState, WorkKind
 
 
 def upload_form(data: bytes, *, filename: str = "photo.jpg", content_type: str = "image/jpeg", **fields: str):
@@ -163,3 +164,29 @@ async def test_x_accel_redirect_hands_the_file_to_nginx(make_api) -> None:
         key = media.body["url"].rsplit("/", 1)[1]
         assert answer.headers["X-Accel-Redirect"] == f"/_media/{key[:2]}/{key}"
         assert await answer.read() == b""
+
+
+async def test_an_upload_a_worker_took_first_is_waited_for_not_processed_again(api) -> None:
+    # Given two uploads waiting for processing, as a v2 upload's background pass finds them
+    await api.add_member("ana")
+    worker, store = api.instance.app[MEDIA_WORKER], api.instance.app[MEDIA_FILES]
+    with api.instance.db.active():
+        ana = await Actor.get(username="ana", is_local=True)
+        done_first = await media.upload(ana, photo(), store)
+        # When the worker processes one before the request that uploaded it asks for it at once
+        assert await worker.run_once() == 1
+        await worker.process_now(done_first)
+        # Then the request finds it ready, its files kept (processing it again found its raw file gone)
+        ready = await media.reread(done_first)
+        assert ready.state == MediaState.READY and {ready.file_key, ready.thumbnail_key} <= set(store.keys())
+        # When a worker has claimed the other but not yet processed it
+        in_progress = await media.upload(ana, photo(900, 600), store)
+        (claimed,) = await work.claim((WorkKind.PROCESS_UPLOAD,), 10)
+        waiting = asyncio.create_task(worker.process_now(in_progress))
+        await asyncio.sleep(0.3)
+        # Then the request waits for that worker instead of processing the file beside it
+        assert not waiting.done() and (await media.reread(in_progress)).state == MediaState.PROCESSING
+        await media.process_upload(await media.reread(in_progress), store)
+        await work.finish(claimed)
+        await asyncio.wait_for(waiting, 5)
+        assert (await media.reread(in_progress)).state == MediaState.READY
