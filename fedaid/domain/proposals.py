@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from fedaid.activitypub.hashtags import PURPOSE_OF_TAG
 from fedaid.activitypub.notes import language_of, proposal_tags
 from fedaid.activitypub.parse import NoteDoc
-from fedaid.activitypub.parse.proposals import ProposalDoc
+from fedaid.activitypub.parse.proposals import ProposalDoc, fep_purpose
 from fedaid.clock import utcnow
 from fedaid.domain import matching, post_federation, post_tags, posts, search
 from fedaid.domain.category_words import default_hours
@@ -354,11 +354,14 @@ async def store_remote_proposal(
 def proposal_of(note: NoteDoc, *, collective_ap_id: str | None, allow_hashtag_proposals: bool) -> ProposalDoc | None:
     """The proposal a received post counts as: its FEP-0837 data, or a purpose hashtag when the instance
     takes proposals from outside and the post mentions or addresses our collective."""
+    reaches = collective_ap_id is not None and collective_ap_id in (*note.mentions, *note.to, *note.cc, *note.audience)
+    hashtags_count = allow_hashtag_proposals and reaches
+    if not hashtags_count and fep_purpose(note.extra) is None:
+        return None  # only its hashtags could make it a proposal, and they do not count: its text is not read
     doc = note.proposal
     if doc is None or not doc.is_from_hashtags:
         return doc
-    reaches = collective_ap_id is not None and collective_ap_id in (*note.mentions, *note.to, *note.cc, *note.audience)
-    return doc if allow_hashtag_proposals and reaches else None
+    return doc if hashtags_count else None
 
 
 async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:

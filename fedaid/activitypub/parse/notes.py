@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,9 +69,14 @@ class NoteDoc:
     attachments: tuple[Attachment, ...]
     context: str | None
     conversation: str | None
-    proposal: ProposalDoc | None  # FEP-0837 data, or a purpose hashtag (then `is_from_hashtags`)
     extra: JSONDict = field(compare=False)  # FEP-0837 and fedaid fields, raw (vocab.PROPOSAL_FIELDS)
     raw: JSONDict = field(compare=False, repr=False)
+
+    @functools.cached_property
+    def proposal(self) -> ProposalDoc | None:
+        """FEP-0837 data, or a purpose hashtag (then `is_from_hashtags`); read when first asked for, since most
+        posts a worker stores are never asked (domain.proposals.proposal_of)."""
+        return read_proposal(self.extra, hashtags=self.hashtags, name=self.name, content=self.content)
 
     @property
     def is_proposal(self) -> bool:
@@ -120,7 +126,6 @@ def parse_note(doc: JSONDict, *, followers_url: str | None = None) -> NoteDoc:
         attachments=_attachments(doc.get("attachment")),
         context=id_of(doc.get("context")),
         conversation=conversation if isinstance(conversation, str) and conversation else None,
-        proposal=read_proposal(extra, hashtags=hashtags, name=name, content=content),
         extra=extra,
         raw=doc,
     )

@@ -17,6 +17,7 @@ from fedaid.activitypub.hashtags import (
     TextProposal,
     end_of_day,
     hours_in_text,
+    purposes_of,
     read_text_proposal,
 )
 from fedaid.activitypub.parse.values import JSONDict, as_list, datetime_of
@@ -67,9 +68,11 @@ def read_proposal(extra: JSONDict, *, hashtags: tuple[str, ...], name: str, cont
     what FEP-0837 would (title, hours, place, expiry); a text naming both purposes is no proposal, as a
     status posted here with both is refused.
     """
-    purpose = _purpose(extra.get("purpose"))
+    purpose = fep_purpose(extra)
     text: TextProposal | None = None
     if purpose is None:
+        if not purposes_of(hashtags):
+            return None  # spares turning the HTML into text
         text = read_text_proposal(plain_text(content), hashtags)
         if text is None or len(text.purposes) != 1:
             return None
@@ -133,7 +136,9 @@ def parse_place(value: Any) -> PlaceDoc | None:
     return PlaceDoc(name=name, latitude=latitude, longitude=longitude, radius_km=radius_km)
 
 
-def _purpose(value: Any) -> ProposalPurpose | None:
+def fep_purpose(extra: JSONDict) -> ProposalPurpose | None:
+    """The purpose a post's FEP-0837 fields name, None when they name none."""
+    value = extra.get("purpose")
     return ProposalPurpose(value) if value in ProposalPurpose._value2member_map_ else None
 
 
