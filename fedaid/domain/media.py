@@ -223,7 +223,7 @@ def _is_held(media: MediaAttachment) -> bool:
 def check_count(count: int) -> None:
     """A post, a demand or a session holds at most MAX_ATTACHMENTS files."""
     if count > MAX_ATTACHMENTS:
-        raise NotAttachable(f"A post holds at most {MAX_ATTACHMENTS} pictures or documents.")
+        raise NotAttachable(f"Attach at most {MAX_ATTACHMENTS} pictures or documents.")
 
 
 async def check_attachable(
@@ -283,11 +283,20 @@ async def copies_of(media: Sequence[MediaAttachment]) -> list[MediaAttachment]:
 
 async def media_of_posts(post_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
     """Each post's attachments, in their order."""
-    ids = list(set(post_ids))
+    return await _media_held_by("post_id", post_ids)
+
+
+async def media_of_sessions(session_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
+    """Each coaching session's attachments, in their order."""
+    return await _media_held_by("session_id", session_ids)
+
+
+async def _media_held_by(column: str, holder_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
+    ids = list(set(holder_ids))
     found: dict[int, list[MediaAttachment]] = defaultdict(list)
     if ids:
-        for media in await MediaAttachment.filter(post_id__in=ids).order_by("post_id", "position", "id"):
-            found[media.post_id].append(media)
+        for media in await MediaAttachment.filter(**{f"{column}__in": ids}).order_by(column, "position", "id"):
+            found[getattr(media, column)].append(media)
     return found
 
 

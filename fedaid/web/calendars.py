@@ -1,7 +1,8 @@
 """`.ics` feeds: a circle's sessions (public) and a member's (behind a secret link), made with `icalendar`.
 
 Each session's UID is its Event id, so a moved session replaces its earlier version in calendar apps
-(with a higher SEQUENCE) instead of appearing twice; a cancelled one stays with STATUS:CANCELLED.
+(with a higher SEQUENCE) instead of appearing twice; a cancelled one stays with STATUS:CANCELLED. A session's
+pictures and flyer are its ATTACHes, by address with their media type (RFC 5545 §3.8.1.1).
 """
 
 from __future__ import annotations
@@ -14,24 +15,35 @@ from aiohttp import web
 
 from fedaid.appkeys import SETTINGS
 from fedaid.clock import utcnow
-from fedaid.domain import calendars, circles
-from fedaid.models import CoachingSession
+from fedaid.domain import calendars, circles, media
+from fedaid.models import CoachingSession, MediaAttachment
 from fedaid.web.sessions import require_viewer
 
 if TYPE_CHECKING:
     from icalendar import Event
 
 
-def render_calendar(name: str, sessions: list[CoachingSession]) -> bytes:
+async def render_calendar(request: web.Request, name: str, sessions: list[CoachingSession]) -> web.Response:
+    """The `.ics` of `sessions`, each with its files."""
     from icalendar import Calendar  # a few MiB: loaded by the first calendar asked for, not by every process
 
+    files = await media.media_of_sessions(session.id for session in sessions)
     calendar = Calendar()
     calendar.add("prodid", "-//fedaid//coaching circles//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     for session in sessions:
-        calendar.add_component(_event(session))
-    return calendar.to_ical()
+        event = _event(session)
+        for item in files.get(session.id, []):
+            if (address := _file_address(item, request.app[SETTINGS].base_url)) is not None:
+                event.add("attach", address, parameters={"FMTTYPE": item.content_type})
+        calendar.add_component(event)
+    return web.Response(body=calendar.to_ical(), content_type="text/calendar", charset="utf-8")
+
+
+def _file_address(item: MediaAttachment, base_url: str) -> str | None:
+    """Where a calendar app fetches an attachment: our copy, else the address of a remote one not kept."""
+    return f"{base_url}/media/{item.file_key}" if item.file_key else item.remote_url
 
 
 def _event(session: CoachingSession) -> Event:
@@ -54,18 +66,14 @@ def _event(session: CoachingSession) -> Event:
     return event
 
 
-def _ics(body: bytes) -> web.Response:
-    return web.Response(body=body, content_type="text/calendar", charset="utf-8")
-
-
 async def circle_calendar(request: web.Request) -> web.Response:
     circle = await circles.get_circle(request.match_info["slug"])
-    return _ics(render_calendar(circle.actor.name, await calendars.circle_sessions(circle)))
+    return await render_calendar(request, circle.actor.name, await calendars.circle_sessions(circle))
 
 
 async def member_calendar(request: web.Request) -> web.Response:
     member = await calendars.member_of_token(request.match_info["token"])
-    return _ics(render_calendar(member.name or member.username, await calendars.member_sessions(member)))
+    return await render_calendar(request, member.name or member.username, await calendars.member_sessions(member))
 
 
 async def show_calendar_settings(request: web.Request) -> web.Response:

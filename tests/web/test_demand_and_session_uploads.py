@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import icalendar
 import pytest
 from pictures import pdf, photo, stored_files
 
@@ -104,6 +105,26 @@ async def test_a_draft_shows_its_files_to_members_and_its_edit_form_drops_and_ad
         assert status == 200 and caching.startswith("public")
     finally:
         await stranger.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_sessions_picture_and_flyer_are_attached_in_the_circles_calendar(site, signed_in) -> None:
+    # Given a session scheduled on the circle's page with a picture and a PDF flyer
+    files = {"picture_1": (photo(), "salle.jpg"), "picture_2": (pdf(), "flyer.pdf")}
+    fa = await signed_in("fa")
+    page = await send_files(fa, "/circles/marketing", "/circles/marketing/sessions", SESSION, files)
+    assert page.status == 200, page.text[:800]
+    # When a calendar app reads the circle's feed
+    async with fa.session.get(f"{site.base_url}/circles/marketing/calendar.ics") as answer:
+        (event,) = icalendar.Calendar.from_ical(await answer.read()).walk("VEVENT")
+    # Then the session's event carries both files, by address and media type, in their order
+    attached = event.get("attach")
+    attached = attached if isinstance(attached, list) else [attached]
+    assert [value.params["FMTTYPE"] for value in attached] == ["image/jpeg", "application/pdf"]
+    for value in attached:
+        assert str(value).startswith(f"{site.base_url}/media/")
+        async with fa.session.get(str(value)) as file:
+            assert file.status == 200
 
 
 @pytest.mark.parametrize(
