@@ -13,19 +13,21 @@ from typing import Any
 from aiohttp import web
 
 from fedaid.api.auth import user_caller, viewer_of
-from fedaid.api.entities import iso
+from fedaid.api.entities import iso, render_media
 from fedaid.api.fedaid_entities import account_ref
 from fedaid.api.openapi_parts import PREFIX
 from fedaid.api.params import read_params
 from fedaid.appkeys import SETTINGS
+from fedaid.config import Settings
 from fedaid.domain import collective_ledger, demand_views, demands, reported_ledgers
 from fedaid.domain.instance import get_collective
 from fedaid.errors import InvalidInput, Unauthorized
 from fedaid.models import Actor, DemandStatus
 
 
-def render_demand(view: demand_views.DemandView, local_domain: str) -> dict[str, Any]:
+def render_demand(view: demand_views.DemandView, settings: Settings) -> dict[str, Any]:
     """One demand as the API shows it: what the page shows, with the caller's own support."""
+    local_domain = settings.domain
     demand = view.demand
     return {
         "id": str(demand.id),
@@ -40,6 +42,7 @@ def render_demand(view: demand_views.DemandView, local_domain: str) -> dict[str,
         "status": str(demand.status),
         "published_at": iso(demand.published_at) if demand.published_at else None,
         "poll_id": str(view.poll.id) if view.poll else None,
+        "media_attachments": [render_media(item, base_url=settings.base_url) for item in view.media],
         "supporters_count": view.supporters_count,
         "named_supporters": [
             {"account": account_ref(row.actor, local_domain), "supported_at": iso(row.supported_at)}
@@ -64,14 +67,14 @@ async def demand_list(request: web.Request) -> web.Response:
     if raw and raw not in set(DemandStatus):
         raise InvalidInput(f"status must be one of {', '.join(DemandStatus)}.")
     rows = await demand_views.list_demands(viewer, status=DemandStatus(raw) if raw else None)
-    domain = request.app[SETTINGS].domain
-    return web.json_response([render_demand(await demand_views.view_of(row, viewer), domain) for row in rows])
+    settings = request.app[SETTINGS]
+    return web.json_response([render_demand(await demand_views.view_of(row, viewer), settings) for row in rows])
 
 
 async def demand_show(request: web.Request) -> web.Response:
     viewer = await viewer_of(request, "read:statuses")
     demand = await demand_views.visible_demand(request.match_info["id"], viewer)
-    return web.json_response(render_demand(await demand_views.view_of(demand, viewer), request.app[SETTINGS].domain))
+    return web.json_response(render_demand(await demand_views.view_of(demand, viewer), request.app[SETTINGS]))
 
 
 async def demand_support(request: web.Request) -> web.Response:
@@ -81,7 +84,7 @@ async def demand_support(request: web.Request) -> web.Response:
     named = (await read_params(request)).bool("named")
     await demands.support(demand, member, is_named=named)
     view = await demand_views.view_of(demand, member)
-    return web.json_response(render_demand(view, request.app[SETTINGS].domain))
+    return web.json_response(render_demand(view, request.app[SETTINGS]))
 
 
 async def demand_withdraw_support(request: web.Request) -> web.Response:
@@ -89,7 +92,7 @@ async def demand_withdraw_support(request: web.Request) -> web.Response:
     demand = await demand_views.visible_demand(request.match_info["id"], member)
     await demands.withdraw_support(demand, member)
     view = await demand_views.view_of(demand, member)
-    return web.json_response(render_demand(view, request.app[SETTINGS].domain))
+    return web.json_response(render_demand(view, request.app[SETTINGS]))
 
 
 async def _member(request: web.Request) -> Actor:

@@ -22,12 +22,27 @@ from fedaid.api.openapi_parts import (
 DEMAND_STATUSES = ["draft", "open", "delivered", "answered", "won", "lost", "withdrawn"]
 
 SCHEMAS: dict[str, Any] = {
+    "DemandAttachment": {
+        "description": "A picture or document, as the Mastodon API's MediaAttachment (the fields read most).",
+        "type": "object",
+        "required": ["id", "type", "url", "preview_url", "remote_url", "meta", "description", "blurhash"],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string", "enum": ["image", "gifv", "video", "audio", "unknown"]},
+            "url": nullable({"type": "string"}),
+            "preview_url": nullable({"type": "string"}),
+            "remote_url": nullable({"type": "string"}),
+            "meta": {"type": "object"},
+            "description": nullable({"type": "string", "description": "Its alt text"}),
+            "blurhash": nullable({"type": "string"}),
+        },
+    },
     "Demand": {
         "description": "A collective demand (revendication): its claims, target, deadline, support and history.",
         "type": "object",
         "required": [
             "id", "uri", "collective", "is_local", "title", "text", "target", "claims", "deadline", "status",
-            "published_at", "poll_id", "supporters_count", "named_supporters", "cosigners", "history",
+            "published_at", "poll_id", "media_attachments", "supporters_count", "named_supporters", "cosigners", "history",
             "has_ended", "is_supportable", "supported", "supported_by_name",
         ],
         "properties": {
@@ -43,6 +58,11 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": DEMAND_STATUSES},
             "published_at": nullable(DATETIME),
             "poll_id": nullable({"type": "string", "description": "Its poll in the Mastodon API"}),
+            "media_attachments": {
+                "type": "array",
+                "description": "Its pictures and documents, as the Mastodon API's MediaAttachment",
+                "items": ref("DemandAttachment"),
+            },
             "supporters_count": {"type": "integer", "minimum": 0},
             "named_supporters": {
                 "type": "array",

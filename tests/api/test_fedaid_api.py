@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 from factories import make_post
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from fedaid_schema import FedaidSchema
 
 from fedaid.domain import demands
 from fedaid.domain.categories import ensure_default_categories
@@ -27,36 +25,6 @@ from fedaid.models import (
 from fedaid.models.ids import new_id
 
 PREFIX = "/api/fedaid/v1"
-
-
-class FedaidSchema:
-    """Validates answers against the document the instance serves."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
-        self.registry = Registry().with_resource(
-            "urn:fedaid", Resource.from_contents(document, default_specification=DRAFT202012)
-        )
-
-    def check(self, method: str, template: str, status: int, body: Any) -> None:
-        operation = self.document["paths"][template][method.lower()]
-        assert str(status) in operation["responses"], f"{method} {template} answered {status}, not documented"
-        pointer = "/".join(
-            [
-                "#",
-                "paths",
-                template.replace("/", "~1"),
-                method.lower(),
-                "responses",
-                str(status),
-                "content",
-                "application~1json",
-                "schema",
-            ]
-        )
-        validator = Draft202012Validator({"$ref": "urn:fedaid" + pointer}, registry=self.registry)
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
-        assert not errors, errors
 
 
 @pytest.fixture

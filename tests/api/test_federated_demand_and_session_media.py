@@ -10,6 +10,7 @@ import re
 from html import unescape
 
 import aiohttp
+from fedaid_schema import FedaidSchema
 from pictures import pdf, photo
 
 from fedaid.activitypub.vocab import AP_CONTENT_TYPE
@@ -97,6 +98,13 @@ async def test_a_demand_drafted_with_two_pictures_reaches_another_fedaid_with_th
     assert [(m["type"], m["description"]) for m in media] == [("image", alt) for alt in ALTS]
     assert all(m["url"].startswith(f"{beta.base_url}/media/") for m in media)
     assert [m["remote_url"] for m in media] == [a["url"] for a in attachments]
+    # And fedaid's own API lists them on the demand, as the client API does on its status
+    shown = await beta.get(f"/api/fedaid/v1/demands/{copy.id}", as_="bea")
+    FedaidSchema((await beta.get("/api/fedaid/v1/openapi.json")).body).check(
+        "GET", "/api/fedaid/v1/demands/{id}", shown.status, shown.body
+    )
+    listed = shown.body["media_attachments"]
+    assert [(m["description"], m["url"]) for m in listed] == [(m["description"], m["url"]) for m in media]
 
 
 async def test_a_session_with_a_flyer_and_a_picture_goes_out_in_its_event_and_shows_elsewhere(make_api) -> None:
