@@ -42,8 +42,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": [
             "id", "uri", "collective", "is_local", "title", "text", "target", "claims", "deadline", "status",
-            "published_at", "poll_id", "media_attachments", "supporters_count", "named_supporters", "cosigners", "history",
-            "has_ended", "is_supportable", "supported", "supported_by_name",
+            "published_at", "poll_id", "media_attachments", "supporters_count", "named_supporters", "cosigners",
+            "history", "has_ended", "is_supportable", "supported", "supported_by_name",
         ],
         "properties": {
             "id": {"type": "string"},

@@ -377,6 +377,24 @@ async def delete_unattached(media: MediaAttachment, store: FileStore) -> None:
     await release_files(keys, store)
 
 
+async def discard_unused(media_ids: Sequence[int], store: FileStore) -> int:
+    """Remove those of `media_ids` that nothing shows: the files of a form that was not saved, at once rather
+    than at the next prune. Returns how many were removed."""
+    if not media_ids:
+        return 0
+    rows = await (await _unused()).filter(id__in=list(media_ids))
+    keys = [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
+    removed = await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
+    await release_files(keys, store)
+    return removed
+
+
+async def _unused() -> QuerySet[MediaAttachment]:
+    """Attachments on no post, demand or session that are no collective's logo either."""
+    held_by_nothing = {f"{column}__isnull": True for column in HOLDERS}
+    return MediaAttachment.filter(**held_by_nothing).exclude(id__in=await theme.logo_ids())
+
+
 async def prune(
     store: FileStore, *, remote_older_than: timedelta | None = None, now: datetime | None = None
 ) -> dict[str, int]:
@@ -386,10 +404,7 @@ async def prune(
     judged with the rest)."""
     moment = now or utcnow()
     recovered = store.recover_interrupted()
-    held_by_nothing = {f"{column}__isnull": True for column in HOLDERS}
-    orphans = MediaAttachment.filter(**held_by_nothing, created_at__lt=moment - UNATTACHED_KEPT).exclude(
-        id__in=await theme.logo_ids()  # a collective's logo is shown by no post, and kept
-    )
+    orphans = (await _unused()).filter(created_at__lt=moment - UNATTACHED_KEPT)
     gone = _of_deleted_posts()
     keys: list[str] = []
     removed = 0

@@ -1,6 +1,7 @@
 """Pictures and documents sent with a page's form (multipart, no JavaScript needed): up to four files, each
 with its own alt-text field, checked all together before any is kept; on an edit form, a box beside each file
-already there takes it off."""
+already there takes it off. Files a form kept that nothing shows once it is handled (the form was refused, or
+saving it failed) are removed at once."""
 
 from __future__ import annotations
 
@@ -18,13 +19,25 @@ SLOTS = tuple(range(1, media.MAX_ATTACHMENTS + 1))  # fields picture_1 … pictu
 MAX_FORM_BYTES = media.MAX_ATTACHMENTS * media.MAX_UPLOAD_BYTES + 1024 * 1024
 
 
+# The uploads a page's form kept while it was handled.
+_KEPT: web.RequestKey[list[int]] = web.RequestKey("form_uploads")
+
+
 @web.middleware
 async def larger_forms(request: web.Request, handler) -> web.StreamResponse:
-    """Multipart forms sent to a page route may carry files up to MAX_FORM_BYTES in all."""
-    if request.method == "POST" and request.content_type == "multipart/form-data":
-        if request.app[PAGE_ROUTES].is_page(request):
-            request = request.clone(client_max_size=MAX_FORM_BYTES)
-    return await handler(request)
+    """Multipart forms sent to a page route may carry files up to MAX_FORM_BYTES in all; what they kept and
+    nothing shows once they are handled is removed."""
+    if request.method != "POST" or request.content_type != "multipart/form-data":
+        return await handler(request)
+    if not request.app[PAGE_ROUTES].is_page(request):
+        return await handler(request)
+    form_request = request.clone(client_max_size=MAX_FORM_BYTES)
+    kept: list[int] = []
+    form_request[_KEPT] = kept
+    try:
+        return await handler(form_request)
+    finally:
+        await media.discard_unused(kept, request.app[MEDIA_FILES])
 
 
 async def attachments_from(
@@ -72,6 +85,7 @@ async def _keep(request: web.Request, form: Form, owner: Actor, contents: list) 
     for slot, data, alt in contents:
         field = f"picture_{slot}"
         upload = await media.upload(owner, data, request.app[MEDIA_FILES], description=alt)
+        _note_kept(request, upload)
         if upload.state == MediaState.PROCESSING:
             await request.app[MEDIA_WORKER].process_now(upload)
             upload = await media.reread(upload)
@@ -101,6 +115,7 @@ async def picture_from(request: web.Request, form: Form, owner: Actor, name: str
         form.fail(name, "The logo must be a picture (JPEG, PNG, GIF or WebP).")
         return None
     kept = await media.upload(owner, data, request.app[MEDIA_FILES])
+    _note_kept(request, kept)
     if kept.state == MediaState.PROCESSING:
         await request.app[MEDIA_WORKER].process_now(kept)
         kept = await media.reread(kept)
@@ -108,3 +123,9 @@ async def picture_from(request: web.Request, form: Form, owner: Actor, name: str
         form.fail(name, "This picture cannot be read: it is damaged or incomplete.")
         return None
     return kept
+
+
+def _note_kept(request: web.Request, upload: MediaAttachment) -> None:
+    """Remember an upload of this form, so that it goes if the form ends without showing it."""
+    if _KEPT in request:
+        request[_KEPT].append(upload.id)

@@ -1,7 +1,8 @@
 """Pictures and documents on the demand and session forms, without JavaScript: a draft shows its files to members
 only until it is published, and its edit form takes some off and adds others; a fifth file (sent at once, or beside
-those a draft keeps), a file that is not a picture and one over 16 MiB are refused with their reason, and nothing is
-kept. Both backends: page tests run on SQLite alone elsewhere, and these write the new rows."""
+those a draft keeps), a file that is not a picture, one over 16 MiB and one cut short are refused with their reason,
+and nothing is kept, not even the good picture processed before the damaged one. Both backends: page tests run on
+SQLite alone elsewhere, and these write the new rows."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ SESSION = {"title": "Votre positionnement", "starts_at": SESSION_START.strftime(
 FIVE = {f"picture_{n}": (photo(100 + n, 100), f"{n}.jpg") for n in range(1, 6)}
 NOT_A_PICTURE = {"picture_1": (photo(), "a.jpg"), "picture_2": (b"just some text\n" * 20, "b.jpg")}
 TOO_LARGE = {"picture_1": (photo() + bytes(16 * 1024 * 1024), "big.jpg")}
+# A good picture, kept and processed before the second, cut short, fails: the form is refused, and neither stays.
+DAMAGED = {"picture_1": (photo(), "a.jpg"), "picture_2": (photo()[:1000], "b.jpg")}
 TOO_MANY = "Au plus 4 images ou documents en tout."
 NOT_READABLE = "Ce fichier n'est ni une image (JPEG, PNG, GIF ou WebP) ni un document PDF."
+DAMAGED_REASON = "Cette image est illisible : elle est abîmée ou incomplète."
 
 
 @pytest.fixture
@@ -129,8 +133,13 @@ async def test_a_sessions_picture_and_flyer_are_attached_in_the_circles_calendar
 
 @pytest.mark.parametrize(
     ("files", "reason"),
-    [(FIVE, TOO_MANY), (NOT_A_PICTURE, NOT_READABLE), (TOO_LARGE, "Ce fichier dépasse 16 Mio.")],
-    ids=["five", "text", "too large"],
+    [
+        (FIVE, TOO_MANY),
+        (NOT_A_PICTURE, NOT_READABLE),
+        (TOO_LARGE, "Ce fichier dépasse 16 Mio."),
+        (DAMAGED, DAMAGED_REASON),
+    ],
+    ids=["five", "text", "too large", "damaged"],
 )
 @pytest.mark.parametrize("form", ["demand", "session"])
 @pytest.mark.parametrize("backend", BACKENDS)
