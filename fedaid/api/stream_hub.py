@@ -170,7 +170,8 @@ class StreamHub:
             return
         live = await oauth.live_token_ids(tokens)
         for subscription in list(self.subscriptions):
-            if subscription.token_id is not None and subscription.token_id not in live:
+            # A stream opened while the tokens were read is judged at the next poll, not ended as revoked.
+            if subscription.token_id in tokens and subscription.token_id not in live:
                 self.unsubscribe(subscription)
                 subscription.push(Event("close", REVOKED))
 

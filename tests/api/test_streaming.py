@@ -8,8 +8,10 @@ import json
 from factories import make_post
 from streams import read_events, subscribed
 
+from fedaid.api.stream_hub import STREAM_HUB
+from fedaid.domain import oauth
 from fedaid.domain.follows import follow
-from fedaid.models import Notification, NotificationKind
+from fedaid.models import Notification, NotificationKind, OAuthToken
 
 
 async def test_health_answers_ok(api) -> None:
@@ -84,3 +86,21 @@ async def test_websocket_streaming_with_subscribe_messages(api) -> None:
     assert all(
         message["event"] == "update" and json.loads(message["payload"])["id"] == str(post.id) for message in messages
     )
+
+
+async def test_a_stream_opened_while_the_hub_checks_tokens_is_not_ended_as_revoked(api) -> None:
+    # Given ana listening on her user stream
+    ana, bea = await api.add_member("ana"), await api.add_member("bea")
+    hub = api.instance.app[STREAM_HUB]
+    with api.instance.db.active():
+        ana_token, bea_token = [
+            await OAuthToken.get(token_hash=oauth.hash_secret(api.tokens[name])) for name in ("ana", "bea")
+        ]
+        ana_stream = hub.subscribe("user", ana.actor, token_id=ana_token.id)
+        # When the hub reads which tokens of its streams still hold, and bea opens her stream meanwhile
+        checking = asyncio.create_task(hub.poll())
+        await asyncio.sleep(0)
+        bea_stream = hub.subscribe("user", bea.actor, token_id=bea_token.id)
+        await checking
+    # Then neither stream is ended: bea's token was not among those read, and is judged at the next poll
+    assert {ana_stream, bea_stream} <= hub.subscriptions
