@@ -13,6 +13,7 @@ connection, so nothing is lost there. Queue claims (storage/claims.py) are such 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,10 +52,45 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
 
 
 class ImmediateSqliteClient(SqliteClient):
-    """SQLite client whose `in_transaction()` blocks begin with `BEGIN IMMEDIATE`."""
+    """SQLite client whose `in_transaction()` blocks begin with `BEGIN IMMEDIATE`, with a second connection
+    for the hot reads (`read_now`)."""
+
+    _reader: sqlite3.Connection | None = None
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    def read_now(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]] | None:
+        """The rows a SELECT returns, read at once in this thread on a read-only connection of the same file;
+        None for a database in memory (a second connection would be another database).
+
+        aiosqlite runs each statement in its own thread: a read that SQLite answers in 0.1 ms costs two
+        hand-overs of the GIL, and waits for Tortoise's lock while a transaction writes. In WAL mode a second
+        connection reads the last commit without waiting for the writer
+        (https://www.sqlite.org/wal.html#concurrency). Reads inside a transaction must see its writes: they
+        go through that transaction's connection, never here.
+        """
+        if self._reader is None:
+            if self.filename == ":memory:" or "mode=memory" in self.filename:
+                return None
+            self._reader = _open_reader(self.filename)
+        cursor = self._reader.execute(sql, values)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        await super().close()
+
+
+def _open_reader(filename: str) -> sqlite3.Connection:
+    """A connection that only reads, waiting for a checkpoint rather than failing."""
+    reader = sqlite3.connect(filename, isolation_level=None, check_same_thread=False)
+    reader.execute("PRAGMA query_only = ON")
+    reader.execute("PRAGMA busy_timeout = 5000")
+    return reader
 
 
 client_class = ImmediateSqliteClient

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from fedaid.storage import dialect
+from fedaid.storage.sqlite_engine import ImmediateSqliteClient
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -25,8 +26,15 @@ def marks(first: int, count: int) -> str:
 
 
 async def fetch_rows(model: type[Model], sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
-    """The rows `sql` (with `$n` marks) selects on `model`'s connection (the active one in a transaction)."""
-    return await dialect.rows(model._meta.db, sql, values)
+    """The rows `sql` (with `$n` marks) selects on `model`'s connection (the active one in a transaction);
+    outside a transaction on SQLite, read at once on the reading connection (`sqlite_engine.read_now`)."""
+    connection = model._meta.db
+    if isinstance(connection, ImmediateSqliteClient):
+        translated = dialect.for_dialect(sql, "sqlite")
+        found = connection.read_now(translated, dialect.bound(connection, values))
+        if found is not None:
+            return found
+    return await dialect.rows(connection, sql, values)
 
 
 @functools.cache

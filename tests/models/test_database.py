@@ -1,9 +1,12 @@
 """The schema, its migrations and the per-instance database contexts, on both backends."""
 
+import asyncio
+
 from tortoise.transactions import in_transaction
 
 from fedaid.db import Database
-from fedaid.models import Actor, ActorType
+from fedaid.models import Actor, ActorType, DomainPolicy, PolicyKind
+from fedaid.storage import hot_reads
 from fedaid.storage.dialect import is_sqlite
 from fedaid.storage.postgres_engine import plan_for_these_values
 
@@ -74,3 +77,25 @@ async def test_a_batch_transaction_plans_for_its_values_and_the_next_one_does_no
     # And the setting ends with it: web requests keep generic plans
     async with in_transaction() as connection:
         assert await plan_cache_mode(connection) == "auto"
+
+
+async def test_a_hot_read_does_not_wait_for_a_transaction_and_one_inside_it_sees_its_writes(db: Database) -> None:
+    # Given a transaction of this process that has written a row and not committed yet
+    written, release = asyncio.Event(), asyncio.Event()
+
+    async def block_a_domain() -> None:
+        async with in_transaction():
+            await DomainPolicy.create(domain="spam.example", kind=PolicyKind.BLOCK)
+            assert await hot_reads.policy_domains(PolicyKind.BLOCK) == ["spam.example"]  # its own write
+            written.set()
+            await release.wait()
+
+    writer = asyncio.create_task(block_a_domain())
+    await written.wait()
+    # When a page reads the blocked domains meanwhile
+    # Then it answers at once, with the last commit (on SQLite it used to wait for the transaction's end)
+    assert await asyncio.wait_for(hot_reads.policy_domains(PolicyKind.BLOCK), timeout=2) == []
+    # And once the transaction commits, the next read has the row
+    release.set()
+    await writer
+    assert await hot_reads.policy_domains(PolicyKind.BLOCK) == ["spam.example"]
