@@ -66,13 +66,19 @@ class Presenter:
         found = {actor.id: self.cache.get(("account", actor.id)) for actor in actors}
         missing = [actor for actor in actors if found[actor.id] is None]
         if missing:
-            stats = await self.account_stats(actor.id for actor in missing)
-            for actor in missing:
-                found[actor.id] = render_account(
-                    actor, stats[actor.id], base_url=self.settings.base_url, local_domain=self.settings.domain
-                )
-                self.cache.put(("account", actor.id), found[actor.id])
+            found.update(await self._render_accounts(missing))
         return [found[actor.id] for actor in actors]
+
+    async def _render_accounts(self, actors: list[Actor]) -> dict[int, dict[str, Any]]:
+        """Render these accounts with their counts and keep them in the cache, by actor id."""
+        stats = await self.account_stats(actor.id for actor in actors)
+        rendered = {}
+        for actor in actors:
+            rendered[actor.id] = render_account(
+                actor, stats[actor.id], base_url=self.settings.base_url, local_domain=self.settings.domain
+            )
+            self.cache.put(("account", actor.id), rendered[actor.id])
+        return rendered
 
     async def accounts_by_id(self, actor_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Rendered accounts by actor id, loading only the actors not in the cache."""
@@ -184,10 +190,8 @@ class Presenter:
         for post, body in zip(posts, await again._render_statuses(posts), strict=True):
             self.cache.put(("status", post.id), body, _stamp(post))
         actor_ids = [key[1] for key in keys if key[0] == "account"]
-        if actor_ids:
-            for actor_id in actor_ids:
-                self.cache.forget(("account", actor_id))
-            await again.accounts(list((await load_actors(actor_ids)).values()))
+        if actor_ids:  # the lapsed accounts are served meanwhile: taking them out made every request wait
+            await again._render_accounts(list((await load_actors(actor_ids)).values()))
 
     def _bodies_in_cache(self, rows: list[PostStamp]) -> dict[int, dict[str, Any] | None]:
         return {row.id: self.cache.get(("status", row.id), row.stamp) for row in rows}

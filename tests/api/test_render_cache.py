@@ -7,7 +7,7 @@ import asyncio
 
 from factories import make_post
 
-from fedaid.api.render_cache import RenderCache
+from fedaid.api.render_cache import REFRESH_BATCH, RenderCache
 from fedaid.api.views import Presenter
 from fedaid.config import Settings
 from fedaid.db import Database
@@ -73,3 +73,46 @@ async def test_a_lapsed_page_is_served_at_once_and_rendered_again_behind(db: Dat
     now[0] += 11  # lapsed for longer than one TTL: rendered in the request
     await favourite(post, ana)
     assert await favourites_shown() == 2 and len(rendered) == 3
+
+
+async def test_many_lapsed_entries_are_rendered_again_a_batch_at_a_time() -> None:
+    # Given more entries lapsed than one background rendering takes
+    now = [1000.0]
+    cache = RenderCache(ttl=5, clock=lambda: now[0])
+    for key in range(REFRESH_BATCH * 2 + 10):
+        cache.put(("status", key), {"id": key})
+    now[0] += 6
+    for key in range(REFRESH_BATCH * 2 + 10):
+        assert cache.get(("status", key)) == {"id": key}  # lapsed: still served
+    batches: list[int] = []
+
+    async def render_again(keys: list) -> None:
+        batches.append(len(keys))
+        for key in keys:
+            cache.put(key, {"id": key[1], "again": True})
+
+    # When requests go on and each asks for the lapsed entries to be rendered again
+    while cache._lapsed:
+        cache.refresh_lapsed(render_again)
+        await cache._refreshing
+    # Then each background task rendered one batch, and every entry is fresh again
+    assert batches == [REFRESH_BATCH, REFRESH_BATCH, 10]
+    assert all(cache.get(("status", key))["again"] for key in range(REFRESH_BATCH * 2 + 10))
+
+
+async def test_a_lapsed_account_is_served_while_it_is_rendered_again(db: Database, tmp_path) -> None:
+    # Given ana's account rendered, then lapsed
+    ana = (await add_member(BASE, "ana", email="ana@example.org", password="a long passphrase")).actor
+    now = [1000.0]
+    cache = RenderCache(ttl=5, clock=lambda: now[0])
+    presenter = Presenter(Settings(data_dir=tmp_path, base_url=BASE, secret_key="x" * 32), cache=cache)
+    (before,) = await presenter.accounts([ana])
+    now[0] += 6
+    assert cache.get(("account", ana.id)) == before
+    # When it is rendered again behind the requests
+    cache.refresh_lapsed(presenter._render_again)
+    # Then a request meanwhile still finds it (taking it out first made every request wait for its counts)
+    while not cache._refreshing.done():
+        assert cache.get(("account", ana.id)) is not None
+        await asyncio.sleep(0)
+    assert cache.get(("account", ana.id)) == before and ("account", ana.id) not in cache._lapsed
