@@ -27,6 +27,8 @@ from tortoise.exceptions import TransactionManagementError
 #   committed, a power cut may lose the last commits but never corrupts the file (GoToSocial's default too).
 # - Tortoise cuts the WAL back to 16 KiB after every checkpoint, so the file is regrown every few thousand
 #   rows: inserts then cost 40% more CPU. 64 MiB still returns the space a burst of writes takes.
+READER_BUSY_MS = 100  # how long a hot read waits, in the event loop's thread, for a busy file
+
 SQLITE_PRAGMAS = {"synchronous": "NORMAL", "journal_size_limit": str(64 * 1024 * 1024)}
 
 
@@ -86,10 +88,12 @@ class ImmediateSqliteClient(SqliteClient):
 
 
 def _open_reader(filename: str) -> sqlite3.Connection:
-    """A connection that only reads, waiting for a checkpoint rather than failing."""
+    """A connection that only reads. It waits READER_BUSY_MS at most when the file is busy (a WAL reader
+    rarely is: during recovery after a crash), since it waits in the event loop's thread; the request then
+    answers 503, try again (storage/availability.py)."""
     reader = sqlite3.connect(filename, isolation_level=None, check_same_thread=False)
     reader.execute("PRAGMA query_only = ON")
-    reader.execute("PRAGMA busy_timeout = 5000")
+    reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_MS}")
     return reader
 
 
