@@ -9,7 +9,7 @@ from fedaid.api.auth import user_caller
 from fedaid.api.entities import render_media
 from fedaid.api.params import read_params
 from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER, SETTINGS
-from fedaid.domain import media
+from fedaid.domain import media, media_cleanup
 from fedaid.errors import InvalidInput, PayloadTooLarge
 from fedaid.models import MediaAttachment, MediaState
 
@@ -102,7 +102,7 @@ async def delete(request: web.Request) -> web.Response:
     caller = await user_caller(request, "write:media")
     found = await media.get_own_media(request.match_info["id"], caller.actor)
     rendered = render_media(found, base_url=request.app[SETTINGS].base_url)
-    await media.delete_unattached(found, request.app[MEDIA_FILES])
+    await media_cleanup.delete_unattached(found, request.app[MEDIA_FILES])
     return web.json_response(rendered)
 
 

@@ -10,7 +10,7 @@ import argparse
 from datetime import timedelta
 
 from fedaid.cli.context import initialise_data_dir, load_settings, run_in_database
-from fedaid.domain import media
+from fedaid.domain import media_cleanup
 from fedaid.domain.instance import InstanceActors
 from fedaid.filestore import LocalFileStore
 
@@ -35,7 +35,7 @@ def run_prune(args: argparse.Namespace) -> int:
     older = timedelta(days=args.remote_days) if args.remote_days is not None else None
 
     async def prune(_actors: InstanceActors) -> dict[str, int]:
-        return await media.prune(store, remote_older_than=older)
+        return await media_cleanup.prune(store, remote_older_than=older)
 
     done = run_in_database(settings, prune)
     print(

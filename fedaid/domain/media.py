@@ -15,14 +15,12 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from fedaid.clock import utcnow
-from fedaid.domain import theme, work
+from fedaid.domain import work
 from fedaid.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from fedaid.filestore import FileStore, key_for
 from fedaid.imaging import PDF, ProcessedImage, UnsupportedMedia, process_image, sniff
@@ -43,7 +41,6 @@ log = logging.getLogger("fedaid.media")
 MAX_ATTACHMENTS = 4
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # Mastodon's image_size_limit
 MAX_DESCRIPTION = 1500  # Mastodon's description_limit
-UNATTACHED_KEPT = timedelta(days=1)  # an upload never attached is pruned after this
 HOLDERS = ("post_id", "demand_id", "session_id")  # what may show an attachment; a row with none is an orphan
 
 # What attachments hang on: a post, a demand (a draft has no post yet) or a coaching session (which has none).
@@ -163,7 +160,7 @@ async def store_processed(media: MediaAttachment, processed: ProcessedImage, sto
 
 async def _fail(media: MediaAttachment, reason: str, store: FileStore) -> None:
     log.info("media failed", extra={"media_id": media.id, "reason": reason})
-    keys = [key for key in (media.file_key, media.thumbnail_key) if key]
+    keys = files_of([media])
     await MediaAttachment.filter(id=media.id).update(
         state=MediaState.FAILED, last_error=reason[:2000], file_key=None, thumbnail_key=None
     )
@@ -216,7 +213,8 @@ def holder_of(target: Holder) -> dict[str, int]:
     return {"post_id": target.id}
 
 
-def _is_held(media: MediaAttachment) -> bool:
+def is_held(media: MediaAttachment) -> bool:
+    """True when a post, a demand or a session shows this attachment."""
     return any(getattr(media, column) is not None for column in HOLDERS)
 
 
@@ -244,7 +242,7 @@ async def check_attachable(
     ordered = [found[media_id] for media_id in ids]
     own = holder_of(target).items() if target is not None else ()
     for media in ordered:
-        if _is_held(media) and not any(getattr(media, column) == number for column, number in own):
+        if is_held(media) and not any(getattr(media, column) == number for column, number in own):
             raise NotAttachable("One of the media is already attached to another post.")
         if media.state == MediaState.PROCESSING:
             raise NotAttachable("Cannot attach files that have not finished processing. Try again in a moment!")
@@ -345,89 +343,6 @@ async def release_files(keys: Iterable[str], store: FileStore) -> int:
     return deleted
 
 
-def _of_deleted_posts() -> QuerySet[MediaAttachment]:
-    """Attachments of deleted posts that no demand or session shows as well."""
-    return MediaAttachment.filter(post__deleted_at__isnull=False, demand_id__isnull=True, session_id__isnull=True)
-
-
-async def forget_media_of(post_ids: Iterable[int], store: FileStore) -> int:
-    """The posts are deleted: their attachments go (unless a demand or a session shows them too), and each
-    file nothing else uses."""
-    ids = list(post_ids)
-    if not ids:
-        return 0
-    rows = await _of_deleted_posts().filter(post_id__in=ids)
-    keys = [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
-    await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
-    return await release_files(keys, store)
-
-
-async def forget_media_of_deleted_posts(store: FileStore, *, limit: int = 500) -> int:
-    """Attachments of deleted posts go, with each file nothing else uses; returns the files deleted."""
-    post_ids = await _of_deleted_posts().limit(limit).values_list("post_id", flat=True)
-    return await forget_media_of(set(post_ids), store)
-
-
-async def delete_unattached(media: MediaAttachment, store: FileStore) -> None:
-    """An upload its owner no longer wants, before it went on a post, a demand or a session."""
-    if _is_held(media):
-        raise NotAttachable("This media is attached to a post: delete or edit the post instead.")
-    keys = [key for key in (media.file_key, media.thumbnail_key) if key]
-    await media.delete()
-    await release_files(keys, store)
-
-
-async def discard_unused(media_ids: Sequence[int], store: FileStore) -> int:
-    """Remove those of `media_ids` that nothing shows: the files of a form that was not saved, at once rather
-    than at the next prune. Returns how many were removed."""
-    if not media_ids:
-        return 0
-    rows = await (await _unused()).filter(id__in=list(media_ids))
-    keys = [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
-    removed = await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
-    await release_files(keys, store)
-    return removed
-
-
-async def _unused() -> QuerySet[MediaAttachment]:
-    """Attachments on no post, demand or session that are no collective's logo either."""
-    held_by_nothing = {f"{column}__isnull": True for column in HOLDERS}
-    return MediaAttachment.filter(**held_by_nothing).exclude(id__in=await theme.logo_ids())
-
-
-async def prune(
-    store: FileStore, *, remote_older_than: timedelta | None = None, now: datetime | None = None
-) -> dict[str, int]:
-    """Remove uploads on no post, demand or session (never attached, or taken off by an edit), attachments of
-    deleted posts, cached remote files older than `remote_older_than` (their rows stay, as links, and are
-    fetched again when wanted), and stray files (files a dead process left aside are put back first, and
-    judged with the rest)."""
-    moment = now or utcnow()
-    recovered = store.recover_interrupted()
-    orphans = (await _unused()).filter(created_at__lt=moment - UNATTACHED_KEPT)
-    gone = _of_deleted_posts()
-    keys: list[str] = []
-    removed = 0
-    for query in (orphans, gone):
-        rows = await query
-        keys += [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]
-        removed += await MediaAttachment.filter(id__in=[row.id for row in rows]).delete()
-    uncached = 0
-    if remote_older_than is not None:
-        old = await MediaAttachment.filter(
-            is_local=False, fetched_at__lt=moment - remote_older_than, file_key__isnull=False
-        )
-        keys += [key for row in old for key in (row.file_key, row.thumbnail_key) if key]
-        uncached = await MediaAttachment.filter(id__in=[row.id for row in old]).update(
-            file_key=None, thumbnail_key=None, fetched_at=None
-        )
-    deleted = await release_files(keys, store)
-    referenced = set(await MediaAttachment.filter(file_key__isnull=False).values_list("file_key", flat=True))
-    referenced |= set(await MediaAttachment.filter(thumbnail_key__isnull=False).values_list("thumbnail_key", flat=True))
-    deleted += await release_files((key for key in store.keys() if key not in referenced), store)
-    return {
-        "attachments_removed": removed,
-        "remote_uncached": uncached,
-        "files_deleted": deleted,
-        "interrupted_files": recovered,
-    }
+def files_of(rows: Iterable[MediaAttachment]) -> list[str]:
+    """The keys of the files these attachments name (original and small version)."""
+    return [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]

@@ -122,5 +122,5 @@ async def is_logo_file(key: str) -> bool:
 
 
 async def logo_ids() -> list[int]:
-    """The uploads in use as logos: kept by `media.prune` although no post shows them."""
+    """The uploads in use as logos: kept by `media_cleanup.prune` although no post shows them."""
     return [int(row["logo_id"]) for row in await CollectivePage.filter(logo_id__isnull=False).values("logo_id")]

@@ -17,7 +17,7 @@ import time
 
 from fedaid.activitypub.parse import same_origin
 from fedaid.config import Settings
-from fedaid.domain import media, remote_media, remote_posts, work
+from fedaid.domain import media, media_cleanup, remote_media, remote_posts, work
 from fedaid.errors import FedaidError, Gone, InvalidActivity, NotFound, UnsafeAddress
 from fedaid.federation.fetch import Fetcher, RemoteGone, RemoteNotFound, ResponseTooLarge
 from fedaid.federation.inbox_worker import InboxWorker
@@ -50,7 +50,7 @@ class MediaWorker:
             await self._do(item)
         if kinds == ALL_KINDS and time.monotonic() - self._last_cleanup > CLEANUP_EVERY:
             self._last_cleanup = time.monotonic()
-            await media.forget_media_of_deleted_posts(self.store)
+            await media_cleanup.forget_media_of_deleted_posts(self.store)
         return len(items)
 
     def process_soon(self) -> None:

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER, PAGE_ROUTES
-from fedaid.domain import media
+from fedaid.domain import media, media_cleanup
 from fedaid.imaging import PDF, UnsupportedMedia, sniff
 from fedaid.models import Actor, MediaAttachment, MediaState
 from fedaid.web.forms import Form
@@ -37,7 +37,7 @@ async def larger_forms(request: web.Request, handler) -> web.StreamResponse:
     try:
         return await handler(form_request)
     finally:
-        await media.discard_unused(kept, request.app[MEDIA_FILES])
+        await media_cleanup.discard_unused(kept, request.app[MEDIA_FILES])
 
 
 async def attachments_from(

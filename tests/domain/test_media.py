@@ -14,7 +14,7 @@ from pictures import pdf, photo
 
 from fedaid.activitypub.attachments import parse_attachments
 from fedaid.db import Database
-from fedaid.domain import demands, media, remote_media
+from fedaid.domain import demands, media, media_cleanup, remote_media
 from fedaid.domain.post_federation import note_of
 from fedaid.domain.posts import create_post, delete_post
 from fedaid.domain.sessions import schedule_session
@@ -59,7 +59,7 @@ async def test_a_note_carries_its_attachments_and_deleting_the_post_frees_its_fi
     note = await note_of(post)
     assert [(a["type"], a["name"]) for a in note["attachment"]] == [("Image", "A drill"), ("Document", "Flyer")]
     await delete_post(post, by=ana)
-    await media.forget_media_of_deleted_posts(store)
+    await media_cleanup.forget_media_of_deleted_posts(store)
     assert store.keys() == [] and not await MediaAttachment.all().exists()
 
 
@@ -67,9 +67,9 @@ async def test_a_file_shared_by_two_uploads_stays_while_one_refers_to_it(ana: Ac
     first = await ready_upload(ana, photo(), store)
     second = await ready_upload(ana, photo(), store)
     assert first.file_key == second.file_key
-    await media.delete_unattached(first, store)
+    await media_cleanup.delete_unattached(first, store)
     assert second.file_key in store.keys()
-    await media.delete_unattached(second, store)
+    await media_cleanup.delete_unattached(second, store)
     assert store.keys() == []
 
 
@@ -129,7 +129,7 @@ async def test_prune_removes_old_orphans_stray_files_and_old_remote_copies(ana: 
     await remote_media.store_fetched(row, photo(1000, 800), store)
     await MediaAttachment.filter(id=row.id).update(fetched_at=datetime.now(UTC) - timedelta(days=40))
     # When the prune runs, dropping remote copies older than 30 days
-    done = await media.prune(store, remote_older_than=timedelta(days=30))
+    done = await media_cleanup.prune(store, remote_older_than=timedelta(days=30))
     # Then only the attached upload's files are left; the remote row stays, as a link
     assert done == {"attachments_removed": 1, "remote_uncached": 1, "files_deleted": 5, "interrupted_files": 0}
     assert sorted(store.keys()) == sorted({kept.file_key, kept.thumbnail_key}) and stray not in store.keys()
@@ -153,7 +153,7 @@ async def test_prune_keeps_files_only_a_session_or_a_draft_demand_shows(ana: Act
     await gone.delete()
     await MediaAttachment.all().update(created_at=datetime.now(UTC) - timedelta(days=2))
     # When the prune runs
-    done = await media.prune(store)
+    done = await media_cleanup.prune(store)
     # Then only the deleted session's picture went; the draft's and the session's files stay, on their rows
     assert done["attachments_removed"] == 1 and leftover.file_key not in store.keys()
     assert set(store.keys()) == {picture.file_key, picture.thumbnail_key, flyer.file_key}
@@ -187,7 +187,7 @@ async def test_prune_takes_back_files_a_dead_process_left_aside(ana: Actor, stor
     half.write_bytes(b"half")
     os.utime(half, (long_ago, long_ago))
     # When the prune runs
-    done = await media.prune(store)
+    done = await media_cleanup.prune(store)
     # Then the named file is back, the unnamed and half-written ones are gone, the young one is left alone
     assert done["interrupted_files"] == 3
     assert store.path_of(kept.file_key) is not None and store.path_of(unused) is None

@@ -10,7 +10,7 @@ from pictures import pdf, png
 
 from fedaid.clock import utcnow
 from fedaid.db import Database
-from fedaid.domain import audit, media, theme
+from fedaid.domain import audit, media, media_cleanup, theme
 from fedaid.errors import InvalidInput
 from fedaid.filestore import LocalFileStore
 from fedaid.models import Actor, MediaAttachment
@@ -78,11 +78,11 @@ async def test_the_logo_is_a_processed_picture_kept_from_pruning_while_it_is_the
     key = (await theme.theme_of(group)).logo_key
     assert key in (upload.thumbnail_key, upload.file_key) and await theme.is_logo_file(key)
     # A day later, pruning keeps it though no post shows it
-    await media.prune(store, now=utcnow() + timedelta(days=2))
+    await media_cleanup.prune(store, now=utcnow() + timedelta(days=2))
     assert await MediaAttachment.exists(id=upload.id) and store.path_of(key) is not None
     # Removed as the logo, it is pruned like any unattached upload
     await theme.set_logo(group, None, by=admin)
-    await media.prune(store, now=utcnow() + timedelta(days=2))
+    await media_cleanup.prune(store, now=utcnow() + timedelta(days=2))
     assert not await MediaAttachment.exists(id=upload.id) and not await theme.is_logo_file(key)
     # A PDF is no logo
     document = await media.upload(admin, pdf(), store)
