@@ -73,7 +73,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     """The whole instance as an aiohttp app. Pass `database` to share an already-open one (tests)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[slash_middleware, request_middleware, metrics_middleware, uploads.larger_forms],
+        middlewares=[slash_middleware, request_middleware, metrics_middleware, uploads.page_form_files],
     )
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fedaid.activitypub.headlines import headline_html
 from fedaid.activitypub.notes import language_of
+from fedaid.domain.media import file_address
 from fedaid.domain.polls import has_ended, option_counts
 from fedaid.models import (
     MediaAttachment,
@@ -122,10 +123,8 @@ def render_media(media: MediaAttachment, *, base_url: str) -> dict[str, Any]:
     """Mastodon's MediaAttachment. Our files are served from /media/<key>; a remote file we have not
     cached (a video, a link to a page, a picture not fetched yet) keeps its remote address."""
     is_ready = media.state == MediaState.READY
-    url = f"{base_url}/media/{media.file_key}" if media.file_key and is_ready else None
+    url = file_address(media, base_url) if is_ready else None
     preview = f"{base_url}/media/{media.thumbnail_key}" if media.thumbnail_key and is_ready else None
-    if url is None and not media.is_local and is_ready:
-        url = media.remote_url
     return {
         "id": str(media.id),
         "type": str(media.kind),

@@ -343,6 +343,12 @@ async def release_files(keys: Iterable[str], store: FileStore) -> int:
     return deleted
 
 
+def file_address(item: MediaAttachment, base_url: str) -> str | None:
+    """Where a reader fetches an attachment: our copy under /media/, else the address of a remote file we did
+    not keep (a video, a link to a page, a picture not fetched yet); None when there is neither."""
+    return f"{base_url}/media/{item.file_key}" if item.file_key else item.remote_url
+
+
 def files_of(rows: Iterable[MediaAttachment]) -> list[str]:
     """The keys of the files these attachments name (original and small version)."""
     return [key for row in rows for key in (row.file_key, row.thumbnail_key) if key]

@@ -355,13 +355,13 @@ def proposal_of(note: NoteDoc, *, collective_ap_id: str | None, allow_hashtag_pr
     """The proposal a received post counts as: its FEP-0837 data, or a purpose hashtag when the instance
     takes proposals from outside and the post mentions or addresses our collective."""
     reaches = collective_ap_id is not None and collective_ap_id in (*note.mentions, *note.to, *note.cc, *note.audience)
-    hashtags_count = allow_hashtag_proposals and reaches
-    if not hashtags_count and fep_purpose(note.extra) is None:
+    hashtags_would_count = allow_hashtag_proposals and reaches
+    if not hashtags_would_count and fep_purpose(note.extra) is None:
         return None  # only its hashtags could make it a proposal, and they do not count: its text is not read
     doc = note.proposal
     if doc is None or not doc.is_from_hashtags:
         return doc
-    return doc if hashtags_count else None
+    return doc if hashtags_would_count else None
 
 
 async def _remote_values(doc: ProposalDoc, note: NoteDoc) -> dict[str, object]:

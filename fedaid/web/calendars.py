@@ -16,7 +16,7 @@ from aiohttp import web
 from fedaid.appkeys import SETTINGS
 from fedaid.clock import utcnow
 from fedaid.domain import calendars, circles, media
-from fedaid.models import CoachingSession, MediaAttachment
+from fedaid.models import CoachingSession
 from fedaid.web.sessions import require_viewer
 
 if TYPE_CHECKING:
@@ -35,15 +35,10 @@ async def render_calendar(request: web.Request, name: str, sessions: list[Coachi
     for session in sessions:
         event = _event(session)
         for item in files.get(session.id, []):
-            if (address := _file_address(item, request.app[SETTINGS].base_url)) is not None:
+            if (address := media.file_address(item, request.app[SETTINGS].base_url)) is not None:
                 event.add("attach", address, parameters={"FMTTYPE": item.content_type})
         calendar.add_component(event)
     return web.Response(body=calendar.to_ical(), content_type="text/calendar", charset="utf-8")
-
-
-def _file_address(item: MediaAttachment, base_url: str) -> str | None:
-    """Where a calendar app fetches an attachment: our copy, else the address of a remote one not kept."""
-    return f"{base_url}/media/{item.file_key}" if item.file_key else item.remote_url
 
 
 def _event(session: CoachingSession) -> Event:

@@ -24,7 +24,7 @@ _KEPT: web.RequestKey[list[int]] = web.RequestKey("form_uploads")
 
 
 @web.middleware
-async def larger_forms(request: web.Request, handler) -> web.StreamResponse:
+async def page_form_files(request: web.Request, handler) -> web.StreamResponse:
     """Multipart forms sent to a page route may carry files up to MAX_FORM_BYTES in all; what they kept and
     nothing shows once they are handled is removed."""
     if request.method != "POST" or request.content_type != "multipart/form-data":
