@@ -54,7 +54,7 @@ async def create(request: web.Request) -> web.Response:
         return unprocessable(str(err))
     finally:
         i18n.current_language.reset(token)
-    return web.json_response(await presenter(request, caller.actor).status(post))  # its author is loaded
+    return web.json_response(await presenter(request, caller.actor).status(post, is_new=True))  # author loaded
 
 
 async def _create(request: web.Request, actor: Actor, params: Params) -> Post:

@@ -123,18 +123,19 @@ class Presenter:
 
     # --- statuses --------------------------------------------------------------------------------
 
-    async def statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
-        """Posts with `author` already loaded, rendered in their order."""
+    async def statuses(self, posts: list[Post], *, are_new: bool = False) -> list[dict[str, Any]]:
+        """Posts with `author` already loaded, rendered in their order; `are_new` when this request has just
+        written them (`post_details` says what that spares)."""
         if not posts:
             return []
         bodies = {post.id: self.cache.get(("status", post.id), _stamp(post)) for post in posts}
         missing = [post for post in posts if bodies[post.id] is None]
-        for post, body in zip(missing, await self._render_statuses(missing), strict=True):
+        for post, body in zip(missing, await self._render_statuses(missing, are_new=are_new), strict=True):
             bodies[post.id] = body
             self.cache.put(("status", post.id), body, _stamp(post))
         accounts = await self.accounts(list({post.author_id: post.author for post in posts}.values()))
         account_of = {int(account["id"]): account for account in accounts}
-        mine = await self.reactions([post.id for post in posts])
+        mine = {} if are_new else await self.reactions([post.id for post in posts])
         shown = [{**bodies[post.id], "account": account_of[post.author_id], **mine.get(post.id, {})} for post in posts]
         await self._own_votes(shown)
         self.cache.refresh_lapsed(self._render_again)
@@ -215,11 +216,11 @@ class Presenter:
             mine = chosen.get(int(status["poll"]["id"]), [])
             status["poll"] = {**status["poll"], "voted": bool(mine), "own_votes": mine}
 
-    async def _render_statuses(self, posts: list[Post]) -> list[dict[str, Any]]:
+    async def _render_statuses(self, posts: list[Post], *, are_new: bool = False) -> list[dict[str, Any]]:
         """Statuses without their `account` (filled in by `statuses`, from the account cache)."""
         if not posts:
             return []
-        details = await post_details(posts)
+        details = await post_details(posts, are_new=are_new)
         mentioned = {ap_id: render_mention(actor, self.settings.domain) for ap_id, actor in details.mentioned.items()}
         base_url = self.settings.base_url
         return [
@@ -246,8 +247,9 @@ class Presenter:
             for post in posts
         ]
 
-    async def status(self, post: Post) -> dict[str, Any]:
-        return (await self.statuses([post]))[0]
+    async def status(self, post: Post, *, is_new: bool = False) -> dict[str, Any]:
+        """One post, `author` loaded; `is_new` when this request has just written it."""
+        return (await self.statuses([post], are_new=is_new))[0]
 
     # --- notifications ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 
@@ -32,7 +33,20 @@ def postgres_connection(database_url: str) -> dict[str, Any]:
     credentials = config["credentials"]
     settings = {name: str(credentials.pop(name, default)) for name, default in SESSION_SETTINGS.items()}
     credentials["server_settings"] = settings
+    credentials["reset"] = keep_session
     return config
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """What a connection going back to the pool needs beyond the rollback of an open transaction, which
+    asyncpg always does: nothing. fedaid leaves no session state on its pool's connections: settings are
+    `SET LOCAL` or given at connection, it does not LISTEN, and the start-up lock's session advisory lock has
+    a connection of its own. asyncpg's default reset sends
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` at every release: an extra round trip
+    for each statement outside a transaction, 8 per home timeline request (bench/api.py, PostgreSQL's log
+    with log_min_duration_statement = 0: 3,395 of them for 425 requests).
+    https://magicstack.github.io/asyncpg/current/api/index.html#asyncpg.pool.create_pool (`reset`)
+    """
 
 
 def single_connection_arguments(database_url: str, **session: str) -> dict[str, Any]:

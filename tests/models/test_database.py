@@ -99,3 +99,21 @@ async def test_a_hot_read_does_not_wait_for_a_transaction_and_one_inside_it_sees
     release.set()
     await writer
     assert await hot_reads.policy_domains(PolicyKind.BLOCK) == ["spam.example"]
+
+
+async def test_a_postgresql_connection_goes_back_to_the_pool_without_a_reset_round_trip(db: Database) -> None:
+    connection = Actor._meta.db
+    if is_sqlite(connection):
+        return  # PostgreSQL's pool only
+    # Given a connection of the process's pool that a statement used
+    sent: list[str] = []
+    async with connection._pool.acquire() as raw:
+        raw.add_query_logger(lambda record: sent.append(record.query))
+        assert await raw.fetchval("SELECT 1") == 1
+    # When it went back to the pool, nothing more was sent (asyncpg's default reset is a statement of its own)
+    assert sent == ["SELECT 1"]
+    # And a transaction left open does not outlive the release
+    async with connection._pool.acquire() as raw:
+        await raw.execute("BEGIN")
+    async with connection._pool.acquire() as raw:
+        assert not raw.is_in_transaction()
