@@ -35,6 +35,7 @@ from fedaid.models import (
     WorkKind,
 )
 from fedaid.models.ids import new_id
+from fedaid.storage import hot_reads
 
 log = logging.getLogger("fedaid.media")
 
@@ -290,11 +291,9 @@ async def media_of_sessions(session_ids: Iterable[int]) -> dict[int, list[MediaA
 
 
 async def _media_held_by(column: str, holder_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
-    ids = list(set(holder_ids))
     found: dict[int, list[MediaAttachment]] = defaultdict(list)
-    if ids:
-        for media in await MediaAttachment.filter(**{f"{column}__in": ids}).order_by(column, "position", "id"):
-            found[getattr(media, column)].append(media)
+    for media in await hot_reads.rows_held_by(MediaAttachment, column, sorted(set(holder_ids)), "position, id"):
+        found[getattr(media, column)].append(media)
     return found
 
 

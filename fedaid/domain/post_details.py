@@ -43,7 +43,7 @@ async def post_details(posts: list[Post], *, are_new: bool = False) -> PostDetai
     counts = NO_COUNTS if are_new else await hot_reads.reaction_counts(ids)
     return PostDetails(
         tags=await tags_of_posts(ids),
-        proposals={row.post_id: row for row in await Proposal.filter(post_id__in=ids)},
+        proposals={row.post_id: row for row in await hot_reads.rows_held_by(Proposal, "post_id", ids)},
         media=await media_of_posts(ids),
         polls={} if are_new else await polls_of_posts(ids),
         replies=counts["replies"],
@@ -64,7 +64,7 @@ async def tags_of_posts(post_ids: list[int]) -> dict[int, list[str]]:
 
 async def posts_with_authors(post_ids: Iterable[int]) -> list[Post]:
     """The posts with these ids, their `author` loaded."""
-    return list(await Post.filter(id__in=list(post_ids)).select_related("author"))
+    return await hot_reads.posts_with_authors(list(post_ids))
 
 
 async def _mentioned(posts: list[Post]) -> dict[str, Actor]:

@@ -14,6 +14,7 @@ from typing import Any
 from fedaid.clock import utcnow
 from fedaid.hosts import domain_names, host_of_url
 from fedaid.models import Actor, Delivery, DomainHealth, DomainPolicy, FollowState, PolicyKind
+from fedaid.storage import hot_reads
 
 # Keeps every IN (...) list and multi-row INSERT well under the bound-parameter limits of both backends.
 CHUNK = 500
@@ -55,12 +56,7 @@ async def publish(
 
 async def followers_of(actor: Actor) -> list[Actor]:
     """The remote actors whose Follow of `actor` was accepted (deleted ones excluded)."""
-    return await Actor.filter(
-        following_rows__target_id=actor.id,
-        following_rows__state=FollowState.ACCEPTED,
-        is_local=False,
-        deleted_at__isnull=True,
-    ).order_by("id")
+    return await hot_reads.remote_followers(actor.id, FollowState.ACCEPTED.value)
 
 
 def _distinct_inboxes(to: Iterable[Actor], inboxes: Iterable[str]) -> dict[str, str]:

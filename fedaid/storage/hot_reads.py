@@ -1,17 +1,22 @@
 """The reads every client API call and home or public timeline page makes, as fixed statements
 (`statements.py` says why): the bearer token with its app and member, the page of posts, the page of boosts,
-and what the viewer did to the posts shown. The domain decides what they select (audiences, authors); these
-only run it.
+what the viewer did to the posts shown, what a status shows beside its post (`rows_held_by`), and the remote
+followers each new post is delivered to. The domain decides what they select (audiences, authors); these only
+run it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from tortoise.models import Model
 
 from fedaid.models import Account, Actor, OAuthApp, OAuthToken, Post, Reblog
 from fedaid.storage.statements import attach, columns, fetch_rows, instance, marks
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 _TOKEN = (
     f"SELECT {columns(OAuthToken, 't')}, {columns(OAuthApp, 'app')}, {columns(Account, 'acc')},"
@@ -60,6 +65,19 @@ class IdWindow:
 
 
 POST_STAMP_COLUMNS = "p.id, p.updated_at, p.deleted_at, p.visibility, p.author_id"
+
+
+_REMOTE_FOLLOWERS = (
+    f"SELECT {columns(Actor, 'a')} FROM follow f JOIN actor a ON a.id = f.follower_id"
+    " WHERE f.target_id = $1 AND f.state = $2 AND a.is_local = $3 AND a.deleted_at IS NULL ORDER BY a.id"
+)
+
+
+async def remote_followers(target_id: int, state: str) -> list[Actor]:
+    """The remote actors, not deleted, whose follows of `target_id` are in `state`, by id: the recipients of
+    each new post, read in its transaction (Tortoise built this join in about 1 ms of CPU on SQLite)."""
+    rows = await fetch_rows(Actor, _REMOTE_FOLLOWERS, [target_id, state, False])
+    return [instance(Actor, row, "a") for row in rows]
 
 
 async def followed_ids(follower_id: int, state: str) -> list[int]:
@@ -193,3 +211,33 @@ async def tags_of_posts(post_ids: Sequence[int]) -> list[tuple[int, str]]:
         return []
     sql = f"SELECT post_id, name FROM post_tag WHERE post_id IN ({marks(1, len(post_ids))}) ORDER BY id"
     return [(row["post_id"], row["name"]) for row in await fetch_rows(Post, sql, post_ids)]
+
+
+async def rows_held_by(model: type[ModelT], column: str, holder_ids: Sequence[int], order: str = "id") -> list[ModelT]:
+    """The rows of `model` whose `column` is one of `holder_ids`, ordered by `order` (column names, never
+    input): a status's proposal, attachments or poll. Tortoise builds such a query in 0.2-0.6 ms of CPU,
+    as long as SQLite takes to answer it ten times over."""
+    if not holder_ids:
+        return []
+    sql = (
+        f"SELECT {columns(model, 'm')} FROM {model._meta.db_table} m"
+        f" WHERE m.{column} IN ({marks(1, len(holder_ids))}) ORDER BY {order}"
+    )
+    return [instance(model, row, "m") for row in await fetch_rows(model, sql, holder_ids)]
+
+
+async def posts_with_authors(post_ids: Sequence[int]) -> list[Post]:
+    """The posts with these ids, each with its `author` attached, by id (as `select_related("author")` would
+    load them, in a tenth of its CPU)."""
+    if not post_ids:
+        return []
+    sql = (
+        f"SELECT {columns(Post, 'p')}, {columns(Actor, 'a')} FROM post p JOIN actor a ON a.id = p.author_id"
+        f" WHERE p.id IN ({marks(1, len(post_ids))}) ORDER BY p.id"
+    )
+    posts = []
+    for row in await fetch_rows(Post, sql, post_ids):
+        post = instance(Post, row, "p")
+        attach(post, "author", instance(Actor, row, "a"))
+        posts.append(post)
+    return posts
