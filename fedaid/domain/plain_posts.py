@@ -20,6 +20,7 @@ from fedaid.domain.proposals import proposal_of
 from fedaid.domain.remote_posts import free_post_ids, notify_mentions, post_row, published_time, tag_rows
 from fedaid.domain.visibility import mention_rows
 from fedaid.models import Actor, Post, PostMention, PostTag, Visibility
+from fedaid.storage.statements import values_in
 
 PLAIN_VISIBILITIES = frozenset({Visibility.PUBLIC.value, Visibility.UNLISTED.value})
 
@@ -55,7 +56,7 @@ async def keep_plain_posts(batch: Sequence[PlainPost]) -> int:
     Call it in a transaction: a post stored meanwhile by another worker makes the insert fail, and the
     caller then applies the batch's activities one at a time."""
     by_ap_id = {item.note.ap_id: item for item in batch}
-    known = set(await Post.filter(ap_id__in=list(by_ap_id)).values_list("ap_id", flat=True))
+    known = await values_in(Post, "ap_id", list(by_ap_id))
     fresh = [item for ap_id, item in by_ap_id.items() if ap_id not in known]
     if not fresh:
         return 0

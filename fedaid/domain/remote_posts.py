@@ -34,6 +34,7 @@ from fedaid.models import (
     Visibility,
 )
 from fedaid.models.ids import new_id
+from fedaid.storage.statements import attach, unsaved, values_in
 
 MAX_TAG_LENGTH = 100
 ID_ATTEMPTS = 3  # draws of a post id before a clash with other workers' new posts is left for a retry
@@ -156,11 +157,12 @@ def post_row(
     audience: Actor | None = None,
     parent: Post | None = None,
 ) -> Post:
-    """The `Post` a received note becomes (not saved yet)."""
-    return Post(
+    """The `Post` a received note becomes (not saved yet), its `author` and `in_reply_to` attached."""
+    post = unsaved(
+        Post,
         id=post_id,
         ap_id=note.ap_id,
-        author=author,
+        author_id=author.id,
         is_local=False,
         content=note.content,
         summary=note.summary,
@@ -169,12 +171,15 @@ def post_row(
         visibility=visibility,
         url=note.url,
         in_reply_to_ap_id=note.in_reply_to,
-        in_reply_to=parent,
+        in_reply_to_id=parent.id if parent else None,
         audience=audience.ap_id if audience else _first(note.audience),
         mentions=list(note.mentions),
         addressed_to=list(dict.fromkeys((*note.to, *note.cc))),
         published_at=published,
     )
+    attach(post, "author", author)
+    attach(post, "in_reply_to", parent)
+    return post
 
 
 async def update_remote_note(note: NoteDoc, author: Actor, *, outside_proposals: bool = True) -> Post | None:
@@ -243,7 +248,7 @@ async def free_post_ids(published: Sequence[datetime]) -> list[int]:
     at_ms = [_id_millisecond(moment) for moment in published]
     ids = [new_id(ms) for ms in at_ms]
     for _ in range(8):
-        taken = set(await Post.filter(id__in=ids).values_list("id", flat=True))
+        taken = await values_in(Post, "id", ids)
         seen: set[int] = set()
         clashes = []
         for index, candidate in enumerate(ids):
@@ -281,7 +286,7 @@ async def _store_tags(post: Post, names: Iterable[str]) -> None:
 
 def tag_rows(post: Post, names: Iterable[str]) -> list[PostTag]:
     """The hashtag rows of a post, one per distinct name."""
-    return [PostTag(post_id=post.id, name=name) for name in dict.fromkeys(n[:MAX_TAG_LENGTH] for n in names)]
+    return [unsaved(PostTag, post_id=post.id, name=name) for name in dict.fromkeys(n[:MAX_TAG_LENGTH] for n in names)]
 
 
 async def notify_mentions(posts: Sequence[tuple[Post, Actor]]) -> None:

@@ -45,7 +45,7 @@ from fedaid.federation.remote_actors import RemoteActors
 from fedaid.hosts import host_of_url
 from fedaid.models import Actor, InboxItem, InboxState
 from fedaid.storage.availability import is_lock_conflict
-from fedaid.storage.claims import claim_due
+from fedaid.storage.claims import claim_due, settle
 from fedaid.storage.postgres_engine import plan_for_these_values
 
 log = logging.getLogger("fedaid.inbox_worker")
@@ -154,10 +154,8 @@ class InboxWorker:
             self._actors, self._actors_since = {}, now
 
     async def _mark_done(self, ids: list[int]) -> None:
-        if ids:
-            await InboxItem.filter(id__in=ids).update(
-                state=InboxState.DONE, processed_at=self._clock(), claimed_until=None, last_error=""
-            )
+        done = {"state": InboxState.DONE.value, "processed_at": self._clock(), "claimed_until": None, "last_error": ""}
+        await settle(InboxItem, ids, done)
 
     async def _load_authors(self, items: list[InboxItem]) -> None:
         """Each item's actor into this pass's cache, before any transaction opens (a new one is fetched)."""

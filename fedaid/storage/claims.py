@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from fedaid.storage.dialect import is_sqlite
+from fedaid.storage.statements import update_by_ids
 
 RowT = TypeVar("RowT", bound=Model)
 
@@ -31,6 +32,11 @@ async def claim_due(
         if not is_sqlite(connection):
             query = query.select_for_update(skip_locked=True)
         rows = await query
-        if rows:
-            await model.filter(pk__in=[row.pk for row in rows]).update(claimed_until=now + lease)
+        await update_by_ids(model, [row.pk for row in rows], {"claimed_until": now + lease})
     return rows
+
+
+async def settle(model: type[Model], ids: list[int], outcome: dict[str, object]) -> None:
+    """Record the outcome of claimed rows (column name → value: state, times, error, the lease released), in
+    one statement for a whole batch."""
+    await update_by_ids(model, ids, outcome)
