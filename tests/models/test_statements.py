@@ -58,6 +58,11 @@ async def test_a_row_built_without_init_is_stored_and_read_back_as_the_orm_build
     assert second.created_at is not None and second.visibility == Visibility.UNLISTED
     assert second.published_at == PUBLISHED and second.mentions == ["https://remote.example/users/bo"]
     assert await PostTag.filter(name="velo").order_by("post_id").values_list("post_id", flat=True) == [1_001, 1_002]
+    # And rows built only this way keep the ids given, in a batch of their own and saved one at a time
+    async with in_transaction():
+        await Post.bulk_create([unsaved(Post, author_id=writer.id, **post_fields(3, writer))])
+        await unsaved(Post, author_id=writer.id, **post_fields(4, writer)).save(force_create=True)
+    assert await values_in(Post, "id", [1_003, 1_004]) == {1_003, 1_004}
     # And a default that is a fresh list is not shared between rows
     assert unsaved(Post, author_id=writer.id, id=3).mentions is not unsaved(Post, author_id=writer.id, id=4).mentions
 
