@@ -3,15 +3,16 @@
 Run: python bench/api.py [--proposals 10000] [--clients 50] [--requests 4000] [--warm-up 1000] [--rounds 1]
      [--processes 1] [--database postgres://…]  (default: a SQLite file in a temporary folder)
 Seeds members, follows and proposals with bulk inserts, serves the instance from separate processes, each on
-its own port as deploy/fedaid-web@.service does behind nginx, then drives it from this one, sending requests to
-the processes in turn as nginx's round-robin upstream would. Prints p50/p99 latency and requests/s per
-scenario, and the machine's load average before and after. Figures only, no pass/fail.
+its own port as deploy/fedaid-web@.service does behind nginx, then drives it from this one, sending each request
+to the process with the fewest under way as nginx's `least_conn` upstream does (deploy/nginx-fedaid.conf).
+Prints p50/p99 latency and requests/s per scenario, and the load average before and after. Figures only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,6 +149,26 @@ def serve(settings: Settings, sock: socket.socket) -> None:
         event_loop.run(main())
 
 
+class LeastBusy:
+    """The process with the fewest requests under way, the next in turn among equals: nginx's `least_conn`
+    upstream (deploy/nginx-fedaid.conf, https://nginx.org/en/docs/http/ngx_http_upstream_module.html#least_conn)."""
+
+    def __init__(self, base_urls: list[str]) -> None:
+        self.busy = dict.fromkeys(base_urls, 0)
+        self.turn = itertools.count()
+
+    @contextlib.contextmanager
+    def pick(self) -> Iterator[str]:
+        fewest = min(self.busy.values())
+        idle = [url for url, busy in self.busy.items() if busy == fewest]
+        chosen = idle[next(self.turn) % len(idle)]
+        self.busy[chosen] += 1
+        try:
+            yield chosen
+        finally:
+            self.busy[chosen] -= 1
+
+
 async def drive(
     name: str,
     base_urls: list[str],
@@ -160,7 +182,7 @@ async def drive(
     latencies: list[float] = []
     errors = 0
     counter = iter(range(total))
-    upstream = itertools.cycle(base_urls)
+    upstream = LeastBusy(base_urls)
 
     async def client(session: aiohttp.ClientSession, token: str) -> None:
         nonlocal errors
@@ -168,10 +190,11 @@ async def drive(
         for n in counter:
             data = {key: value.format(n=n) for key, value in (body or {}).items()}
             started = time.perf_counter()
-            async with session.request(method, next(upstream) + path, headers=headers, data=data or None) as response:
-                await response.read()
-                if response.status >= 400:
-                    errors += 1
+            with upstream.pick() as base_url:
+                async with session.request(method, base_url + path, headers=headers, data=data or None) as response:
+                    await response.read()
+                    if response.status >= 400:
+                        errors += 1
             latencies.append(time.perf_counter() - started)
 
     connector = aiohttp.TCPConnector(limit=clients)

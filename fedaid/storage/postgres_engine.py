@@ -1,4 +1,5 @@
-"""PostgreSQL's connection: Tortoise's asyncpg client with the session settings fedaid sets.
+"""PostgreSQL's connection: Tortoise's asyncpg client on a pool that serves waiting tasks in turn
+(`fair_pool.py`), with the session settings fedaid sets.
 
 `lock_timeout`: a statement that waits longer than this for a lock another transaction holds (a row an admin's
 transaction updates, a table a migration alters) gives up with LockNotAvailableError, which the request
@@ -16,10 +17,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 
 from fedaid.storage.dialect import is_sqlite
+from fedaid.storage.fair_pool import FairPool
 
 # Connections per process unless the URL's `maxsize` says otherwise. A process runs one statement's Python at a
 # time, so a few connections keep it busy; more only queue statements inside PostgreSQL, where its backends
@@ -41,7 +44,17 @@ def postgres_connection(database_url: str) -> dict[str, Any]:
     credentials["server_settings"] = settings
     credentials.setdefault("maxsize", POOL_SIZE)
     credentials["reset"] = keep_session
-    return config
+    return {**config, "engine": __name__}
+
+
+class FairPoolClient(AsyncpgDBClient):
+    """Tortoise's asyncpg client, its statements and transactions taking connections in turn (`FairPool`)."""
+
+    async def create_pool(self, **kwargs: Any) -> FairPool:  # type: ignore[override]
+        return FairPool(await super().create_pool(**kwargs), self.pool_maxsize)
+
+
+client_class = FairPoolClient  # what Tortoise loads from a connection's "engine" module
 
 
 async def keep_session(connection: asyncpg.Connection) -> None:

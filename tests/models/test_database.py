@@ -117,3 +117,34 @@ async def test_a_postgresql_connection_goes_back_to_the_pool_without_a_reset_rou
         await raw.execute("BEGIN")
     async with connection._pool.acquire() as raw:
         assert not raw.is_in_transaction()
+
+
+async def test_postgresql_connections_go_to_the_tasks_that_waited_first(db: Database) -> None:
+    connection = Actor._meta.db
+    if is_sqlite(connection):
+        return  # PostgreSQL's pool only
+    pool = connection._pool
+    # Given every connection of the pool in use, and two tasks waiting for one
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    served: list[str] = []
+
+    async def take(name: str) -> None:
+        taken = await pool.acquire()
+        served.append(name)
+        await asyncio.sleep(0.01)
+        await pool.release(taken)
+
+    waiters = [asyncio.create_task(take(name)) for name in ("first", "second")]
+    await asyncio.sleep(0.05)
+    # When a connection comes back just as a newcomer asks for one (in the same turn of the event loop, as a
+    # busy web process's requests do)
+    giving_back = asyncio.create_task(pool.release(held.pop()))
+    await asyncio.sleep(0)
+    newcomer = asyncio.create_task(take("newcomer"))
+    await giving_back
+    for lent in held:
+        await pool.release(lent)
+    await asyncio.gather(*waiters, newcomer)
+    # Then the tasks get connections in the order they asked (asyncpg's own pool served the newcomer first,
+    # then the second before the first)
+    assert served == ["first", "second", "newcomer"]
