@@ -7,7 +7,7 @@ run it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +161,7 @@ async def reactions_of(actor_id: int, post_ids: Sequence[int]) -> list[tuple[str
     return [(row["kind"], row["post_id"]) for row in await fetch_rows(Post, sql, [actor_id, *post_ids])]
 
 
-def _stamps(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def _stamps(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """Each row's `POST_STAMP_COLUMNS` as a tuple, its dates and audience converted as the ORM would."""
     fields = Post._meta.fields_map
     updated, deleted, visibility = fields["updated_at"], fields["deleted_at"], fields["visibility"]

@@ -28,16 +28,23 @@ def marks(first: int, count: int) -> str:
     return ", ".join(f"${number}" for number in range(first, first + count))
 
 
-async def fetch_rows(model: type[Model], sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+async def fetch_rows(model: type[Model], sql: str, values: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
     """The rows `sql` (with `$n` marks) selects on `model`'s connection (the active one in a transaction);
-    outside a transaction on SQLite, read at once on the reading connection (`sqlite_engine.read_now`)."""
+    outside a transaction on SQLite, read at once on the reading connection (`sqlite_engine.read_now`).
+
+    On PostgreSQL they are asyncpg's records, read on the connection Tortoise lends (its pool's, or the
+    transaction's): Tortoise's query call around it (its exception wrapper, debug log and a dictionary per
+    row) cost 45 µs of a 160 µs statement with 20 requests at once."""
     connection = model._meta.db
-    if isinstance(connection, ImmediateSqliteClient):
-        translated = dialect.for_dialect(sql, "sqlite")
-        found = connection.read_now(translated, dialect.bound(connection, values))
-        if found is not None:
-            return found
-    return await dialect.rows(connection, sql, values)
+    if dialect.is_sqlite(connection):
+        if isinstance(connection, ImmediateSqliteClient):
+            translated = dialect.for_dialect(sql, "sqlite")
+            found = connection.read_now(translated, dialect.bound(connection, values))
+            if found is not None:
+                return found
+        return await dialect.rows(connection, sql, values)
+    async with connection.acquire_connection() as lent:
+        return await lent.fetch(sql, *values)  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -46,7 +53,7 @@ def columns(model: type[Model], alias: str) -> str:
     return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"' for column in _column_names(model))
 
 
-def instance(model: type[ModelT], row: dict[str, Any], alias: str) -> ModelT:
+def instance(model: type[ModelT], row: Mapping[str, Any], alias: str) -> ModelT:
     """The `model` instance that `columns(model, alias)` selected into `row`."""
     return model._init_from_db(**{column: row[f"{alias}.{column}"] for column in _column_names(model)})
 
