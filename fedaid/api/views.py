@@ -151,7 +151,7 @@ class Presenter:
         accounts = await self.accounts_by_id(
             [post.author_id for post in shown.values()] + [e.boost.actor_id for e in entries if e.boost is not None]
         )
-        mine = await self.reactions(list(shown))
+        mine = await self._page_reactions(entries)
         statuses = {
             post_id: {**bodies[post_id], "account": accounts[post.author_id], **mine.get(post_id, {})}
             for post_id, post in shown.items()
@@ -196,6 +196,12 @@ class Presenter:
 
     def _bodies_in_cache(self, rows: list[PostStamp]) -> dict[int, dict[str, Any] | None]:
         return {row.id: self.cache.get(("status", row.id), row.stamp) for row in rows}
+
+    async def _page_reactions(self, entries: list[Entry]) -> dict[int, dict[str, bool]]:
+        """The viewer's reactions to a page's posts: as the page's statement read them, or read now."""
+        if any(entry.reactions is None for entry in entries):
+            return await self.reactions(list({entry.post.id for entry in entries}))
+        return {entry.post.id: dict.fromkeys(entry.reactions, True) for entry in entries if entry.reactions}
 
     async def reactions(self, post_ids: list[int]) -> dict[int, dict[str, bool]]:
         """`favourited` and `reblogged` for the viewer, by post id (the cached bodies say False)."""

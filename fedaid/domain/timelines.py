@@ -18,12 +18,13 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 
 from fedaid.domain.paging import Page, fetch_page, id_window, newest_first, paged
-from fedaid.domain.policy import not_silenced, silenced_domains
+from fedaid.domain.policy import not_silenced
 from fedaid.domain.visibility import EVERYONE, Viewer, visible_to
 from fedaid.models import (
     Actor,
     Favourite,
     FollowState,
+    PolicyKind,
     Post,
     PostTag,
     Reblog,
@@ -52,28 +53,27 @@ class PostStamp:
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of a timeline: a post, or a boost of one (then `id` is the boost's)."""
+    """One line of a timeline: a post, or a boost of one (then `id` is the boost's); `reactions` are what the
+    viewer did to the post ("favourited", "reblogged") when the page's statement read them, else None."""
 
     id: int
     post: PostStamp
     boost: Reblog | None = None
+    reactions: tuple[str, ...] | None = None
 
 
 async def home(viewer: Viewer, page: Page) -> list[Entry]:
     """The member's posts and those of whom they follow, with their boosts of others' posts.
 
-    Read by fixed statements (`storage/hot_reads.py`): every app polls this page.
+    Read by one fixed statement (`storage/hot_reads.py`): every app polls this page.
     """
     assert viewer.actor is not None
-    # The followed ids as a list, not a subquery: "mine OR IN (subquery)" leads SQLite to sort every match.
-    authors = [viewer.actor.id, *await hot_reads.followed_ids(viewer.actor.id, FollowState.ACCEPTED.value)]
-    window = id_window(page)
     audiences = [audience.value for audience in home_audiences(viewer)]
-    rows = await hot_reads.home_post_stamps(authors, audiences, viewer.actor.id, window)  # hidden: author only
-    # A boost of a post already in this timeline (its author is followed) would show it twice; the viewer is among
-    # the authors, so the boosts read are of others' posts, and those a moderator hid are left out.
-    boosts = await hot_reads.boosts_by(authors, authors, [audience.value for audience in EVERYONE], window)
-    return await _merged_rows(rows, boosts, page)
+    # The boosts read are of others' posts (a boost of a post already in this timeline would show it twice), and
+    # those a moderator hid are left out.
+    everyone = [audience.value for audience in EVERYONE]
+    rows = await hot_reads.home_page(viewer.actor.id, FollowState.ACCEPTED.value, audiences, everyone, id_window(page))
+    return _page_entries(rows, page)
 
 
 def home_audiences(viewer: Viewer) -> list[Visibility]:
@@ -104,10 +104,9 @@ async def public(viewer: Viewer, page: Page, *, local: bool = False, remote: boo
     Read by a fixed statement (`storage/hot_reads.py`), as `_public_posts` selects them.
     """
     is_local = True if local else False if remote else None
-    rows = await hot_reads.public_post_stamps(
-        id_window(page), is_local=is_local, silenced_domains=await silenced_domains()
-    )
-    return newest_first([Entry(row[0], PostStamp(*row)) for row in rows], page, key=lambda entry: entry.id)
+    viewer_id = viewer.actor.id if viewer.actor is not None else None
+    rows = await hot_reads.public_page(viewer_id, id_window(page), is_local=is_local, silence=PolicyKind.SILENCE.value)
+    return _page_entries(rows, page)
 
 
 async def tagged(
@@ -186,6 +185,20 @@ async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
 async def _entries(query: Any, page: Page) -> list[Entry]:
     rows = await paged(query, page).values_list(*POST_FIELDS)
     entries = [Entry(row[0], PostStamp(*row)) for row in rows]
+    return newest_first(entries, page, key=lambda entry: entry.id)
+
+
+def _page_entries(rows: list[hot_reads.PageRow], page: Page) -> list[Entry]:
+    """A fixed statement's page rows as entries, newest first (by post or boost id)."""
+    entries = [
+        Entry(
+            row.boost.id if row.boost is not None else row.stamp[0],
+            PostStamp(*row.stamp),
+            row.boost,
+            tuple(kind for kind, done in (("favourited", row.favourited), ("reblogged", row.reblogged)) if done),
+        )
+        for row in rows
+    ]
     return newest_first(entries, page, key=lambda entry: entry.id)
 
 

@@ -50,12 +50,12 @@ async def fetch_rows(model: type[Model], sql: str, values: Sequence[Any]) -> Seq
 @functools.cache
 def columns(model: type[Model], alias: str) -> str:
     """The select list of every column of `model` in table `alias`, each named "alias.column"."""
-    return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"' for column in _column_names(model))
+    return ", ".join(f'{alias}."{column}" AS "{alias}.{column}"' for column in column_names(model))
 
 
 def instance(model: type[ModelT], row: Mapping[str, Any], alias: str) -> ModelT:
     """The `model` instance that `columns(model, alias)` selected into `row`."""
-    return model._init_from_db(**{column: row[f"{alias}.{column}"] for column in _column_names(model)})
+    return model._init_from_db(**{column: row[f"{alias}.{column}"] for column in column_names(model)})
 
 
 def attach(owner: Model, relation: str, related: Model | None) -> None:
@@ -64,7 +64,8 @@ def attach(owner: Model, relation: str, related: Model | None) -> None:
 
 
 @functools.cache
-def _column_names(model: type[Model]) -> tuple[str, ...]:
+def column_names(model: type[Model]) -> tuple[str, ...]:
+    """The database columns of `model`, in the order `columns` selects them."""
     return tuple(model._meta.fields_db_projection.values())
 
 

@@ -43,6 +43,36 @@ async def test_home_timeline_shows_own_and_followed_posts(api) -> None:
     assert home.body[0]["visibility"] == "private"
 
 
+async def test_timelines_say_what_the_viewer_did_to_each_post_and_boosted_post(api) -> None:
+    # Given cy, who follows ana; ana's boost of bea's post; cy's favourite of ana's post and boost of bea's
+    ana, bea, cy = await api.add_member("ana"), await api.add_member("bea"), await api.add_member("cy")
+    with api.instance.db.active():
+        await follow(cy.actor, ana.actor)
+        boosted = await make_post(bea.actor, "<p>bea</p>")
+        liked = await make_post(ana.actor, "<p>ana</p>")
+        untouched = await make_post(ana.actor, "<p>ana again</p>")
+    boost = (await api.post(f"/api/v1/statuses/{boosted.id}/reblog", as_="ana")).body["id"]
+    assert (await api.post(f"/api/v1/statuses/{liked.id}/favourite", as_="cy")).status == 200
+    own_boost = (await api.post(f"/api/v1/statuses/{boosted.id}/reblog", as_="cy")).body["id"]
+
+    # When cy reads her home and the public timeline, and bea and an anonymous client the public one
+    home = (await api.get("/api/v1/timelines/home", as_="cy")).body
+    public = {viewer: (await api.get("/api/v1/timelines/public", as_=viewer)).body for viewer in ("cy", "bea", None)}
+
+    # Then cy's home has ana's posts, ana's boost and her own, each saying what cy did to the post
+    reactions = {s["id"]: (s["favourited"], s["reblogged"]) for s in home if s["reblog"] is None}
+    assert reactions == {str(liked.id): (True, False), str(untouched.id): (False, False)}
+    boosts = {s["id"]: s["reblog"] for s in home if s["reblog"] is not None}
+    assert boosts.keys() == {boost, own_boost}
+    for reblog in boosts.values():
+        assert (reblog["id"], reblog["favourited"], reblog["reblogged"]) == (str(boosted.id), False, True)
+    # and the public timeline says it to cy only
+    for viewer, expected in (("cy", (True, False, True)), ("bea", (False, False, False)), (None, (False,) * 3)):
+        by_id = {s["id"]: s for s in public[viewer]}
+        seen = (by_id[str(liked.id)]["favourited"], by_id[str(untouched.id)]["favourited"])
+        assert (*seen, by_id[str(boosted.id)]["reblogged"]) == expected, viewer
+
+
 async def test_a_members_post_reads_as_private_and_a_member_sees_it(api) -> None:
     # Given a members-only post (Mastodon has no such audience)
     ana = await api.add_member("ana")
