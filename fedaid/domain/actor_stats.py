@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from tortoise.functions import Count, Max
 
 from fedaid.models import Follow, FollowState, Post
+from fedaid.storage import hot_reads
 
 
 @dataclass(frozen=True)
@@ -36,21 +34,15 @@ async def account_stats(actor_ids: Iterable[int]) -> dict[int, AccountStats]:
     wanted = sorted(set(actor_ids))
     if not wanted:
         return {}
-    followers = await count_by(Follow.filter(target_id__in=wanted, state=FollowState.ACCEPTED), "target_id")
-    following = await count_by(Follow.filter(follower_id__in=wanted, state=FollowState.ACCEPTED), "follower_id")
-    posts = await (
-        Post.filter(author_id__in=wanted, deleted_at__isnull=True)
-        .group_by("author_id")
-        .annotate(n=Count("id"), last=Max("published_at"))
-        .values("author_id", "n", "last")
-    )
-    by_author = {row["author_id"]: row for row in posts}
+    counts = await hot_reads.account_counts(wanted, FollowState.ACCEPTED.value)
+    published = Post._meta.fields_map["published_at"]
+    statuses, followers, following = counts["statuses"], counts["followers"], counts["following"]
     return {
         actor_id: AccountStats(
-            followers.get(actor_id, 0),
-            following.get(actor_id, 0),
-            by_author.get(actor_id, {}).get("n", 0),
-            by_author.get(actor_id, {}).get("last"),
+            followers.get(actor_id, (0, None))[0],
+            following.get(actor_id, (0, None))[0],
+            statuses.get(actor_id, (0, None))[0],
+            published.to_python_value(statuses[actor_id][1]) if actor_id in statuses else None,
         )
         for actor_id in wanted
     }
@@ -66,9 +58,3 @@ async def follow_states(viewer_id: int, actor_ids: list[int]) -> FollowStates:
         for row in await Follow.filter(target_id=viewer_id, follower_id__in=actor_ids).values("follower_id", "state"):
             incoming[row["follower_id"]] = row["state"]
     return FollowStates(outgoing, incoming)
-
-
-async def count_by(query: Any, key: str) -> dict[int, int]:
-    """The rows of `query` counted by the value of `key`."""
-    rows = await query.group_by(key).annotate(n=Count("id")).values(key, "n")
-    return {row[key]: row["n"] for row in rows}

@@ -31,8 +31,7 @@ async def make_post(
         visibility=visibility,
         in_reply_to=in_reply_to,
         in_reply_to_ap_id=in_reply_to.ap_id if in_reply_to else None,
-        published_at=utcnow(),
-        **fields,
+        **{"published_at": utcnow(), **fields},
     )
     await record_mentions(post)
     for name in tags:

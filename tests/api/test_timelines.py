@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from factories import make_post
 
+from fedaid.clock import utcnow
 from fedaid.domain import reports
 from fedaid.domain.follows import follow
-from fedaid.models import Notification, NotificationKind, Visibility
+from fedaid.models import Follow, FollowState, Notification, NotificationKind, Visibility
 
 
 async def test_public_timeline_pages_with_link_headers(api) -> None:
@@ -103,6 +106,28 @@ async def test_tag_timeline_and_proposal_statuses_carry_the_fedaid_object(api) -
     assert fedaid["purpose"] == "offer" and fedaid["hours"] == 3 and fedaid["place"]["name"] == "Lyon"
     assert fedaid["status"] == "open" and fedaid["category"] == "transport"
     assert {t["name"] for t in tagged.body[0]["tags"]} == {"offre", "transport"}
+
+
+async def test_an_account_counts_accepted_follows_both_ways_and_posts_not_deleted(api) -> None:
+    # Given ana, followed by bea and cy, asked to by dan (pending); ana follows bea; ana posted three times in
+    # different years and deleted the newest
+    ana, bea, cy, dan = [await api.add_member(name) for name in ("ana", "bea", "cy", "dan")]
+    with api.instance.db.active():
+        for follower in (bea, cy):
+            await follow(follower.actor, ana.actor)
+        await Follow.create(follower_id=dan.actor.id, target_id=ana.actor.id, state=FollowState.PENDING)
+        await follow(ana.actor, bea.actor)
+        for year in (2024, 2025):
+            await make_post(ana.actor, f"<p>{year}</p>", published_at=datetime(year, 3, 1, tzinfo=UTC))
+        await make_post(ana.actor, "<p>gone</p>", published_at=datetime(2026, 3, 1, tzinfo=UTC), deleted_at=utcnow())
+    # When a client reads her account, and cy's
+    seen = (await api.get(f"/api/v1/accounts/{ana.actor.id}")).body
+    other = (await api.get(f"/api/v1/accounts/{cy.actor.id}")).body
+    # Then only accepted follows count, and posts not deleted, the last one's date shown
+    assert (seen["followers_count"], seen["following_count"], seen["statuses_count"]) == (2, 1, 2)
+    assert seen["last_status_at"] == "2025-03-01"
+    assert (other["followers_count"], other["following_count"], other["statuses_count"]) == (0, 1, 0)
+    assert other["last_status_at"] is None
 
 
 async def test_accounts_statuses_context_and_relationships(api) -> None:
