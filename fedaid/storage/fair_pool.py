@@ -3,11 +3,12 @@
 asyncpg's pool hands out connections from an asyncio.Queue. When a connection comes back, the queue wakes the
 task that waited longest, but any task that asks before that one runs takes the connection instead, and the
 woken task queues again at the back (CPython's asyncio/queues.py, `Queue.get`). A web process runs 25 requests
-at once on 3 connections and a timeline page makes 4-5 statements, each asking anew, so some requests lost
-their turn again and again: the timelines' p99 was 3.5-4 times their p50 on PostgreSQL against 1.8-2 on SQLite
-(bench/api.py --processes 2). An asyncio.Semaphore as large as the pool lets no newcomer past a task already
-waiting (https://github.com/python/cpython/issues/90155, fixed in 3.11.1), so a connection is always free for
-the task it admits: p99 fell to 1.5-2 times p50 (home 152-336 ms -> 87-152 ms in the same minutes).
+at once on 3 connections, and a timeline page then made 4-5 statements, each asking anew, so some requests
+lost their turn again and again: the timelines' p99 was 3.5-4 times their p50 on PostgreSQL against 1.8-2 on
+SQLite (bench/api.py --processes 2). An asyncio.Semaphore as large as the pool lets no newcomer past a task
+already waiting (CPython's asyncio/locks.py since https://github.com/python/cpython/pull/93222, for issue
+90155), so a connection is always free for the task it admits: p99 fell to 1.5-2 times p50 (home 152-336 ms
+-> 87-152 ms in the same minutes).
 """
 
 from __future__ import annotations
