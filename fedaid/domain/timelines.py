@@ -173,7 +173,7 @@ async def favourites(viewer: Viewer, page: Page) -> list[Favourite]:
 
 async def _public_posts(viewer: Viewer, *, local: bool, remote: bool) -> Any:
     # Only the public audience is in public timelines; for it, visibility.listed_to() is "not deleted, not hidden".
-    # The silence rule as hot_reads.public_post_stamps() applies it (an account a moderator silenced is left out
+    # The silence rule as hot_reads.public_page() applies it (an account a moderator silenced is left out
     # of the local timeline too).
     query = Post.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True, hidden_at__isnull=True)
     query = query.filter(await not_silenced())

@@ -1,7 +1,7 @@
 """The reads every client API call and home or public timeline page makes, as fixed statements
-(`statements.py` says why): the bearer token with its app and member, the page of posts, the page of boosts,
-what the viewer did to the posts shown, the posts a page renders with their authors, and the remote followers
-each new post is delivered to. The domain decides what they select (audiences, authors); these only
+(`statements.py` says why): the bearer token with its app and member, a home or public page with what the
+viewer did to its posts, the posts a page renders with their authors, an account's counts, and the remote
+followers each new post is delivered to. The domain decides what they select (audiences, authors); these only
 run it.
 """
 
@@ -63,7 +63,7 @@ class IdWindow:
                 sql += f" AND {column} {operator} ${first_mark + len(values)}"
                 values.append(bound)
         order = "ASC" if self.oldest_first else "DESC"
-        sql += f" ORDER BY {column} {order} LIMIT {int(self.limit):d}"
+        sql += f" ORDER BY {column} {order} LIMIT {int(self.limit)}"
         return sql, values
 
 
@@ -222,6 +222,9 @@ async def account_counts(actor_ids: Sequence[int], state: str) -> dict[str, dict
     every request under way (its reads are not `read_now`'s): a member's first status after a quiet while
     rendered their account in 570 ms while others posted (bench/api.py's status creation p99).
     """
+    counts: dict[str, dict[int, tuple[int, Any]]] = {"statuses": {}, "followers": {}, "following": {}}
+    if not actor_ids:
+        return counts
     listed = marks(2, len(actor_ids))
     sql = (
         # Statuses first: PostgreSQL types the NULL dates of the later parts from this one.
@@ -232,7 +235,6 @@ async def account_counts(actor_ids: Sequence[int], state: str) -> dict[str, dict
         " UNION ALL SELECT 'following' AS kind, follower_id AS actor_id, COUNT(*) AS n, NULL AS last FROM follow"
         f" WHERE follower_id IN ({listed}) AND state = $1 GROUP BY follower_id"
     )
-    counts: dict[str, dict[int, tuple[int, Any]]] = {"statuses": {}, "followers": {}, "following": {}}
     for row in await fetch_rows(Post, sql, [state, *actor_ids]):
         counts[row["kind"]][row["actor_id"]] = (row["n"], row["last"])
     return counts
