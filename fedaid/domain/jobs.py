@@ -71,7 +71,7 @@ async def _message_id(account: Account) -> str:
 async def claim_jobs(now: datetime, lease: timedelta, limit: int) -> list[OutboundJob]:
     """Due jobs no other worker holds, leased to this one, with their account loaded."""
     due = OutboundJob.filter(state=JobState.PENDING, next_attempt_at__lte=now)
-    jobs = await claim_due(due, now, lease, limit, order=("next_attempt_at", "id"))
+    jobs = await claim_due(due, now, lease, limit)
     if jobs:
         await OutboundJob.fetch_for_list(jobs, "account", "push_subscription")
     return jobs

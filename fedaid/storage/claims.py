@@ -22,18 +22,28 @@ from fedaid.storage.statements import update_by_ids
 RowT = TypeVar("RowT", bound=Model)
 
 
-async def claim_due(
-    due: QuerySet[RowT], now: datetime, lease: timedelta, limit: int, *, order: tuple[str, ...] = ("id",)
-) -> list[RowT]:
+async def claim_due(due: QuerySet[RowT], now: datetime, lease: timedelta, limit: int) -> list[RowT]:
     """The first `limit` rows of `due` that no live lease holds, leased until `now + lease` in one transaction."""
     model = due.model
     async with in_transaction() as connection:
-        query = due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by(*order).limit(limit)
+        query = claimable(due, now, limit)
         if not is_sqlite(connection):
             query = query.select_for_update(skip_locked=True)
         rows = await query
         await update_by_ids(model, [row.pk for row in rows], {"claimed_until": now + lease})
     return rows
+
+
+def claimable(due: QuerySet[RowT], now: datetime, limit: int) -> QuerySet[RowT]:
+    """The first `limit` rows of `due` that no live lease holds, due first.
+
+    Every queue table has an index on (state, next_attempt_at): read in that order, a claim stops after
+    `limit` rows. Ordered by id, SQLite sorted every pending row at each claim (11.5 ms with 16,000 queued,
+    0.16 ms in the index's order) and PostgreSQL walked the primary key past every row done (8.8 ms against
+    0.3 ms with 50,000 done). Ties keep their arrival order: SQLite's index ends with the rowid, and
+    PostgreSQL sorts the few tied rows (incremental sort)."""
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return due.filter(free).order_by("next_attempt_at", "id").limit(limit)
 
 
 async def settle(model: type[Model], ids: list[int], outcome: dict[str, object]) -> None:

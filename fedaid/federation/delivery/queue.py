@@ -24,7 +24,7 @@ async def claim(now: datetime, *, batch_size: int, lease: timedelta, skipped_hos
     due = Delivery.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
     if skipped_hosts:
         due = due.exclude(host__in=skipped_hosts)
-    return await claim_due(due.only(*CLAIMED_FIELDS), now, lease, batch_size, order=("next_attempt_at", "id"))
+    return await claim_due(due.only(*CLAIMED_FIELDS), now, lease, batch_size)
 
 
 async def record(results: list[Result], now: datetime, rng: random.Random) -> None:
