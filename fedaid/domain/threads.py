@@ -37,15 +37,16 @@ async def link_waiting_replies_to(parents: Iterable[Post]) -> int:
     by_ap_id = {post.ap_id: post for post in parents if post.ap_id}
     if not by_ap_id:
         return 0
-    awaited = await Post.filter(in_reply_to_ap_id__in=list(by_ap_id), in_reply_to_id__isnull=True).values_list(
-        "in_reply_to_ap_id", flat=True
-    )
-    return sum([await link_waiting_replies(by_ap_id[str(ap_id)]) for ap_id in set(awaited)])
+    replies = await Post.filter(in_reply_to_ap_id__in=list(by_ap_id)).values_list("in_reply_to_ap_id", "in_reply_to_id")
+    awaited = {str(ap_id) for ap_id, parent_id in replies if parent_id is None}
+    return sum([await link_waiting_replies(by_ap_id[ap_id]) for ap_id in awaited])
 
 
 async def link_waiting_replies(parent: Post) -> int:
     """Replies stored before `parent` now point at it (and count as responses when it is a proposal)."""
-    waiting = await Post.filter(in_reply_to_ap_id=parent.ap_id, in_reply_to_id__isnull=True)
+    # The replies are found by in_reply_to_ap_id alone: with `in_reply_to_id IS NULL` beside it, SQLite took
+    # that column's index instead, and read every post that replies to nothing.
+    waiting = [reply for reply in await Post.filter(in_reply_to_ap_id=parent.ap_id) if reply.in_reply_to_id is None]
     for reply in waiting:
         reply.in_reply_to_id = parent.id
         await reply.save(update_fields=["in_reply_to_id"])

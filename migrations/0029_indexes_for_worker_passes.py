@@ -1,0 +1,28 @@
+"""Indexes for the reads the worker makes at every pass (tests/federation/test_worker_reads.py), which read
+whole tables that grow: the notifications not dispatched yet, our collective's actor and its allies, a post
+confirming an exchange, the polls still open and the sessions still to prompt. Partial where the rows a pass
+looks for are few among many (plain SQL, the same on SQLite and PostgreSQL)."""
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+INDEXES = {
+    "idx_notification_undispatched": "notification (id) WHERE dispatched_at IS NULL",
+    "idx_actor_local_type": "actor (is_local, type)",
+    "idx_exchange_confirmation_note": "exchange (confirmation_note_id) WHERE confirmation_note_id IS NOT NULL",
+    "idx_poll_open": "poll (expires_at) WHERE closed_at IS NULL",
+    "idx_coaching_session_follow_up": "coaching_session (ends_at) WHERE follow_up_prompted_at IS NULL",
+}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0028_media_of_demands_and_sessions")]
+
+    initial = False
+
+    operations = [
+        ops.RunSQL(
+            [f"CREATE INDEX IF NOT EXISTS {name} ON {columns}" for name, columns in INDEXES.items()],
+            reverse_sql=[f"DROP INDEX IF EXISTS {name}" for name in INDEXES],
+        ),
+    ]
