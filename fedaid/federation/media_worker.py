@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime, timedelta
 
 from fedaid.activitypub.parse import same_origin
+from fedaid.clock import utcnow
 from fedaid.config import Settings
 from fedaid.domain import media, media_cleanup, remote_media, remote_posts, work
 from fedaid.errors import FedaidError, Gone, InvalidActivity, NotFound, UnsafeAddress
@@ -28,6 +30,9 @@ log = logging.getLogger("fedaid.media_worker")
 
 BATCH_SIZE = 20
 CLEANUP_EVERY = 60.0  # seconds between passes over the attachments of deleted posts
+# Each pass looks at the posts deleted since the last one began, less this: a deletion stamped before that
+# moment may commit after it. The first pass of a process looks at every deleted post.
+CLEANUP_OVERLAP = timedelta(minutes=10)
 PROCESS_WAIT = 60.0  # seconds a request waits for an upload another worker is processing
 ALL_KINDS = (WorkKind.PROCESS_UPLOAD, WorkKind.FETCH_MEDIA, WorkKind.FETCH_PARENT)
 
@@ -42,6 +47,7 @@ class MediaWorker:
         self.inbox_worker = inbox_worker
         self._tasks: set[asyncio.Task[int]] = set()
         self._last_cleanup = 0.0
+        self._cleaned_until: datetime | None = None
 
     async def run_once(self, kinds: tuple[WorkKind, ...] = ALL_KINDS) -> int:
         """Claim and do up to BATCH_SIZE due items; returns how many were claimed."""
@@ -49,8 +55,9 @@ class MediaWorker:
         for item in items:
             await self._do(item)
         if kinds == ALL_KINDS and time.monotonic() - self._last_cleanup > CLEANUP_EVERY:
-            self._last_cleanup = time.monotonic()
-            await media_cleanup.forget_media_of_deleted_posts(self.store)
+            self._last_cleanup, started = time.monotonic(), utcnow()
+            await media_cleanup.forget_media_of_deleted_posts(self.store, deleted_since=self._cleaned_until)
+            self._cleaned_until = started - CLEANUP_OVERLAP
         return len(items)
 
     def process_soon(self) -> None:

@@ -63,6 +63,26 @@ async def test_a_note_carries_its_attachments_and_deleting_the_post_frees_its_fi
     assert store.keys() == [] and not await MediaAttachment.all().exists()
 
 
+async def test_a_sweep_since_a_moment_frees_the_files_of_posts_deleted_since_then_only(
+    ana: Actor, store: LocalFileStore
+) -> None:
+    # Given a post deleted an hour ago and one deleted now, each with its own picture
+    old_picture, new_picture = (
+        await ready_upload(ana, photo(300, 200), store),
+        await ready_upload(ana, photo(200, 300), store),
+    )
+    old = await create_post(ana, "Perceuse", media=await media.check_attachable(ana, [old_picture.id]))
+    new = await create_post(ana, "Ponceuse", media=await media.check_attachable(ana, [new_picture.id]))
+    await delete_post(old, by=ana, now=datetime.now(UTC) - timedelta(hours=1))
+    await delete_post(new, by=ana)
+    # When the worker's sweep looks at the posts deleted in the last ten minutes
+    await media_cleanup.forget_media_of_deleted_posts(store, deleted_since=datetime.now(UTC) - timedelta(minutes=10))
+    # Then the newly deleted post's picture is gone and the other one is left for a whole sweep
+    assert [row.post_id for row in await MediaAttachment.all()] == [old.id]
+    await media_cleanup.forget_media_of_deleted_posts(store)
+    assert store.keys() == [] and not await MediaAttachment.all().exists()
+
+
 async def test_a_file_shared_by_two_uploads_stays_while_one_refers_to_it(ana: Actor, store: LocalFileStore) -> None:
     first = await ready_upload(ana, photo(), store)
     second = await ready_upload(ana, photo(), store)
