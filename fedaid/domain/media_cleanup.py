@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
@@ -45,9 +46,9 @@ async def forget_media_of_deleted_posts(
 ) -> int:
     """Attachments of posts deleted (at or after `deleted_since`, when given) go, with each file nothing else
     uses, `batch` posts' worth at a time until none is left; returns the files deleted."""
-    deleted = 0
-    while post_ids := await _of_deleted_posts(deleted_since).limit(batch).values_list("post_id", flat=True):
-        deleted += await forget_media_of({int(post_id) for post_id in post_ids}, store)
+    deleted, next_batch = 0, _of_deleted_posts(deleted_since).limit(batch)
+    while post_ids := await next_batch.values_list("post_id", flat=True):
+        deleted += await forget_media_of(set(cast("list[int]", post_ids)), store)
     return deleted
 
 
