@@ -257,12 +257,12 @@ async def sessions_of_circle(circle: Circle) -> list[CoachingSession]:
 
 
 async def remote_sessions(*, now: datetime | None = None) -> list[CoachingSession]:
-    """Sessions published elsewhere (Mobilizon, Gancio, other fedaid circles), read-only here."""
-    return (
-        await CoachingSession.filter(is_local=False, ends_at__gte=now or utcnow())
-        .select_related("organizer")
-        .order_by("starts_at")
-    )
+    """Sessions published elsewhere (Mobilizon, Gancio, other fedaid circles), read-only here, soonest first.
+
+    Sorted here, not in SQL: ordered by starts_at, SQLite walked that index from the first session ever held
+    instead of finding those not over yet by their end (tests/web/test_site_page_reads.py)."""
+    upcoming = await CoachingSession.filter(is_local=False, ends_at__gte=now or utcnow()).select_related("organizer")
+    return sorted(upcoming, key=lambda session: (session.starts_at, session.id))
 
 
 async def participant_count(session: CoachingSession) -> int:
