@@ -20,13 +20,14 @@ from fedaid.appkeys import (
     PAGE_ROUTES,
     REMOTE_ACTORS,
     SETTINGS,
+    USAGE,
     VAPID_PUBLIC_KEY,
 )
 from fedaid.config import Settings
 from fedaid.db import Database
 from fedaid.domain.demand_question import DemandUpdates
 from fedaid.domain.expiry import ExpiryTimer
-from fedaid.domain.instance import ensure_instance
+from fedaid.domain.instance import UsageCache, ensure_instance
 from fedaid.domain.push_subscriptions import ensure_vapid_key
 from fedaid.domain.session_reminders import SessionReminders
 from fedaid.federation import actor_routes, circle_routes, demand_routes, discovery, inbox, object_routes
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, database: Database | None = None, run_work
     app[SETTINGS] = settings
     app[DATABASE] = database or Database(settings.database_url)
     app[MEDIA_FILES] = LocalFileStore(settings.media_dir)
+    app[USAGE] = UsageCache()
     setup_templates(app, settings)
     add_routes(app)
     app.on_startup.append(_open_database(owns_database=database is None))

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from fedaid.config import Settings
 from fedaid.db import Database
+from fedaid.domain.instance import UsageCache
 
 if TYPE_CHECKING:
     from fedaid.federation.fetch import Fetcher
@@ -23,4 +24,5 @@ REMOTE_ACTORS: web.AppKey[RemoteActors] = web.AppKey("remote_actors")
 PAGE_ROUTES: web.AppKey[PageRoutes] = web.AppKey("page_routes")
 MEDIA_FILES: web.AppKey[FileStore] = web.AppKey("media_files")
 MEDIA_WORKER: web.AppKey[MediaWorker] = web.AppKey("media_worker")
+USAGE = web.AppKey("usage", UsageCache)  # NodeInfo's and the client API's counts
 VAPID_PUBLIC_KEY = web.AppKey("vapid_public_key", str)  # what Mastodon apps subscribe to pushes with

@@ -10,8 +10,8 @@ from fedaid.api.auth import optional_caller, user_caller
 from fedaid.api.entities import iso
 from fedaid.api.instance_entities import render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
-from fedaid.appkeys import SETTINGS, VAPID_PUBLIC_KEY
-from fedaid.domain.instance import count_local_members, count_local_posts, find_first_admin, peer_domains
+from fedaid.appkeys import SETTINGS, USAGE, VAPID_PUBLIC_KEY
+from fedaid.domain.instance import count_local_members, find_first_admin, peer_domains
 from fedaid.domain.markers import unread_notifications
 from fedaid.domain.registration import registration_mode
 
@@ -42,11 +42,8 @@ async def instance_v2(request: web.Request) -> web.Response:
 
 async def instance_v1(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    stats = {
-        "user_count": await count_local_members(),
-        "status_count": await count_local_posts(),
-        "domain_count": len(await peer_domains()),
-    }
+    usage = await request.app[USAGE].usage()
+    stats = {"user_count": usage.members, "status_count": usage.local_posts, "domain_count": usage.peer_domains}
     return web.json_response(
         render_instance_v1(
             settings,

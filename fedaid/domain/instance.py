@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -89,6 +91,32 @@ async def count_local_posts() -> int:
     """Posts written here and not deleted: NodeInfo's `localPosts` and the client API's `status_count`, as
     Mastodon sums its accounts' statuses_count, which a deletion lowers (app/presenters/instance_presenter.rb)."""
     return await Post.filter(is_local=True, deleted_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the instance tells of itself (NodeInfo's `usage`, the client API's `stats`)."""
+
+    members: int
+    local_posts: int
+    peer_domains: int
+
+
+class UsageCache:
+    """The instance's `Usage`, counted again at most every `ttl` seconds; one per instance (app). Counting reads
+    every post written here and every remote actor, and NodeInfo and the client API's instance entity, which
+    crawlers and every app's start ask for, need no fresher figures."""
+
+    def __init__(self, ttl: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self._counted: tuple[float, Usage] | None = None
+
+    async def usage(self) -> Usage:
+        """The counts, as of at most `ttl` seconds ago."""
+        if self._counted is None or self._counted[0] + self.ttl < self.clock():
+            counted = Usage(await count_local_members(), await count_local_posts(), len(await peer_domains()))
+            self._counted = (self.clock(), counted)
+        return self._counted[1]
 
 
 async def peer_domains() -> list[str]:

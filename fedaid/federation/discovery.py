@@ -9,9 +9,8 @@ from typing import Any
 from aiohttp import web
 
 import fedaid
-from fedaid.appkeys import SETTINGS
+from fedaid.appkeys import SETTINGS, USAGE
 from fedaid.domain.actors import find_local_actor_named
-from fedaid.domain.instance import count_local_members, count_local_posts
 from fedaid.domain.registration import registration_mode
 from fedaid.errors import Gone, InvalidInput, NotFound
 from fedaid.models import Actor
@@ -107,10 +106,11 @@ async def serve_nodeinfo(request: web.Request) -> web.Response:
     if version not in NODEINFO_VERSIONS:
         raise NotFound(f"NodeInfo {version} is not served here; try 2.0 or 2.1.")
     settings = request.app[SETTINGS]
+    usage = await request.app[USAGE].usage()
     doc = render_nodeinfo(
         version,
-        users=await count_local_members(),
-        posts=await count_local_posts(),
+        users=usage.members,
+        posts=usage.local_posts,
         open_registrations=await registration_mode(settings.collective_slug, settings.registration_mode) == "open",
         node_name=settings.collective_name,
         node_description=settings.collective_summary,
