@@ -1,6 +1,6 @@
 """What the pages members read most find their rows through indexes, never by reading a whole table that grows
 with the instance's life (tests/query_plans.py reads the plans): timelines, notifications, an account's posts,
-a status and its thread, with a picture and a mention among them."""
+a status and its thread, with a picture and a mention among them; and the documents other servers fetch."""
 
 from __future__ import annotations
 
@@ -32,10 +32,16 @@ async def test_the_pages_members_read_most_read_no_growing_table_whole(api, back
         ("bob", f"/api/v1/statuses/{status['id']}"),
         ("bob", f"/api/v1/statuses/{status['id']}/context"),
     ]
+    # And what other servers fetch: actors, their outboxes and followers, the post as a Note
+    documents = ["/u/ana", "/u/ana/outbox", "/u/ana/followers", "/u/ana/following", "/c/collective/followers"]
+    documents.append(status["uri"].removeprefix(api.base_url))
 
     async def read_pages() -> None:
         for member, path in pages:
             answer = await api.get(path, as_=member)
+            assert answer.status == 200, (path, answer.body)
+        for path in documents:
+            answer = await api.get(path, headers={"Accept": "application/activity+json"}, check=False)
             assert answer.status == 200, (path, answer.body)
 
     # When they read those pages
