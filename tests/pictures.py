@@ -9,6 +9,7 @@ import zlib
 from functools import cache
 from pathlib import Path
 
+import aiohttp
 from PIL import Image
 
 GPS_IFD = 0x8825
@@ -76,3 +77,14 @@ def stored_files(data_dir: Path) -> list[str]:
 def exif_of(data: bytes) -> dict:
     with Image.open(io.BytesIO(data)) as image:
         return dict(image.getexif())
+
+
+def upload_form(
+    data: bytes, *, filename: str = "photo.jpg", content_type: str = "image/jpeg", **fields: str
+) -> aiohttp.FormData:
+    """The multipart form of an upload to /api/v1/media or /api/v2/media: the file, then `fields`."""
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=filename, content_type=content_type)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    return form

@@ -5,9 +5,8 @@ a status and its thread, with a picture and a mention among them; and the docume
 from __future__ import annotations
 
 import pytest
-from pictures import photo
+from pictures import photo, upload_form
 from query_plans import traced, whole_table_reads
-from test_media_api import upload_form
 
 
 async def test_the_pages_members_read_most_read_no_growing_table_whole(api, backend) -> None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import pytest
-from pictures import exif_of, fifty_megapixels, pdf, photo, png, png_bomb, stored_files
+from pictures import exif_of, fifty_megapixels, pdf, photo, png, png_bomb, stored_files, upload_form
 
 from fedaid.appkeys import MEDIA_FILES, MEDIA_WORKER
 from fedaid.domain import media, work
 from fedaid.models import Actor, MediaAttachment, MediaState, WorkKind
-
-
-def upload_form(data: bytes, *, filename: str = "photo.jpg", content_type: str = "image/jpeg", **fields: str):
-    form = aiohttp.FormData()
-    form.add_field("file", data, filename=filename, content_type=content_type)
-    for name, value in fields.items():
-        form.add_field(name, value)
-    return form
 
 
 async def upload_ready_by_id(api, media_id: str, *, as_: str = "ana", timeout: float = 20.0) -> dict:

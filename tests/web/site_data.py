@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from fedaid.domain.agreements import offer_agreement
 from fedaid.domain.categories import ensure_default_categories
@@ -139,3 +140,45 @@ async def _remote_proposal() -> Proposal:
         hours=Decimal(3),
         available_hours=Decimal(3),
     )
+
+
+def seeds(data: SiteData) -> list[str]:
+    """Where a crawl of the populated site starts: every kind of page, an OAuth consent and a 404."""
+    authorize = "/oauth/authorize?" + urlencode(
+        {
+            "client_id": data.oauth_app.client_id,
+            "response_type": "code",
+            "redirect_uri": data.oauth_redirect,
+            "scope": "read write",
+            "state": "xyz",
+        }
+    )
+    return [
+        "/",
+        "/about",
+        "/search?q=devis",
+        "/signin",
+        "/signup",
+        "/c/drivers",
+        "/u/ana",
+        "/u/bea",
+        f"/proposals/{data.proposal.id}",
+        f"/proposals/{data.remote_proposal.id}",
+        "/feed.atom",
+        "/categories/communication/feed.atom",
+        "/u/ana/feed.atom",
+        "/proposals/new?purpose=request",
+        f"/proposals/{data.proposal.id}/edit",
+        "/agreements",
+        "/notifications",
+        "/settings",
+        "/admin",
+        "/admin/members",
+        "/admin/federation",
+        "/admin/reports",
+        "/admin/deliveries",
+        "/admin/collective",
+        authorize,
+        "/no/such/page",
+        "/?purpose=offer&category=communication&tag=devis&place=Lyon&remote=on",
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -14,7 +13,7 @@ from fedaid.web.catalogs import read_catalog
 from fedaid.web.site import is_inbox_post
 from tests.web.crawl import active_content, crawl, readable_text
 from tests.web.helpers import Visitor
-from tests.web.site_data import XSS, populate
+from tests.web.site_data import XSS, populate, seeds
 
 
 def english_only_phrases() -> list[re.Pattern[str]]:
@@ -38,47 +37,6 @@ async def site(make_instance):
     with instance.db.active():
         data = await populate(instance.base_url)
     return instance, data
-
-
-def seeds(data) -> list[str]:
-    authorize = "/oauth/authorize?" + urlencode(
-        {
-            "client_id": data.oauth_app.client_id,
-            "response_type": "code",
-            "redirect_uri": data.oauth_redirect,
-            "scope": "read write",
-            "state": "xyz",
-        }
-    )
-    return [
-        "/",
-        "/about",
-        "/search?q=devis",
-        "/signin",
-        "/signup",
-        "/c/drivers",
-        "/u/ana",
-        "/u/bea",
-        f"/proposals/{data.proposal.id}",
-        f"/proposals/{data.remote_proposal.id}",
-        "/feed.atom",
-        "/categories/communication/feed.atom",
-        "/u/ana/feed.atom",
-        "/proposals/new?purpose=request",
-        f"/proposals/{data.proposal.id}/edit",
-        "/agreements",
-        "/notifications",
-        "/settings",
-        "/admin",
-        "/admin/members",
-        "/admin/federation",
-        "/admin/reports",
-        "/admin/deliveries",
-        "/admin/collective",
-        authorize,
-        "/no/such/page",
-        "/?purpose=offer&category=communication&tag=devis&place=Lyon&remote=on",
-    ]
 
 
 # The admin's crawl also runs on PostgreSQL: it reaches every query the pages make.

@@ -9,8 +9,7 @@ from query_plans import traced, whole_table_reads
 
 from tests.web.crawl import crawl
 from tests.web.helpers import Visitor
-from tests.web.site_data import populate
-from tests.web.test_pages import seeds
+from tests.web.site_data import populate, seeds
 
 # The hours ledger sums every confirmed exchange of the collective: it reads them all by design.
 LEDGER = frozenset({"exchange"})
