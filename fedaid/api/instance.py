@@ -11,7 +11,7 @@ from fedaid.api.entities import iso
 from fedaid.api.instance_entities import render_instance_v1, render_instance_v2
 from fedaid.api.views import presenter
 from fedaid.appkeys import SETTINGS, USAGE, VAPID_PUBLIC_KEY
-from fedaid.domain.instance import count_local_members, find_first_admin, peer_domains
+from fedaid.domain.instance import find_first_admin, peer_domains
 from fedaid.domain.markers import unread_notifications
 from fedaid.domain.registration import registration_mode
 
@@ -34,7 +34,7 @@ async def instance_v2(request: web.Request) -> web.Response:
             registration_mode=await registration_mode(settings.collective_slug, settings.registration_mode),
             contact=await _contact(request),
             languages=LANGUAGES,
-            member_count=await count_local_members(),
+            member_count=(await request.app[USAGE].usage()).members,
             vapid_key=request.app[VAPID_PUBLIC_KEY],
         )
     )
